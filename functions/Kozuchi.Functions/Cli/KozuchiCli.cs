@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Infrastructure;
+
+namespace Kozuchi.Functions.Cli;
+
+/// <summary>The <c>kozuchi</c> command line. Features add their commands in <see cref="Create"/>.</summary>
+public static class KozuchiCli
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("Kozuchi — CRM for e-commerce and D2C shops (小槌). Without a command: the Functions custom handler when FUNCTIONS_CUSTOMHANDLER_PORT is set, otherwise `serve`.");
+        root.Subcommands.Add(Serve());
+        root.Subcommands.Add(Functions());
+        return root;
+    }
+
+    private static Command Serve()
+    {
+        var port = new Option<int>("--port") { Description = "Port for HTTP on 127.0.0.1", DefaultValueFactory = _ => KozuchiApp.DefaultServePort };
+        var command = new Command("serve", "Run locally: the app on 127.0.0.1:7071 with queue, timer and blob triggers delivered from storage (Azurite).") { port };
+        command.SetAction(async (parse, ct) =>
+        {
+            var app = KozuchiApp.Build([], RunMode.Serve, parse.GetValue(port));
+            await app.StartAsync(ct);
+            await Console.Out.WriteLineAsync($"Kozuchi is running: http://127.0.0.1:{parse.GetValue(port)}/api/health  (Ctrl+C to stop)");
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Functions()
+    {
+        var dir = new Argument<DirectoryInfo>("dir") { Description = "Directory to write <FunctionName>/function.json into (the app root of the deployment package)" };
+        var source = new Option<FunctionManifest.BlobSource>("--blob-source")
+        {
+            Description = "Event source of blob triggers: EventGrid (Flex Consumption) or LogsAndContainerScan",
+            DefaultValueFactory = _ => FunctionManifest.BlobSource.EventGrid,
+        };
+        var manifest = new Command("manifest", "Write the host's function.json files from the function registry.") { dir, source };
+        manifest.SetAction(parse =>
+        {
+            var written = FunctionManifest.Write(Features.CreateRegistry(), StorageNames.Default, parse.GetValue(dir)!.FullName, parse.GetValue(source));
+            Console.WriteLine($"Wrote {written.Count} function.json files to {parse.GetValue(dir)!.FullName}");
+            return 0;
+        });
+        return new Command("functions", "Functions host integration.") { manifest };
+    }
+}

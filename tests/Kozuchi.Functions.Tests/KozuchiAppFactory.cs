@@ -1,0 +1,39 @@
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Kozuchi.Functions.Tests;
+
+/// <summary>
+/// The app through its HTTP surface, on the caller's own storage scope and clock. Tests may add functions
+/// of their own to the registry (a recording handler, a failing one) to exercise the hosting contract.
+/// </summary>
+public sealed class KozuchiAppFactory(StorageScope storage, FakeTimeProvider? time = null, Action<FunctionRegistry, IServiceCollection>? extraFunctions = null)
+    : WebApplicationFactory<Program>
+{
+    public FakeTimeProvider Time { get; } = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(storage.AppSettings));
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
+            if (extraFunctions is not null)
+            {
+                var registry = Features.CreateRegistry();
+                extraFunctions(registry, services);
+                services.RemoveAll<FunctionRegistry>();
+                services.AddSingleton(registry);
+            }
+        });
+    }
+}

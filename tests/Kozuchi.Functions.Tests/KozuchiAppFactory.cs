@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Kozuchi.Functions.Tests;
 
@@ -14,15 +13,24 @@ namespace Kozuchi.Functions.Tests;
 /// The app through its HTTP surface, on the caller's own storage scope and clock. Tests may add functions
 /// of their own to the registry (a recording handler, a failing one) to exercise the hosting contract.
 /// </summary>
-public sealed class KozuchiAppFactory(StorageScope storage, FakeTimeProvider? time = null, Action<FunctionRegistry, IServiceCollection>? extraFunctions = null)
+public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvider? time = null, Action<FunctionRegistry, IServiceCollection>? extraFunctions = null)
     : WebApplicationFactory<Program>
 {
-    public FakeTimeProvider Time { get; } = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
+    public ObservableTimeProvider Time { get; } = time ?? new ObservableTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(storage.AppSettings));
+        builder.ConfigureAppConfiguration(c =>
+        {
+            c.AddInMemoryCollection(storage.AppSettings);
+            // Tests deliver triggers themselves, step by step, on the fake clock.
+            c.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Kozuchi:LocalRuntime:Enabled"] = "false",
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+        });
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<TimeProvider>();

@@ -31,6 +31,9 @@ public sealed class StorageScope : IAsyncDisposable
         return new StorageScope(clients);
     }
 
+    /// <summary>Takes ownership of clients made elsewhere so that disposing cleans their prefix up.</summary>
+    public static Task<StorageScope> AdoptAsync(StorageClients clients) => Task.FromResult(new StorageScope(clients));
+
     public async ValueTask DisposeAsync()
     {
         var prefix = Prefix;

@@ -1,0 +1,3 @@
+using Kozuchi.Testing;
+
+[assembly: AssemblyFixture(typeof(AzuriteFixture))]

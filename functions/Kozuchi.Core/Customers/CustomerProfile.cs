@@ -1,0 +1,89 @@
+namespace Kozuchi.Core.Customers;
+
+/// <summary>How Kozuchi may reach a customer, and what they agreed to.</summary>
+public sealed record Reachability
+{
+    public bool HasEmail { get; init; }
+    public bool EmailOptIn { get; init; }
+
+    /// <summary>Hard bounce or unsubscribe: never email again.</summary>
+    public bool EmailSuppressed { get; init; }
+
+    public string? LineUserId { get; init; }
+
+    /// <summary>Friend of the shop's LINE account now (follow without a later unfollow).</summary>
+    public bool LineFollowing { get; init; }
+
+    public bool HasPostalAddress { get; init; }
+    public bool HasPhone { get; init; }
+    public bool DoNotCall { get; init; }
+
+    public bool CanEmail => HasEmail && EmailOptIn && !EmailSuppressed;
+    public bool CanLine => LineUserId is not null && LineFollowing;
+    public bool CanPost => HasPostalAddress;
+    public bool CanCall => HasPhone && !DoNotCall;
+}
+
+public enum CustomerState
+{
+    Active,
+
+    /// <summary>Merged into another customer by identity resolution; <see cref="CustomerProfile.MergedInto"/> says which.</summary>
+    Merged,
+
+    /// <summary>Personal data erased on request; totals kept anonymously.</summary>
+    Erased,
+}
+
+/// <summary>
+/// The customer aggregate as segments, scenarios and reports read it: one record per real person, folded
+/// from their orders. Personal data (email, phone, name, address) is not here: it stays with identity
+/// records, so most of the product never handles it.
+/// </summary>
+public sealed record CustomerProfile
+{
+    public const int SchemaVersion = 1;
+
+    public required string CustomerId { get; init; }
+    public CustomerState State { get; init; } = CustomerState.Active;
+    public string? MergedInto { get; init; }
+
+    public DateTimeOffset? FirstOrderAt { get; init; }
+    public DateTimeOffset? LastOrderAt { get; init; }
+
+    /// <summary>F: orders not cancelled.</summary>
+    public int Frequency { get; init; }
+
+    /// <summary>M: revenue net of refunds.</summary>
+    public decimal Monetary { get; init; }
+
+    public string Currency { get; init; } = "JPY";
+
+    public decimal AverageOrderValue => Frequency == 0 ? 0 : Monetary / Frequency;
+
+    /// <summary>Product keys of the first order (入口商品).</summary>
+    public IReadOnlyList<string> EntryProducts { get; init; } = [];
+
+    /// <summary>Product keys of the most recent order.</summary>
+    public IReadOnlyList<string> LastProducts { get; init; } = [];
+
+    /// <summary>Every product key ever bought (not cancelled).</summary>
+    public IReadOnlySet<string> BoughtProducts { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Has a subscription (定期) order that is not cancelled among the recent orders.</summary>
+    public bool IsSubscriber { get; init; }
+
+    public string? AcquisitionMedium { get; init; }
+    public string? Prefecture { get; init; }
+    public DateOnly? Birthday { get; init; }
+
+    public Reachability Reachability { get; init; } = new();
+
+    /// <summary>Model outputs (BG/NBD, Gamma-Gamma) when a fit has run; null before.</summary>
+    public double? ProbabilityAlive { get; init; }
+    public double? ExpectedOrders90Days { get; init; }
+    public decimal? PredictedValue { get; init; }
+
+    public int? DaysSinceLastOrder(DateOnly asOf, TimeZoneInfo zone) =>
+        LastOrderAt is { } last ? asOf.DayNumber - DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(last, zone).DateTime).DayNumber : null;
+}

@@ -16,7 +16,16 @@ namespace Kozuchi.Functions.Tests;
 public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvider? time = null, Action<FunctionRegistry, IServiceCollection>? extraFunctions = null)
     : WebApplicationFactory<Program>
 {
+    private readonly Dictionary<string, string?> _overrides = [];
+
     public ObservableTimeProvider Time { get; } = time ?? new ObservableTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Overrides one setting (before the app is first used).</summary>
+    public KozuchiAppFactory WithSetting(string key, string? value)
+    {
+        _overrides[key] = value;
+        return this;
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -30,6 +39,7 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
                 ["Kozuchi:LocalRuntime:Enabled"] = "false",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
+            c.AddInMemoryCollection(_overrides);
         });
         builder.ConfigureTestServices(services =>
         {

@@ -17,7 +17,8 @@ public static class HealthFunctions
         StorageClients storage, StorageReadiness readiness, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        // Probes must answer within an alerting probe's patience, not wait out the SDK's retries.
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
         var checks = new Dictionary<string, string>
         {
             ["tables"] = await Probe(async ct => { await foreach (var _ in storage.Tables.QueryAsync(maxPerPage: 1, cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, timeout.Token),

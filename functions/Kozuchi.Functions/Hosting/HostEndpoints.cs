@@ -24,9 +24,18 @@ public static class HostEndpoints
         foreach (var function in registry.Functions.Where(f => f.IsHttp))
         {
             var trigger = (HttpTrigger)function.Trigger;
-            app.MapMethods($"{ApiPrefix}/{trigger.Route}", trigger.Methods, function.Endpoint!)
+            var endpoint = app.MapMethods($"{ApiPrefix}/{trigger.Route}", trigger.Methods, function.Endpoint!)
                 .WithName(function.Name)
                 .WithMetadata(function);
+            if (!function.Name.Equals("Health", StringComparison.Ordinal))
+            {
+                // A webhook arriving while storage is still being prepared waits for it rather than failing.
+                endpoint.AddEndpointFilter(async (context, next) =>
+                {
+                    await context.HttpContext.RequestServices.GetRequiredService<StorageReadiness>().WaitAsync(context.HttpContext.RequestAborted);
+                    return await next(context);
+                });
+            }
         }
 
         app.MapPost("/{functionName}", InvokeAsync).ExcludeFromDescription();

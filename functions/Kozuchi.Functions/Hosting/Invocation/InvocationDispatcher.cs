@@ -12,6 +12,7 @@ public sealed partial class InvocationDispatcher(
     IServiceScopeFactory scopes,
     HttpInvocationAdapter http,
     Kozuchi.Storage.Infrastructure.StorageNames names,
+    StorageReadiness readiness,
     ILogger<InvocationDispatcher> logger)
 {
     public static readonly ActivitySource Activity = new("Kozuchi.Functions");
@@ -40,6 +41,7 @@ public sealed partial class InvocationDispatcher(
             _ => throw new InvalidOperationException($"Unsupported trigger {function.Trigger.GetType().Name}."),
         };
 
+        await readiness.WaitAsync(cancellationToken);
         await using var scope = scopes.CreateAsyncScope();
         try
         {

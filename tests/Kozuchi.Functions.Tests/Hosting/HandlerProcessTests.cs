@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Testing;
+
+namespace Kozuchi.Functions.Tests.Hosting;
+
+/// <summary>The built executable, started as the Functions host starts it, answers as the host expects.</summary>
+public sealed class HandlerProcessTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Kozuchi_started_with_the_hosts_port_answers_readiness_and_a_queue_invocation()
+    {
+        await using var storage = await azurite.CreateScopeAsync();
+        var exe = Path.Combine(AppContext.BaseDirectory, "kozuchi.dll");
+        var started = Stopwatch.StartNew();
+        await using var handler = await KozuchiProcess.StartHandlerAsync(exe, AppContext.BaseDirectory, storage.AppSettings, TimeSpan.FromSeconds(60));
+        using var http = new HttpClient { BaseAddress = handler.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+        var ready = await http.GetAsync(new Uri("/", UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"Readiness took {started.Elapsed}; Flex Consumption allows 30 s.");
+        Assert.Contains($"127.0.0.1:{handler.Port}", handler.Output, StringComparison.Ordinal);
+
+        var queueFunction = Features.CreateRegistry().Functions.FirstOrDefault(f => f.Trigger is QueueTrigger)
+            ?? throw new InvalidOperationException("The registry has no queue function to invoke yet.");
+        using var content = new StringContent(
+            """{"Data":{"message":"{\"schema\":1,\"orders\":[]}"},"Metadata":{"DequeueCount":"1","Id":"\"00000000-0000-0000-0000-000000000001\"","sys":{"MethodName":"QueueTrigger"}}}""",
+            Encoding.UTF8,
+            "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/" + queueFunction.Name, UriKind.Relative)) { Content = content };
+        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
+        var invoked = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.True(invoked.IsSuccessStatusCode, $"{queueFunction.Name}: {(int)invoked.StatusCode} {await invoked.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}\n{handler.Output}");
+        Assert.Contains("\"Logs\"", await invoked.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+}

@@ -1,5 +1,7 @@
+using Kozuchi.Functions.Dashboard;
 using Kozuchi.Functions.Health;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Operations;
 
 namespace Kozuchi.Functions;
 
@@ -9,10 +11,13 @@ public static class Features
     public static IServiceCollection AddFeatureServices(this IServiceCollection services, IConfiguration configuration)
     {
         _ = configuration;
+        services.AddOperations();
         return services;
     }
 
     public static FunctionRegistry CreateRegistry() =>
         new FunctionRegistry()
-            .AddHealthFunctions();
+            .AddHealthFunctions()
+            .AddOperationsFunctions()
+            .AddDashboardFunctions();
 }

@@ -36,6 +36,8 @@ public static class KozuchiServices
         services.Configure<LocalRuntimeOptions>(configuration.GetSection("Kozuchi:LocalRuntime"));
         services.AddHostedService<LocalRuntimeService>();
         services.AddProblemDetails();
+        services.Configure<Security.OperatorAccessOptions>(configuration.GetSection("Kozuchi:Auth"));
+        services.AddSingleton<Security.OperatorAccess>();
         return services;
     }
 }

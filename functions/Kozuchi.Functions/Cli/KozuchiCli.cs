@@ -12,6 +12,7 @@ public static class KozuchiCli
         var root = new RootCommand("Kozuchi — CRM for e-commerce and D2C shops (小槌). Without a command: the Functions custom handler when FUNCTIONS_CUSTOMHANDLER_PORT is set, otherwise `serve`.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Functions());
+        root.Subcommands.Add(Operations.ReplayCommands.Create());
         return root;
     }
 

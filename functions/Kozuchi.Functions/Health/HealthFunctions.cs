@@ -8,7 +8,7 @@ namespace Kozuchi.Functions.Health;
 public static class HealthFunctions
 {
     public static FunctionRegistry AddHealthFunctions(this FunctionRegistry registry) =>
-        registry.Http("Health", "GET", "health", GetHealthAsync, AuthLevel.Anonymous);
+        registry.Http("Health", "GET", "health", GetHealthAsync, Access.Public);
 
     public sealed record HealthReport(string Status, string Storage, bool StorageReady, IReadOnlyDictionary<string, string> Checks);
 

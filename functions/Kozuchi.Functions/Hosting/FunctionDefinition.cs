@@ -14,8 +14,18 @@ public abstract record Trigger
     public abstract string BindingName { get; }
 }
 
+/// <summary>Who may call an HTTP function, checked by the app itself (the host's key check is <see cref="AuthLevel"/>).</summary>
+public enum Access
+{
+    /// <summary>Anyone: the function authenticates the caller itself (webhook signatures, signed links) or is harmless (health).</summary>
+    Public,
+
+    /// <summary>The shop's operators: the dashboard and its API. Locally a key; in Azure App Service Authentication (Entra ID).</summary>
+    Operator,
+}
+
 /// <summary>An HTTP function, forwarded byte for byte by the host to <c>/api/{Route}</c>.</summary>
-public sealed record HttpTrigger(string Route, IReadOnlyList<string> Methods, AuthLevel AuthLevel) : Trigger
+public sealed record HttpTrigger(string Route, IReadOnlyList<string> Methods, AuthLevel AuthLevel, Access Access = Access.Operator) : Trigger
 {
     public override string BindingName => "req";
 }

@@ -14,12 +14,16 @@ public sealed class FunctionRegistry
 
     public bool TryGet(string name, [NotNullWhen(true)] out FunctionDefinition? definition) => _functions.TryGetValue(name, out definition);
 
-    /// <summary>An HTTP function served at <c>/api/{route}</c>; the delegate is a minimal-API handler.</summary>
-    public FunctionRegistry Http(string name, string method, string route, Delegate endpoint, AuthLevel authLevel = AuthLevel.Function) =>
-        Http(name, [method], route, endpoint, authLevel);
+    /// <summary>
+    /// An HTTP function served at <c>/api/{route}</c>; the delegate is a minimal-API handler. Operator access by
+    /// default (secure unless declared otherwise); the host itself lets requests through (anonymous) because
+    /// App Service Authentication or the operator key guards them, and webhooks verify their own signatures.
+    /// </summary>
+    public FunctionRegistry Http(string name, string method, string route, Delegate endpoint, Access access = Access.Operator, AuthLevel authLevel = AuthLevel.Anonymous) =>
+        Http(name, [method], route, endpoint, access, authLevel);
 
-    public FunctionRegistry Http(string name, IReadOnlyList<string> methods, string route, Delegate endpoint, AuthLevel authLevel = AuthLevel.Function) =>
-        Add(new FunctionDefinition(name, new HttpTrigger(route, methods, authLevel), null, endpoint));
+    public FunctionRegistry Http(string name, IReadOnlyList<string> methods, string route, Delegate endpoint, Access access = Access.Operator, AuthLevel authLevel = AuthLevel.Anonymous) =>
+        Add(new FunctionDefinition(name, new HttpTrigger(route, methods, authLevel, access), null, endpoint));
 
     public FunctionRegistry Queue<THandler>(string name, string queueName)
         where THandler : class, IQueueFunction =>

@@ -27,6 +27,11 @@ public static class HostEndpoints
             var endpoint = app.MapMethods($"{ApiPrefix}/{trigger.Route}", trigger.Methods, function.Endpoint!)
                 .WithName(function.Name)
                 .WithMetadata(function);
+            if (trigger.Access == Access.Operator)
+            {
+                endpoint.AddEndpointFilter(Security.OperatorAccessFilter.InvokeAsync);
+            }
+
             if (!function.Name.Equals("Health", StringComparison.Ordinal))
             {
                 // A webhook arriving while storage is still being prepared waits for it rather than failing.

@@ -77,7 +77,7 @@ public static class TestFunctions
             .Queue<RecordingQueueFunction>("TestQueue", Queue)
             .Timer<RecordingTimerFunction>("TestTimer", timerSchedule)
             .Blob<RecordingBlobFunction>("TestBlob", Container)
-            .Http("TestEcho", "POST", "test/echo/{id}", Echo);
+            .Http("TestEcho", "POST", "test/echo/{id}", Echo, Access.Public);
         return recorder;
     }
 

@@ -1,0 +1,217 @@
+// Kozuchi dashboard: a small hash-routed app over the app's own /api. No build step, no third-party code but Chart.js.
+(() => {
+  "use strict";
+  const texts = window.KOZUCHI_I18N;
+  let lang = localStorage.getItem("kozuchi.lang") || "ja";
+  const content = document.getElementById("content");
+  const charts = [];
+
+  const t = (key) => (texts[lang] && texts[lang][key]) || texts.ja[key] || key;
+  const yen = (n) => new Intl.NumberFormat(lang === "ja" ? "ja-JP" : "en-US", { style: "currency", currency: "JPY", maximumFractionDigits: 0 }).format(n);
+  const num = (n) => new Intl.NumberFormat(lang === "ja" ? "ja-JP" : "en-US").format(n);
+  const pct = (n) => n == null ? "—" : `${(n * 100).toFixed(1)}%`;
+
+  function el(tag, attrs = {}, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === "text") e.textContent = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (v !== undefined && v !== null) e.setAttribute(k, v);
+    }
+    for (const c of children.flat()) if (c != null) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    return e;
+  }
+
+  async function api(path, options = {}) {
+    const response = await fetch(`../${path}`, {
+      credentials: "same-origin",
+      ...options,
+      headers: { Accept: "application/json", "X-Kozuchi-Csrf": "1", ...(options.headers || {}) },
+    });
+    if (response.status === 401) { location.href = `login?next=${encodeURIComponent(location.pathname + location.hash)}`; throw new Error("401"); }
+    if (response.status === 404) return null;
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    return response.status === 204 ? null : response.json();
+  }
+
+  function applyTexts() {
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-i18n]").forEach((e) => { e.textContent = t(e.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-aria]").forEach((e) => e.setAttribute("aria-label", t(e.dataset.i18nAria)));
+  }
+
+  function empty() { return el("p", { class: "empty", text: t("common.empty") }); }
+
+  function table(headers, rows, caption) {
+    return el("table", {},
+      caption ? el("caption", { class: "visually-hidden", text: caption }) : null,
+      el("thead", {}, el("tr", {}, headers.map((h, i) => el("th", { scope: "col", class: i === 0 ? "text" : null, text: h })))),
+      el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c, i) => i === 0 ? el("th", { scope: "row", class: "text" }, c) : el("td", {}, c))))));
+  }
+
+  function chart(label, config) {
+    const canvas = el("canvas", { role: "img", "aria-label": label });
+    const box = el("div", { class: "chart" }, canvas);
+    queueMicrotask(() => { if (window.Chart) charts.push(new window.Chart(canvas, config)); });
+    return box;
+  }
+
+  // ---- pages -------------------------------------------------------------------------------------------------
+  const pages = {
+    async overview() {
+      const data = await api("reports/kpis");
+      const summary = await api("reports/summary");
+      const parts = [el("h1", { text: t("overview.title") })];
+      if (summary) {
+        parts.push(el("div", { class: "cards", "data-testid": "summary" },
+          card(t("common.customers"), num(summary.customers)),
+          card(t("common.orders"), num(summary.orders)),
+          card(t("common.revenue"), yen(summary.revenue))));
+      }
+      if (!data || !data.months || data.months.length === 0) { parts.push(summary ? null : empty()); return parts; }
+      const last = data.months[data.months.length - 1];
+      const target = (kpi) => (data.targets || []).find((x) => x.kpi === kpi && x.month === last.month);
+      parts.push(el("h2", { text: `${t("overview.monthly")} — ${last.month}` }));
+      parts.push(el("div", { class: "cards", "data-testid": "kpis" },
+        card(t("overview.sales"), yen(last.sales), target("sales"), last.sales),
+        card(t("overview.newSales"), yen(last.newSales)),
+        card(t("overview.repeatSales"), yen(last.repeatSales)),
+        card(t("common.orders"), num(last.orders), target("orders"), last.orders),
+        card(t("overview.activeCustomers"), num(last.activeCustomers)),
+        card(t("overview.newCustomers"), num(last.newCustomers), target("newCustomers"), last.newCustomers),
+        card(t("overview.repeatRate"), pct(last.repeatRate), target("repeatRate"), last.repeatRate),
+        card(t("overview.aov"), yen(last.aov))));
+      parts.push(chart(t("overview.chart"), {
+        type: "bar",
+        data: { labels: data.months.map((m) => m.month), datasets: [
+          { label: t("overview.newSales"), data: data.months.map((m) => m.newSales), backgroundColor: "#0b5cad" },
+          { label: t("overview.repeatSales"), data: data.months.map((m) => m.repeatSales), backgroundColor: "#1a7f37" }] },
+        options: { responsive: true, scales: { x: { stacked: true }, y: { stacked: true } } },
+      }));
+      return parts;
+    },
+
+    async rfm() {
+      const asOfInput = el("input", { type: "date", id: "asof", value: new URLSearchParams(location.hash.split("?")[1]).get("asOf") || "" });
+      const result = el("div", {});
+      const drill = el("section", { "aria-labelledby": "drill-title" });
+      const load = async () => {
+        result.replaceChildren(el("p", { text: t("common.loading") }));
+        const data = await api(`reports/rfm${asOfInput.value ? `?asOf=${asOfInput.value}` : ""}`);
+        if (!data || !data.cells || data.cells.length === 0) { result.replaceChildren(empty()); return; }
+        if (!asOfInput.value && data.asOf) asOfInput.value = data.asOf;
+        const max = Math.max(...data.cells.map((c) => c.customers), 1);
+        const cell = (r, f) => data.cells.find((c) => c.r === r && c.f === f) || { r, f, customers: 0, revenue: 0 };
+        const rLabels = ["≤30", "≤90", "≤180", "≤360", "361+"], fLabels = ["1", "2", "3–5", "6–10", "11+"];
+        const grid = el("table", { class: "grid", "data-testid": "rfm-grid" },
+          el("caption", { text: `${t("rfm.recency")} × ${t("rfm.frequency")}` }),
+          el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "R \\ F" }), fLabels.map((f) => el("th", { scope: "col", text: `F${f}` })))),
+          el("tbody", {}, [1, 2, 3, 4, 5].map((r) => el("tr", {}, el("th", { scope: "row", text: rLabels[r - 1] }),
+            [1, 2, 3, 4, 5].map((f) => {
+              const c = cell(r, f);
+              const shade = Math.round(235 - 160 * (c.customers / max));
+              const name = lang === "ja" ? (c.name || "") : (c.nameEn || c.name || "");
+              return el("td", { class: "cell", style: `background: rgb(${shade}, ${shade + 10}, 255)` },
+                el("button", { "data-r": r, "data-f": f, "aria-label": `${name} R${r} F${f}: ${num(c.customers)}`, onclick: () => showCells(r, f, name) },
+                  el("strong", { text: num(c.customers) }), el("br"), el("small", { text: name })));
+            })))));
+        result.replaceChildren(grid, el("p", { class: "hint", text: t("rfm.cellHint") }));
+      };
+      const showCells = async (r, f, name) => {
+        drill.replaceChildren(el("h2", { id: "drill-title", tabindex: "-1", text: `${t("rfm.drill")}: ${name} (R${r} F${f})` }), el("p", { text: t("common.loading") }));
+        drill.querySelector("h2").focus();
+        const data = await api(`reports/rfm/customers?r=${r}&f=${f}${asOfInput.value ? `&asOf=${asOfInput.value}` : ""}`);
+        const rows = (data && data.customers) || [];
+        drill.replaceChildren(drill.firstChild,
+          rows.length === 0 ? empty() : table([t("rfm.customerId"), t("common.orders"), t("common.revenue"), t("rfm.lastOrder")],
+            rows.map((c) => [el("a", { href: `#/customer/${encodeURIComponent(c.customerId)}`, text: c.customerId }), num(c.frequency), yen(c.monetary), (c.lastOrderAt || "").slice(0, 10)]), t("rfm.drill")),
+          el("p", {}, el("a", { class: "button", href: `#/scenarios?segment=${encodeURIComponent(JSON.stringify({ rfm: { r, f } }))}`, text: t("rfm.startScenario") })));
+      };
+      await load();
+      return [el("h1", { text: t("rfm.title") }),
+        el("div", { class: "toolbar" }, el("label", { for: "asof" }, t("common.asOf"), asOfInput), el("button", { onclick: load, text: t("common.apply") })),
+        result, drill];
+    },
+
+    async cohorts() {
+      const data = await api("reports/cohorts");
+      const rows = (data && data.cohorts) || [];
+      return [el("h1", { text: t("cohorts.title") }), rows.length === 0 ? empty() :
+        table([t("cohorts.firstMonth"), t("common.customers"), "1", "3", "6", "12"],
+          rows.map((c) => [c.month, num(c.customers), pct(c.retention?.m1), pct(c.retention?.m3), pct(c.retention?.m6), pct(c.retention?.m12)]), t("cohorts.retention"))];
+    },
+
+    async products() {
+      const [entry, conversion, basket] = await Promise.all([api("reports/products/entry"), api("reports/products/conversion"), api("reports/products/basket")]);
+      return [el("h1", { text: t("products.title") }),
+        el("h2", { text: t("products.entry") }), entry && entry.rows?.length ? table(Object.keys(entry.rows[0]), entry.rows.map(Object.values)) : empty(),
+        el("h2", { text: t("products.conversion") }), conversion && conversion.rows?.length ? table(Object.keys(conversion.rows[0]), conversion.rows.map(Object.values)) : empty(),
+        el("h2", { text: t("products.basket") }), basket && basket.rows?.length ? table(Object.keys(basket.rows[0]), basket.rows.map(Object.values)) : empty()];
+    },
+
+    async scenarios() {
+      const data = await api("scenarios");
+      const rows = (data && data.scenarios) || [];
+      return [el("h1", { text: t("scenarios.title") }), rows.length === 0 ? empty() :
+        table(["id", "name", "status"], rows.map((s) => [s.id, s.name, s.status]))];
+    },
+
+    async operations() {
+      const list = el("div", {});
+      const load = async () => {
+        const queues = (await api("operations/poison")) || [];
+        const withMessages = queues.filter((q) => q.approximateCount > 0);
+        if (withMessages.length === 0) { list.replaceChildren(el("p", { class: "empty", text: t("operations.none") })); return; }
+        list.replaceChildren(table([t("operations.queue"), t("operations.count"), t("operations.sample"), ""],
+          withMessages.map((q) => [q.queue, num(q.approximateCount),
+            el("pre", { class: "message", text: (q.sample[0] && q.sample[0].body) || "" }),
+            el("button", { "data-queue": q.queue, onclick: async (e) => {
+              e.target.disabled = true;
+              const outcome = await api(`operations/poison/${encodeURIComponent(q.queue)}/replay`, { method: "POST" });
+              status.textContent = `${q.queue}: ${outcome.moved} ${t("operations.replayed")}`;
+              await load();
+            }, text: t("operations.replay") })]), t("operations.poison")));
+      };
+      const status = el("p", { role: "status" });
+      await load();
+      return [el("h1", { text: t("operations.title") }), el("h2", { text: t("operations.poison") }), status, list];
+    },
+  };
+
+  function card(label, value, target, actual) {
+    const parts = [el("div", { class: "label", text: label }), el("div", { class: "value", text: value })];
+    if (target && target.value) {
+      const ratio = Math.min(actual / target.value, 1);
+      parts.push(el("div", { class: "label", text: `${t("overview.target")} ${num(target.value)} — ${t("overview.progress")} ${pct(actual / target.value)}` }),
+        el("div", { class: "progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(Math.round(ratio * 100)) },
+          el("span", { style: `width:${ratio * 100}%` })));
+    }
+    return el("div", { class: "card" }, parts);
+  }
+
+  async function route() {
+    const name = (location.hash.replace(/^#\//, "").split(/[/?]/)[0]) || "overview";
+    const page = pages[name] || pages.overview;
+    charts.splice(0).forEach((c) => c.destroy());
+    document.querySelectorAll("#nav a").forEach((a) => {
+      if (a.dataset.page === name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+    document.title = `${t(`nav.${name in pages ? name : "overview"}`)} — Kozuchi`;
+    content.replaceChildren(el("p", { text: t("common.loading") }));
+    try {
+      const nodes = await page();
+      content.replaceChildren(...[nodes].flat().filter(Boolean));
+    } catch (e) {
+      content.replaceChildren(el("p", { class: "error", role: "alert", text: `${t("common.error")}: ${e.message}` }));
+    }
+    content.dataset.page = name;
+    content.focus({ preventScroll: true });
+  }
+
+  const select = document.getElementById("lang");
+  select.value = lang;
+  select.addEventListener("change", () => { lang = select.value; localStorage.setItem("kozuchi.lang", lang); applyTexts(); route(); });
+  window.addEventListener("hashchange", route);
+  applyTexts();
+  route();
+})();

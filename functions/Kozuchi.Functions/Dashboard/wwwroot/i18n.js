@@ -1,0 +1,47 @@
+// Dashboard texts. Japanese first; every key has an English twin (a test checks both sets are complete).
+window.KOZUCHI_I18N = {
+  ja: {
+    "nav.skip": "本文へ移動", "nav.label": "メイン", "nav.overview": "概要", "nav.rfm": "RFM", "nav.cohorts": "コホート",
+    "nav.products": "商品", "nav.scenarios": "シナリオ", "nav.operations": "取込・エラー", "nav.logout": "ログアウト",
+    "lang.label": "表示言語", "footer.note": "数値は最新のスナップショットから計算しています。",
+    "common.loading": "読み込み中…", "common.empty": "データがまだありません。", "common.error": "読み込めませんでした",
+    "common.customers": "顧客数", "common.revenue": "売上", "common.orders": "注文数", "common.asOf": "基準日",
+    "common.apply": "表示", "common.from": "開始", "common.to": "終了", "common.month": "月",
+    "overview.title": "概要", "overview.sales": "売上", "overview.newSales": "新規売上", "overview.repeatSales": "リピート売上",
+    "overview.activeCustomers": "アクティブ顧客", "overview.newCustomers": "新規顧客", "overview.repeatRate": "リピート率",
+    "overview.f2": "F2転換率", "overview.aov": "平均注文単価", "overview.target": "目標", "overview.progress": "達成率",
+    "overview.monthly": "月別推移", "overview.chart": "月別売上 (新規・リピート)",
+    "rfm.title": "RFM 分析", "rfm.recency": "最終購入からの日数 (R)", "rfm.frequency": "購入回数 (F)",
+    "rfm.drill": "セグメントの顧客", "rfm.startScenario": "このセグメントでシナリオを開始", "rfm.customerId": "顧客ID",
+    "rfm.lastOrder": "最終購入日", "rfm.cellHint": "セルを選ぶと顧客一覧を表示します。",
+    "cohorts.title": "コホート分析", "cohorts.firstMonth": "初回購入月", "cohorts.retention": "継続率", "cohorts.ltv": "累計LTV",
+    "products.title": "商品分析", "products.entry": "入口商品分析", "products.conversion": "商品転換", "products.basket": "バスケット分析",
+    "scenarios.title": "シナリオ", "scenarios.variant": "バリアント", "scenarios.uplift": "ホールドアウト比の上乗せ",
+    "operations.title": "取込・エラー", "operations.poison": "処理できなかったメッセージ", "operations.queue": "キュー",
+    "operations.count": "件数", "operations.sample": "内容 (先頭)", "operations.replay": "再実行", "operations.replayed": "件を再投入しました",
+    "operations.none": "処理できなかったメッセージはありません。", "operations.imports": "取込履歴",
+    "login.failed": "キーが正しくありません。"
+  },
+  en: {
+    "nav.skip": "Skip to content", "nav.label": "Main", "nav.overview": "Overview", "nav.rfm": "RFM", "nav.cohorts": "Cohorts",
+    "nav.products": "Products", "nav.scenarios": "Scenarios", "nav.operations": "Imports & failures", "nav.logout": "Sign out",
+    "lang.label": "Language", "footer.note": "Figures are computed from the latest snapshot.",
+    "common.loading": "Loading…", "common.empty": "No data yet.", "common.error": "Could not load",
+    "common.customers": "Customers", "common.revenue": "Revenue", "common.orders": "Orders", "common.asOf": "As of",
+    "common.apply": "Show", "common.from": "From", "common.to": "To", "common.month": "Month",
+    "overview.title": "Overview", "overview.sales": "Sales", "overview.newSales": "New-customer sales", "overview.repeatSales": "Repeat sales",
+    "overview.activeCustomers": "Active customers", "overview.newCustomers": "New customers", "overview.repeatRate": "Repeat rate",
+    "overview.f2": "F2 conversion", "overview.aov": "Average order value", "overview.target": "Target", "overview.progress": "Progress",
+    "overview.monthly": "By month", "overview.chart": "Monthly sales (new and repeat)",
+    "rfm.title": "RFM grid", "rfm.recency": "Days since last order (R)", "rfm.frequency": "Orders (F)",
+    "rfm.drill": "Customers in the segment", "rfm.startScenario": "Start a scenario for this segment", "rfm.customerId": "Customer id",
+    "rfm.lastOrder": "Last order", "rfm.cellHint": "Choose a cell to list its customers.",
+    "cohorts.title": "Cohorts", "cohorts.firstMonth": "First-order month", "cohorts.retention": "Retention", "cohorts.ltv": "Cumulative LTV",
+    "products.title": "Products", "products.entry": "Entry products", "products.conversion": "Product conversion", "products.basket": "Basket analysis",
+    "scenarios.title": "Scenarios", "scenarios.variant": "Variant", "scenarios.uplift": "Uplift over holdout",
+    "operations.title": "Imports & failures", "operations.poison": "Messages that could not be processed", "operations.queue": "Queue",
+    "operations.count": "Count", "operations.sample": "Content (first)", "operations.replay": "Replay", "operations.replayed": "messages re-queued",
+    "operations.none": "No failed messages.", "operations.imports": "Imports",
+    "login.failed": "The key is not correct."
+  }
+};

@@ -1,0 +1,78 @@
+using Azure.Storage.Queues.Models;
+using Kozuchi.Storage.Infrastructure;
+
+namespace Kozuchi.Storage.Operations;
+
+public sealed record PoisonQueueSummary(string Queue, string PoisonQueue, int ApproximateCount, IReadOnlyList<PoisonMessage> Sample);
+
+public sealed record PoisonMessage(string Id, DateTimeOffset? InsertedOn, long DequeueCount, string Body);
+
+public sealed record ReplayOutcome(string Queue, int Moved);
+
+/// <summary>
+/// The dead-letter side of every queue: what the host (or the local runtime) gave up on, for operators to inspect
+/// and, once the cause is fixed, to move back onto the original queue unchanged.
+/// </summary>
+public sealed class PoisonQueues(StorageClients storage)
+{
+    private const string Suffix = "-poison";
+
+    public async Task<IReadOnlyList<PoisonQueueSummary>> ListAsync(int sampleSize, CancellationToken cancellationToken)
+    {
+        var result = new List<PoisonQueueSummary>();
+        var prefix = storage.Names.Prefix.Length == 0 ? null : storage.Names.Queue(string.Empty);
+        await foreach (var item in storage.Queues.GetQueuesAsync(prefix: prefix, cancellationToken: cancellationToken))
+        {
+            if (!item.Name.EndsWith(Suffix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var poison = storage.Queues.GetQueueClient(item.Name);
+            var properties = await poison.GetPropertiesAsync(cancellationToken);
+            var sample = sampleSize > 0
+                ? (await poison.PeekMessagesAsync(Math.Min(sampleSize, 32), cancellationToken)).Value
+                    .Select(m => new PoisonMessage(m.MessageId, m.InsertedOn, m.DequeueCount, m.Body.ToString()))
+                    .ToList()
+                : [];
+            result.Add(new PoisonQueueSummary(Logical(item.Name[..^Suffix.Length]), item.Name, properties.Value.ApproximateMessagesCount, sample));
+        }
+
+        return result;
+    }
+
+    /// <summary>Moves up to <paramref name="max"/> messages from the queue's poison queue back to it, bodies unchanged.</summary>
+    public async Task<ReplayOutcome> ReplayAsync(string logicalQueue, int max, CancellationToken cancellationToken)
+    {
+        var poison = storage.PoisonQueue(logicalQueue);
+        var target = storage.Queue(logicalQueue);
+        if (!(await poison.ExistsAsync(cancellationToken)).Value)
+        {
+            throw new ArgumentException($"There is no poison queue for '{logicalQueue}'.", nameof(logicalQueue));
+        }
+
+        await target.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        var moved = 0;
+        while (moved < max)
+        {
+            QueueMessage[] batch = await poison.ReceiveMessagesAsync(Math.Min(32, max - moved), TimeSpan.FromMinutes(5), cancellationToken);
+            if (batch.Length == 0)
+            {
+                break;
+            }
+
+            foreach (var message in batch)
+            {
+                // Send before delete: a crash in between leaves a duplicate, which handlers tolerate, never a loss.
+                await target.SendMessageAsync(message.Body.ToString(), cancellationToken);
+                await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                moved++;
+            }
+        }
+
+        return new ReplayOutcome(logicalQueue, moved);
+    }
+
+    private string Logical(string physical) =>
+        storage.Names.Prefix.Length == 0 ? physical : physical[(storage.Names.Prefix.Length + 1)..];
+}

@@ -1,0 +1,253 @@
+using System.Security.Cryptography;
+using System.Text;
+using Kozuchi.Core.Identity;
+using Kozuchi.Core.Orders;
+
+namespace Kozuchi.Core.Customers;
+
+/// <summary>Where an order version is stored and which customer holds it.</summary>
+public sealed record StoredOrderRef(OrderKey Key, string CustomerId, DateTimeOffset UpdatedAt);
+
+/// <summary>The outcome of applying one order version.</summary>
+public enum ApplyOutcome
+{
+    /// <summary>First time this order is seen.</summary>
+    Created,
+
+    /// <summary>A newer version of a known order (paid, refunded, cancelled).</summary>
+    Updated,
+
+    /// <summary>This version or a newer one is already applied: a repeated or out-of-order delivery.</summary>
+    Unchanged,
+}
+
+/// <summary>
+/// The rows an ingest batch reads and writes, in memory: storage loads them (<see cref="CustomerLedger.Needs"/>), the ledger
+/// decides, storage writes what is dirty. The same code runs against dictionaries in tests.
+/// </summary>
+public sealed class IngestWorkingSet
+{
+    public Dictionary<OrderKey, StoredOrderRef> OrdersByKey { get; } = [];
+    public Dictionary<IdentityKey, string> Identities { get; } = [];
+    public Dictionary<string, CustomerRecord> Customers { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<OrderKey> DirtyOrders { get; } = [];
+    public HashSet<IdentityKey> DirtyIdentities { get; } = [];
+    public HashSet<string> DirtyCustomers { get; } = new(StringComparer.Ordinal);
+
+    public void ClearDirty()
+    {
+        DirtyOrders.Clear();
+        DirtyIdentities.Clear();
+        DirtyCustomers.Clear();
+    }
+}
+
+/// <summary>
+/// Identity resolution and the customer aggregate, as pure decisions: an order version in, the customer it
+/// belongs to (merging customers that share a strong identifier) and the refolded aggregate out.
+/// </summary>
+public static class CustomerLedger
+{
+    /// <summary>The keys storage must load before <see cref="Apply"/> can decide for these orders.</summary>
+    public static (IReadOnlySet<OrderKey> Orders, IReadOnlySet<IdentityKey> Identities) Needs(IEnumerable<Order> orders)
+    {
+        var orderKeys = new HashSet<OrderKey>();
+        var identities = new HashSet<IdentityKey>();
+        foreach (var o in orders)
+        {
+            orderKeys.Add(o.Key);
+            identities.UnionWith(IdentityKey.From(o));
+        }
+
+        return (orderKeys, identities);
+    }
+
+    /// <summary>Customer ids are derived from the order that created them, so a re-run after a crash lands on the same id.</summary>
+    public static string NewCustomerId(OrderKey createdBy)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(createdBy.ToString()));
+        return "c" + Convert.ToHexStringLower(hash.AsSpan(0, 10));
+    }
+
+    /// <summary>Follows merge pointers to the surviving customer.</summary>
+    public static string Resolve(IngestWorkingSet set, string customerId)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var id = customerId;
+        for (var hops = 0; hops < 32 && set.Customers.TryGetValue(id, out var c) && c is { State: CustomerState.Merged, MergedInto: { } next }; hops++)
+        {
+            id = next;
+        }
+
+        return id;
+    }
+
+    public static ApplyOutcome Apply(IngestWorkingSet set, Order order, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(order);
+        var keys = IdentityKey.From(order);
+
+        // Which customers does this order point at? Its earlier version's owner, and every owner of its identifiers.
+        var candidates = new List<string>();
+        if (set.OrdersByKey.TryGetValue(order.Key, out var stored))
+        {
+            candidates.Add(Resolve(set, stored.CustomerId));
+        }
+
+        var keyOwners = new List<(IdentityKey Key, string Owner)>();
+        foreach (var key in keys)
+        {
+            if (set.Identities.TryGetValue(key, out var owner))
+            {
+                var resolved = Resolve(set, owner);
+                keyOwners.Add((key, resolved));
+                candidates.Add(resolved);
+            }
+        }
+
+        var distinct = candidates.Where(set.Customers.ContainsKey).Distinct(StringComparer.Ordinal).ToList();
+        CustomerRecord target;
+        if (distinct.Count == 0)
+        {
+            var id = NewCustomerId(order.Key);
+            target = set.Customers.TryGetValue(id, out var existing) ? existing : new CustomerRecord { CustomerId = id, CreatedAt = now, Currency = order.Currency };
+        }
+        else
+        {
+            // The customer who bought first survives, so ids customers already have in scenarios stay put.
+            var ordered = distinct.Select(id => set.Customers[id])
+                .OrderBy(c => c.Orders.Count == 0 ? DateTimeOffset.MaxValue : c.Orders.Min(o => o.OrderedAt))
+                .ThenBy(c => c.CustomerId, StringComparer.Ordinal)
+                .ToList();
+            target = ordered[0];
+            foreach (var loser in ordered.Skip(1))
+            {
+                var shared = keyOwners.FirstOrDefault(k => k.Owner == loser.CustomerId).Key;
+                if (shared == default)
+                {
+                    shared = keyOwners.FirstOrDefault(k => k.Owner == target.CustomerId).Key;
+                }
+
+                target = Merge(set, target, loser, shared, now);
+            }
+        }
+
+        var previous = target.Find(order.Key);
+        var outcome = previous is null ? ApplyOutcome.Created : ApplyOutcome.Updated;
+        if (previous is not null && previous.UpdatedAt >= order.UpdatedAt)
+        {
+            outcome = ApplyOutcome.Unchanged;
+        }
+
+        if (outcome != ApplyOutcome.Unchanged)
+        {
+            var isLatest = target.Orders.Where(o => o.Key != order.Key).All(o => o.OrderedAt <= order.OrderedAt);
+            target = target with
+            {
+                Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order)],
+                Contact = isLatest || previous is null ? MergeContact(target.Contact, order.Contact, preferNew: isLatest) : target.Contact,
+                EmailOptIn = isLatest && order.Contact.EmailOptIn is { } optIn ? optIn : target.EmailOptIn ?? order.Contact.EmailOptIn,
+                AcquisitionMedium = target.AcquisitionMedium ?? order.AcquisitionMedium,
+            };
+        }
+
+        var identities = target.Identities.Union(keys).ToList();
+        if (identities.Count != target.Identities.Count)
+        {
+            target = target with { Identities = identities };
+            outcome = outcome == ApplyOutcome.Unchanged ? ApplyOutcome.Updated : outcome;
+        }
+
+        Put(set, target);
+        foreach (var key in keys)
+        {
+            if (!set.Identities.TryGetValue(key, out var owner) || owner != target.CustomerId)
+            {
+                set.Identities[key] = target.CustomerId;
+                set.DirtyIdentities.Add(key);
+            }
+        }
+
+        if (!set.OrdersByKey.TryGetValue(order.Key, out var row) || row.CustomerId != target.CustomerId || row.UpdatedAt < order.UpdatedAt)
+        {
+            set.OrdersByKey[order.Key] = new StoredOrderRef(order.Key, target.CustomerId, order.UpdatedAt);
+            set.DirtyOrders.Add(order.Key);
+        }
+
+        return outcome;
+    }
+
+    private static CustomerRecord Merge(IngestWorkingSet set, CustomerRecord survivor, CustomerRecord loser, IdentityKey shared, DateTimeOffset now)
+    {
+        var moved = loser.Orders.Select(o => o.Key).ToList();
+        var merged = survivor with
+        {
+            Orders = [.. survivor.Orders.Where(o => !moved.Contains(o.Key)), .. loser.Orders],
+            Identities = [.. survivor.Identities.Union(loser.Identities)],
+            Merges = [.. survivor.Merges, new MergeRecord(loser.CustomerId, shared, now, moved)],
+            Contact = MergeContact(survivor.Contact, loser.Contact, preferNew: false),
+            EmailOptIn = survivor.EmailOptIn ?? loser.EmailOptIn,
+            EmailSuppressed = survivor.EmailSuppressed || loser.EmailSuppressed,
+            DoNotCall = survivor.DoNotCall || loser.DoNotCall,
+            LineUserId = survivor.LineUserId ?? loser.LineUserId,
+            LineFollowing = survivor.LineFollowing || loser.LineFollowing,
+            AcquisitionMedium = survivor.AcquisitionMedium ?? loser.AcquisitionMedium,
+        };
+        Put(set, loser with { State = CustomerState.Merged, MergedInto = survivor.CustomerId, Orders = [] });
+        foreach (var key in loser.Identities)
+        {
+            set.Identities[key] = survivor.CustomerId;
+            set.DirtyIdentities.Add(key);
+        }
+
+        foreach (var key in moved)
+        {
+            if (set.OrdersByKey.TryGetValue(key, out var r))
+            {
+                set.OrdersByKey[key] = r with { CustomerId = survivor.CustomerId };
+                set.DirtyOrders.Add(key);
+            }
+        }
+
+        return merged;
+    }
+
+    private static void Put(IngestWorkingSet set, CustomerRecord record)
+    {
+        set.Customers[record.CustomerId] = record;
+        set.DirtyCustomers.Add(record.CustomerId);
+    }
+
+    private static CustomerContact MergeContact(CustomerContact current, OrderContact incoming, bool preferNew) =>
+        MergeContact(current, new CustomerContact
+        {
+            Email = IdentityNormalizer.Email(incoming.Email),
+            Phone = IdentityNormalizer.Phone(incoming.Phone),
+            Name = string.IsNullOrWhiteSpace(incoming.Name) ? null : IdentityNormalizer.Text(incoming.Name),
+            PostalCode = IdentityNormalizer.PostalCode(incoming.PostalCode),
+            Address = string.IsNullOrWhiteSpace(incoming.Address) ? null : IdentityNormalizer.Text(incoming.Address),
+            Birthday = incoming.Birthday,
+        }, preferNew);
+
+    private static CustomerContact MergeContact(CustomerContact current, CustomerContact other, bool preferNew) => preferNew
+        ? new CustomerContact
+        {
+            Email = other.Email ?? current.Email,
+            Phone = other.Phone ?? current.Phone,
+            Name = other.Name ?? current.Name,
+            PostalCode = other.PostalCode ?? current.PostalCode,
+            Address = other.Address ?? current.Address,
+            Birthday = other.Birthday ?? current.Birthday,
+        }
+        : new CustomerContact
+        {
+            Email = current.Email ?? other.Email,
+            Phone = current.Phone ?? other.Phone,
+            Name = current.Name ?? other.Name,
+            PostalCode = current.PostalCode ?? other.PostalCode,
+            Address = current.Address ?? other.Address,
+            Birthday = current.Birthday ?? other.Birthday,
+        };
+}

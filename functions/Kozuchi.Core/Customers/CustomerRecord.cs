@@ -1,0 +1,103 @@
+using Kozuchi.Core.Identity;
+using Kozuchi.Core.Orders;
+
+namespace Kozuchi.Core.Customers;
+
+/// <summary>What the customer aggregate keeps of each order: enough to refold F, M, entry and last products.</summary>
+public sealed record OrderSummary(
+    OrderKey Key,
+    DateTimeOffset OrderedAt,
+    DateTimeOffset UpdatedAt,
+    bool Counts,
+    decimal Net,
+    IReadOnlyList<string> Products,
+    bool IsSubscription)
+{
+    public static OrderSummary Of(Order order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return new(order.Key, order.OrderedAt, order.UpdatedAt, order.Counts, order.NetAmount,
+            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription);
+    }
+}
+
+/// <summary>Latest personal data of a customer, kept apart from the profile so most code never touches it.</summary>
+public sealed record CustomerContact
+{
+    public string? Email { get; init; }
+    public string? Phone { get; init; }
+    public string? Name { get; init; }
+    public string? PostalCode { get; init; }
+    public string? Address { get; init; }
+    public DateOnly? Birthday { get; init; }
+}
+
+/// <summary>Why two customers became one: the shared identifier, and which orders came over (so it can be undone).</summary>
+public sealed record MergeRecord(string MergedCustomerId, IdentityKey SharedKey, DateTimeOffset At, IReadOnlyList<OrderKey> Orders);
+
+/// <summary>
+/// The stored customer aggregate. The profile is a pure fold of <see cref="Orders"/>, so applying an order version
+/// twice changes nothing: this is what makes ingest idempotent without a separate "applied" log.
+/// </summary>
+public sealed record CustomerRecord
+{
+    public const int SchemaVersion = 1;
+
+    public required string CustomerId { get; init; }
+    public CustomerState State { get; init; } = CustomerState.Active;
+    public string? MergedInto { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public IReadOnlyList<OrderSummary> Orders { get; init; } = [];
+    public CustomerContact Contact { get; init; } = new();
+    public IReadOnlyList<MergeRecord> Merges { get; init; } = [];
+    public IReadOnlyList<IdentityKey> Identities { get; init; } = [];
+    public string Currency { get; init; } = "JPY";
+    public string? AcquisitionMedium { get; init; }
+    public bool? EmailOptIn { get; init; }
+    public bool EmailSuppressed { get; init; }
+    public bool DoNotCall { get; init; }
+    public string? LineUserId { get; init; }
+    public bool LineFollowing { get; init; }
+
+    public OrderSummary? Find(OrderKey key) => Orders.FirstOrDefault(o => o.Key == key);
+
+    /// <summary>The customer as they were just before <paramref name="cutoff"/>: for RFM movement and as-of reports.</summary>
+    public CustomerRecord AsOf(DateTimeOffset cutoff) => this with { Orders = [.. Orders.Where(o => o.OrderedAt < cutoff)] };
+
+    public CustomerProfile ToProfile()
+    {
+        var counted = Orders.Where(o => o.Counts).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList();
+        var first = counted.FirstOrDefault();
+        var last = counted.LastOrDefault();
+        var (prefecture, _) = IdentityNormalizer.SplitPrefecture(Contact.Address);
+        return new CustomerProfile
+        {
+            CustomerId = CustomerId,
+            State = State,
+            MergedInto = MergedInto,
+            FirstOrderAt = first?.OrderedAt,
+            LastOrderAt = last?.OrderedAt,
+            Frequency = counted.Count,
+            Monetary = counted.Sum(o => o.Net),
+            Currency = Currency,
+            EntryProducts = first?.Products ?? [],
+            LastProducts = last?.Products ?? [],
+            BoughtProducts = counted.SelectMany(o => o.Products).ToHashSet(StringComparer.Ordinal),
+            IsSubscriber = counted.Where(o => o.OrderedAt >= (last?.OrderedAt ?? default).AddDays(-120)).Any(o => o.IsSubscription),
+            AcquisitionMedium = AcquisitionMedium,
+            Prefecture = prefecture,
+            Birthday = Contact.Birthday,
+            Reachability = new Reachability
+            {
+                HasEmail = Contact.Email is not null,
+                EmailOptIn = EmailOptIn ?? false,
+                EmailSuppressed = EmailSuppressed,
+                LineUserId = LineUserId,
+                LineFollowing = LineFollowing,
+                HasPostalAddress = Contact.PostalCode is not null && Contact.Address is not null,
+                HasPhone = Contact.Phone is not null,
+                DoNotCall = DoNotCall,
+            },
+        };
+    }
+}

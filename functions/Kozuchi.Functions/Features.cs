@@ -1,7 +1,10 @@
+using Kozuchi.Functions.Customers;
 using Kozuchi.Functions.Dashboard;
 using Kozuchi.Functions.Health;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Ingest;
 using Kozuchi.Functions.Operations;
+using Kozuchi.Functions.Reports;
 
 namespace Kozuchi.Functions;
 
@@ -10,8 +13,9 @@ public static class Features
 {
     public static IServiceCollection AddFeatureServices(this IServiceCollection services, IConfiguration configuration)
     {
-        _ = configuration;
         services.AddOperations();
+        services.AddIngest(configuration);
+        services.AddReports();
         return services;
     }
 
@@ -19,5 +23,8 @@ public static class Features
         new FunctionRegistry()
             .AddHealthFunctions()
             .AddOperationsFunctions()
+            .AddIngestFunctions()
+            .AddCustomerFunctions()
+            .AddReportFunctions()
             .AddDashboardFunctions();
 }

@@ -59,6 +59,9 @@ public sealed record Order
     public OrderStatus Status { get; init; } = OrderStatus.Paid;
     public decimal RefundedAmount { get; init; }
 
+    /// <summary>The cart's ids of refunds already counted in <see cref="RefundedAmount"/>, so a refund delivered twice counts once.</summary>
+    public IReadOnlyList<string> RefundIds { get; init; } = [];
+
     /// <summary>A subscription (定期) order.</summary>
     public bool IsSubscription { get; init; }
 

@@ -13,6 +13,7 @@ public static class KozuchiCli
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Functions());
         root.Subcommands.Add(Operations.ReplayCommands.Create());
+        root.Subcommands.Add(Reports.ReportCommands.Create());
         return root;
     }
 

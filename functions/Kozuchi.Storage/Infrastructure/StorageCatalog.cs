@@ -11,12 +11,24 @@ public static class StorageCatalog
         /// <summary>Local runtime bookkeeping: timer schedule status and blob receipts.</summary>
         public const string Runtime = "KozuchiRuntime";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime];
+        /// <summary>Orders by source and id, hash-bucketed; the full order as received plus its customer.</summary>
+        public const string Orders = "KozuchiOrders";
+
+        /// <summary>Normalised strong identifiers (email, phone, cart customer id, LINE user) → customer id.</summary>
+        public const string Identities = "KozuchiIdentities";
+
+        /// <summary>The customer aggregate: one row per customer, merged ones pointing at their survivor.</summary>
+        public const string Customers = "KozuchiCustomers";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers];
     }
 
     public static class Queues
     {
-        public static IReadOnlyList<string> All { get; } = [];
+        /// <summary>Pointers to stored raw payloads (webhook bodies, import chunks) waiting to be ingested.</summary>
+        public const string OrdersIncoming = "orders-incoming";
+
+        public static IReadOnlyList<string> All { get; } = [OrdersIncoming];
     }
 
     public static class Containers

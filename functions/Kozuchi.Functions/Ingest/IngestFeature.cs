@@ -1,0 +1,27 @@
+using Kozuchi.Core.Common;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Storage.Orders;
+
+namespace Kozuchi.Functions.Ingest;
+
+/// <summary>Orders in: webhooks, the queue that processes them, imports.</summary>
+public static class IngestFeature
+{
+    public static FunctionRegistry AddIngestFunctions(this FunctionRegistry registry) =>
+        registry
+            .AddWebhookFunctions()
+            .Queue<ProcessOrdersFunction>(ProcessOrdersFunction.Name, StorageCatalog.Queues.OrdersIncoming);
+
+    public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<WebhookOptions>(configuration.GetSection("Kozuchi:Webhooks"));
+        services.AddSingleton(_ => new ShopTime(TimeZoneInfo.FindSystemTimeZoneById(configuration["Kozuchi:Shop:TimeZone"] ?? "Asia/Tokyo")));
+        services.AddSingleton<RawPayloads>();
+        services.AddSingleton<CustomerStore>();
+        services.AddSingleton<OrderIngestor>();
+        services.AddSingleton<IngestPipeline>();
+        return services;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Orders;
+
+namespace Kozuchi.Functions.Ingest;
+
+/// <summary>
+/// Queue <c>orders-incoming</c>: a pointer to a stored payload becomes orders and customers. A failure throws, so
+/// the host (or local runtime) retries and finally parks the message in <c>orders-incoming-poison</c>.
+/// </summary>
+public sealed partial class ProcessOrdersFunction(IngestPipeline pipeline, ILogger<ProcessOrdersFunction> logger) : IQueueFunction
+{
+    public const string Name = "ProcessOrders";
+
+    public async Task HandleAsync(QueueMessageInput message, FunctionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(context);
+        IngestMessage ingest;
+        try
+        {
+            ingest = IngestMessage.Parse(message.Text);
+        }
+        catch (JsonException ex)
+        {
+            throw new UnreadablePayloadException("Not an ingest message", ex);
+        }
+
+        var result = await pipeline.ProcessAsync(ingest, bulk: null, cancellationToken);
+        LogProcessed(logger, ingest.Blob, result.Created, result.Updated, result.Unchanged);
+        context.Log($"{ingest.Blob}: {result.Created} created, {result.Updated} updated, {result.Unchanged} unchanged");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingested {Blob}: {Created} created, {Updated} updated, {Unchanged} unchanged")]
+    private static partial void LogProcessed(ILogger logger, string blob, int created, int updated, int unchanged);
+}

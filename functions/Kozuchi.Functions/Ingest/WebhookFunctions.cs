@@ -1,0 +1,150 @@
+using System.Globalization;
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Orders.Formats;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Orders;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Kozuchi.Functions.Ingest;
+
+/// <summary>
+/// Cart webhooks. Each verifies its signature on the raw bytes, stores the body (write-first) and queues a pointer,
+/// then answers: well inside Shopify's 5-second limit, and nothing is lost if processing fails later.
+/// </summary>
+public static partial class WebhookFunctions
+{
+    public const int MaxBodyBytes = 4 * 1024 * 1024;
+
+    private static readonly string[] ShopifyOrderTopics = ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "refunds/create"];
+
+    public static FunctionRegistry AddWebhookFunctions(this FunctionRegistry registry) =>
+        registry
+            .Http("ShopifyWebhook", "POST", "webhooks/shopify", ShopifyAsync, Access.Public)
+            .Http("OrderWebhook", "POST", "webhooks/orders", OrdersAsync, Access.Public);
+
+    public sealed record Accepted(string Status, string? Blob);
+
+    internal static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> ShopifyAsync(
+        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(typeof(WebhookFunctions));
+        var body = await ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return TypedResults.BadRequest($"Body larger than {MaxBodyBytes} bytes.");
+        }
+
+        var check = WebhookSignatures.Shopify(body, request.Headers["X-Shopify-Hmac-Sha256"], options.Value.Shopify());
+        if (check != SignatureCheck.Valid)
+        {
+            LogRejected(logger, "shopify", check.ToString());
+            return TypedResults.Unauthorized();
+        }
+
+        var topic = request.Headers["X-Shopify-Topic"].ToString();
+        if (!ShopifyOrderTopics.Contains(topic))
+        {
+            // Subscribed to more than we use (or a GDPR topic handled elsewhere): acknowledge so Shopify does not retry.
+            return TypedResults.Ok(new Accepted("ignored", null));
+        }
+
+        var deliveryId = request.Headers["X-Shopify-Event-Id"].ToString() is { Length: > 0 } eventId ? "event-" + eventId
+            : request.Headers["X-Shopify-Webhook-Id"].ToString() is { Length: > 0 } webhookId ? "webhook-" + webhookId
+            : null;
+        var name = deliveryId is null ? RawPayloads.ContentName("webhooks/shopify", body) : $"webhooks/shopify/{Safe(deliveryId)}.json";
+        var parsed = ShopifyOrderJson.Parse(topic, body, shopTime.Zone);
+        var metadata = new Dictionary<string, string>
+        {
+            ["kind"] = "shopify",
+            ["topic"] = topic,
+            ["shop"] = Safe(request.Headers["X-Shopify-Shop-Domain"].ToString()),
+            ["webhookId"] = Safe(request.Headers["X-Shopify-Webhook-Id"].ToString()),
+            ["eventId"] = Safe(request.Headers["X-Shopify-Event-Id"].ToString()),
+        };
+        return await LandAsync(raw, pipeline, logger, time, body, name, parsed, metadata, new IngestMessage { Kind = PayloadKind.Shopify, Blob = name, Topic = topic }, cancellationToken);
+    }
+
+    internal static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> OrdersAsync(
+        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(typeof(WebhookFunctions));
+        var body = await ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return TypedResults.BadRequest($"Body larger than {MaxBodyBytes} bytes.");
+        }
+
+        var check = WebhookSignatures.Kozuchi(body, request.Headers["X-Kozuchi-Timestamp"], request.Headers["X-Kozuchi-Signature"], options.Value.Orders(), time.GetUtcNow());
+        if (check != SignatureCheck.Valid)
+        {
+            LogRejected(logger, "orders", check.ToString());
+            return TypedResults.Unauthorized();
+        }
+
+        // Content-addressed: the same body sent twice is one delivery; a changed order is a new body.
+        var name = RawPayloads.ContentName("webhooks/orders", body);
+        var parsed = KozuchiOrderJson.Parse(body, shopTime.Zone);
+        var metadata = new Dictionary<string, string> { ["kind"] = "kozuchi", ["timestamp"] = Safe(request.Headers["X-Kozuchi-Timestamp"].ToString()) };
+        return await LandAsync(raw, pipeline, logger, time, body, name, parsed, metadata, new IngestMessage { Kind = PayloadKind.Kozuchi, Blob = name }, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> LandAsync(
+        RawPayloads raw, IngestPipeline pipeline, ILogger logger, TimeProvider time, byte[] body, string name, PayloadResult parsed, Dictionary<string, string> metadata, IngestMessage message, CancellationToken cancellationToken)
+    {
+        metadata["received"] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        if (parsed.IsError)
+        {
+            // Kept for the shop to inspect (operations page), never processed.
+            metadata["reason"] = Safe(parsed.Error!);
+            var rejected = RawPayloads.ContentName("rejected/" + metadata["kind"], body);
+            await raw.TryStoreAsync(rejected, body, metadata, cancellationToken);
+            LogMalformed(logger, rejected);
+            return TypedResults.BadRequest(parsed.Error);
+        }
+
+        if (parsed.Ignored is not null)
+        {
+            return TypedResults.Ok(new Accepted("ignored: " + parsed.Ignored, null));
+        }
+
+        var fresh = await raw.TryStoreAsync(name, body, metadata, cancellationToken);
+
+        // A repeated delivery is still queued: if the first one stored the body but died before queueing, this is
+        // what gets it processed, and processing the same payload twice changes nothing.
+        await pipeline.EnqueueAsync(message, cancellationToken);
+        LogAccepted(logger, metadata["kind"], name, fresh);
+        return TypedResults.Ok(new Accepted(fresh ? "accepted" : "duplicate", name));
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Blob names and metadata are ASCII; anything else from a header is replaced.</summary>
+    private static string Safe(string value) =>
+        new([.. value.Take(200).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} refused: signature {Check}")]
+    private static partial void LogRejected(ILogger logger, string kind, string check);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook body unreadable, kept as {Blob}")]
+    private static partial void LogMalformed(ILogger logger, string blob);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Kind} stored as {Blob} (new: {Fresh}) and queued")]
+    private static partial void LogAccepted(ILogger logger, string kind, string blob, bool fresh);
+}

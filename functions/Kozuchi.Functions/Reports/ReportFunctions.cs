@@ -1,0 +1,115 @@
+using System.Globalization;
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Customers;
+using Kozuchi.Core.Rfm;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Customers;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Kozuchi.Functions.Reports;
+
+/// <summary>Reports over the customer aggregate: the summary and the RFM grid (with drill-down and movement).</summary>
+public static class ReportFunctions
+{
+    public static FunctionRegistry AddReportFunctions(this FunctionRegistry registry) =>
+        registry
+            .Http("ReportSummary", "GET", "reports/summary", SummaryAsync)
+            .Http("ReportRfm", "GET", "reports/rfm", RfmAsync)
+            .Http("ReportRfmCustomers", "GET", "reports/rfm/customers", RfmCustomersAsync)
+            .Http("ReportRfmMovement", "GET", "reports/rfm/movement", RfmMovementAsync);
+
+    public static IServiceCollection AddReports(this IServiceCollection services) => services.AddSingleton<ReportService>();
+
+    internal static async Task<Ok<CustomerSummary>> SummaryAsync(ReportService reports, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await reports.SummaryAsync(cancellationToken));
+
+    internal static async Task<Results<Ok<RfmGridResult>, BadRequest<string>>> RfmAsync(ReportService reports, string? asOf, CancellationToken cancellationToken)
+    {
+        if (!ReportService.TryDay(asOf, out var day))
+        {
+            return TypedResults.BadRequest("asOf must be a date YYYY-MM-DD.");
+        }
+
+        return TypedResults.Ok(await reports.RfmAsync(day, cancellationToken));
+    }
+
+    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine);
+
+    public sealed record RfmCustomerPage(int R, int F, int Total, IReadOnlyList<RfmCustomerRow> Customers);
+
+    internal static async Task<Results<Ok<RfmCustomerPage>, BadRequest<string>>> RfmCustomersAsync(ReportService reports, int r, int f, string? asOf, int? skip, int? take, CancellationToken cancellationToken)
+    {
+        if (r is < 1 or > 5 || f is < 1 or > 5 || !ReportService.TryDay(asOf, out var day))
+        {
+            return TypedResults.BadRequest("r and f are 1–5; asOf is a date YYYY-MM-DD.");
+        }
+
+        return TypedResults.Ok(await reports.RfmCustomersAsync(day, r, f, Math.Max(0, skip ?? 0), Math.Clamp(take ?? 50, 1, 500), cancellationToken));
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<RfmMovement>>, BadRequest<string>>> RfmMovementAsync(ReportService reports, string from, string to, CancellationToken cancellationToken)
+    {
+        if (!ReportService.TryDay(from, out var a) || !ReportService.TryDay(to, out var b) || a is null || b is null)
+        {
+            return TypedResults.BadRequest("from and to are dates YYYY-MM-DD.");
+        }
+
+        return TypedResults.Ok(await reports.MovementAsync(a.Value, b.Value, cancellationToken));
+    }
+}
+
+/// <summary>Report queries shared by the HTTP functions and the CLI.</summary>
+public sealed class ReportService(CustomerStore store, ShopTime shopTime, TimeProvider time)
+{
+    public static bool TryDay(string? text, out DateOnly? day)
+    {
+        day = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+        {
+            day = d;
+            return true;
+        }
+
+        return false;
+    }
+
+    public async Task<CustomerSummary> SummaryAsync(CancellationToken cancellationToken) =>
+        CustomerSummary.Of(await store.ScanProfilesAsync(cancellationToken).ToListAsync(cancellationToken));
+
+    /// <summary>Today's grid reads scalar columns; a past date refolds each customer's orders up to that day.</summary>
+    public async Task<IReadOnlyList<CustomerProfile>> ProfilesAsOfAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    {
+        if (asOf is null || asOf >= shopTime.Today(time.GetUtcNow()))
+        {
+            return await store.ScanProfilesAsync(cancellationToken).ToListAsync(cancellationToken);
+        }
+
+        var cutoff = RfmGrid.EndOfDay(asOf.Value, shopTime.Zone);
+        return await store.ScanRecordsAsync(cancellationToken).Select(r => r.AsOf(cutoff).ToProfile()).ToListAsync(cancellationToken);
+    }
+
+    public async Task<RfmGridResult> RfmAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    {
+        var day = asOf ?? shopTime.Today(time.GetUtcNow());
+        return RfmGrid.Build(await ProfilesAsOfAsync(asOf, cancellationToken), day, shopTime.Zone, RfmSettings.Default);
+    }
+
+    public async Task<ReportFunctions.RfmCustomerPage> RfmCustomersAsync(DateOnly? asOf, int r, int f, int skip, int take, CancellationToken cancellationToken)
+    {
+        var day = asOf ?? shopTime.Today(time.GetUtcNow());
+        var inCell = (await ProfilesAsOfAsync(asOf, cancellationToken))
+            .Where(p => RfmGrid.Score(p, day, shopTime.Zone, RfmSettings.Default) == new RfmCell(r, f))
+            .OrderByDescending(p => p.Monetary).ThenBy(p => p.CustomerId, StringComparer.Ordinal)
+            .ToList();
+        return new ReportFunctions.RfmCustomerPage(r, f, inCell.Count, [.. inCell.Skip(skip).Take(take).Select(p =>
+            new ReportFunctions.RfmCustomerRow(p.CustomerId, p.Frequency, p.Monetary, p.LastOrderAt, p.EntryProducts, p.Reachability.CanEmail, p.Reachability.CanLine))]);
+    }
+
+    public async Task<IReadOnlyList<RfmMovement>> MovementAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken) =>
+        RfmGrid.Movement(await store.ScanRecordsAsync(cancellationToken).ToListAsync(cancellationToken), from, to, shopTime.Zone, RfmSettings.Default);
+}

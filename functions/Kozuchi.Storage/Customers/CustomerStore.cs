@@ -1,0 +1,349 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+using Kozuchi.Core.Customers;
+using Kozuchi.Core.Identity;
+using Kozuchi.Core.Orders;
+using Kozuchi.Storage.Infrastructure;
+
+namespace Kozuchi.Storage.Customers;
+
+/// <summary>How the store reads the rows an ingest batch needs.</summary>
+public enum ReadMode
+{
+    /// <summary>Point reads of exactly the rows needed: small batches (webhooks).</summary>
+    Point,
+
+    /// <summary>Whole tables read once and kept: bulk imports, where point reads would be the bottleneck.</summary>
+    Preloaded,
+}
+
+/// <summary>
+/// Loads and saves an <see cref="IngestWorkingSet"/>: orders, identities and customers, with ETags so that two
+/// writers never silently overwrite each other. A conflict surfaces as <see cref="WriteConflictException"/>; the
+/// caller reloads and re-decides (the ledger is idempotent, so partial writes before the conflict are harmless).
+/// </summary>
+public sealed class CustomerStore
+{
+    private const int Parallelism = 16;
+    private readonly TableClient _orders;
+    private readonly TableClient _identities;
+    private readonly TableClient _customers;
+
+    public CustomerStore(StorageClients clients)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        _orders = clients.Table(StorageCatalog.Tables.Orders);
+        _identities = clients.Table(StorageCatalog.Tables.Identities);
+        _customers = clients.Table(StorageCatalog.Tables.Customers);
+    }
+
+    public TableClient OrdersTable => _orders;
+    public TableClient CustomersTable => _customers;
+
+    /// <summary>A working set with the ETags of what it read; one per attempt of a batch.</summary>
+    public sealed class Session
+    {
+        internal Session(IngestWorkingSet set) => Set = set;
+
+        public IngestWorkingSet Set { get; }
+        internal ConcurrentDictionary<(string Table, string Pk, string Rk), ETag> ETags { get; } = new();
+        internal HashSet<OrderKey> LoadedOrders { get; } = [];
+        internal HashSet<IdentityKey> LoadedIdentities { get; } = [];
+        internal HashSet<string> LoadedCustomers { get; } = new(StringComparer.Ordinal);
+        internal bool Preloaded { get; set; }
+    }
+
+    public static Session NewSession() => new(new IngestWorkingSet());
+
+    /// <summary>Takes over what a point-read session read and wrote, so a preloaded session stays current after a retry.</summary>
+    public static void Absorb(Session target, Session source)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(source);
+        foreach (var (k, v) in source.Set.OrdersByKey)
+        {
+            target.Set.OrdersByKey[k] = v;
+        }
+
+        foreach (var (k, v) in source.Set.Identities)
+        {
+            target.Set.Identities[k] = v;
+        }
+
+        foreach (var (k, v) in source.Set.Customers)
+        {
+            target.Set.Customers[k] = v;
+        }
+
+        foreach (var (k, v) in source.ETags)
+        {
+            target.ETags[k] = v;
+        }
+    }
+
+    /// <summary>Reads every order, identity and customer row into the session: the bulk path.</summary>
+    public async Task PreloadAllAsync(Session session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        await Task.WhenAll(
+            ScanAsync(_orders, ["PartitionKey", "RowKey", "CustomerId", "UpdatedAt"], e =>
+            {
+                var key = CustomerEntities.OrderKeyFromRow(e.RowKey);
+                lock (session)
+                {
+                    session.Set.OrdersByKey[key] = new StoredOrderRef(key, e.GetString("CustomerId"), e.GetDateTimeOffset("UpdatedAt") ?? default);
+                    session.ETags[(_orders.Name, e.PartitionKey, e.RowKey)] = e.ETag;
+                }
+            }, cancellationToken),
+            ScanAsync(_identities, ["PartitionKey", "RowKey", "CustomerId"], e =>
+            {
+                var key = IdentityKey.Parse(TableKeys.Unescape(e.RowKey));
+                lock (session)
+                {
+                    session.Set.Identities[key] = e.GetString("CustomerId");
+                    session.ETags[(_identities.Name, e.PartitionKey, e.RowKey)] = e.ETag;
+                }
+            }, cancellationToken),
+            ScanAsync(_customers, null, e =>
+            {
+                var record = CustomerEntities.FromEntity(e);
+                lock (session)
+                {
+                    session.Set.Customers[record.CustomerId] = record;
+                    session.ETags[(_customers.Name, e.PartitionKey, e.RowKey)] = e.ETag;
+                }
+            }, cancellationToken)).ConfigureAwait(false);
+        session.Preloaded = true;
+    }
+
+    private static async Task ScanAsync(TableClient table, IEnumerable<string>? select, Action<TableEntity> onRow, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(TableKeys.AllBuckets(), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (bucket, ct) =>
+        {
+            await foreach (var e in table.QueryAsync<TableEntity>(e => e.PartitionKey == bucket, select: select, cancellationToken: ct).ConfigureAwait(false))
+            {
+                onRow(e);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Point-reads what the orders need that the session does not hold yet, following merges to the survivor.</summary>
+    public async Task LoadAsync(Session session, IReadOnlyCollection<Order> orders, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (session.Preloaded)
+        {
+            return;
+        }
+
+        var (orderKeys, identityKeys) = CustomerLedger.Needs(orders);
+        var set = session.Set;
+        await ForEachAsync(orderKeys.Where(session.LoadedOrders.Add).ToList(), async (key, ct) =>
+        {
+            var pk = CustomerEntities.OrderPartition(key);
+            var rk = CustomerEntities.OrderRow(key);
+            var row = await _orders.GetEntityIfExistsAsync<TableEntity>(pk, rk, ["CustomerId", "UpdatedAt"], ct).ConfigureAwait(false);
+            if (row.HasValue && row.Value is { } e)
+            {
+                lock (session)
+                {
+                    set.OrdersByKey[key] = new StoredOrderRef(key, e.GetString("CustomerId"), e.GetDateTimeOffset("UpdatedAt") ?? default);
+                    session.ETags[(_orders.Name, pk, rk)] = e.ETag;
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+        await ForEachAsync(identityKeys.Where(session.LoadedIdentities.Add).ToList(), async (key, ct) =>
+        {
+            var pk = CustomerEntities.IdentityPartition(key);
+            var rk = CustomerEntities.IdentityRow(key);
+            var row = await _identities.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: ct).ConfigureAwait(false);
+            if (row.HasValue && row.Value is { } e)
+            {
+                lock (session)
+                {
+                    set.Identities[key] = e.GetString("CustomerId");
+                    session.ETags[(_identities.Name, pk, rk)] = e.ETag;
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+        var wanted = set.OrdersByKey.Values.Select(o => o.CustomerId).Concat(set.Identities.Values).ToHashSet(StringComparer.Ordinal);
+        wanted.UnionWith(orderKeys.Select(CustomerLedger.NewCustomerId));
+        while (wanted.Where(session.LoadedCustomers.Add).ToList() is { Count: > 0 } batch)
+        {
+            await LoadCustomersAsync(session, batch, cancellationToken).ConfigureAwait(false);
+
+            // A merged customer points at its survivor, which the ledger needs too.
+            wanted = batch.Select(id => set.Customers.GetValueOrDefault(id)?.MergedInto).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        }
+    }
+
+    private async Task LoadCustomersAsync(Session session, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
+        await ForEachAsync(ids, async (id, ct) =>
+        {
+            var pk = CustomerEntities.CustomerPartition(id);
+            var row = await _customers.GetEntityIfExistsAsync<TableEntity>(pk, id, cancellationToken: ct).ConfigureAwait(false);
+            if (row.HasValue && row.Value is { } e)
+            {
+                var record = CustomerEntities.FromEntity(e);
+                lock (session)
+                {
+                    session.Set.Customers[id] = record;
+                    session.ETags[(_customers.Name, pk, id)] = e.ETag;
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+    private static readonly string[] ProfileColumns =
+        ["PartitionKey", "RowKey", "State", "MergedInto", "Frequency", "Monetary", "Currency", "FirstOrderAt", "LastOrderAt", "EntryProducts", "IsSubscriber", "AcquisitionMedium", "Prefecture", "CanEmail", "CanLine", "CanPost", "CanCall"];
+
+    /// <summary>
+    /// Every active customer's profile from the scalar columns only (no JSON): what reports read. Merged customers are
+    /// left out: their orders count with their survivor.
+    /// </summary>
+    public async IAsyncEnumerable<CustomerProfile> ScanProfilesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in _customers.QueryAsync<TableEntity>(filter: (string?)null, select: ProfileColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (e.GetString("State") != nameof(CustomerState.Active))
+            {
+                continue;
+            }
+
+            yield return new CustomerProfile
+            {
+                CustomerId = e.RowKey,
+                Frequency = e.GetInt32("Frequency") ?? 0,
+                Monetary = decimal.Parse(e.GetString("Monetary") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+                Currency = e.GetString("Currency") ?? "JPY",
+                FirstOrderAt = e.GetDateTimeOffset("FirstOrderAt"),
+                LastOrderAt = e.GetDateTimeOffset("LastOrderAt"),
+                EntryProducts = e.GetString("EntryProducts") is { Length: > 0 } entry ? entry.Split('\t') : [],
+                IsSubscriber = e.GetBoolean("IsSubscriber") ?? false,
+                AcquisitionMedium = e.GetString("AcquisitionMedium"),
+                Prefecture = e.GetString("Prefecture"),
+                Reachability = new Reachability
+                {
+                    HasEmail = e.GetBoolean("CanEmail") ?? false,
+                    EmailOptIn = e.GetBoolean("CanEmail") ?? false,
+                    LineUserId = e.GetBoolean("CanLine") == true ? "(linked)" : null,
+                    LineFollowing = e.GetBoolean("CanLine") ?? false,
+                    HasPostalAddress = e.GetBoolean("CanPost") ?? false,
+                    HasPhone = e.GetBoolean("CanCall") ?? false,
+                },
+            };
+        }
+    }
+
+    /// <summary>Every active customer's full record: for as-of reports that refold orders before a date.</summary>
+    public async IAsyncEnumerable<CustomerRecord> ScanRecordsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in _customers.QueryAsync<TableEntity>(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (e.GetString("State") == nameof(CustomerState.Active))
+            {
+                yield return CustomerEntities.FromEntity(e);
+            }
+        }
+    }
+
+    public async Task<CustomerRecord?> GetAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var row = await _customers.GetEntityIfExistsAsync<TableEntity>(CustomerEntities.CustomerPartition(customerId), customerId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue && row.Value is { } e ? CustomerEntities.FromEntity(e) : null;
+    }
+
+    public async Task<Order?> GetOrderAsync(OrderKey key, CancellationToken cancellationToken)
+    {
+        var row = await _orders.GetEntityIfExistsAsync<TableEntity>(CustomerEntities.OrderPartition(key), CustomerEntities.OrderRow(key), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue && row.Value is { } e ? CustomerEntities.OrderFromEntity(e) : null;
+    }
+
+    /// <summary>
+    /// Writes what the ledger changed. Customers go first: their order summaries are what makes a re-run idempotent,
+    /// and an order row found without its customer is simply re-applied.
+    /// </summary>
+    public async Task SaveAsync(Session session, IReadOnlyDictionary<OrderKey, (Order Order, string? RawRef)> latest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(latest);
+        var set = session.Set;
+        var customers = set.DirtyCustomers.Select(id => CustomerEntities.ToEntity(set.Customers[id])).ToList();
+        var identities = set.DirtyIdentities.Select(k => CustomerEntities.ToEntity(k, set.Identities[k])).ToList();
+        var orders = new List<(TableEntity Entity, bool PointerOnly)>();
+        foreach (var key in set.DirtyOrders)
+        {
+            var customerId = set.OrdersByKey[key].CustomerId;
+            orders.Add(latest.TryGetValue(key, out var o) && o.Order.UpdatedAt >= set.OrdersByKey[key].UpdatedAt
+                ? (CustomerEntities.ToEntity(o.Order, customerId, o.RawRef), false)
+                : (new TableEntity(CustomerEntities.OrderPartition(key), CustomerEntities.OrderRow(key)) { ["CustomerId"] = customerId }, true));
+        }
+
+        await WriteAsync(session, _customers, customers.Select(e => (e, false)).ToList(), cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(
+            WriteAsync(session, _identities, identities.Select(e => (e, false)).ToList(), cancellationToken),
+            WriteAsync(session, _orders, orders, cancellationToken)).ConfigureAwait(false);
+        set.ClearDirty();
+    }
+
+    private static async Task WriteAsync(Session session, TableClient table, IReadOnlyList<(TableEntity Entity, bool Merge)> rows, CancellationToken cancellationToken)
+    {
+        var batches = rows.GroupBy(r => r.Entity.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
+        {
+            var actions = batch.Select(r =>
+            {
+                var hasETag = session.ETags.TryGetValue((table.Name, r.Entity.PartitionKey, r.Entity.RowKey), out var etag);
+                return (hasETag, r.Merge) switch
+                {
+                    (true, true) => new TableTransactionAction(TableTransactionActionType.UpdateMerge, r.Entity, etag),
+                    (true, false) => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r.Entity, etag),
+                    (false, true) => new TableTransactionAction(TableTransactionActionType.UpsertMerge, r.Entity),
+                    (false, false) => new TableTransactionAction(TableTransactionActionType.Add, r.Entity),
+                };
+            }).ToList();
+            try
+            {
+                var response = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    if (response.Value[i].Headers.ETag is { } newTag)
+                    {
+                        session.ETags[(table.Name, batch[i].Entity.PartitionKey, batch[i].Entity.RowKey)] = newTag;
+                    }
+                }
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
+            {
+                throw new WriteConflictException($"Another writer changed {table.Name}/{batch[0].Entity.PartitionKey} meanwhile.", ex);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                throw new WriteConflictException($"Another writer changed {table.Name}/{batch[0].Entity.PartitionKey} meanwhile.", ex);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    private static Task ForEachAsync<T>(IReadOnlyList<T> items, Func<T, CancellationToken, ValueTask> body, CancellationToken cancellationToken) =>
+        items.Count == 0 ? Task.CompletedTask : Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, body);
+}
+
+/// <summary>Optimistic concurrency lost: reload and decide again.</summary>
+public sealed class WriteConflictException : Exception
+{
+    public WriteConflictException()
+    {
+    }
+
+    public WriteConflictException(string message)
+        : base(message)
+    {
+    }
+
+    public WriteConflictException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues;
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Orders;
+using Kozuchi.Core.Orders.Formats;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace Kozuchi.Storage.Orders;
+
+/// <summary>A stored payload that cannot become orders: the message fails and ends in the poison queue, blob intact.</summary>
+public sealed class UnreadablePayloadException(string message) : Exception(message)
+{
+    public UnreadablePayloadException()
+        : this("Unreadable payload")
+    {
+    }
+
+    public UnreadablePayloadException(string message, Exception inner)
+        : this(message + ": " + inner.Message)
+    {
+    }
+}
+
+/// <summary>From stored payload to customer tables: read the blob, parse by kind, ingest.</summary>
+public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clients, CustomerStore store, OrderIngestor ingestor, ShopTime shopTime, ILogger<IngestPipeline> logger)
+{
+    private readonly QueueClient _queue = clients.Queue(StorageCatalog.Queues.OrdersIncoming);
+
+    public Task EnqueueAsync(IngestMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return _queue.SendMessageAsync(message.ToJson(), cancellationToken);
+    }
+
+    public async Task<IngestResult> ProcessAsync(IngestMessage message, CustomerStore.Session? bulk, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var payload = await raw.ReadAsync(message.Blob, cancellationToken).ConfigureAwait(false)
+            ?? throw new UnreadablePayloadException($"Stored payload {message.Blob} does not exist.");
+        var orders = new List<IncomingOrder>();
+        switch (message.Kind)
+        {
+            case PayloadKind.Shopify:
+                var shopify = ShopifyOrderJson.Parse(message.Topic ?? "orders/updated", payload.Content.ToMemory().Span, shopTime.Zone);
+                Throw(shopify, message);
+                orders.AddRange(shopify.Orders.Select(o => new IncomingOrder(o, message.Blob)));
+                foreach (var refund in shopify.Refunds)
+                {
+                    var stored = await store.GetOrderAsync(new OrderKey(ShopifyOrderJson.Source, refund.OrderId), cancellationToken).ConfigureAwait(false);
+                    if (stored is null)
+                    {
+                        // The order itself has not arrived yet; its own webhook (or the reconciliation pull) carries the refund too.
+                        LogRefundBeforeOrder(logger, message.Blob);
+                    }
+                    else if (ShopifyOrderJson.ApplyRefund(stored, refund) is { } refunded)
+                    {
+                        orders.Add(new IncomingOrder(refunded, message.Blob));
+                    }
+                }
+
+                break;
+            case PayloadKind.Kozuchi:
+                var generic = KozuchiOrderJson.Parse(payload.Content.ToMemory().Span, shopTime.Zone);
+                Throw(generic, message);
+                orders.AddRange(generic.Orders.Select(o => new IncomingOrder(o, message.Blob)));
+                break;
+            case PayloadKind.Chunk:
+                orders.AddRange(ReadChunk(payload.Content).Select(o => new IncomingOrder(o, message.Blob)));
+                break;
+            default:
+                throw new UnreadablePayloadException($"Unknown payload kind {message.Kind}.");
+        }
+
+        return await ingestor.IngestAsync(orders, bulk, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static BinaryData WriteChunk(IEnumerable<Order> orders)
+    {
+        var sb = new StringBuilder();
+        foreach (var o in orders)
+        {
+            sb.Append(JsonSerializer.Serialize(o, CustomerEntities.Json)).Append('\n');
+        }
+
+        return BinaryData.FromString(sb.ToString());
+    }
+
+    public static IEnumerable<Order> ReadChunk(BinaryData content)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var n = 0;
+        foreach (var line in content.ToString().Split('\n'))
+        {
+            n++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            Order? order;
+            try
+            {
+                order = JsonSerializer.Deserialize<Order>(line, CustomerEntities.Json);
+            }
+            catch (JsonException ex)
+            {
+                throw new UnreadablePayloadException($"Chunk line {n}", ex);
+            }
+
+            yield return order ?? throw new UnreadablePayloadException($"Chunk line {n} is null.");
+        }
+    }
+
+    private static void Throw(PayloadResult result, IngestMessage message)
+    {
+        if (result.IsError)
+        {
+            throw new UnreadablePayloadException($"{message.Blob}: {result.Error}");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refund in {Blob} is for an order not stored yet; the order's own delivery will carry it")]
+    private static partial void LogRefundBeforeOrder(ILogger logger, string blob);
+}

@@ -1,0 +1,134 @@
+using Kozuchi.Core.Customers;
+using Kozuchi.Core.Orders;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Kozuchi.Storage.Tests.Customers;
+
+public sealed class OrderIngestorTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private StorageScope _storage = null!;
+    private CustomerStore _store = null!;
+    private OrderIngestor _ingestor = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _storage = await azurite.CreateScopeAsync();
+        _store = new CustomerStore(_storage.Clients);
+        _ingestor = new OrderIngestor(_store, new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero)), NullLogger<OrderIngestor>.Instance);
+    }
+
+    public async ValueTask DisposeAsync() => await _storage.DisposeAsync();
+
+    private static IncomingOrder Incoming(string id, string? email = null, string? phone = null, int day = 1, decimal total = 1000m, OrderStatus status = OrderStatus.Paid, int minute = 0) =>
+        new(new Order
+        {
+            Key = new OrderKey("test", id),
+            OrderedAt = new DateTimeOffset(2026, 2, day, 12, 0, 0, TimeSpan.FromHours(9)),
+            UpdatedAt = new DateTimeOffset(2026, 2, day, 12, minute, 0, TimeSpan.FromHours(9)),
+            Contact = new OrderContact { Email = email, Phone = phone, Name = "山田 太郎", PostalCode = "1500001", Address = "東京都渋谷区神宮前1-1" },
+            Lines = [new OrderLine { Sku = "SKU-" + day, ProductName = "商品" + day, UnitPrice = total }],
+            Total = total,
+            Status = status,
+        }, "raw/test/" + id);
+
+    private async Task<List<CustomerProfile>> ActiveAsync() =>
+        await _store.ScanProfilesAsync(TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task Orders_are_stored_with_their_customer_and_read_back_whole()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var result = await _ingestor.IngestAsync([Incoming("1", email: "a@example.jp"), Incoming("2", email: "A@EXAMPLE.JP", day: 3, total: 500m)], null, ct);
+
+        Assert.Equal(2, result.Created);
+        var profile = Assert.Single(await ActiveAsync());
+        Assert.Equal((2, 1500m), (profile.Frequency, profile.Monetary));
+        var stored = await _store.GetOrderAsync(new OrderKey("test", "2"), ct);
+        Assert.Equal(500m, stored!.Total);
+        var record = await _store.GetAsync(profile.CustomerId, ct);
+        Assert.Equal("a@example.jp", record!.Contact.Email);
+        Assert.Equal("150-0001", record.Contact.PostalCode);
+        Assert.True(result.Orders.Single(o => o.Order.Key.OrderId == "1").IsFirstOrder);
+        Assert.False(result.Orders.Single(o => o.Order.Key.OrderId == "2").IsFirstOrder);
+    }
+
+    [Fact]
+    public async Task The_same_batch_ingested_twice_changes_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        IncomingOrder[] batch = [Incoming("1", email: "a@example.jp"), Incoming("2", phone: "090-1234-5678", day: 2), Incoming("3", email: "a@example.jp", phone: "09012345678", day: 4)];
+        await _ingestor.IngestAsync(batch, null, ct);
+        var before = await ActiveAsync();
+
+        var again = await _ingestor.IngestAsync(batch, null, ct);
+
+        Assert.Equal(3, again.Unchanged);
+        Assert.Equivalent(before, await ActiveAsync());
+    }
+
+    [Fact]
+    public async Task Concurrent_batches_for_one_customer_all_count()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var writers = Enumerable.Range(1, 8).Select(i => _ingestor.IngestAsync([Incoming("c" + i, email: "same@example.jp", day: i, total: i * 100m)], null, ct));
+        var results = await Task.WhenAll(writers);
+
+        var profile = Assert.Single(await ActiveAsync());
+        Assert.Equal(8, profile.Frequency);
+        Assert.Equal(3600m, profile.Monetary);
+        Assert.Contains(results, r => r.Attempts > 1);
+    }
+
+    [Fact]
+    public async Task A_merge_is_stored_with_its_reason_and_the_old_id_points_at_the_survivor()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _ingestor.IngestAsync([Incoming("1", email: "a@example.jp", day: 1)], null, ct);
+        await _ingestor.IngestAsync([Incoming("2", phone: "03-1234-5678", day: 2)], null, ct);
+        var ids = (await ActiveAsync()).Select(p => p.CustomerId).ToList();
+        Assert.Equal(2, ids.Count);
+
+        await _ingestor.IngestAsync([Incoming("3", email: "a@example.jp", phone: "0312345678", day: 5)], null, ct);
+
+        var survivor = Assert.Single(await ActiveAsync());
+        var record = await _store.GetAsync(survivor.CustomerId, ct);
+        var merge = Assert.Single(record!.Merges);
+        var loser = await _store.GetAsync(merge.MergedCustomerId, ct);
+        Assert.Equal((CustomerState.Merged, survivor.CustomerId), (loser!.State, loser.MergedInto));
+        Assert.Equal(3, survivor.Frequency);
+    }
+
+    [Fact]
+    public async Task A_cancellation_arriving_after_the_order_removes_it_from_the_aggregate_and_a_late_old_version_does_not_bring_it_back()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _ingestor.IngestAsync([Incoming("1", email: "a@example.jp"), Incoming("2", email: "a@example.jp", day: 2)], null, ct);
+        await _ingestor.IngestAsync([Incoming("1", email: "a@example.jp", status: OrderStatus.Cancelled, minute: 30)], null, ct);
+        var late = await _ingestor.IngestAsync([Incoming("1", email: "a@example.jp", minute: 5)], null, ct);
+
+        Assert.Equal(1, late.Unchanged);
+        var profile = Assert.Single(await ActiveAsync());
+        Assert.Equal((1, 1000m), (profile.Frequency, profile.Monetary));
+    }
+
+    [Fact]
+    public async Task Bulk_ingest_on_a_preloaded_session_gives_the_same_customers_as_point_reads()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var orders = Enumerable.Range(1, 300).Select(i => Incoming("b" + i, email: $"user{i % 120}@example.jp", day: 1 + (i % 27), total: i)).ToList();
+        await _ingestor.IngestAsync(orders.Take(100).ToList(), null, ct);
+
+        var session = CustomerStore.NewSession();
+        await _store.PreloadAllAsync(session, ct);
+        await _ingestor.IngestAsync(orders.Skip(100).Take(100).ToList(), session, ct);
+        await _ingestor.IngestAsync(orders.Skip(200).ToList(), session, ct);
+
+        var profiles = await ActiveAsync();
+        Assert.Equal(120, profiles.Count);
+        Assert.Equal(orders.Sum(o => o.Order.Total), profiles.Sum(p => p.Monetary));
+        Assert.Equal(300, profiles.Sum(p => p.Frequency));
+    }
+}

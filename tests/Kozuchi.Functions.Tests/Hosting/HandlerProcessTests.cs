@@ -1,7 +1,12 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Ingest;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Storage.Orders;
 using Kozuchi.Testing;
 
 namespace Kozuchi.Functions.Tests.Hosting;
@@ -23,10 +28,15 @@ public sealed class HandlerProcessTests(AzuriteFixture azurite)
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"Readiness took {started.Elapsed}; Flex Consumption allows 30 s.");
         Assert.Contains($"127.0.0.1:{handler.Port}", handler.Output, StringComparison.Ordinal);
 
-        var queueFunction = Features.CreateRegistry().Functions.FirstOrDefault(f => f.Trigger is QueueTrigger)
-            ?? throw new InvalidOperationException("The registry has no queue function to invoke yet.");
+        // The real queue function, fed a real stored payload, as the host would deliver its message.
+        var queueFunction = Features.CreateRegistry().Functions.Single(f => f.Name == ProcessOrdersFunction.Name);
+        Assert.IsType<QueueTrigger>(queueFunction.Trigger);
+        const string blob = "webhooks/orders/handler-test.json";
+        await storage.Clients.Container(StorageCatalog.Containers.Raw).UploadBlobAsync(blob, BinaryData.FromString(
+            """{"source":"own","order_id":"h-1","ordered_at":"2026-10-01T10:00:00+09:00","total":1200,"customer":{"email":"handler@example.jp"}}"""), TestContext.Current.CancellationToken);
+        var message = new IngestMessage { Kind = PayloadKind.Kozuchi, Blob = blob }.ToJson();
         using var content = new StringContent(
-            """{"Data":{"message":"{\"schema\":1,\"orders\":[]}"},"Metadata":{"DequeueCount":"1","Id":"\"00000000-0000-0000-0000-000000000001\"","sys":{"MethodName":"QueueTrigger"}}}""",
+            JsonSerializer.Serialize(new { Data = new { message }, Metadata = new { DequeueCount = "1", Id = "\"00000000-0000-0000-0000-000000000001\"", sys = new { MethodName = "QueueTrigger" } } }),
             Encoding.UTF8,
             "application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/" + queueFunction.Name, UriKind.Relative)) { Content = content };
@@ -34,6 +44,8 @@ public sealed class HandlerProcessTests(AzuriteFixture azurite)
         var invoked = await http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.True(invoked.IsSuccessStatusCode, $"{queueFunction.Name}: {(int)invoked.StatusCode} {await invoked.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}\n{handler.Output}");
-        Assert.Contains("\"Logs\"", await invoked.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Contains("1 created", await invoked.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        var customers = await new CustomerStore(storage.Clients).ScanProfilesAsync(TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1200m, Assert.Single(customers).Monetary);
     }
 }

@@ -1,0 +1,82 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Testing;
+
+namespace Kozuchi.Functions.Tests.Ingest;
+
+/// <summary>The app with webhook secrets set, and a way to deliver what the webhooks queued as the host would.</summary>
+internal sealed class IngestHarness : IAsyncDisposable
+{
+    public const string ShopifySecret = "shopify-secret-placeholder";
+    public const string ShopifyPreviousSecret = "shopify-old-secret-placeholder";
+    public const string OrderSecret = "order-secret-placeholder";
+    public const string OperatorKey = "operator-key-placeholder";
+
+    private IngestHarness(StorageScope storage, KozuchiAppFactory app)
+    {
+        Storage = storage;
+        App = app;
+        Client = app.CreateClient();
+        Operator = app.CreateClient();
+        Operator.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
+    }
+
+    public StorageScope Storage { get; }
+    public KozuchiAppFactory App { get; }
+    public HttpClient Client { get; }
+    public HttpClient Operator { get; }
+
+    public static async Task<IngestHarness> StartAsync(AzuriteFixture azurite)
+    {
+        var storage = await azurite.CreateScopeAsync();
+        var app = new KozuchiAppFactory(storage)
+            .WithSetting("Kozuchi:Webhooks:ShopifySecret", ShopifySecret)
+            .WithSetting("Kozuchi:Webhooks:ShopifySecretPrevious", ShopifyPreviousSecret)
+            .WithSetting("Kozuchi:Webhooks:OrderSecret", OrderSecret)
+            .WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey);
+        return new IngestHarness(storage, app);
+    }
+
+    /// <summary>Delivers every queued ingest message to ProcessOrders, as the host does, deleting each one that succeeds.</summary>
+    public async Task<int> DrainAsync(CancellationToken cancellationToken)
+    {
+        var queue = Storage.Clients.Queue(StorageCatalog.Queues.OrdersIncoming);
+        var delivered = 0;
+        while (true)
+        {
+            var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), cancellationToken)).Value;
+            if (messages.Length == 0)
+            {
+                return delivered;
+            }
+
+            foreach (var m in messages)
+            {
+                var payload = JsonSerializer.Serialize(new
+                {
+                    Data = new { message = m.MessageText },
+                    Metadata = new { DequeueCount = m.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Id = $"\"{m.MessageId}\"" },
+                });
+                using var content = new StringContent(payload, Encoding.UTF8, "application/json");
+                var response = await Client.PostAsync(new Uri("/ProcessOrders", UriKind.Relative), content, cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"ProcessOrders failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                }
+
+                await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken);
+                delivered++;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        Operator.Dispose();
+        await App.DisposeAsync();
+        await Storage.DisposeAsync();
+    }
+}

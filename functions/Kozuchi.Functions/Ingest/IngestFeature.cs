@@ -12,7 +12,8 @@ public static class IngestFeature
     public static FunctionRegistry AddIngestFunctions(this FunctionRegistry registry) =>
         registry
             .AddWebhookFunctions()
-            .Queue<ProcessOrdersFunction>(ProcessOrdersFunction.Name, StorageCatalog.Queues.OrdersIncoming);
+            .Queue<ProcessOrdersFunction>(ProcessOrdersFunction.Name, StorageCatalog.Queues.OrdersIncoming)
+            .Blob<ImportOrdersFunction>(ImportOrdersFunction.Name, StorageCatalog.Containers.Imports);
 
     public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
     {
@@ -22,6 +23,7 @@ public static class IngestFeature
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<OrderIngestor>();
         services.AddSingleton<IngestPipeline>();
+        services.AddSingleton<OrderImporter>();
         return services;
     }
 }

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Text;
+using Kozuchi.Core.Import;
+using Kozuchi.Functions.Cli;
+
+namespace Kozuchi.Functions.Ingest;
+
+/// <summary><c>kozuchi import orders &lt;file&gt;</c>: a cart's order CSV into customers, with a progress bar.</summary>
+public static class ImportCommands
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "Order CSV (Kozuchi format, or a cart's export with --mapping)" };
+        var mapping = new Option<string?>("--mapping") { Description = $"Mapping name ({string.Join(", ", OrderImporter.BuiltInMappings)}) or a mapping JSON file" };
+        var encoding = new Option<string?>("--encoding") { Description = "utf-8 or shift_jis (default: detected)" };
+        var orders = new Command("orders", "Import orders from a CSV file; bad rows go to <file>.errors.csv.") { file, mapping, encoding };
+        orders.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(file)!;
+            var error = parse.InvocationConfiguration.Error;
+            if (!path.Exists)
+            {
+                await error.WriteLineAsync($"No such file: {path.FullName}");
+                return 2;
+            }
+
+            CsvMapping map;
+            Encoding? enc;
+            try
+            {
+                map = OrderImporter.ResolveMapping(parse.GetValue(mapping));
+                enc = CsvEncoding.Named(parse.GetValue(encoding));
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or System.Text.Json.JsonException)
+            {
+                await error.WriteLineAsync(e.Message);
+                return 2;
+            }
+
+            using var host = await CliHost.StartAsync(ct);
+            var importer = host.Services.GetRequiredService<OrderImporter>();
+            await using var stream = path.OpenRead();
+            var total = Math.Max(1, path.Length);
+            var progress = new SyncProgress<ImportProgress>(p =>
+            {
+                var ratio = Math.Min(1.0, (double)p.BytesRead / total);
+                var bar = new string('#', (int)(ratio * 30)).PadRight(30, '.');
+                error.Write($"\r[{bar}] {ratio,4:P0}  {p.Orders:N0} orders  {p.Errors:N0} errors ");
+            });
+            var (report, errors) = await importer.ImportAsync(stream, path.Name, map, enc, viaQueue: false, progress, ct);
+            await error.WriteLineAsync();
+            var errorsPath = path.FullName + ".errors.csv";
+            if (errors.Count > 0)
+            {
+                await File.WriteAllTextAsync(errorsPath, OrderImporter.ErrorReport(errors), new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), ct);
+            }
+            else if (File.Exists(errorsPath))
+            {
+                File.Delete(errorsPath);
+            }
+
+            var s = report.Summary;
+            await parse.InvocationConfiguration.Output.WriteLineAsync(
+                $"{s.RowsRead:N0} rows: {s.OrdersAccepted:N0} orders accepted ({report.Created:N0} new, {report.Updated:N0} updated, {report.Unchanged:N0} unchanged), "
+                + $"{s.OrdersRejected:N0} orders rejected ({s.RowsRejected:N0} rows)" + (errors.Count > 0 ? $" — see {errorsPath}" : string.Empty));
+            return s.OrdersRejected > 0 ? 1 : 0;
+        });
+        return new Command("import", "Import data.") { orders };
+    }
+
+    /// <summary>Reports on the caller's thread: Progress&lt;T&gt; would post to the thread pool and interleave with the final line.</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -39,6 +39,15 @@ public static class ReplayCommands
                 return 2;
             }
         });
-        return new Command("replay", "Replay what failed.") { poison };
+        var prefix = new Argument<string>("prefix") { Description = "Stored payloads to send through ingest again: webhooks/, webhooks/shopify/, imports/<file>/ …", DefaultValueFactory = _ => "webhooks/" };
+        var rawCommand = new Command("raw", "Queue stored raw payloads (webhook bodies, import chunks) for ingest again; idempotent.") { prefix };
+        rawCommand.SetAction(async (parse, ct) =>
+        {
+            using var host = await CliHost.StartAsync(ct);
+            var queued = await host.Services.GetRequiredService<Kozuchi.Storage.Orders.IngestPipeline>().ReplayAsync(parse.GetValue(prefix)!, ct);
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"Queued {queued} stored payload(s) under {parse.GetValue(prefix)} for ingest.");
+            return 0;
+        });
+        return new Command("replay", "Replay what failed, or what was stored.") { poison, rawCommand };
     }
 }

@@ -35,6 +35,29 @@ public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clien
         return _queue.SendMessageAsync(message.ToJson(), cancellationToken);
     }
 
+    /// <summary>
+    /// Queues every stored payload under a prefix again (oldest first): after a bug fix, or to rebuild the customer
+    /// tables. Processing is idempotent, so replaying what was already applied changes nothing.
+    /// </summary>
+    public async Task<int> ReplayAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var queued = 0;
+        await foreach (var (name, metadata) in raw.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            var kind = metadata.TryGetValue("kind", out var k) ? k : null;
+            PayloadKind? payloadKind = kind switch { "shopify" => PayloadKind.Shopify, "kozuchi" => PayloadKind.Kozuchi, "chunk" => PayloadKind.Chunk, _ => null };
+            if (payloadKind is null)
+            {
+                continue;
+            }
+
+            await EnqueueAsync(new IngestMessage { Kind = payloadKind.Value, Blob = name, Topic = metadata.TryGetValue("topic", out var t) ? t : null }, cancellationToken).ConfigureAwait(false);
+            queued++;
+        }
+
+        return queued;
+    }
+
     public async Task<IngestResult> ProcessAsync(IngestMessage message, CustomerStore.Session? bulk, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Kozuchi.Core.Orders.Formats;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kozuchi.Functions.Tests.Ingest;
 
@@ -202,6 +203,25 @@ public sealed class WebhookTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("+81******4444", merge.GetProperty("sharedIdentifier").GetString());
         var merged = await _h.Operator.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{merge.GetProperty("mergedCustomerId").GetString()}", UriKind.Relative), ct);
         Assert.Equal(id, merged.GetProperty("customerId").GetString());
+    }
+
+    [Fact]
+    public async Task Stored_payloads_replay_through_ingest_without_changing_the_result()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await PostShopify(ShopifyOrder(1010, "2026-10-01T10:00:05+09:00"), "orders/create");
+        await PostShopify(ShopifyOrder(1010, "2026-10-03T10:00:05+09:00", cancelledAt: "2026-10-03T10:00:00+09:00"), "orders/cancelled");
+        await PostShopify(ShopifyOrder(1011, "2026-10-04T10:00:05+09:00"), "orders/paid");
+        await _h.DrainAsync(ct);
+        var before = await Summary();
+
+        var pipeline = _h.App.Services.GetRequiredService<Kozuchi.Storage.Orders.IngestPipeline>();
+        Assert.Equal(3, await pipeline.ReplayAsync("webhooks/", ct));
+        Assert.Equal(3, await _h.DrainAsync(ct));
+
+        var after = await Summary();
+        Assert.Equal(before.GetProperty("orders").GetInt32(), after.GetProperty("orders").GetInt32());
+        Assert.Equal(5980m, after.GetProperty("revenue").GetDecimal());
     }
 
     [Fact]

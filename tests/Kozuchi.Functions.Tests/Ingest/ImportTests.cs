@@ -1,0 +1,86 @@
+using System.Text;
+using System.Text.Json;
+using Kozuchi.Core.Import;
+using Kozuchi.Functions.Ingest;
+using Kozuchi.Functions.Reports;
+using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kozuchi.Functions.Tests.Ingest;
+
+public sealed class ImportTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private IngestHarness _h = null!;
+
+    public async ValueTask InitializeAsync() => _h = await IngestHarness.StartAsync(azurite);
+
+    public async ValueTask DisposeAsync() => await _h.DisposeAsync();
+
+    private OrderImporter Importer => _h.App.Services.GetRequiredService<OrderImporter>();
+
+    private ReportService Reports => _h.App.Services.GetRequiredService<ReportService>();
+
+    [Fact]
+    public async Task The_cdnow_sample_imports_to_its_known_customers_orders_and_revenue_and_a_reimport_changes_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var csv = Encoding.UTF8.GetBytes(CdnowSample.ToKozuchiCsv());
+
+        var (first, errors) = await Importer.ImportAsync(new MemoryStream(csv), "cdnow.csv", CsvMapping.Kozuchi, null, viaQueue: false, null, ct);
+        Assert.Empty(errors);
+        Assert.Equal(6919, first.Created);
+
+        var summary = await Reports.SummaryAsync(ct);
+        Assert.Equal((2357, 6919, 244_091.94m), (summary.Customers, summary.Orders, summary.Revenue));
+
+        var (again, _) = await Importer.ImportAsync(new MemoryStream(csv), "cdnow.csv", CsvMapping.Kozuchi, null, viaQueue: false, null, ct);
+        Assert.Equal((0, 0, 6919), (again.Created, again.Updated, again.Unchanged));
+        Assert.Equal(summary, await Reports.SummaryAsync(ct), new SummaryComparer());
+    }
+
+    [Fact]
+    public async Task A_file_dropped_in_imports_is_queued_in_chunks_and_its_bad_rows_are_reported_beside_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var csv = "order_id,ordered_at,customer_ref,email,phone,name,postal_code,address,sku,product_name,quantity,unit_price,order_total,currency,status,source\r\n"
+            + "1,2026-10-01,c1,,,,,,A,a,1,100,100,,,\r\n"
+            + "2,2026-10-01,,,,,,,A,a,1,100,100,,,\r\n"
+            + "3,2026-10-02,c1,,,,,,B,b,1,200,200,,,\r\n";
+        var payload = JsonSerializer.Serialize(new
+        {
+            Data = new { blob = Convert.ToBase64String(CsvEncoding.ShiftJis.GetBytes(csv)) },
+            Metadata = new { BlobTrigger = "\"imports/drop.csv\"", Name = "\"drop.csv\"", sys = new { MethodName = ImportOrdersFunction.Name } },
+        });
+        using var content = new StringContent(payload, Encoding.UTF8, "application/json");
+        var response = await _h.Client.PostAsync(new Uri("/" + ImportOrdersFunction.Name, UriKind.Relative), content, ct);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(ct));
+
+        Assert.Equal(1, await _h.DrainAsync(ct));
+        var summary = await Reports.SummaryAsync(ct);
+        Assert.Equal((1, 2, 300m), (summary.Customers, summary.Orders, summary.Revenue));
+
+        var imports = _h.Storage.Clients.Container(StorageCatalog.Containers.Imports);
+        var report = (await imports.GetBlobClient("drop.csv" + ImportOrdersFunction.ErrorsSuffix).DownloadContentAsync(ct)).Value.Content.ToString();
+        Assert.Contains("3,customer_ref,", report, StringComparison.Ordinal);
+        var summaryJson = (await imports.GetBlobClient("drop.csv" + ImportOrdersFunction.SummarySuffix).DownloadContentAsync(ct)).Value.Content.ToString();
+        Assert.Contains("\"ordersRejected\": 1", summaryJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_shipped_mapping_resolves_by_name()
+    {
+        Assert.Contains("shopify", OrderImporter.BuiltInMappings);
+        Assert.Contains("eccube4", OrderImporter.BuiltInMappings);
+        Assert.All(OrderImporter.BuiltInMappings, name => Assert.Equal(name, OrderImporter.ResolveMapping(name).Name));
+        Assert.Throws<ArgumentException>(() => OrderImporter.ResolveMapping("no-such-mapping"));
+    }
+
+    private sealed class SummaryComparer : IEqualityComparer<Core.Customers.CustomerSummary>
+    {
+        public bool Equals(Core.Customers.CustomerSummary? x, Core.Customers.CustomerSummary? y) =>
+            x is not null && y is not null && (x.Customers, x.Orders, x.Revenue, x.RepeatCustomers) == (y.Customers, y.Orders, y.Revenue, y.RepeatCustomers);
+
+        public int GetHashCode(Core.Customers.CustomerSummary obj) => obj.Customers;
+    }
+}

@@ -7,7 +7,12 @@ namespace Kozuchi.Functions.Reports;
 /// <summary><c>kozuchi report summary|rfm</c>: the same reports as the API, for scripts and analysts.</summary>
 public static class ReportCommands
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    // Japanese cell names print as text, not \u escapes: this output is read by people and scripts, not embedded in HTML.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
 
     public static Command Create()
     {

@@ -15,6 +15,7 @@ public static class KozuchiCli
         root.Subcommands.Add(Operations.ReplayCommands.Create());
         root.Subcommands.Add(Reports.ReportCommands.Create());
         root.Subcommands.Add(Ingest.ImportCommands.Create());
+        root.Subcommands.Add(Scenarios.ScenarioCommands.Create());
         return root;
     }
 

@@ -45,12 +45,12 @@ public sealed record DemoOptions
     {
         Seed = seed,
         AsOf = asOf,
-        Customers = (int)Math.Ceiling(orders / OrdersPerCustomer * 1.05),
+        Customers = (int)Math.Ceiling(orders / OrdersPerCustomer * 1.1),
         MaxOrders = orders,
     };
 
     /// <summary>Measured mean orders per person with the default options (DemoGeneratorTests checks it stays close).</summary>
-    public const double OrdersPerCustomer = 2.9;
+    public const double OrdersPerCustomer = 2.25;
 
     internal void Validate()
     {

@@ -275,7 +275,8 @@ public static class DemoGenerator
 
             email = UniqueEmail(emails, given.Romaji, household.Romaji, born);
             var mobilePrefix = rng.NextDouble() switch { < 0.5 => "090", < 0.9 => "080", _ => "070" };
-            var mobile = Permuted(options.Seed, 1, Index, 100_000_000).ToString("D8", CultureInfo.InvariantCulture);
+            // After 090/080/070 the subscriber number does not start with 0.
+            var mobile = (10_000_000 + Permuted(options.Seed, 1, Index, 90_000_000)).ToString(CultureInfo.InvariantCulture);
             var usesLandline = familyMember || familyHead || household.HasLandline && rng.Chance(0.5);
             phone = usesLandline ? household.Landline : new PhoneNumber(mobilePrefix, mobile[..4], mobile[4..]);
             phoneStyle = rng.Chance(0.7) ? 0 : 1;
@@ -571,7 +572,8 @@ public static class DemoGenerator
         private static long Permuted(int seed, ulong purpose, int index, long range)
         {
             var offset = (long)(DemoRandom.Mix((ulong)(uint)seed, NumberStream, purpose) % (ulong)range);
-            return (long)((((ulong)index * 48271UL) + (ulong)offset) % (ulong)range);
+            // The multiplier shares no factor with the ranges used (products of 2, 3, 5), so this is a bijection.
+            return (long)((((ulong)index * 2654435761UL) + (ulong)offset) % (ulong)range);
         }
 
         private static long Pow10(int n)

@@ -57,7 +57,8 @@ public static class IdentityNormalizer
 
     /// <summary>
     /// Japanese numbers to E.164 (+81, trunk 0 dropped): 090-1234-5678, (03)1234-5678, ０９０１２３４５６７８,
-    /// +81 90 1234 5678 and 81-90-... all give +819012345678. Numbers already in another country's E.164 are kept.
+    /// 090ー1234ー5678, +81 90 1234 5678, 81-90-... and 9012345678 (trunk 0 lost in a spreadsheet) all give
+    /// +819012345678. Numbers already in another country's E.164 are kept.
     /// Null when too short or too long to be a phone number.
     /// </summary>
     public static string? Phone(string? value)
@@ -76,7 +77,7 @@ public static class IdentityNormalizer
             {
                 digits.Append(c);
             }
-            else if (char.IsLetter(c))
+            else if (char.IsLetter(c) && !IsLongVowelMark(c))
             {
                 // An extension ("内線", "ext") ends the number.
                 break;
@@ -98,6 +99,11 @@ public static class IdentityNormalizer
         {
             national = d[1..];
         }
+        else if (d.Length is 9 or 10)
+        {
+            // A spreadsheet read the column as a number and dropped the trunk 0 (9012345678).
+            national = d;
+        }
         else
         {
             return null;
@@ -106,6 +112,12 @@ public static class IdentityNormalizer
         // Japanese national significant numbers have 9 (fixed) or 10 (mobile, IP, 0120 is 9) digits.
         return national.Length is 9 or 10 ? "+81" + national : null;
     }
+
+    /// <summary>
+    /// ー typed in kana mode where a hyphen was meant (090ー1234ー5678): a modifier letter to .NET, but a separator here.
+    /// Half-width ｰ is already ー after NFKC.
+    /// </summary>
+    private static bool IsLongVowelMark(char c) => c == '\u30FC';
 
     /// <summary>Names compared for display and weak evidence: NFKC, spaces removed (姓 名 vs 姓　名 vs 姓名), katakana as hiragana.</summary>
     public static string? Name(string? value)

@@ -24,6 +24,7 @@ public static class IngestFeature
         services.AddSingleton<OrderIngestor>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<OrderImporter>();
+        services.AddSingleton<Demo.DemoLoader>();
         return services;
     }
 }

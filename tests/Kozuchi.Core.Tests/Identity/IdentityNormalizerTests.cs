@@ -36,7 +36,24 @@ public sealed class IdentityNormalizerTests
         Assert.Equal(expected, IdentityNormalizer.Phone(raw));
 
     [Theory]
+    [InlineData("090ー1234ー5678", "+819012345678")]
+    [InlineData("０９０ー１２３４ー５６７８", "+819012345678")]
+    [InlineData("090ｰ1234ｰ5678", "+819012345678")]
+    [InlineData("03ー1234ー5678", "+81312345678")]
+    public void Long_vowel_mark_typed_for_a_hyphen_separates_digits(string raw, string expected) =>
+        Assert.Equal(expected, IdentityNormalizer.Phone(raw));
+
+    [Theory]
+    [InlineData("9012345678", "+819012345678")]
+    [InlineData("312345678", "+81312345678")]
+    [InlineData("８０１２３４５６７８", "+818012345678")]
+    public void Phone_that_lost_its_trunk_zero_in_a_spreadsheet_is_still_japanese(string raw, string expected) =>
+        Assert.Equal(expected, IdentityNormalizer.Phone(raw));
+
+    [Theory]
     [InlineData("1234")]
+    [InlineData("12345678")]
+    [InlineData("12345678901")]
     [InlineData("090-1234-56789012")]
     [InlineData("none")]
     public void Phone_that_is_not_a_number_gives_none(string raw) => Assert.Null(IdentityNormalizer.Phone(raw));

@@ -47,11 +47,33 @@ public sealed partial class Azurite : IAsyncDisposable
         await StartProcessAsync(BlobPort, QueuePort, TablePort);
     }
 
+    /// <summary>Starts again on the same ports after <see cref="StopAsync"/>.</summary>
+    public Task StartAgainAsync() => StartProcessAsync(BlobPort, QueuePort, TablePort);
+
+    /// <summary>
+    /// Stops the emulator. On disk it is asked to shut down (SIGTERM) first: Azurite keeps its metadata database in
+    /// memory and saves it on an interval and at shutdown, so a kill -9 can lose writes it had acknowledged — which
+    /// Azure Storage never does, so a test of ours must not depend on that.
+    /// </summary>
     public async Task StopAsync()
     {
         if (_process is { } p)
         {
             _process = null;
+            if (_location is not null && !p.HasExited)
+            {
+                using var term = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]);
+                await term.WaitForExitAsync();
+                try
+                {
+                    await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                }
+                catch (TimeoutException)
+                {
+                    // Did not shut down: killed below, as a crash would.
+                }
+            }
+
             if (!p.HasExited)
             {
                 p.Kill(entireProcessTree: true);

@@ -22,6 +22,7 @@ public static class IngestFeature
         services.AddSingleton<RawPayloads>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<OrderIngestor>();
+        services.AddSingleton<CustomerCorrections>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<OrderImporter>();
         services.AddSingleton<Demo.DemoLoader>();

@@ -173,14 +173,21 @@ public sealed class CustomerStore
         wanted.UnionWith(orderKeys.Select(CustomerLedger.NewCustomerId));
         while (wanted.Where(session.LoadedCustomers.Add).ToList() is { Count: > 0 } batch)
         {
-            await LoadCustomersAsync(session, batch, cancellationToken).ConfigureAwait(false);
+            await ReadCustomersAsync(session, batch, cancellationToken).ConfigureAwait(false);
 
             // A merged customer points at its survivor, which the ledger needs too.
             wanted = batch.Select(id => set.Customers.GetValueOrDefault(id)?.MergedInto).OfType<string>().ToHashSet(StringComparer.Ordinal);
         }
     }
 
-    private async Task LoadCustomersAsync(Session session, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
+    /// <summary>Point-reads customers the session does not hold yet (with their ETags).</summary>
+    public Task LoadCustomersAsync(Session session, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return ReadCustomersAsync(session, [.. ids.Where(session.LoadedCustomers.Add)], cancellationToken);
+    }
+
+    private async Task ReadCustomersAsync(Session session, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
         await ForEachAsync(ids, async (id, ct) =>
         {
             var pk = CustomerEntities.CustomerPartition(id);

@@ -15,7 +15,7 @@ public sealed record CorrectionResult(string CustomerId, string? OtherCustomerId
 /// attached to. Decided by the pure <see cref="CustomerLedger"/> on the rows it needs, saved with ETags, retried when
 /// an order for the same customer lands meanwhile.
 /// </summary>
-public sealed partial class CustomerCorrections(CustomerStore store, TimeProvider time, ILogger<CustomerCorrections> logger)
+public sealed partial class CustomerCorrections(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<CustomerCorrections> logger)
 {
     private const int MaxAttempts = 8;
 
@@ -56,6 +56,7 @@ public sealed partial class CustomerCorrections(CustomerStore store, TimeProvide
                 }
 
                 await store.SaveAsync(session, new Dictionary<OrderKey, (Order, string?)>(), cancellationToken).ConfigureAwait(false);
+                await snapshots.TouchAsync(cancellationToken).ConfigureAwait(false);
                 LogCorrected(logger, customerId, other, attempt);
                 return new CorrectionResult(customerId, other, null);
             }

@@ -214,35 +214,49 @@ public sealed class CustomerStore
     {
         await foreach (var e in _customers.QueryAsync<TableEntity>(filter: (string?)null, select: ProfileColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (e.GetString("State") != nameof(CustomerState.Active))
+            if (e.GetString("State") == nameof(CustomerState.Active))
             {
-                continue;
+                yield return ProfileFrom(e);
             }
-
-            yield return new CustomerProfile
-            {
-                CustomerId = e.RowKey,
-                Frequency = e.GetInt32("Frequency") ?? 0,
-                Monetary = decimal.Parse(e.GetString("Monetary") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
-                Currency = e.GetString("Currency") ?? "JPY",
-                FirstOrderAt = e.GetDateTimeOffset("FirstOrderAt"),
-                LastOrderAt = e.GetDateTimeOffset("LastOrderAt"),
-                EntryProducts = e.GetString("EntryProducts") is { Length: > 0 } entry ? entry.Split('\t') : [],
-                IsSubscriber = e.GetBoolean("IsSubscriber") ?? false,
-                AcquisitionMedium = e.GetString("AcquisitionMedium"),
-                Prefecture = e.GetString("Prefecture"),
-                Reachability = new Reachability
-                {
-                    HasEmail = e.GetBoolean("CanEmail") ?? false,
-                    EmailOptIn = e.GetBoolean("CanEmail") ?? false,
-                    LineUserId = e.GetBoolean("CanLine") == true ? "(linked)" : null,
-                    LineFollowing = e.GetBoolean("CanLine") ?? false,
-                    HasPostalAddress = e.GetBoolean("CanPost") ?? false,
-                    HasPhone = e.GetBoolean("CanCall") ?? false,
-                },
-            };
         }
     }
+
+    /// <summary>Like <see cref="ScanProfilesAsync"/>, reading the hash buckets in parallel: the path for whole-base reports.</summary>
+    public async Task<IReadOnlyList<CustomerProfile>> ReadAllProfilesAsync(CancellationToken cancellationToken)
+    {
+        var profiles = new ConcurrentBag<CustomerProfile>();
+        await ScanAsync(_customers, ProfileColumns, e =>
+        {
+            if (e.GetString("State") == nameof(CustomerState.Active))
+            {
+                profiles.Add(ProfileFrom(e));
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. profiles.OrderBy(p => p.CustomerId, StringComparer.Ordinal)];
+    }
+
+    private static CustomerProfile ProfileFrom(TableEntity e) => new()
+    {
+        CustomerId = e.RowKey,
+        Frequency = e.GetInt32("Frequency") ?? 0,
+        Monetary = decimal.Parse(e.GetString("Monetary") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+        Currency = e.GetString("Currency") ?? "JPY",
+        FirstOrderAt = e.GetDateTimeOffset("FirstOrderAt"),
+        LastOrderAt = e.GetDateTimeOffset("LastOrderAt"),
+        EntryProducts = e.GetString("EntryProducts") is { Length: > 0 } entry ? entry.Split('\t') : [],
+        IsSubscriber = e.GetBoolean("IsSubscriber") ?? false,
+        AcquisitionMedium = e.GetString("AcquisitionMedium"),
+        Prefecture = e.GetString("Prefecture"),
+        Reachability = new Reachability
+        {
+            HasEmail = e.GetBoolean("CanEmail") ?? false,
+            EmailOptIn = e.GetBoolean("CanEmail") ?? false,
+            LineUserId = e.GetBoolean("CanLine") == true ? "(linked)" : null,
+            LineFollowing = e.GetBoolean("CanLine") ?? false,
+            HasPostalAddress = e.GetBoolean("CanPost") ?? false,
+            HasPhone = e.GetBoolean("CanCall") ?? false,
+        },
+    };
 
     /// <summary>Every active customer's full record: for as-of reports that refold orders before a date.</summary>
     public async IAsyncEnumerable<CustomerRecord> ScanRecordsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

@@ -47,9 +47,6 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-func keyVaultReference(vaultUri string, secretName string) string =>
-  '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName}/)'
-
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
@@ -117,16 +114,16 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       Kozuchi__Shop__TimeZone: shopTimeZone
       Kozuchi__Auth__Mode: operatorAuthMode
-      Kozuchi__Auth__OperatorKey: keyVaultReference(keyVaultUri, secretNames.operatorKey)
-      Kozuchi__Webhooks__ShopifySecret: keyVaultReference(keyVaultUri, secretNames.shopifySecret)
-      Kozuchi__Webhooks__ShopifySecretPrevious: keyVaultReference(keyVaultUri, secretNames.shopifySecretPrevious)
-      Kozuchi__Webhooks__OrderSecret: keyVaultReference(keyVaultUri, secretNames.orderSecret)
-      Kozuchi__Webhooks__OrderSecretPrevious: keyVaultReference(keyVaultUri, secretNames.orderSecretPrevious)
-      Kozuchi__Line__ChannelSecret: keyVaultReference(keyVaultUri, secretNames.lineChannelSecret)
-      Kozuchi__Line__ChannelAccessToken: keyVaultReference(keyVaultUri, secretNames.lineChannelAccessToken)
+      Kozuchi__Auth__OperatorKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.operatorKey}/)'
+      Kozuchi__Webhooks__ShopifySecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecret}/)'
+      Kozuchi__Webhooks__ShopifySecretPrevious: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecretPrevious}/)'
+      Kozuchi__Webhooks__OrderSecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.orderSecret}/)'
+      Kozuchi__Webhooks__OrderSecretPrevious: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.orderSecretPrevious}/)'
+      Kozuchi__Line__ChannelSecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.lineChannelSecret}/)'
+      Kozuchi__Line__ChannelAccessToken: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.lineChannelAccessToken}/)'
       Kozuchi__Email__Endpoint: emailEndpoint
       Kozuchi__Email__Sender: emailSender
-      Kozuchi__Email__ConnectionString: keyVaultReference(keyVaultUri, secretNames.emailConnectionString)
+      Kozuchi__Email__ConnectionString: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.emailConnectionString}/)'
     }
   }
 }

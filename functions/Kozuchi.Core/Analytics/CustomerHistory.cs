@@ -23,22 +23,25 @@ public sealed record CustomerHistory(string CustomerId, string? AcquisitionMediu
     public static IReadOnlyList<CustomerHistory> From(IEnumerable<CustomerRecord> customers, DateOnly asOf, ShopTime shopTime)
     {
         ArgumentNullException.ThrowIfNull(customers);
+        return [.. customers.Select(c => Of(c, asOf, shopTime)).OfType<CustomerHistory>()];
+    }
+
+    /// <summary>One record's history, or null when it is not a live customer by <paramref name="asOf"/>: lets callers fold a table scan without holding the records.</summary>
+    public static CustomerHistory? Of(CustomerRecord customer, DateOnly asOf, ShopTime shopTime)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
         ArgumentNullException.ThrowIfNull(shopTime);
-        var histories = new List<CustomerHistory>();
-        foreach (var c in customers.Where(c => c.State == CustomerState.Active))
+        if (customer.State != CustomerState.Active)
         {
-            var orders = c.Orders.Where(o => o.Counts)
-                .OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal)
-                .Select(o => new HistoryOrder(shopTime.Today(o.OrderedAt), o.Net, o.Products, o.IsSubscription))
-                .Where(o => o.Day <= asOf)
-                .ToList();
-            if (orders.Count > 0)
-            {
-                histories.Add(new CustomerHistory(c.CustomerId, c.AcquisitionMedium, orders));
-            }
+            return null;
         }
 
-        return histories;
+        var orders = customer.Orders.Where(o => o.Counts)
+            .OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal)
+            .Select(o => new HistoryOrder(shopTime.Today(o.OrderedAt), o.Net, o.Products, o.IsSubscription))
+            .Where(o => o.Day <= asOf)
+            .ToList();
+        return orders.Count == 0 ? null : new CustomerHistory(customer.CustomerId, customer.AcquisitionMedium, orders);
     }
 }
 

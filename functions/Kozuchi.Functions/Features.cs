@@ -29,5 +29,6 @@ public static class Features
             .AddCustomerFunctions()
             .AddReportFunctions()
             .AddAnalyticsFunctions()
+            .AddClvFunctions()
             .AddDashboardFunctions();
 }

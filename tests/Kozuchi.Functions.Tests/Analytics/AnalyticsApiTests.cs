@@ -146,6 +146,41 @@ public sealed class AnalyticsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Clv_fits_the_shop_customers_and_ranks_them_by_expected_value_from_their_own_history()
+    {
+        var clv = await GetAsync("/api/reports/clv?horizonDays=180&top=20");
+
+        var fit = clv.GetProperty("bgNbd");
+        foreach (var name in new[] { "r", "alpha", "a", "b" })
+        {
+            Assert.True(fit.GetProperty(name).GetDouble() is > 0 and < 1e6, name);
+        }
+
+        Assert.True(fit.GetProperty("converged").GetBoolean());
+        Assert.True(clv.GetProperty("gammaGamma").GetProperty("q").GetDouble() > 1);
+        var top = clv.GetProperty("top").EnumerateArray().ToList();
+        Assert.Equal(20, top.Count);
+        var values = top.Select(c => c.GetProperty("expectedValue").GetDouble()).ToList();
+        Assert.Equal(values.OrderDescending(), values);
+        Assert.InRange(clv.GetProperty("atRisk").GetInt32(), 0, clv.GetProperty("customers").GetInt32());
+
+        // Each ranked customer's summary, recomputed from the generated orders of that person (ground truth).
+        var byPerson = _data.Orders.Where(o => o.Status != OrderStatus.Cancelled).GroupBy(o => _data.GroundTruth[o.Key]).ToList();
+        var asOf = DateOnly.Parse(clv.GetProperty("asOf").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var c in top)
+        {
+            var frequency = c.GetProperty("frequency").GetInt32();
+            var person = byPerson.Single(g => g.Select(Day).Distinct().Count() - 1 == frequency
+                && Math.Abs((asOf.DayNumber - g.Min(Day).DayNumber) / 7.0 - c.GetProperty("ageWeeks").GetDouble()) < 1e-9
+                && Math.Abs((g.Max(Day).DayNumber - g.Min(Day).DayNumber) / 7.0 - c.GetProperty("recencyWeeks").GetDouble()) < 1e-9
+                && Math.Abs((double)g.Where(o => Day(o) != g.Min(Day)).Sum(o => o.NetAmount) - (c.GetProperty("monetaryValue").GetDouble() * frequency)) < 0.01);
+            Assert.NotNull(person);
+            Assert.InRange(c.GetProperty("probabilityAlive").GetDouble(), 0, 1);
+            Assert.Equal(c.GetProperty("expectedOrders").GetDouble() * c.GetProperty("expectedAverageValue").GetDouble(), c.GetProperty("expectedValue").GetDouble(), 6);
+        }
+    }
+
+    [Fact]
     public async Task Bad_parameters_and_unknown_target_kpis_are_refused()
     {
         var ct = TestContext.Current.CancellationToken;

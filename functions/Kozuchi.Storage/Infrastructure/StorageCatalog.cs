@@ -20,7 +20,10 @@ public static class StorageCatalog
         /// <summary>The customer aggregate: one row per customer, merged ones pointing at their survivor.</summary>
         public const string Customers = "KozuchiCustomers";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers];
+        /// <summary>KPI targets (目標): partition = month (yyyy-MM), row = KPI name.</summary>
+        public const string Targets = "KozuchiTargets";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets];
     }
 
     public static class Queues

@@ -15,13 +15,19 @@ switch (command)
         await IngestBench.RunAsync(Option("--orders", 1_000_000));
         break;
     case "webhooks":
-        await WebhookBench.RunAsync(Option("--orders", 100_000), Option("--senders", 4));
+        await WebhookBench.RunAsync(Option("--orders", 100_000), Option("--senders", 4), args.Contains("--in-order"));
+        break;
+    case "decider":
+        DeciderBenchmarks.Run();
+        break;
+    case "segments":
+        SegmentBench.Run(Option("--customers", 1_000_000));
         break;
     case "rfm":
         await RfmBench.RunAsync(Option("--customers", 1_000_000));
         break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] | rfm [--customers 1000000]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | decider | segments [--customers 1000000]");
         return 2;
 }
 

@@ -11,7 +11,7 @@ internal static class Report
         Console.WriteLine($"# machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm}Z");
 
     public static void Line(string what, double value, string unit, string? note = null) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {what} | {value:N1} {unit} |{(note is null ? string.Empty : " " + note + " |")}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {what} | {(value < 100 ? value.ToString("N3", CultureInfo.InvariantCulture) : value.ToString("N0", CultureInfo.InvariantCulture))} {unit} |{(note is null ? string.Empty : " " + note + " |")}"));
 
     public static long PeakMegabytes() => Process.GetCurrentProcess().PeakWorkingSet64 >> 20;
 

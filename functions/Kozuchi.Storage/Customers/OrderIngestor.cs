@@ -23,7 +23,7 @@ public sealed record IngestResult(IReadOnlyList<IngestedOrder> Orders, int Attem
 /// </summary>
 public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger)
 {
-    private const int MaxAttempts = 8;
+    private const int MaxAttempts = 12;
 
     public async Task<IngestResult> IngestAsync(IReadOnlyCollection<IncomingOrder> incoming, CustomerStore.Session? bulk, CancellationToken cancellationToken)
     {
@@ -71,6 +71,10 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
             {
                 LogConflict(logger, attempt, ordered.Count, ex.Message);
                 session.Set.ClearDirty();
+
+                // Concurrent batches that share customers would collide again at once: back off, growing and jittered,
+                // so one of them wins. This is contention backoff on the wall clock, not domain time.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50) * Math.Min(attempt, 6)), cancellationToken).ConfigureAwait(false);
             }
         }
     }

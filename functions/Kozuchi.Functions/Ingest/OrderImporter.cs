@@ -20,7 +20,7 @@ public sealed record ImportReport(string Import, string Mapping, ImportSummary S
 /// </summary>
 public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeline, OrderIngestor ingestor, CustomerStore store, ShopTime shopTime, ILogger<OrderImporter> logger)
 {
-    public const int ChunkSize = 2000;
+    public const int ChunkSize = 5000;
 
     public static IReadOnlyList<string> BuiltInMappings { get; } =
         [CsvMapping.Kozuchi.Name, .. typeof(OrderImporter).Assembly.GetManifestResourceNames().Where(n => n.StartsWith("mappings/", StringComparison.Ordinal)).Select(n => Path.GetFileNameWithoutExtension(n)).Order(StringComparer.Ordinal)];

@@ -13,7 +13,7 @@ namespace Kozuchi.Functions.Tests.Ingest;
 /// </summary>
 public sealed class ImportFaultTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private const int Orders = 5 * OrderImporter.ChunkSize;
+    private const int Orders = 3 * OrderImporter.ChunkSize;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private readonly string _csv = Path.Combine(Path.GetTempPath(), $"kozuchi-fault-{Guid.NewGuid():N}.csv");
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Fluid;
 
 namespace Kozuchi.Channels.Email;
@@ -29,6 +30,9 @@ public sealed class EmailTemplates
 {
     private static readonly FluidParser Parser = new();
     private static readonly TemplateOptions Options = CreateOptions();
+
+    // The default encoder also escapes every non-ASCII letter: valid, but a Japanese mail would be all entities.
+    private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
 
     private static TemplateOptions CreateOptions()
     {
@@ -79,7 +83,7 @@ public sealed class EmailTemplates
             // Subjects are headers and text is text: encoding them for HTML would show &amp; to the reader.
             return new RenderedEmail(
                 _subject.Render(context, NullEncoder.Default).Trim(),
-                _html.Render(context, HtmlEncoder.Default),
+                _html.Render(context, Html),
                 _text.Render(context, NullEncoder.Default));
         }
     }

@@ -20,7 +20,19 @@ public static class StorageCatalog
         /// <summary>The customer aggregate: one row per customer, merged ones pointing at their survivor.</summary>
         public const string Customers = "KozuchiCustomers";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers];
+        /// <summary>Send budgets per provider resource and clock-aligned window, shared by every instance.</summary>
+        public const string SendBudget = "KozuchiSendBudget";
+
+        /// <summary>Email delivery reports (Event Grid) by send operation and hashed recipient.</summary>
+        public const string EmailDeliveries = "KozuchiEmailDeliveries";
+
+        /// <summary>LINE account-link nonces waiting for their accountLink event.</summary>
+        public const string LineLinks = "KozuchiLineLinks";
+
+        /// <summary>Outbound call results imported from the call centre.</summary>
+        public const string CallResults = "KozuchiCallResults";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, SendBudget, EmailDeliveries, LineLinks, CallResults];
     }
 
     public static class Queues

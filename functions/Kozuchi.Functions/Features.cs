@@ -1,3 +1,4 @@
+using Kozuchi.Functions.Channels;
 using Kozuchi.Functions.Customers;
 using Kozuchi.Functions.Dashboard;
 using Kozuchi.Functions.Health;
@@ -16,6 +17,7 @@ public static class Features
         services.AddOperations();
         services.AddIngest(configuration);
         services.AddReports();
+        services.AddChannels(configuration);
         return services;
     }
 
@@ -26,5 +28,6 @@ public static class Features
             .AddIngestFunctions()
             .AddCustomerFunctions()
             .AddReportFunctions()
+            .AddChannelsFunctions()
             .AddDashboardFunctions();
 }

@@ -1,0 +1,71 @@
+using Azure.Identity;
+using Kozuchi.Channels.Email;
+using Kozuchi.Channels.Line;
+using Kozuchi.Core.Channels;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Channels;
+using Microsoft.Extensions.Options;
+
+namespace Kozuchi.Functions.Channels;
+
+/// <summary>Delivery: provider clients, the endpoints providers and recipients call back, and list exports.</summary>
+public static class ChannelsFeature
+{
+    public static FunctionRegistry AddChannelsFunctions(this FunctionRegistry registry) =>
+        registry
+            .Http("Unsubscribe", ["GET", "POST"], "unsubscribe", UnsubscribeFunctions.HandleAsync, Access.Public)
+            .Http("EmailDeliveryEvents", ["POST", "OPTIONS"], "webhooks/acs-email", EmailEventFunctions.HandleAsync, Access.Public)
+            .Http("LineWebhook", "POST", "webhooks/line", LineWebhookFunctions.HandleAsync, Access.Public)
+            .Http("LineLinkNonce", "POST", "channels/line/link", LineWebhookFunctions.IssueNonceAsync)
+            .Http("ExportDmList", "POST", "exports/dm", ExportFunctions.DmListAsync)
+            .Http("ExportCallList", "POST", "exports/calls", ExportFunctions.CallListAsync)
+            .Http("ImportCallResults", "POST", "channels/calls/results", ExportFunctions.CallResultsAsync)
+            .Http("DownloadExport", "GET", "exports/{name}", ExportFunctions.DownloadAsync);
+
+    public static IServiceCollection AddChannels(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ChannelsOptions>(configuration.GetSection("Kozuchi:Channels"));
+        services.AddSingleton<ISendRateLimiter, StorageSendRateLimiter>();
+        services.AddSingleton<ChannelEvents>();
+        services.AddSingleton<ExportFiles>();
+        services.AddHttpClient("acs-email", c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient("line", c => c.Timeout = Timeout.InfiniteTimeSpan);
+
+        // Resolved only by the senders that use them, so an app without a provider configured still starts.
+        services.AddTransient(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Email;
+            var auth = AcsEmailClient.AuthenticationFor(options, () => new DefaultAzureCredential());
+            return new AcsEmailClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("acs-email"), options, auth,
+                sp.GetRequiredService<ISendRateLimiter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AcsEmailClient>>());
+        });
+        services.AddTransient(sp => new LineMessagingClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("line"),
+            sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Line, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LineMessagingClient>>()));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Unsubscribe is { SigningKey.Length: > 0 } u ? new UnsubscribeLinks(u) : new UnsubscribeLinksUnavailable().Links);
+        return services;
+    }
+
+    /// <summary>Without a signing key there are no valid links: every token is refused rather than the app failing to start.</summary>
+    private sealed class UnsubscribeLinksUnavailable
+    {
+        public UnsubscribeLinks Links { get; } = new(new UnsubscribeOptions { SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) });
+    }
+
+    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

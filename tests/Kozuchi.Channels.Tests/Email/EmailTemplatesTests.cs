@@ -54,3 +54,24 @@ public sealed class EmailTemplatesTests
         _ = Encoding.UTF8;
     }
 }
+
+public sealed class EmailComposerTests
+{
+    [Fact]
+    public void A_composed_email_carries_a_verifiable_unsubscribe_link_in_body_and_headers()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero));
+        var links = new UnsubscribeLinks(new UnsubscribeOptions { SigningKey = "compose-key-for-tests", BaseUrl = new Uri("https://kozuchi.example.jp") });
+        Assert.True(EmailTemplates.TryCompile(new EmailTemplate("{{ name }}様へ", "<a href=\"{{ unsubscribe_url }}\">停止</a>", "停止: {{ unsubscribe_url }}"), out var template, out _));
+
+        var message = new EmailComposer(links, time).Compose(template!, "c42", "hanako@example.jp", "佐藤 花子", new Personalisation { Name = "佐藤 花子" });
+
+        var url = message.PlainText["停止: ".Length..];
+        Assert.Equal($"<{url}>", message.Headers["List-Unsubscribe"]);
+        Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
+        var token = Uri.UnescapeDataString(new Uri(url).Query["?token=".Length..]);
+        Assert.Equal(UnsubscribeCheck.Valid, links.Verify(token, time.GetUtcNow(), out var parsed));
+        Assert.Equal("c42", parsed!.CustomerId);
+        Assert.Equal("佐藤 花子様へ", message.Subject);
+    }
+}

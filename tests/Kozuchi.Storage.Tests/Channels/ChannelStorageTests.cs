@@ -133,3 +133,30 @@ public sealed class ChannelStorageTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(call, Assert.Single(await _events.CallsAsync("c1", ct)));
     }
 }
+
+public sealed class SendRateTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private StorageScope _storage = null!;
+
+    public async ValueTask InitializeAsync() => _storage = await azurite.CreateScopeAsync();
+
+    public async ValueTask DisposeAsync() => await _storage.DisposeAsync();
+
+    [Fact]
+    public async Task A_sender_asking_twice_a_second_for_five_minutes_gets_exactly_the_configured_rate()
+    {
+        // Simulated time: the senders ask at 2/s (4× the budget); each minute must grant 30, no more, no fewer.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
+        var instances = new[] { new StorageSendRateLimiter(_storage.Clients, time), new StorageSendRateLimiter(_storage.Clients, time) };
+        var limit = RateLimit.AcsEmailDefault;
+        var perMinute = new int[5];
+        for (var second = 0; second < 300; second++)
+        {
+            var decisions = await Task.WhenAll(instances.Select(i => i.TryAcquireAsync("acs-email:rate", limit, TestContext.Current.CancellationToken).AsTask()));
+            perMinute[second / 60] += decisions.Count(d => d.Granted);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.All(perMinute, n => Assert.Equal(30, n));
+    }
+}

@@ -5,6 +5,7 @@ using Kozuchi.Channels.Email;
 using Kozuchi.Core.Channels;
 using Kozuchi.Core.Identity;
 using Kozuchi.Storage.Channels;
+using Kozuchi.Storage.Orders;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
@@ -20,7 +21,7 @@ public static partial class EmailEventFunctions
     public sealed record Recorded(int Reports, int Suppressed, int Ignored);
 
     internal static async Task<IResult> HandleAsync(
-        HttpRequest request, HttpResponse response, IOptions<ChannelsOptions> options, ChannelEvents events, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, HttpResponse response, IOptions<ChannelsOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(EmailEventFunctions));
         if (!KeyMatches(options.Value.EventGrid.Key, request.Query["key"]))
@@ -56,6 +57,9 @@ public static partial class EmailEventFunctions
         {
             return TypedResults.Ok(new Validation(code));
         }
+
+        // Write-first, as every inbound payload: a failure below can be replayed from the stored body.
+        await raw.TryStoreAsync(RawPayloads.ContentName("webhooks/acs-email", body), body, new Dictionary<string, string> { ["kind"] = "acs-email", ["received"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken);
 
         var suppressed = 0;
         foreach (var report in batch.Reports)

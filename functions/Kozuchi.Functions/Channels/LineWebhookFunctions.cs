@@ -3,6 +3,7 @@ using Kozuchi.Channels.Line;
 using Kozuchi.Core.Channels;
 using Kozuchi.Core.Identity;
 using Kozuchi.Storage.Channels;
+using Kozuchi.Storage.Orders;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +22,7 @@ public static partial class LineWebhookFunctions
     public sealed record LinkResponse(string Nonce, Uri RedirectUrl);
 
     internal static async Task<Results<Ok<Handled>, UnauthorizedHttpResult, BadRequest<string>>> HandleAsync(
-        HttpRequest request, IOptions<ChannelsOptions> options, ChannelEvents events, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, IOptions<ChannelsOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(LineWebhookFunctions));
         var body = await ChannelsFeature.ReadBodyAsync(request, 1024 * 1024, cancellationToken);
@@ -35,6 +36,9 @@ public static partial class LineWebhookFunctions
             LogRefused(logger);
             return TypedResults.Unauthorized();
         }
+
+        // Write-first, as every inbound payload: a failure below can be replayed from the stored body.
+        await raw.TryStoreAsync(RawPayloads.ContentName("webhooks/line", body), body, new Dictionary<string, string> { ["kind"] = "line", ["received"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken);
 
         IReadOnlyList<LineEvent> lineEvents;
         try

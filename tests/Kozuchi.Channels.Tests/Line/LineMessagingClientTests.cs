@@ -72,6 +72,26 @@ public sealed class LineMessagingClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_crash_after_line_accepted_and_the_message_processed_again_sends_once()
+    {
+        // LINE takes the first push; the process dies before the ledger records it; the queue delivers the message
+        // again and the same retry key is presented. LINE answers 409: already sent, and nothing goes out twice.
+        _line.Server.Given(Request.Create().WithPath(PushPath).UsingPost()).InScenario("crash").WillSetStateTo("accepted")
+            .RespondWith(Response.Create().WithStatusCode(200).WithBodyAsJson(new { sentMessages = new[] { new { id = "m1" } } }));
+        _line.Server.Given(Request.Create().WithPath(PushPath).UsingPost()).InScenario("crash").WhenStateIs("accepted")
+            .RespondWith(Response.Create().WithStatusCode(409).WithHeader("x-line-accepted-request-id", "req-first").WithBodyAsJson(new { message = "The retry key is already accepted" }));
+        var ct = TestContext.Current.CancellationToken;
+
+        _ = await Client().PushAsync(User(1), Hello, "scenario-1/c1/step-1", ct);
+        var again = await Client().PushAsync(User(1), Hello, "scenario-1/c1/step-1", ct);
+
+        Assert.Equal(LineSendStatus.Sent, again.Status);
+        Assert.True(again.AlreadyAccepted);
+        Assert.Equal("req-first", again.RequestId);
+        Assert.Single(_line.Requests(PushPath).Select(r => ProviderFake.Header(r, "X-Line-Retry-Key")).Distinct());
+    }
+
+    [Fact]
     public async Task A_monthly_limit_429_is_quota_exhausted_and_raises_an_alert()
     {
         Answers(PushPath, 429, new { message = "You have reached your monthly limit." });

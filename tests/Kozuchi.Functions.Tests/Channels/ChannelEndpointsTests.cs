@@ -126,6 +126,18 @@ public sealed class ChannelEndpointsTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(["Bounced", "Delivered"], records.OrderBy(r => r.Status, StringComparer.Ordinal).Select(r => r.Status));
         Assert.Equal(bounced, records.Single(r => r.Status == "Bounced").CustomerId);
         Assert.DoesNotContain(records, r => r.RecipientHash.Contains('@', StringComparison.Ordinal));
+        Assert.Equal(2, await RawCountAsync("webhooks/acs-email/"));
+    }
+
+    private async Task<int> RawCountAsync(string prefix)
+    {
+        var n = 0;
+        await foreach (var _ in _h.Storage.Clients.Container(Kozuchi.Storage.Infrastructure.StorageCatalog.Containers.Raw).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, Ct))
+        {
+            n++;
+        }
+
+        return n;
     }
 
     [Fact]
@@ -191,6 +203,7 @@ public sealed class ChannelEndpointsTests(AzuriteFixture azurite) : IAsyncLifeti
         var replay = await LineAsync(LineEvent("accountLink", "U99999999999999999999999999999999", $$""","replyToken":"r","link":{"result":"ok","nonce":"{{nonce}}"}"""));
         Assert.Equal(0, (await replay.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("linked").GetInt32());
         Assert.Null(await _h.Customers.FindByIdentityAsync(new IdentityKey(IdentityKind.LineUser, "U99999999999999999999999999999999"), Ct));
+        Assert.Equal(4, await RawCountAsync("webhooks/line/"));
     }
 
     [Fact]

@@ -30,18 +30,25 @@ public abstract class AcsAuthentication
 
     private sealed class EntraAuthentication(TokenCredential credential) : AcsAuthentication
     {
-        private AccessToken _token;
+        // One reference, swapped whole: concurrent senders never see half a token. Two fetching at once is harmless.
+        private Cached? _token;
 
         public override async ValueTask ApplyAsync(HttpRequestMessage request, byte[] body, DateTimeOffset now, CancellationToken cancellationToken)
         {
+            var token = Volatile.Read(ref _token);
+
             // Refresh five minutes early: a token expiring in flight would turn a good send into a 401.
-            if (_token.Token is null || _token.ExpiresOn <= now.AddMinutes(5))
+            if (token is null || token.ExpiresOn <= now.AddMinutes(5))
             {
-                _token = await credential.GetTokenAsync(new TokenRequestContext([EntraScope]), cancellationToken).ConfigureAwait(false);
+                var fresh = await credential.GetTokenAsync(new TokenRequestContext([EntraScope]), cancellationToken).ConfigureAwait(false);
+                token = new Cached(fresh.Token, fresh.ExpiresOn);
+                Volatile.Write(ref _token, token);
             }
 
-            request.Headers.Authorization = new("Bearer", _token.Token);
+            request.Headers.Authorization = new("Bearer", token.Value);
         }
+
+        private sealed record Cached(string Value, DateTimeOffset ExpiresOn);
     }
 }
 

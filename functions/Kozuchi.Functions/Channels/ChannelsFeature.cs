@@ -32,13 +32,10 @@ public static class ChannelsFeature
         services.AddHttpClient("line", c => c.Timeout = Timeout.InfiniteTimeSpan);
 
         // Resolved only by the senders that use them, so an app without a provider configured still starts.
-        services.AddTransient(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Email;
-            var auth = AcsEmailClient.AuthenticationFor(options, () => new DefaultAzureCredential());
-            return new AcsEmailClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("acs-email"), options, auth,
-                sp.GetRequiredService<ISendRateLimiter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AcsEmailClient>>());
-        });
+        // One authentication for the app: the Entra token is cached across sends.
+        services.AddSingleton(sp => AcsEmailClient.AuthenticationFor(sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Email, () => new DefaultAzureCredential()));
+        services.AddTransient(sp => new AcsEmailClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("acs-email"), sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Email,
+            sp.GetRequiredService<AcsAuthentication>(), sp.GetRequiredService<ISendRateLimiter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AcsEmailClient>>()));
         services.AddTransient(sp => new LineMessagingClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("line"),
             sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Line, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LineMessagingClient>>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Unsubscribe is { SigningKey.Length: > 0 } u ? new UnsubscribeLinks(u) : new UnsubscribeLinksUnavailable().Links);

@@ -273,12 +273,19 @@ public sealed class AcsEmailClientTests : IDisposable
         Accepts();
         var credential = new FixedTokenCredential();
 
-        await Client(auth: AcsAuthentication.Entra(credential)).SendAsync(Message, _attempt, TestContext.Current.CancellationToken);
+        var auth = AcsAuthentication.Entra(credential);
+        await Client(auth: auth).SendAsync(Message, _attempt, TestContext.Current.CancellationToken);
+        await Client(auth: auth).SendAsync(Message, _attempt with { IdempotencyKey = "other" }, TestContext.Current.CancellationToken);
+        _time.Advance(TimeSpan.FromMinutes(56));
+        await Client(auth: auth).SendAsync(Message, _attempt with { IdempotencyKey = "later" }, TestContext.Current.CancellationToken);
 
-        var request = Assert.Single(_acs.Requests(SendPath));
-        Assert.Equal("Bearer test-token", ProviderFake.Header(request, "Authorization"));
-        Assert.Null(ProviderFake.Header(request, "x-ms-content-sha256"));
+        var requests = _acs.Requests(SendPath);
+        Assert.All(requests, r => Assert.Equal("Bearer test-token", ProviderFake.Header(r, "Authorization")));
+        Assert.All(requests, r => Assert.Null(ProviderFake.Header(r, "x-ms-content-sha256")));
         Assert.Equal(["https://communication.azure.com//.default"], credential.Scopes);
+
+        // Cached until five minutes before it expires (10:30), then fetched again.
+        Assert.Equal(2, credential.Calls);
     }
 
     [Fact]
@@ -296,8 +303,11 @@ public sealed class AcsEmailClientTests : IDisposable
     {
         public string[] Scopes { get; private set; } = [];
 
+        public int Calls { get; private set; }
+
         public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken)
         {
+            Calls++;
             Scopes = requestContext.Scopes;
             return new("test-token", new DateTimeOffset(2026, 11, 2, 10, 30, 0, TimeSpan.Zero));
         }

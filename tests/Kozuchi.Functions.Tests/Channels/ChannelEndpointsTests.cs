@@ -7,6 +7,7 @@ using Kozuchi.Channels.Line;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Identity;
 using Kozuchi.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kozuchi.Functions.Tests.Channels;
 
@@ -211,6 +212,28 @@ public sealed class ChannelEndpointsTests(AzuriteFixture azurite) : IAsyncLifeti
     {
         var response = await _h.Client.PostAsJsonAsync(new Uri("/api/channels/line/link", UriKind.Relative), new { customerId = "c1", linkToken = "t" }, Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_app_builds_its_provider_clients_from_settings_and_shares_one_send_budget_in_storage()
+    {
+        var services = _h.App.Services;
+        var email = services.GetRequiredService<AcsEmailClient>();
+        Assert.NotNull(services.GetRequiredService<LineMessagingClient>());
+        Assert.Equal("acs-email:kozuchi-test.communication.azure.com", email.RateResource);
+        Assert.IsType<Kozuchi.Storage.Channels.StorageSendRateLimiter>(services.GetRequiredService<Kozuchi.Core.Channels.ISendRateLimiter>());
+        Assert.Same(services.GetRequiredService<AcsAuthentication>(), services.GetRequiredService<AcsAuthentication>());
+
+        // SendsPerMinute = 12 from settings: the 13th send in the window is held without calling ACS.
+        var limiter = services.GetRequiredService<Kozuchi.Core.Channels.ISendRateLimiter>();
+        var limit = new Kozuchi.Core.Channels.RateLimit(12, TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.True((await limiter.TryAcquireAsync(email.RateResource, limit, Ct)).Granted);
+        }
+
+        var held = await email.SendAsync(new EmailMessage("hanako@example.jp", null, "s", "<p>h</p>", "t"), new SendAttempt("k", _h.App.Time.GetUtcNow()), Ct);
+        Assert.Equal(EmailSendStatus.Throttled, held.Status);
     }
 
     [Fact]

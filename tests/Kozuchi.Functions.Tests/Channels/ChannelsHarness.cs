@@ -43,7 +43,9 @@ internal sealed class ChannelsHarness : IAsyncDisposable
             .WithSetting("Kozuchi:Channels:Unsubscribe:BaseUrl", "https://kozuchi.example.jp")
             .WithSetting("Kozuchi:Channels:EventGrid:Key", EventGridKey)
             .WithSetting("Kozuchi:Channels:Line:ChannelSecret", LineSecret)
-            .WithSetting("Kozuchi:Channels:Postal:CostPerPiece", "84");
+            .WithSetting("Kozuchi:Channels:Postal:CostPerPiece", "84")
+            .WithSetting("Kozuchi:Channels:Email:ConnectionString", "endpoint=https://kozuchi-test.communication.azure.com/;accesskey=cGxhY2Vob2xkZXI=")
+            .WithSetting("Kozuchi:Channels:Email:SendsPerMinute", "12");
         return new ChannelsHarness(storage, app);
     }
 

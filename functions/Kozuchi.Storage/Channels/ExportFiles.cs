@@ -26,6 +26,9 @@ public sealed class ExportFiles(StorageClients clients)
         }
 
         var blob = _container.GetBlobClient(name);
+
+        // Buffered so the counts and cost land as metadata in the same upload as the content: a list is never
+        // visible without them. Lists are tens of MB at most (100k pieces ≈ 15 MB).
         var buffer = new MemoryStream();
         await using (buffer.ConfigureAwait(false))
         {

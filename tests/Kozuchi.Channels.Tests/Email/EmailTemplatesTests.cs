@@ -1,4 +1,3 @@
-using System.Text;
 using Kozuchi.Channels.Email;
 
 namespace Kozuchi.Channels.Tests.Email;
@@ -51,7 +50,6 @@ public sealed class EmailTemplatesTests
     {
         Assert.True(EmailTemplates.TryCompile(Template, out var compiled, out _));
         Assert.StartsWith("お客様", compiled!.Render(new Personalisation()).Text, StringComparison.Ordinal);
-        _ = Encoding.UTF8;
     }
 }
 

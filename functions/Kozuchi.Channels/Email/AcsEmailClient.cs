@@ -95,7 +95,7 @@ public sealed partial class AcsEmailClient
         }
 
         var operationId = IdempotencyKeys.Uuid(attempt.IdempotencyKey).ToString();
-        var body = System.Text.Encoding.UTF8.GetBytes(Body(message, _options.SenderAddress));
+        var body = System.Text.Encoding.UTF8.GetBytes(Body(message, _options.Sender));
         var uri = new Uri(_endpoint, $"/emails:send?api-version={_options.ApiVersion}");
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json");

@@ -44,7 +44,7 @@ public sealed class AcsEmailOptions
     public Uri? Endpoint { get; set; }
 
     /// <summary><c>DoNotReply@&lt;verified domain&gt;</c>.</summary>
-    public string SenderAddress { get; set; } = string.Empty;
+    public string Sender { get; set; } = string.Empty;
 
     public string ApiVersion { get; set; } = "2023-03-31";
 

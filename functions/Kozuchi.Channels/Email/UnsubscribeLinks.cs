@@ -42,7 +42,7 @@ public sealed class UnsubscribeLinks
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrEmpty(options.SigningKey))
         {
-            throw new ArgumentException("Kozuchi:Channels:Unsubscribe:SigningKey is not set.", nameof(options));
+            throw new ArgumentException("Kozuchi:Unsubscribe:SigningKey is not set.", nameof(options));
         }
 
         _options = options;
@@ -59,7 +59,7 @@ public sealed class UnsubscribeLinks
 
     public Uri CreateUrl(string customerId, Channel channel, DateTimeOffset now)
     {
-        var baseUrl = _options.BaseUrl ?? throw new InvalidOperationException("Kozuchi:Channels:Unsubscribe:BaseUrl is not set.");
+        var baseUrl = _options.BaseUrl ?? throw new InvalidOperationException("Kozuchi:Unsubscribe:BaseUrl is not set.");
         return new Uri(baseUrl, "/api/unsubscribe?token=" + Uri.EscapeDataString(CreateToken(customerId, channel, now)));
     }
 

@@ -24,7 +24,22 @@ public static class ChannelsFeature
 
     public static IServiceCollection AddChannels(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<ChannelsOptions>(configuration.GetSection("Kozuchi:Channels"));
+        // Section names match the app settings the Bicep sets (Kozuchi__Email__*, Kozuchi__Line__*, …).
+        services.Configure<AcsEmailOptions>(configuration.GetSection("Kozuchi:Email"));
+        services.Configure<LineOptions>(configuration.GetSection("Kozuchi:Line"));
+        services.Configure<UnsubscribeOptions>(configuration.GetSection("Kozuchi:Unsubscribe"));
+        services.Configure<EventGridOptions>(configuration.GetSection("Kozuchi:EventGrid"));
+        services.Configure<PostalOptions>(configuration.GetSection("Kozuchi:Postal"));
+
+        // Secrets arrive as Key Vault references; one the platform could not resolve must never act as the secret.
+        services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = KeyVaultReferences.Resolved(o.ConnectionString));
+        services.PostConfigure<LineOptions>(o =>
+        {
+            o.ChannelSecret = KeyVaultReferences.Resolved(o.ChannelSecret) ?? string.Empty;
+            o.ChannelAccessToken = KeyVaultReferences.Resolved(o.ChannelAccessToken) ?? string.Empty;
+        });
+        services.PostConfigure<UnsubscribeOptions>(o => o.SigningKey = KeyVaultReferences.Resolved(o.SigningKey) ?? string.Empty);
+        services.PostConfigure<EventGridOptions>(o => o.Key = KeyVaultReferences.Resolved(o.Key) ?? string.Empty);
         services.AddSingleton<ISendRateLimiter, StorageSendRateLimiter>();
         services.AddSingleton<ChannelEvents>();
         services.AddSingleton<ExportFiles>();
@@ -33,12 +48,12 @@ public static class ChannelsFeature
 
         // Resolved only by the senders that use them, so an app without a provider configured still starts.
         // One authentication for the app: the Entra token is cached across sends.
-        services.AddSingleton(sp => AcsEmailClient.AuthenticationFor(sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Email, () => new DefaultAzureCredential()));
-        services.AddTransient(sp => new AcsEmailClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("acs-email"), sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Email,
+        services.AddSingleton(sp => AcsEmailClient.AuthenticationFor(sp.GetRequiredService<IOptions<AcsEmailOptions>>().Value, () => new DefaultAzureCredential()));
+        services.AddTransient(sp => new AcsEmailClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("acs-email"), sp.GetRequiredService<IOptions<AcsEmailOptions>>().Value,
             sp.GetRequiredService<AcsAuthentication>(), sp.GetRequiredService<ISendRateLimiter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AcsEmailClient>>()));
         services.AddTransient(sp => new LineMessagingClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("line"),
-            sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Line, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LineMessagingClient>>()));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ChannelsOptions>>().Value.Unsubscribe is { SigningKey.Length: > 0 } u ? new UnsubscribeLinks(u) : new UnsubscribeLinksUnavailable().Links);
+            sp.GetRequiredService<IOptions<LineOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LineMessagingClient>>()));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<UnsubscribeOptions>>().Value is { SigningKey.Length: > 0 } u ? new UnsubscribeLinks(u) : new UnsubscribeLinksUnavailable().Links);
         return services;
     }
 

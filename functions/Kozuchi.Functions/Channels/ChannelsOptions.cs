@@ -1,24 +1,13 @@
-using Kozuchi.Channels.Email;
-using Kozuchi.Channels.Line;
-
 namespace Kozuchi.Functions.Channels;
 
-/// <summary><c>Kozuchi:Channels</c>: provider settings. Secrets come from app settings (Key Vault references in Azure).</summary>
-public sealed class ChannelsOptions
-{
-    public AcsEmailOptions Email { get; set; } = new();
-    public LineOptions Line { get; set; } = new();
-    public UnsubscribeOptions Unsubscribe { get; set; } = new();
-    public EventGridOptions EventGrid { get; set; } = new();
-    public PostalOptions Postal { get; set; } = new();
-}
-
+/// <summary><c>Kozuchi:EventGrid</c>: how Event Grid proves it is Event Grid when it posts delivery reports.</summary>
 public sealed class EventGridOptions
 {
     /// <summary>Shared key the Event Grid subscription's endpoint URL carries as <c>?key=</c>; without it nothing is accepted.</summary>
     public string Key { get; set; } = string.Empty;
 }
 
+/// <summary><c>Kozuchi:Postal</c>: what a DM piece costs, for ROAS.</summary>
 public sealed class PostalOptions
 {
     /// <summary>Print and postage per piece, charged to the campaign for ROAS (a DM list may override it).</summary>

@@ -21,10 +21,10 @@ public static partial class EmailEventFunctions
     public sealed record Recorded(int Reports, int Suppressed, int Ignored);
 
     internal static async Task<IResult> HandleAsync(
-        HttpRequest request, HttpResponse response, IOptions<ChannelsOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, HttpResponse response, IOptions<EventGridOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(EmailEventFunctions));
-        if (!KeyMatches(options.Value.EventGrid.Key, request.Query["key"]))
+        if (!KeyMatches(options.Value.Key, request.Query["key"]))
         {
             LogRefused(logger);
             return TypedResults.Unauthorized();
@@ -68,7 +68,7 @@ public static partial class EmailEventFunctions
             var customer = email is null ? null : await events.Customers.FindByIdentityAsync(new IdentityKey(IdentityKind.Email, email), cancellationToken);
             if (report.SuppressesAddress && customer is not null)
             {
-                await events.Customers.UpdateAsync(customer.CustomerId, ChannelConsent.SuppressEmail, cancellationToken);
+                await events.UpdateCustomerAsync(customer.CustomerId, ChannelConsent.SuppressEmail, cancellationToken);
                 suppressed++;
             }
 

@@ -28,7 +28,7 @@ public static partial class ExportFunctions
     public sealed record CallResultsResponse(int Imported, int DoNotCall, int UnknownCustomers, IReadOnlyList<CallResultError> Errors);
 
     internal static async Task<Results<Ok<DmListResponse>, BadRequest<string>>> DmListAsync(
-        DmListRequest request, ExportFiles files, ChannelEvents events, IOptions<ChannelsOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        DmListRequest request, ExportFiles files, ChannelEvents events, IOptions<PostalOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         if (Validate(request.Campaign, request.Recipients, request.Encoding, request.Name, out var encoding) is { } problem)
         {
@@ -51,7 +51,7 @@ public static partial class ExportFunctions
             pieces.Add(piece);
         }
 
-        var postal = options.Value.Postal;
+        var postal = options.Value;
         var cost = DmList.Cost(pieces.Count, skipped, request.CostPerPiece ?? postal.CostPerPiece, postal.Currency);
         var name = request.Name ?? FileName("dm", request.Campaign, time);
         await files.WriteAsync(name, ContentType(encoding), async stream =>
@@ -119,7 +119,7 @@ public static partial class ExportFunctions
             imported++;
             if (result.RequestsNoCalls)
             {
-                await events.Customers.UpdateAsync(customer.CustomerId, r => ChannelConsent.Unsubscribe(r, Channel.Phone), cancellationToken);
+                await events.UpdateCustomerAsync(customer.CustomerId, r => ChannelConsent.Unsubscribe(r, Channel.Phone), cancellationToken);
                 dnc++;
             }
         }

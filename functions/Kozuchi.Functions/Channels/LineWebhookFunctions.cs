@@ -22,7 +22,7 @@ public static partial class LineWebhookFunctions
     public sealed record LinkResponse(string Nonce, Uri RedirectUrl);
 
     internal static async Task<Results<Ok<Handled>, UnauthorizedHttpResult, BadRequest<string>>> HandleAsync(
-        HttpRequest request, IOptions<ChannelsOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, IOptions<LineOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(LineWebhookFunctions));
         var body = await ChannelsFeature.ReadBodyAsync(request, 1024 * 1024, cancellationToken);
@@ -31,7 +31,7 @@ public static partial class LineWebhookFunctions
             return TypedResults.BadRequest("Body too large.");
         }
 
-        if (!LineSignature.Verify(body, request.Headers["x-line-signature"], options.Value.Line.ChannelSecret))
+        if (!LineSignature.Verify(body, request.Headers["x-line-signature"], options.Value.ChannelSecret))
         {
             LogRefused(logger);
             return TypedResults.Unauthorized();
@@ -66,7 +66,7 @@ public static partial class LineWebhookFunctions
                 case LineEventKind.Follow or LineEventKind.Unfollow:
                     if (await events.Customers.FindByIdentityAsync(key, cancellationToken) is { } customer)
                     {
-                        await events.Customers.UpdateAsync(customer.CustomerId, r => ChannelConsent.LineFollowing(r, e.Kind == LineEventKind.Follow), cancellationToken);
+                        await events.UpdateCustomerAsync(customer.CustomerId, r => ChannelConsent.LineFollowing(r, e.Kind == LineEventKind.Follow), cancellationToken);
                         reach++;
                     }
                     else

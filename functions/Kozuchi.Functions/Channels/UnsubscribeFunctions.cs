@@ -1,7 +1,7 @@
 using System.Net;
 using Kozuchi.Channels.Email;
 using Kozuchi.Core.Channels;
-using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Channels;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kozuchi.Functions.Channels;
@@ -14,7 +14,7 @@ namespace Kozuchi.Functions.Channels;
 public static partial class UnsubscribeFunctions
 {
     internal static async Task<Results<ContentHttpResult, BadRequest<string>>> HandleAsync(
-        HttpRequest request, UnsubscribeLinks links, CustomerStore customers, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, UnsubscribeLinks links, ChannelEvents events, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(UnsubscribeFunctions));
         string? token = request.Query["token"];
@@ -39,7 +39,7 @@ public static partial class UnsubscribeFunctions
                 $"""<p>メールの配信を停止しますか？ / Stop receiving these emails?</p><form method="post"><input type="hidden" name="token" value="{WebUtility.HtmlEncode(token)}"><button type="submit">配信を停止する / Unsubscribe</button></form>"""), "text/html; charset=utf-8");
         }
 
-        var record = await customers.UpdateAsync(parsed!.CustomerId, r => ChannelConsent.Unsubscribe(r, parsed.Channel), cancellationToken);
+        var record = await events.UpdateCustomerAsync(parsed!.CustomerId, r => ChannelConsent.Unsubscribe(r, parsed.Channel), cancellationToken);
         LogUnsubscribed(logger, parsed.Channel, record is not null);
         return TypedResults.Content(Page("配信を停止しました / Unsubscribed", "<p>配信を停止しました。 / You will no longer receive these emails.</p>"), "text/html; charset=utf-8");
     }

@@ -20,13 +20,35 @@ public sealed record CallRecord(string CustomerId, string Outcome, string? Refus
 /// What channels report back: email delivery reports, LINE account-link nonces, call results. Each row has a natural
 /// key, so a redelivered event or a re-imported file overwrites itself instead of counting twice.
 /// </summary>
-public sealed class ChannelEvents(StorageClients clients, CustomerStore customers, TimeProvider time)
+public sealed class ChannelEvents(StorageClients clients, CustomerStore customers, ProfileSnapshots snapshots, TimeProvider time)
 {
     private readonly TableClient _deliveries = clients.Table(StorageCatalog.Tables.EmailDeliveries);
     private readonly TableClient _links = clients.Table(StorageCatalog.Tables.LineLinks);
     private readonly TableClient _calls = clients.Table(StorageCatalog.Tables.CallResults);
 
     public CustomerStore Customers => customers;
+
+    /// <summary>
+    /// A consent or reachability change on a customer (<see cref="CustomerStore.UpdateAsync"/>); report snapshots are
+    /// told, so the next report shows it.
+    /// </summary>
+    public async Task<CustomerRecord?> UpdateCustomerAsync(string customerId, Func<CustomerRecord, CustomerRecord?> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var changed = false;
+        var record = await customers.UpdateAsync(customerId, r =>
+        {
+            var next = change(r);
+            changed |= next is not null;
+            return next;
+        }, cancellationToken).ConfigureAwait(false);
+        if (changed)
+        {
+            await snapshots.TouchAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return record;
+    }
 
     public static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..32];
 
@@ -111,6 +133,7 @@ public sealed class ChannelEvents(StorageClients clients, CustomerStore customer
             try
             {
                 await customers.SaveAsync(session, new Dictionary<Core.Orders.OrderKey, (Core.Orders.Order, string?)>(), cancellationToken).ConfigureAwait(false);
+                await snapshots.TouchAsync(cancellationToken).ConfigureAwait(false);
                 return survivor;
             }
             catch (WriteConflictException) when (attempt < 5)

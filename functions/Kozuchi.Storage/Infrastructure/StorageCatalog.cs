@@ -20,7 +20,10 @@ public static class StorageCatalog
         /// <summary>The customer aggregate: one row per customer, merged ones pointing at their survivor.</summary>
         public const string Customers = "KozuchiCustomers";
 
-        /// <summary>Send budgets per provider resource and clock-aligned window, shared by every instance.</summary>
+        /// <summary>KPI targets (目標): partition = month (yyyy-MM), row = KPI name.</summary>
+        public const string Targets = "KozuchiTargets";
+
+                /// <summary>Send budgets per provider resource and clock-aligned window, shared by every instance.</summary>
         public const string SendBudget = "KozuchiSendBudget";
 
         /// <summary>Email delivery reports (Event Grid) by send operation and hashed recipient.</summary>
@@ -32,7 +35,7 @@ public static class StorageCatalog
         /// <summary>Outbound call results imported from the call centre.</summary>
         public const string CallResults = "KozuchiCallResults";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, SendBudget, EmailDeliveries, LineLinks, CallResults];
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults];
     }
 
     public static class Queues

@@ -28,7 +28,7 @@ public sealed class AcsEmailClientTests : IDisposable
 
     private AcsEmailClient Client(TimeSpan? timeout = null, int perMinute = 30, AcsAuthentication? auth = null) =>
         new(new HttpClient { Timeout = Timeout.InfiniteTimeSpan },
-            new AcsEmailOptions { ConnectionString = $"endpoint={_acs.Url};accesskey={AccessKey}", SenderAddress = "DoNotReply@mail.example.jp", RequestTimeout = timeout ?? Timeout.InfiniteTimeSpan, SendsPerMinute = perMinute },
+            new AcsEmailOptions { ConnectionString = $"endpoint={_acs.Url};accesskey={AccessKey}", Sender = "DoNotReply@mail.example.jp", RequestTimeout = timeout ?? Timeout.InfiniteTimeSpan, SendsPerMinute = perMinute },
             auth ?? AcsAuthentication.Hmac(AccessKey),
             new InMemorySendRateLimiter(_time),
             _time,

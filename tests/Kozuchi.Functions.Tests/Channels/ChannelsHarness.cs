@@ -24,7 +24,7 @@ internal sealed class ChannelsHarness : IAsyncDisposable
         Operator = app.CreateClient();
         Operator.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
         Customers = new CustomerStore(storage.Clients);
-        Events = new ChannelEvents(storage.Clients, Customers, app.Time);
+        Events = new ChannelEvents(storage.Clients, Customers, new ProfileSnapshots(storage.Clients, Customers), app.Time);
     }
 
     public StorageScope Storage { get; }
@@ -39,13 +39,13 @@ internal sealed class ChannelsHarness : IAsyncDisposable
         var storage = await azurite.CreateScopeAsync();
         var app = new KozuchiAppFactory(storage)
             .WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
-            .WithSetting("Kozuchi:Channels:Unsubscribe:SigningKey", UnsubscribeKey)
-            .WithSetting("Kozuchi:Channels:Unsubscribe:BaseUrl", "https://kozuchi.example.jp")
-            .WithSetting("Kozuchi:Channels:EventGrid:Key", EventGridKey)
-            .WithSetting("Kozuchi:Channels:Line:ChannelSecret", LineSecret)
-            .WithSetting("Kozuchi:Channels:Postal:CostPerPiece", "84")
-            .WithSetting("Kozuchi:Channels:Email:ConnectionString", "endpoint=https://kozuchi-test.communication.azure.com/;accesskey=cGxhY2Vob2xkZXI=")
-            .WithSetting("Kozuchi:Channels:Email:SendsPerMinute", "12");
+            .WithSetting("Kozuchi:Unsubscribe:SigningKey", UnsubscribeKey)
+            .WithSetting("Kozuchi:Unsubscribe:BaseUrl", "https://kozuchi.example.jp")
+            .WithSetting("Kozuchi:EventGrid:Key", EventGridKey)
+            .WithSetting("Kozuchi:Line:ChannelSecret", LineSecret)
+            .WithSetting("Kozuchi:Postal:CostPerPiece", "84")
+            .WithSetting("Kozuchi:Email:ConnectionString", "endpoint=https://kozuchi-test.communication.azure.com/;accesskey=cGxhY2Vob2xkZXI=")
+            .WithSetting("Kozuchi:Email:SendsPerMinute", "12");
         return new ChannelsHarness(storage, app);
     }
 
@@ -54,7 +54,7 @@ internal sealed class ChannelsHarness : IAsyncDisposable
     {
         phone ??= "090-5555-" + orderId.PadLeft(4, '0');
         var ct = TestContext.Current.CancellationToken;
-        var ingestor = new OrderIngestor(Customers, App.Time, NullLogger<OrderIngestor>.Instance);
+        var ingestor = new OrderIngestor(Customers, new ProfileSnapshots(Storage.Clients, Customers), App.Time, NullLogger<OrderIngestor>.Instance);
         await ingestor.IngestAsync([new IncomingOrder(new Order
         {
             Key = new OrderKey("test", orderId),

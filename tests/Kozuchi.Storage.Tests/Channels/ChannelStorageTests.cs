@@ -20,14 +20,14 @@ public sealed class ChannelStorageTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         _storage = await azurite.CreateScopeAsync();
         _store = new CustomerStore(_storage.Clients);
-        _events = new ChannelEvents(_storage.Clients, _store, _time);
+        _events = new ChannelEvents(_storage.Clients, _store, new ProfileSnapshots(_storage.Clients, _store), _time);
     }
 
     public async ValueTask DisposeAsync() => await _storage.DisposeAsync();
 
     private async Task<string> CustomerAsync(string id, string email, int day)
     {
-        var ingestor = new OrderIngestor(_store, _time, NullLogger<OrderIngestor>.Instance);
+        var ingestor = new OrderIngestor(_store, new ProfileSnapshots(_storage.Clients, _store), _time, NullLogger<OrderIngestor>.Instance);
         await ingestor.IngestAsync([new IncomingOrder(new Order
         {
             Key = new OrderKey("test", id),

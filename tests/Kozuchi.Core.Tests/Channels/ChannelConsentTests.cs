@@ -74,6 +74,24 @@ public sealed class ChannelConsentTests
     }
 
     [Fact]
+    public void Customers_the_shop_separated_stay_apart_and_the_line_user_moves_to_the_one_who_linked()
+    {
+        var (set, a, b) = TwoCustomers();
+        CustomerLedger.AttachIdentity(set, b, Line, Now);
+        set.Customers[a] = set.Customers[a] with { Separations = [new Separation(b, new IdentityKey(IdentityKind.Phone, "+81300000000"), Now)] };
+
+        var survivor = CustomerLedger.AttachIdentity(set, a, Line, Now);
+
+        Assert.Equal(a, survivor);
+        Assert.Equal(CustomerState.Active, set.Customers[b].State);
+        Assert.Equal(a, set.Identities[Line]);
+        Assert.Equal(Line.Value, set.Customers[a].LineUserId);
+        Assert.Null(set.Customers[b].LineUserId);
+        Assert.False(set.Customers[b].LineFollowing);
+        Assert.DoesNotContain(Line, set.Customers[b].Identities);
+    }
+
+    [Fact]
     public void Attaching_to_an_unknown_customer_does_nothing()
     {
         var (set, _, _) = TwoCustomers();

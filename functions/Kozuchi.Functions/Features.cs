@@ -1,4 +1,5 @@
 using Kozuchi.Functions.Analytics;
+using Kozuchi.Functions.Channels;
 using Kozuchi.Functions.Customers;
 using Kozuchi.Functions.Dashboard;
 using Kozuchi.Functions.Health;
@@ -18,6 +19,7 @@ public static class Features
         services.AddIngest(configuration);
         services.AddReports();
         services.AddAnalytics();
+        services.AddChannels(configuration);
         return services;
     }
 
@@ -30,5 +32,6 @@ public static class Features
             .AddReportFunctions()
             .AddAnalyticsFunctions()
             .AddClvFunctions()
+            .AddChannelsFunctions()
             .AddDashboardFunctions();
 }

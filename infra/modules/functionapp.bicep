@@ -124,6 +124,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Kozuchi__Email__Endpoint: emailEndpoint
       Kozuchi__Email__Sender: emailSender
       Kozuchi__Email__ConnectionString: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.emailConnectionString}/)'
+      Kozuchi__Unsubscribe__SigningKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.unsubscribeSigningKey}/)'
+      Kozuchi__Unsubscribe__BaseUrl: 'https://${app.properties.defaultHostName}'
+      Kozuchi__EventGrid__Key: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.eventGridKey}/)'
     }
   }
 }

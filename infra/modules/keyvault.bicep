@@ -37,6 +37,8 @@ var secretNames = {
   lineChannelSecret: 'line-channel-secret'
   lineChannelAccessToken: 'line-channel-access-token'
   emailConnectionString: 'email-connection-string'
+  unsubscribeSigningKey: 'unsubscribe-signing-key'
+  eventGridKey: 'eventgrid-delivery-key'
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {

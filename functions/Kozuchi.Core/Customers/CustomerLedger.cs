@@ -327,6 +327,61 @@ public static class CustomerLedger
         return contact;
     }
 
+    /// <summary>
+    /// Attaches a strong identifier learned outside an order (a LINE user id from account linking) to a customer. If
+    /// another customer already holds it, the two are the same person and merge like any shared identifier; the one
+    /// who bought first survives. Returns the surviving customer id, or null if the customer is unknown.
+    /// </summary>
+    public static string? AttachIdentity(IngestWorkingSet set, string customerId, IdentityKey key, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var id = Resolve(set, customerId);
+        if (!set.Customers.TryGetValue(id, out var target) || target.State != CustomerState.Active)
+        {
+            return null;
+        }
+
+        if (set.Identities.TryGetValue(key, out var owner) && Resolve(set, owner) is var other && other != id && set.Customers.TryGetValue(other, out var holder))
+        {
+            if (target.IsSeparatedFrom(holder.CustomerId) || holder.IsSeparatedFrom(target.CustomerId))
+            {
+                // The shop said these are different people, and the one who logged in just proved the account is
+                // theirs: the identifier moves over, the two stay apart.
+                Put(set, holder with
+                {
+                    Identities = [.. holder.Identities.Where(k => k != key)],
+                    LineUserId = holder.LineUserId == key.Value && key.Kind == IdentityKind.LineUser ? null : holder.LineUserId,
+                    LineFollowing = key.Kind == IdentityKind.LineUser && holder.LineUserId == key.Value ? false : holder.LineFollowing,
+                });
+            }
+            else
+            {
+                var (survivor, loser) = FirstBuyer(target, holder) == target ? (target, holder) : (holder, target);
+                target = Merge(set, survivor, loser, key, now);
+            }
+        }
+
+        target = target with
+        {
+            Identities = [.. target.Identities.Union([key])],
+            LineUserId = key.Kind == IdentityKind.LineUser ? key.Value : target.LineUserId,
+
+            // Linking happens in the chat with the official account, so the user is a friend right now.
+            LineFollowing = key.Kind == IdentityKind.LineUser || target.LineFollowing,
+        };
+        Put(set, target);
+        if (!set.Identities.TryGetValue(key, out var current) || current != target.CustomerId)
+        {
+            set.Identities[key] = target.CustomerId;
+            set.DirtyIdentities.Add(key);
+        }
+
+        return target.CustomerId;
+    }
+
+    private static CustomerRecord FirstBuyer(CustomerRecord a, CustomerRecord b) =>
+        new[] { a, b }.OrderBy(c => c.Orders.Count == 0 ? DateTimeOffset.MaxValue : c.Orders.Min(o => o.OrderedAt)).ThenBy(c => c.CustomerId, StringComparer.Ordinal).First();
+
     private static CustomerRecord Merge(IngestWorkingSet set, CustomerRecord survivor, CustomerRecord loser, IdentityKey shared, DateTimeOffset now)
     {
         var moved = loser.Orders.Select(o => o.Key).ToList();

@@ -180,6 +180,89 @@ public sealed class CustomerStore
         }
     }
 
+    /// <summary>Point-reads one customer and one identifier with their owners (following merges): what attaching an identifier needs.</summary>
+    public async Task LoadForIdentityAsync(Session session, string customerId, IdentityKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var set = session.Set;
+        if (session.LoadedIdentities.Add(key))
+        {
+            var pk = CustomerEntities.IdentityPartition(key);
+            var rk = CustomerEntities.IdentityRow(key);
+            var row = await _identities.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (row.HasValue && row.Value is { } e)
+            {
+                set.Identities[key] = e.GetString("CustomerId");
+                session.ETags[(_identities.Name, pk, rk)] = e.ETag;
+            }
+        }
+
+        var wanted = new HashSet<string>(StringComparer.Ordinal) { customerId };
+        if (set.Identities.TryGetValue(key, out var owner))
+        {
+            wanted.Add(owner);
+        }
+
+        while (wanted.Where(session.LoadedCustomers.Add).ToList() is { Count: > 0 } batch)
+        {
+            await ReadCustomersAsync(session, batch, cancellationToken).ConfigureAwait(false);
+            wanted = batch.Select(id => set.Customers.GetValueOrDefault(id)?.MergedInto).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The customer an identifier belongs to now (after merges), or null.</summary>
+    public async Task<CustomerRecord?> FindByIdentityAsync(IdentityKey key, CancellationToken cancellationToken)
+    {
+        var row = await _identities.GetEntityIfExistsAsync<TableEntity>(CustomerEntities.IdentityPartition(key), CustomerEntities.IdentityRow(key), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue && row.Value is { } e ? await GetActiveAsync(e.GetString("CustomerId"), cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>The customer, or the one it was merged into.</summary>
+    public async Task<CustomerRecord?> GetActiveAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var record = await GetAsync(customerId, cancellationToken).ConfigureAwait(false);
+        for (var hops = 0; record is { State: CustomerState.Merged, MergedInto: { } next } && hops < 32; hops++)
+        {
+            record = await GetAsync(next, cancellationToken).ConfigureAwait(false);
+        }
+
+        return record;
+    }
+
+    /// <summary>
+    /// Read-modify-write of one customer row under its ETag, retried when another writer got there first. The change
+    /// returns null for "nothing to do". Returns the record as stored, or null if the customer does not exist.
+    /// </summary>
+    public async Task<CustomerRecord?> UpdateAsync(string customerId, Func<CustomerRecord, CustomerRecord?> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await GetActiveAsync(customerId, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                return null;
+            }
+
+            var row = await _customers.GetEntityAsync<TableEntity>(CustomerEntities.CustomerPartition(current.CustomerId), current.CustomerId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var record = CustomerEntities.FromEntity(row.Value);
+            if (change(record) is not { } changed)
+            {
+                return record;
+            }
+
+            try
+            {
+                await _customers.UpdateEntityAsync(CustomerEntities.ToEntity(changed), row.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return changed;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 8)
+            {
+                // Ingest or another channel event changed the customer meanwhile: read again and re-apply.
+            }
+        }
+    }
+
     /// <summary>Point-reads customers the session does not hold yet (with their ETags).</summary>
     public Task LoadCustomersAsync(Session session, IEnumerable<string> ids, CancellationToken cancellationToken)
     {

@@ -23,7 +23,19 @@ public static class StorageCatalog
         /// <summary>KPI targets (目標): partition = month (yyyy-MM), row = KPI name.</summary>
         public const string Targets = "KozuchiTargets";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets];
+                /// <summary>Send budgets per provider resource and clock-aligned window, shared by every instance.</summary>
+        public const string SendBudget = "KozuchiSendBudget";
+
+        /// <summary>Email delivery reports (Event Grid) by send operation and hashed recipient.</summary>
+        public const string EmailDeliveries = "KozuchiEmailDeliveries";
+
+        /// <summary>LINE account-link nonces waiting for their accountLink event.</summary>
+        public const string LineLinks = "KozuchiLineLinks";
+
+        /// <summary>Outbound call results imported from the call centre.</summary>
+        public const string CallResults = "KozuchiCallResults";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults];
     }
 
     public static class Queues

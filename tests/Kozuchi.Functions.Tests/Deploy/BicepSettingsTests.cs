@@ -29,6 +29,15 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "the alternative exporter; in Azure telemetry goes to Application Insights",
         ["Kozuchi__StoragePrefix"] = "test isolation only; production names have no prefix",
         ["Kozuchi__Auth__SessionLifetime"] = "the default (12 h) suits Azure",
+        ["Kozuchi__Email__ApiVersion"] = "the GA api-version the client is tested against",
+        ["Kozuchi__Email__SendsPerMinute"] = "ACS's default quota (30/min); raised only after a support request, then set in the portal",
+        ["Kozuchi__Email__RequestTimeout"] = "the default (30 s) suits Azure",
+        ["Kozuchi__Email__MaxPolls"] = "the default suits Azure",
+        ["Kozuchi__Line__BaseUrl"] = "LINE's public API; tests point it at a loopback fake",
+        ["Kozuchi__Line__RequestTimeout"] = "the default (30 s) suits Azure",
+        ["Kozuchi__Unsubscribe__Lifetime"] = "the default (180 days) suits Azure",
+        ["Kozuchi__Postal__CostPerPiece"] = "a shop's price list, set in the portal; the default is a typical postcard DM",
+        ["Kozuchi__Postal__Currency"] = "JPY, the default",
     };
 
     /// <summary>Whole groups that only exist outside Azure.</summary>

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Fluid;
+
+namespace Kozuchi.Channels.Email;
+
+/// <summary>What a template may say about the customer. Nothing else is exposed to templates.</summary>
+public sealed record Personalisation
+{
+    public string? Name { get; init; }
+    public string? LastProduct { get; init; }
+    public string? EntryProduct { get; init; }
+    public long Points { get; init; }
+    public string? Coupon { get; init; }
+    public Uri? UnsubscribeUrl { get; init; }
+}
+
+/// <summary>An email template in Liquid: subject, HTML and plain-text bodies.</summary>
+public sealed record EmailTemplate(string Subject, string Html, string Text);
+
+public sealed record RenderedEmail(string Subject, string Html, string Text);
+
+/// <summary>
+/// Renders Liquid (Fluid) with the personalisation fields <c>name</c>, <c>last_product</c>, <c>entry_product</c>,
+/// <c>points</c>, <c>coupon</c>, <c>unsubscribe_url</c>. HTML output is HTML-encoded; the subject and text are not.
+/// A template that does not parse is a result, not an exception: it is caught when the scenario is saved.
+/// </summary>
+public sealed class EmailTemplates
+{
+    private static readonly FluidParser Parser = new();
+    private static readonly TemplateOptions Options = CreateOptions();
+
+    // The default encoder also escapes every non-ASCII letter: valid, but a Japanese mail would be all entities.
+    private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
+
+    private static TemplateOptions CreateOptions()
+    {
+        var options = new TemplateOptions { CultureInfo = CultureInfo.GetCultureInfo("ja-JP"), TimeZone = TimeZoneInfo.Utc };
+        options.MemberAccessStrategy.Register<Personalisation>();
+        return options;
+    }
+
+    public static bool TryCompile(EmailTemplate template, out CompiledEmailTemplate? compiled, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        compiled = null;
+        if (!Parser.TryParse(template.Subject, out var subject, out error)
+            || !Parser.TryParse(template.Html, out var html, out error)
+            || !Parser.TryParse(template.Text, out var text, out error))
+        {
+            return false;
+        }
+
+        compiled = new CompiledEmailTemplate(subject, html, text);
+        return true;
+    }
+
+    public sealed class CompiledEmailTemplate
+    {
+        private readonly IFluidTemplate _subject;
+        private readonly IFluidTemplate _html;
+        private readonly IFluidTemplate _text;
+
+        internal CompiledEmailTemplate(IFluidTemplate subject, IFluidTemplate html, IFluidTemplate text)
+        {
+            _subject = subject;
+            _html = html;
+            _text = text;
+        }
+
+        public RenderedEmail Render(Personalisation values)
+        {
+            ArgumentNullException.ThrowIfNull(values);
+            var context = new TemplateContext(Options);
+            context.SetValue("name", values.Name ?? "お客");
+            context.SetValue("last_product", values.LastProduct ?? string.Empty);
+            context.SetValue("entry_product", values.EntryProduct ?? string.Empty);
+            context.SetValue("points", values.Points);
+            context.SetValue("coupon", values.Coupon ?? string.Empty);
+            context.SetValue("unsubscribe_url", values.UnsubscribeUrl?.ToString() ?? string.Empty);
+
+            // Subjects are headers and text is text: encoding them for HTML would show &amp; to the reader.
+            return new RenderedEmail(
+                _subject.Render(context, NullEncoder.Default).Trim(),
+                _html.Render(context, Html),
+                _text.Render(context, NullEncoder.Default));
+        }
+    }
+}

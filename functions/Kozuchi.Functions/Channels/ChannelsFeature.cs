@@ -1,0 +1,83 @@
+using Azure.Identity;
+using Kozuchi.Channels.Email;
+using Kozuchi.Channels.Line;
+using Kozuchi.Core.Channels;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Channels;
+using Microsoft.Extensions.Options;
+
+namespace Kozuchi.Functions.Channels;
+
+/// <summary>Delivery: provider clients, the endpoints providers and recipients call back, and list exports.</summary>
+public static class ChannelsFeature
+{
+    public static FunctionRegistry AddChannelsFunctions(this FunctionRegistry registry) =>
+        registry
+            .Http("Unsubscribe", ["GET", "POST"], "unsubscribe", UnsubscribeFunctions.HandleAsync, Access.Public)
+            .Http("EmailDeliveryEvents", ["POST", "OPTIONS"], "webhooks/acs-email", EmailEventFunctions.HandleAsync, Access.Public)
+            .Http("LineWebhook", "POST", "webhooks/line", LineWebhookFunctions.HandleAsync, Access.Public)
+            .Http("LineLinkNonce", "POST", "channels/line/link", LineWebhookFunctions.IssueNonceAsync)
+            .Http("ExportDmList", "POST", "exports/dm", ExportFunctions.DmListAsync)
+            .Http("ExportCallList", "POST", "exports/calls", ExportFunctions.CallListAsync)
+            .Http("ImportCallResults", "POST", "channels/calls/results", ExportFunctions.CallResultsAsync)
+            .Http("DownloadExport", "GET", "exports/{name}", ExportFunctions.DownloadAsync);
+
+    public static IServiceCollection AddChannels(this IServiceCollection services, IConfiguration configuration)
+    {
+        // Section names match the app settings the Bicep sets (Kozuchi__Email__*, Kozuchi__Line__*, …).
+        services.Configure<AcsEmailOptions>(configuration.GetSection("Kozuchi:Email"));
+        services.Configure<LineOptions>(configuration.GetSection("Kozuchi:Line"));
+        services.Configure<UnsubscribeOptions>(configuration.GetSection("Kozuchi:Unsubscribe"));
+        services.Configure<EventGridOptions>(configuration.GetSection("Kozuchi:EventGrid"));
+        services.Configure<PostalOptions>(configuration.GetSection("Kozuchi:Postal"));
+
+        // Secrets arrive as Key Vault references; one the platform could not resolve must never act as the secret.
+        services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = KeyVaultReferences.Resolved(o.ConnectionString));
+        services.PostConfigure<LineOptions>(o =>
+        {
+            o.ChannelSecret = KeyVaultReferences.Resolved(o.ChannelSecret) ?? string.Empty;
+            o.ChannelAccessToken = KeyVaultReferences.Resolved(o.ChannelAccessToken) ?? string.Empty;
+        });
+        services.PostConfigure<UnsubscribeOptions>(o => o.SigningKey = KeyVaultReferences.Resolved(o.SigningKey) ?? string.Empty);
+        services.PostConfigure<EventGridOptions>(o => o.Key = KeyVaultReferences.Resolved(o.Key) ?? string.Empty);
+        services.AddSingleton<ISendRateLimiter, StorageSendRateLimiter>();
+        services.AddSingleton<ChannelEvents>();
+        services.AddSingleton<ExportFiles>();
+        services.AddHttpClient("acs-email", c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient("line", c => c.Timeout = Timeout.InfiniteTimeSpan);
+
+        // Resolved only by the senders that use them, so an app without a provider configured still starts.
+        // One authentication for the app: the Entra token is cached across sends.
+        services.AddSingleton(sp => AcsEmailClient.AuthenticationFor(sp.GetRequiredService<IOptions<AcsEmailOptions>>().Value, () => new DefaultAzureCredential()));
+        services.AddTransient(sp => new AcsEmailClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("acs-email"), sp.GetRequiredService<IOptions<AcsEmailOptions>>().Value,
+            sp.GetRequiredService<AcsAuthentication>(), sp.GetRequiredService<ISendRateLimiter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AcsEmailClient>>()));
+        services.AddTransient(sp => new LineMessagingClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("line"),
+            sp.GetRequiredService<IOptions<LineOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LineMessagingClient>>()));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<UnsubscribeOptions>>().Value is { SigningKey.Length: > 0 } u ? new UnsubscribeLinks(u) : new UnsubscribeLinksUnavailable().Links);
+        return services;
+    }
+
+    /// <summary>Without a signing key there are no valid links: every token is refused rather than the app failing to start.</summary>
+    private sealed class UnsubscribeLinksUnavailable
+    {
+        public UnsubscribeLinks Links { get; } = new(new UnsubscribeOptions { SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) });
+    }
+
+    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

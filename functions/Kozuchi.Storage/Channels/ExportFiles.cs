@@ -1,0 +1,60 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Kozuchi.Storage.Infrastructure;
+
+namespace Kozuchi.Storage.Channels;
+
+public sealed record ExportFile(string Name, long Length, string ContentType, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>Files for vendors and people (DM lists, call lists) in the <c>exports</c> container.</summary>
+public sealed class ExportFiles(StorageClients clients)
+{
+    private readonly BlobContainerClient _container = clients.Container(StorageCatalog.Containers.Exports);
+
+    /// <summary>Names are flat and ASCII (<c>dm-2026-11-campaign.csv</c>): what a download URL can carry unescaped.</summary>
+    public static bool IsValidName(string name) =>
+        name.Length is > 0 and <= 200 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !name.StartsWith('.');
+
+    /// <summary>Writes the file through <paramref name="write"/>, then stores what it cost and counted as metadata.</summary>
+    public async Task<T> WriteAsync<T>(string name, string contentType, Func<Stream, Task<(T Result, IDictionary<string, string> Metadata)>> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        if (!IsValidName(name))
+        {
+            throw new ArgumentException($"'{name}' is not a valid export name.", nameof(name));
+        }
+
+        var blob = _container.GetBlobClient(name);
+
+        // Buffered so the counts and cost land as metadata in the same upload as the content: a list is never
+        // visible without them. Lists are tens of MB at most (100k pieces ≈ 15 MB).
+        var buffer = new MemoryStream();
+        await using (buffer.ConfigureAwait(false))
+        {
+            var (result, metadata) = await write(buffer).ConfigureAwait(false);
+            buffer.Position = 0;
+            await blob.UploadAsync(buffer, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType }, Metadata = metadata }, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+    }
+
+    public async Task<(ExportFile File, Stream Content)?> OpenAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!IsValidName(name))
+        {
+            return null;
+        }
+
+        try
+        {
+            var download = await _container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var d = download.Value.Details;
+            return (new ExportFile(name, d.ContentLength, d.ContentType ?? "application/octet-stream", d.Metadata.ToDictionary()), download.Value.Content);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+}

@@ -5,6 +5,7 @@ using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Ingest;
 using Kozuchi.Functions.Operations;
 using Kozuchi.Functions.Reports;
+using Kozuchi.Functions.Scenarios;
 
 namespace Kozuchi.Functions;
 
@@ -16,6 +17,7 @@ public static class Features
         services.AddOperations();
         services.AddIngest(configuration);
         services.AddReports();
+        services.AddScenarios(configuration);
         return services;
     }
 
@@ -26,5 +28,6 @@ public static class Features
             .AddIngestFunctions()
             .AddCustomerFunctions()
             .AddReportFunctions()
+            .AddScenarioFunctions()
             .AddDashboardFunctions();
 }

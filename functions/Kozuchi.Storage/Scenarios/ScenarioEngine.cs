@@ -65,7 +65,8 @@ public enum WorkResult
     Held,
 }
 
-public sealed record WorkOutcome(string EnrollmentId, WorkResult Result, EnrollmentState? State);
+/// <summary><see cref="OutboxLeft"/>: commands are still waiting (held by a pause, or a send another run is queuing); the outbox marker stays for the sweep.</summary>
+public sealed record WorkOutcome(string EnrollmentId, WorkResult Result, EnrollmentState? State, bool OutboxLeft = false);
 
 public sealed record EngineReport(IReadOnlyList<WorkOutcome> Outcomes, int SendsQueued, int SendMessages, int WakeupsScheduled, int Conflicts);
 
@@ -94,7 +95,7 @@ public sealed partial class ScenarioEngine(
     private const int MaxAttempts = 8;
     private readonly ScenarioEngineOptions _options = options.Value;
 
-    private sealed record CarryOut(string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop, DateTimeOffset? Marker);
+    private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop);
 
     public async Task<EngineReport> ProcessAsync(IReadOnlyList<EngineWork> work, CancellationToken cancellationToken)
     {
@@ -104,7 +105,7 @@ public sealed partial class ScenarioEngine(
         var conflicts = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var (outcome, carryOut, lost) = await DecideAsync(work[i], ct).ConfigureAwait(false);
+            var (outcome, carryOut, lost) = await DecideAsync(i, work[i], ct).ConfigureAwait(false);
             outcomes[i] = outcome;
             Interlocked.Add(ref conflicts, lost);
             if (carryOut is not null)
@@ -113,26 +114,31 @@ public sealed partial class ScenarioEngine(
             }
         }).ConfigureAwait(false);
 
-        var (queued, messages) = await QueueSendsAsync([.. carryOuts.Where(c => !c.Hold && !c.Drop)], cancellationToken).ConfigureAwait(false);
+        var busy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var (queued, messages) = await QueueSendsAsync([.. carryOuts.Where(c => !c.Hold && !c.Drop)], busy, cancellationToken).ConfigureAwait(false);
         var wakeups = await ScheduleWakeupsAsync([.. carryOuts.Where(c => !c.Hold && !c.Drop)], cancellationToken).ConfigureAwait(false);
         await probe.ReachedAsync(EngineStage.WakeupsScheduled, cancellationToken).ConfigureAwait(false);
-        await Parallel.ForEachAsync(carryOuts.Where(c => !c.Hold), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (c, ct) =>
-        {
-            if (c.Outbox.Count > 0)
-            {
-                await enrollments.ClearOutboxAsync(c.CustomerId, c.EnrollmentId, c.ETag, ct).ConfigureAwait(false);
-            }
 
-            if (c.Marker is { } marker)
+        // An outbox with a send another run is still queuing (or died queuing) stays, with its marker, for the sweep.
+        var finished = carryOuts.ToLookup(c => !c.Hold && !c.Outbox.OfType<SendCommand>().Any(s => busy.ContainsKey(s.IdempotencyKey)));
+        foreach (var c in finished[false])
+        {
+            outcomes[c.Index] = outcomes[c.Index] with { OutboxLeft = true };
+        }
+
+        await Parallel.ForEachAsync(finished[true], new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (c, ct) =>
+        {
+            // The marker goes only with a successful clear: if another run saved meanwhile, its outbox may need the marker.
+            if (c.Outbox.Count > 0 && await enrollments.ClearOutboxAsync(c.CustomerId, c.EnrollmentId, c.ETag, ct).ConfigureAwait(false) && c.Outbox.Any(x => x is SendCommand))
             {
-                await timers.RemoveAsync(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, marker), ct).ConfigureAwait(false);
+                await timers.RemoveAsync(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default), ct).ConfigureAwait(false);
             }
         }).ConfigureAwait(false);
 
         return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
     }
 
-    private async Task<(WorkOutcome Outcome, CarryOut? CarryOut, int Conflicts)> DecideAsync(EngineWork work, CancellationToken cancellationToken)
+    private async Task<(WorkOutcome Outcome, CarryOut? CarryOut, int Conflicts)> DecideAsync(int index, EngineWork work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -189,7 +195,6 @@ public sealed partial class ScenarioEngine(
             }
 
             var fullOutbox = outbox.Concat(fresh).ToList();
-            DateTimeOffset? marker = null;
             if (changed)
             {
                 // Everything that must survive the state is written before it: ledger rows, timer-index rows, and a marker
@@ -206,8 +211,7 @@ public sealed partial class ScenarioEngine(
 
                 if (fullOutbox.Any(c => c is SendCommand))
                 {
-                    marker = now + _options.SweepGrace;
-                    await timers.IndexAsync(new DueTimer(state.CustomerId, state.EnrollmentId, DueTimer.OutboxToken, marker.Value), cancellationToken).ConfigureAwait(false);
+                    await timers.IndexAsync(new DueTimer(state.CustomerId, state.EnrollmentId, DueTimer.OutboxToken, now + _options.SweepGrace), cancellationToken).ConfigureAwait(false);
                 }
 
                 await probe.ReachedAsync(EngineStage.LedgerWritten, cancellationToken).ConfigureAwait(false);
@@ -228,7 +232,7 @@ public sealed partial class ScenarioEngine(
             }
 
             var result = hold ? WorkResult.Held : changed ? WorkResult.Decided : WorkResult.Unchanged;
-            return (new WorkOutcome(work.EnrollmentId, result, decision.State), new CarryOut(state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped, marker), attempt - 1);
+            return (new WorkOutcome(work.EnrollmentId, result, decision.State), new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped), attempt - 1);
         }
     }
 
@@ -269,7 +273,7 @@ public sealed partial class ScenarioEngine(
         return decision;
     }
 
-    private async Task<(int Queued, int Messages)> QueueSendsAsync(IReadOnlyList<CarryOut> carryOuts, CancellationToken cancellationToken)
+    private async Task<(int Queued, int Messages)> QueueSendsAsync(IReadOnlyList<CarryOut> carryOuts, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
     {
         var sends = carryOuts.SelectMany(c => c.Outbox.OfType<SendCommand>()).DistinctBy(s => s.IdempotencyKey).ToList();
         if (sends.Count == 0)
@@ -281,9 +285,14 @@ public sealed partial class ScenarioEngine(
         var claimed = new ConcurrentBag<SendCommand>();
         await Parallel.ForEachAsync(sends, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
         {
-            if (await ledger.ClaimAsync(send, now, ct).ConfigureAwait(false))
+            switch (await ledger.ClaimAsync(send, now, ct).ConfigureAwait(false))
             {
-                claimed.Add(send);
+                case ClaimResult.Claimed:
+                    claimed.Add(send);
+                    break;
+                case ClaimResult.Busy:
+                    busy.TryAdd(send.IdempotencyKey, 0);
+                    break;
             }
         }).ConfigureAwait(false);
 

@@ -30,14 +30,19 @@ public sealed class ScenarioTimers(StorageClients clients, TimeProvider time)
     private readonly TableClient _index = clients.Table(StorageCatalog.Tables.ScenarioTimers);
     private readonly QueueClient _queue = clients.Queue(StorageCatalog.Queues.ScenarioWakeups);
 
+    /// <summary>Outbox markers live in one partition keyed by enrollment, so whoever finishes an outbox can remove its marker without knowing when it was written.</summary>
+    public const string MarkerPartition = "outbox";
+
     public static string Bucket(DateTimeOffset at) => at.UtcDateTime.ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
 
-    private static string Row(string enrollmentId, string token) => TableKeys.Escape(token == DueTimer.OutboxToken ? $"{enrollmentId}:{token}" : token);
+    private static (string Pk, string Rk) Keys(DueTimer timer) =>
+        timer.IsOutbox ? (MarkerPartition, TableKeys.Escape(timer.EnrollmentId)) : (Bucket(timer.DueAt), TableKeys.Escape(timer.Token));
 
     public async Task IndexAsync(DueTimer timer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(timer);
-        await _index.UpsertEntityAsync(new TableEntity(Bucket(timer.DueAt), Row(timer.EnrollmentId, timer.Token))
+        var (pk, rk) = Keys(timer);
+        await _index.UpsertEntityAsync(new TableEntity(pk, rk)
         {
             ["CustomerId"] = timer.CustomerId,
             ["EnrollmentId"] = timer.EnrollmentId,
@@ -51,7 +56,8 @@ public sealed class ScenarioTimers(StorageClients clients, TimeProvider time)
         ArgumentNullException.ThrowIfNull(timer);
         try
         {
-            await _index.DeleteEntityAsync(Bucket(timer.DueAt), Row(timer.EnrollmentId, timer.Token), ETag.All, cancellationToken).ConfigureAwait(false);
+            var (pk, rk) = Keys(timer);
+            await _index.DeleteEntityAsync(pk, rk, ETag.All, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -67,11 +73,13 @@ public sealed class ScenarioTimers(StorageClients clients, TimeProvider time)
         await _queue.SendMessageAsync(wakeup.ToJson(), delay, TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Index rows due at or before <paramref name="until"/>, oldest buckets first.</summary>
+    /// <summary>Outbox markers, then timers, due at or before <paramref name="until"/> (hour buckets oldest first).</summary>
     public async IAsyncEnumerable<DueTimer> DueAsync(DateTimeOffset until, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var last = Bucket(until);
-        await foreach (var e in _index.QueryAsync<TableEntity>(e => e.PartitionKey.CompareTo(last) <= 0, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var markers = _index.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {MarkerPartition} and DueAt le {until}"), cancellationToken: cancellationToken);
+        var timers = _index.QueryAsync<TableEntity>(e => e.PartitionKey.CompareTo(last) <= 0 && e.PartitionKey != MarkerPartition, cancellationToken: cancellationToken);
+        await foreach (var e in markers.Concat(timers).ConfigureAwait(false))
         {
             var due = e.GetDateTimeOffset("DueAt") ?? default;
             if (due <= until)

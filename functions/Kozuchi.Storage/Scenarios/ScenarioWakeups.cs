@@ -84,7 +84,10 @@ public sealed partial class ScenarioWakeups(ScenarioEngine engine, ScenarioTimer
     /// <summary>An index row is done once its token is no longer the enrollment's timer (fired, stale, completed, missing); an outbox marker once the run finished it.</summary>
     private async Task<bool> ForgetIfDoneAsync(DueTimer timer, WorkOutcome outcome, CancellationToken cancellationToken)
     {
-        if (!timer.IsOutbox && outcome.State?.Timer?.Token == timer.Token && !outcome.State.IsCompleted)
+        var pending = timer.IsOutbox
+            ? outcome.OutboxLeft
+            : outcome.State?.Timer?.Token == timer.Token && !outcome.State.IsCompleted;
+        if (pending)
         {
             return false;
         }

@@ -21,6 +21,18 @@ public enum LedgerStatus
     Sent,
 }
 
+public enum ClaimResult
+{
+    /// <summary>This run queues the send.</summary>
+    Claimed,
+
+    /// <summary>It is on the queue already: nothing to do.</summary>
+    AlreadyQueued,
+
+    /// <summary>Another run is queuing it right now (or died doing so less than a lease ago).</summary>
+    Busy,
+}
+
 /// <summary>One ledger row. The row key is the idempotency key, so a send exists at most once whatever happens around it.</summary>
 public sealed record LedgerEntry(string IdempotencyKey, string CustomerId, string ScenarioId, string StepId, int Attempt, Channel Channel, string Template, string? Arm, LedgerStatus Status, DateTimeOffset RecordedAt, DateTimeOffset? QueuedAt, ETag ETag);
 
@@ -85,13 +97,14 @@ public sealed class SendLedger(StorageClients clients)
     }
 
     /// <summary>
-    /// Takes the right to queue the send: Recorded (or a Queuing claim past its lease) → Queuing, If-Match. False when
-    /// it is queued already or another run holds a fresh claim. A missing row (never recorded) is recorded now.
+    /// Takes the right to queue the send: Recorded (or a Queuing claim past its lease) → Queuing, If-Match. A missing
+    /// row (never recorded) is recorded first. <see cref="ClaimResult.Busy"/>: another run holds a fresh claim, and
+    /// whoever finishes the outbox must come back after the lease rather than assume the send went out.
     /// </summary>
-    public async Task<bool> ClaimAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<ClaimResult> ClaimAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
-        for (var attempt = 0; attempt < 4; attempt++)
+        for (var attempt = 0; attempt < 8; attempt++)
         {
             var entry = await GetAsync(send.IdempotencyKey, cancellationToken).ConfigureAwait(false);
             if (entry is null)
@@ -100,24 +113,28 @@ public sealed class SendLedger(StorageClients clients)
                 continue;
             }
 
-            var claimable = entry.Status == LedgerStatus.Recorded || (entry.Status == LedgerStatus.Queuing && entry.QueuedAt is { } claimed && now - claimed >= ClaimLease);
-            if (!claimable)
+            if (entry.Status is LedgerStatus.Queued or LedgerStatus.Sent)
             {
-                return false;
+                return ClaimResult.AlreadyQueued;
+            }
+
+            if (entry.Status == LedgerStatus.Queuing && entry.QueuedAt is { } claimed && now - claimed < ClaimLease)
+            {
+                return ClaimResult.Busy;
             }
 
             var (pk, rk) = Keys(send);
             try
             {
                 await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queuing), ["QueuedAt"] = now, ["Channel"] = send.Channel.Code() }, entry.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-                return true;
+                return ClaimResult.Claimed;
             }
             catch (RequestFailedException e) when (e.Status is 412 or 404)
             {
             }
         }
 
-        return false;
+        return ClaimResult.Busy;
     }
 
     public async Task MarkQueuedAsync(SendCommand send, string batchId, DateTimeOffset now, CancellationToken cancellationToken)

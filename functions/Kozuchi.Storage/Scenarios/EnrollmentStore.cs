@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Azure;
 using Azure.Data.Tables;
 using Kozuchi.Core.Common;
@@ -145,10 +146,10 @@ public sealed record EnrollmentSummary(
     string CustomerId,
     string ScenarioId,
     int Version,
-    EnrollmentStatus Status,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<EnrollmentStatus>))] EnrollmentStatus Status,
     string? Arm,
     bool HeldOut,
-    ScenarioOutcome? Outcome,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<ScenarioOutcome>))] ScenarioOutcome? Outcome,
     DateTimeOffset EnrolledAt,
     DateTimeOffset? CompletedAt,
     decimal? ConversionAmount,

@@ -6,6 +6,7 @@ using Kozuchi.Storage.Infrastructure;
 
 namespace Kozuchi.Storage.Scenarios;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ScenarioStatus>))]
 public enum ScenarioStatus
 {
     /// <summary>Stored, not running: no enrollments start.</summary>

@@ -67,7 +67,12 @@ public sealed class EngineHarness : IAsyncDisposable
         Router = new ScenarioRouter(Scenarios, Enrollments, Customers, Engine, time, opts, NullLogger<ScenarioRouter>.Instance);
         Wakeups = new ScenarioWakeups(Engine, Timers, time, opts, NullLogger<ScenarioWakeups>.Instance);
         Service = new ScenarioService(Scenarios, Enrollments, Engine, Wakeups, time);
+        Segments = new SegmentStore(storage.Clients);
+        Triggers = new ScenarioTriggerRunner(Scenarios, Segments, Customers, Publisher, ShopTime.Tokyo, time, NullLogger<ScenarioTriggerRunner>.Instance);
     }
+
+    public SegmentStore Segments { get; }
+    public ScenarioTriggerRunner Triggers { get; }
 
     public StorageScope Storage { get; }
     public FakeTimeProvider Time { get; }

@@ -78,11 +78,8 @@ public sealed class ScenarioApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await _h.Client.GetAsync(new Uri("/api/scenarios", UriKind.Relative), Ct)).StatusCode);
     }
 
-    [Fact]
-    public async Task An_order_webhook_enrolls_the_customer_sends_on_the_email_queue_and_shows_in_results()
+    private async Task<string> OrderThroughWebhookAsync()
     {
-        Assert.Equal(HttpStatusCode.Created, (await PostAsync("scenarios", Thanks)).StatusCode);
-        await PostAsync("scenarios/thanks/activate");
         var body = Encoding.UTF8.GetBytes("""
             {"id":9001,"name":"#9001","email":"hanako@example.jp","phone":null,"created_at":"2026-10-31T20:00:00+09:00","updated_at":"2026-10-31T20:00:00+09:00",
              "processed_at":"2026-10-31T20:00:00+09:00","currency":"JPY","total_price":"5980.00","financial_status":"paid","cancelled_at":null,
@@ -100,14 +97,50 @@ public sealed class ScenarioApiTests(AzuriteFixture azurite) : IAsyncLifetime
         await _h.DrainAsync(Ct);
         Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct));
 
-        var customer = Assert.Single(await _h.App.Services.GetRequiredService<CustomerStore>().ScanProfilesAsync(Ct).ToListAsync(Ct));
-        var enrollment = (await GetAsync($"customers/{customer.CustomerId}/enrollments"))[0];
+        return Assert.Single(await _h.App.Services.GetRequiredService<CustomerStore>().ScanProfilesAsync(Ct).ToListAsync(Ct)).CustomerId;
+    }
+
+    [Fact]
+    public async Task An_order_webhook_enrolls_the_customer_sends_on_the_email_queue_and_shows_in_results()
+    {
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync("scenarios", Thanks)).StatusCode);
+        await PostAsync("scenarios/thanks/activate");
+        var customerId = await OrderThroughWebhookAsync();
+        var enrollment = (await GetAsync($"customers/{customerId}/enrollments"))[0];
         Assert.Equal(("thanks", "Active", 1), (enrollment.GetProperty("scenarioId").GetString(), enrollment.GetProperty("status").GetString(), enrollment.GetProperty("sends").GetInt32()));
         var message = Assert.Single((await _h.Storage.Clients.Queue(StorageCatalog.Queues.SendEmail).PeekMessagesAsync(10, Ct)).Value);
         var batch = SendBatchMessage.Parse(message.MessageText);
-        Assert.Equal(("thanks", customer.CustomerId), (batch.Template, Assert.Single(batch.Recipients).CustomerId));
+        Assert.Equal(("thanks", customerId), (batch.Template, Assert.Single(batch.Recipients).CustomerId));
         Assert.DoesNotContain("hanako", message.MessageText, StringComparison.Ordinal);
         var results = await GetAsync("scenarios/thanks/results");
         Assert.Equal((1, 1), (results.GetProperty("results").GetProperty("entered").GetInt32(), results.GetProperty("results").GetProperty("sent").GetInt32()));
+    }
+
+    [Fact]
+    public async Task The_sweep_timer_fires_due_timers_and_an_early_wake_up_is_requeued_through_the_function_endpoints()
+    {
+        await PostAsync("scenarios", Thanks);
+        await PostAsync("scenarios/thanks/activate");
+        var customerId = await OrderThroughWebhookAsync();
+        var wakeups = _h.Storage.Clients.Queue(StorageCatalog.Queues.ScenarioWakeups);
+        var before = (await wakeups.GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount;
+        var wakeup = new WakeupMessage { CustomerId = customerId, EnrollmentId = "thanks.none", Token = "thanks.none:t1", DueAt = _h.App.Time.GetUtcNow().AddDays(10) };
+
+        Assert.True((await Invoke(ScenarioWakeupFunction.Name, JsonSerializer.Serialize(new { Data = new { message = wakeup.ToJson() }, Metadata = new { DequeueCount = "1" } }))).IsSuccessStatusCode);
+        Assert.Equal(before + 1, (await wakeups.GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount);
+
+        _h.App.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(3));
+        var timer = """{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},"Metadata":{}}""";
+        Assert.True((await Invoke(ScenarioSweepFunction.Name, timer)).IsSuccessStatusCode);
+        Assert.True((await Invoke(ScenarioDailyTriggersFunction.Name, timer)).IsSuccessStatusCode);
+
+        var enrollment = (await GetAsync($"customers/{customerId}/enrollments"))[0];
+        Assert.Equal(("Completed", "Exited"), (enrollment.GetProperty("status").GetString(), enrollment.GetProperty("outcome").GetString()));
+    }
+
+    private async Task<HttpResponseMessage> Invoke(string function, string payload)
+    {
+        using var content = new StringContent(payload, Encoding.UTF8, "application/json");
+        return await _h.Client.PostAsync(new Uri("/" + function, UriKind.Relative), content, Ct);
     }
 }

@@ -365,4 +365,23 @@ public sealed class ScenarioEngineTests(AzuriteFixture azurite) : IAsyncLifetime
         await _h.Wakeups.SweepAsync(Ct);
         Assert.Empty(await _h.DrainSendsAsync());
     }
+
+    [Fact]
+    public async Task A_product_order_starts_only_on_orders_with_the_product_and_ingest_publishes_cancellations()
+    {
+        await _h.InstallAsync(EngineHarness.Preset("line-then-email.json"));
+        var other = await _h.IngestAsync(EngineHarness.NewOrder("x1", "x@example.jp", Start, sku: "SET-4"));
+        var trial = await _h.IngestAsync(EngineHarness.NewOrder("t1", "t@example.jp", Start, sku: "TRIAL-SET"));
+        await _h.RouteEventsAsync();
+
+        Assert.Empty(await _h.Service.EnrollmentsOfAsync(other.Orders[0].CustomerId, Ct));
+        var enrollment = Assert.Single(await _h.Service.EnrollmentsOfAsync(trial.Orders[0].CustomerId, Ct));
+        Assert.Equal("await-follow", (await _h.Enrollments.GetAsync(enrollment.CustomerId, enrollment.EnrollmentId, Ct))!.State.CurrentStepId);
+
+        var cancelled = EngineHarness.NewOrder("t1", "t@example.jp", Start, sku: "TRIAL-SET") with { Status = Kozuchi.Core.Orders.OrderStatus.Cancelled, UpdatedAt = Start.AddHours(1) };
+        var events = ScenarioEventPublisher.FromIngest(await _h.IngestAsync(cancelled));
+
+        var e = Assert.Single(events);
+        Assert.Equal((ScenarioEventKind.OrderCancelled, "test:t1"), (e.Kind, e.OrderId));
+    }
 }

@@ -1,11 +1,12 @@
 using Kozuchi.Core.Common;
+using Kozuchi.Core.Segments;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Scenarios;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kozuchi.Functions.Scenarios;
 
-/// <summary>The scenario API: create from JSON (validated), lifecycle, lists, results, a customer's enrollments.</summary>
+/// <summary>The scenario API: create from JSON (validated), lifecycle, lists, results, a customer's enrollments, the segments triggers name.</summary>
 public static class ScenarioApi
 {
     /// <summary>Definitions are small; a larger body is a mistake (or an attack), not a scenario.</summary>
@@ -26,7 +27,27 @@ public static class ScenarioApi
             .Http("ResumeScenario", "POST", "scenarios/{id}/resume", ResumeAsync)
             .Http("StopScenario", "POST", "scenarios/{id}/stop", StopAsync)
             .Http("ScenarioResults", "GET", "scenarios/{id}/results", ResultsAsync)
-            .Http("CustomerEnrollments", "GET", "customers/{id}/enrollments", EnrollmentsAsync);
+            .Http("CustomerEnrollments", "GET", "customers/{id}/enrollments", EnrollmentsAsync)
+            .Http("PutSegment", "POST", "segments", PutSegmentAsync)
+            .Http("GetSegment", "GET", "segments/{id}", GetSegmentAsync);
+
+    /// <summary>Stores (or replaces) a segment that segment-entry and broadcast triggers name; validated like a scenario.</summary>
+    internal static async Task<Results<Ok<SegmentDefinition>, BadRequest<ErrorsView>>> PutSegmentAsync(HttpRequest request, SegmentStore segments, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var reader = new StreamReader(request.Body);
+        var (definition, errors) = SegmentJson.Parse(await reader.ReadToEndAsync(cancellationToken));
+        if (definition is null)
+        {
+            return TypedResults.BadRequest(new ErrorsView("The segment is not valid", [.. errors.Select(View)]));
+        }
+
+        await segments.PutAsync(definition, cancellationToken);
+        return TypedResults.Ok(definition);
+    }
+
+    internal static async Task<Results<Ok<SegmentDefinition>, NotFound>> GetSegmentAsync(string id, SegmentStore segments, CancellationToken cancellationToken) =>
+        await segments.GetAsync(id, cancellationToken) is { } definition ? TypedResults.Ok(definition) : TypedResults.NotFound();
 
     internal static async Task<Results<Created<ScenarioHead>, Ok<ScenarioHead>, BadRequest<ErrorsView>, Conflict<ErrorsView>>> CreateAsync(HttpRequest request, ScenarioService service, ScenarioStore store, CancellationToken cancellationToken)
     {

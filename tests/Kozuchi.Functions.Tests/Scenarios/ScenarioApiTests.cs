@@ -138,6 +138,19 @@ public sealed class ScenarioApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(("Completed", "Exited"), (enrollment.GetProperty("status").GetString(), enrollment.GetProperty("outcome").GetString()));
     }
 
+    [Fact]
+    public async Task A_segment_is_stored_for_triggers_after_validation()
+    {
+        var bad = await PostAsync("segments", """{ "schemaVersion": 1, "id": "loyal", "rule": { "type": "frequency" } }""");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("loyal", (await bad.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors")[0].GetProperty("nodeId").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync("segments", """{ "schemaVersion": 1, "id": "loyal", "rule": { "type": "frequency", "min": 3 } }""")).StatusCode);
+
+        Assert.Equal("loyal", (await GetAsync("segments/loyal")).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await _h.Operator.GetAsync(new Uri("/api/segments/none", UriKind.Relative), Ct)).StatusCode);
+    }
+
     private async Task<HttpResponseMessage> Invoke(string function, string payload)
     {
         using var content = new StringContent(payload, Encoding.UTF8, "application/json");

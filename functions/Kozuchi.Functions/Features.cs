@@ -1,3 +1,4 @@
+using Kozuchi.Functions.Analytics;
 using Kozuchi.Functions.Customers;
 using Kozuchi.Functions.Dashboard;
 using Kozuchi.Functions.Health;
@@ -17,6 +18,7 @@ public static class Features
         services.AddOperations();
         services.AddIngest(configuration);
         services.AddReports();
+        services.AddAnalytics();
         services.AddScenarios(configuration);
         return services;
     }
@@ -28,6 +30,8 @@ public static class Features
             .AddIngestFunctions()
             .AddCustomerFunctions()
             .AddReportFunctions()
+            .AddAnalyticsFunctions()
+            .AddClvFunctions()
             .AddScenarioFunctions()
             .AddDashboardFunctions();
 }

@@ -37,6 +37,7 @@ public static class KozuchiServices
         services.AddHostedService<LocalRuntimeService>();
         services.AddProblemDetails();
         services.Configure<Security.OperatorAccessOptions>(configuration.GetSection("Kozuchi:Auth"));
+        services.PostConfigure<Security.OperatorAccessOptions>(o => o.OperatorKey = KeyVaultReferences.Resolved(o.OperatorKey));
         services.AddSingleton<Security.OperatorAccess>();
         return services;
     }

@@ -18,9 +18,17 @@ public sealed partial class Azurite : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     private readonly string? _location;
+    private readonly int? _heapMegabytes;
     private Process? _process;
 
-    private Azurite(string? location) => _location = location;
+    private Azurite(string? location, int? heapMegabytes)
+    {
+        _location = location;
+        _heapMegabytes = heapMegabytes;
+    }
+
+    /// <summary>The emulator's process id while it runs (benchmarks read its memory).</summary>
+    public int? ProcessId => _process?.Id;
 
     public int BlobPort { get; private set; }
     public int QueuePort { get; private set; }
@@ -33,9 +41,11 @@ public sealed partial class Azurite : IAsyncDisposable
         $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
 
     /// <summary>Starts an emulator; with a location it persists to disk there and can be restarted with its data.</summary>
-    public static async Task<Azurite> StartAsync(string? location = null)
+    /// <param name="location">Folder to persist to; in memory when null.</param>
+    /// <param name="heapMegabytes">Node's heap limit: benchmarks holding millions of rows need more than the default.</param>
+    public static async Task<Azurite> StartAsync(string? location = null, int? heapMegabytes = null)
     {
-        var azurite = new Azurite(location);
+        var azurite = new Azurite(location, heapMegabytes);
         await azurite.StartProcessAsync(0, 0, 0);
         return azurite;
     }
@@ -47,11 +57,33 @@ public sealed partial class Azurite : IAsyncDisposable
         await StartProcessAsync(BlobPort, QueuePort, TablePort);
     }
 
+    /// <summary>Starts again on the same ports after <see cref="StopAsync"/>.</summary>
+    public Task StartAgainAsync() => StartProcessAsync(BlobPort, QueuePort, TablePort);
+
+    /// <summary>
+    /// Stops the emulator. On disk it is asked to shut down (SIGTERM) first: Azurite keeps its metadata database in
+    /// memory and saves it on an interval and at shutdown, so a kill -9 can lose writes it had acknowledged — which
+    /// Azure Storage never does, so a test of ours must not depend on that.
+    /// </summary>
     public async Task StopAsync()
     {
         if (_process is { } p)
         {
             _process = null;
+            if (_location is not null && !p.HasExited)
+            {
+                using var term = Process.Start("kill", ["-TERM", p.Id.ToString(CultureInfo.InvariantCulture)]);
+                await term.WaitForExitAsync();
+                try
+                {
+                    await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                }
+                catch (TimeoutException)
+                {
+                    // Did not shut down: killed below, as a crash would.
+                }
+            }
+
             if (!p.HasExited)
             {
                 p.Kill(entireProcessTree: true);
@@ -92,6 +124,11 @@ public sealed partial class Azurite : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (_heapMegabytes is { } heap)
+        {
+            start.ArgumentList.Add($"--max-old-space-size={heap.ToString(CultureInfo.InvariantCulture)}");
+        }
+
         start.ArgumentList.Add(script);
         foreach (var arg in new[] { "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose" })
         {
@@ -102,7 +139,7 @@ public sealed partial class Azurite : IAsyncDisposable
         {
             start.ArgumentList.Add("--inMemoryPersistence");
             start.ArgumentList.Add("--extentMemoryLimit");
-            start.ArgumentList.Add("4096");
+            start.ArgumentList.Add((_heapMegabytes ?? 4096).ToString(CultureInfo.InvariantCulture));
         }
         else
         {

@@ -116,14 +116,25 @@ public static class CustomerLedger
         }
         else
         {
-            // The customer who bought first survives, so ids customers already have in scenarios stay put.
-            var ordered = distinct.Select(id => set.Customers[id])
-                .OrderBy(c => c.Orders.Count == 0 ? DateTimeOffset.MaxValue : c.Orders.Min(o => o.OrderedAt))
-                .ThenBy(c => c.CustomerId, StringComparer.Ordinal)
-                .ToList();
+            var records = distinct.Select(id => set.Customers[id]).ToList();
+            var separated = records.Any(a => records.Any(b => a.IsSeparatedFrom(b.CustomerId)));
+
+            // The customer who bought first survives, so ids customers already have in scenarios stay put. Among
+            // customers the shop has separated, the order goes to the owner of its strongest identifier instead.
+            var ordered = separated
+                ? [.. records.OrderBy(c => Strength(c.CustomerId, stored is null ? null : Resolve(set, stored.CustomerId), keyOwners)).ThenBy(c => c.CustomerId, StringComparer.Ordinal)]
+                : records
+                    .OrderBy(c => c.Orders.Count == 0 ? DateTimeOffset.MaxValue : c.Orders.Min(o => o.OrderedAt))
+                    .ThenBy(c => c.CustomerId, StringComparer.Ordinal)
+                    .ToList();
             target = ordered[0];
             foreach (var loser in ordered.Skip(1))
             {
+                if (target.IsSeparatedFrom(loser.CustomerId) || loser.IsSeparatedFrom(target.CustomerId))
+                {
+                    continue;
+                }
+
                 var shared = keyOwners.FirstOrDefault(k => k.Owner == loser.CustomerId).Key;
                 if (shared == default)
                 {
@@ -165,6 +176,12 @@ public static class CustomerLedger
         {
             if (!set.Identities.TryGetValue(key, out var owner) || owner != target.CustomerId)
             {
+                if (owner is not null && target.IsSeparatedFrom(Resolve(set, owner)))
+                {
+                    // A shared identifier of separated customers stays where it is.
+                    continue;
+                }
+
                 set.Identities[key] = target.CustomerId;
                 set.DirtyIdentities.Add(key);
             }
@@ -177,6 +194,137 @@ public static class CustomerLedger
         }
 
         return outcome;
+    }
+
+    /// <summary>Lower is stronger: the customer holding the order already, then by the kind of identifier it owns.</summary>
+    private static int Strength(string customerId, string? storedOwner, List<(IdentityKey Key, string Owner)> keyOwners)
+    {
+        if (customerId == storedOwner)
+        {
+            return 0;
+        }
+
+        var owned = keyOwners.Where(k => k.Owner == customerId).Select(k => k.Key.Kind switch
+        {
+            IdentityKind.CartCustomer => 1,
+            IdentityKind.LineUser => 2,
+            IdentityKind.Email => 3,
+            _ => 4,
+        });
+        return owned.DefaultIfEmpty(5).Min();
+    }
+
+    /// <summary>
+    /// Undoes the merge of <paramref name="mergedId"/> into <paramref name="survivorId"/>: the orders that came over go
+    /// back, with any later order that carries one of the merged customer's own identifiers (the order that joined the
+    /// two usually does), and the merged customer is active again (see <see cref="Split"/>). Returns false when there
+    /// is no such merge.
+    /// </summary>
+    public static bool Unmerge(IngestWorkingSet set, string survivorId, string mergedId, IReadOnlyCollection<Order> survivorOrders, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(survivorOrders);
+        if (!set.Customers.TryGetValue(survivorId, out var survivor)
+            || !set.Customers.TryGetValue(mergedId, out var merged) || merged.MergedInto != survivorId
+            || survivor.Merges.LastOrDefault(m => m.MergedCustomerId == mergedId) is not { } record)
+        {
+            return false;
+        }
+
+        // The survivor's own identifiers are those on its orders that carry none of the merged customer's.
+        var survivorOwn = survivorOrders.Select(IdentityKey.From).Where(keys => !keys.Any(merged.Identities.Contains)).SelectMany(k => k).ToHashSet();
+        var own = merged.Identities.Where(k => !survivorOwn.Contains(k)).ToHashSet();
+        var moved = record.Orders.ToHashSet();
+        moved.UnionWith(survivorOrders.Where(o => !moved.Contains(o.Key) && IdentityKey.From(o).Any(own.Contains)).Select(o => o.Key));
+        return Split(set, survivorId, moved, survivorOrders, now, mergedId) is not null;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="moved"/> orders away from a customer they were wrongly attached to (a family sharing a
+    /// landline, a shared office e-mail): they become a customer of their own — the one they were merged from, if any,
+    /// else a new one with the id the first of them would have created — and the two are recorded as separate people
+    /// so later orders never join them again. <paramref name="orders"/> are the customer's orders in full (identifiers
+    /// and contact details are rebuilt from them). Returns the other customer's id, or null when the split is not
+    /// possible (no order moved, every order moved, an order not the customer's). Orders that arrive later go where
+    /// their strongest identifier points.
+    /// </summary>
+    public static string? Split(IngestWorkingSet set, string customerId, IReadOnlySet<OrderKey> moved, IReadOnlyCollection<Order> orders, DateTimeOffset now, string? intoCustomerId = null)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(moved);
+        ArgumentNullException.ThrowIfNull(orders);
+        if (!set.Customers.TryGetValue(customerId, out var survivor) || survivor.State != CustomerState.Active
+            || moved.Count == 0 || moved.Count >= survivor.Orders.Count || !moved.All(k => survivor.Find(k) is not null)
+            || !survivor.Orders.All(o => orders.Any(full => full.Key == o.Key)))
+        {
+            return null;
+        }
+
+        var movedOrders = orders.Where(o => moved.Contains(o.Key)).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList();
+        var keptOrders = orders.Where(o => !moved.Contains(o.Key) && survivor.Find(o.Key) is not null).OrderBy(o => o.OrderedAt).ToList();
+        var otherId = intoCustomerId ?? NewCustomerId(movedOrders[0].Key);
+        var keptKeys = keptOrders.SelectMany(IdentityKey.From).ToHashSet();
+        var movedKeys = movedOrders.SelectMany(IdentityKey.From).ToHashSet();
+        var shared = movedKeys.Where(keptKeys.Contains).OrderBy(k => k.Kind).FirstOrDefault();
+        if (shared == default)
+        {
+            shared = movedKeys.OrderBy(k => k.Kind).FirstOrDefault();
+        }
+
+        var existing = set.Customers.GetValueOrDefault(otherId);
+        if (existing is { State: CustomerState.Active } || (existing is { MergedInto: { } into } && into != customerId))
+        {
+            return null;
+        }
+
+        var other = (existing ?? new CustomerRecord { CustomerId = otherId, CreatedAt = now, Currency = survivor.Currency, AcquisitionMedium = movedOrders[0].AcquisitionMedium }) with
+        {
+            State = CustomerState.Active,
+            MergedInto = null,
+            Orders = [.. survivor.Orders.Where(o => moved.Contains(o.Key))],
+            Identities = [.. (existing?.Identities ?? []).Union(movedKeys)],
+            Contact = ContactOf(movedOrders),
+            EmailOptIn = movedOrders.LastOrDefault(o => o.Contact.EmailOptIn is not null)?.Contact.EmailOptIn ?? existing?.EmailOptIn,
+            Separations = [.. (existing?.Separations ?? []).Where(x => x.OtherCustomerId != customerId), new Separation(customerId, shared, now)],
+        };
+        var remaining = survivor with
+        {
+            Orders = [.. survivor.Orders.Where(o => !moved.Contains(o.Key))],
+            Identities = [.. survivor.Identities.Where(k => !movedKeys.Contains(k) || keptKeys.Contains(k))],
+            Merges = [.. survivor.Merges.Where(m => m.MergedCustomerId != otherId)],
+            Contact = ContactOf(keptOrders),
+            Separations = [.. survivor.Separations.Where(x => x.OtherCustomerId != otherId), new Separation(otherId, shared, now)],
+        };
+        Put(set, remaining);
+        Put(set, other);
+        foreach (var key in other.Identities.Where(k => !keptKeys.Contains(k)))
+        {
+            if (!set.Identities.TryGetValue(key, out var owner) || owner != otherId)
+            {
+                set.Identities[key] = otherId;
+                set.DirtyIdentities.Add(key);
+            }
+        }
+
+        foreach (var key in moved)
+        {
+            var row = set.OrdersByKey.TryGetValue(key, out var r) ? r : new StoredOrderRef(key, otherId, survivor.Find(key)!.UpdatedAt);
+            set.OrdersByKey[key] = row with { CustomerId = otherId };
+            set.DirtyOrders.Add(key);
+        }
+
+        return otherId;
+    }
+
+    private static CustomerContact ContactOf(IEnumerable<Order> ordersOldestFirst)
+    {
+        var contact = new CustomerContact();
+        foreach (var o in ordersOldestFirst)
+        {
+            contact = MergeContact(contact, o.Contact, preferNew: true);
+        }
+
+        return contact;
     }
 
     private static CustomerRecord Merge(IngestWorkingSet set, CustomerRecord survivor, CustomerRecord loser, IdentityKey shared, DateTimeOffset now)

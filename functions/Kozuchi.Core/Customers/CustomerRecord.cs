@@ -36,6 +36,13 @@ public sealed record CustomerContact
 public sealed record MergeRecord(string MergedCustomerId, IdentityKey SharedKey, DateTimeOffset At, IReadOnlyList<OrderKey> Orders);
 
 /// <summary>
+/// A merge the shop undid: the two customers are different people (a family sharing a landline, a shared office
+/// e-mail). Identity resolution never merges them again; an order that points at both goes to the one its strongest
+/// identifier belongs to.
+/// </summary>
+public sealed record Separation(string OtherCustomerId, IdentityKey SharedKey, DateTimeOffset At);
+
+/// <summary>
 /// The stored customer aggregate. The profile is a pure fold of <see cref="Orders"/>, so applying an order version
 /// twice changes nothing: this is what makes ingest idempotent without a separate "applied" log.
 /// </summary>
@@ -50,6 +57,7 @@ public sealed record CustomerRecord
     public IReadOnlyList<OrderSummary> Orders { get; init; } = [];
     public CustomerContact Contact { get; init; } = new();
     public IReadOnlyList<MergeRecord> Merges { get; init; } = [];
+    public IReadOnlyList<Separation> Separations { get; init; } = [];
     public IReadOnlyList<IdentityKey> Identities { get; init; } = [];
     public string Currency { get; init; } = "JPY";
     public string? AcquisitionMedium { get; init; }
@@ -60,6 +68,8 @@ public sealed record CustomerRecord
     public bool LineFollowing { get; init; }
 
     public OrderSummary? Find(OrderKey key) => Orders.FirstOrDefault(o => o.Key == key);
+
+    public bool IsSeparatedFrom(string customerId) => Separations.Any(s => s.OtherCustomerId == customerId);
 
     /// <summary>The customer as they were just before <paramref name="cutoff"/>: for RFM movement and as-of reports.</summary>
     public CustomerRecord AsOf(DateTimeOffset cutoff) => this with { Orders = [.. Orders.Where(o => o.OrderedAt < cutoff)] };

@@ -14,6 +14,7 @@ public static class KozuchiCli
         root.Subcommands.Add(Functions());
         root.Subcommands.Add(Operations.ReplayCommands.Create());
         root.Subcommands.Add(Reports.ReportCommands.Create());
+        root.Subcommands.Add(Analytics.ClvCommands.Create());
         root.Subcommands.Add(Ingest.ImportCommands.Create());
         root.Subcommands.Add(Scenarios.ScenarioCommands.Create());
         root.Subcommands.Add(Demo.DemoCommands.Create());

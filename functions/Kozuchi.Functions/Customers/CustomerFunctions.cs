@@ -10,11 +10,50 @@ namespace Kozuchi.Functions.Customers;
 public static class CustomerFunctions
 {
     public static FunctionRegistry AddCustomerFunctions(this FunctionRegistry registry) =>
-        registry.Http("GetCustomer", "GET", "customers/{id}", GetAsync);
+        registry
+            .Http("GetCustomer", "GET", "customers/{id}", GetAsync)
+            .Http("UndoCustomerMerge", "POST", "customers/{id}/merges/{mergedId}/undo", UndoMergeAsync)
+            .Http("SplitCustomer", "POST", "customers/{id}/split", SplitAsync);
+
+    /// <summary>Which orders to take off a customer: <c>source:orderId</c> as shown in the customer view.</summary>
+    public sealed record SplitRequest(IReadOnlyList<string>? Orders);
+
+    public sealed record Correction(string CustomerId, string OtherCustomerId);
+
+    internal static async Task<Results<Ok<Correction>, Conflict<string>>> UndoMergeAsync(string id, string mergedId, CustomerCorrections corrections, CancellationToken cancellationToken)
+    {
+        var result = await corrections.UnmergeAsync(id, mergedId, cancellationToken);
+        return result.Done ? TypedResults.Ok(new Correction(result.CustomerId, result.OtherCustomerId!)) : TypedResults.Conflict(result.Refusal);
+    }
+
+    internal static async Task<Results<Ok<Correction>, BadRequest<string>, Conflict<string>>> SplitAsync(string id, SplitRequest request, CustomerCorrections corrections, CancellationToken cancellationToken)
+    {
+        var keys = new HashSet<OrderKey>();
+        foreach (var text in request.Orders ?? [])
+        {
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0 || colon == text.Length - 1)
+            {
+                return TypedResults.BadRequest($"'{text}' is not an order reference; use source:orderId as the customer view shows it.");
+            }
+
+            keys.Add(new OrderKey(text[..colon], text[(colon + 1)..]));
+        }
+
+        if (keys.Count == 0)
+        {
+            return TypedResults.BadRequest("Name the orders to split off: {\"orders\": [\"source:orderId\", ...]}.");
+        }
+
+        var result = await corrections.SplitAsync(id, keys, cancellationToken);
+        return result.Done ? TypedResults.Ok(new Correction(result.CustomerId, result.OtherCustomerId!)) : TypedResults.Conflict(result.Refusal);
+    }
 
     public sealed record MergeView(string MergedCustomerId, string Reason, string SharedIdentifier, DateTimeOffset At, IReadOnlyList<string> Orders);
 
     public sealed record OrderView(string Source, string OrderId, DateTimeOffset OrderedAt, string Status, decimal Total, decimal Net, string Currency, IReadOnlyList<string> Products);
+
+    public sealed record SeparationView(string OtherCustomerId, string SharedIdentifier, DateTimeOffset At);
 
     public sealed record CustomerView(
         string CustomerId,
@@ -23,6 +62,7 @@ public static class CustomerFunctions
         CustomerContact Contact,
         IReadOnlyList<string> Identifiers,
         IReadOnlyList<MergeView> Merges,
+        IReadOnlyList<SeparationView> Separations,
         IReadOnlyList<OrderView> Orders);
 
     internal static async Task<Results<Ok<CustomerView>, NotFound>> GetAsync(string id, CustomerStore store, CancellationToken cancellationToken)
@@ -57,6 +97,7 @@ public static class CustomerFunctions
             record.Contact,
             [.. record.Identities.Select(k => $"{k.Kind}: {k.Masked()}")],
             [.. record.Merges.Select(m => new MergeView(m.MergedCustomerId, $"same {m.SharedKey.Kind}", m.SharedKey.Masked(), m.At, [.. m.Orders.Select(o => o.ToString())]))],
+            [.. record.Separations.Select(x => new SeparationView(x.OtherCustomerId, $"{x.SharedKey.Kind}: {x.SharedKey.Masked()}", x.At))],
             orders));
     }
 }

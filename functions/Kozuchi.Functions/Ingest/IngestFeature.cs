@@ -18,10 +18,19 @@ public static class IngestFeature
     public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<WebhookOptions>(configuration.GetSection("Kozuchi:Webhooks"));
+        services.PostConfigure<WebhookOptions>(o =>
+        {
+            o.ShopifySecret = KeyVaultReferences.Resolved(o.ShopifySecret);
+            o.ShopifySecretPrevious = KeyVaultReferences.Resolved(o.ShopifySecretPrevious);
+            o.OrderSecret = KeyVaultReferences.Resolved(o.OrderSecret);
+            o.OrderSecretPrevious = KeyVaultReferences.Resolved(o.OrderSecretPrevious);
+        });
         services.AddSingleton(_ => new ShopTime(TimeZoneInfo.FindSystemTimeZoneById(configuration["Kozuchi:Shop:TimeZone"] ?? "Asia/Tokyo")));
         services.AddSingleton<RawPayloads>();
         services.AddSingleton<CustomerStore>();
+        services.AddSingleton<ProfileSnapshots>();
         services.AddSingleton<OrderIngestor>();
+        services.AddSingleton<CustomerCorrections>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<OrderImporter>();
         services.AddSingleton<Demo.DemoLoader>();

@@ -59,7 +59,7 @@ public static class ReportFunctions
 }
 
 /// <summary>Report queries shared by the HTTP functions and the CLI.</summary>
-public sealed class ReportService(CustomerStore store, ShopTime shopTime, TimeProvider time)
+public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshots, ShopTime shopTime, TimeProvider time)
 {
     public static bool TryDay(string? text, out DateOnly? day)
     {
@@ -79,14 +79,14 @@ public sealed class ReportService(CustomerStore store, ShopTime shopTime, TimePr
     }
 
     public async Task<CustomerSummary> SummaryAsync(CancellationToken cancellationToken) =>
-        CustomerSummary.Of(await store.ScanProfilesAsync(cancellationToken).ToListAsync(cancellationToken));
+        CustomerSummary.Of(await snapshots.CurrentAsync(cancellationToken));
 
     /// <summary>Today's grid reads scalar columns; a past date refolds each customer's orders up to that day.</summary>
     public async Task<IReadOnlyList<CustomerProfile>> ProfilesAsOfAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
         if (asOf is null || asOf >= shopTime.Today(time.GetUtcNow()))
         {
-            return await store.ScanProfilesAsync(cancellationToken).ToListAsync(cancellationToken);
+            return await snapshots.CurrentAsync(cancellationToken);
         }
 
         var cutoff = RfmGrid.EndOfDay(asOf.Value, shopTime.Zone);

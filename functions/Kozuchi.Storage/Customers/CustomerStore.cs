@@ -173,14 +173,21 @@ public sealed class CustomerStore
         wanted.UnionWith(orderKeys.Select(CustomerLedger.NewCustomerId));
         while (wanted.Where(session.LoadedCustomers.Add).ToList() is { Count: > 0 } batch)
         {
-            await LoadCustomersAsync(session, batch, cancellationToken).ConfigureAwait(false);
+            await ReadCustomersAsync(session, batch, cancellationToken).ConfigureAwait(false);
 
             // A merged customer points at its survivor, which the ledger needs too.
             wanted = batch.Select(id => set.Customers.GetValueOrDefault(id)?.MergedInto).OfType<string>().ToHashSet(StringComparer.Ordinal);
         }
     }
 
-    private async Task LoadCustomersAsync(Session session, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
+    /// <summary>Point-reads customers the session does not hold yet (with their ETags).</summary>
+    public Task LoadCustomersAsync(Session session, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return ReadCustomersAsync(session, [.. ids.Where(session.LoadedCustomers.Add)], cancellationToken);
+    }
+
+    private async Task ReadCustomersAsync(Session session, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
         await ForEachAsync(ids, async (id, ct) =>
         {
             var pk = CustomerEntities.CustomerPartition(id);
@@ -207,35 +214,49 @@ public sealed class CustomerStore
     {
         await foreach (var e in _customers.QueryAsync<TableEntity>(filter: (string?)null, select: ProfileColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (e.GetString("State") != nameof(CustomerState.Active))
+            if (e.GetString("State") == nameof(CustomerState.Active))
             {
-                continue;
+                yield return ProfileFrom(e);
             }
-
-            yield return new CustomerProfile
-            {
-                CustomerId = e.RowKey,
-                Frequency = e.GetInt32("Frequency") ?? 0,
-                Monetary = decimal.Parse(e.GetString("Monetary") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
-                Currency = e.GetString("Currency") ?? "JPY",
-                FirstOrderAt = e.GetDateTimeOffset("FirstOrderAt"),
-                LastOrderAt = e.GetDateTimeOffset("LastOrderAt"),
-                EntryProducts = e.GetString("EntryProducts") is { Length: > 0 } entry ? entry.Split('\t') : [],
-                IsSubscriber = e.GetBoolean("IsSubscriber") ?? false,
-                AcquisitionMedium = e.GetString("AcquisitionMedium"),
-                Prefecture = e.GetString("Prefecture"),
-                Reachability = new Reachability
-                {
-                    HasEmail = e.GetBoolean("CanEmail") ?? false,
-                    EmailOptIn = e.GetBoolean("CanEmail") ?? false,
-                    LineUserId = e.GetBoolean("CanLine") == true ? "(linked)" : null,
-                    LineFollowing = e.GetBoolean("CanLine") ?? false,
-                    HasPostalAddress = e.GetBoolean("CanPost") ?? false,
-                    HasPhone = e.GetBoolean("CanCall") ?? false,
-                },
-            };
         }
     }
+
+    /// <summary>Like <see cref="ScanProfilesAsync"/>, reading the hash buckets in parallel: the path for whole-base reports.</summary>
+    public async Task<IReadOnlyList<CustomerProfile>> ReadAllProfilesAsync(CancellationToken cancellationToken)
+    {
+        var profiles = new ConcurrentBag<CustomerProfile>();
+        await ScanAsync(_customers, ProfileColumns, e =>
+        {
+            if (e.GetString("State") == nameof(CustomerState.Active))
+            {
+                profiles.Add(ProfileFrom(e));
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. profiles.OrderBy(p => p.CustomerId, StringComparer.Ordinal)];
+    }
+
+    private static CustomerProfile ProfileFrom(TableEntity e) => new()
+    {
+        CustomerId = e.RowKey,
+        Frequency = e.GetInt32("Frequency") ?? 0,
+        Monetary = decimal.Parse(e.GetString("Monetary") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+        Currency = e.GetString("Currency") ?? "JPY",
+        FirstOrderAt = e.GetDateTimeOffset("FirstOrderAt"),
+        LastOrderAt = e.GetDateTimeOffset("LastOrderAt"),
+        EntryProducts = e.GetString("EntryProducts") is { Length: > 0 } entry ? entry.Split('\t') : [],
+        IsSubscriber = e.GetBoolean("IsSubscriber") ?? false,
+        AcquisitionMedium = e.GetString("AcquisitionMedium"),
+        Prefecture = e.GetString("Prefecture"),
+        Reachability = new Reachability
+        {
+            HasEmail = e.GetBoolean("CanEmail") ?? false,
+            EmailOptIn = e.GetBoolean("CanEmail") ?? false,
+            LineUserId = e.GetBoolean("CanLine") == true ? "(linked)" : null,
+            LineFollowing = e.GetBoolean("CanLine") ?? false,
+            HasPostalAddress = e.GetBoolean("CanPost") ?? false,
+            HasPhone = e.GetBoolean("CanCall") ?? false,
+        },
+    };
 
     /// <summary>Every active customer's full record: for as-of reports that refold orders before a date.</summary>
     public async IAsyncEnumerable<CustomerRecord> ScanRecordsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

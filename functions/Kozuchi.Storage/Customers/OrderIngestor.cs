@@ -21,7 +21,7 @@ public sealed record IngestResult(IReadOnlyList<IngestedOrder> Orders, int Attem
 /// Applies a batch of orders to the customer tables: load, decide with the pure <see cref="CustomerLedger"/>, save
 /// with ETags, and on a lost race reload and decide again. Safe to run twice on the same batch.
 /// </summary>
-public sealed partial class OrderIngestor(CustomerStore store, TimeProvider time, ILogger<OrderIngestor> logger)
+public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger)
 {
     private const int MaxAttempts = 8;
 
@@ -55,6 +55,11 @@ public sealed partial class OrderIngestor(CustomerStore store, TimeProvider time
                 }
 
                 await store.SaveAsync(session, latest, cancellationToken).ConfigureAwait(false);
+                if (results.Any(r => r.Outcome != ApplyOutcome.Unchanged))
+                {
+                    await snapshots.TouchAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 if (bulk is not null && !ReferenceEquals(session, bulk))
                 {
                     CustomerStore.Absorb(bulk, session);

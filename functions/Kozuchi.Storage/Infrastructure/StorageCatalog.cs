@@ -20,6 +20,9 @@ public static class StorageCatalog
         /// <summary>The customer aggregate: one row per customer, merged ones pointing at their survivor.</summary>
         public const string Customers = "KozuchiCustomers";
 
+        /// <summary>KPI targets (目標): partition = month (yyyy-MM), row = KPI name.</summary>
+        public const string Targets = "KozuchiTargets";
+
         /// <summary>Scenario definitions by id and version (immutable once stored) and one status row per scenario.</summary>
         public const string Scenarios = "KozuchiScenarios";
 
@@ -38,7 +41,7 @@ public static class StorageCatalog
         /// <summary>Segment definitions and the last evaluated membership (for segment.enter / segment.exit).</summary>
         public const string Segments = "KozuchiSegments";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments];
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments];
     }
 
     public static class Queues

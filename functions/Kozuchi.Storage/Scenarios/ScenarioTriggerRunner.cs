@@ -73,6 +73,7 @@ public sealed partial class ScenarioTriggerRunner(
     ScenarioStore scenarios,
     SegmentStore segments,
     CustomerStore customers,
+    ProfileSnapshots snapshots,
     ScenarioEventPublisher publisher,
     ShopTime shop,
     TimeProvider time,
@@ -177,7 +178,7 @@ public sealed partial class ScenarioTriggerRunner(
     private async Task<List<CustomerProfile>> LoadProfilesAsync(bool withBirthdays, CancellationToken cancellationToken) =>
         withBirthdays
             ? await customers.ScanRecordsAsync(cancellationToken).Select(r => r.ToProfile()).ToListAsync(cancellationToken).ConfigureAwait(false)
-            : await customers.ScanProfilesAsync(cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+            : [.. await snapshots.CurrentAsync(cancellationToken).ConfigureAwait(false)];
 
     private static ScenarioEventItem Enroll(string scenarioId, string customerId, string triggerKey) =>
         new() { Kind = ScenarioEventKind.Enroll, CustomerId = customerId, ScenarioId = scenarioId, TriggerKey = triggerKey };

@@ -1,4 +1,5 @@
 using Kozuchi.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Kozuchi.Functions.Tests.Dashboard;
@@ -82,6 +83,24 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
         await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync("1");
         var back = await _storage.Clients.Queue(queue).ReceiveMessagesAsync(32, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("""{"orders":["broken"]}""", Assert.Single(back.Value).Body.ToString());
+    }
+
+    [Fact]
+    public async Task With_demo_data_the_overview_cohort_and_product_pages_show_the_analytics()
+    {
+        await _app.Services.GetRequiredService<Kozuchi.Functions.Demo.DemoLoader>().LoadAsync(200, 9, null, TestContext.Current.CancellationToken);
+        await SignIn();
+
+        await Assertions.Expect(_page.Locator("[data-testid='kpis'] .card")).ToHaveCountAsync(8);
+        await Shot("data-overview");
+        await _page.Locator("#nav a[data-page='cohorts']").ClickAsync();
+        await Assertions.Expect(_page.Locator("main table tbody tr").First).ToBeVisibleAsync();
+        Assert.True(await _page.Locator("main table tbody tr").CountAsync() >= 30);
+        await Shot("data-cohorts");
+        await _page.Locator("#nav a[data-page='products']").ClickAsync();
+        await Assertions.Expect(_page.Locator("main table")).ToHaveCountAsync(3);
+        await Assertions.Expect(_page.Locator("main .error")).ToHaveCountAsync(0);
+        await Shot("data-products");
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class OrderIngestorTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         _storage = await azurite.CreateScopeAsync();
         _store = new CustomerStore(_storage.Clients);
-        _ingestor = new OrderIngestor(_store, new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero)), NullLogger<OrderIngestor>.Instance);
+        _ingestor = new OrderIngestor(_store, new ProfileSnapshots(_storage.Clients, _store), new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero)), NullLogger<OrderIngestor>.Instance);
     }
 
     public async ValueTask DisposeAsync() => await _storage.DisposeAsync();

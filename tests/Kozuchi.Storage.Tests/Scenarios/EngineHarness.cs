@@ -56,7 +56,8 @@ public sealed class EngineHarness : IAsyncDisposable
         Time = time;
         var opts = Options.Create(options);
         Customers = new CustomerStore(storage.Clients);
-        Ingestor = new OrderIngestor(Customers, time, NullLogger<OrderIngestor>.Instance);
+        Snapshots = new ProfileSnapshots(storage.Clients, Customers);
+        Ingestor = new OrderIngestor(Customers, Snapshots, time, NullLogger<OrderIngestor>.Instance);
         Scenarios = new ScenarioStore(storage.Clients);
         Enrollments = new EnrollmentStore(storage.Clients);
         Ledger = new SendLedger(storage.Clients);
@@ -68,9 +69,10 @@ public sealed class EngineHarness : IAsyncDisposable
         Wakeups = new ScenarioWakeups(Engine, Timers, time, opts, NullLogger<ScenarioWakeups>.Instance);
         Service = new ScenarioService(Scenarios, Enrollments, Engine, Wakeups, time);
         Segments = new SegmentStore(storage.Clients);
-        Triggers = new ScenarioTriggerRunner(Scenarios, Segments, Customers, Publisher, ShopTime.Tokyo, time, NullLogger<ScenarioTriggerRunner>.Instance);
+        Triggers = new ScenarioTriggerRunner(Scenarios, Segments, Customers, Snapshots, Publisher, ShopTime.Tokyo, time, NullLogger<ScenarioTriggerRunner>.Instance);
     }
 
+    public ProfileSnapshots Snapshots { get; }
     public SegmentStore Segments { get; }
     public ScenarioTriggerRunner Triggers { get; }
 
@@ -130,6 +132,7 @@ public sealed class EngineHarness : IAsyncDisposable
             LineFollowing = line,
         };
         await Customers.CustomersTable.UpsertEntityAsync(CustomerEntities.ToEntity(record), Azure.Data.Tables.TableUpdateMode.Replace, TestContext.Current.CancellationToken);
+        await Snapshots.TouchAsync(TestContext.Current.CancellationToken);
     }
 
     /// <summary>Gives an ingested customer a LINE friendship (ingest has no LINE source yet).</summary>
@@ -138,6 +141,7 @@ public sealed class EngineHarness : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         var record = (await Customers.GetAsync(customerId, ct))!;
         await Customers.CustomersTable.UpsertEntityAsync(CustomerEntities.ToEntity(record with { LineUserId = "U" + customerId, LineFollowing = true }), Azure.Data.Tables.TableUpdateMode.Replace, ct);
+        await Snapshots.TouchAsync(ct);
     }
 
     public static Order NewOrder(string id, string email, DateTimeOffset at, decimal total = 3000m, bool optIn = true, string sku = "SKU-1") => new()

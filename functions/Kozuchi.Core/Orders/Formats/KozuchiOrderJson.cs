@@ -106,10 +106,118 @@ public static class KozuchiOrderJson
             Currency = o.Str("currency")?.ToUpperInvariant() ?? "JPY",
             Status = status,
             RefundedAmount = o.Money("refunded") ?? (status == OrderStatus.Refunded ? total : 0m),
+            RefundIds = o.Prop("refund_ids") is { ValueKind: JsonValueKind.Array } refunds
+                ? [.. refunds.EnumerateArray().Select(r => r.ValueKind == JsonValueKind.String ? r.GetString()! : throw new FormatException("'refund_ids' must be strings."))]
+                : [],
             IsSubscription = o.Bool("subscription") ?? false,
             AcquisitionMedium = o.Str("medium"),
         };
     }
+
+    /// <summary>
+    /// Writes orders in this format (<c>{"orders": [...]}</c>): what a shop's own system would send, and what the load
+    /// driver and tests send. <see cref="Parse"/> reads it back to equal orders.
+    /// </summary>
+    public static byte[] Write(IReadOnlyCollection<Order> orders)
+    {
+        ArgumentNullException.ThrowIfNull(orders);
+        if (orders.Count > MaxOrdersPerPayload)
+        {
+            throw new ArgumentException($"At most {MaxOrdersPerPayload} orders per request; got {orders.Count}.", nameof(orders));
+        }
+
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("orders");
+            foreach (var order in orders)
+            {
+                WriteOrder(w, order);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void WriteOrder(Utf8JsonWriter w, Order o)
+    {
+        w.WriteStartObject();
+        w.WriteString("source", o.Key.Source);
+        w.WriteString("order_id", o.Key.OrderId);
+        w.WriteString("ordered_at", o.OrderedAt);
+        w.WriteString("updated_at", o.UpdatedAt);
+        w.WriteNumber("total", o.Total);
+        w.WriteString("currency", o.Currency);
+        w.WriteString("status", StatusName(o.Status));
+        if (o.RefundedAmount != 0)
+        {
+            w.WriteNumber("refunded", o.RefundedAmount);
+        }
+
+        if (o.RefundIds.Count > 0)
+        {
+            w.WriteStartArray("refund_ids");
+            foreach (var id in o.RefundIds)
+            {
+                w.WriteStringValue(id);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteBoolean("subscription", o.IsSubscription);
+        Optional(w, "medium", o.AcquisitionMedium);
+        w.WriteStartObject("customer");
+        Optional(w, "ref", o.CartCustomerId);
+        Optional(w, "email", o.Contact.Email);
+        Optional(w, "phone", o.Contact.Phone);
+        Optional(w, "name", o.Contact.Name);
+        Optional(w, "name_kana", o.Contact.NameKana);
+        Optional(w, "postal_code", o.Contact.PostalCode);
+        Optional(w, "address", o.Contact.Address);
+        Optional(w, "birthday", o.Contact.Birthday?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        if (o.Contact.EmailOptIn is { } optIn)
+        {
+            w.WriteBoolean("email_opt_in", optIn);
+        }
+
+        w.WriteEndObject();
+        w.WriteStartArray("lines");
+        foreach (var l in o.Lines)
+        {
+            w.WriteStartObject();
+            Optional(w, "sku", l.Sku);
+            w.WriteString("name", l.ProductName);
+            w.WriteNumber("quantity", l.Quantity);
+            w.WriteNumber("unit_price", l.UnitPrice);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void Optional(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    public static string StatusName(OrderStatus status) => status switch
+    {
+        OrderStatus.Paid => "paid",
+        OrderStatus.Pending => "pending",
+        OrderStatus.Cancelled => "cancelled",
+        OrderStatus.Refunded => "refunded",
+        OrderStatus.PartiallyRefunded => "partially_refunded",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
 
     public static OrderStatus ParseStatus(string status) => status.Trim().ToLowerInvariant() switch
     {

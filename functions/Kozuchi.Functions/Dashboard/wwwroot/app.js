@@ -143,10 +143,12 @@
 
     async products() {
       const [entry, conversion, basket] = await Promise.all([api("reports/products/entry"), api("reports/products/conversion"), api("reports/products/basket")]);
+      // Rates, lifts and day quartiles are exact in the API; three decimals are enough to read them.
+      const cells = (row) => Object.values(row).map((v) => typeof v === "number" && !Number.isInteger(v) ? num(Math.round(v * 1000) / 1000) : v);
       return [el("h1", { text: t("products.title") }),
-        el("h2", { text: t("products.entry") }), entry && entry.rows?.length ? table(Object.keys(entry.rows[0]), entry.rows.map(Object.values)) : empty(),
-        el("h2", { text: t("products.conversion") }), conversion && conversion.rows?.length ? table(Object.keys(conversion.rows[0]), conversion.rows.map(Object.values)) : empty(),
-        el("h2", { text: t("products.basket") }), basket && basket.rows?.length ? table(Object.keys(basket.rows[0]), basket.rows.map(Object.values)) : empty()];
+        el("h2", { text: t("products.entry") }), entry && entry.rows?.length ? table(Object.keys(entry.rows[0]), entry.rows.map(cells)) : empty(),
+        el("h2", { text: t("products.conversion") }), conversion && conversion.rows?.length ? table(Object.keys(conversion.rows[0]), conversion.rows.map(cells)) : empty(),
+        el("h2", { text: t("products.basket") }), basket && basket.rows?.length ? table(Object.keys(basket.rows[0]), basket.rows.map(cells)) : empty()];
     },
 
     async scenarios() {

@@ -1,0 +1,28 @@
+using Kozuchi.Bench;
+
+// dotnet run -c Release --project bench/Kozuchi.Bench -- <ingest|webhooks|rfm> [--orders N] [--customers N] [--senders N]
+var command = args.FirstOrDefault() ?? "help";
+int Option(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+}
+
+Report.Machine();
+switch (command)
+{
+    case "ingest":
+        await IngestBench.RunAsync(Option("--orders", 1_000_000));
+        break;
+    case "webhooks":
+        await WebhookBench.RunAsync(Option("--orders", 100_000), Option("--senders", 4));
+        break;
+    case "rfm":
+        await RfmBench.RunAsync(Option("--customers", 1_000_000));
+        break;
+    default:
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] | rfm [--customers 1000000]");
+        return 2;
+}
+
+return 0;

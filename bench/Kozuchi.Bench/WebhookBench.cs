@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Kozuchi.Core.Demo;
+using Kozuchi.Core.Orders.Formats;
+using Kozuchi.Functions;
+using Kozuchi.Storage.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kozuchi.Bench;
+
+/// <summary>
+/// The webhook path end to end: signed generic-webhook batches posted by concurrent senders to <c>kozuchi serve</c>
+/// (stored, queued, processed by the local runtime exactly as in production), until every order is in the tables.
+/// </summary>
+internal static class WebhookBench
+{
+    private const int OrdersPerRequest = 100;
+    private const string Secret = "bench-secret-placeholder";
+
+    public static async Task RunAsync(int orders, int senders)
+    {
+        Console.WriteLine($"# webhooks: {orders:N0} orders in signed batches of {OrdersPerRequest}, {senders} concurrent senders");
+        await using var storage = await BenchStorage.StartAsync();
+        var raw = await storage.RawBatchedWriteRateAsync(100_000);
+        Report.Line("reference: Azurite raw batched write (100 rows/transaction, 4 in flight)", raw, "rows/s");
+
+        foreach (var (key, value) in storage.Settings)
+        {
+            Environment.SetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal), value);
+        }
+
+        Environment.SetEnvironmentVariable("Kozuchi__Webhooks__OrderSecret", Secret);
+        var port = FreePort();
+        await using var app = KozuchiApp.Build([], RunMode.Serve, port);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(2) };
+
+        var bodies = DemoGenerator.Stream(DemoOptions.ForOrders(orders, seed: 2, new DateOnly(2026, 10, 31)))
+            .Chunk(OrdersPerRequest).Select(b => KozuchiOrderJson.Write(b)).ToList();
+        var next = -1;
+        var refused = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < bodies.Count; i = Interlocked.Increment(ref next))
+            {
+                // A cart retries until it gets a 2xx; count refusals so a lossy run shows.
+                while (!await PostAsync(http, bodies[i]))
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        }));
+        var accepted = clock.Elapsed.TotalSeconds;
+
+        var clients = storage.Services.GetRequiredService<StorageClients>();
+        var queue = clients.Queue(StorageCatalog.Queues.OrdersIncoming);
+        while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+        {
+            await Task.Delay(250);
+        }
+
+        var processed = clock.Elapsed.TotalSeconds;
+        var rows = await BenchStorage.CountAsync(clients.Table(StorageCatalog.Tables.Orders));
+        var poison = (await clients.Queue(StorageCatalog.Queues.OrdersIncoming + "-poison").ExistsAsync()).Value
+            ? (await clients.Queue(StorageCatalog.Queues.OrdersIncoming + "-poison").GetPropertiesAsync()).Value.ApproximateMessagesCount
+            : 0;
+        await app.StopAsync();
+
+        Report.Line("webhook acceptance (verify HMAC, store body, queue pointer)", orders / accepted, "orders/s", $"{bodies.Count / accepted:N0} requests/s; {refused} refused and retried");
+        Report.Line("sustained end to end (accepted → customer tables, local runtime)", orders / processed, "orders/s", $"{processed:N0} s for {orders:N0}");
+        Report.Line("orders lost", orders - rows, "orders", $"{rows:N0} order rows, {poison} poison messages");
+    }
+
+    private static async Task<bool> PostAsync(HttpClient http, byte[] body)
+    {
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("api/webhooks/orders", UriKind.Relative)) { Content = new ByteArrayContent(body) };
+        request.Headers.Add("X-Kozuchi-Timestamp", ts.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add("X-Kozuchi-Signature", WebhookSignatures.SignKozuchi(body, ts, Secret));
+        try
+        {
+            using var response = await http.SendAsync(request);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,58 @@
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Customers;
+
+namespace Kozuchi.Core.Analytics.Clv;
+
+/// <summary>
+/// What the repeat-purchase models read of a customer (the BTYD "RFM summary"): <see cref="Frequency"/> repeat
+/// purchase days after the first, <see cref="Recency"/> from the first to the last purchase day and <see cref="T"/>
+/// from the first purchase day to the end of observation, both in periods; <see cref="MonetaryValue"/> the mean
+/// value of the repeat purchase days (0 without repeats).
+/// </summary>
+public sealed record RepeatSummary(string CustomerId, int Frequency, double Recency, double T, double MonetaryValue = 0);
+
+/// <summary>One purchase as the summaries read it: whose, which day (the shop's calendar) and how much.</summary>
+public readonly record struct Purchase(string CustomerId, DateOnly Day, decimal Value);
+
+public static class RepeatSummaries
+{
+    /// <summary>
+    /// Summaries from purchases up to and including <paramref name="observationEnd"/>. Several purchases on one day
+    /// are one purchase occasion (their values add up), as in the models' published fits: the models count buying
+    /// occasions, and a split basket is not a second decision to buy.
+    /// </summary>
+    public static IReadOnlyList<RepeatSummary> FromPurchases(IEnumerable<Purchase> purchases, DateOnly observationEnd, double daysPerPeriod = 7)
+    {
+        ArgumentNullException.ThrowIfNull(purchases);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(daysPerPeriod);
+        return [.. purchases
+            .Where(p => p.Day <= observationEnd)
+            .GroupBy(p => p.CustomerId, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var days = g.GroupBy(p => p.Day).Select(d => (Day: d.Key, Value: d.Sum(p => p.Value))).OrderBy(d => d.Day).ToList();
+                var first = days[0].Day;
+                var repeats = days.Skip(1).ToList();
+                var monetary = repeats.Count == 0 ? 0 : (double)(repeats.Sum(d => d.Value) / repeats.Count);
+                return new RepeatSummary(
+                    g.Key,
+                    repeats.Count,
+                    (days[^1].Day.DayNumber - first.DayNumber) / daysPerPeriod,
+                    (observationEnd.DayNumber - first.DayNumber) / daysPerPeriod,
+                    monetary);
+            })
+            .OrderBy(s => s.CustomerId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Summaries of live customers' counted orders (net of refunds), days in the shop's time zone.</summary>
+    public static IReadOnlyList<RepeatSummary> FromCustomers(IEnumerable<CustomerRecord> customers, DateOnly observationEnd, ShopTime shopTime, double daysPerPeriod = 7)
+    {
+        ArgumentNullException.ThrowIfNull(customers);
+        ArgumentNullException.ThrowIfNull(shopTime);
+        return FromPurchases(
+            customers.Where(c => c.State == CustomerState.Active)
+                .SelectMany(c => c.Orders.Where(o => o.Counts).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
+            observationEnd,
+            daysPerPeriod);
+    }
+}

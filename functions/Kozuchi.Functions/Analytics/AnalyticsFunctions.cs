@@ -1,0 +1,162 @@
+using System.Globalization;
+using Kozuchi.Core.Analytics;
+using Kozuchi.Core.Common;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Reports;
+using Kozuchi.Storage.Analytics;
+using Kozuchi.Storage.Customers;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Kozuchi.Functions.Analytics;
+
+/// <summary>KPIs and targets, cohorts, entry products, product conversion and basket: what the dashboard's pages read.</summary>
+public static class AnalyticsFunctions
+{
+    public static FunctionRegistry AddAnalyticsFunctions(this FunctionRegistry registry) =>
+        registry
+            .Http("ReportKpis", "GET", "reports/kpis", KpisAsync)
+            .Http("ReportTargets", "GET", "reports/targets", TargetsAsync)
+            .Http("ReportTargetsSet", "PUT", "reports/targets", SetTargetsAsync)
+            .Http("ReportCohorts", "GET", "reports/cohorts", CohortsAsync)
+            .Http("ReportProductsEntry", "GET", "reports/products/entry", EntryAsync)
+            .Http("ReportProductsConversion", "GET", "reports/products/conversion", ConversionAsync)
+            .Http("ReportProductsBasket", "GET", "reports/products/basket", BasketAsync);
+
+    public static IServiceCollection AddAnalytics(this IServiceCollection services)
+    {
+        services.AddSingleton<KpiTargetStore>();
+        services.AddSingleton<AnalyticsService>();
+        return services;
+    }
+
+    public sealed record CohortReport(DateOnly AsOf, IReadOnlyList<Cohort> Cohorts, IReadOnlyList<AcquisitionGroup> ByMedium);
+
+    public sealed record RowsReport<T>(DateOnly AsOf, IReadOnlyList<T> Rows);
+
+    public sealed record ConversionReport(DateOnly AsOf, IReadOnlyList<ProductConversion> Rows, DaysToSecondPurchase DaysToSecond);
+
+    public sealed record TargetInput(string Kpi, string Month, double? Value);
+
+    private const string AsOfError = "asOf is a date YYYY-MM-DD.";
+
+    internal static async Task<Results<Ok<KpiReport>, BadRequest<string>>> KpisAsync(AnalyticsService analytics, string? asOf, string? from, CancellationToken cancellationToken)
+    {
+        if (!ReportService.TryDay(asOf, out var day))
+        {
+            return TypedResults.BadRequest(AsOfError);
+        }
+
+        DateOnly? start = null;
+        if (!string.IsNullOrEmpty(from))
+        {
+            if (!TryMonth(from, out var m))
+            {
+                return TypedResults.BadRequest("from is a month YYYY-MM.");
+            }
+
+            start = m;
+        }
+
+        return TypedResults.Ok(await analytics.KpisAsync(day, start, cancellationToken));
+    }
+
+    internal static async Task<Ok<IReadOnlyList<KpiTarget>>> TargetsAsync(KpiTargetStore targets, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await targets.ListAsync(cancellationToken));
+
+    /// <summary>Sets targets: <c>[{kpi, month, value}]</c>; a null value removes that target.</summary>
+    internal static async Task<Results<Ok<IReadOnlyList<KpiTarget>>, BadRequest<string>>> SetTargetsAsync(KpiTargetStore targets, IReadOnlyList<TargetInput>? body, CancellationToken cancellationToken)
+    {
+        if (body is null || body.Count is 0 or > 500)
+        {
+            return TypedResults.BadRequest("Send 1–500 targets as [{\"kpi\": …, \"month\": \"YYYY-MM\", \"value\": …}].");
+        }
+
+        foreach (var t in body)
+        {
+            if (t is null || !KpiNames.All.Contains(t.Kpi ?? string.Empty) || !TryMonth(t.Month, out _) || t.Value is { } v && (!double.IsFinite(v) || v < 0))
+            {
+                return TypedResults.BadRequest($"Each target needs a kpi ({string.Join(", ", KpiNames.All)}), a month YYYY-MM and a value ≥ 0 (null removes it).");
+            }
+        }
+
+        await targets.SetAsync(body.Select(t => (t.Kpi, t.Month, t.Value)), cancellationToken);
+        return TypedResults.Ok(await targets.ListAsync(cancellationToken));
+    }
+
+    internal static async Task<Results<Ok<CohortReport>, BadRequest<string>>> CohortsAsync(AnalyticsService analytics, string? asOf, CancellationToken cancellationToken)
+    {
+        if (!ReportService.TryDay(asOf, out var day))
+        {
+            return TypedResults.BadRequest(AsOfError);
+        }
+
+        var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
+        return TypedResults.Ok(new CohortReport(d, Cohorts.ByFirstMonth(histories, d), Cohorts.ByMedium(histories, d)));
+    }
+
+    internal static async Task<Results<Ok<RowsReport<AcquisitionGroup>>, BadRequest<string>>> EntryAsync(AnalyticsService analytics, string? asOf, CancellationToken cancellationToken)
+    {
+        if (!ReportService.TryDay(asOf, out var day))
+        {
+            return TypedResults.BadRequest(AsOfError);
+        }
+
+        var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
+        return TypedResults.Ok(new RowsReport<AcquisitionGroup>(d, Cohorts.ByEntryProduct(histories, d)));
+    }
+
+    internal static async Task<Results<Ok<ConversionReport>, BadRequest<string>>> ConversionAsync(AnalyticsService analytics, string? asOf, bool? firstToSecond, int? minCount, int? top, CancellationToken cancellationToken)
+    {
+        if (!ReportService.TryDay(asOf, out var day))
+        {
+            return TypedResults.BadRequest(AsOfError);
+        }
+
+        var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
+        var rows = ProductAnalyses.Conversions(histories, firstToSecond ?? false, Math.Max(1, minCount ?? 1));
+        return TypedResults.Ok(new ConversionReport(d, [.. rows.Take(Math.Clamp(top ?? 100, 1, 10_000))], ProductAnalyses.DaysToSecond(histories)));
+    }
+
+    internal static async Task<Results<Ok<RowsReport<BasketPair>>, BadRequest<string>>> BasketAsync(AnalyticsService analytics, string? asOf, int? minOrders, int? top, CancellationToken cancellationToken)
+    {
+        if (!ReportService.TryDay(asOf, out var day))
+        {
+            return TypedResults.BadRequest(AsOfError);
+        }
+
+        var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
+        var rows = ProductAnalyses.Basket(histories, Math.Max(1, minOrders ?? 1));
+        return TypedResults.Ok(new RowsReport<BasketPair>(d, [.. rows.Take(Math.Clamp(top ?? 100, 1, 10_000))]));
+    }
+
+    internal static bool TryMonth(string? text, out DateOnly month)
+    {
+        var ok = DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out month);
+        return ok && text!.Length == 7;
+    }
+}
+
+/// <summary>Folds the customer table into analysis histories for a day (default: today in the shop's zone).</summary>
+public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets, ShopTime shopTime, TimeProvider time)
+{
+    public async Task<(DateOnly AsOf, IReadOnlyList<CustomerHistory> Histories)> HistoriesAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    {
+        var day = asOf ?? shopTime.Today(time.GetUtcNow());
+        var histories = new List<CustomerHistory>();
+        await foreach (var record in store.ScanRecordsAsync(cancellationToken))
+        {
+            if (CustomerHistory.Of(record, day, shopTime) is { } history)
+            {
+                histories.Add(history);
+            }
+        }
+
+        return (day, histories);
+    }
+
+    public async Task<KpiReport> KpisAsync(DateOnly? asOf, DateOnly? from, CancellationToken cancellationToken)
+    {
+        var (day, histories) = await HistoriesAsync(asOf, cancellationToken);
+        return MonthlyKpis.Compute(histories, day, await targets.ListAsync(cancellationToken), from);
+    }
+}

@@ -1,0 +1,68 @@
+using Kozuchi.Core.Analytics.Clv;
+using Kozuchi.Core.Common;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Reports;
+using Kozuchi.Storage.Customers;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Kozuchi.Functions.Analytics;
+
+/// <summary>Predictive CLV over the shop's own customers: BG/NBD and Gamma-Gamma fitted as of a day, customers ranked by expected value.</summary>
+public static class ClvFunctions
+{
+    /// <summary>The models' time unit: a week, as in the papers (a day-level unit makes the likelihood flat and slow to fit).</summary>
+    public const double DaysPerPeriod = 7;
+
+    /// <summary>Below this P(alive) a customer counts as at risk of having churned.</summary>
+    public const double AtRiskBelow = 0.5;
+
+    public static FunctionRegistry AddClvFunctions(this FunctionRegistry registry) =>
+        registry.Http("ReportClv", "GET", "reports/clv", ClvAsync);
+
+    public sealed record ModelFit(double R, double Alpha, double A, double B, double LogLikelihood, bool Converged);
+
+    public sealed record SpendFit(double P, double Q, double V, int Customers);
+
+    public sealed record CustomerOutlook(string CustomerId, int Frequency, double RecencyWeeks, double AgeWeeks, double MonetaryValue, double ProbabilityAlive, double ExpectedOrders, double? ExpectedAverageValue, double? ExpectedValue);
+
+    public sealed record ClvReport(DateOnly AsOf, int HorizonDays, int Customers, ModelFit? BgNbd, SpendFit? GammaGamma, int AtRisk, double ExpectedOrders, double? ExpectedValue, IReadOnlyList<CustomerOutlook> Top);
+
+    internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, CancellationToken cancellationToken)
+    {
+        if (!ReportService.TryDay(asOf, out var day) || horizonDays is <= 0 or > 3650)
+        {
+            return TypedResults.BadRequest("asOf is a date YYYY-MM-DD; horizonDays is 1–3650.");
+        }
+
+        var d = day ?? shopTime.Today(time.GetUtcNow());
+        var horizon = horizonDays ?? 365;
+        var summaries = new List<RepeatSummary>();
+        await foreach (var record in store.ScanRecordsAsync(cancellationToken))
+        {
+            summaries.AddRange(RepeatSummaries.FromCustomers([record], d, shopTime, DaysPerPeriod));
+        }
+
+        // A fit needs some repeat behaviour to say anything: with no repeat buyer the likelihood has no maximum.
+        if (!summaries.Any(s => s.Frequency > 0))
+        {
+            return TypedResults.Ok(new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, []));
+        }
+
+        var model = BgNbd.Fit(summaries);
+        var spend = summaries.Count(s => s.Frequency > 0 && s.MonetaryValue > 0) >= 2 ? GammaGamma.Fit(summaries) : null;
+        var usableSpend = spend is { Parameters.Q: > 1 } ? spend.Parameters : null;
+        var predictions = summaries.Zip(ClvPredictions.Predict(model.Parameters, usableSpend, summaries, horizon / DaysPerPeriod),
+            (s, p) => new CustomerOutlook(s.CustomerId, s.Frequency, s.Recency, s.T, s.MonetaryValue, p.ProbabilityAlive, p.ExpectedOrders, p.ExpectedAverageValue, p.ExpectedValue)).ToList();
+        var m = model.Parameters;
+        return TypedResults.Ok(new ClvReport(
+            d,
+            horizon,
+            summaries.Count,
+            new ModelFit(m.R, m.Alpha, m.A, m.B, model.Quality.LogLikelihood, model.Quality.Converged),
+            spend is null ? null : new SpendFit(spend.Parameters.P, spend.Parameters.Q, spend.Parameters.V, spend.Customers),
+            predictions.Count(p => p.ProbabilityAlive < AtRiskBelow),
+            predictions.Sum(p => p.ExpectedOrders),
+            usableSpend is null ? null : predictions.Sum(p => p.ExpectedValue),
+            [.. predictions.OrderByDescending(p => p.ExpectedValue ?? p.ExpectedOrders).ThenBy(p => p.CustomerId, StringComparer.Ordinal).Take(Math.Clamp(top ?? 50, 1, 1000))]));
+    }
+}

@@ -1,0 +1,133 @@
+// The Flex Consumption plan and the function app. The package (scripts/package) holds host.json, one folder
+// per function and the self-contained `kozuchi` executable that the host starts as a custom handler.
+param name string
+param planName string
+param location string
+param tags object
+param identityId string
+param identityClientId string
+param storageAccountName string
+param deploymentContainer string
+param appInsightsConnectionString string
+param keyVaultUri string
+param secretNames object
+param emailEndpoint string
+param emailSender string
+
+@allowed([
+  'custom'
+  'dotnet-isolated'
+])
+param runtimeName string = 'custom'
+param maximumInstanceCount int = 40
+param instanceMemoryMB int = 2048
+param alwaysReadyHttpInstances int = 0
+param operatorAuthMode string = 'Key'
+param shopTimeZone string = 'Asia/Tokyo'
+
+// `custom` has one version; under the dotnet-isolated fallback the version only picks the image, since the
+// package is self-contained and does not use the image's .NET.
+var runtimeVersion = runtimeName == 'custom' ? '1.0' : '8.0'
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, {
+    'azd-service-name': 'kozuchi'
+  })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReadyHttpInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: alwaysReadyHttpInstances
+              }
+            ]
+          : []
+      }
+      runtime: {
+        name: runtimeName
+        version: runtimeVersion
+      }
+    }
+  }
+
+  // Every setting the app reads in Azure (README "Configuration"); a test compares this list with the code.
+  // FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are not allowed on Flex (functionAppConfig sets them).
+  resource settings 'config' = {
+    name: 'appsettings'
+    properties: {
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+      AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+      AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+      AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+      AZURE_CLIENT_ID: identityClientId
+      APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      Kozuchi__Shop__TimeZone: shopTimeZone
+      Kozuchi__Auth__Mode: operatorAuthMode
+      Kozuchi__Auth__OperatorKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.operatorKey}/)'
+      Kozuchi__Webhooks__ShopifySecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecret}/)'
+      Kozuchi__Webhooks__ShopifySecretPrevious: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecretPrevious}/)'
+      Kozuchi__Webhooks__OrderSecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.orderSecret}/)'
+      Kozuchi__Webhooks__OrderSecretPrevious: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.orderSecretPrevious}/)'
+      Kozuchi__Line__ChannelSecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.lineChannelSecret}/)'
+      Kozuchi__Line__ChannelAccessToken: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.lineChannelAccessToken}/)'
+      Kozuchi__Email__Endpoint: emailEndpoint
+      Kozuchi__Email__Sender: emailSender
+      Kozuchi__Email__ConnectionString: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.emailConnectionString}/)'
+    }
+  }
+}
+
+output name string = app.name
+output id string = app.id
+output defaultHostName string = app.properties.defaultHostName

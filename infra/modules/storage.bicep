@@ -1,0 +1,78 @@
+// The storage account for the host and the app. Shared keys are off: everything authenticates with Entra ID
+// (the app's managed identity in Azure, the developer's identity locally).
+param name string
+param location string
+param tags object
+param tables array
+param queues array
+param containers array
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      bypass: 'AzureServices'
+      defaultAction: 'Allow'
+    }
+  }
+
+  resource blobService 'blobServices' = {
+    name: 'default'
+    properties: {
+      // Raw payloads are the replay source: a deleted blob can be brought back for a week.
+      deleteRetentionPolicy: {
+        enabled: true
+        days: 7
+      }
+    }
+
+    resource blobContainers 'containers' = [
+      for container in containers: {
+        name: container
+        properties: {
+          publicAccess: 'None'
+        }
+      }
+    ]
+  }
+
+  resource queueService 'queueServices' = {
+    name: 'default'
+
+    resource storageQueues 'queues' = [
+      for queue in queues: {
+        name: queue
+      }
+    ]
+  }
+
+  resource tableService 'tableServices' = {
+    name: 'default'
+
+    resource storageTables 'tables' = [
+      for table in tables: {
+        name: table
+      }
+    ]
+  }
+}
+
+output id string = account.id
+output name string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output queueEndpoint string = account.properties.primaryEndpoints.queue
+output tableEndpoint string = account.properties.primaryEndpoints.table

@@ -136,4 +136,89 @@ public sealed class ScenarioEndToEndTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal((enrolled.Count, enrolled.Count(p => p.Converts), enrolled.Count(p => p.Converts) * 4000m, (long)_h.Sends.Count),
             (results.Entered, results.Converted, results.Revenue, results.Sent));
     }
+
+    /// <summary>
+    /// The dormant preset for 80 customers over 400 days, driven by the daily trigger at 09:05 in Tokyo: each enters on
+    /// the 90th day after their order, in the arm the split assigns; the coupon arm gets a reminder 5 business days later
+    /// (Japanese holidays skipped) at 12:00 unless they came back; the holdout gets nothing; a return within 30 days
+    /// converts; and a customer who turns dormant again is not enrolled twice (re-entry never).
+    /// </summary>
+    [Fact]
+    public async Task Dormant_reactivation_over_400_days_gives_each_arm_its_exact_timeline_and_never_reenrolls()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var definition = await _h.InstallAsync(EngineHarness.Preset("dormant-reactivation.json"));
+        var split = definition.Steps.OfType<SplitStep>().Single();
+        var people = Enumerable.Range(1, 80).Select(n =>
+        {
+            var first = new DateTimeOffset(DateOnly.FromDateTime(Start.UtcDateTime).AddDays(n * 3 % 60).ToDateTime(new TimeOnly(13, 0)), Tokyo);
+            var entry = new DateTimeOffset(DateOnly.FromDateTime(first.DateTime).AddDays(90).ToDateTime(new TimeOnly(9, 5)), Tokyo);
+            var entryDay = DateOnly.FromDateTime(entry.DateTime);
+            DateTimeOffset? back = (n % 4) switch
+            {
+                0 => new DateTimeOffset(entryDay.AddDays(10).ToDateTime(new TimeOnly(15, 0)), Tokyo),
+                1 => new DateTimeOffset(entryDay.AddDays(3).ToDateTime(new TimeOnly(15, 0)), Tokyo),
+                _ => null,
+            };
+            return (N: n, First: first, Entry: entry, Back: back);
+        }).ToList();
+        var orders = people.SelectMany(p => new[] { (At: p.First, P: p, Id: $"{p.N}-1") }.Concat(p.Back is { } b ? [(At: b, P: p, Id: $"{p.N}-2")] : [])).OrderBy(o => o.At).ToList();
+        var runs = Enumerable.Range(0, 401).Select(d => Start.AddDays(d).AddMinutes(5)).ToList();
+        var ids = new Dictionary<int, string>();
+        int nextOrder = 0, nextRun = 0;
+        for (var steps = 0; ; steps++)
+        {
+            Assert.True(steps < 5_000, "The simulation stopped making progress.");
+            var candidates = new[] { await _h.NextDueAsync(), nextOrder < orders.Count ? orders[nextOrder].At : null, nextRun < runs.Count ? runs[nextRun] : (DateTimeOffset?)null };
+            if (candidates.Where(c => c is not null).Min() is not { } at || at > Start.AddDays(400))
+            {
+                break;
+            }
+
+            if (at > _h.Time.GetUtcNow())
+            {
+                _h.Time.SetUtcNow(at);
+            }
+
+            while (nextOrder < orders.Count && orders[nextOrder].At <= _h.Time.GetUtcNow())
+            {
+                var (orderAt, p, id) = orders[nextOrder++];
+                ids[p.N] = (await _h.IngestAsync(EngineHarness.NewOrder(id, $"d{p.N}@example.jp", orderAt))).Orders[0].CustomerId;
+            }
+
+            while (nextRun < runs.Count && runs[nextRun] <= _h.Time.GetUtcNow())
+            {
+                nextRun++;
+                await _h.Triggers.RunDailyAsync(ct);
+            }
+
+            await _h.RouteEventsAsync(times: 2);
+            await _h.Wakeups.SweepAsync(ct);
+            await _h.DrainSendsAsync();
+        }
+
+        var arms = new Dictionary<string, int>();
+        foreach (var p in people)
+        {
+            var arm = SplitAssignment.Assign(split, definition.Id, ids[p.N]);
+            arms[arm] = arms.GetValueOrDefault(arm) + 1;
+            var reminder = new DateTimeOffset(BusinessCalendar.Japan.AddBusinessDays(DateOnly.FromDateTime(p.Entry.DateTime), 5).ToDateTime(new TimeOnly(12, 0)), Tokyo);
+            List<(string, DateTimeOffset)> expected = arm switch
+            {
+                "coupon" when p.Back is { } b && b < reminder => [("winback-coupon", p.Entry)],
+                "coupon" => [("winback-coupon", p.Entry), ("winback-coupon-reminder", reminder)],
+                "new-arrivals" => [("winback-new-arrivals", p.Entry)],
+                _ => [],
+            };
+            var actual = _h.Sends.Where(s => s.CustomerId == ids[p.N]).OrderBy(s => s.At).Select(s => (s.Template, s.At)).ToList();
+            Assert.True(expected.SequenceEqual(actual), $"customer {p.N} ({arm}): expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]");
+            var enrollment = Assert.Single(await _h.Service.EnrollmentsOfAsync(ids[p.N], ct));
+            Assert.Equal((arm, p.Back is null ? ScenarioOutcome.Expired : ScenarioOutcome.Converted), (enrollment.HeldOut ? SplitStep.HoldoutArm : enrollment.Arm!, enrollment.Outcome!.Value));
+        }
+
+        Assert.Equal(3, arms.Count);
+        var results = (await _h.Service.ResultsAsync(definition.Id, ct))!.Results;
+        Assert.Equal(arms.OrderBy(a => a.Key, StringComparer.Ordinal), results.Arms.Select(a => KeyValuePair.Create(a.Arm, (int)a.Entered)).OrderBy(a => a.Key, StringComparer.Ordinal));
+        Assert.Equal(people.Count(p => p.Back is not null), results.Converted);
+    }
 }

@@ -29,12 +29,14 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "the alternative exporter; in Azure telemetry goes to Application Insights",
         ["Kozuchi__StoragePrefix"] = "test isolation only; production names have no prefix",
         ["Kozuchi__Auth__SessionLifetime"] = "the default (12 h) suits Azure",
+        ["Kozuchi__Scenarios__OrderTriggerWindow"] = "the default (3 days) suits Azure",
     };
 
     /// <summary>Whole groups that only exist outside Azure.</summary>
     private static readonly Dictionary<string, string> NotSetInAzurePrefixes = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Kozuchi__LocalRuntime__"] = "kozuchi serve only; in Azure the Functions host delivers the triggers",
+        ["Kozuchi__Scenarios__FrequencyCap__"] = "the defaults (a week; email 3, LINE 3, DM 1, call 1) suit Azure; a shop changes them as app settings",
     };
 
     private static readonly string[] AppSettingPrefixes = ["Kozuchi__", "AzureWebJobsStorage", "APPLICATIONINSIGHTS_", "OTEL_", "FUNCTIONS_", "AZURE_"];

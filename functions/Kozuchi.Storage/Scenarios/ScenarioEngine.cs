@@ -101,11 +101,16 @@ public sealed partial class ScenarioEngine(
     {
         ArgumentNullException.ThrowIfNull(work);
         var outcomes = new WorkOutcome[work.Count];
+
+        // One status read per scenario per batch: a pause or stop takes effect from the next batch.
+        var statuses = new ConcurrentDictionary<string, Lazy<Task<ScenarioStatus>>>(StringComparer.Ordinal);
+        Task<ScenarioStatus> StatusOf(string scenarioId) => statuses.GetOrAdd(scenarioId, id => new Lazy<Task<ScenarioStatus>>(async () =>
+            (await scenarios.GetAsync(id, cancellationToken).ConfigureAwait(false))?.Status ?? ScenarioStatus.Stopped)).Value;
         var carryOuts = new ConcurrentBag<CarryOut>();
         var conflicts = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var (outcome, carryOut, lost) = await DecideAsync(i, work[i], ct).ConfigureAwait(false);
+            var (outcome, carryOut, lost) = await DecideAsync(i, work[i], StatusOf, ct).ConfigureAwait(false);
             outcomes[i] = outcome;
             Interlocked.Add(ref conflicts, lost);
             if (carryOut is not null)
@@ -138,7 +143,7 @@ public sealed partial class ScenarioEngine(
         return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
     }
 
-    private async Task<(WorkOutcome Outcome, CarryOut? CarryOut, int Conflicts)> DecideAsync(int index, EngineWork work, CancellationToken cancellationToken)
+    private async Task<(WorkOutcome Outcome, CarryOut? CarryOut, int Conflicts)> DecideAsync(int index, EngineWork work, Func<string, Task<ScenarioStatus>> statusOf, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -167,7 +172,7 @@ public sealed partial class ScenarioEngine(
 
             var definition = await scenarios.GetDefinitionAsync(state.ScenarioId, state.DefinitionVersion, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Enrollment {state.EnrollmentId} is pinned to {state.ScenarioId} v{state.DefinitionVersion}, which does not exist.");
-            var status = (await scenarios.GetAsync(state.ScenarioId, cancellationToken).ConfigureAwait(false))?.Status ?? ScenarioStatus.Stopped;
+            var status = await statusOf(state.ScenarioId).ConfigureAwait(false);
             var hold = status is ScenarioStatus.Paused or ScenarioStatus.Draft;
             if (status == ScenarioStatus.Stopped && !state.IsCompleted)
             {

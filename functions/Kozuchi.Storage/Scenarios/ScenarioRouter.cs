@@ -33,15 +33,19 @@ public sealed partial class ScenarioRouter(
         for (var round = 0; byCustomer.Values.Any(l => l.Count > round); round++)
         {
             var work = new List<EngineWork>();
-            foreach (var (customerId, list) in byCustomer.Where(kv => kv.Value.Count > round))
+            var gate = new object();
+            var customersThisRound = byCustomer.Where(kv => kv.Value.Count > round).ToList();
+            await Parallel.ForEachAsync(customersThisRound, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken }, async (kv, ct) =>
             {
-                var item = list[round];
-                var profile = (await customers.GetAsync(customerId, cancellationToken).ConfigureAwait(false))?.ToProfile();
-                var existing = await enrollments.ForCustomerAsync(customerId, cancellationToken).ConfigureAwait(false);
-                var (w, s, d, k) = Route(item, profile, existing, active);
-                work.AddRange(w);
-                (started, delivered, skipped) = (started + s, delivered + d, skipped + k);
-            }
+                var profile = (await customers.GetAsync(kv.Key, ct).ConfigureAwait(false))?.ToProfile();
+                var existing = await enrollments.ForCustomerAsync(kv.Key, ct).ConfigureAwait(false);
+                var (w, s, d, k) = Route(kv.Value[round], profile, existing, active);
+                lock (gate)
+                {
+                    work.AddRange(w);
+                    (started, delivered, skipped) = (started + s, delivered + d, skipped + k);
+                }
+            }).ConfigureAwait(false);
 
             if (work.Count > 0)
             {

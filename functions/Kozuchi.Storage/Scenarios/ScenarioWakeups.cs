@@ -59,18 +59,15 @@ public sealed partial class ScenarioWakeups(ScenarioEngine engine, ScenarioTimer
         {
             var work = chunk.Select(t => new EngineWork(t.CustomerId, t.EnrollmentId, t.IsOutbox ? null : new TimerFired(t.Token))).ToList();
             var report = await engine.ProcessAsync(work, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < chunk.Length; i++)
+            held += report.Outcomes.Count(o => o.Result == WorkResult.Held);
+            fired += report.Outcomes.Count(o => o.Result == WorkResult.Decided);
+            await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length).Where(i => report.Outcomes[i].Result != WorkResult.Held), new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
             {
-                var outcome = report.Outcomes[i];
-                if (outcome.Result == WorkResult.Held)
+                if (await ForgetIfDoneAsync(chunk[i], report.Outcomes[i], ct).ConfigureAwait(false))
                 {
-                    held++;
-                    continue;
+                    Interlocked.Increment(ref removed);
                 }
-
-                fired += outcome.Result == WorkResult.Decided ? 1 : 0;
-                removed += await ForgetIfDoneAsync(chunk[i], outcome, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-            }
+            }).ConfigureAwait(false);
         }
 
         if (due.Count > 0)

@@ -1,6 +1,6 @@
 using Kozuchi.Bench;
 
-// dotnet run -c Release --project bench/Kozuchi.Bench -- <ingest|webhooks|rfm> [--orders N] [--customers N] [--senders N]
+// dotnet run -c Release --project bench/Kozuchi.Bench -- <ingest|webhooks|rfm|scenarios> [--orders N] [--customers N] [--senders N]
 var command = args.FirstOrDefault() ?? "help";
 int Option(string name, int fallback)
 {
@@ -26,8 +26,11 @@ switch (command)
     case "rfm":
         await RfmBench.RunAsync(Option("--customers", 1_000_000));
         break;
+    case "scenarios":
+        await ScenarioBench.RunAsync(Option("--customers", 100_000));
+        break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | decider | segments [--customers 1000000]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | decider | segments [--customers 1000000] | scenarios [--customers 100000]");
         return 2;
 }
 

@@ -7,6 +7,7 @@ using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Ingest;
 using Kozuchi.Functions.Operations;
 using Kozuchi.Functions.Reports;
+using Kozuchi.Functions.Scenarios;
 
 namespace Kozuchi.Functions;
 
@@ -20,6 +21,7 @@ public static class Features
         services.AddReports();
         services.AddAnalytics();
         services.AddChannels(configuration);
+        services.AddScenarios(configuration);
         return services;
     }
 
@@ -33,5 +35,6 @@ public static class Features
             .AddAnalyticsFunctions()
             .AddClvFunctions()
             .AddChannelsFunctions()
+            .AddScenarioFunctions()
             .AddDashboardFunctions();
 }

@@ -52,6 +52,32 @@ public sealed record ScenarioPolicies
 {
     /// <summary>No sends on the listed channels during these local hours; a send waits for their end. Null turns them off.</summary>
     public QuietHours? QuietHours { get; init; } = QuietHours.Default;
+
+    /// <summary>Whether a customer who already went through the scenario may enter it again; never by default.</summary>
+    public ReentryPolicy Reentry { get; init; } = ReentryPolicy.Never;
+}
+
+public enum ReentryMode
+{
+    /// <summary>One enrollment per customer, ever: step mails after the first order must not restart.</summary>
+    Never,
+
+    /// <summary>Again once <see cref="ReentryPolicy.Days"/> have passed since the last enrollment began (and it has ended).</summary>
+    AfterDays,
+}
+
+/// <summary>
+/// The re-entry rule the engine applies before starting an enrollment. A customer is never enrolled twice at the same
+/// time in one scenario, whatever the rule: two parallel runs would send every step twice.
+/// </summary>
+public sealed record ReentryPolicy
+{
+    public static ReentryPolicy Never { get; } = new();
+
+    public ReentryMode Mode { get; init; } = ReentryMode.Never;
+
+    /// <summary>Days from the previous enrollment's start, for <see cref="ReentryMode.AfterDays"/>.</summary>
+    public int Days { get; init; }
 }
 
 /// <summary>A local time window (wrapping midnight when <see cref="Start"/> is after <see cref="End"/>) in which some channels stay silent.</summary>

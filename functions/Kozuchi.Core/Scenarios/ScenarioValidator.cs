@@ -52,6 +52,20 @@ public static class ScenarioValidator
             Error("$.policies.quietHours", "Quiet hours need different start and end times.", "policies", "quietHours");
         }
 
+        if (definition.Policies.Reentry is { Mode: ReentryMode.AfterDays, Days: < 1 })
+        {
+            Error("$.policies.reentry.days", "Re-entry after days needs days ≥ 1.", "policies", "reentry.days");
+        }
+        else if (definition.Policies.Reentry is { Mode: ReentryMode.Never, Days: not 0 })
+        {
+            Error("$.policies.reentry.days", "days only applies with mode 'afterDays'.", "policies", "reentry.days");
+        }
+
+        if (!string.IsNullOrWhiteSpace(definition.Id) && !ScenarioIds.IsValid(definition.Id))
+        {
+            Error("$.id", "A scenario id is 1–64 lowercase letters, digits and '-', starting with a letter or digit (it names storage rows).", null, "id");
+        }
+
         if (definition.Steps.Count == 0)
         {
             Error("$.steps", "A scenario needs at least one step.", null, "steps");

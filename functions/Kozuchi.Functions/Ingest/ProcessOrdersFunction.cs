@@ -1,14 +1,16 @@
 using System.Text.Json;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Orders;
+using Kozuchi.Storage.Scenarios;
 
 namespace Kozuchi.Functions.Ingest;
 
 /// <summary>
 /// Queue <c>orders-incoming</c>: a pointer to a stored payload becomes orders and customers. A failure throws, so
-/// the host (or local runtime) retries and finally parks the message in <c>orders-incoming-poison</c>.
+/// the host (or local runtime) retries and finally parks the message in <c>orders-incoming-poison</c>. What the
+/// orders mean for scenarios (placed, cancelled) goes on to <c>scenario-events</c>.
 /// </summary>
-public sealed partial class ProcessOrdersFunction(IngestPipeline pipeline, ILogger<ProcessOrdersFunction> logger) : IQueueFunction
+public sealed partial class ProcessOrdersFunction(IngestPipeline pipeline, ScenarioEventPublisher scenarioEvents, ILogger<ProcessOrdersFunction> logger) : IQueueFunction
 {
     public const string Name = "ProcessOrders";
 
@@ -27,6 +29,10 @@ public sealed partial class ProcessOrdersFunction(IngestPipeline pipeline, ILogg
         }
 
         var result = await pipeline.ProcessAsync(ingest, bulk: null, cancellationToken);
+
+        // After the customer tables are saved, so the router sees the customer with the order. If this fails the message
+        // is retried; ingest reports the orders as unchanged then, and they are published again (routing is idempotent).
+        await scenarioEvents.PublishAsync(ScenarioEventPublisher.FromIngest(result), cancellationToken);
         LogProcessed(logger, ingest.Blob, result.Created, result.Updated, result.Unchanged);
         context.Log($"{ingest.Blob}: {result.Created} created, {result.Updated} updated, {result.Unchanged} unchanged");
     }

@@ -35,7 +35,25 @@ public static class StorageCatalog
         /// <summary>Outbound call results imported from the call centre.</summary>
         public const string CallResults = "KozuchiCallResults";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults];
+        /// <summary>Scenario definitions by id and version (immutable once stored) and one status row per scenario.</summary>
+        public const string Scenarios = "KozuchiScenarios";
+
+        /// <summary>Enrollment state (decider JSON + outbox), one partition per customer, ETag on every write.</summary>
+        public const string Enrollments = "KozuchiEnrollments";
+
+        /// <summary>Every send the engine decided, keyed by idempotency key, written before the send is queued.</summary>
+        public const string SendLedger = "KozuchiSendLedger";
+
+        /// <summary>Due timers and unfinished outboxes by hour bucket: what the sweep recovers when a wake-up is lost.</summary>
+        public const string ScenarioTimers = "KozuchiScenarioTimers";
+
+        /// <summary>Sends per customer, channel and period, for the global frequency cap.</summary>
+        public const string SendCounters = "KozuchiSendCounters";
+
+        /// <summary>Segment definitions and the last evaluated membership (for segment.enter / segment.exit).</summary>
+        public const string Segments = "KozuchiSegments";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments];
     }
 
     public static class Queues
@@ -43,7 +61,24 @@ public static class StorageCatalog
         /// <summary>Pointers to stored raw payloads (webhook bodies, import chunks) waiting to be ingested.</summary>
         public const string OrdersIncoming = "orders-incoming";
 
-        public static IReadOnlyList<string> All { get; } = [OrdersIncoming];
+        /// <summary>Scenario events from ingest and the daily triggers (orders, cancellations, enrolments to start), batched.</summary>
+        public const string ScenarioEvents = "scenario-events";
+
+        /// <summary>Enrollment wake-ups as delayed messages (at most 7 days ahead; re-queued with the remainder).</summary>
+        public const string ScenarioWakeups = "scenario-wakeups";
+
+        /// <summary>Outgoing sends per channel, many recipients per message (<c>SendBatchMessage</c>).</summary>
+        public const string SendEmail = "send-email";
+
+        public const string SendLine = "send-line";
+
+        /// <summary>Postal direct mail: recipients for the DM list.</summary>
+        public const string SendDm = "send-dm";
+
+        /// <summary>Outbound calls: recipients for the call list.</summary>
+        public const string SendCall = "send-call";
+
+        public static IReadOnlyList<string> All { get; } = [OrdersIncoming, ScenarioEvents, ScenarioWakeups, SendEmail, SendLine, SendDm, SendCall];
     }
 
     public static class Containers

@@ -40,9 +40,12 @@ internal sealed class IngestHarness : IAsyncDisposable
     }
 
     /// <summary>Delivers every queued ingest message to ProcessOrders, as the host does, deleting each one that succeeds.</summary>
-    public async Task<int> DrainAsync(CancellationToken cancellationToken)
+    public Task<int> DrainAsync(CancellationToken cancellationToken) => DrainAsync(StorageCatalog.Queues.OrdersIncoming, "ProcessOrders", cancellationToken);
+
+    /// <summary>Delivers every message of a queue to a queue function through the invocation endpoint, as the host does.</summary>
+    public async Task<int> DrainAsync(string queueName, string functionName, CancellationToken cancellationToken)
     {
-        var queue = Storage.Clients.Queue(StorageCatalog.Queues.OrdersIncoming);
+        var queue = Storage.Clients.Queue(queueName);
         var delivered = 0;
         while (true)
         {
@@ -60,10 +63,10 @@ internal sealed class IngestHarness : IAsyncDisposable
                     Metadata = new { DequeueCount = m.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Id = $"\"{m.MessageId}\"" },
                 });
                 using var content = new StringContent(payload, Encoding.UTF8, "application/json");
-                var response = await Client.PostAsync(new Uri("/ProcessOrders", UriKind.Relative), content, cancellationToken);
+                var response = await Client.PostAsync(new Uri("/" + functionName, UriKind.Relative), content, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
-                    throw new InvalidOperationException($"ProcessOrders failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                    throw new InvalidOperationException($"{functionName} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
                 }
 
                 await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken);

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure;
+using Azure.Data.Tables;
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Scenarios;
+using Kozuchi.Storage.Infrastructure;
+
+namespace Kozuchi.Storage.Scenarios;
+
+/// <summary>
+/// One stored enrollment: the decider's state, the commands decided but maybe not carried out yet (the outbox), and
+/// the ETag it was read with. A null ETag means it has never been stored.
+/// </summary>
+public sealed record StoredEnrollment(EnrollmentState State, IReadOnlyList<ScenarioCommand> Outbox, ETag? ETag);
+
+/// <summary>
+/// Enrollments: PK = customer id (a customer's enrollments are read together when an order arrives), RK = enrollment id.
+/// The state is JSON as the decider wrote it; scalar columns beside it (scenario, status, arm, outcome, revenue)
+/// serve lists and results without parsing. Every write is conditional: Add for a new one, If-Match otherwise.
+/// </summary>
+public sealed class EnrollmentStore(StorageClients clients)
+{
+    private readonly TableClient _table = clients.Table(StorageCatalog.Tables.Enrollments);
+
+    private static readonly string[] SummaryColumns =
+        ["PartitionKey", "RowKey", "ScenarioId", "Version", "Status", "Arm", "HeldOut", "Outcome", "EnrolledAt", "CompletedAt", "ConversionAmount", "Sends", "TimerToken", "TimerDue"];
+
+    public static string Partition(string customerId) => TableKeys.Escape(customerId);
+
+    public async Task<StoredEnrollment?> GetAsync(string customerId, string enrollmentId, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(customerId), TableKeys.Escape(enrollmentId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue ? FromEntity(row.Value!) : null;
+    }
+
+    /// <summary>
+    /// Writes the state and outbox: Add when <see cref="StoredEnrollment.ETag"/> is null, else Replace If-Match.
+    /// Returns the new ETag, or null when another writer got there first (the caller reloads and decides again).
+    /// </summary>
+    public async Task<ETag?> SaveAsync(EnrollmentState state, IReadOnlyList<ScenarioCommand> outbox, ETag? etag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var entity = ToEntity(state, outbox);
+        try
+        {
+            var response = etag is { } tag
+                ? await _table.UpdateEntityAsync(entity, tag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false)
+                : await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return response.Headers.ETag;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Empties the outbox once its commands are carried out; losing the race is fine (the winner's outbox is drained by its own run).</summary>
+    public async Task<bool> ClearOutboxAsync(string customerId, string enrollmentId, ETag etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.UpdateEntityAsync(new TableEntity(Partition(customerId), TableKeys.Escape(enrollmentId)) { ["Outbox"] = "" }, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Every enrollment of one customer (one partition), summaries only.</summary>
+    public async Task<IReadOnlyList<EnrollmentSummary>> ForCustomerAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var result = new List<EnrollmentSummary>();
+        var pk = Partition(customerId);
+        await foreach (var e in _table.QueryAsync<TableEntity>(e => e.PartitionKey == pk, select: SummaryColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(Summary(e));
+        }
+
+        return result;
+    }
+
+    /// <summary>Every enrollment of a scenario, across customers: results and stop. A scan filtered on a column, fine at a shop's size.</summary>
+    public async IAsyncEnumerable<EnrollmentSummary> ForScenarioAsync(string scenarioId, bool activeOnly, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = activeOnly
+            ? TableClient.CreateQueryFilter($"ScenarioId eq {scenarioId} and Status ne {nameof(EnrollmentStatus.Completed)}")
+            : TableClient.CreateQueryFilter($"ScenarioId eq {scenarioId}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: SummaryColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return Summary(e);
+        }
+    }
+
+    private static TableEntity ToEntity(EnrollmentState state, IReadOnlyList<ScenarioCommand> outbox) => new(Partition(state.CustomerId), TableKeys.Escape(state.EnrollmentId))
+    {
+        ["ScenarioId"] = state.ScenarioId,
+        ["Version"] = state.DefinitionVersion,
+        ["Status"] = state.Status.ToString(),
+        ["Arm"] = state.Arm,
+        ["HeldOut"] = state.HeldOut,
+        ["Outcome"] = state.Outcome?.ToString(),
+        ["EnrolledAt"] = state.EnrolledAt,
+        ["CompletedAt"] = state.CompletedAt,
+        ["ConversionAmount"] = state.ConversionAmount?.ToString(CultureInfo.InvariantCulture),
+        ["Sends"] = state.Sends.Count(s => s.Status != SendStatus.Failed),
+        ["TimerToken"] = state.Timer?.Token,
+        ["TimerDue"] = state.Timer?.DueAt,
+        ["State"] = JsonSerializer.Serialize(state, DefinitionJson.Options),
+        ["Outbox"] = outbox.Count == 0 ? "" : JsonSerializer.Serialize(outbox, DefinitionJson.Options),
+    };
+
+    private static StoredEnrollment FromEntity(TableEntity e)
+    {
+        var state = JsonSerializer.Deserialize<EnrollmentState>(e.GetString("State"), DefinitionJson.Options)
+            ?? throw new JsonException($"Enrollment {e.RowKey} has no state.");
+        var outboxJson = e.GetString("Outbox");
+        IReadOnlyList<ScenarioCommand> outbox = string.IsNullOrEmpty(outboxJson) ? [] : JsonSerializer.Deserialize<List<ScenarioCommand>>(outboxJson, DefinitionJson.Options) ?? [];
+        return new StoredEnrollment(state, outbox, e.ETag);
+    }
+
+    private static EnrollmentSummary Summary(TableEntity e) => new(
+        TableKeys.Unescape(e.RowKey),
+        TableKeys.Unescape(e.PartitionKey),
+        e.GetString("ScenarioId"),
+        e.GetInt32("Version") ?? 0,
+        Enum.Parse<EnrollmentStatus>(e.GetString("Status")),
+        e.GetString("Arm"),
+        e.GetBoolean("HeldOut") ?? false,
+        e.GetString("Outcome") is { } o ? Enum.Parse<ScenarioOutcome>(o) : null,
+        e.GetDateTimeOffset("EnrolledAt") ?? default,
+        e.GetDateTimeOffset("CompletedAt"),
+        e.GetString("ConversionAmount") is { } a ? decimal.Parse(a, CultureInfo.InvariantCulture) : null,
+        e.GetInt32("Sends") ?? 0,
+        e.GetString("TimerToken"),
+        e.GetDateTimeOffset("TimerDue"));
+}
+
+/// <summary>An enrollment without its JSON: what lists, entry rules and results read.</summary>
+public sealed record EnrollmentSummary(
+    string EnrollmentId,
+    string CustomerId,
+    string ScenarioId,
+    int Version,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<EnrollmentStatus>))] EnrollmentStatus Status,
+    string? Arm,
+    bool HeldOut,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<ScenarioOutcome>))] ScenarioOutcome? Outcome,
+    DateTimeOffset EnrolledAt,
+    DateTimeOffset? CompletedAt,
+    decimal? ConversionAmount,
+    int Sends,
+    string? TimerToken,
+    DateTimeOffset? TimerDue);

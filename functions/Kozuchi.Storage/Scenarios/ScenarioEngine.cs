@@ -1,0 +1,358 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Customers;
+using Kozuchi.Core.Scenarios;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kozuchi.Storage.Scenarios;
+
+/// <summary>The points between the engine's writes. A probe may throw there: it is how tests kill the engine mid-way.</summary>
+public enum EngineStage
+{
+    /// <summary>Ledger rows and timer-index rows are written; the state is not saved yet.</summary>
+    LedgerWritten,
+
+    /// <summary>The state (with its outbox) is saved; nothing is queued yet.</summary>
+    StateSaved,
+
+    /// <summary>Send messages are on the channel queues; the ledger rows are not marked queued yet.</summary>
+    SendsQueued,
+
+    /// <summary>Wake-ups are queued; the outboxes are not cleared yet.</summary>
+    WakeupsScheduled,
+}
+
+/// <summary>The seam for crash injection; production uses <see cref="None"/>.</summary>
+public interface IEngineProbe
+{
+    public static IEngineProbe None { get; } = new NoProbe();
+
+    ValueTask ReachedAsync(EngineStage stage, CancellationToken cancellationToken);
+
+    private sealed class NoProbe : IEngineProbe
+    {
+        public ValueTask ReachedAsync(EngineStage stage, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>How a new enrollment starts: the scenario version it is pinned to and what triggered it.</summary>
+public sealed record EnrollmentStart(string ScenarioId, int Version, DateTimeOffset EnrolledAt, string? TriggerOrderId);
+
+/// <summary>
+/// One event for one enrollment. <see cref="Event"/> null only carries out what the enrollment's outbox still holds
+/// (the sweep's recovery); <see cref="Start"/> creates the enrollment if it does not exist yet.
+/// </summary>
+public sealed record EngineWork(string CustomerId, string EnrollmentId, ScenarioEvent? Event, EnrollmentStart? Start = null);
+
+public enum WorkResult
+{
+    /// <summary>The decider changed the state; it is saved and its commands carried out.</summary>
+    Decided,
+
+    /// <summary>Nothing to do (a duplicate, a stale timer, an event after completion); an old outbox may have been finished.</summary>
+    Unchanged,
+
+    /// <summary>The enrollment does not exist (and the work did not start it).</summary>
+    Missing,
+
+    /// <summary>The scenario is paused: timers wait, sends stay in the outbox until resume.</summary>
+    Held,
+}
+
+/// <summary><see cref="OutboxLeft"/>: commands are still waiting (held by a pause, or a send another run is queuing); the outbox marker stays for the sweep.</summary>
+public sealed record WorkOutcome(string EnrollmentId, WorkResult Result, EnrollmentState? State, bool OutboxLeft = false);
+
+public sealed record EngineReport(IReadOnlyList<WorkOutcome> Outcomes, int SendsQueued, int SendMessages, int WakeupsScheduled, int Conflicts);
+
+/// <summary>
+/// Carries the pure decider out on storage, for a batch of events at once so that sends leave in batched messages.
+/// Per enrollment: load (ETag) → decide (→ frequency cap) → record ledger rows and timer-index rows → save state and
+/// outbox If-Match (a lost race reloads and decides again). Then for the whole batch: claim → queue sends (many
+/// recipients per message) → mark queued → schedule wake-ups → clear outboxes. Every step can be repeated, and a run
+/// that dies between any two writes is finished by the next delivery of the same message or by the sweep; see
+/// docs/SCENARIOS.md, "The engine".
+/// </summary>
+public sealed partial class ScenarioEngine(
+    EnrollmentStore enrollments,
+    ScenarioStore scenarios,
+    SendLedger ledger,
+    ScenarioTimers timers,
+    SendCounters counters,
+    CustomerStore customers,
+    StorageClients clients,
+    ShopTime shop,
+    TimeProvider time,
+    IOptions<ScenarioEngineOptions> options,
+    IEngineProbe probe,
+    ILogger<ScenarioEngine> logger)
+{
+    private const int MaxAttempts = 8;
+    private readonly ScenarioEngineOptions _options = options.Value;
+
+    private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop);
+
+    public async Task<EngineReport> ProcessAsync(IReadOnlyList<EngineWork> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var outcomes = new WorkOutcome[work.Count];
+
+        // One status read per scenario per batch: a pause or stop takes effect from the next batch.
+        var statuses = new ConcurrentDictionary<string, Lazy<Task<ScenarioStatus>>>(StringComparer.Ordinal);
+        Task<ScenarioStatus> StatusOf(string scenarioId) => statuses.GetOrAdd(scenarioId, id => new Lazy<Task<ScenarioStatus>>(async () =>
+            (await scenarios.GetAsync(id, cancellationToken).ConfigureAwait(false))?.Status ?? ScenarioStatus.Stopped)).Value;
+        var carryOuts = new ConcurrentBag<CarryOut>();
+        var conflicts = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var (outcome, carryOut, lost) = await DecideAsync(i, work[i], StatusOf, ct).ConfigureAwait(false);
+            outcomes[i] = outcome;
+            Interlocked.Add(ref conflicts, lost);
+            if (carryOut is not null)
+            {
+                carryOuts.Add(carryOut);
+            }
+        }).ConfigureAwait(false);
+
+        var busy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var (queued, messages) = await QueueSendsAsync([.. carryOuts.Where(c => !c.Hold && !c.Drop)], busy, cancellationToken).ConfigureAwait(false);
+        var wakeups = await ScheduleWakeupsAsync([.. carryOuts.Where(c => !c.Hold && !c.Drop)], cancellationToken).ConfigureAwait(false);
+        await probe.ReachedAsync(EngineStage.WakeupsScheduled, cancellationToken).ConfigureAwait(false);
+
+        // An outbox with a send another run is still queuing (or died queuing) stays, with its marker, for the sweep.
+        var finished = carryOuts.ToLookup(c => !c.Hold && !c.Outbox.OfType<SendCommand>().Any(s => busy.ContainsKey(s.IdempotencyKey)));
+        foreach (var c in finished[false])
+        {
+            outcomes[c.Index] = outcomes[c.Index] with { OutboxLeft = true };
+        }
+
+        await Parallel.ForEachAsync(finished[true], new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (c, ct) =>
+        {
+            // The marker goes only with a successful clear: if another run saved meanwhile, its outbox may need the marker.
+            if (c.Outbox.Count > 0 && await enrollments.ClearOutboxAsync(c.CustomerId, c.EnrollmentId, c.ETag, ct).ConfigureAwait(false) && c.Outbox.Any(x => x is SendCommand))
+            {
+                await timers.RemoveAsync(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default), ct).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+
+        return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
+    }
+
+    private async Task<(WorkOutcome Outcome, CarryOut? CarryOut, int Conflicts)> DecideAsync(int index, EngineWork work, Func<string, Task<ScenarioStatus>> statusOf, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var stored = await enrollments.GetAsync(work.CustomerId, work.EnrollmentId, cancellationToken).ConfigureAwait(false);
+            EnrollmentState state;
+            IReadOnlyList<ScenarioCommand> outbox;
+            ETag? etag;
+            var @event = work.Event;
+            if (stored is null)
+            {
+                if (work.Start is not { } start)
+                {
+                    return (new WorkOutcome(work.EnrollmentId, WorkResult.Missing, null), null, attempt - 1);
+                }
+
+                var pinned = await scenarios.GetDefinitionAsync(start.ScenarioId, start.Version, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Scenario {start.ScenarioId} v{start.Version} does not exist.");
+                state = EnrollmentState.New(work.EnrollmentId, pinned, work.CustomerId, start.EnrolledAt, start.TriggerOrderId);
+                (outbox, etag, @event) = ([], null, new Started());
+            }
+            else
+            {
+                (state, outbox, etag) = stored;
+            }
+
+            var definition = await scenarios.GetDefinitionAsync(state.ScenarioId, state.DefinitionVersion, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Enrollment {state.EnrollmentId} is pinned to {state.ScenarioId} v{state.DefinitionVersion}, which does not exist.");
+            var status = await statusOf(state.ScenarioId).ConfigureAwait(false);
+            var hold = status is ScenarioStatus.Paused or ScenarioStatus.Draft;
+            if (status == ScenarioStatus.Stopped && !state.IsCompleted)
+            {
+                @event = new Stopped("scenario stopped");
+            }
+            else if (hold && @event is TimerFired)
+            {
+                // The timer stays due in the index; the sweep fires it after resume.
+                @event = null;
+            }
+
+            var decision = new ScenarioDecision(state, []);
+            if (@event is not null)
+            {
+                var context = new ScenarioContext(shop, await ProfileAsync(state.CustomerId, cancellationToken).ConfigureAwait(false));
+                decision = ScenarioDecider.Decide(definition, state, @event, now, context);
+                decision = await ApplyFrequencyCapAsync(definition, decision, context, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            var changed = !ReferenceEquals(decision.State, state);
+            var fresh = decision.Commands.Where(c => c is SendCommand or WakeAt).ToList();
+            if (!changed && outbox.Count == 0 && fresh.Count == 0)
+            {
+                return (new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Unchanged, state), null, attempt - 1);
+            }
+
+            var fullOutbox = outbox.Concat(fresh).ToList();
+            if (changed)
+            {
+                // Everything that must survive the state is written before it: ledger rows, timer-index rows, and a marker
+                // that tells the sweep to finish the outbox if this run dies after saving.
+                foreach (var send in fresh.OfType<SendCommand>())
+                {
+                    await ledger.RecordAsync(send, now, cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var wake in fresh.OfType<WakeAt>())
+                {
+                    await timers.IndexAsync(new DueTimer(state.CustomerId, state.EnrollmentId, wake.Token, wake.At), cancellationToken).ConfigureAwait(false);
+                }
+
+                if (fullOutbox.Any(c => c is SendCommand))
+                {
+                    await timers.IndexAsync(new DueTimer(state.CustomerId, state.EnrollmentId, DueTimer.OutboxToken, now + _options.SweepGrace), cancellationToken).ConfigureAwait(false);
+                }
+
+                await probe.ReachedAsync(EngineStage.LedgerWritten, cancellationToken).ConfigureAwait(false);
+                var saved = await enrollments.SaveAsync(decision.State, fullOutbox, etag, cancellationToken).ConfigureAwait(false);
+                if (saved is null)
+                {
+                    if (attempt >= MaxAttempts)
+                    {
+                        throw new InvalidOperationException($"Enrollment {state.EnrollmentId} lost {attempt} write races in a row.");
+                    }
+
+                    LogConflict(logger, state.EnrollmentId, attempt);
+                    continue;
+                }
+
+                etag = saved;
+                await probe.ReachedAsync(EngineStage.StateSaved, cancellationToken).ConfigureAwait(false);
+            }
+
+            var result = hold ? WorkResult.Held : changed ? WorkResult.Decided : WorkResult.Unchanged;
+            return (new WorkOutcome(work.EnrollmentId, result, decision.State), new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped), attempt - 1);
+        }
+    }
+
+    private async Task<CustomerProfile> ProfileAsync(string customerId, CancellationToken cancellationToken) =>
+        (await customers.GetAsync(customerId, cancellationToken).ConfigureAwait(false))?.ToProfile()
+        ?? new CustomerProfile { CustomerId = customerId, State = CustomerState.Erased };
+
+    /// <summary>
+    /// A send over the customer's cap for its channel and period is turned into a failure of that channel, so the
+    /// decider falls back to the next channel of the step (or moves on) exactly as for a bounce.
+    /// </summary>
+    private async Task<ScenarioDecision> ApplyFrequencyCapAsync(ScenarioDefinition definition, ScenarioDecision decision, ScenarioContext context, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cap = _options.FrequencyCap;
+        for (var round = 0; round < 8; round++)
+        {
+            SendCommand? capped = null;
+            foreach (var send in decision.Commands.OfType<SendCommand>())
+            {
+                if (cap.Limit(send.Channel) is { } limit
+                    && !await counters.TryReserveAsync(send.CustomerId, send.Channel, cap.PeriodKey(send.NotBefore ?? now, shop), limit, send.IdempotencyKey, cancellationToken).ConfigureAwait(false))
+                {
+                    capped = send;
+                    break;
+                }
+            }
+
+            if (capped is null)
+            {
+                return decision;
+            }
+
+            LogCapped(logger, capped.EnrollmentId, capped.Channel);
+            var next = ScenarioDecider.Decide(definition, decision.State, new SendFailed(capped.StepId, capped.Attempt, capped.Channel, "frequency-cap"), now, context);
+            decision = new ScenarioDecision(next.State, [.. decision.Commands.Where(c => !ReferenceEquals(c, capped)), .. next.Commands]);
+        }
+
+        return decision;
+    }
+
+    private async Task<(int Queued, int Messages)> QueueSendsAsync(IReadOnlyList<CarryOut> carryOuts, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
+    {
+        var sends = carryOuts.SelectMany(c => c.Outbox.OfType<SendCommand>()).DistinctBy(s => s.IdempotencyKey).ToList();
+        if (sends.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var now = time.GetUtcNow();
+        var claimed = new ConcurrentBag<SendCommand>();
+        await Parallel.ForEachAsync(sends, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
+        {
+            switch (await ledger.ClaimAsync(send, now, ct).ConfigureAwait(false))
+            {
+                case ClaimResult.Claimed:
+                    claimed.Add(send);
+                    break;
+                case ClaimResult.Busy:
+                    busy.TryAdd(send.IdempotencyKey, 0);
+                    break;
+            }
+        }).ConfigureAwait(false);
+
+        var batches = claimed
+            .GroupBy(s => (s.Channel, s.ScenarioId, s.DefinitionVersion, s.Template, s.NotBefore))
+            .SelectMany(g => g.OrderBy(s => s.IdempotencyKey, StringComparer.Ordinal).Chunk(SendBatchMessage.MaxRecipients).Select(chunk => (g.Key, Sends: chunk)))
+            .ToList();
+        var messages = 0;
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
+        {
+            var message = new SendBatchMessage
+            {
+                BatchId = BatchId(batch.Sends),
+                Channel = batch.Key.Channel,
+                ScenarioId = batch.Key.ScenarioId,
+                DefinitionVersion = batch.Key.DefinitionVersion,
+                Template = batch.Key.Template,
+                NotBefore = batch.Key.NotBefore,
+                CreatedAt = now,
+                Recipients = [.. batch.Sends.Select(s => new SendRecipient(s.IdempotencyKey, s.CustomerId, s.EnrollmentId, s.StepId, s.Attempt, s.Arm))],
+            };
+            var delay = batch.Key.NotBefore is { } notBefore && notBefore > now ? Min(notBefore - now, ScenarioTimers.MaxDelay) : TimeSpan.Zero;
+            await clients.Queue(ScenarioMessageJson.SendQueue(batch.Key.Channel)).SendMessageAsync(message.ToJson(), delay, TimeSpan.FromSeconds(-1), ct).ConfigureAwait(false);
+            Interlocked.Increment(ref messages);
+        }).ConfigureAwait(false);
+
+        await probe.ReachedAsync(EngineStage.SendsQueued, cancellationToken).ConfigureAwait(false);
+        foreach (var (_, batch) in batches)
+        {
+            var batchId = BatchId(batch);
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
+                await ledger.MarkQueuedAsync(send, batchId, now, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+
+        return (claimed.Count, messages);
+    }
+
+    private async Task<int> ScheduleWakeupsAsync(IReadOnlyList<CarryOut> carryOuts, CancellationToken cancellationToken)
+    {
+        var wakeups = carryOuts.SelectMany(c => c.Outbox.OfType<WakeAt>().Select(w => new WakeupMessage { CustomerId = c.CustomerId, EnrollmentId = c.EnrollmentId, Token = w.Token, DueAt = w.At }))
+            .DistinctBy(w => w.Token).ToList();
+        await Parallel.ForEachAsync(wakeups, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (w, ct) =>
+            await timers.ScheduleAsync(w, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return wakeups.Count;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>The same recipients give the same id, so a consumer can tell a re-queued batch from a new one.</summary>
+    private static string BatchId(IEnumerable<SendCommand> sends) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', sends.Select(s => s.IdempotencyKey))))[..12]);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Enrollment {EnrollmentId} lost a write race (attempt {Attempt}); re-reading and deciding again")]
+    private static partial void LogConflict(ILogger logger, string enrollmentId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Enrollment {EnrollmentId}: {Channel} send over the frequency cap, treated as a failed channel")]
+    private static partial void LogCapped(ILogger logger, string enrollmentId, Channel channel);
+}

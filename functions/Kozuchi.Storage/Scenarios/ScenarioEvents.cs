@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure.Storage.Queues;
+using Kozuchi.Core.Customers;
+using Kozuchi.Core.Orders;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
+
+namespace Kozuchi.Storage.Scenarios;
+
+public enum ScenarioEventKind
+{
+    /// <summary>A new counted order (ingest): starts order-triggered scenarios, reaches the customer's running enrollments.</summary>
+    OrderPlaced,
+
+    /// <summary>An order became cancelled: reaches running enrollments (it stops a late placement from counting).</summary>
+    OrderCancelled,
+
+    /// <summary>The customer followed the shop's LINE account.</summary>
+    LineFollowed,
+
+    /// <summary>Start one scenario for the customer (daily triggers, segment entry, broadcast fan out through this).</summary>
+    Enroll,
+}
+
+/// <summary>One event on <c>scenario-events</c>. Order ids are <c>source:id</c>, unique across carts.</summary>
+public sealed record ScenarioEventItem
+{
+    public required ScenarioEventKind Kind { get; init; }
+    public required string CustomerId { get; init; }
+    public string? OrderId { get; init; }
+    public decimal? Amount { get; init; }
+    public IReadOnlyList<string>? Products { get; init; }
+    public DateTimeOffset? At { get; init; }
+    public bool IsFirstOrder { get; init; }
+
+    /// <summary>For <see cref="ScenarioEventKind.Enroll"/>: the scenario and what triggered it (it makes the enrollment id).</summary>
+    public string? ScenarioId { get; init; }
+
+    public string? TriggerKey { get; init; }
+}
+
+/// <summary>A message on <c>scenario-events</c>: many events, so a bulk import or the daily trigger does not mean one message per customer.</summary>
+public sealed record ScenarioEventBatch
+{
+    public const int CurrentVersion = 1;
+
+    /// <summary>Events per message: an order event with a few products is a few hundred bytes, far under 64 KiB.</summary>
+    public const int MaxEvents = 50;
+
+    [JsonPropertyName("v")]
+    public int Version { get; init; } = CurrentVersion;
+
+    public required IReadOnlyList<ScenarioEventItem> Events { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, ScenarioMessageJson.Options);
+
+    public static ScenarioEventBatch Parse(string text) => ScenarioMessageJson.Parse<ScenarioEventBatch>(text, CurrentVersion, m => m.Version);
+}
+
+/// <summary>Puts scenario events on <c>scenario-events</c> in batches; the router function reads them.</summary>
+public sealed class ScenarioEventPublisher(StorageClients clients)
+{
+    private readonly QueueClient _queue = clients.Queue(StorageCatalog.Queues.ScenarioEvents);
+
+    public async Task<int> PublishAsync(IEnumerable<ScenarioEventItem> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var messages = 0;
+        foreach (var chunk in events.Chunk(ScenarioEventBatch.MaxEvents))
+        {
+            await _queue.SendMessageAsync(new ScenarioEventBatch { Events = chunk }.ToJson(), cancellationToken).ConfigureAwait(false);
+            messages++;
+        }
+
+        return messages;
+    }
+
+    /// <summary>
+    /// What an ingest batch means for scenarios: a new counted order is placed (first or not); an order that changed to
+    /// cancelled is cancelled. Published after the customer tables are saved, so the router reads the customer with
+    /// the order; a crash before publishing is repaired by the ingest message's retry.
+    /// </summary>
+    public static IReadOnlyList<ScenarioEventItem> FromIngest(IngestResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var events = new List<ScenarioEventItem>();
+        foreach (var o in result.Orders)
+        {
+            // Unchanged orders are published again: a retried ingest message whose first run died before publishing
+            // reports its orders as unchanged, and the router and decider drop what they have already seen.
+            if (o.Outcome is ApplyOutcome.Created or ApplyOutcome.Unchanged && o.Order.Counts)
+            {
+                events.Add(new ScenarioEventItem
+                {
+                    Kind = ScenarioEventKind.OrderPlaced,
+                    CustomerId = o.CustomerId,
+                    OrderId = o.Order.Key.ToString(),
+                    Amount = o.Order.NetAmount,
+                    Products = [.. o.Order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)],
+                    At = o.Order.OrderedAt,
+                    IsFirstOrder = o.IsFirstOrder,
+                });
+            }
+            else if (o.Outcome == ApplyOutcome.Updated && o.Order.Status == OrderStatus.Cancelled)
+            {
+                events.Add(new ScenarioEventItem { Kind = ScenarioEventKind.OrderCancelled, CustomerId = o.CustomerId, OrderId = o.Order.Key.ToString(), At = o.Order.UpdatedAt });
+            }
+        }
+
+        return events;
+    }
+}

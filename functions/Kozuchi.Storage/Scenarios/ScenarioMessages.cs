@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Kozuchi.Core.Common;
+using Kozuchi.Storage.Infrastructure;
+
+namespace Kozuchi.Storage.Scenarios;
+
+/// <summary>JSON of the engine's queue messages: camelCase, enums as camelCase strings. Messages outlive deployments, so each carries <c>v</c>.</summary>
+public static class ScenarioMessageJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static T Parse<T>(string text, int expectedVersion, Func<T, int> version)
+    {
+        var message = JsonSerializer.Deserialize<T>(text, Options) ?? throw new JsonException("The message is JSON null.");
+        var v = version(message);
+        return v == expectedVersion ? message : throw new JsonException($"Message version {v} is not understood by this build (expects {expectedVersion}).");
+    }
+
+    /// <summary>The send queue of a channel.</summary>
+    public static string SendQueue(Channel channel) => channel switch
+    {
+        Channel.Email => StorageCatalog.Queues.SendEmail,
+        Channel.Line => StorageCatalog.Queues.SendLine,
+        Channel.Postal => StorageCatalog.Queues.SendDm,
+        Channel.Phone => StorageCatalog.Queues.SendCall,
+        _ => throw new ArgumentOutOfRangeException(nameof(channel)),
+    };
+}
+
+/// <summary>One recipient of a send batch. <see cref="Key"/> is the ledger's idempotency key: consumers claim it before delivering.</summary>
+public sealed record SendRecipient(string Key, string CustomerId, string EnrollmentId, string StepId, int Attempt, string? Arm);
+
+/// <summary>
+/// A message on <c>send-email</c> / <c>send-line</c> / <c>send-dm</c> / <c>send-call</c>: one template to many
+/// recipients. It names customers, never addresses: the consumer reads contact details at delivery time, so an
+/// unsubscribe or erasure in between is honoured and no personal data sits in a queue.
+/// </summary>
+public sealed record SendBatchMessage
+{
+    public const int CurrentVersion = 1;
+
+    /// <summary>Recipients per message: about 200 bytes each keeps a message well under the 64 KiB queue limit.</summary>
+    public const int MaxRecipients = 100;
+
+    [JsonPropertyName("v")]
+    public int Version { get; init; } = CurrentVersion;
+
+    public required string BatchId { get; init; }
+    public required Channel Channel { get; init; }
+    public required string ScenarioId { get; init; }
+    public required int DefinitionVersion { get; init; }
+    public required string Template { get; init; }
+
+    /// <summary>Not to be delivered before this time (a fallback that fell into quiet hours); the message is also invisible until then.</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required IReadOnlyList<SendRecipient> Recipients { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, ScenarioMessageJson.Options);
+
+    public static SendBatchMessage Parse(string text) => ScenarioMessageJson.Parse<SendBatchMessage>(text, CurrentVersion, m => m.Version);
+}
+
+/// <summary>
+/// A message on <c>scenario-wakeups</c>: deliver <c>TimerFired(Token)</c> to the enrollment at <see cref="DueAt"/>.
+/// Queue visibility is capped at 7 days; a message that arrives before <see cref="DueAt"/> is sent again with the remainder.
+/// </summary>
+public sealed record WakeupMessage
+{
+    public const int CurrentVersion = 1;
+
+    [JsonPropertyName("v")]
+    public int Version { get; init; } = CurrentVersion;
+
+    public required string CustomerId { get; init; }
+    public required string EnrollmentId { get; init; }
+    public required string Token { get; init; }
+    public required DateTimeOffset DueAt { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, ScenarioMessageJson.Options);
+
+    public static WakeupMessage Parse(string text) => ScenarioMessageJson.Parse<WakeupMessage>(text, CurrentVersion, m => m.Version);
+}

@@ -1,0 +1,126 @@
+using Kozuchi.Core.Customers;
+using Kozuchi.Core.Scenarios;
+using Kozuchi.Storage.Customers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kozuchi.Storage.Scenarios;
+
+public sealed record RouteReport(int Events, int Started, int Delivered, int Skipped, EngineReport? Engine);
+
+/// <summary>
+/// Routes <c>scenario-events</c>: an order starts the active scenarios whose trigger matches (after the re-entry and
+/// suppression rules) and reaches the customer's running enrollments; an enroll event starts one scenario. A
+/// customer's events are applied in order, one round per event, so a second order in the same batch reaches the
+/// enrollment the first one started.
+/// </summary>
+public sealed partial class ScenarioRouter(
+    ScenarioStore scenarios,
+    EnrollmentStore enrollments,
+    CustomerStore customers,
+    ScenarioEngine engine,
+    TimeProvider time,
+    IOptions<ScenarioEngineOptions> options,
+    ILogger<ScenarioRouter> logger)
+{
+    public async Task<RouteReport> RouteAsync(IReadOnlyList<ScenarioEventItem> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var active = await scenarios.ActiveDefinitionsAsync(cancellationToken).ConfigureAwait(false);
+        var byCustomer = events.GroupBy(e => e.CustomerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        int started = 0, delivered = 0, skipped = 0;
+        EngineReport? last = null;
+        for (var round = 0; byCustomer.Values.Any(l => l.Count > round); round++)
+        {
+            var work = new List<EngineWork>();
+            var gate = new object();
+            var customersThisRound = byCustomer.Where(kv => kv.Value.Count > round).ToList();
+            await Parallel.ForEachAsync(customersThisRound, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken }, async (kv, ct) =>
+            {
+                var profile = (await customers.GetAsync(kv.Key, ct).ConfigureAwait(false))?.ToProfile();
+                var existing = await enrollments.ForCustomerAsync(kv.Key, ct).ConfigureAwait(false);
+                var (w, s, d, k) = Route(kv.Value[round], profile, existing, active);
+                lock (gate)
+                {
+                    work.AddRange(w);
+                    (started, delivered, skipped) = (started + s, delivered + d, skipped + k);
+                }
+            }).ConfigureAwait(false);
+
+            if (work.Count > 0)
+            {
+                last = await engine.ProcessAsync(work, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        LogRouted(logger, events.Count, started, delivered, skipped);
+        return new RouteReport(events.Count, started, delivered, skipped, last);
+    }
+
+    private (List<EngineWork> Work, int Started, int Delivered, int Skipped) Route(ScenarioEventItem item, CustomerProfile? profile, IReadOnlyList<EnrollmentSummary> existing, IReadOnlyList<ScenarioDefinition> active)
+    {
+        var now = time.GetUtcNow();
+        var work = new List<EngineWork>();
+        int started = 0, skipped = 0;
+        var running = existing.Where(e => e.Status != EnrollmentStatus.Completed).ToList();
+        ScenarioEvent? delivery = item.Kind switch
+        {
+            ScenarioEventKind.OrderPlaced when item is { OrderId: { } id, At: { } at } => new OrderPlaced(id, item.Amount ?? 0, item.Products ?? [], at),
+            ScenarioEventKind.OrderCancelled when item.OrderId is { } id => new OrderCancelled(id),
+            ScenarioEventKind.LineFollowed => new LineFollowed(item.At ?? now),
+            _ => null,
+        };
+        if (delivery is not null)
+        {
+            work.AddRange(running.Select(e => new EngineWork(e.CustomerId, e.EnrollmentId, delivery)));
+        }
+
+        if (profile is null)
+        {
+            return (work, 0, work.Count, 1);
+        }
+
+        IEnumerable<(ScenarioDefinition Definition, string TriggerKey, string? OrderId)> candidates = item.Kind switch
+        {
+            // History (imports, replays) must not start step mails: only recent orders trigger.
+            ScenarioEventKind.OrderPlaced when item.At is { } at && now - at <= options.Value.OrderTriggerWindow =>
+                active.Where(d => MatchesOrder(d.Trigger, item, profile)).Select(d => (d, "order:" + item.OrderId, item.OrderId)),
+            ScenarioEventKind.Enroll when item is { ScenarioId: { } sid, TriggerKey: { } key } =>
+                active.Where(d => d.Id == sid).Select(d => (d, key, (string?)null)),
+            _ => [],
+        };
+        foreach (var (definition, triggerKey, orderId) in candidates)
+        {
+            var enrollmentId = ScenarioIds.Enrollment(definition.Id, profile.CustomerId, triggerKey);
+            var prior = existing.Where(e => e.ScenarioId == definition.Id).Select(e => new PriorEnrollment(e.EnrollmentId, e.EnrolledAt, e.Status == EnrollmentStatus.Completed)).ToList();
+            var verdict = EnrollmentPolicy.CanEnter(definition, profile, enrollmentId, prior, now);
+            if (verdict is EntryVerdict.Enter or EntryVerdict.AlreadyEnrolled)
+            {
+                // An enrollment that exists already gets Started again: a no-op for the decider, but it finishes an outbox a crashed start left.
+                work.Add(new EngineWork(profile.CustomerId, enrollmentId, new Started(), new EnrollmentStart(definition.Id, definition.Version, now, orderId)));
+                started += verdict == EntryVerdict.Enter ? 1 : 0;
+            }
+            else
+            {
+                skipped++;
+                LogNotEntered(logger, definition.Id, verdict);
+            }
+        }
+
+        return (work, started, delivery is null ? 0 : running.Count, skipped);
+    }
+
+    private static bool MatchesOrder(ScenarioTrigger? trigger, ScenarioEventItem item, CustomerProfile profile) => trigger switch
+    {
+        // The ingest flag, or (for a re-published order) the customer's only counted order being this one.
+        FirstOrderTrigger => item.IsFirstOrder || (profile.Frequency == 1 && profile.FirstOrderAt == item.At),
+        null => false,
+        _ => ScenarioTriggers.MatchesOrder(trigger, profile, item.Products ?? []),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Routed {Events} scenario events: {Started} enrollments started, {Delivered} deliveries, {Skipped} not entered")]
+    private static partial void LogRouted(ILogger logger, int events, int started, int delivered, int skipped);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Scenario {ScenarioId}: customer not entered ({Verdict})")]
+    private static partial void LogNotEntered(ILogger logger, string scenarioId, EntryVerdict verdict);
+}

@@ -1,0 +1,107 @@
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Scenarios;
+using Kozuchi.Core.Scenarios.Stats;
+
+namespace Kozuchi.Storage.Scenarios;
+
+public enum LifecycleResult
+{
+    Done,
+    NotFound,
+
+    /// <summary>The transition is not allowed from the current status (resume of a scenario that is not paused …).</summary>
+    Invalid,
+}
+
+public sealed record CreateResult(StoreOutcome? Outcome, ScenarioDefinition? Definition, IReadOnlyList<ValidationError> Errors);
+
+public sealed record ScenarioResultsView(string ScenarioId, ScenarioStatus Status, int ActiveVersion, ScenarioResults Results);
+
+/// <summary>What the API and the CLI do with scenarios: create, lifecycle, lists, results.</summary>
+public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enrollments, ScenarioEngine engine, ScenarioWakeups wakeups, TimeProvider time)
+{
+    public async Task<CreateResult> CreateAsync(string json, ScenarioValidationOptions? validation, CancellationToken cancellationToken)
+    {
+        var (definition, errors) = ScenarioJson.Parse(json, validation);
+        if (definition is null)
+        {
+            return new CreateResult(null, null, errors);
+        }
+
+        return new CreateResult(await scenarios.AddVersionAsync(definition, time.GetUtcNow(), cancellationToken).ConfigureAwait(false), definition, []);
+    }
+
+    public Task<IReadOnlyList<ScenarioHead>> ListAsync(CancellationToken cancellationToken) => scenarios.ListAsync(cancellationToken);
+
+    public async Task<(LifecycleResult Result, ScenarioHead? Head)> ActivateAsync(string scenarioId, CancellationToken cancellationToken) =>
+        await TransitionAsync(scenarioId, ScenarioStatus.Active, _ => true, cancellationToken).ConfigureAwait(false);
+
+    public async Task<(LifecycleResult Result, ScenarioHead? Head)> PauseAsync(string scenarioId, CancellationToken cancellationToken) =>
+        await TransitionAsync(scenarioId, ScenarioStatus.Paused, s => s == ScenarioStatus.Active, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Back to active, then a sweep: the timers and held sends that came due while paused go out now.</summary>
+    public async Task<(LifecycleResult Result, ScenarioHead? Head)> ResumeAsync(string scenarioId, CancellationToken cancellationToken)
+    {
+        var result = await TransitionAsync(scenarioId, ScenarioStatus.Active, s => s == ScenarioStatus.Paused, cancellationToken).ConfigureAwait(false);
+        if (result.Result == LifecycleResult.Done)
+        {
+            await wakeups.SweepAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Stopped, then every running enrollment ends as stopped now (an enrollment missed here is stopped by its next event or timer).</summary>
+    public async Task<(LifecycleResult Result, ScenarioHead? Head, int Stopped)> StopAsync(string scenarioId, CancellationToken cancellationToken)
+    {
+        var (result, head) = await TransitionAsync(scenarioId, ScenarioStatus.Stopped, s => s != ScenarioStatus.Stopped, cancellationToken).ConfigureAwait(false);
+        if (result != LifecycleResult.Done)
+        {
+            return (result, head, 0);
+        }
+
+        var stopped = 0;
+        var running = await enrollments.ForScenarioAsync(scenarioId, activeOnly: true, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in running.Chunk(100))
+        {
+            var report = await engine.ProcessAsync([.. chunk.Select(e => new EngineWork(e.CustomerId, e.EnrollmentId, new Stopped("scenario stopped")))], cancellationToken).ConfigureAwait(false);
+            stopped += report.Outcomes.Count(o => o.Result == WorkResult.Decided);
+        }
+
+        return (result, head, stopped);
+    }
+
+    public async Task<ScenarioResultsView?> ResultsAsync(string scenarioId, CancellationToken cancellationToken)
+    {
+        if (await scenarios.GetAsync(scenarioId, cancellationToken).ConfigureAwait(false) is not { } head)
+        {
+            return null;
+        }
+
+        var definition = await scenarios.GetDefinitionAsync(scenarioId, Math.Max(head.ActiveVersion, 1), cancellationToken).ConfigureAwait(false)
+            ?? await scenarios.GetDefinitionAsync(scenarioId, head.LatestVersion, cancellationToken).ConfigureAwait(false);
+        var armOrder = definition?.Steps.OfType<SplitStep>().SelectMany(s => s.Arms.Select(a => a.Name)).ToList();
+        var rows = await enrollments.ForScenarioAsync(scenarioId, activeOnly: false, cancellationToken)
+            .Select(e => new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, e.Outcome == ScenarioOutcome.Converted, e.ConversionAmount ?? 0))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder));
+    }
+
+    public Task<IReadOnlyList<EnrollmentSummary>> EnrollmentsOfAsync(string customerId, CancellationToken cancellationToken) =>
+        enrollments.ForCustomerAsync(customerId, cancellationToken);
+
+    private async Task<(LifecycleResult Result, ScenarioHead? Head)> TransitionAsync(string scenarioId, ScenarioStatus to, Func<ScenarioStatus, bool> allowed, CancellationToken cancellationToken)
+    {
+        if (await scenarios.GetAsync(scenarioId, cancellationToken).ConfigureAwait(false) is not { } head)
+        {
+            return (LifecycleResult.NotFound, null);
+        }
+
+        if (!allowed(head.Status))
+        {
+            return (LifecycleResult.Invalid, head);
+        }
+
+        return (LifecycleResult.Done, await scenarios.SetStatusAsync(scenarioId, to, time.GetUtcNow(), cancellationToken).ConfigureAwait(false));
+    }
+}

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Ingest;
 using Kozuchi.Storage.Customers;
@@ -35,13 +33,7 @@ public sealed class HandlerProcessTests(AzuriteFixture azurite)
         await storage.Clients.Container(StorageCatalog.Containers.Raw).UploadBlobAsync(blob, BinaryData.FromString(
             """{"source":"own","order_id":"h-1","ordered_at":"2026-10-01T10:00:00+09:00","total":1200,"customer":{"email":"handler@example.jp"}}"""), TestContext.Current.CancellationToken);
         var message = new IngestMessage { Kind = PayloadKind.Kozuchi, Blob = blob }.ToJson();
-        using var content = new StringContent(
-            JsonSerializer.Serialize(new { Data = new { message }, Metadata = new { DequeueCount = "1", Id = "\"00000000-0000-0000-0000-000000000001\"", sys = new { MethodName = "QueueTrigger" } } }),
-            Encoding.UTF8,
-            "application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/" + queueFunction.Name, UriKind.Relative)) { Content = content };
-        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
-        var invoked = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        var invoked = await HostInvocation.QueueAsync(http, queueFunction.Name, message, "00000000-0000-0000-0000-000000000001", 1, TestContext.Current.CancellationToken);
 
         Assert.True(invoked.IsSuccessStatusCode, $"{queueFunction.Name}: {(int)invoked.StatusCode} {await invoked.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}\n{handler.Output}");
         Assert.Contains("1 created", await invoked.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);

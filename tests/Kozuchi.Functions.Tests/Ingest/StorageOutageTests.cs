@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues.Models;
 using Kozuchi.Core.Demo;
@@ -137,16 +136,8 @@ public sealed class StorageOutageTests : IAsyncLifetime
         return await Client.SendAsync(request, ct);
     }
 
-    private async Task<HttpResponseMessage> InvokeProcessOrdersAsync(QueueMessage m, CancellationToken ct)
-    {
-        var payload = JsonSerializer.Serialize(new
-        {
-            Data = new { message = m.MessageText },
-            Metadata = new { DequeueCount = m.DequeueCount.ToString(CultureInfo.InvariantCulture), Id = $"\"{m.MessageId}\"" },
-        });
-        using var content = new StringContent(payload, Encoding.UTF8, "application/json");
-        return await Client.PostAsync(new Uri("/ProcessOrders", UriKind.Relative), content, ct);
-    }
+    private Task<HttpResponseMessage> InvokeProcessOrdersAsync(QueueMessage m, CancellationToken ct) =>
+        HostInvocation.QueueAsync(Client, "ProcessOrders", m.MessageText, m.MessageId, m.DequeueCount, ct);
 
     private async Task ProcessAllAsync(Azure.Storage.Queues.QueueClient queue, CancellationToken ct)
     {

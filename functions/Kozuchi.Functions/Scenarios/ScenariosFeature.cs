@@ -47,7 +47,9 @@ public static class ScenariosFeature
 
     /// <summary>
     /// <c>Kozuchi:Scenarios:FrequencyCap:Period</c> (day|week|month) and <c>…:FrequencyCap:{email|line|postal|phone}</c>
-    /// (sends per period, 0 = no cap); <c>Kozuchi:Scenarios:OrderTriggerWindow</c> (a TimeSpan).
+    /// (sends per period, 0 = no cap); <c>Kozuchi:Scenarios:OrderTriggerWindow</c> (a TimeSpan);
+    /// <c>Kozuchi:Scenarios:UnitCosts:{email|line|postal|phone}</c> (cost of one send, for ROAS);
+    /// <c>Kozuchi:Scenarios:WinnerMinSamplePerArm</c>.
     /// </summary>
     public static ScenarioEngineOptions ReadOptions(IConfiguration section)
     {
@@ -68,6 +70,20 @@ public static class ScenariosFeature
         if (section["OrderTriggerWindow"] is { } window)
         {
             options.OrderTriggerWindow = TimeSpan.Parse(window, CultureInfo.InvariantCulture);
+        }
+
+        var costs = section.GetSection("UnitCosts");
+        foreach (var channel in Enum.GetValues<Channel>())
+        {
+            if (costs[channel.Code()] is { } cost)
+            {
+                options.UnitCosts[channel] = decimal.Parse(cost, CultureInfo.InvariantCulture);
+            }
+        }
+
+        if (section["WinnerMinSamplePerArm"] is { } minSample)
+        {
+            options.WinnerMinSamplePerArm = int.Parse(minSample, CultureInfo.InvariantCulture);
         }
 
         return options;

@@ -26,7 +26,7 @@ public sealed class EnrollmentStore(StorageClients clients)
     private readonly TableClient _table = clients.Table(StorageCatalog.Tables.Enrollments);
 
     private static readonly string[] SummaryColumns =
-        ["PartitionKey", "RowKey", "ScenarioId", "Version", "Status", "Arm", "HeldOut", "Outcome", "EnrolledAt", "CompletedAt", "ConversionAmount", "Sends", "TimerToken", "TimerDue"];
+        ["PartitionKey", "RowKey", "ScenarioId", "Version", "Status", "Arm", "HeldOut", "Outcome", "EnrolledAt", "CompletedAt", "ConversionAmount", "Sends", "SendChannels", "TimerToken", "TimerDue"];
 
     public static string Partition(string customerId) => TableKeys.Escape(customerId);
 
@@ -108,6 +108,7 @@ public sealed class EnrollmentStore(StorageClients clients)
         ["CompletedAt"] = state.CompletedAt,
         ["ConversionAmount"] = state.ConversionAmount?.ToString(CultureInfo.InvariantCulture),
         ["Sends"] = state.Sends.Count(s => s.Status != SendStatus.Failed),
+        ["SendChannels"] = string.Join(';', state.Sends.Where(s => s.Status != SendStatus.Failed).GroupBy(s => s.Channel).OrderBy(g => g.Key).Select(g => $"{g.Key.Code()}:{g.Count().ToString(CultureInfo.InvariantCulture)}")),
         ["TimerToken"] = state.Timer?.Token,
         ["TimerDue"] = state.Timer?.DueAt,
         ["State"] = JsonSerializer.Serialize(state, DefinitionJson.Options),
@@ -137,7 +138,21 @@ public sealed class EnrollmentStore(StorageClients clients)
         e.GetString("ConversionAmount") is { } a ? decimal.Parse(a, CultureInfo.InvariantCulture) : null,
         e.GetInt32("Sends") ?? 0,
         e.GetString("TimerToken"),
-        e.GetDateTimeOffset("TimerDue"));
+        e.GetDateTimeOffset("TimerDue"),
+        SendChannels(e.GetString("SendChannels")));
+
+    /// <summary>Sends per channel, from the column written with the state (<c>email:2;line:1</c>).</summary>
+    private static IReadOnlyDictionary<Channel, int> SendChannels(string? column)
+    {
+        var counts = new Dictionary<Channel, int>();
+        foreach (var part in (column ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = part.IndexOf(':', StringComparison.Ordinal);
+            counts[SendLedger.ParseChannel(part[..colon])] = int.Parse(part[(colon + 1)..], CultureInfo.InvariantCulture);
+        }
+
+        return counts;
+    }
 }
 
 /// <summary>An enrollment without its JSON: what lists, entry rules and results read.</summary>
@@ -155,4 +170,5 @@ public sealed record EnrollmentSummary(
     decimal? ConversionAmount,
     int Sends,
     string? TimerToken,
-    DateTimeOffset? TimerDue);
+    DateTimeOffset? TimerDue,
+    IReadOnlyDictionary<Channel, int> SendsByChannel);

@@ -1,6 +1,7 @@
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Scenarios;
 using Kozuchi.Core.Scenarios.Stats;
+using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Storage.Scenarios;
 
@@ -18,7 +19,7 @@ public sealed record CreateResult(StoreOutcome? Outcome, ScenarioDefinition? Def
 public sealed record ScenarioResultsView(string ScenarioId, ScenarioStatus Status, int ActiveVersion, ScenarioResults Results);
 
 /// <summary>What the API and the CLI do with scenarios: create, lifecycle, lists, results.</summary>
-public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enrollments, ScenarioEngine engine, ScenarioWakeups wakeups, TimeProvider time)
+public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enrollments, ScenarioEngine engine, ScenarioWakeups wakeups, TimeProvider time, IOptions<ScenarioEngineOptions> options)
 {
     public async Task<CreateResult> CreateAsync(string json, ScenarioValidationOptions? validation, CancellationToken cancellationToken)
     {
@@ -82,10 +83,13 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
             ?? await scenarios.GetDefinitionAsync(scenarioId, head.LatestVersion, cancellationToken).ConfigureAwait(false);
         var armOrder = definition?.Steps.OfType<SplitStep>().SelectMany(s => s.Arms.Select(a => a.Name)).ToList();
         var rows = await enrollments.ForScenarioAsync(scenarioId, activeOnly: false, cancellationToken)
-            .Select(e => new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, e.Outcome == ScenarioOutcome.Converted, e.ConversionAmount ?? 0))
+            .Select(e => new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, e.Outcome == ScenarioOutcome.Converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel)))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder));
+        return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder, minSamplePerArm: options.Value.WinnerMinSamplePerArm));
     }
+
+    private decimal CostOf(IReadOnlyDictionary<Channel, int> sends) =>
+        sends.Sum(s => s.Value * options.Value.UnitCosts.GetValueOrDefault(s.Key));
 
     public Task<IReadOnlyList<EnrollmentSummary>> EnrollmentsOfAsync(string customerId, CancellationToken cancellationToken) =>
         enrollments.ForCustomerAsync(customerId, cancellationToken);

@@ -39,6 +39,7 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
         ["Kozuchi__Postal__CostPerPiece"] = "a shop's price list, set in the portal; the default is a typical postcard DM",
         ["Kozuchi__Postal__Currency"] = "JPY, the default",
         ["Kozuchi__Scenarios__OrderTriggerWindow"] = "the default (3 days) suits Azure",
+        ["Kozuchi__Scenarios__WinnerMinSamplePerArm"] = "the default (200 per arm) suits Azure",
     };
 
     /// <summary>Whole groups that only exist outside Azure.</summary>
@@ -46,6 +47,7 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
     {
         ["Kozuchi__LocalRuntime__"] = "kozuchi serve only; in Azure the Functions host delivers the triggers",
         ["Kozuchi__Scenarios__FrequencyCap__"] = "the defaults (a week; email 3, LINE 3, DM 1, call 1) suit Azure; a shop changes them as app settings",
+        ["Kozuchi__Scenarios__UnitCosts__"] = "typical Japanese unit costs by default; a shop sets its contract prices as app settings",
     };
 
     private static readonly string[] AppSettingPrefixes = ["Kozuchi__", "AzureWebJobsStorage", "APPLICATIONINSIGHTS_", "OTEL_", "FUNCTIONS_", "AZURE_"];

@@ -67,7 +67,7 @@ public sealed class EngineHarness : IAsyncDisposable
         Publisher = new ScenarioEventPublisher(storage.Clients);
         Router = new ScenarioRouter(Scenarios, Enrollments, Customers, Engine, time, opts, NullLogger<ScenarioRouter>.Instance);
         Wakeups = new ScenarioWakeups(Engine, Timers, time, opts, NullLogger<ScenarioWakeups>.Instance);
-        Service = new ScenarioService(Scenarios, Enrollments, Engine, Wakeups, time);
+        Service = new ScenarioService(Scenarios, Enrollments, Engine, Wakeups, time, opts);
         Segments = new SegmentStore(storage.Clients);
         Triggers = new ScenarioTriggerRunner(Scenarios, Segments, Customers, Snapshots, Publisher, ShopTime.Tokyo, time, NullLogger<ScenarioTriggerRunner>.Instance);
     }

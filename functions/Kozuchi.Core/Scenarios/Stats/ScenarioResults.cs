@@ -1,7 +1,10 @@
 namespace Kozuchi.Core.Scenarios.Stats;
 
-/// <summary>One enrollment as effect measurement sees it: its arm, what it was sent, whether and for how much it converted.</summary>
-public sealed record EnrollmentOutcome(string? Arm, bool HeldOut, int Sends, bool Converted, decimal Revenue);
+/// <summary>
+/// One enrollment as effect measurement sees it: its arm, what it was sent, whether and for how much it converted, and
+/// what its sends cost (per-channel unit costs: a postcard, a LINE message, a call).
+/// </summary>
+public sealed record EnrollmentOutcome(string? Arm, bool HeldOut, int Sends, bool Converted, decimal Revenue, decimal Cost = 0);
 
 /// <summary>An arm compared with the control arm (the first arm of the first split): conversion by z-test, revenue per customer by Welch.</summary>
 public sealed record ArmComparison(string Control, Difference Conversion, Difference? RevenuePerCustomer);
@@ -17,10 +20,22 @@ public sealed record ArmResult(
     decimal Revenue,
     double RevenuePerCustomer,
     double RevenuePerRecipient,
-    ArmComparison? VersusControl);
+    ArmComparison? VersusControl,
+    decimal Cost,
+    double? Roas);
 
-/// <summary>Treatment (every arm but the holdout) against the holdout.</summary>
-public sealed record HoldoutUplift(string Treatment, Uplift Uplift);
+/// <summary>
+/// Treatment (every arm but the holdout) against the holdout. <see cref="IncrementalRoas"/> is the incremental revenue
+/// (over what the holdout's rate would have brought the treated customers) per yen spent on the treated customers' sends.
+/// </summary>
+public sealed record HoldoutUplift(string Treatment, Uplift Uplift, decimal Cost, double? IncrementalRoas);
+
+/// <summary>
+/// The arm to keep, once every arm has <see cref="MinSamplePerArm"/> customers and the best arm's conversion differs
+/// from every other arm's significantly; otherwise <see cref="Arm"/> is null and <see cref="Reason"/> says why.
+/// A recommendation: the shop (or a later automatic step) moves the split's weight to it.
+/// </summary>
+public sealed record WinnerRecommendation(string? Arm, string Reason, int MinSamplePerArm);
 
 public sealed record ScenarioResults(
     long Entered,
@@ -28,7 +43,9 @@ public sealed record ScenarioResults(
     long Converted,
     decimal Revenue,
     IReadOnlyList<ArmResult> Arms,
-    IReadOnlyList<HoldoutUplift> Uplift)
+    IReadOnlyList<HoldoutUplift> Uplift,
+    decimal Cost,
+    WinnerRecommendation? Winner)
 {
     /// <summary>The arm of an enrollment that passed no split.</summary>
     public const string NoSplit = "(all)";
@@ -37,7 +54,7 @@ public sealed record ScenarioResults(
     /// Folds enrollments into per-arm results. Revenue per customer counts every entered customer (zeros included),
     /// which is what makes arms and holdout comparable; per recipient divides by those actually sent something.
     /// </summary>
-    public static ScenarioResults Compute(IEnumerable<EnrollmentOutcome> enrollments, IReadOnlyList<string>? armOrder = null, double confidence = 0.95)
+    public static ScenarioResults Compute(IEnumerable<EnrollmentOutcome> enrollments, IReadOnlyList<string>? armOrder = null, double confidence = 0.95, int minSamplePerArm = 200)
     {
         ArgumentNullException.ThrowIfNull(enrollments);
         var all = enrollments.ToList();
@@ -67,17 +84,60 @@ public sealed record ScenarioResults(
             var treated = all.Where(e => !e.HeldOut).ToList();
             if (treated.Count >= 2)
             {
-                uplift.Add(new HoldoutUplift("all arms", Stats.Uplift.Of(treated.Count(r => r.Converted), RevenueOf(treated), holdout.Count(r => r.Converted), RevenueOf(holdout), confidence)));
+                uplift.Add(Incremental("all arms", treated, holdout, confidence));
             }
 
             foreach (var arm in order.Where(a => a != SplitStep.HoldoutArm && groups[a].Count >= 2))
             {
                 var rows = groups[arm];
-                uplift.Add(new HoldoutUplift(arm, Stats.Uplift.Of(rows.Count(r => r.Converted), RevenueOf(rows), holdout.Count(r => r.Converted), RevenueOf(holdout), confidence)));
+                uplift.Add(Incremental(arm, rows, holdout, confidence));
             }
         }
 
-        return new ScenarioResults(all.Count, all.Sum(e => (long)e.Sends), all.Count(e => e.Converted), all.Sum(e => e.Revenue), arms, uplift);
+        return new ScenarioResults(all.Count, all.Sum(e => (long)e.Sends), all.Count(e => e.Converted), all.Sum(e => e.Revenue), arms, uplift, all.Sum(e => e.Cost),
+            Recommend(groups, order, confidence, minSamplePerArm));
+    }
+
+    private static HoldoutUplift Incremental(string treatment, List<EnrollmentOutcome> rows, List<EnrollmentOutcome> holdout, double confidence)
+    {
+        var uplift = Stats.Uplift.Of(rows.Count(r => r.Converted), RevenueOf(rows), holdout.Count(r => r.Converted), RevenueOf(holdout), confidence);
+        var cost = rows.Sum(r => r.Cost);
+        return new HoldoutUplift(treatment, uplift, cost, cost > 0 ? uplift.IncrementalRevenue / (double)cost : null);
+    }
+
+    /// <summary>
+    /// Every pair of arms is compared (two-proportion z-test on conversion); the best arm wins only if it beats each
+    /// other arm significantly. Comparing the best with each rival, not only with the control, keeps a three-way split
+    /// from crowning an arm that merely beat the weakest one.
+    /// </summary>
+    private static WinnerRecommendation? Recommend(Dictionary<string, List<EnrollmentOutcome>> groups, List<string> order, double confidence, int minSample)
+    {
+        var arms = order.Where(a => a != SplitStep.HoldoutArm && a != NoSplit).ToList();
+        if (arms.Count < 2)
+        {
+            return null;
+        }
+
+        var small = arms.Where(a => groups[a].Count < minSample).ToList();
+        if (small.Count > 0)
+        {
+            return new WinnerRecommendation(null, $"Not enough customers yet: {string.Join(", ", small.Select(a => $"{a} {groups[a].Count}"))} of {minSample} per arm.", minSample);
+        }
+
+        double Rate(string a) => (double)groups[a].Count(r => r.Converted) / groups[a].Count;
+        var best = arms.OrderByDescending(Rate).ThenBy(a => order.IndexOf(a)).First();
+        foreach (var rival in arms.Where(a => a != best))
+        {
+            var b = groups[best];
+            var r = groups[rival];
+            var test = AbTests.TwoProportions(b.Count(x => x.Converted), b.Count, r.Count(x => x.Converted), r.Count, confidence);
+            if (!test.Significant || test.Estimate <= 0)
+            {
+                return new WinnerRecommendation(null, $"{best} is not yet significantly ahead of {rival} (p = {test.PValue.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}).", minSample);
+            }
+        }
+
+        return new WinnerRecommendation(best, $"{best} converts significantly better than every other arm at {confidence.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)} confidence.", minSample);
     }
 
     private static ArmResult Summarise(string arm, List<EnrollmentOutcome> rows, ArmComparison? versus)
@@ -86,6 +146,7 @@ public sealed record ScenarioResults(
         var recipients = rows.Count(r => r.Sends > 0);
         var converted = rows.Count(r => r.Converted);
         var revenue = rows.Sum(r => r.Revenue);
+        var cost = rows.Sum(r => r.Cost);
         return new ArmResult(
             arm,
             arm == SplitStep.HoldoutArm,
@@ -97,7 +158,9 @@ public sealed record ScenarioResults(
             revenue,
             entered == 0 ? 0 : (double)revenue / entered,
             recipients == 0 ? 0 : (double)revenue / recipients,
-            versus);
+            versus,
+            cost,
+            cost > 0 ? (double)(revenue / cost) : null);
     }
 
     private static SampleSummary RevenueOf(List<EnrollmentOutcome> rows) =>

@@ -27,10 +27,10 @@ switch (command)
         await RfmBench.RunAsync(Option("--customers", 1_000_000));
         break;
     case "scenarios":
-        await ScenarioBench.RunAsync(Option("--customers", 100_000));
+        await ScenarioBench.RunAsync(Option("--customers", 100_000), args.Contains("--first-step-only"));
         break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | decider | segments [--customers 1000000] | scenarios [--customers 100000]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only]");
         return 2;
 }
 

@@ -10,6 +10,7 @@ public sealed class ObservableTimeProvider(DateTimeOffset start) : FakeTimeProvi
 {
     private readonly object _gate = new();
     private TaskCompletionSource _timerCreated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Func<TimeSpan, bool> _match = _ => true;
 
     /// <summary>Completes when the next timer (a delay or periodic timer) is created on this clock.</summary>
     public Task NextTimerCreated
@@ -24,10 +25,17 @@ public sealed class ObservableTimeProvider(DateTimeOffset start) : FakeTimeProvi
     }
 
     /// <summary>Arms <see cref="NextTimerCreated"/> anew; call it before the action that will wait.</summary>
-    public Task ExpectTimer()
+    public Task ExpectTimer() => ExpectTimer(_ => true);
+
+    /// <summary>
+    /// Like <see cref="ExpectTimer()"/>, for the timer whose due time matches: other code on the same clock (the host's
+    /// own timers) must not release a test that waits for one particular loop to park.
+    /// </summary>
+    public Task ExpectTimer(Func<TimeSpan, bool> dueTime)
     {
         lock (_gate)
         {
+            _match = dueTime;
             _timerCreated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return _timerCreated.Task;
         }
@@ -38,7 +46,10 @@ public sealed class ObservableTimeProvider(DateTimeOffset start) : FakeTimeProvi
         var timer = base.CreateTimer(callback, state, dueTime, period);
         lock (_gate)
         {
-            _timerCreated.TrySetResult();
+            if (_match(dueTime))
+            {
+                _timerCreated.TrySetResult();
+            }
         }
 
         return timer;

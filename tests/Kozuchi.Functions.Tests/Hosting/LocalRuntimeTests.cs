@@ -157,7 +157,8 @@ public sealed class LocalRuntimeTests(AzuriteFixture azurite) : IAsyncLifetime
         _app.Time.SetUtcNow(new DateTimeOffset(2026, 11, 1, 0, 1, 0, TimeSpan.Zero));
         var timer = new TimerTriggerScheduler(Function("TestTimer"), _storage.Clients, Dispatcher, _app.Time, NullLogger.Instance);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var waiting = _app.Time.ExpectTimer();
+        // The scheduler parks until 00:05, four minutes away; the app's own timers on this clock must not count.
+        var waiting = _app.Time.ExpectTimer(due => due == TimeSpan.FromMinutes(4));
         var loop = timer.RunAsync(stop.Token);
 
         // Parked until 00:05: a minute short of it nothing fires; reaching it fires once.

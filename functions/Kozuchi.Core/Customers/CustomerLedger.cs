@@ -96,6 +96,14 @@ public static class CustomerLedger
             candidates.Add(Resolve(set, stored.CustomerId));
         }
 
+        // A customer this order created may hold it while its identity and order rows never landed (a crash, or a
+        // concurrent writer that won those rows): it is the same person, so it takes part like any other owner.
+        var creator = Resolve(set, NewCustomerId(order.Key));
+        if (set.Customers.TryGetValue(creator, out var created) && created.State == CustomerState.Active && created.Find(order.Key) is not null)
+        {
+            candidates.Add(creator);
+        }
+
         var keyOwners = new List<(IdentityKey Key, string Owner)>();
         foreach (var key in keys)
         {

@@ -62,6 +62,8 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
 
         int created = 0, updated = 0, unchanged = 0, chunks = 0;
         var prefix = $"imports/{Slug(importName)}";
+        Task? pending = null;
+        List<IncomingOrder>? inFlight = null;
         foreach (var chunk in parser.Parse(reader, ChunkSize))
         {
             errors.AddRange(chunk.Errors);
@@ -78,7 +80,31 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
                 }
                 else
                 {
-                    var result = await ingestor.IngestAsync([.. chunk.Orders.Select(o => new IncomingOrder(o, name))], bulk, cancellationToken);
+                    List<IncomingOrder> incoming = [.. chunk.Orders.Select(o => new IncomingOrder(o, name))];
+                    IngestResult result;
+                    try
+                    {
+                        (result, var next) = await ingestor.IngestPipelinedAsync(incoming, bulk!, pending, cancellationToken);
+                        pending = next;
+                        inFlight = incoming;
+                    }
+                    catch (WriteConflictException ex)
+                    {
+                        // Another writer (a webhook) changed rows this import had preloaded: re-apply the batches in
+                        // flight on the point-read path, then read everything again. Applying twice changes nothing.
+                        LogConflict(logger, importName, ex.Message);
+                        await DrainAsync(pending);
+                        if (inFlight is not null)
+                        {
+                            await ingestor.IngestAsync(inFlight, null, cancellationToken);
+                        }
+
+                        result = await ingestor.IngestAsync(incoming, null, cancellationToken);
+                        (pending, inFlight) = (null, null);
+                        bulk = CustomerStore.NewSession();
+                        await store.PreloadAllAsync(bulk, cancellationToken);
+                    }
+
                     created += result.Created;
                     updated += result.Updated;
                     unchanged += result.Unchanged;
@@ -86,6 +112,19 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
             }
 
             progress?.Report(new ImportProgress(counting.BytesRead, parser.Summary.OrdersAccepted, errors.Count));
+        }
+
+        if (pending is not null)
+        {
+            try
+            {
+                await pending;
+            }
+            catch (WriteConflictException ex)
+            {
+                LogConflict(logger, importName, ex.Message);
+                await ingestor.IngestAsync(inFlight!, null, cancellationToken);
+            }
         }
 
         LogImported(logger, importName, parser.Summary.OrdersAccepted, parser.Summary.OrdersRejected, parser.Summary.RowsRejected);
@@ -104,6 +143,24 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
     public static string SummaryJson(ImportReport report) => JsonSerializer.Serialize(report, SummaryOptions);
 
     private static string Slug(string name) => new([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' ? c : '_')]);
+
+    private static async Task DrainAsync(Task? pending)
+    {
+        try
+        {
+            if (pending is not null)
+            {
+                await pending;
+            }
+        }
+        catch (WriteConflictException)
+        {
+            // The batch it was writing is applied again by the caller.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Import {Import}: another writer changed rows during the import ({Reason}); re-applying the batches in flight")]
+    private static partial void LogConflict(ILogger logger, string import, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Import {Import}: {Accepted} orders accepted, {Rejected} rejected ({Rows} rows)")]
     private static partial void LogImported(ILogger logger, string import, int accepted, int rejected, int rows);

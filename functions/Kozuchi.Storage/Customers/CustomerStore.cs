@@ -371,11 +371,29 @@ public sealed class CustomerStore
     /// </summary>
     public async Task SaveAsync(Session session, IReadOnlyDictionary<OrderKey, (Order Order, string? RawRef)> latest, CancellationToken cancellationToken)
     {
+        await SaveCustomersAsync(session, cancellationToken).ConfigureAwait(false);
+        await WriteRestAsync(session, TakeRest(session, latest), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The first phase of <see cref="SaveAsync"/>: the dirty customers.</summary>
+    public async Task SaveCustomersAsync(Session session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var set = session.Set;
+        var customers = set.DirtyCustomers.Select(id => (CustomerEntities.ToEntity(set.Customers[id]), false)).ToList();
+        set.DirtyCustomers.Clear();
+        await WriteAsync(session, _customers, customers, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The identity and order rows of the second phase, taken out of the session so it can go on deciding.</summary>
+    public sealed record PendingRows(IReadOnlyList<(TableEntity Entity, bool Merge)> Identities, IReadOnlyList<(TableEntity Entity, bool Merge)> Orders);
+
+    public static PendingRows TakeRest(Session session, IReadOnlyDictionary<OrderKey, (Order Order, string? RawRef)> latest)
+    {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(latest);
         var set = session.Set;
-        var customers = set.DirtyCustomers.Select(id => CustomerEntities.ToEntity(set.Customers[id])).ToList();
-        var identities = set.DirtyIdentities.Select(k => CustomerEntities.ToEntity(k, set.Identities[k])).ToList();
+        var identities = set.DirtyIdentities.Select(k => (CustomerEntities.ToEntity(k, set.Identities[k]), false)).ToList();
         var orders = new List<(TableEntity Entity, bool PointerOnly)>();
         foreach (var key in set.DirtyOrders)
         {
@@ -385,11 +403,17 @@ public sealed class CustomerStore
                 : (new TableEntity(CustomerEntities.OrderPartition(key), CustomerEntities.OrderRow(key)) { ["CustomerId"] = customerId }, true));
         }
 
-        await WriteAsync(session, _customers, customers.Select(e => (e, false)).ToList(), cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(
-            WriteAsync(session, _identities, identities.Select(e => (e, false)).ToList(), cancellationToken),
-            WriteAsync(session, _orders, orders, cancellationToken)).ConfigureAwait(false);
         set.ClearDirty();
+        return new PendingRows(identities, orders);
+    }
+
+    /// <summary>The second phase: identities and orders, in parallel.</summary>
+    public async Task WriteRestAsync(Session session, PendingRows rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        await Task.WhenAll(
+            WriteAsync(session, _identities, rows.Identities, cancellationToken),
+            WriteAsync(session, _orders, rows.Orders, cancellationToken)).ConfigureAwait(false);
     }
 
     private static async Task WriteAsync(Session session, TableClient table, IReadOnlyList<(TableEntity Entity, bool Merge)> rows, CancellationToken cancellationToken)

@@ -157,4 +157,24 @@ public sealed class CustomerLedgerTests
 
     private static IEnumerable<T[]> Permutations<T>(T[] items) =>
         items.Length <= 1 ? [items] : items.SelectMany((item, i) => Permutations([.. items.Take(i), .. items.Skip(i + 1)]).Select(rest => (T[])[item, .. rest]));
+
+    [Fact]
+    public void A_customer_whose_identity_rows_were_lost_still_holds_its_order_when_the_order_is_applied_again()
+    {
+        // The order created customer C and C was saved, but C's identity and order rows never landed; meanwhile another
+        // writer created W for the same e-mail. Applying the order again must join C and W, not count it twice.
+        var order = AnOrder("1", email: "hanako@example.jp", total: 1000m);
+        var set = new IngestWorkingSet();
+        CustomerLedger.Apply(set, order, Now);
+        var c = set.OrdersByKey[order.Key].CustomerId;
+        set.OrdersByKey.Clear();
+        set.Identities.Clear();
+        CustomerLedger.Apply(set, AnOrder("2", email: "hanako@example.jp", day: 3, total: 500m), Now);
+        Assert.NotEqual(c, set.OrdersByKey[new OrderKey("shop", "2")].CustomerId);
+
+        CustomerLedger.Apply(set, order, Now);
+
+        var profile = Assert.Single(Active(set));
+        Assert.Equal((2, 1500m), (profile.Frequency, profile.Monetary));
+    }
 }

@@ -41,8 +41,9 @@ public sealed class ImportFaultTests(AzuriteFixture azurite) : IAsyncLifetime
 
         await using (var cli = KozuchiCliProcess.Start(interrupted.AppSettings, "import", "orders", _csv))
         {
-            // The progress bar reports after each chunk is saved; the kill lands while the next chunk is being written.
-            await cli.WaitForAsync(text => text.Contains($"{OrderImporter.ChunkSize:N0} orders", StringComparison.Ordinal), Timeout);
+            // Progress is reported once a chunk's customers are saved, while its order rows may still be in flight (the
+            // importer pipelines chunks); after the second report the first chunk is fully written and the second is not.
+            await cli.WaitForAsync(text => text.Contains($"{2 * OrderImporter.ChunkSize:N0} orders", StringComparison.Ordinal), Timeout);
             await cli.KillAsync();
         }
 

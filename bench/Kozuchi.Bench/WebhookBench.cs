@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Sockets;
 using Kozuchi.Core.Demo;
 using Kozuchi.Core.Orders.Formats;
@@ -83,10 +82,7 @@ internal static class WebhookBench
 
     private static async Task<bool> PostAsync(HttpClient http, byte[] body)
     {
-        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("api/webhooks/orders", UriKind.Relative)) { Content = new ByteArrayContent(body) };
-        request.Headers.Add("X-Kozuchi-Timestamp", ts.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add("X-Kozuchi-Signature", WebhookSignatures.SignKozuchi(body, ts, Secret));
+        using var request = Kozuchi.Testing.SignedRequests.KozuchiOrders(body, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), Secret, "api/webhooks/orders");
         try
         {
             using var response = await http.SendAsync(request);

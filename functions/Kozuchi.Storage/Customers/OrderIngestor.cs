@@ -29,11 +29,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
     {
         ArgumentNullException.ThrowIfNull(incoming);
 
-        // The same order twice in one batch: only its newest version matters.
-        var latest = incoming.GroupBy(i => i.Order.Key)
-            .Select(g => g.OrderByDescending(i => i.Order.UpdatedAt).First())
-            .ToDictionary(i => i.Order.Key, i => (i.Order, i.RawRef));
-        var ordered = latest.Values.Select(v => v.Order).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList();
+        var (latest, ordered) = Latest(incoming);
 
         for (var attempt = 1; ; attempt++)
         {
@@ -42,23 +38,9 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
             try
             {
                 await store.LoadAsync(session, ordered, cancellationToken).ConfigureAwait(false);
-                var now = time.GetUtcNow();
-                var results = new List<IngestedOrder>(ordered.Count);
-                foreach (var order in ordered)
-                {
-                    var hadOrders = session.Set.OrdersByKey.TryGetValue(order.Key, out var before) ? before.CustomerId : null;
-                    var outcome = CustomerLedger.Apply(session.Set, order, now);
-                    var customerId = session.Set.OrdersByKey[order.Key].CustomerId;
-                    var customer = session.Set.Customers[customerId];
-                    var isFirst = outcome == ApplyOutcome.Created && hadOrders is null && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
-                    results.Add(new IngestedOrder(order, customerId, outcome, isFirst));
-                }
-
+                var results = Decide(session.Set, ordered, time.GetUtcNow());
                 await store.SaveAsync(session, latest, cancellationToken).ConfigureAwait(false);
-                if (results.Any(r => r.Outcome != ApplyOutcome.Unchanged))
-                {
-                    await snapshots.TouchAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
 
                 if (bulk is not null && !ReferenceEquals(session, bulk))
                 {
@@ -91,28 +73,11 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
     {
         ArgumentNullException.ThrowIfNull(incoming);
         ArgumentNullException.ThrowIfNull(bulk);
-        var latest = incoming.GroupBy(i => i.Order.Key)
-            .Select(g => g.OrderByDescending(i => i.Order.UpdatedAt).First())
-            .ToDictionary(i => i.Order.Key, i => (i.Order, i.RawRef));
-        var ordered = latest.Values.Select(v => v.Order).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList();
+        var (latest, ordered) = Latest(incoming);
         await store.LoadAsync(bulk, ordered, cancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        var results = new List<IngestedOrder>(ordered.Count);
-        foreach (var order in ordered)
-        {
-            var hadOrders = bulk.Set.OrdersByKey.TryGetValue(order.Key, out var before) ? before.CustomerId : null;
-            var outcome = CustomerLedger.Apply(bulk.Set, order, now);
-            var customerId = bulk.Set.OrdersByKey[order.Key].CustomerId;
-            var customer = bulk.Set.Customers[customerId];
-            var isFirst = outcome == ApplyOutcome.Created && hadOrders is null && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
-            results.Add(new IngestedOrder(order, customerId, outcome, isFirst));
-        }
-
+        var results = Decide(bulk.Set, ordered, time.GetUtcNow());
         await store.SaveCustomersAsync(bulk, cancellationToken).ConfigureAwait(false);
-        if (results.Any(r => r.Outcome != ApplyOutcome.Unchanged))
-        {
-            await snapshots.TouchAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
 
         if (previous is not null)
         {
@@ -122,6 +87,35 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         var pending = store.WriteRestAsync(bulk, CustomerStore.TakeRest(bulk, latest), cancellationToken);
         return (new IngestResult(results, 1), pending);
     }
+
+    /// <summary>The same order twice in one batch: only its newest version matters; applied oldest order first.</summary>
+    private static (Dictionary<OrderKey, (Order Order, string? RawRef)> Latest, List<Order> Ordered) Latest(IReadOnlyCollection<IncomingOrder> incoming)
+    {
+        var latest = incoming.GroupBy(i => i.Order.Key)
+            .Select(g => g.OrderByDescending(i => i.Order.UpdatedAt).First())
+            .ToDictionary(i => i.Order.Key, i => (i.Order, i.RawRef));
+        return (latest, latest.Values.Select(v => v.Order).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList());
+    }
+
+    private static List<IngestedOrder> Decide(IngestWorkingSet set, List<Order> ordered, DateTimeOffset now)
+    {
+        var results = new List<IngestedOrder>(ordered.Count);
+        foreach (var order in ordered)
+        {
+            var hadOrders = set.OrdersByKey.TryGetValue(order.Key, out var before) ? before.CustomerId : null;
+            var outcome = CustomerLedger.Apply(set, order, now);
+            var customerId = set.OrdersByKey[order.Key].CustomerId;
+            var customer = set.Customers[customerId];
+            var isFirst = outcome == ApplyOutcome.Created && hadOrders is null && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
+            results.Add(new IngestedOrder(order, customerId, outcome, isFirst));
+        }
+
+        return results;
+    }
+
+    /// <summary>Reports snapshots stale only when the batch changed something (a redelivery keeps them current).</summary>
+    private Task TouchIfChangedAsync(List<IngestedOrder> results, CancellationToken cancellationToken) =>
+        results.Any(r => r.Outcome != ApplyOutcome.Unchanged) ? snapshots.TouchAsync(cancellationToken) : Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingest attempt {Attempt} of {Count} orders lost a race ({Reason}); re-reading")]
     private static partial void LogConflict(ILogger logger, int attempt, int count, string reason);

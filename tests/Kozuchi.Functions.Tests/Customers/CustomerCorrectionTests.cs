@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Kozuchi.Core.Orders.Formats;
 using Kozuchi.Functions.Tests.Ingest;
 using Kozuchi.Testing;
 
@@ -96,11 +94,7 @@ public sealed class CustomerCorrectionTests(AzuriteFixture azurite) : IAsyncLife
         var ct = TestContext.Current.CancellationToken;
         foreach (var order in orders)
         {
-            var bytes = Encoding.UTF8.GetBytes(order);
-            var ts = _h.App.Time.GetUtcNow().ToUnixTimeSeconds();
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/webhooks/orders", UriKind.Relative)) { Content = new ByteArrayContent(bytes) };
-            request.Headers.Add("X-Kozuchi-Timestamp", ts.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add("X-Kozuchi-Signature", WebhookSignatures.SignKozuchi(bytes, ts, IngestHarness.OrderSecret));
+            using var request = SignedRequests.KozuchiOrders(Encoding.UTF8.GetBytes(order), _h.App.Time.GetUtcNow().ToUnixTimeSeconds(), IngestHarness.OrderSecret);
             Assert.True((await _h.Client.SendAsync(request, ct)).IsSuccessStatusCode);
         }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Azure.Storage.Queues.Models;
@@ -128,11 +127,7 @@ public sealed class StorageOutageTests : IAsyncLifetime
 
     private async Task<HttpResponseMessage> DeliverAsync(byte[] body, CancellationToken ct)
     {
-        var ts = _app!.Time.GetUtcNow().ToUnixTimeSeconds();
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/webhooks/orders", UriKind.Relative)) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add("X-Kozuchi-Timestamp", ts.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add("X-Kozuchi-Signature", WebhookSignatures.SignKozuchi(body, ts, Secret));
+        using var request = SignedRequests.KozuchiOrders(body, _app!.Time.GetUtcNow().ToUnixTimeSeconds(), Secret);
         return await Client.SendAsync(request, ct);
     }
 

@@ -152,7 +152,7 @@ public static class KozuchiOrderJson
         w.WriteString("updated_at", o.UpdatedAt);
         w.WriteNumber("total", o.Total);
         w.WriteString("currency", o.Currency);
-        w.WriteString("status", StatusName(o.Status));
+        w.WriteString("status", Import.OrderCsvWriter.Status(o.Status));
         if (o.RefundedAmount != 0)
         {
             w.WriteNumber("refunded", o.RefundedAmount);
@@ -208,16 +208,6 @@ public static class KozuchiOrderJson
             w.WriteString(name, value);
         }
     }
-
-    public static string StatusName(OrderStatus status) => status switch
-    {
-        OrderStatus.Paid => "paid",
-        OrderStatus.Pending => "pending",
-        OrderStatus.Cancelled => "cancelled",
-        OrderStatus.Refunded => "refunded",
-        OrderStatus.PartiallyRefunded => "partially_refunded",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
-    };
 
     public static OrderStatus ParseStatus(string status) => status.Trim().ToLowerInvariant() switch
     {

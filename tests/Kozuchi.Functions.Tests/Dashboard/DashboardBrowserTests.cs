@@ -1,4 +1,8 @@
+using System.Net;
 using Kozuchi.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -19,9 +23,12 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
     {
         _storage = await azurite.CreateScopeAsync();
         _app = new KozuchiAppFactory(_storage).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey);
-        _app.UseKestrel(0);
+        // Not UseKestrel(0): the factory then rewrites the server's addresses while the app's own thread may already
+        // be binding them, and loses that race now and then (dotnet/aspnetcore#67714). An explicit endpoint is bound
+        // by Kestrel alone, and the address it got is read back once the server runs.
+        _app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         _app.StartServer();
-        _base = _app.ClientOptions.BaseAddress;
+        _base = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
         _context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "ja-JP", ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
         _page = await _context.NewPageAsync();
     }

@@ -1,5 +1,6 @@
 using Kozuchi.Functions.Analytics;
 using Kozuchi.Functions.Channels;
+using Kozuchi.Functions.Checkouts;
 using Kozuchi.Functions.Customers;
 using Kozuchi.Functions.Dashboard;
 using Kozuchi.Functions.Health;
@@ -23,6 +24,7 @@ public static class Features
         services.AddFreeSql();
         services.AddChannels(configuration);
         services.AddScenarios(configuration);
+        services.AddCheckouts(configuration);
         return services;
     }
 
@@ -38,5 +40,6 @@ public static class Features
             .AddFreeSqlFunctions()
             .AddChannelsFunctions()
             .AddScenarioFunctions()
+            .AddCheckoutFunctions()
             .AddDashboardFunctions();
 }

@@ -40,18 +40,25 @@ public readonly record struct IdentityKey(IdentityKind Kind, string Value)
     public static IReadOnlyList<IdentityKey> From(Order order)
     {
         ArgumentNullException.ThrowIfNull(order);
+        return From(order.Key.Source, order.CartCustomerId, order.Contact);
+    }
+
+    /// <summary>The strong identifiers of anything that names a person the way an order does (a checkout).</summary>
+    public static IReadOnlyList<IdentityKey> From(string source, string? cartCustomerId, OrderContact contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
         var keys = new List<IdentityKey>(3);
-        if (!string.IsNullOrWhiteSpace(order.CartCustomerId))
+        if (!string.IsNullOrWhiteSpace(cartCustomerId))
         {
-            keys.Add(new IdentityKey(IdentityKind.CartCustomer, $"{order.Key.Source}:{IdentityNormalizer.Text(order.CartCustomerId)}"));
+            keys.Add(new IdentityKey(IdentityKind.CartCustomer, $"{source}:{IdentityNormalizer.Text(cartCustomerId)}"));
         }
 
-        if (IdentityNormalizer.Email(order.Contact.Email) is { } email)
+        if (IdentityNormalizer.Email(contact.Email) is { } email)
         {
             keys.Add(new IdentityKey(IdentityKind.Email, email));
         }
 
-        if (IdentityNormalizer.Phone(order.Contact.Phone) is { } phone)
+        if (IdentityNormalizer.Phone(contact.Phone) is { } phone)
         {
             keys.Add(new IdentityKey(IdentityKind.Phone, phone));
         }

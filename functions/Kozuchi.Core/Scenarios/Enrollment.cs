@@ -77,6 +77,9 @@ public sealed record EnrollmentState
     /// <summary>The order that enrolled the customer: it must not also satisfy the scenario's own goal or wait.</summary>
     public string? TriggerOrderId { get; init; }
 
+    /// <summary>The checkout (<c>source:token</c>) whose abandonment enrolled the customer: its items and recovery link personalise the sends.</summary>
+    public string? TriggerCheckoutId { get; init; }
+
     public EnrollmentStatus Status { get; init; } = EnrollmentStatus.Pending;
 
     /// <summary>The step the enrollment rests on; null once the flow has ended (possibly still watching a goal window).</summary>
@@ -116,7 +119,7 @@ public sealed record EnrollmentState
     public bool IsCompleted => Status == EnrollmentStatus.Completed;
 
     /// <summary>A new enrollment, to be passed to the decider with <see cref="Started"/>.</summary>
-    public static EnrollmentState New(string enrollmentId, ScenarioDefinition definition, string customerId, DateTimeOffset enrolledAt, string? triggerOrderId = null)
+    public static EnrollmentState New(string enrollmentId, ScenarioDefinition definition, string customerId, DateTimeOffset enrolledAt, string? triggerOrderId = null, string? triggerCheckoutId = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         return new EnrollmentState
@@ -127,6 +130,7 @@ public sealed record EnrollmentState
             CustomerId = customerId,
             EnrolledAt = enrolledAt,
             TriggerOrderId = triggerOrderId,
+            TriggerCheckoutId = triggerCheckoutId,
         };
     }
 }

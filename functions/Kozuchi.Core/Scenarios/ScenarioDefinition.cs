@@ -153,11 +153,12 @@ public sealed record Duration
 [JsonDerivedType(typeof(FirstOrderAnniversaryTrigger), "firstOrderAnniversary")]
 [JsonDerivedType(typeof(BirthdayTrigger), "birthday")]
 [JsonDerivedType(typeof(BroadcastTrigger), "broadcast")]
+[JsonDerivedType(typeof(CartAbandonedTrigger), "cartAbandoned")]
 public abstract record ScenarioTrigger
 {
     public static IReadOnlySet<string> TypeNames { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "firstOrder", "anyOrder", "productOrder", "segmentEntry", "daysSinceLastOrder", "firstOrderAnniversary", "birthday", "broadcast",
+        "firstOrder", "anyOrder", "productOrder", "segmentEntry", "daysSinceLastOrder", "firstOrderAnniversary", "birthday", "broadcast", "cartAbandoned",
     };
 }
 
@@ -200,6 +201,22 @@ public sealed record BroadcastTrigger : ScenarioTrigger
 {
     public required string SegmentId { get; init; }
     public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>
+/// A checkout (cart) with no order from the same customer or cart within <see cref="Delay"/> of its last update
+/// (カゴ落ち). Checked again when the delay has passed, so an order in between starts nothing.
+/// </summary>
+public sealed record CartAbandonedTrigger : ScenarioTrigger
+{
+    /// <summary>The longest delay: a checkout's timer is one delayed queue message, visible after at most 7 days.</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7);
+
+    /// <summary>One hour when left out.</summary>
+    public Duration? Delay { get; init; }
+
+    [JsonIgnore]
+    public TimeSpan EffectiveDelay => Delay?.ToTimeSpan() ?? Checkouts.Abandonment.DefaultDelay;
 }
 
 // ---- Steps ----------------------------------------------------------------------------------------------

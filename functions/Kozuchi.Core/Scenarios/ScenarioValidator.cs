@@ -136,6 +136,9 @@ public static class ScenarioValidator
             case BirthdayTrigger b when b.DaysBefore is < 0 or > 60:
                 error("$.trigger.daysBefore", "daysBefore must be between 0 and 60.", Node, "daysBefore");
                 break;
+            case CartAbandonedTrigger c when c.EffectiveDelay <= TimeSpan.Zero || c.EffectiveDelay > CartAbandonedTrigger.MaxDelay:
+                error("$.trigger.delay", "delay must be more than 0 and at most 7 days.", Node, "delay");
+                break;
             case SegmentEntryTrigger s:
                 CheckSegment(s.SegmentId);
                 break;

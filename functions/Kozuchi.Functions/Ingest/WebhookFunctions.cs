@@ -1,7 +1,9 @@
 using System.Globalization;
+using Kozuchi.Core.Checkouts;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Orders.Formats;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Checkouts;
 using Kozuchi.Storage.Orders;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -26,7 +28,7 @@ public static partial class WebhookFunctions
     public sealed record Accepted(string Status, string? Blob);
 
     internal static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> ShopifyAsync(
-        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, CheckoutProcessor checkouts, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(WebhookFunctions));
         var body = await ReadBodyAsync(request, cancellationToken);
@@ -43,7 +45,8 @@ public static partial class WebhookFunctions
         }
 
         var topic = request.Headers["X-Shopify-Topic"].ToString();
-        if (!ShopifyOrderTopics.Contains(topic))
+        var isCheckout = ShopifyCheckoutJson.Topics.Contains(topic);
+        if (!ShopifyOrderTopics.Contains(topic) && !isCheckout)
         {
             // Subscribed to more than we use (or a GDPR topic handled elsewhere): acknowledge so Shopify does not retry.
             return TypedResults.Ok(new Accepted("ignored", null));
@@ -53,20 +56,26 @@ public static partial class WebhookFunctions
             : request.Headers["X-Shopify-Webhook-Id"].ToString() is { Length: > 0 } webhookId ? "webhook-" + webhookId
             : null;
         var name = deliveryId is null ? RawPayloads.ContentName("webhooks/shopify", body) : $"webhooks/shopify/{Safe(deliveryId)}.json";
-        var parsed = ShopifyOrderJson.Parse(topic, body, shopTime.Zone);
         var metadata = new Dictionary<string, string>
         {
-            ["kind"] = "shopify",
+            ["kind"] = isCheckout ? "shopify-checkout" : "shopify",
             ["topic"] = topic,
             ["shop"] = Safe(request.Headers["X-Shopify-Shop-Domain"].ToString()),
             ["webhookId"] = Safe(request.Headers["X-Shopify-Webhook-Id"].ToString()),
             ["eventId"] = Safe(request.Headers["X-Shopify-Event-Id"].ToString()),
         };
-        return await LandAsync(raw, pipeline, logger, time, body, name, parsed, metadata, new IngestMessage { Kind = PayloadKind.Shopify, Blob = name, Topic = topic }, cancellationToken);
+        if (isCheckout)
+        {
+            var checkout = ShopifyCheckoutJson.Parse(body, shopTime.Zone);
+            return await LandAsync(raw, logger, time, body, name, checkout.Error, null, metadata, ct => checkouts.EnqueueAsync(new IngestMessage { Kind = PayloadKind.ShopifyCheckout, Blob = name, Topic = topic }, ct), cancellationToken);
+        }
+
+        var parsed = ShopifyOrderJson.Parse(topic, body, shopTime.Zone);
+        return await LandAsync(raw, logger, time, body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Shopify, Blob = name, Topic = topic }, ct), cancellationToken);
     }
 
     internal static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> OrdersAsync(
-        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, CheckoutProcessor checkouts, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(WebhookFunctions));
         var body = await ReadBodyAsync(request, cancellationToken);
@@ -83,36 +92,44 @@ public static partial class WebhookFunctions
         }
 
         // Content-addressed: the same body sent twice is one delivery; a changed order is a new body.
+        if (KozuchiCheckoutJson.IsCheckout(body))
+        {
+            var checkoutName = RawPayloads.ContentName("webhooks/checkouts", body);
+            var checkout = KozuchiCheckoutJson.Parse(body, shopTime.Zone);
+            var checkoutMetadata = new Dictionary<string, string> { ["kind"] = "kozuchi-checkout", ["timestamp"] = Safe(request.Headers["X-Kozuchi-Timestamp"].ToString()) };
+            return await LandAsync(raw, logger, time, body, checkoutName, checkout.Error, null, checkoutMetadata, ct => checkouts.EnqueueAsync(new IngestMessage { Kind = PayloadKind.KozuchiCheckout, Blob = checkoutName }, ct), cancellationToken);
+        }
+
         var name = RawPayloads.ContentName("webhooks/orders", body);
         var parsed = KozuchiOrderJson.Parse(body, shopTime.Zone);
         var metadata = new Dictionary<string, string> { ["kind"] = "kozuchi", ["timestamp"] = Safe(request.Headers["X-Kozuchi-Timestamp"].ToString()) };
-        return await LandAsync(raw, pipeline, logger, time, body, name, parsed, metadata, new IngestMessage { Kind = PayloadKind.Kozuchi, Blob = name }, cancellationToken);
+        return await LandAsync(raw, logger, time, body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Kozuchi, Blob = name }, ct), cancellationToken);
     }
 
     private static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> LandAsync(
-        RawPayloads raw, IngestPipeline pipeline, ILogger logger, TimeProvider time, byte[] body, string name, PayloadResult parsed, Dictionary<string, string> metadata, IngestMessage message, CancellationToken cancellationToken)
+        RawPayloads raw, ILogger logger, TimeProvider time, byte[] body, string name, string? error, string? ignored, Dictionary<string, string> metadata, Func<CancellationToken, Task> enqueue, CancellationToken cancellationToken)
     {
         metadata["received"] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-        if (parsed.IsError)
+        if (error is not null)
         {
             // Kept for the shop to inspect (operations page), never processed.
-            metadata["reason"] = Safe(parsed.Error!);
+            metadata["reason"] = Safe(error);
             var rejected = RawPayloads.ContentName("rejected/" + metadata["kind"], body);
             await raw.TryStoreAsync(rejected, body, metadata, cancellationToken);
             LogMalformed(logger, rejected);
-            return TypedResults.BadRequest(parsed.Error);
+            return TypedResults.BadRequest(error);
         }
 
-        if (parsed.Ignored is not null)
+        if (ignored is not null)
         {
-            return TypedResults.Ok(new Accepted("ignored: " + parsed.Ignored, null));
+            return TypedResults.Ok(new Accepted("ignored: " + ignored, null));
         }
 
         var fresh = await raw.TryStoreAsync(name, body, metadata, cancellationToken);
 
         // A repeated delivery is still queued: if the first one stored the body but died before queueing, this is
         // what gets it processed, and processing the same payload twice changes nothing.
-        await pipeline.EnqueueAsync(message, cancellationToken);
+        await enqueue(cancellationToken);
         LogAccepted(logger, metadata["kind"], name, fresh);
         return TypedResults.Ok(new Accepted(fresh ? "accepted" : "duplicate", name));
     }

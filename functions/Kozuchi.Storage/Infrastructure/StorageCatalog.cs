@@ -53,7 +53,10 @@ public static class StorageCatalog
         /// <summary>Segment definitions and the last evaluated membership (for segment.enter / segment.exit).</summary>
         public const string Segments = "KozuchiSegments";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments];
+        /// <summary>Checkouts (abandoned-cart candidates) with their personal data in one column, a per-customer index for erasure, and the abandonment checks due.</summary>
+        public const string Checkouts = "KozuchiCheckouts";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts];
     }
 
     public static class Queues
@@ -78,7 +81,13 @@ public static class StorageCatalog
         /// <summary>Outbound calls: recipients for the call list.</summary>
         public const string SendCall = "send-call";
 
-        public static IReadOnlyList<string> All { get; } = [OrdersIncoming, ScenarioEvents, ScenarioWakeups, SendEmail, SendLine, SendDm, SendCall];
+        /// <summary>Pointers to stored checkout webhook bodies waiting to be stored and scheduled.</summary>
+        public const string CheckoutsIncoming = "checkouts-incoming";
+
+        /// <summary>Abandonment checks as delayed messages, one per checkout and cartAbandoned scenario.</summary>
+        public const string CheckoutTimers = "checkout-timers";
+
+        public static IReadOnlyList<string> All { get; } = [OrdersIncoming, ScenarioEvents, ScenarioWakeups, SendEmail, SendLine, SendDm, SendCall, CheckoutsIncoming, CheckoutTimers];
     }
 
     public static class Containers

@@ -14,6 +14,12 @@ public enum PayloadKind
 
     /// <summary>An import chunk: newline-delimited Kozuchi order records as stored by the import.</summary>
     Chunk,
+
+    /// <summary>A Shopify checkouts/create or checkouts/update body (queue <c>checkouts-incoming</c>).</summary>
+    ShopifyCheckout,
+
+    /// <summary>A checkout event of the generic webhook (queue <c>checkouts-incoming</c>).</summary>
+    KozuchiCheckout,
 }
 
 /// <summary>

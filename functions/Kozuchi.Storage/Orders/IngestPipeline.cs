@@ -28,6 +28,7 @@ public sealed class UnreadablePayloadException(string message) : Exception(messa
 public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clients, CustomerStore store, OrderIngestor ingestor, ShopTime shopTime, ILogger<IngestPipeline> logger)
 {
     private readonly QueueClient _queue = clients.Queue(StorageCatalog.Queues.OrdersIncoming);
+    private readonly QueueClient _checkouts = clients.Queue(StorageCatalog.Queues.CheckoutsIncoming);
 
     public Task EnqueueAsync(IngestMessage message, CancellationToken cancellationToken)
     {
@@ -45,13 +46,30 @@ public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clien
         await foreach (var (name, metadata) in raw.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
             var kind = metadata.TryGetValue("kind", out var k) ? k : null;
-            PayloadKind? payloadKind = kind switch { "shopify" => PayloadKind.Shopify, "kozuchi" => PayloadKind.Kozuchi, "chunk" => PayloadKind.Chunk, _ => null };
+            PayloadKind? payloadKind = kind switch
+            {
+                "shopify" => PayloadKind.Shopify,
+                "kozuchi" => PayloadKind.Kozuchi,
+                "chunk" => PayloadKind.Chunk,
+                "shopify-checkout" => PayloadKind.ShopifyCheckout,
+                "kozuchi-checkout" => PayloadKind.KozuchiCheckout,
+                _ => null,
+            };
             if (payloadKind is null)
             {
                 continue;
             }
 
-            await EnqueueAsync(new IngestMessage { Kind = payloadKind.Value, Blob = name, Topic = metadata.TryGetValue("topic", out var t) ? t : null }, cancellationToken).ConfigureAwait(false);
+            var message = new IngestMessage { Kind = payloadKind.Value, Blob = name, Topic = metadata.TryGetValue("topic", out var t) ? t : null };
+            if (payloadKind is PayloadKind.ShopifyCheckout or PayloadKind.KozuchiCheckout)
+            {
+                await _checkouts.SendMessageAsync(message.ToJson(), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+
             queued++;
         }
 

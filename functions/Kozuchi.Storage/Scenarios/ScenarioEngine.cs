@@ -42,7 +42,7 @@ public interface IEngineProbe
 }
 
 /// <summary>How a new enrollment starts: the scenario version it is pinned to and what triggered it.</summary>
-public sealed record EnrollmentStart(string ScenarioId, int Version, DateTimeOffset EnrolledAt, string? TriggerOrderId);
+public sealed record EnrollmentStart(string ScenarioId, int Version, DateTimeOffset EnrolledAt, string? TriggerOrderId, string? TriggerCheckoutId = null);
 
 /// <summary>
 /// One event for one enrollment. <see cref="Event"/> null only carries out what the enrollment's outbox still holds
@@ -163,7 +163,7 @@ public sealed partial class ScenarioEngine(
 
                 var pinned = await scenarios.GetDefinitionAsync(start.ScenarioId, start.Version, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Scenario {start.ScenarioId} v{start.Version} does not exist.");
-                state = EnrollmentState.New(work.EnrollmentId, pinned, work.CustomerId, start.EnrolledAt, start.TriggerOrderId);
+                state = EnrollmentState.New(work.EnrollmentId, pinned, work.CustomerId, start.EnrolledAt, start.TriggerOrderId, start.TriggerCheckoutId);
                 (outbox, etag, @event) = ([], null, new Started());
             }
             else

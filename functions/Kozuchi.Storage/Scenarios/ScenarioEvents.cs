@@ -38,6 +38,9 @@ public sealed record ScenarioEventItem
     public string? ScenarioId { get; init; }
 
     public string? TriggerKey { get; init; }
+
+    /// <summary>For an enroll event from an abandoned checkout: the checkout (<c>source:token</c>) the enrollment personalises its sends with.</summary>
+    public string? CheckoutId { get; init; }
 }
 
 /// <summary>A message on <c>scenario-events</c>: many events, so a bulk import or the daily trigger does not mean one message per customer.</summary>

@@ -89,6 +89,7 @@ public sealed partial class ScenarioRouter(
                 active.Where(d => d.Id == sid).Select(d => (d, key, (string?)null)),
             _ => [],
         };
+        var checkoutId = item.Kind == ScenarioEventKind.Enroll ? item.CheckoutId : null;
         foreach (var (definition, triggerKey, orderId) in candidates)
         {
             var enrollmentId = ScenarioIds.Enrollment(definition.Id, profile.CustomerId, triggerKey);
@@ -97,7 +98,7 @@ public sealed partial class ScenarioRouter(
             if (verdict is EntryVerdict.Enter or EntryVerdict.AlreadyEnrolled)
             {
                 // An enrollment that exists already gets Started again: a no-op for the decider, but it finishes an outbox a crashed start left.
-                work.Add(new EngineWork(profile.CustomerId, enrollmentId, new Started(), new EnrollmentStart(definition.Id, definition.Version, now, orderId)));
+                work.Add(new EngineWork(profile.CustomerId, enrollmentId, new Started(), new EnrollmentStart(definition.Id, definition.Version, now, orderId, checkoutId)));
                 started += verdict == EntryVerdict.Enter ? 1 : 0;
             }
             else

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Fluid;
+using Kozuchi.Core.Checkouts;
 
 namespace Kozuchi.Channels.Email;
 
@@ -14,6 +15,29 @@ public sealed record Personalisation
     public long Points { get; init; }
     public string? Coupon { get; init; }
     public Uri? UnsubscribeUrl { get; init; }
+
+    /// <summary>The abandoned cart of a cart-recovery send (<c>cart_items</c>, <c>cart_total</c>, <c>cart_currency</c>, <c>recovery_url</c>); null elsewhere.</summary>
+    public CartDetails? Cart { get; init; }
+}
+
+/// <summary>One line of the cart as templates see it.</summary>
+public sealed record CartItem(string Name, string? Sku, int Quantity, decimal UnitPrice)
+{
+    public decimal LineTotal => UnitPrice * Quantity;
+}
+
+/// <summary>What a cart-recovery template may say about the cart: its items, value and the cart's own link back to it.</summary>
+public sealed record CartDetails(IReadOnlyList<CartItem> Items, decimal Total, string Currency, Uri? RecoveryUrl)
+{
+    public static CartDetails From(Checkout checkout)
+    {
+        ArgumentNullException.ThrowIfNull(checkout);
+        return new CartDetails(
+            [.. checkout.Lines.Select(l => new CartItem(l.ProductName, l.Sku, l.Quantity, l.UnitPrice))],
+            checkout.Total,
+            checkout.Currency,
+            Uri.TryCreate(checkout.RecoveryUrl, UriKind.Absolute, out var url) ? url : null);
+    }
 }
 
 /// <summary>An email template in Liquid: subject, HTML and plain-text bodies.</summary>
@@ -23,7 +47,9 @@ public sealed record RenderedEmail(string Subject, string Html, string Text);
 
 /// <summary>
 /// Renders Liquid (Fluid) with the personalisation fields <c>name</c>, <c>last_product</c>, <c>entry_product</c>,
-/// <c>points</c>, <c>coupon</c>, <c>unsubscribe_url</c>. HTML output is HTML-encoded; the subject and text are not.
+/// <c>points</c>, <c>coupon</c>, <c>unsubscribe_url</c>, and for cart recovery <c>cart_items</c> (each with
+/// <c>name</c>, <c>sku</c>, <c>quantity</c>, <c>unit_price</c>, <c>line_total</c>), <c>cart_total</c>,
+/// <c>cart_currency</c> and <c>recovery_url</c>. HTML output is HTML-encoded; the subject and text are not.
 /// A template that does not parse is a result, not an exception: it is caught when the scenario is saved.
 /// </summary>
 public sealed class EmailTemplates
@@ -79,6 +105,20 @@ public sealed class EmailTemplates
             context.SetValue("points", values.Points);
             context.SetValue("coupon", values.Coupon ?? string.Empty);
             context.SetValue("unsubscribe_url", values.UnsubscribeUrl?.ToString() ?? string.Empty);
+
+            // Plain dictionaries: template authors write snake_case like every other field, whatever the C# names.
+            var items = values.Cart?.Items ?? [];
+            context.SetValue("cart_items", items.Select(i => new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["name"] = i.Name,
+                ["sku"] = i.Sku ?? string.Empty,
+                ["quantity"] = i.Quantity,
+                ["unit_price"] = i.UnitPrice,
+                ["line_total"] = i.LineTotal,
+            }).ToList());
+            context.SetValue("cart_total", values.Cart?.Total ?? 0m);
+            context.SetValue("cart_currency", values.Cart?.Currency ?? string.Empty);
+            context.SetValue("recovery_url", values.Cart?.RecoveryUrl?.ToString() ?? string.Empty);
 
             // Subjects are headers and text is text: encoding them for HTML would show &amp; to the reader.
             return new RenderedEmail(

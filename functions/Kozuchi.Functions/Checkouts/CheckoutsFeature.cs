@@ -30,6 +30,7 @@ public static class CheckoutsFeature
         services.AddSingleton(new CheckoutRetention(TimeSpan.FromDays(days)));
         services.AddSingleton<CheckoutStore>();
         services.AddSingleton<CheckoutProcessor>();
+        services.AddSingleton<CheckoutCarts>();
         return services;
     }
 }

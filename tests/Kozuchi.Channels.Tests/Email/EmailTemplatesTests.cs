@@ -73,3 +73,49 @@ public sealed class EmailComposerTests
         Assert.Equal("佐藤 花子様へ", message.Subject);
     }
 }
+
+public sealed class CartTemplateTests
+{
+    private static readonly EmailTemplate Template = new(
+        "{{ name }}様、カートに商品が残っています",
+        "<ul>{% for item in cart_items %}<li>{{ item.name }} × {{ item.quantity }} {{ item.line_total }}円</li>{% endfor %}</ul><p>合計 {{ cart_total }}円</p><a href=\"{{ recovery_url }}\">カートに戻る</a>",
+        "{% for item in cart_items %}{{ item.name }} ({{ item.sku }}) × {{ item.quantity }} @ {{ item.unit_price }}\n{% endfor %}合計 {{ cart_total }} {{ cart_currency }}\n{{ recovery_url }}");
+
+    private static readonly Kozuchi.Core.Checkouts.Checkout Checkout = new()
+    {
+        Key = new("shopify", "tok-1"),
+        CreatedAt = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.FromHours(9)),
+        UpdatedAt = new DateTimeOffset(2026, 3, 1, 10, 5, 0, TimeSpan.FromHours(9)),
+        Lines =
+        [
+            new Kozuchi.Core.Orders.OrderLine { Sku = "SERUM-30", ProductName = "美容液 30ml", Quantity = 2, UnitPrice = 3300m },
+            new Kozuchi.Core.Orders.OrderLine { Sku = "MASK", ProductName = "シートマスク", Quantity = 1, UnitPrice = 1100m },
+        ],
+        Total = 7700m,
+        RecoveryUrl = "https://shop.example.jp/cart/recover?token=tok-1&key=k",
+    };
+
+    [Fact]
+    public void Cart_items_total_and_recovery_link_fill_a_recovery_template()
+    {
+        Assert.True(EmailTemplates.TryCompile(Template, out var compiled, out _));
+
+        var email = compiled!.Render(new Personalisation { Name = "佐藤 花子", Cart = CartDetails.From(Checkout) });
+
+        Assert.Contains("<li>美容液 30ml × 2 6600円</li><li>シートマスク × 1 1100円</li>", email.Html, StringComparison.Ordinal);
+        Assert.Contains("<p>合計 7700円</p>", email.Html, StringComparison.Ordinal);
+        Assert.Contains("href=\"https://shop.example.jp/cart/recover?token=tok-1&amp;key=k\"", email.Html, StringComparison.Ordinal);
+        Assert.Contains("美容液 30ml (SERUM-30) × 2 @ 3300\n", email.Text, StringComparison.Ordinal);
+        Assert.Contains("合計 7700 JPY\nhttps://shop.example.jp/cart/recover?token=tok-1&key=k", email.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_template_without_a_cart_renders_an_empty_cart()
+    {
+        Assert.True(EmailTemplates.TryCompile(Template, out var compiled, out _));
+
+        var email = compiled!.Render(new Personalisation());
+
+        Assert.Contains("<ul></ul><p>合計 0円</p>", email.Html, StringComparison.Ordinal);
+    }
+}

@@ -68,6 +68,9 @@ public sealed record Order
     /// <summary>Where the customer came from (広告媒体: a UTM source, an affiliate, a landing page id).</summary>
     public string? AcquisitionMedium { get; init; }
 
+    /// <summary>The cart's token of the checkout this order completed (Shopify <c>checkout_token</c>): the checkout is not abandoned.</summary>
+    public string? CheckoutToken { get; init; }
+
     /// <summary>Counts towards frequency: anything not cancelled (a pending order is still an order placed).</summary>
     public bool Counts => Status != OrderStatus.Cancelled;
 

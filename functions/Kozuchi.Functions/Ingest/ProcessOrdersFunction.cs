@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Checkouts;
 using Kozuchi.Storage.Orders;
 using Kozuchi.Storage.Scenarios;
 
@@ -10,7 +11,7 @@ namespace Kozuchi.Functions.Ingest;
 /// the host (or local runtime) retries and finally parks the message in <c>orders-incoming-poison</c>. What the
 /// orders mean for scenarios (placed, cancelled) goes on to <c>scenario-events</c>.
 /// </summary>
-public sealed partial class ProcessOrdersFunction(IngestPipeline pipeline, ScenarioEventPublisher scenarioEvents, ILogger<ProcessOrdersFunction> logger) : IQueueFunction
+public sealed partial class ProcessOrdersFunction(IngestPipeline pipeline, ScenarioEventPublisher scenarioEvents, CheckoutProcessor checkouts, ILogger<ProcessOrdersFunction> logger) : IQueueFunction
 {
     public const string Name = "ProcessOrders";
 
@@ -29,6 +30,9 @@ public sealed partial class ProcessOrdersFunction(IngestPipeline pipeline, Scena
         }
 
         var result = await pipeline.ProcessAsync(ingest, bulk: null, cancellationToken);
+
+        // Before the events: a checkout this order completed must not look abandoned when its check runs.
+        await checkouts.MarkOrderedAsync(result, cancellationToken);
 
         // After the customer tables are saved, so the router sees the customer with the order. If this fails the message
         // is retried; ingest reports the orders as unchanged then, and they are published again (routing is idempotent).

@@ -121,6 +121,24 @@ public sealed partial class CheckoutProcessor(
         return stored;
     }
 
+    /// <summary>
+    /// Orders that name the checkout they completed (Shopify <c>checkout_token</c>, the generic webhook's
+    /// <c>cart_token</c>) mark it completed, so its check starts nothing even when the order resolved to another
+    /// customer than the checkout (a guest checkout, a different e-mail address).
+    /// </summary>
+    public async Task<int> MarkOrderedAsync(IngestResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var marked = 0;
+        foreach (var o in result.Orders.Where(o => o.Order is { Counts: true, CheckoutToken: not null }))
+        {
+            var id = new CheckoutKey(o.Order.Key.Source, o.Order.CheckoutToken!).ToString();
+            marked += await store.MarkCompletedAsync(id, o.Order.OrderedAt, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        return marked;
+    }
+
     /// <summary>The delayed message (fast path) and its due-index row (written first: what the sweep finds if the message is lost).</summary>
     private async Task ScheduleAsync(CheckoutTimerMessage timer, CancellationToken cancellationToken)
     {

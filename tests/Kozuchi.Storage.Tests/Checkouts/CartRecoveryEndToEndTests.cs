@@ -163,6 +163,23 @@ public sealed class CartRecoveryEndToEndTests(AzuriteFixture azurite) : IAsyncLi
     }
 
     [Fact]
+    public async Task An_order_naming_the_cart_token_starts_nothing_even_from_another_address()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var id = await CustomerAsync(1);
+        await _checkouts.IngestAsync(Cart(1, T0), ct);
+
+        // The shopper completes the cart as a guest with another address: identity resolution makes a new customer.
+        _h.Time.SetUtcNow(T0.AddMinutes(40));
+        var order = EngineHarness.NewOrder("guest-1", "other@example.jp", T0.AddMinutes(40)) with { Key = new OrderKey("shopify", "guest-1"), CheckoutToken = "tok-1" };
+        Assert.Equal(1, await _checkouts.MarkOrderedAsync(await _h.IngestAsync(order), ct));
+        await _h.RouteEventsAsync();
+
+        Assert.Empty(await AtAsync(T0.AddHours(2)));
+        Assert.Empty(await EnrollmentsAsync(id));
+    }
+
+    [Fact]
     public async Task A_checkout_the_cart_reports_completed_starts_nothing()
     {
         var ct = TestContext.Current.CancellationToken;

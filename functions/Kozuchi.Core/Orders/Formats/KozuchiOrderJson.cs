@@ -111,6 +111,7 @@ public static class KozuchiOrderJson
                 : [],
             IsSubscription = o.Bool("subscription") ?? false,
             AcquisitionMedium = o.Str("medium"),
+            CheckoutToken = o.Str("cart_token"),
         };
     }
 
@@ -171,6 +172,7 @@ public static class KozuchiOrderJson
 
         w.WriteBoolean("subscription", o.IsSubscription);
         Optional(w, "medium", o.AcquisitionMedium);
+        Optional(w, "cart_token", o.CheckoutToken);
         w.WriteStartObject("customer");
         Optional(w, "ref", o.CartCustomerId);
         Optional(w, "email", o.Contact.Email);

@@ -143,6 +143,7 @@ public static class ShopifyOrderJson
             RefundedAmount = Math.Min(total, refunded),
             RefundIds = refunds,
             IsSubscription = subscription,
+            CheckoutToken = o.Str("checkout_token"),
             AcquisitionMedium = UtmSource(o.Str("landing_site")) ?? o.Str("referring_site") switch { { } site when Uri.TryCreate(site, UriKind.Absolute, out var u) => u.Host, _ => null },
         };
     }

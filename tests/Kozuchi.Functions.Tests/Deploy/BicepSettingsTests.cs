@@ -39,6 +39,7 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
         ["Kozuchi__Postal__CostPerPiece"] = "a shop's price list, set in the portal; the default is a typical postcard DM",
         ["Kozuchi__Postal__Currency"] = "JPY, the default",
         ["Kozuchi__Scenarios__OrderTriggerWindow"] = "the default (3 days) suits Azure",
+        ["Kozuchi__Checkouts__RetentionDays"] = "the default (30 days) suits Azure; a shop with a shorter privacy policy sets it in the portal",
         ["Kozuchi__Scenarios__WinnerMinSamplePerArm"] = "the default (200 per arm) suits Azure",
         ["Kozuchi__Analytics__SqlTimeout"] = "the default (30 s) suits a Flex Consumption instance",
         ["Kozuchi__Analytics__SqlMaxRows"] = "the default (100,000 rows) suits Azure",

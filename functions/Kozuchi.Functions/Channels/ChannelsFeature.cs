@@ -38,6 +38,7 @@ public static class ChannelsFeature
         services.Configure<UnsubscribeOptions>(configuration.GetSection("Kozuchi:Unsubscribe"));
         services.Configure<EventGridOptions>(configuration.GetSection("Kozuchi:EventGrid"));
         services.Configure<PostalOptions>(configuration.GetSection("Kozuchi:Postal"));
+        services.Configure<SendQueueOptions>(configuration.GetSection("Kozuchi:Sends"));
 
         // Secrets arrive as Key Vault references; one the platform could not resolve must never act as the secret.
         services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = KeyVaultReferences.Resolved(o.ConnectionString));

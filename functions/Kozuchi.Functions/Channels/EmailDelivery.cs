@@ -25,7 +25,7 @@ public sealed partial class EmailDelivery(AcsEmailClient client, EmailComposer c
         }
 
         var customer = request.Customer;
-        var message = composer.Compose(compiled!, customer.CustomerId, customer.Contact.Email!, customer.Contact.Name, Personalisations.For(customer));
+        var message = composer.Compose(compiled!, customer.CustomerId, customer.Contact.Email!, customer.Contact.Name, Personalisations.For(customer), request.FirstAttemptAt);
         var attempt = new SendAttempt(request.IdempotencyKey, request.FirstAttemptAt);
         var result = await client.SendAsync(message, attempt, cancellationToken);
         if (result is { Status: EmailSendStatus.Failed, ErrorCode: "RepeatabilityExpired", OperationId: { } operationId })

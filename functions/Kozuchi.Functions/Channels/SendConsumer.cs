@@ -7,6 +7,7 @@ using Kozuchi.Storage.Channels;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
+using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
 
@@ -50,6 +51,7 @@ public sealed partial class SendConsumer(
     ScenarioEngine engine,
     StorageClients clients,
     ISendProbe probe,
+    IOptions<SendQueueOptions> options,
     TimeProvider time,
     ILogger<SendConsumer> logger)
 {
@@ -167,8 +169,9 @@ public sealed partial class SendConsumer(
 
     private async Task RequeueAsync(SendBatchMessage batch, IReadOnlyList<SendRecipient> recipients, TimeSpan delay, CancellationToken cancellationToken)
     {
-        var next = batch with { BatchId = SendBatchMessage.BatchIdOf(recipients.Select(r => r.Key)), Recipients = recipients };
-        var visibility = delay < ScenarioTimers.MaxDelay ? delay : ScenarioTimers.MaxDelay;
+        var next = batch with { BatchId = SendBatchMessage.BatchIdOf(recipients.Select(r => r.Key)), Recipients = recipients, NotBefore = time.GetUtcNow() + delay };
+        var cap = options.Value.MaxRequeueVisibility < ScenarioTimers.MaxDelay ? options.Value.MaxRequeueVisibility : ScenarioTimers.MaxDelay;
+        var visibility = delay < cap ? delay : cap;
         await clients.Queue(ScenarioMessageJson.SendQueue(batch.Channel)).SendMessageAsync(next.ToJson(), visibility, TimeSpan.FromSeconds(-1), cancellationToken);
     }
 

@@ -57,6 +57,7 @@ public static class ChannelsFeature
         services.AddSingleton(ISendProbe.None);
         services.AddSingleton<SendConsumer>();
         services.AddSingleton<EmailComposer>();
+        services.AddTransient(sp => new Lazy<AcsEmailClient>(sp.GetRequiredService<AcsEmailClient>));
         services.AddTransient<EmailDelivery>();
         services.AddTransient<LineDelivery>();
         services.AddSingleton<DmListDelivery>();

@@ -1,5 +1,6 @@
 using Kozuchi.Channels.Email;
 using Kozuchi.Core.Common;
+using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
 
@@ -7,13 +8,20 @@ namespace Kozuchi.Functions.Channels;
 /// Email through ACS: renders the template for the customer (with the signed unsubscribe link) and sends one
 /// request whose Operation-Id / Repeatability-Request-ID come from the ledger key, so a retry is never a second mail.
 /// </summary>
-public sealed partial class EmailDelivery(AcsEmailClient client, EmailComposer composer, ILogger<EmailDelivery> logger) : IChannelDelivery
+public sealed partial class EmailDelivery(Lazy<AcsEmailClient> acs, IOptions<AcsEmailOptions> options, EmailComposer composer, ILogger<EmailDelivery> logger) : IChannelDelivery
 {
     public Channel Channel => Channel.Email;
 
     public async Task<DeliveryResult> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (options.Value is { ConnectionString: null or "", Endpoint: null })
+        {
+            // Retried, then parked in send-email-poison: replayed once ACS is configured, nothing is lost meanwhile.
+            return new DeliveryResult(DeliveryOutcome.Retryable, "acs-not-configured");
+        }
+
+        var client = acs.Value;
         if (request.Template?.Email is not { } content)
         {
             return DeliveryResult.Failed("template-missing");

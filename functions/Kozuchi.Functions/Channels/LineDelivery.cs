@@ -1,6 +1,7 @@
 using Kozuchi.Channels.Email;
 using Kozuchi.Channels.Line;
 using Kozuchi.Core.Common;
+using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
 
@@ -8,13 +9,18 @@ namespace Kozuchi.Functions.Channels;
 /// LINE push to the customer's linked user, the template's <c>line</c> text rendered with the same fields as email.
 /// <c>X-Line-Retry-Key</c> comes from the ledger key: LINE executes a retried request at most once.
 /// </summary>
-public sealed partial class LineDelivery(LineMessagingClient client, ILogger<LineDelivery> logger) : IChannelDelivery
+public sealed partial class LineDelivery(LineMessagingClient client, IOptions<LineOptions> options, ILogger<LineDelivery> logger) : IChannelDelivery
 {
     public Channel Channel => Channel.Line;
 
     public async Task<DeliveryResult> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (options.Value.ChannelAccessToken.Length == 0)
+        {
+            // Retried, then parked in send-line-poison: replayed once the token is set, nothing is lost meanwhile.
+            return new DeliveryResult(DeliveryOutcome.Retryable, "line-not-configured");
+        }
 
         // LINE text uses the email template's Liquid and fields; only its plain-text part is rendered.
         if (request.Template?.Line is not { } line || !EmailTemplates.TryCompile(new EmailTemplate("", "", line), out var compiled, out _))

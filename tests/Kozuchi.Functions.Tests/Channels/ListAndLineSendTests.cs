@@ -136,6 +136,13 @@ public sealed class ListAndLineSendTests(AzuriteFixture azurite) : IAsyncLifetim
         var entry = Assert.Single(await _h.App.Services.GetRequiredService<SendLists>().ReadAsync(list, Ct).ToListAsync(Ct));
         Assert.Equal((key, _customerId, "s-" + channel), (entry.Key, entry.CustomerId, entry.ScenarioId));
         Assert.Equal((LedgerStatus.Sent, list), ((await LedgerAsync(key)).Status, (await LedgerAsync(key)).Outcome));
+
+        // The day's list becomes the vendor's file.
+        using var content = new StringContent("""{"campaign":"winback","day":"2026-11-01"}""", Encoding.UTF8, "application/json");
+        var export = await _h.Operator.PostAsync(new Uri(channel == "postal" ? "/api/exports/dm" : "/api/exports/calls", UriKind.Relative), content, Ct);
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        var written = JsonDocument.Parse(await export.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(1, written.GetProperty(channel == "postal" ? "pieces" : "written").GetInt32());
     }
 
     [Fact]

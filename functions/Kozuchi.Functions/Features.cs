@@ -20,6 +20,7 @@ public static class Features
         services.AddIngest(configuration);
         services.AddReports();
         services.AddAnalytics();
+        services.AddFreeSql();
         services.AddChannels(configuration);
         services.AddScenarios(configuration);
         return services;
@@ -34,6 +35,7 @@ public static class Features
             .AddReportFunctions()
             .AddAnalyticsFunctions()
             .AddClvFunctions()
+            .AddFreeSqlFunctions()
             .AddChannelsFunctions()
             .AddScenarioFunctions()
             .AddDashboardFunctions();

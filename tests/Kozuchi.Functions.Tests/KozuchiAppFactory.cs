@@ -38,6 +38,8 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
             {
                 ["Kozuchi:LocalRuntime:Enabled"] = "false",
                 ["Logging:LogLevel:Default"] = "Warning",
+                // appsettings.json keeps the host's start/stop lines; in tests they only bury a failure's message.
+                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             });
             c.AddInMemoryCollection(_overrides);
         });

@@ -139,6 +139,9 @@ public sealed record ScenarioContext(ShopTime Shop, CustomerProfile Customer)
 {
     public BusinessCalendar Calendar { get; init; } = BusinessCalendar.Japan;
     public RfmSettings Rfm { get; init; } = RfmSettings.Default;
+
+    /// <summary>Winners decided for <see cref="SplitStep.AutoWinner"/> splits: split id → arm.</summary>
+    public IReadOnlyDictionary<string, string> Winners { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }
 
 // ---- Events -------------------------------------------------------------------------------------------------

@@ -304,12 +304,21 @@ public static class ScenarioDecider
 
         private string? Split(SplitStep split)
         {
-            var arm = State.Arms.TryGetValue(split.Id, out var known) ? known : SplitAssignment.Assign(split, State.ScenarioId, State.CustomerId);
+            var arm = State.Arms.TryGetValue(split.Id, out var known) ? known : Assign(split);
             var arms = new Dictionary<string, string>(State.Arms, StringComparer.Ordinal) { [split.Id] = arm };
             var holdout = arm == SplitStep.HoldoutArm;
             State = State with { Arms = arms, Arm = State.Arm ?? arm, HeldOut = State.HeldOut || holdout };
             Visit(split.Id, $"arm:{arm}");
             return holdout ? split.Holdout?.Next : split.Arms.First(a => a.Name == arm).Next;
+        }
+
+        private string Assign(SplitStep split)
+        {
+            var assigned = SplitAssignment.Assign(split, State.ScenarioId, State.CustomerId);
+            // The holdout keeps its hash share after a winner is decided, so the uplift against it stays measurable.
+            return split.AutoWinner && assigned != SplitStep.HoldoutArm && context.Winners.TryGetValue(split.Id, out var winner) && split.Arms.Any(a => a.Name == winner)
+                ? winner
+                : assigned;
         }
 
         private DateTimeOffset WaitUntil(WaitStep wait)

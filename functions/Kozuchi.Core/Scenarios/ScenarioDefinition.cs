@@ -307,6 +307,12 @@ public sealed record SplitStep : ScenarioStep
     public required IReadOnlyList<SplitArm> Arms { get; init; }
     public SplitHoldout? Holdout { get; init; }
 
+    /// <summary>
+    /// When the results name a winner (every arm has its minimum sample and one converts significantly better), new
+    /// customers go to that arm; those already assigned keep theirs and the holdout keeps its share.
+    /// </summary>
+    public bool AutoWinner { get; init; }
+
     public override IEnumerable<(string Field, string Target)> Links =>
         [.. Arms.SelectMany((a, i) => Link($"arms[{i}].next", a.Next)), .. Link("holdout.next", Holdout?.Next)];
 }

@@ -147,8 +147,11 @@ public sealed class ScenarioSweepFunction(ScenarioWakeups wakeups, ScenarioTrigg
     }
 }
 
-/// <summary>Timer: daily triggers (days since last order, anniversary, birthday) and segment entry over all customers.</summary>
-public sealed class ScenarioDailyTriggersFunction(ScenarioTriggerRunner triggers) : ITimerFunction
+/// <summary>
+/// Timer: daily triggers (days since last order, anniversary, birthday) and segment entry over all customers, then
+/// auto-winner decisions (daily, because results read every enrollment of a scenario and A/B tests run for weeks).
+/// </summary>
+public sealed class ScenarioDailyTriggersFunction(ScenarioTriggerRunner triggers, ScenarioService scenarios) : ITimerFunction
 {
     public const string Name = "ScenarioDailyTriggers";
 
@@ -157,5 +160,9 @@ public sealed class ScenarioDailyTriggersFunction(ScenarioTriggerRunner triggers
         ArgumentNullException.ThrowIfNull(context);
         var report = await triggers.RunDailyAsync(cancellationToken);
         context.Log($"{report.Day:yyyy-MM-dd}: {report.Customers} customers, {report.Enrolls} enroll events, {report.SegmentEnters} segment enters");
+        foreach (var winner in await scenarios.ApplyAutoWinnersAsync(cancellationToken))
+        {
+            context.Log($"{winner.ScenarioId}: split {winner.SplitId} won by {winner.Arm}; new customers go to it");
+        }
     }
 }

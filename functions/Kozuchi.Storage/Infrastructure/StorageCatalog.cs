@@ -101,6 +101,9 @@ public static class StorageCatalog
         /// <summary>Runtime state that is a blob by nature: timer leases.</summary>
         public const string Runtime = "kozuchi-runtime";
 
-        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime];
+        /// <summary>Parquet snapshots of customers and orders without personal data, for free SQL and analysts' tools.</summary>
+        public const string Snapshots = "snapshots";
+
+        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime, Snapshots];
     }
 }

@@ -91,6 +91,7 @@ public sealed partial class ScenarioEngine(
     ILogger<ScenarioEngine> logger)
 {
     private const int MaxAttempts = 8;
+    private static readonly IReadOnlyDictionary<string, string> NoWinners = new Dictionary<string, string>(StringComparer.Ordinal);
     private readonly ScenarioEngineOptions _options = options.Value;
 
     private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop);
@@ -100,15 +101,15 @@ public sealed partial class ScenarioEngine(
         ArgumentNullException.ThrowIfNull(work);
         var outcomes = new WorkOutcome[work.Count];
 
-        // One status read per scenario per batch: a pause or stop takes effect from the next batch.
-        var statuses = new ConcurrentDictionary<string, Lazy<Task<ScenarioStatus>>>(StringComparer.Ordinal);
-        Task<ScenarioStatus> StatusOf(string scenarioId) => statuses.GetOrAdd(scenarioId, id => new Lazy<Task<ScenarioStatus>>(async () =>
-            (await scenarios.GetAsync(id, cancellationToken).ConfigureAwait(false))?.Status ?? ScenarioStatus.Stopped)).Value;
+        // One head read per scenario per batch: a pause, a stop or a winner takes effect from the next batch.
+        var heads = new ConcurrentDictionary<string, Lazy<Task<ScenarioHead?>>>(StringComparer.Ordinal);
+        Task<ScenarioHead?> HeadOf(string scenarioId) => heads.GetOrAdd(scenarioId, id => new Lazy<Task<ScenarioHead?>>(() =>
+            scenarios.GetAsync(id, cancellationToken))).Value;
         var carryOuts = new ConcurrentBag<CarryOut>();
         var conflicts = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            var (outcome, carryOut, lost) = await DecideAsync(i, work[i], StatusOf, ct).ConfigureAwait(false);
+            var (outcome, carryOut, lost) = await DecideAsync(i, work[i], HeadOf, ct).ConfigureAwait(false);
             outcomes[i] = outcome;
             Interlocked.Add(ref conflicts, lost);
             if (carryOut is not null)
@@ -141,7 +142,7 @@ public sealed partial class ScenarioEngine(
         return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
     }
 
-    private async Task<(WorkOutcome Outcome, CarryOut? CarryOut, int Conflicts)> DecideAsync(int index, EngineWork work, Func<string, Task<ScenarioStatus>> statusOf, CancellationToken cancellationToken)
+    private async Task<(WorkOutcome Outcome, CarryOut? CarryOut, int Conflicts)> DecideAsync(int index, EngineWork work, Func<string, Task<ScenarioHead?>> headOf, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -170,7 +171,8 @@ public sealed partial class ScenarioEngine(
 
             var definition = await scenarios.GetDefinitionAsync(state.ScenarioId, state.DefinitionVersion, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Enrollment {state.EnrollmentId} is pinned to {state.ScenarioId} v{state.DefinitionVersion}, which does not exist.");
-            var status = await statusOf(state.ScenarioId).ConfigureAwait(false);
+            var head = await headOf(state.ScenarioId).ConfigureAwait(false);
+            var status = head?.Status ?? ScenarioStatus.Stopped;
             var hold = status is ScenarioStatus.Paused or ScenarioStatus.Draft;
             if (status == ScenarioStatus.Stopped && !state.IsCompleted)
             {
@@ -185,7 +187,7 @@ public sealed partial class ScenarioEngine(
             var decision = new ScenarioDecision(state, []);
             if (@event is not null)
             {
-                var context = new ScenarioContext(shop, await ProfileAsync(state.CustomerId, cancellationToken).ConfigureAwait(false));
+                var context = new ScenarioContext(shop, await ProfileAsync(state.CustomerId, cancellationToken).ConfigureAwait(false)) { Winners = head?.Winners ?? NoWinners };
                 decision = ScenarioDecider.Decide(definition, state, @event, now, context);
                 decision = await ApplyFrequencyCapAsync(definition, decision, context, now, cancellationToken).ConfigureAwait(false);
             }

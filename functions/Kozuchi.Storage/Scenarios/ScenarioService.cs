@@ -16,6 +16,8 @@ public enum LifecycleResult
 
 public sealed record CreateResult(StoreOutcome? Outcome, ScenarioDefinition? Definition, IReadOnlyList<ValidationError> Errors);
 
+public sealed record DecidedWinner(string ScenarioId, string SplitId, string Arm);
+
 public sealed record ScenarioResultsView(string ScenarioId, ScenarioStatus Status, int ActiveVersion, ScenarioResults Results);
 
 /// <summary>What the API and the CLI do with scenarios: create, lifecycle, lists, results.</summary>
@@ -86,6 +88,37 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
             .Select(e => new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, e.Outcome == ScenarioOutcome.Converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel)))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder, minSamplePerArm: options.Value.WinnerMinSamplePerArm));
+    }
+
+    /// <summary>
+    /// For each active scenario with auto-winner splits still open: when its results name a winner, the winner is
+    /// recorded and new customers go to it from the engine's next batch. Returns what was decided.
+    /// </summary>
+    public async Task<IReadOnlyList<DecidedWinner>> ApplyAutoWinnersAsync(CancellationToken cancellationToken)
+    {
+        var decided = new List<DecidedWinner>();
+        foreach (var head in await scenarios.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (head.Status != ScenarioStatus.Active
+                || await scenarios.GetDefinitionAsync(head.ScenarioId, head.ActiveVersion, cancellationToken).ConfigureAwait(false) is not { } definition)
+            {
+                continue;
+            }
+
+            var open = definition.Steps.OfType<SplitStep>().Where(s => s.AutoWinner && !head.Winners.ContainsKey(s.Id)).ToList();
+            if (open.Count == 0 || await ResultsAsync(head.ScenarioId, cancellationToken).ConfigureAwait(false) is not { Results.Winner.Arm: { } arm })
+            {
+                continue;
+            }
+
+            foreach (var split in open.Where(s => s.Arms.Any(a => a.Name == arm)))
+            {
+                await scenarios.SetWinnerAsync(head.ScenarioId, split.Id, arm, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                decided.Add(new DecidedWinner(head.ScenarioId, split.Id, arm));
+            }
+        }
+
+        return decided;
     }
 
     private decimal CostOf(IReadOnlyDictionary<Channel, int> sends) =>

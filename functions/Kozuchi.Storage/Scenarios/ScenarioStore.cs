@@ -22,7 +22,11 @@ public enum ScenarioStatus
 }
 
 /// <summary>A scenario's status row: which version new enrollments start on, and one-off bookkeeping (broadcast done).</summary>
-public sealed record ScenarioHead(string ScenarioId, ScenarioStatus Status, int LatestVersion, int ActiveVersion, string? Name, DateTimeOffset UpdatedAt, DateTimeOffset? BroadcastAt);
+public sealed record ScenarioHead(string ScenarioId, ScenarioStatus Status, int LatestVersion, int ActiveVersion, string? Name, DateTimeOffset UpdatedAt, DateTimeOffset? BroadcastAt)
+{
+    /// <summary>Winners decided for auto-winner splits (split id → arm); once set, never changed.</summary>
+    public IReadOnlyDictionary<string, string> Winners { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
 
 public enum StoreOutcome
 {
@@ -133,6 +137,12 @@ public sealed class ScenarioStore(StorageClients clients)
     public Task<ScenarioHead?> SetStatusAsync(string scenarioId, ScenarioStatus status, DateTimeOffset now, CancellationToken cancellationToken) =>
         UpdateHeadAsync(scenarioId, h => h with { Status = status, ActiveVersion = status == ScenarioStatus.Active ? h.LatestVersion : h.ActiveVersion, UpdatedAt = now }, null, cancellationToken);
 
+    /// <summary>Records the winner of a split; a split that already has one keeps it (a decision is not revisited).</summary>
+    public Task<ScenarioHead?> SetWinnerAsync(string scenarioId, string splitId, string arm, DateTimeOffset now, CancellationToken cancellationToken) =>
+        UpdateHeadAsync(scenarioId, h => h.Winners.ContainsKey(splitId)
+            ? h
+            : h with { Winners = new Dictionary<string, string>(h.Winners, StringComparer.Ordinal) { [splitId] = arm }, UpdatedAt = now }, null, cancellationToken);
+
     public Task<ScenarioHead?> MarkBroadcastAsync(string scenarioId, DateTimeOffset at, CancellationToken cancellationToken) =>
         UpdateHeadAsync(scenarioId, h => h with { BroadcastAt = at }, null, cancellationToken);
 
@@ -178,6 +188,7 @@ public sealed class ScenarioStore(StorageClients clients)
         ["Name"] = head.Name,
         ["UpdatedAt"] = head.UpdatedAt,
         ["BroadcastAt"] = head.BroadcastAt,
+        ["Winners"] = head.Winners.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(head.Winners),
     };
 
     private static ScenarioHead FromEntity(TableEntity e) => new(
@@ -187,5 +198,10 @@ public sealed class ScenarioStore(StorageClients clients)
         e.GetInt32("ActiveVersion") ?? 0,
         e.GetString("Name"),
         e.GetDateTimeOffset("UpdatedAt") ?? default,
-        e.GetDateTimeOffset("BroadcastAt"));
+        e.GetDateTimeOffset("BroadcastAt"))
+    {
+        Winners = e.GetString("Winners") is { } winners
+            ? new Dictionary<string, string>(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(winners)!, StringComparer.Ordinal)
+            : new Dictionary<string, string>(StringComparer.Ordinal),
+    };
 }

@@ -151,6 +151,30 @@ public sealed class ScenarioDeciderTests
         Assert.Empty(run.Sends);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_decided_winner_takes_newcomers_of_an_auto_winner_split_and_the_holdout_keeps_its_share(bool autoWinner)
+    {
+        var preset = Definitions.Parse(Definitions.Preset("dormant-reactivation.json"));
+        var definition = preset with { Steps = [.. preset.Steps.Select(s => s is SplitStep split ? split with { AutoWinner = autoWinner } : s)] };
+        var split = (SplitStep)definition.Step("ab")!;
+        var context = new ScenarioContext(ShopTime.Tokyo, Customers.Reachable("x")) { Winners = new Dictionary<string, string> { ["ab"] = "coupon" } };
+
+        var byHash = Enumerable.Range(0, 300).Select(i => $"c{i}").GroupBy(id => SplitAssignment.Assign(split, definition.Id, id)).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(3, byHash.Count);
+        foreach (var (hashed, ids) in byHash)
+        {
+            foreach (var id in ids)
+            {
+                var state = EnrollmentState.New("e-" + id, definition, id, Jst(4, 6, 12), null);
+                var decided = ScenarioDecider.Decide(definition, state, new Started(), Jst(4, 6, 12), context with { Customer = Customers.Reachable(id) }).State;
+                var expected = hashed == SplitStep.HoldoutArm || !autoWinner ? hashed : "coupon";
+                Assert.Equal((expected, hashed == SplitStep.HoldoutArm), (decided.Arm, decided.HeldOut));
+            }
+        }
+    }
+
     [Fact]
     public void Business_days_skip_golden_week_and_keep_the_time_of_day()
     {

@@ -1,4 +1,8 @@
+using System.Net;
 using Kozuchi.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -18,11 +22,15 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
     public async ValueTask InitializeAsync()
     {
         _storage = await azurite.CreateScopeAsync();
-        _app = new KozuchiAppFactory(_storage).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey);
-        _app.UseKestrel(0);
+        _app = new KozuchiAppFactory(_storage).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
+            .WithSetting("Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel", "Error");
+        // Not UseKestrel(0): the factory then rewrites the server's addresses while the app's own thread may already
+        // be binding them, and loses that race now and then (dotnet/aspnetcore#67714). An explicit endpoint is bound
+        // by Kestrel alone, and the address it got is read back once the server runs.
+        _app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         _app.StartServer();
-        _base = _app.ClientOptions.BaseAddress;
-        _context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "ja-JP", ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        _base = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        _context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "ja-JP", TimezoneId = "Asia/Tokyo", ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
         _page = await _context.NewPageAsync();
     }
 
@@ -101,6 +109,67 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
         await Assertions.Expect(_page.Locator("main table")).ToHaveCountAsync(3);
         await Assertions.Expect(_page.Locator("main .error")).ToHaveCountAsync(0);
         await Shot("data-products");
+    }
+
+    [Fact]
+    public async Task Rfm_drill_down_starts_a_broadcast_for_the_cell_whose_results_count_the_cell_customers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _app.Services.GetRequiredService<Kozuchi.Functions.Demo.DemoLoader>().LoadAsync(200, 9, null, ct);
+        await SignIn();
+        await _page.Locator("#nav a[data-page='rfm']").ClickAsync();
+
+        // The most populated cell, as the grid shows it.
+        var cells = _page.Locator("[data-testid='rfm-grid'] button");
+        await Assertions.Expect(cells.First).ToBeVisibleAsync();
+        var counts = await cells.Locator("strong").AllTextContentsAsync();
+        var best = counts.Select((c, i) => (Count: int.Parse(c, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.GetCultureInfo("ja-JP")), Index: i)).MaxBy(c => c.Count);
+        Assert.True(best.Count > 0);
+        var cell = cells.Nth(best.Index);
+        var (r, f) = (await cell.GetAttributeAsync("data-r"), await cell.GetAttributeAsync("data-f"));
+        await cell.ClickAsync();
+        await Assertions.Expect(_page.Locator("section table tbody tr").First).ToBeVisibleAsync();
+        await Shot("rfm-drill-down");
+
+        await _page.GetByRole(AriaRole.Link, new() { Name = "このセグメントでシナリオを開始" }).ClickAsync();
+        var form = _page.Locator("[data-testid='start-scenario']");
+        await Assertions.Expect(form).ToBeVisibleAsync();
+        await _page.GetByLabel("名前").FillAsync("休眠前フォロー");
+        await _page.GetByLabel("配信日時").FillAsync("2026-11-01T12:00");
+        await Shot("scenario-start-form");
+        await form.GetByRole(AriaRole.Button, new() { Name = "シナリオを開始" }).ClickAsync();
+        var scenarioId = $"broadcast-rfm-r{r}-f{f}-202611011200";
+        await Assertions.Expect(_page.GetByRole(AriaRole.Status)).ToContainTextAsync(scenarioId);
+        await Assertions.Expect(_page.Locator("main table tbody tr", new() { HasText = scenarioId })).ToContainTextAsync("稼働中");
+
+        // The broadcast goes out when its time comes: the sweep enrolls the segment, the router starts each enrollment.
+        _app.Time.SetUtcNow(new DateTimeOffset(2026, 11, 1, 4, 0, 0, TimeSpan.Zero));
+        var enrolled = await _app.Services.GetRequiredService<Kozuchi.Storage.Scenarios.ScenarioTriggerRunner>().RunBroadcastsAsync(ct);
+        Assert.Equal(best.Count, enrolled);
+        using var http = new HttpClient { BaseAddress = _base };
+        var events = _storage.Clients.Queue(Kozuchi.Storage.Infrastructure.StorageCatalog.Queues.ScenarioEvents);
+        while ((await events.ReceiveMessagesAsync(32, cancellationToken: ct)).Value is { Length: > 0 } messages)
+        {
+            foreach (var m in messages)
+            {
+                var routed = await HostInvocation.QueueAsync(http, "RouteScenarioEvents", m.MessageText, m.MessageId, m.DequeueCount, ct);
+                routed.EnsureSuccessStatusCode();
+                await events.DeleteMessageAsync(m.MessageId, m.PopReceipt, ct);
+            }
+        }
+
+        // Enrolled are the cell's customers an email can reach (the others are not enrolled, by the suppression policy).
+        using var api = new HttpClient { BaseAddress = _base };
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorKey);
+        var drill = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync(new Uri($"/api/reports/rfm/customers?r={r}&f={f}&take=1000", UriKind.Relative), ct)).RootElement;
+        Assert.Equal(best.Count, drill.GetProperty("total").GetInt32());
+        var reachable = drill.GetProperty("customers").EnumerateArray().Count(c => c.GetProperty("canEmail").GetBoolean());
+        Assert.InRange(reachable, 1, best.Count);
+
+        await _page.Locator($"main button[data-results='{scenarioId}']").ClickAsync();
+        await Assertions.Expect(_page.Locator("[data-testid='scenario-totals'] .card").First).ToHaveTextAsync("対象者" + reachable.ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("ja-JP")));
+        await Assertions.Expect(_page.Locator("main .error")).ToHaveCountAsync(0);
+        await Shot("scenario-results");
     }
 
     [Fact]

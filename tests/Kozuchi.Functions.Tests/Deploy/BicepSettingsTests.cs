@@ -41,6 +41,8 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
         ["Kozuchi__Sends__MaxRequeueVisibility"] = "the queue's own limit by default; tests shorten it because Azurite hides messages in wall-clock time",
         ["Kozuchi__Scenarios__OrderTriggerWindow"] = "the default (3 days) suits Azure",
         ["Kozuchi__Scenarios__WinnerMinSamplePerArm"] = "the default (200 per arm) suits Azure",
+        ["Kozuchi__Analytics__SqlTimeout"] = "the default (30 s) suits a Flex Consumption instance",
+        ["Kozuchi__Analytics__SqlMaxRows"] = "the default (100,000 rows) suits Azure",
     };
 
     /// <summary>Whole groups that only exist outside Azure.</summary>

@@ -28,7 +28,7 @@ internal sealed class IngestHarness : IAsyncDisposable
     public HttpClient Client { get; }
     public HttpClient Operator { get; }
 
-    public static async Task<IngestHarness> StartAsync(AzuriteFixture azurite)
+    public static async Task<IngestHarness> StartAsync(AzuriteFixture azurite, Action<KozuchiAppFactory>? configure = null)
     {
         var storage = await azurite.CreateScopeAsync();
         var app = new KozuchiAppFactory(storage)
@@ -36,6 +36,7 @@ internal sealed class IngestHarness : IAsyncDisposable
             .WithSetting("Kozuchi:Webhooks:ShopifySecretPrevious", ShopifyPreviousSecret)
             .WithSetting("Kozuchi:Webhooks:OrderSecret", OrderSecret)
             .WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey);
+        configure?.Invoke(app);
         return new IngestHarness(storage, app);
     }
 

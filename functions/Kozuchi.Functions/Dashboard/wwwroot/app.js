@@ -152,10 +152,57 @@
     },
 
     async scenarios() {
-      const data = await api("scenarios");
-      const rows = (data && data.scenarios) || [];
-      return [el("h1", { text: t("scenarios.title") }), rows.length === 0 ? empty() :
-        table(["id", "name", "status"], rows.map((s) => [s.id, s.name, s.status]))];
+      const params = new URLSearchParams(location.hash.split("?")[1] || "");
+      const status = el("p", { role: "status" });
+      const list = el("div", {});
+      const detail = el("section", { "aria-labelledby": "results-title" });
+      const fmtDiff = (d) => d == null ? "—" : `${(d.estimate * 100).toFixed(1)}pt [${(d.lower * 100).toFixed(1)}, ${(d.upper * 100).toFixed(1)}] p=${d.pValue.toFixed(3)}`;
+      const showResults = async (id) => {
+        detail.replaceChildren(el("h2", { id: "results-title", tabindex: "-1", text: `${t("scenarios.results")}: ${id}` }), el("p", { text: t("common.loading") }));
+        detail.querySelector("h2").focus();
+        const data = await api(`scenarios/${encodeURIComponent(id)}/results`);
+        const r = data && data.results;
+        if (!r) { detail.replaceChildren(detail.firstChild, empty()); return; }
+        const parts = [detail.firstChild,
+          el("div", { class: "cards", "data-testid": "scenario-totals" },
+            card(t("scenarios.entered"), num(r.entered)), card(t("scenarios.sent"), num(r.sent)),
+            card(t("scenarios.converted"), num(r.converted)), card(t("common.revenue"), yen(r.revenue)))];
+        parts.push(r.arms.length === 0 ? empty() : table(
+          [t("scenarios.variant"), t("scenarios.entered"), t("scenarios.sent"), t("scenarios.converted"), "CVR", t("scenarios.revenuePerCustomer"), t("scenarios.versusControl"), t("scenarios.cost"), "ROAS"],
+          r.arms.map((a) => [a.holdout ? `${a.arm} (${t("scenarios.holdout")})` : a.arm, num(a.entered), num(a.sent), num(a.converted), pct(a.conversionRate),
+            yen(a.revenuePerCustomer), a.versusControl ? fmtDiff(a.versusControl.conversion) : "—", yen(a.cost), a.roas == null ? "—" : a.roas.toFixed(2)]),
+          t("scenarios.variant")));
+        if (r.uplift && r.uplift.length) {
+          parts.push(el("h3", { text: t("scenarios.uplift") }), table(
+            [t("scenarios.variant"), t("scenarios.treatmentRate"), t("scenarios.holdoutRate"), t("scenarios.upliftCvr"), t("scenarios.incrementalRevenue"), t("scenarios.incrementalRoas")],
+            r.uplift.map((u) => [u.treatment, pct(u.uplift.treatmentRate), pct(u.uplift.holdoutRate), fmtDiff(u.uplift.conversionUplift),
+              yen(u.uplift.incrementalRevenue), u.incrementalRoas == null ? "—" : u.incrementalRoas.toFixed(2)]), t("scenarios.uplift")));
+        }
+        if (r.winner) parts.push(el("p", { "data-testid": "winner", text: `${t("scenarios.winner")}: ${r.winner.arm || "—"} — ${r.winner.reason}` }));
+        detail.replaceChildren(...parts);
+      };
+      const lifecycle = (id, action) => async () => {
+        await api(`scenarios/${encodeURIComponent(id)}/${action}`, { method: "POST" });
+        status.textContent = `${id}: ${t(`scenarios.${action}d`)}`;
+        await load();
+      };
+      const load = async () => {
+        const rows = (await api("scenarios")) || [];
+        list.replaceChildren(rows.length === 0 ? empty() : table(["id", t("scenarios.name"), t("scenarios.status"), t("scenarios.version"), ""],
+          rows.map((s) => [s.scenarioId, s.name || "", t(`scenarios.status.${s.status.toLowerCase()}`), String(s.activeVersion || s.latestVersion),
+            el("span", { class: "actions" },
+              el("button", { "data-results": s.scenarioId, onclick: () => showResults(s.scenarioId), text: t("scenarios.results") }),
+              s.status === "Active" ? el("button", { onclick: lifecycle(s.scenarioId, "pause"), text: t("scenarios.pause") }) : null,
+              s.status === "Paused" ? el("button", { onclick: lifecycle(s.scenarioId, "resume"), text: t("scenarios.resume") }) : null,
+              s.status === "Draft" ? el("button", { onclick: lifecycle(s.scenarioId, "activate"), text: t("scenarios.activate") }) : null)]),
+          t("scenarios.title")));
+      };
+      const parts = [el("h1", { text: t("scenarios.title") }), status];
+      const segment = params.get("segment");
+      if (segment) parts.push(startForm(JSON.parse(segment), status, load));
+      await load();
+      parts.push(list, detail);
+      return parts;
     },
 
     async operations() {
@@ -179,6 +226,40 @@
       return [el("h1", { text: t("operations.title") }), el("h2", { text: t("operations.poison") }), status, list];
     },
   };
+
+  // "Start a scenario for this segment": the RFM cell becomes a stored segment and a one-off broadcast to it at the
+  // chosen time (the browser's clock and zone), activated at once; the list below shows it and, later, its results.
+  function startForm(segment, status, reload) {
+    const { r, f } = segment.rfm;
+    const at = new Date(Date.now() + 3600 * 1000);
+    const local = new Date(at.getTime() - at.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    const name = el("input", { id: "start-name", value: `RFM R${r} F${f}` });
+    const channel = el("select", { id: "start-channel" }, el("option", { value: "email", text: t("scenarios.email") }), el("option", { value: "line", text: "LINE" }));
+    const template = el("input", { id: "start-template", value: "segment-broadcast" });
+    const when = el("input", { id: "start-at", type: "datetime-local", value: local });
+    const submit = async (e) => {
+      e.preventDefault();
+      const stamp = when.value.replace(/[^0-9]/g, "").slice(0, 12);
+      const segmentId = `rfm-r${r}-f${f}`;
+      const scenarioId = `broadcast-${segmentId}-${stamp}`;
+      const json = { "Content-Type": "application/json" };
+      await api("segments", { method: "POST", headers: json, body: JSON.stringify({ schemaVersion: 1, id: segmentId, name: `RFM R${r} F${f}`, rule: { type: "rfm", r: [r], f: [f] } }) });
+      await api("scenarios", { method: "POST", headers: json, body: JSON.stringify({
+        schemaVersion: 1, id: scenarioId, version: 1, name: name.value,
+        trigger: { type: "broadcast", segmentId, at: new Date(when.value).toISOString() },
+        steps: [{ type: "send", id: "send", channels: [channel.value], template: template.value }] }) });
+      await api(`scenarios/${encodeURIComponent(scenarioId)}/activate`, { method: "POST" });
+      status.textContent = `${scenarioId}: ${t("scenarios.started")}`;
+      await reload();
+    };
+    return el("form", { class: "start", "data-testid": "start-scenario", onsubmit: submit },
+      el("h2", { text: `${t("rfm.startScenario")} (R${r} F${f})` }),
+      el("label", { for: "start-name" }, t("scenarios.name"), name),
+      el("label", { for: "start-channel" }, t("scenarios.channel"), channel),
+      el("label", { for: "start-template" }, t("scenarios.template"), template),
+      el("label", { for: "start-at" }, t("scenarios.sendAt"), when),
+      el("button", { type: "submit", text: t("scenarios.start") }));
+  }
 
   function card(label, value, target, actual) {
     const parts = [el("div", { class: "label", text: label }), el("div", { class: "value", text: value })];

@@ -1,0 +1,291 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.Logging;
+
+namespace Kozuchi.Storage.Analytics;
+
+public sealed class FreeSqlOptions
+{
+    /// <summary>A query running longer is interrupted.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The most rows one answer carries (a CSV download included); more are cut and flagged.</summary>
+    public int MaxRows { get; set; } = 100_000;
+
+    /// <summary>DuckDB's memory ceiling per query, well inside a Flex Consumption instance.</summary>
+    public string MemoryLimit { get; set; } = "1GB";
+}
+
+public sealed record SqlColumn(string Name, string Type);
+
+public sealed record SqlAnswer(string SnapshotId, DateTimeOffset SnapshotTakenAt, IReadOnlyList<SqlColumn> Columns, IReadOnlyList<object?[]> Rows, bool Truncated, long ElapsedMs);
+
+public enum SqlFailure
+{
+    /// <summary>Not a single read-only query, or DuckDB refused it (syntax, unknown column, read-only database …).</summary>
+    Rejected,
+
+    TimedOut,
+
+    /// <summary>No snapshot has been taken yet.</summary>
+    NoSnapshot,
+}
+
+public sealed record SqlOutcome(SqlAnswer? Answer, SqlFailure? Failure, string? Message)
+{
+    public static SqlOutcome Fail(SqlFailure failure, string message) => new(null, failure, message);
+}
+
+/// <summary>
+/// Free, read-only SQL over the newest Parquet snapshot. The snapshot is loaded once per instance into a local DuckDB
+/// file; every query then opens that file read-only, turns off access to files and the network, sets its thread and
+/// memory limits and locks the configuration before the shop's SQL runs — so a query can read the three tables and
+/// nothing else, and cannot change them. The single-statement check only gives clearer errors; the database enforces.
+/// </summary>
+public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions options, ILogger<FreeSql> logger) : IDisposable
+{
+    private static readonly string[] ReadKeywords = ["SELECT", "WITH", "FROM", "VALUES", "TABLE", "DESCRIBE", "SHOW", "SUMMARIZE", "PIVOT", "UNPIVOT", "EXPLAIN"];
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _databases = new(StringComparer.Ordinal);
+
+    // One folder per instance of this class: two apps in one process (tests, or a host restart) never share a file.
+    private readonly Lazy<string> _root = new(() => Directory.CreateTempSubdirectory("kozuchi-sql-").FullName);
+
+    public async Task<SqlOutcome> RunAsync(string? sql, int? maxRows, CancellationToken cancellationToken)
+    {
+        if (Check(sql) is { } problem)
+        {
+            return SqlOutcome.Fail(SqlFailure.Rejected, problem);
+        }
+
+        if (await snapshots.LatestAsync(cancellationToken).ConfigureAwait(false) is not { } manifest)
+        {
+            return SqlOutcome.Fail(SqlFailure.NoSnapshot, "No snapshot yet: take one (POST /api/analytics/snapshots) or wait for the nightly one.");
+        }
+
+        var file = await DatabaseAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var limit = Math.Clamp(maxRows ?? options.MaxRows, 1, options.MaxRows);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Timeout);
+        await using var db = new DuckDBConnection($"DataSource={file};ACCESS_MODE=READ_ONLY");
+        await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(db, $"SET enable_external_access = false; SET threads = 2; SET memory_limit = '{options.MemoryLimit}'; SET lock_configuration = true;", cancellationToken).ConfigureAwait(false);
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        try
+        {
+            // DuckDB runs the query on this thread; the timer interrupts it from another.
+            using var interrupt = timeout.Token.Register(command.Cancel);
+            return await Task.Run(() => Read(command, manifest, limit, started), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogTimedOut(logger, options.Timeout.TotalSeconds, e.GetType().Name);
+            return SqlOutcome.Fail(SqlFailure.TimedOut, $"The query ran longer than {options.Timeout.TotalSeconds:0} s and was stopped. Narrow it (WHERE, LIMIT) or aggregate first.");
+        }
+        catch (DuckDBException e)
+        {
+            return SqlOutcome.Fail(SqlFailure.Rejected, e.Message);
+        }
+    }
+
+    private static SqlOutcome Read(DuckDBCommand command, SnapshotManifest manifest, int limit, long started)
+    {
+        using var reader = command.ExecuteReader();
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(i => new SqlColumn(reader.GetName(i), reader.GetDataTypeName(i))).ToList();
+        var rows = new List<object?[]>();
+        var truncated = false;
+        while (reader.Read())
+        {
+            if (rows.Count == limit)
+            {
+                truncated = true;
+                break;
+            }
+
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : Plain(reader.GetValue(i));
+            }
+
+            rows.Add(row);
+        }
+
+        var elapsed = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return new SqlOutcome(new SqlAnswer(manifest.Id, manifest.TakenAt, columns, rows, truncated, elapsed), null, null);
+    }
+
+    /// <summary>Values JSON and CSV can carry as they are: DuckDB's HUGEINT sums arrive as BigInteger, dates as DateOnly.</summary>
+    private static object? Plain(object value) => value switch
+    {
+        BigInteger b => b >= long.MinValue && b <= long.MaxValue ? (long)b : b.ToString(CultureInfo.InvariantCulture),
+        DateTime t => DateTime.SpecifyKind(t, DateTimeKind.Utc),
+        byte[] bytes => Convert.ToBase64String(bytes),
+        string or bool or byte or short or int or long or sbyte or ushort or uint or ulong or float or double or decimal or DateOnly or TimeOnly or DateTimeOffset or Guid => value,
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Null when the text is one statement that starts like a query; otherwise what is wrong, in words.</summary>
+    public static string? Check(string? sql)
+    {
+        if (string.IsNullOrWhiteSpace(sql))
+        {
+            return "Send one SQL query, e.g. SELECT count(*) FROM customers.";
+        }
+
+        var code = CodeOnly(sql).TrimEnd().TrimEnd(';');
+        if (code.Contains(';', StringComparison.Ordinal))
+        {
+            return "Send one statement at a time (the text has more than one ';').";
+        }
+
+        var first = code.TrimStart().Split((char[])[' ', '\t', '\r', '\n', '('], 2)[0].ToUpperInvariant();
+        return ReadKeywords.Contains(first)
+            ? null
+            : $"Only read-only queries run here (SELECT, WITH …); '{first}' is not one. The tables are customers, orders and order_products.";
+    }
+
+    /// <summary>The SQL with string literals, quoted names and comments blanked, so a ';' inside them is not a separator.</summary>
+    private static string CodeOnly(string sql)
+    {
+        var code = new StringBuilder(sql.Length);
+        for (var i = 0; i < sql.Length; i++)
+        {
+            var c = sql[i];
+            if (c is '\'' or '"')
+            {
+                var end = sql.IndexOf(c, i + 1);
+                while (end >= 0 && end + 1 < sql.Length && sql[end + 1] == c)
+                {
+                    end = sql.IndexOf(c, end + 2);
+                }
+
+                i = end < 0 ? sql.Length : end;
+                code.Append(' ');
+            }
+            else if (c == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+            {
+                var end = sql.IndexOf('\n', i);
+                i = end < 0 ? sql.Length : end;
+                code.Append(' ');
+            }
+            else if (c == '/' && i + 1 < sql.Length && sql[i + 1] == '*')
+            {
+                var end = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                i = end < 0 ? sql.Length : end + 1;
+                code.Append(' ');
+            }
+            else
+            {
+                code.Append(c);
+            }
+        }
+
+        return code.ToString();
+    }
+
+    /// <summary>The snapshot as a local DuckDB file, built once per snapshot and instance; older ones are removed.</summary>
+    private Task<string> DatabaseAsync(SnapshotManifest manifest, CancellationToken cancellationToken) =>
+        _databases.GetOrAdd(manifest.Id, _ => new Lazy<Task<string>>(() => BuildAsync(manifest, cancellationToken))).Value;
+
+    private async Task<string> BuildAsync(SnapshotManifest manifest, CancellationToken cancellationToken)
+    {
+        var root = _root.Value;
+        var directory = Path.Combine(root, manifest.Id);
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await snapshots.DownloadAsync(manifest, directory, cancellationToken).ConfigureAwait(false);
+            var file = Path.Combine(directory, "snapshot.duckdb");
+            await using (var db = new DuckDBConnection($"DataSource={file}"))
+            {
+                await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var table in SnapshotManifest.Tables)
+                {
+                    var parquet = Path.Combine(directory, table + ".parquet").Replace("'", "''", StringComparison.Ordinal);
+                    await ExecuteAsync(db, $"CREATE TABLE {table} AS SELECT * FROM read_parquet('{parquet}')", cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var table in SnapshotManifest.Tables)
+            {
+                File.Delete(Path.Combine(directory, table + ".parquet"));
+            }
+
+            foreach (var old in Directory.EnumerateDirectories(root).Where(d => Path.GetFileName(d) != manifest.Id))
+            {
+                if (_databases.TryRemove(Path.GetFileName(old), out _))
+                {
+                    TryDelete(old);
+                }
+            }
+
+            return file;
+        }
+        catch
+        {
+            _databases.TryRemove(manifest.Id, out _);
+            TryDelete(directory);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_root.IsValueCreated)
+        {
+            TryDelete(_root.Value);
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A query may still have the old file open; the next build tries again.
+        }
+    }
+
+    private static async Task ExecuteAsync(DuckDBConnection db, string sql, CancellationToken cancellationToken)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the answer as CSV (UTF-8 with BOM, so Excel in Japan opens it as UTF-8), header first.</summary>
+    public static byte[] ToCsv(SqlAnswer answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        var text = new StringBuilder();
+        text.AppendJoin(',', answer.Columns.Select(c => Field(c.Name))).Append("\r\n");
+        foreach (var row in answer.Rows)
+        {
+            text.AppendJoin(',', row.Select(v => Field(v switch
+            {
+                null => string.Empty,
+                DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => v.ToString() ?? string.Empty,
+            }))).Append("\r\n");
+        }
+
+        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text.ToString())];
+    }
+
+    private static string Field(string value) =>
+        value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Free SQL query stopped after {Seconds} s ({Exception})")]
+    private static partial void LogTimedOut(ILogger logger, double seconds, string exception);
+}

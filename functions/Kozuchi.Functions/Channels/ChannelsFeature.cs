@@ -4,6 +4,7 @@ using Kozuchi.Channels.Line;
 using Kozuchi.Core.Channels;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Channels;
+using Kozuchi.Storage.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
@@ -20,7 +21,14 @@ public static class ChannelsFeature
             .Http("ExportDmList", "POST", "exports/dm", ExportFunctions.DmListAsync)
             .Http("ExportCallList", "POST", "exports/calls", ExportFunctions.CallListAsync)
             .Http("ImportCallResults", "POST", "channels/calls/results", ExportFunctions.CallResultsAsync)
-            .Http("DownloadExport", "GET", "exports/{name}", ExportFunctions.DownloadAsync);
+            .Http("DownloadExport", "GET", "exports/{name}", ExportFunctions.DownloadAsync)
+            .Http("ListTemplates", "GET", "templates", TemplateFunctions.ListAsync)
+            .Http("GetTemplate", "GET", "templates/{id}", TemplateFunctions.GetAsync)
+            .Http("PutTemplate", "PUT", "templates/{id}", TemplateFunctions.PutAsync)
+            .Queue<SendEmailFunction>(SendEmailFunction.Name, StorageCatalog.Queues.SendEmail)
+            .Queue<SendLineFunction>(SendLineFunction.Name, StorageCatalog.Queues.SendLine)
+            .Queue<SendDmFunction>(SendDmFunction.Name, StorageCatalog.Queues.SendDm)
+            .Queue<SendCallFunction>(SendCallFunction.Name, StorageCatalog.Queues.SendCall);
 
     public static IServiceCollection AddChannels(this IServiceCollection services, IConfiguration configuration)
     {
@@ -30,6 +38,7 @@ public static class ChannelsFeature
         services.Configure<UnsubscribeOptions>(configuration.GetSection("Kozuchi:Unsubscribe"));
         services.Configure<EventGridOptions>(configuration.GetSection("Kozuchi:EventGrid"));
         services.Configure<PostalOptions>(configuration.GetSection("Kozuchi:Postal"));
+        services.Configure<SendQueueOptions>(configuration.GetSection("Kozuchi:Sends"));
 
         // Secrets arrive as Key Vault references; one the platform could not resolve must never act as the secret.
         services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = KeyVaultReferences.Resolved(o.ConnectionString));
@@ -43,6 +52,16 @@ public static class ChannelsFeature
         services.AddSingleton<ISendRateLimiter, StorageSendRateLimiter>();
         services.AddSingleton<ChannelEvents>();
         services.AddSingleton<ExportFiles>();
+        services.AddSingleton<MessageTemplateStore>();
+        services.AddSingleton<SendLists>();
+        services.AddSingleton(ISendProbe.None);
+        services.AddSingleton<SendConsumer>();
+        services.AddSingleton<EmailComposer>();
+        services.AddTransient(sp => new Lazy<AcsEmailClient>(sp.GetRequiredService<AcsEmailClient>));
+        services.AddTransient<EmailDelivery>();
+        services.AddTransient<LineDelivery>();
+        services.AddSingleton<DmListDelivery>();
+        services.AddSingleton<CallListDelivery>();
         services.AddHttpClient("acs-email", c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHttpClient("line", c => c.Timeout = Timeout.InfiniteTimeSpan);
 

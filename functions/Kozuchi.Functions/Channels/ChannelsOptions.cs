@@ -15,3 +15,13 @@ public sealed class PostalOptions
 
     public string Currency { get; set; } = "JPY";
 }
+
+/// <summary><c>Kozuchi:Sends</c>: how the send-queue consumers wait.</summary>
+public sealed class SendQueueOptions
+{
+    /// <summary>
+    /// The longest a throttled or not-yet-due batch is hidden on its queue. The message's <c>notBefore</c> is what counts
+    /// (a copy that shows up early goes back for the remainder); the queue's own limit is 7 days.
+    /// </summary>
+    public TimeSpan MaxRequeueVisibility { get; set; } = Kozuchi.Storage.Scenarios.ScenarioTimers.MaxDelay;
+}

@@ -15,29 +15,37 @@ public static partial class ExportFunctions
 {
     public sealed record DmListEntry(string CustomerId, string Variant);
 
-    public sealed record DmListRequest(string Campaign, IReadOnlyList<DmListEntry> Recipients, string? Encoding = null, decimal? CostPerPiece = null, string? Name = null);
+    /// <summary><see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's DM list instead of <see cref="Recipients"/>.</summary>
+    public sealed record DmListRequest(string Campaign, IReadOnlyList<DmListEntry>? Recipients, string? Encoding = null, decimal? CostPerPiece = null, string? Name = null, string? Day = null);
 
     public sealed record DmListResponse(string Name, Uri Download, int Pieces, int Skipped, decimal CostPerPiece, decimal TotalCost, string Currency);
 
     public sealed record CallListEntry(string CustomerId, string ScriptVariant);
 
-    public sealed record CallListRequest(string Campaign, IReadOnlyList<CallListEntry> Recipients, string? Encoding = null, string? Name = null);
+    /// <summary><see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's call list instead of <see cref="Recipients"/>.</summary>
+    public sealed record CallListRequest(string Campaign, IReadOnlyList<CallListEntry>? Recipients, string? Encoding = null, string? Name = null, string? Day = null);
 
     public sealed record CallListResponse(string Name, Uri Download, int Written, int DoNotCall, int NoPhone, int Unknown);
 
     public sealed record CallResultsResponse(int Imported, int DoNotCall, int UnknownCustomers, IReadOnlyList<CallResultError> Errors);
 
     internal static async Task<Results<Ok<DmListResponse>, BadRequest<string>>> DmListAsync(
-        DmListRequest request, ExportFiles files, ChannelEvents events, IOptions<PostalOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        DmListRequest request, ExportFiles files, ChannelEvents events, SendLists lists, IOptions<PostalOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (Validate(request.Campaign, request.Recipients, request.Encoding, request.Name, out var encoding) is { } problem)
+        if (!TryDay(request.Day, out var day))
+        {
+            return TypedResults.BadRequest("day: yyyy-MM-dd.");
+        }
+
+        var recipients = day is { } d ? await FromListAsync(lists, Channel.Postal, d, e => new DmListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
+        if (Validate(request.Campaign, recipients, request.Encoding, request.Name, out var encoding) is { } problem)
         {
             return TypedResults.BadRequest(problem);
         }
 
         var pieces = new List<DmRecipient>();
         var skipped = 0;
-        foreach (var entry in request.Recipients)
+        foreach (var entry in recipients!)
         {
             var record = await events.Customers.GetActiveAsync(entry.CustomerId, cancellationToken);
             var piece = record is null || !record.ToProfile().Reachability.HasConsent(Channel.Postal) ? null
@@ -63,16 +71,22 @@ public static partial class ExportFunctions
     }
 
     internal static async Task<Results<Ok<CallListResponse>, BadRequest<string>>> CallListAsync(
-        CallListRequest request, ExportFiles files, ChannelEvents events, ShopTime shopTime, TimeProvider time, CancellationToken cancellationToken)
+        CallListRequest request, ExportFiles files, ChannelEvents events, SendLists lists, ShopTime shopTime, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (Validate(request.Campaign, request.Recipients, request.Encoding, request.Name, out var encoding) is { } problem)
+        if (!TryDay(request.Day, out var day))
+        {
+            return TypedResults.BadRequest("day: yyyy-MM-dd.");
+        }
+
+        var recipients = day is { } d ? await FromListAsync(lists, Channel.Phone, d, e => new CallListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
+        if (Validate(request.Campaign, recipients, request.Encoding, request.Name, out var encoding) is { } problem)
         {
             return TypedResults.BadRequest(problem);
         }
 
         var candidates = new List<CallCandidate>();
         var unknown = 0;
-        foreach (var entry in request.Recipients)
+        foreach (var entry in recipients!)
         {
             if (await events.Customers.GetActiveAsync(entry.CustomerId, cancellationToken) is not { } record)
             {
@@ -138,6 +152,35 @@ public static partial class ExportFunctions
         }
 
         return TypedResults.Stream(found.Content, found.File.ContentType, fileDownloadName: found.File.Name);
+    }
+
+    private static bool TryDay(string? text, out DateOnly? day)
+    {
+        day = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            return false;
+        }
+
+        day = parsed;
+        return true;
+    }
+
+    /// <summary>The recipients the send-dm / send-call consumers put on a day's list, the scenario's arm as the variant.</summary>
+    private static async Task<IReadOnlyList<T>> FromListAsync<T>(SendLists lists, Channel channel, DateOnly day, Func<SendListEntry, T> entry, CancellationToken cancellationToken)
+    {
+        var result = new List<T>();
+        await foreach (var e in lists.ReadAsync(SendLists.ListId(channel, day), cancellationToken))
+        {
+            result.Add(entry(e));
+        }
+
+        return result;
     }
 
     private static string? Validate<T>(string campaign, IReadOnlyList<T>? recipients, string? encodingName, string? name, out ListEncoding encoding)

@@ -23,7 +23,7 @@ public static class StorageCatalog
         /// <summary>KPI targets (目標): partition = month (yyyy-MM), row = KPI name.</summary>
         public const string Targets = "KozuchiTargets";
 
-                /// <summary>Send budgets per provider resource and clock-aligned window, shared by every instance.</summary>
+        /// <summary>Send budgets per provider resource and clock-aligned window, shared by every instance.</summary>
         public const string SendBudget = "KozuchiSendBudget";
 
         /// <summary>Email delivery reports (Event Grid) by send operation and hashed recipient.</summary>
@@ -56,7 +56,13 @@ public static class StorageCatalog
         /// <summary>Checkouts (abandoned-cart candidates) with their personal data in one column, a per-customer index for erasure, and the abandonment checks due.</summary>
         public const string Checkouts = "KozuchiCheckouts";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts];
+        /// <summary>Message templates (email, LINE) as data, current revision and history, editable through the API.</summary>
+        public const string Templates = "KozuchiTemplates";
+
+        /// <summary>Postal DM and call recipients the send-dm / send-call consumers added, one list per channel and shop day.</summary>
+        public const string SendLists = "KozuchiSendLists";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists];
     }
 
     public static class Queues

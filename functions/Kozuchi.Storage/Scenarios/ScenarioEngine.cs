@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
@@ -348,9 +346,7 @@ public sealed partial class ScenarioEngine(
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    /// <summary>The same recipients give the same id, so a consumer can tell a re-queued batch from a new one.</summary>
-    private static string BatchId(IEnumerable<SendCommand> sends) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', sends.Select(s => s.IdempotencyKey))))[..12]);
+    private static string BatchId(IEnumerable<SendCommand> sends) => SendBatchMessage.BatchIdOf(sends.Select(s => s.IdempotencyKey));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Enrollment {EnrollmentId} lost a write race (attempt {Attempt}); re-reading and deciding again")]
     private static partial void LogConflict(ILogger logger, string enrollmentId, int attempt);

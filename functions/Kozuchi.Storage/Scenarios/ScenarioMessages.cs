@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Kozuchi.Core.Common;
@@ -63,6 +65,10 @@ public sealed record SendBatchMessage
     public required IReadOnlyList<SendRecipient> Recipients { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, ScenarioMessageJson.Options);
+
+    /// <summary>The same recipients give the same id, so a consumer can tell a re-queued batch from a new one.</summary>
+    public static string BatchIdOf(IEnumerable<string> idempotencyKeys) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', idempotencyKeys)))[..12]);
 
     public static SendBatchMessage Parse(string text) => ScenarioMessageJson.Parse<SendBatchMessage>(text, CurrentVersion, m => m.Version);
 }

@@ -17,9 +17,36 @@ public enum LedgerStatus
     /// <summary>On the channel's queue.</summary>
     Queued,
 
-    /// <summary>Taken by the channel consumer for delivery: a second copy of the message is dropped.</summary>
+    /// <summary>A channel consumer holds it and is calling the provider now; a claim older than the delivery lease may be retaken.</summary>
+    Delivering,
+
+    /// <summary>Delivered to the provider (accepted by ACS or LINE, or written to the DM / call list): a second copy of the message is dropped.</summary>
     Sent,
+
+    /// <summary>The provider refused it for good (or it could not be rendered): visible, never retried.</summary>
+    Failed,
+
+    /// <summary>Not sent: the customer unsubscribed, was suppressed, or cannot be reached on the channel any more.</summary>
+    Suppressed,
 }
+
+public enum DeliveryClaimResult
+{
+    /// <summary>This consumer delivers it now.</summary>
+    Claimed,
+
+    /// <summary>It has an outcome already (sent, failed or suppressed): nothing to do.</summary>
+    Done,
+
+    /// <summary>Another consumer holds a fresh delivery claim: it will finish it (or its claim expires and a retry takes over).</summary>
+    Busy,
+
+    /// <summary>No queued entry under this key (never recorded, or not queued yet): nothing to deliver.</summary>
+    NotQueued,
+}
+
+/// <summary>A delivery claim; <see cref="FirstAttemptAt"/> is kept across attempts for the provider's repeatability window.</summary>
+public sealed record DeliveryClaim(DeliveryClaimResult Result, LedgerEntry? Entry, DateTimeOffset FirstAttemptAt);
 
 public enum ClaimResult
 {
@@ -34,7 +61,24 @@ public enum ClaimResult
 }
 
 /// <summary>One ledger row. The row key is the idempotency key, so a send exists at most once whatever happens around it.</summary>
-public sealed record LedgerEntry(string IdempotencyKey, string CustomerId, string ScenarioId, string StepId, int Attempt, Channel Channel, string Template, string? Arm, LedgerStatus Status, DateTimeOffset RecordedAt, DateTimeOffset? QueuedAt, ETag ETag);
+public sealed record LedgerEntry(string IdempotencyKey, string CustomerId, string ScenarioId, string StepId, int Attempt, Channel Channel, string Template, string? Arm, LedgerStatus Status, DateTimeOffset RecordedAt, DateTimeOffset? QueuedAt, ETag ETag)
+{
+    /// <summary>When a consumer first handed it to the provider (ACS <c>repeatability-first-sent</c>).</summary>
+    public DateTimeOffset? FirstAttemptAt { get; init; }
+
+    /// <summary>Delivery claims taken so far: more than one means a retry, which presented the same idempotency key.</summary>
+    public int DeliveryAttempts { get; init; }
+
+    /// <summary>The provider's id for the send (ACS operation id, LINE retry key) once sent, or the reason it failed or was suppressed.</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>When it was sent, failed or was suppressed.</summary>
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    internal string? DeliveryOwner { get; init; }
+
+    internal DateTimeOffset? DeliveringAt { get; init; }
+}
 
 /// <summary>
 /// The send ledger: PK = enrollment id, RK = step:attempt (together the idempotency key). Rows are inserted before
@@ -45,6 +89,12 @@ public sealed class SendLedger(StorageClients clients)
 {
     /// <summary>A claim this old was left by a run that died between claiming and marking: another run may retake it.</summary>
     public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A delivery claim this old was left by a consumer that died after claiming: another may retake it. It is ACS's
+    /// repeatability window, so a retake usually still falls inside it.
+    /// </summary>
+    public static readonly TimeSpan DeliveryLease = TimeSpan.FromMinutes(5);
 
     private readonly TableClient _table = clients.Table(StorageCatalog.Tables.SendLedger);
 
@@ -113,7 +163,7 @@ public sealed class SendLedger(StorageClients clients)
                 continue;
             }
 
-            if (entry.Status is LedgerStatus.Queued or LedgerStatus.Sent)
+            if (entry.Status is LedgerStatus.Queued or LedgerStatus.Delivering or LedgerStatus.Sent or LedgerStatus.Failed or LedgerStatus.Suppressed)
             {
                 return ClaimResult.AlreadyQueued;
             }
@@ -145,13 +195,14 @@ public sealed class SendLedger(StorageClients clients)
     }
 
     /// <summary>
-    /// For channel consumers: Queued (or Queuing — the mark may have been lost) → Sent, If-Match. True exactly once per
+    /// Claim and complete at once, for a consumer with nothing that can fail between the two (the engine tests'
+    /// recording channel): Queued (or Queuing — the mark may have been lost) → Sent, If-Match. True exactly once per
     /// key, so a send message delivered twice, or queued twice by a run that died before marking, is sent once.
     /// </summary>
     public async Task<bool> ClaimForDeliveryAsync(string idempotencyKey, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var entry = await GetAsync(idempotencyKey, cancellationToken).ConfigureAwait(false);
-        if (entry is null || entry.Status is LedgerStatus.Sent or LedgerStatus.Recorded)
+        if (entry is null || entry.Status is not (LedgerStatus.Queued or LedgerStatus.Queuing))
         {
             return false;
         }
@@ -168,6 +219,96 @@ public sealed class SendLedger(StorageClients clients)
         }
     }
 
+    /// <summary>
+    /// A channel consumer takes a send for delivery: Queued / Queuing → Delivering, If-Match, with <paramref name="owner"/>
+    /// (the queue message id). A Delivering entry is retaken by the same owner (the host's retry of the message that
+    /// died after calling the provider) or by anyone once its claim is older than <see cref="DeliveryLease"/>; both
+    /// present the same idempotency key and first-attempt time, so the provider dedupes the second call.
+    /// </summary>
+    public async Task<DeliveryClaim> BeginDeliveryAsync(string idempotencyKey, string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var entry = await GetAsync(idempotencyKey, cancellationToken).ConfigureAwait(false);
+            if (entry is null || entry.Status == LedgerStatus.Recorded)
+            {
+                return new DeliveryClaim(DeliveryClaimResult.NotQueued, entry, now);
+            }
+
+            if (entry.Status is LedgerStatus.Sent or LedgerStatus.Failed or LedgerStatus.Suppressed)
+            {
+                return new DeliveryClaim(DeliveryClaimResult.Done, entry, entry.FirstAttemptAt ?? now);
+            }
+
+            if (entry.Status == LedgerStatus.Delivering && entry.DeliveryOwner != owner && entry.DeliveringAt is { } at && now - at < DeliveryLease)
+            {
+                return new DeliveryClaim(DeliveryClaimResult.Busy, entry, entry.FirstAttemptAt ?? now);
+            }
+
+            var first = entry.FirstAttemptAt ?? now;
+            var (pk, rk) = Keys(idempotencyKey);
+            try
+            {
+                await _table.UpdateEntityAsync(new TableEntity(pk, rk)
+                {
+                    ["Status"] = nameof(LedgerStatus.Delivering),
+                    ["DeliveryOwner"] = owner,
+                    ["DeliveringAt"] = now,
+                    ["FirstAttemptAt"] = first,
+                    ["DeliveryAttempts"] = entry.DeliveryAttempts + 1,
+                }, entry.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return new DeliveryClaim(DeliveryClaimResult.Claimed, entry with { Status = LedgerStatus.Delivering, FirstAttemptAt = first, DeliveryAttempts = entry.DeliveryAttempts + 1 }, first);
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
+            {
+            }
+        }
+
+        return new DeliveryClaim(DeliveryClaimResult.Busy, null, now);
+    }
+
+    /// <summary>Records the delivery's outcome (Sent, Failed or Suppressed) and what the provider or the check said.</summary>
+    public async Task CompleteDeliveryAsync(string idempotencyKey, LedgerStatus status, string? outcome, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (status is not (LedgerStatus.Sent or LedgerStatus.Failed or LedgerStatus.Suppressed))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A delivery ends sent, failed or suppressed.");
+        }
+
+        var (pk, rk) = Keys(idempotencyKey);
+        var entity = new TableEntity(pk, rk) { ["Status"] = status.ToString(), ["Outcome"] = outcome, ["CompletedAt"] = now };
+        if (status == LedgerStatus.Sent)
+        {
+            entity["SentAt"] = now;
+        }
+
+        await _table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Gives a claimed send back (Delivering → Queued) after a throttle or a transient failure, so the next copy of the
+    /// message takes it at once. Only the claim's owner releases it; the first-attempt time stays.
+    /// </summary>
+    public async Task ReleaseDeliveryAsync(string idempotencyKey, string owner, CancellationToken cancellationToken)
+    {
+        var entry = await GetAsync(idempotencyKey, cancellationToken).ConfigureAwait(false);
+        if (entry is not { Status: LedgerStatus.Delivering } || entry.DeliveryOwner != owner)
+        {
+            return;
+        }
+
+        var (pk, rk) = Keys(idempotencyKey);
+        try
+        {
+            await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queued), ["DeliveryOwner"] = "" }, entry.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            // Someone else moved it on: theirs is the newer word.
+        }
+    }
+
     private static LedgerEntry FromEntity(TableEntity e) => new(
         e.GetString("Key"),
         e.GetString("CustomerId"),
@@ -180,7 +321,15 @@ public sealed class SendLedger(StorageClients clients)
         Enum.Parse<LedgerStatus>(e.GetString("Status")),
         e.GetDateTimeOffset("RecordedAt") ?? default,
         e.GetDateTimeOffset("QueuedAt"),
-        e.ETag);
+        e.ETag)
+    {
+        FirstAttemptAt = e.GetDateTimeOffset("FirstAttemptAt"),
+        DeliveryAttempts = e.GetInt32("DeliveryAttempts") ?? 0,
+        Outcome = e.GetString("Outcome"),
+        CompletedAt = e.GetDateTimeOffset("CompletedAt"),
+        DeliveryOwner = e.GetString("DeliveryOwner") is { Length: > 0 } o ? o : null,
+        DeliveringAt = e.GetDateTimeOffset("DeliveringAt"),
+    };
 
     internal static Channel ParseChannel(string code) => code switch
     {

@@ -4,6 +4,7 @@ using Kozuchi.Core.Orders;
 using Kozuchi.Storage.Channels;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kozuchi.Functions.Tests.Channels;
@@ -34,10 +35,10 @@ internal sealed class ChannelsHarness : IAsyncDisposable
     public CustomerStore Customers { get; }
     public ChannelEvents Events { get; }
 
-    public static async Task<ChannelsHarness> StartAsync(AzuriteFixture azurite)
+    public static async Task<ChannelsHarness> StartAsync(AzuriteFixture azurite, Action<KozuchiAppFactory>? configure = null, Action<Kozuchi.Functions.Hosting.FunctionRegistry, IServiceCollection>? services = null)
     {
         var storage = await azurite.CreateScopeAsync();
-        var app = new KozuchiAppFactory(storage)
+        var app = new KozuchiAppFactory(storage, extraFunctions: services)
             .WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
             .WithSetting("Kozuchi:Unsubscribe:SigningKey", UnsubscribeKey)
             .WithSetting("Kozuchi:Unsubscribe:BaseUrl", "https://kozuchi.example.jp")
@@ -46,6 +47,7 @@ internal sealed class ChannelsHarness : IAsyncDisposable
             .WithSetting("Kozuchi:Postal:CostPerPiece", "84")
             .WithSetting("Kozuchi:Email:ConnectionString", "endpoint=https://kozuchi-test.communication.azure.com/;accesskey=cGxhY2Vob2xkZXI=")
             .WithSetting("Kozuchi:Email:SendsPerMinute", "12");
+        configure?.Invoke(app);
         return new ChannelsHarness(storage, app);
     }
 

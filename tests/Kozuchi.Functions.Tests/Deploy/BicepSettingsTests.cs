@@ -38,6 +38,7 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
         ["Kozuchi__Unsubscribe__Lifetime"] = "the default (180 days) suits Azure",
         ["Kozuchi__Postal__CostPerPiece"] = "a shop's price list, set in the portal; the default is a typical postcard DM",
         ["Kozuchi__Postal__Currency"] = "JPY, the default",
+        ["Kozuchi__Sends__MaxRequeueVisibility"] = "the queue's own limit by default; tests shorten it because Azurite hides messages in wall-clock time",
         ["Kozuchi__Scenarios__OrderTriggerWindow"] = "the default (3 days) suits Azure",
         ["Kozuchi__Checkouts__RetentionDays"] = "the default (30 days) suits Azure; a shop with a shorter privacy policy sets it in the portal",
         ["Kozuchi__Scenarios__WinnerMinSamplePerArm"] = "the default (200 per arm) suits Azure",

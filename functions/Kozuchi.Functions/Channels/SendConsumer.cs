@@ -1,0 +1,241 @@
+using System.Text.Json;
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Customers;
+using Kozuchi.Core.Scenarios;
+using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Channels;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Storage.Scenarios;
+using Microsoft.Extensions.Options;
+
+namespace Kozuchi.Functions.Channels;
+
+/// <summary>The points in a delivery where a process could die; tests throw there through <see cref="ISendProbe"/>.</summary>
+public enum SendStage
+{
+    /// <summary>The provider has answered; the ledger does not know yet.</summary>
+    ProviderCalled,
+}
+
+/// <summary>The seam for crash injection in the send consumers; production uses <see cref="None"/>.</summary>
+public interface ISendProbe
+{
+    public static ISendProbe None { get; } = new NoProbe();
+
+    ValueTask ReachedAsync(SendStage stage, string idempotencyKey, CancellationToken cancellationToken);
+
+    private sealed class NoProbe : ISendProbe
+    {
+        public ValueTask ReachedAsync(SendStage stage, string idempotencyKey, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>A send the provider could not take now: thrown so the host retries the message (and parks it after maxDequeueCount).</summary>
+public sealed class RetryableSendException(string message) : Exception(message);
+
+public sealed record SendReport(int Sent, int Failed, int Suppressed, int Skipped, int Deferred);
+
+/// <summary>
+/// Carries out one <see cref="SendBatchMessage"/>: per recipient, claim the ledger entry → check the customer can
+/// still be reached on the channel (else suppressed) → hand it to the channel's <see cref="IChannelDelivery"/> with
+/// the ledger key as the provider's idempotency key → record sent / failed. A throttle puts the rest of the batch back
+/// on the queue, invisible for the provider's Retry-After; a transient failure releases the claim and throws so the
+/// host retries the message. A failure or suppression is also told to the enrollment, whose decider falls back to the
+/// step's next channel. See docs/CHANNELS.md, "Send queues".
+/// </summary>
+public sealed partial class SendConsumer(
+    SendLedger ledger,
+    CustomerStore customers,
+    MessageTemplateStore templates,
+    Kozuchi.Storage.Checkouts.CheckoutCarts carts,
+    ScenarioEngine engine,
+    StorageClients clients,
+    ISendProbe probe,
+    IOptions<SendQueueOptions> options,
+    TimeProvider time,
+    ILogger<SendConsumer> logger)
+{
+    private static readonly TimeSpan MinimumRequeueDelay = TimeSpan.FromSeconds(1);
+
+    private static bool UsesCart(MessageTemplate? template) =>
+        template is not null && new[] { template.Email?.Subject, template.Email?.Html, template.Email?.Text, template.Line }
+            .Any(t => t is not null && (t.Contains("cart_", StringComparison.Ordinal) || t.Contains("recovery_url", StringComparison.Ordinal)));
+
+    public async Task<SendReport> HandleAsync(SendBatchMessage batch, IChannelDelivery delivery, string? messageId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (batch.Channel != delivery.Channel)
+        {
+            throw new InvalidOperationException($"A {batch.Channel} batch arrived on the {delivery.Channel} queue.");
+        }
+
+        var now = time.GetUtcNow();
+        if (batch.NotBefore is { } notBefore && notBefore > now)
+        {
+            // Queue visibility stops at 7 days: a message that arrived early goes back for the remainder.
+            await RequeueAsync(batch, batch.Recipients, notBefore - now, cancellationToken);
+            return new SendReport(0, 0, 0, 0, batch.Recipients.Count);
+        }
+
+        // The message id is the claim's owner: the host's retry of this very message may retake a claim it left.
+        var owner = messageId ?? batch.BatchId;
+        var template = await templates.GetAsync(batch.Template, cancellationToken) ?? DefaultTemplates.Find(batch.Template);
+        int sent = 0, failed = 0, suppressed = 0, skipped = 0;
+        for (var i = 0; i < batch.Recipients.Count; i++)
+        {
+            var recipient = batch.Recipients[i];
+            var claim = await ledger.BeginDeliveryAsync(recipient.Key, owner, time.GetUtcNow(), cancellationToken);
+            if (claim.Result != DeliveryClaimResult.Claimed)
+            {
+                skipped++;
+                continue;
+            }
+
+            var customer = await customers.GetActiveAsync(recipient.CustomerId, cancellationToken);
+            if (Unreachable(customer, batch.Channel) is { } reason)
+            {
+                await FinishAsync(batch, recipient, LedgerStatus.Suppressed, reason, cancellationToken);
+                suppressed++;
+                continue;
+            }
+
+            // Only cart templates pay the two reads for the cart; an erased or purged cart renders as none.
+            var cart = UsesCart(template) && await carts.ForEnrollmentAsync(customer!.CustomerId, recipient.EnrollmentId, cancellationToken) is { } checkout
+                ? Kozuchi.Channels.Email.CartDetails.From(checkout)
+                : null;
+            var result = await delivery.DeliverAsync(new DeliveryRequest(batch, recipient, customer!, template, claim.FirstAttemptAt) { Cart = cart }, cancellationToken);
+            await probe.ReachedAsync(SendStage.ProviderCalled, recipient.Key, cancellationToken);
+            switch (result.Outcome)
+            {
+                case DeliveryOutcome.Sent:
+                    await ledger.CompleteDeliveryAsync(recipient.Key, LedgerStatus.Sent, result.Detail, time.GetUtcNow(), cancellationToken);
+                    sent++;
+                    break;
+                case DeliveryOutcome.Failed:
+                    await FinishAsync(batch, recipient, LedgerStatus.Failed, result.Detail ?? "failed", cancellationToken);
+                    failed++;
+                    break;
+                case DeliveryOutcome.Throttled:
+                {
+                    // This recipient and every one after it go back together; those before are done.
+                    await ledger.ReleaseDeliveryAsync(recipient.Key, owner, cancellationToken);
+                    var rest = batch.Recipients.Skip(i).ToList();
+                    var wait = result.RetryAfter is { } after && after > MinimumRequeueDelay ? after : MinimumRequeueDelay;
+                    await RequeueAsync(batch, rest, wait, cancellationToken);
+                    LogThrottled(logger, batch.Channel, rest.Count, wait);
+                    return new SendReport(sent, failed, suppressed, skipped, rest.Count);
+                }
+
+                default:
+                    await ledger.ReleaseDeliveryAsync(recipient.Key, owner, cancellationToken);
+                    LogRetryable(logger, batch.Channel, recipient.EnrollmentId, result.Detail);
+                    throw new RetryableSendException($"{batch.Channel} send for enrollment {recipient.EnrollmentId} is retryable ({result.Detail}); the message will be retried.");
+            }
+        }
+
+        LogBatch(logger, batch.Channel, batch.BatchId, sent, failed, suppressed, skipped);
+        return new SendReport(sent, failed, suppressed, skipped, 0);
+    }
+
+    /// <summary>Why this customer must not get this send now, or null when it may.</summary>
+    internal static string? Unreachable(CustomerRecord? customer, Channel channel)
+    {
+        if (customer is null || customer.State != CustomerState.Active)
+        {
+            return "no-customer";
+        }
+
+        var reach = customer.ToProfile().Reachability;
+        if (reach.CanReach(channel))
+        {
+            return null;
+        }
+
+        return channel switch
+        {
+            Channel.Email when customer.EmailOptIn == false => "unsubscribed",
+            Channel.Email when customer.EmailSuppressed => "email-suppressed",
+            Channel.Email => "no-consent-or-address",
+            Channel.Line when customer.LineUserId is null => "line-not-linked",
+            Channel.Line => "line-not-following",
+            Channel.Phone when customer.DoNotCall => "do-not-call",
+            _ => "unreachable",
+        };
+    }
+
+    /// <summary>
+    /// The enrollment hears first (its decider ignores a repeat), then the ledger: if the ledger write is lost, the
+    /// retry finds the send still claimable and tells the enrollment again, harmlessly.
+    /// </summary>
+    private async Task FinishAsync(SendBatchMessage batch, SendRecipient recipient, LedgerStatus status, string reason, CancellationToken cancellationToken)
+    {
+        await engine.ProcessAsync([new EngineWork(recipient.CustomerId, recipient.EnrollmentId, new SendFailed(recipient.StepId, recipient.Attempt, batch.Channel, reason))], cancellationToken);
+        await ledger.CompleteDeliveryAsync(recipient.Key, status, reason, time.GetUtcNow(), cancellationToken);
+        LogNotSent(logger, batch.Channel, recipient.EnrollmentId, status, reason);
+    }
+
+    private async Task RequeueAsync(SendBatchMessage batch, IReadOnlyList<SendRecipient> recipients, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var next = batch with { BatchId = SendBatchMessage.BatchIdOf(recipients.Select(r => r.Key)), Recipients = recipients, NotBefore = time.GetUtcNow() + delay };
+        var cap = options.Value.MaxRequeueVisibility < ScenarioTimers.MaxDelay ? options.Value.MaxRequeueVisibility : ScenarioTimers.MaxDelay;
+        var visibility = delay < cap ? delay : cap;
+        await clients.Queue(ScenarioMessageJson.SendQueue(batch.Channel)).SendMessageAsync(next.ToJson(), visibility, TimeSpan.FromSeconds(-1), cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} batch {BatchId}: {Sent} sent, {Failed} failed, {Suppressed} suppressed, {Skipped} already handled")]
+    private static partial void LogBatch(ILogger logger, Channel channel, string batchId, int sent, int failed, int suppressed, int skipped);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} send for enrollment {EnrollmentId} not sent: {Status} ({Reason})")]
+    private static partial void LogNotSent(ILogger logger, Channel channel, string enrollmentId, LedgerStatus status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} throttled: {Count} recipient(s) re-queued for {Delay}")]
+    private static partial void LogThrottled(ILogger logger, Channel channel, int count, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} send for enrollment {EnrollmentId} failed transiently ({Detail}); the message will be retried")]
+    private static partial void LogRetryable(ILogger logger, Channel channel, string enrollmentId, string? detail);
+}
+
+/// <summary>The queue functions on <c>send-email</c>, <c>send-line</c>, <c>send-dm</c>, <c>send-call</c>: one per channel, one consumer.</summary>
+public abstract class SendQueueFunction(SendConsumer consumer, IChannelDelivery delivery) : IQueueFunction
+{
+    public async Task HandleAsync(QueueMessageInput message, FunctionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(context);
+        SendBatchMessage batch;
+        try
+        {
+            batch = SendBatchMessage.Parse(message.Text);
+        }
+        catch (JsonException ex)
+        {
+            // Retrying cannot fix it: the message goes to the poison queue for a person to look at.
+            throw new InvalidOperationException("Not a send batch: " + ex.Message, ex);
+        }
+
+        var report = await consumer.HandleAsync(batch, delivery, message.Id, cancellationToken);
+        context.Log($"{batch.Channel.Code()} {batch.BatchId}: {report.Sent} sent, {report.Failed} failed, {report.Suppressed} suppressed, {report.Skipped} already handled, {report.Deferred} deferred");
+    }
+}
+
+public sealed class SendEmailFunction(SendConsumer consumer, EmailDelivery delivery) : SendQueueFunction(consumer, delivery)
+{
+    public const string Name = "SendEmail";
+}
+
+public sealed class SendLineFunction(SendConsumer consumer, LineDelivery delivery) : SendQueueFunction(consumer, delivery)
+{
+    public const string Name = "SendLine";
+}
+
+public sealed class SendDmFunction(SendConsumer consumer, DmListDelivery delivery) : SendQueueFunction(consumer, delivery)
+{
+    public const string Name = "SendDm";
+}
+
+public sealed class SendCallFunction(SendConsumer consumer, CallListDelivery delivery) : SendQueueFunction(consumer, delivery)
+{
+    public const string Name = "SendCall";
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure;
+using Azure.Data.Tables;
+using Kozuchi.Storage.Infrastructure;
+
+namespace Kozuchi.Storage.Channels;
+
+/// <summary>An email's three Liquid parts.</summary>
+public sealed record EmailTemplateContent(string Subject, string Html, string Text);
+
+/// <summary>
+/// A message template as data: what a scenario step's <c>template</c> names, per channel. The JSON carries <c>v</c>
+/// (its shape), because stored templates outlive deployments; <see cref="Revision"/> counts the edits.
+/// </summary>
+public sealed record MessageTemplate
+{
+    public const int CurrentVersion = 1;
+
+    [JsonPropertyName("v")]
+    public int Version { get; init; } = CurrentVersion;
+
+    public required string Id { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>Subject, HTML and text in Liquid, for the email channel.</summary>
+    public EmailTemplateContent? Email { get; init; }
+
+    /// <summary>One LINE text message in Liquid (at most 5,000 characters once rendered).</summary>
+    public string? Line { get; init; }
+
+    public int Revision { get; init; }
+
+    public DateTimeOffset? UpdatedAt { get; init; }
+
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+}
+
+/// <summary>
+/// Templates in <c>KozuchiTemplates</c>: PK = template id; RK <c>current</c> is what sends use, and every saved revision
+/// is also kept as RK <c>r000001</c>… so an edit can be looked back at (and a send be explained) later.
+/// </summary>
+public sealed class MessageTemplateStore(StorageClients clients)
+{
+    private const string Current = "current";
+
+    private readonly TableClient _table = clients.Table(StorageCatalog.Tables.Templates);
+
+    /// <summary>Ids are what a URL and a scenario definition carry: ASCII letters, digits, '-' and '_'.</summary>
+    public static bool IsValidId(string id) =>
+        id.Length is > 0 and <= 100 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    public async Task<MessageTemplate?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!IsValidId(id))
+        {
+            return null;
+        }
+
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(id, Current, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue ? Parse(row.Value!) : null;
+    }
+
+    /// <summary>
+    /// Stores a new revision. <paramref name="expectedRevision"/> (when given) must be the current one, so two editors do
+    /// not overwrite each other unseen; null when it is not (the caller answers 409).
+    /// </summary>
+    public async Task<MessageTemplate?> SaveAsync(MessageTemplate template, int? expectedRevision, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        if (!IsValidId(template.Id))
+        {
+            throw new ArgumentException($"'{template.Id}' is not a valid template id.", nameof(template));
+        }
+
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var row = await _table.GetEntityIfExistsAsync<TableEntity>(template.Id, Current, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var current = row.HasValue ? Parse(row.Value!) : null;
+            if (expectedRevision is { } expected && expected != (current?.Revision ?? 0))
+            {
+                return null;
+            }
+
+            var saved = template with { Version = MessageTemplate.CurrentVersion, Revision = (current?.Revision ?? 0) + 1, UpdatedAt = now };
+            var json = JsonSerializer.Serialize(saved, MessageTemplate.Json);
+
+            // The revision row first: if the current row's write then loses a race, the history has a row nobody used, never a gap.
+            await _table.UpsertEntityAsync(Entity(template.Id, "r" + saved.Revision.ToString("D6", CultureInfo.InvariantCulture), saved, json), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (row.HasValue)
+                {
+                    await _table.UpdateEntityAsync(Entity(template.Id, Current, saved, json), row.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _table.AddEntityAsync(Entity(template.Id, Current, saved, json), cancellationToken).ConfigureAwait(false);
+                }
+
+                return saved;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                if (expectedRevision is not null)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Every template's current revision.</summary>
+    public async IAsyncEnumerable<MessageTemplate> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in _table.QueryAsync<TableEntity>(e => e.RowKey == Current, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return Parse(e);
+        }
+    }
+
+    private static TableEntity Entity(string id, string rowKey, MessageTemplate template, string json) => new(id, rowKey)
+    {
+        ["Template"] = json,
+        ["Revision"] = template.Revision,
+        ["UpdatedAt"] = template.UpdatedAt,
+    };
+
+    private static MessageTemplate Parse(TableEntity e)
+    {
+        var template = JsonSerializer.Deserialize<MessageTemplate>(e.GetString("Template"), MessageTemplate.Json) ?? throw new JsonException($"Template {e.PartitionKey} is JSON null.");
+        return template.Version == MessageTemplate.CurrentVersion
+            ? template
+            : throw new JsonException($"Template {e.PartitionKey} has shape v{template.Version}; this build reads v{MessageTemplate.CurrentVersion}.");
+    }
+}

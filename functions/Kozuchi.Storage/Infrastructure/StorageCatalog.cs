@@ -23,7 +23,7 @@ public static class StorageCatalog
         /// <summary>KPI targets (目標): partition = month (yyyy-MM), row = KPI name.</summary>
         public const string Targets = "KozuchiTargets";
 
-                /// <summary>Send budgets per provider resource and clock-aligned window, shared by every instance.</summary>
+        /// <summary>Send budgets per provider resource and clock-aligned window, shared by every instance.</summary>
         public const string SendBudget = "KozuchiSendBudget";
 
         /// <summary>Email delivery reports (Event Grid) by send operation and hashed recipient.</summary>
@@ -53,7 +53,13 @@ public static class StorageCatalog
         /// <summary>Segment definitions and the last evaluated membership (for segment.enter / segment.exit).</summary>
         public const string Segments = "KozuchiSegments";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments];
+        /// <summary>Cart pulls: one high-water mark per configured source (the newest change pulled).</summary>
+        public const string PullMarks = "KozuchiPullMarks";
+
+        /// <summary>Cart pulls: the access and refresh tokens a refresh issued, per source (the configured ones are spent by then).</summary>
+        public const string PullTokens = "KozuchiPullTokens";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, PullMarks, PullTokens];
     }
 
     public static class Queues

@@ -14,6 +14,9 @@ public enum PayloadKind
 
     /// <summary>An import chunk: newline-delimited Kozuchi order records as stored by the import.</summary>
     Chunk,
+
+    /// <summary>A page pulled from a cart's order API (<c>Core/Pulls/PulledOrders</c>): the cart's own order objects.</summary>
+    Pull,
 }
 
 /// <summary>

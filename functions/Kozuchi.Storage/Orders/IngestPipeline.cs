@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Orders;
 using Kozuchi.Core.Orders.Formats;
+using Kozuchi.Core.Pulls;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Microsoft.Extensions.Logging;
@@ -45,7 +46,7 @@ public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clien
         await foreach (var (name, metadata) in raw.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
             var kind = metadata.TryGetValue("kind", out var k) ? k : null;
-            PayloadKind? payloadKind = kind switch { "shopify" => PayloadKind.Shopify, "kozuchi" => PayloadKind.Kozuchi, "chunk" => PayloadKind.Chunk, _ => null };
+            PayloadKind? payloadKind = kind switch { "shopify" => PayloadKind.Shopify, "kozuchi" => PayloadKind.Kozuchi, "chunk" => PayloadKind.Chunk, "pull" => PayloadKind.Pull, _ => null };
             if (payloadKind is null)
             {
                 continue;
@@ -89,6 +90,11 @@ public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clien
                 var generic = KozuchiOrderJson.Parse(payload.Content.ToMemory().Span, shopTime.Zone);
                 Throw(generic, message);
                 orders.AddRange(generic.Orders.Select(o => new IncomingOrder(o, message.Blob)));
+                break;
+            case PayloadKind.Pull:
+                var pulled = PulledOrders.Parse(payload.Content.ToMemory().Span, shopTime.Zone);
+                Throw(pulled, message);
+                orders.AddRange(pulled.Orders.Select(o => new IncomingOrder(o, message.Blob)));
                 break;
             case PayloadKind.Chunk:
                 orders.AddRange(ReadChunk(payload.Content).Select(o => new IncomingOrder(o, message.Blob)));

@@ -15,7 +15,7 @@ public static class KozuchiServices
         services.AddKozuchiStorage(configuration);
         services.TryAddSingleton(_ => HostSettings.Load(HostSettings.Locate()));
 
-        var registry = Features.CreateRegistry();
+        var registry = Features.CreateRegistry(configuration);
         services.TryAddSingleton(registry);
         foreach (var function in registry.Functions.Where(f => f.HandlerType is not null))
         {

@@ -19,7 +19,7 @@ public static class Features
     {
         services.AddOperations();
         services.AddIngest(configuration);
-        services.AddPulls(configuration);
+        services.AddPulls();
         services.AddReports();
         services.AddAnalytics();
         services.AddFreeSql();

@@ -22,9 +22,11 @@ public static class PullsFeature
         return registry;
     }
 
-    public static IServiceCollection AddPulls(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPulls(this IServiceCollection services)
     {
-        services.AddSingleton(_ => PullSources.Read(configuration));
+        // Read when first needed, from the host's final configuration (see KozuchiServices).
+        services.AddSingleton(sp => PullSources.Read(sp.GetRequiredService<IConfiguration>()));
+        services.AddScoped<PullOrdersFunction>();
         services.AddSingleton<PullMarkStore>();
         services.AddSingleton<ICartTokenStore, StorageCartTokenStore>();
         services.AddSingleton(new CartHttpOptions());
@@ -63,7 +65,10 @@ public static class PullsFeature
     }
 }
 
-/// <summary>Timer <c>Pull_{source}</c>: which source is the function's own name.</summary>
+/// <summary>
+/// Timer <c>Pull_{source}</c>: which source is the function's own name. A pull that stops early fails the invocation
+/// (after its state is saved), so the host's failure count and alerts show a shop whose token was revoked.
+/// </summary>
 public sealed class PullOrdersFunction(PullSources sources, PullRunner runner) : ITimerFunction
 {
     public async Task HandleAsync(TimerInput timer, FunctionContext context, CancellationToken cancellationToken)
@@ -73,5 +78,9 @@ public sealed class PullOrdersFunction(PullSources sources, PullRunner runner) :
             ?? throw new InvalidOperationException($"{context.FunctionName} is no configured pull source.");
         var report = await runner.RunAsync(source, cancellationToken);
         context.Log(report.ToString());
+        if (!report.Succeeded)
+        {
+            throw new InvalidOperationException(report.ToString());
+        }
     }
 }

@@ -9,6 +9,7 @@ using Kozuchi.Functions.Pulls;
 using Kozuchi.Functions.Tests.Ingest;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Storage.Orders;
 using Kozuchi.Storage.Pulls;
 using Kozuchi.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -122,6 +123,58 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
         var mark = await _h.App.Services.GetRequiredService<PullMarkStore>().GetAsync("shopify", ct);
         Assert.Equal(DateTimeOffset.Parse("2026-10-31T21:30:00+09:00", System.Globalization.CultureInfo.InvariantCulture), mark?.HighWater);
         Assert.Equal("ok", mark?.LastStatus);
+
+        // Pulled pages replay like webhook bodies, and change nothing the second time.
+        Assert.Equal(1, await _h.App.Services.GetRequiredService<IngestPipeline>().ReplayAsync("pulls/", ct));
+        Assert.Equal(1, await _h.DrainAsync(ct));
+        Assert.Equal(1, (await Summary()).GetProperty("orders").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_429_is_waited_out_on_the_clock_and_the_order_still_arrives()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        _shop.Given(Request.Create().WithPath(OrdersPath).UsingGet()).InScenario("throttle").WillSetStateTo("open")
+            .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Retry-After", "2.0").WithBodyAsJson(new { errors = "Exceeded 2 calls per second for api client." }));
+        _shop.Given(Request.Create().WithPath(OrdersPath).UsingGet()).InScenario("throttle").WhenStateIs("open")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody("{\"orders\":[" + Order(5003, "2026-10-31T22:00:00+09:00", "paid") + "]}"));
+        var waiting = _h.App.Time.ExpectTimer(due => due == TimeSpan.FromSeconds(2));
+
+        var tick = Tick();
+        await waiting; // the pull is parked on Retry-After, on the app's clock
+        Assert.False(tick.IsCompleted);
+        _h.App.Time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(HttpStatusCode.OK, (await tick).StatusCode);
+        Assert.Equal(2, _shop.LogEntries.Count(e => e.RequestMessage!.Path == OrdersPath));
+        Assert.Equal(1, await _h.DrainAsync(ct));
+        Assert.Equal(1, (await Summary()).GetProperty("orders").GetInt32());
+    }
+
+    [Fact]
+    public async Task Pull_run_on_the_command_line_lands_and_queues_one_source_now()
+    {
+        ShopServes(Order(5004, "2026-11-25T10:00:00+09:00", "paid"), Order(5005, "2026-11-25T10:01:00+09:00", "paid"));
+        var environment = new Dictionary<string, string?>(_h.Storage.AppSettings)
+        {
+            ["Kozuchi:Pulls:Sources:0:Kind"] = "shopify",
+            ["Kozuchi:Pulls:Sources:0:BaseUrl"] = _shop.Url,
+            ["Kozuchi:Pulls:Sources:0:AccessToken"] = "shpat-placeholder",
+            ["Kozuchi:Pulls:Sources:0:Lookback"] = "36500.00:00:00", // the child process runs on the real clock
+        };
+
+        var run = await KozuchiCliProcess.RunAsync(environment, TimeSpan.FromMinutes(2), "pull", "run", "shopify");
+        var unknown = await KozuchiCliProcess.RunAsync(environment, TimeSpan.FromMinutes(2), "pull", "run", "nope");
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        Assert.Contains("shopify: 2 orders in 1 pages", run.Output, StringComparison.Ordinal);
+        Assert.Equal(1, await RawBlobs("pulls/shopify/"));
+        Assert.Equal(1, await _h.DrainAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(2, (await Summary()).GetProperty("orders").GetInt32());
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("No pull source 'nope' (shopify)", unknown.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("shpat-placeholder", run.Output + run.Error, StringComparison.Ordinal);
     }
 
     [Fact]

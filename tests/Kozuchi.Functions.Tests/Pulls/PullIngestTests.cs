@@ -193,6 +193,34 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_deployment_manifest_has_a_timer_function_json_per_source_in_the_packaging_environment()
+    {
+        var dir = Directory.CreateTempSubdirectory("kozuchi-pull-manifest-");
+        try
+        {
+            var environment = new Dictionary<string, string?>
+            {
+                ["Kozuchi:Pulls:Sources:0:Kind"] = "base",
+                ["Kozuchi:Pulls:Sources:1:Kind"] = "colorme",
+                ["Kozuchi:Pulls:Sources:1:Name"] = "colorme-outlet",
+                ["Kozuchi:Pulls:Sources:1:Schedule"] = "0 30 */2 * * *",
+            };
+
+            var run = await KozuchiCliProcess.RunAsync(environment, TimeSpan.FromMinutes(2), "functions", "manifest", dir.FullName);
+
+            Assert.True(run.ExitCode == 0, run.Output + run.Error);
+            var base_ = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "Pull_base", "function.json"), TestContext.Current.CancellationToken)).RootElement.GetProperty("bindings")[0];
+            var outlet = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "Pull_colorme-outlet", "function.json"), TestContext.Current.CancellationToken)).RootElement.GetProperty("bindings")[0];
+            Assert.Equal(("timerTrigger", Core.Pulls.PullSource.DefaultSchedule), (base_.GetProperty("type").GetString(), base_.GetProperty("schedule").GetString()));
+            Assert.Equal("0 30 */2 * * *", outlet.GetProperty("schedule").GetString());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Each_configured_source_is_a_timer_function_in_the_registry()
     {
         var registry = _h.App.Services.GetRequiredService<FunctionRegistry>();

@@ -43,9 +43,9 @@ public sealed class PullSources(IReadOnlyList<PullSource> sources)
                 BaseUrl = Url(section["BaseUrl"], at + "BaseUrl"),
                 TokenUrl = Url(section["TokenUrl"], at + "TokenUrl"),
                 Schedule = section["Schedule"] ?? PullSource.DefaultSchedule,
-                Overlap = section["Overlap"] is { } overlap ? TimeSpan.Parse(overlap, CultureInfo.InvariantCulture) : TimeSpan.FromMinutes(10),
-                Lookback = section["Lookback"] is { } lookback ? TimeSpan.Parse(lookback, CultureInfo.InvariantCulture) : TimeSpan.Zero,
-                PageSize = section["PageSize"] is { } size ? int.Parse(size, CultureInfo.InvariantCulture) : 0,
+                Overlap = Span(section["Overlap"], at + "Overlap") ?? TimeSpan.FromMinutes(10),
+                Lookback = Span(section["Lookback"], at + "Lookback") ?? TimeSpan.Zero,
+                PageSize = section["PageSize"] is { } size ? (int.TryParse(size, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new InvalidOperationException($"{at}PageSize must be a positive whole number.")) : 0,
                 ApiVersion = section["ApiVersion"] ?? "2025-10",
                 Credentials = new CartCredentials
                 {
@@ -71,6 +71,11 @@ public sealed class PullSources(IReadOnlyList<PullSource> sources)
 
         return new PullSources(sources);
     }
+
+    private static TimeSpan? Span(string? value, string setting) =>
+        value is null ? null
+        : TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero ? span
+        : throw new InvalidOperationException($"{setting} must be a non-negative time span such as 00:10:00.");
 
     private static Uri? Url(string? value, string setting) =>
         value is null ? null

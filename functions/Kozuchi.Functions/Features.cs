@@ -7,6 +7,7 @@ using Kozuchi.Functions.Health;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Ingest;
 using Kozuchi.Functions.Operations;
+using Kozuchi.Functions.Pulls;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Functions.Scenarios;
 
@@ -19,6 +20,7 @@ public static class Features
     {
         services.AddOperations();
         services.AddIngest(configuration);
+        services.AddPulls();
         services.AddReports();
         services.AddAnalytics();
         services.AddFreeSql();
@@ -28,11 +30,13 @@ public static class Features
         return services;
     }
 
-    public static FunctionRegistry CreateRegistry() =>
+    /// <summary>The registry; with configuration it includes one pull timer per configured cart source.</summary>
+    public static FunctionRegistry CreateRegistry(IConfiguration? configuration = null) =>
         new FunctionRegistry()
             .AddHealthFunctions()
             .AddOperationsFunctions()
             .AddIngestFunctions()
+            .AddPullFunctions(PullSources.Read(configuration))
             .AddCustomerFunctions()
             .AddReportFunctions()
             .AddAnalyticsFunctions()

@@ -15,9 +15,10 @@ public static class KozuchiServices
         services.AddKozuchiStorage(configuration);
         services.TryAddSingleton(_ => HostSettings.Load(HostSettings.Locate()));
 
-        var registry = Features.CreateRegistry();
-        services.TryAddSingleton(registry);
-        foreach (var function in registry.Functions.Where(f => f.HandlerType is not null))
+        // Built when first resolved, from the configuration the host ends up with: the pull timers depend on it, and
+        // sources added late (tests, the host's own providers) are not yet in it while services are registered.
+        services.TryAddSingleton(sp => Features.CreateRegistry(sp.GetRequiredService<IConfiguration>()));
+        foreach (var function in Features.CreateRegistry().Functions.Where(f => f.HandlerType is not null))
         {
             services.TryAddScoped(function.HandlerType!);
         }

@@ -16,6 +16,7 @@ public static class KozuchiCli
         root.Subcommands.Add(Reports.ReportCommands.Create());
         root.Subcommands.Add(Analytics.ClvCommands.Create());
         root.Subcommands.Add(Ingest.ImportCommands.Create());
+        root.Subcommands.Add(Pulls.PullsFeature.Commands());
         root.Subcommands.Add(Scenarios.ScenarioCommands.Create());
         root.Subcommands.Add(Demo.DemoCommands.Create());
         return root;
@@ -47,7 +48,11 @@ public static class KozuchiCli
         var manifest = new Command("manifest", "Write the host's function.json files from the function registry.") { dir, source };
         manifest.SetAction(parse =>
         {
-            var written = FunctionManifest.Write(Features.CreateRegistry(), StorageNames.Default, parse.GetValue(dir)!.FullName, parse.GetValue(source));
+            // The pull timers come from the Kozuchi__Pulls__Sources__* settings in the packaging environment (azd passes its
+            // environment's values to the prepackage hook); not local.settings.json, whose local sources Azure does not have.
+            var configuration = new ConfigurationManager();
+            configuration.AddEnvironmentVariables();
+            var written = FunctionManifest.Write(Features.CreateRegistry(configuration), StorageNames.Default, parse.GetValue(dir)!.FullName, parse.GetValue(source));
             Console.WriteLine($"Wrote {written.Count} function.json files to {parse.GetValue(dir)!.FullName}");
             return 0;
         });

@@ -53,6 +53,12 @@ public static class StorageCatalog
         /// <summary>Segment definitions and the last evaluated membership (for segment.enter / segment.exit).</summary>
         public const string Segments = "KozuchiSegments";
 
+        /// <summary>Cart pulls: one high-water mark per configured source (the newest change pulled).</summary>
+        public const string PullMarks = "KozuchiPullMarks";
+
+        /// <summary>Cart pulls: the access and refresh tokens a refresh issued, per source (the configured ones are spent by then).</summary>
+        public const string PullTokens = "KozuchiPullTokens";
+
         /// <summary>Checkouts (abandoned-cart candidates) with their personal data in one column, a per-customer index for erasure, and the abandonment checks due.</summary>
         public const string Checkouts = "KozuchiCheckouts";
 
@@ -62,7 +68,7 @@ public static class StorageCatalog
         /// <summary>Postal DM and call recipients the send-dm / send-call consumers added, one list per channel and shop day.</summary>
         public const string SendLists = "KozuchiSendLists";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists];
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens];
     }
 
     public static class Queues

@@ -20,6 +20,9 @@ public enum PayloadKind
 
     /// <summary>A checkout event of the generic webhook (queue <c>checkouts-incoming</c>).</summary>
     KozuchiCheckout,
+
+    /// <summary>A page pulled from a cart's order API (<c>Core/Pulls/PulledOrders</c>): the cart's own order objects.</summary>
+    Pull,
 }
 
 /// <summary>

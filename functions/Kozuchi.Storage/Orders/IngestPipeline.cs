@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Orders;
 using Kozuchi.Core.Orders.Formats;
+using Kozuchi.Core.Pulls;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Microsoft.Extensions.Logging;
@@ -53,6 +54,7 @@ public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clien
                 "chunk" => PayloadKind.Chunk,
                 "shopify-checkout" => PayloadKind.ShopifyCheckout,
                 "kozuchi-checkout" => PayloadKind.KozuchiCheckout,
+                "pull" => PayloadKind.Pull,
                 _ => null,
             };
             if (payloadKind is null)
@@ -107,6 +109,11 @@ public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clien
                 var generic = KozuchiOrderJson.Parse(payload.Content.ToMemory().Span, shopTime.Zone);
                 Throw(generic, message);
                 orders.AddRange(generic.Orders.Select(o => new IncomingOrder(o, message.Blob)));
+                break;
+            case PayloadKind.Pull:
+                var pulled = PulledOrders.Parse(payload.Content.ToMemory().Span, shopTime.Zone);
+                Throw(pulled, message);
+                orders.AddRange(pulled.Orders.Select(o => new IncomingOrder(o, message.Blob)));
                 break;
             case PayloadKind.Chunk:
                 orders.AddRange(ReadChunk(payload.Content).Select(o => new IncomingOrder(o, message.Blob)));

@@ -52,6 +52,7 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
         ["Kozuchi__LocalRuntime__"] = "kozuchi serve only; in Azure the Functions host delivers the triggers",
         ["Kozuchi__Scenarios__FrequencyCap__"] = "the defaults (a week; email 3, LINE 3, DM 1, call 1) suit Azure; a shop changes them as app settings",
         ["Kozuchi__Scenarios__UnitCosts__"] = "typical Japanese unit costs by default; a shop sets its contract prices as app settings",
+        ["Kozuchi__Pulls__"] = "one group per connected cart, known only when a shop connects one; set as app settings (tokens and secrets as Key Vault references) and in the packaging environment (docs/INGEST.md)",
     };
 
     private static readonly string[] AppSettingPrefixes = ["Kozuchi__", "AzureWebJobsStorage", "APPLICATIONINSIGHTS_", "OTEL_", "FUNCTIONS_", "AZURE_"];

@@ -72,7 +72,8 @@ public static class ShopifyOrderJson
         return sum;
     }
 
-    private static Order ParseOrder(JsonElement o, TimeZoneInfo zone)
+    /// <summary>One REST Order object; the pull reads the same objects from <c>orders.json</c>.</summary>
+    internal static Order ParseOrder(JsonElement o, TimeZoneInfo zone, string source = Source)
     {
         var id = o.Str("id") ?? throw new FormatException("order 'id' is missing.");
         var created = o.Time("processed_at", zone) ?? o.Time("created_at", zone) ?? throw new FormatException("order 'created_at' is missing.");
@@ -122,7 +123,7 @@ public static class ShopifyOrderJson
         var total = o.Money("total_price") ?? throw new FormatException("order 'total_price' is missing.");
         return new Order
         {
-            Key = new OrderKey(Source, id),
+            Key = new OrderKey(source, id),
             OrderedAt = created,
             UpdatedAt = o.Time("updated_at", zone) ?? created,
             CartCustomerId = customer.Str("id"),

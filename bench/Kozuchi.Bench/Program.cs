@@ -26,11 +26,14 @@ switch (command)
     case "rfm":
         await RfmBench.RunAsync(Option("--customers", 1_000_000));
         break;
+    case "reports":
+        ReportsBench.Run(Option("--customers", 1_000_000));
+        break;
     case "scenarios":
         await ScenarioBench.RunAsync(Option("--customers", 100_000), args.Contains("--first-step-only"));
         break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only]");
         return 2;
 }
 

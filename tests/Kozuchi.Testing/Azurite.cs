@@ -155,7 +155,8 @@ public sealed partial class Azurite : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started.");
-        await File.WriteAllTextAsync(PidFile(process.Id).FullName, process.Id.ToString(CultureInfo.InvariantCulture));
+        // "<emulator> <owner>": scripts/test stops only emulators whose owning test process is gone, never another run's.
+        await File.WriteAllTextAsync(PidFile(process.Id).FullName, string.Create(CultureInfo.InvariantCulture, $"{process.Id} {Environment.ProcessId}"));
         var listening = new Dictionary<string, int>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new System.Text.StringBuilder();

@@ -53,7 +53,13 @@ public static class StorageCatalog
         /// <summary>Segment definitions and the last evaluated membership (for segment.enter / segment.exit).</summary>
         public const string Segments = "KozuchiSegments";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments];
+        /// <summary>Identifiers of erased customers as salted hashes (never in clear): ingest flags an order that carries one.</summary>
+        public const string ErasedIdentifiers = "KozuchiErasedIdentifiers";
+
+        /// <summary>Audit of erasures and data requests: who, when, what was counted; no personal data.</summary>
+        public const string Erasures = "KozuchiErasures";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, ErasedIdentifiers, Erasures];
     }
 
     public static class Queues
@@ -95,6 +101,9 @@ public static class StorageCatalog
         /// <summary>Runtime state that is a blob by nature: timer leases.</summary>
         public const string Runtime = "kozuchi-runtime";
 
-        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime];
+        /// <summary>Data-request exports: what is held about one customer, as JSON, for the shop to hand over.</summary>
+        public const string DataRequests = "data-requests";
+
+        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime, DataRequests];
     }
 }

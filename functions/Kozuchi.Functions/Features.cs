@@ -2,6 +2,7 @@ using Kozuchi.Functions.Analytics;
 using Kozuchi.Functions.Channels;
 using Kozuchi.Functions.Customers;
 using Kozuchi.Functions.Dashboard;
+using Kozuchi.Functions.Erasure;
 using Kozuchi.Functions.Health;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Ingest;
@@ -18,6 +19,7 @@ public static class Features
     {
         services.AddOperations();
         services.AddIngest(configuration);
+        services.AddErasureServices();
         services.AddReports();
         services.AddAnalytics();
         services.AddChannels(configuration);
@@ -31,6 +33,7 @@ public static class Features
             .AddOperationsFunctions()
             .AddIngestFunctions()
             .AddCustomerFunctions()
+            .AddErasureFunctions()
             .AddReportFunctions()
             .AddAnalyticsFunctions()
             .AddClvFunctions()

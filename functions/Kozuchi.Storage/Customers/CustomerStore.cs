@@ -362,6 +362,13 @@ public sealed class CustomerStore
         return row.HasValue && row.Value is { } e ? CustomerEntities.FromEntity(e) : null;
     }
 
+    /// <summary>The customer an order row was written for (before following merges), or null when the order is unknown.</summary>
+    public async Task<string?> GetOrderRowCustomerAsync(OrderKey key, CancellationToken cancellationToken)
+    {
+        var row = await _orders.GetEntityIfExistsAsync<TableEntity>(CustomerEntities.OrderPartition(key), CustomerEntities.OrderRow(key), ["CustomerId"], cancellationToken).ConfigureAwait(false);
+        return row.HasValue && row.Value is { } e ? e.GetString("CustomerId") : null;
+    }
+
     public async Task<Order?> GetOrderAsync(OrderKey key, CancellationToken cancellationToken)
     {
         var row = await _orders.GetEntityIfExistsAsync<TableEntity>(CustomerEntities.OrderPartition(key), CustomerEntities.OrderRow(key), cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -35,9 +35,11 @@ public static class Redaction
     /// <summary>
     /// Redacts a JSON document or newline-delimited JSON. An object that is one of <paramref name="orderIds"/> (by its
     /// id) or that names the person loses its personal keys; then any string anywhere that is or contains one of the
-    /// person's values is emptied. Returns null when nothing changed (the caller leaves the document as it is).
+    /// person's values is emptied. A removed <c>customer</c> object is replaced by <c>{"ref": anonymousRef}</c>: formats
+    /// that require a customer still parse, and a replay keeps the person's orders together on one anonymous customer.
+    /// Returns null when nothing changed (the caller leaves the document as it is).
     /// </summary>
-    public static (string Text, int Removed)? Json(string text, PersonalData person, IReadOnlySet<string> orderIds)
+    public static (string Text, int Removed)? Json(string text, PersonalData person, IReadOnlySet<string> orderIds, string anonymousRef)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(person);
@@ -67,7 +69,7 @@ public static class Redaction
                 continue;
             }
 
-            var count = Walk(node, person, orderIds, carrier: false);
+            var count = Walk(node, person, orderIds, anonymousRef, carrier: false);
             removed += count;
             output.Add(count == 0 ? line : node?.ToJsonString(WriteOptions) ?? line);
         }
@@ -90,7 +92,7 @@ public static class Redaction
         }
     }
 
-    private static int Walk(JsonNode? node, PersonalData person, IReadOnlySet<string> orderIds, bool carrier)
+    private static int Walk(JsonNode? node, PersonalData person, IReadOnlySet<string> orderIds, string anonymousRef, bool carrier)
     {
         var removed = 0;
         switch (node)
@@ -101,8 +103,18 @@ public static class Redaction
                 {
                     foreach (var key in obj.Select(p => p.Key).Where(PersonalKeys.Contains).ToList())
                     {
+                        var wasCustomer = key == "customer" && obj[key] is JsonObject { Count: > 0 } c && !(c.Count == 1 && c["ref"] is JsonValue r && r.TryGetValue<string>(out var existing) && existing == anonymousRef);
+                        if (key == "customer" && !wasCustomer && obj[key] is JsonObject)
+                        {
+                            continue;
+                        }
+
                         obj.Remove(key);
                         removed++;
+                        if (wasCustomer)
+                        {
+                            obj["customer"] = new JsonObject { ["ref"] = anonymousRef };
+                        }
                     }
                 }
 
@@ -115,7 +127,7 @@ public static class Redaction
                     }
                     else
                     {
-                        removed += Walk(value, person, orderIds, carrier: false);
+                        removed += Walk(value, person, orderIds, anonymousRef, carrier: false);
                     }
                 }
 
@@ -130,7 +142,7 @@ public static class Redaction
                     }
                     else
                     {
-                        removed += Walk(array[i], person, orderIds, carrier: false);
+                        removed += Walk(array[i], person, orderIds, anonymousRef, carrier: false);
                     }
                 }
 

@@ -59,8 +59,8 @@ public sealed class RawPayloadsParticipant(Infrastructure.StorageClients clients
     {
         ArgumentNullException.ThrowIfNull(subject);
         return BlobDocuments.RedactAsync(clients.Container(Infrastructure.StorageCatalog.Containers.Raw),
-            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds),
-            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds),
+            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds, subject.AnonymousRef),
+            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds, subject.AnonymousRef),
             cancellationToken);
     }
 
@@ -79,7 +79,7 @@ public sealed class ImportFilesParticipant(Infrastructure.StorageClients clients
     {
         ArgumentNullException.ThrowIfNull(subject);
         return BlobDocuments.RedactAsync(clients.Container(Infrastructure.StorageCatalog.Containers.Imports),
-            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds),
+            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds, subject.AnonymousRef),
             (name, text) => Redaction.Csv(text, subject.Person, new HashSet<string>(), name.EndsWith(".errors.csv", StringComparison.Ordinal) ? RowAction.Drop : RowAction.Blank),
             cancellationToken);
     }
@@ -96,7 +96,7 @@ public sealed class ExportFilesParticipant(Infrastructure.StorageClients clients
     {
         ArgumentNullException.ThrowIfNull(subject);
         return BlobDocuments.RedactAsync(clients.Container(Infrastructure.StorageCatalog.Containers.Exports),
-            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds),
+            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds, subject.AnonymousRef),
             (_, text) => Redaction.Csv(text, subject.Person, subject.CustomerIds, RowAction.Drop),
             cancellationToken);
     }

@@ -82,7 +82,7 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Empty(await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct));
 
         var view = await _h.Operator.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{hanako}", UriKind.Relative), Ct);
-        Assert.Equal("Erased", view.GetProperty("profile").GetProperty("state").GetString());
+        Assert.Equal((int)Kozuchi.Core.Customers.CustomerState.Erased, view.GetProperty("profile").GetProperty("state").GetInt32());
         Assert.Empty(view.GetProperty("identifiers").EnumerateArray());
     }
 
@@ -118,7 +118,7 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
         var view = await _h.Operator.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{id}", UriKind.Relative), Ct);
         Assert.Equal(["erased-identifier"], view.GetProperty("flags").EnumerateArray().Select(f => f.GetString()));
         Assert.Empty(view.GetProperty("identifiers").EnumerateArray());
-        Assert.False(view.GetProperty("contact").TryGetProperty("email", out _));
+        Assert.True(!view.GetProperty("contact").TryGetProperty("email", out var email) || email.ValueKind == JsonValueKind.Null);
         Assert.Equal(customersBefore + 1, (await SummaryAsync()).GetProperty("customers").GetInt32());
         var erasedAgain = await _h.Operator.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{hanako}", UriKind.Relative), Ct);
         Assert.Empty(erasedAgain.GetProperty("identifiers").EnumerateArray());
@@ -207,7 +207,7 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
     private async Task<string> KpisAsync()
     {
         var parts = new List<string>();
-        foreach (var path in new[] { "/api/reports/summary", "/api/reports/kpis?asOf=2026-11-30&from=2026-08-01", "/api/reports/rfm?asOf=2026-11-30", "/api/reports/cohorts?asOf=2026-11-30" })
+        foreach (var path in new[] { "/api/reports/summary", "/api/reports/kpis?asOf=2026-11-30&from=2026-08", "/api/reports/rfm?asOf=2026-11-30", "/api/reports/cohorts?asOf=2026-11-30" })
         {
             var response = await _h.Operator.GetAsync(new Uri(path, UriKind.Relative), Ct);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -171,9 +171,10 @@ public sealed partial class ErasureService(
 
     private async Task<string> AuditAsync(string kind, ErasureSubject subject, string requestedBy, string reason, IReadOnlyDictionary<string, int> counts, string? export, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Newest first within a month; the customer id makes two requests in the same tick distinct.
-        var id = (DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks).ToString("d19", CultureInfo.InvariantCulture) + "-" + subject.CustomerId + "-" + kind;
-        await _audit.UpsertEntityAsync(new TableEntity(now.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture), id)
+        // Newest first within a month; the random tail keeps two requests in the same tick (a retried webhook) apart.
+        var id = (DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks).ToString("d19", CultureInfo.InvariantCulture) + "-" + kind + "-"
+            + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+        await _audit.AddEntityAsync(new TableEntity(now.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture), id)
         {
             ["Kind"] = kind,
             ["CustomerId"] = subject.CustomerId,
@@ -183,7 +184,7 @@ public sealed partial class ErasureService(
             ["At"] = now,
             ["Counts"] = JsonSerializer.Serialize(counts),
             ["Export"] = export,
-        }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         return id;
     }
 

@@ -33,17 +33,19 @@ public static class Redaction
     private static readonly string[] OrderIdKeys = ["id", "order_id", "orderId"];
 
     /// <summary>
-    /// Redacts a JSON document or newline-delimited JSON. An object that is one of <paramref name="orderIds"/> (by its
-    /// id) or that names the person loses its personal keys; then any string anywhere that is or contains one of the
+    /// Redacts a JSON document or newline-delimited JSON. An object that is one of the person's orders (<paramref
+    /// name="orderKeys"/>, <c>source:id</c>; the source is the object's own <c>source</c>, else <paramref
+    /// name="defaultSource"/>, the format's) or that names the person loses its personal keys; then any string anywhere that is or contains one of the
     /// person's values is emptied. A removed <c>customer</c> object is replaced by <c>{"ref": anonymousRef}</c>: formats
     /// that require a customer still parse, and a replay keeps the person's orders together on one anonymous customer.
     /// Returns null when nothing changed (the caller leaves the document as it is).
     /// </summary>
-    public static (string Text, int Removed)? Json(string text, PersonalData person, IReadOnlySet<string> orderIds, string anonymousRef)
+    public static (string Text, int Removed)? Json(string text, PersonalData person, IReadOnlySet<string> orderKeys, string anonymousRef, string? defaultSource = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(person);
-        ArgumentNullException.ThrowIfNull(orderIds);
+        ArgumentNullException.ThrowIfNull(orderKeys);
+        var orderIds = new OrderMatch(orderKeys, defaultSource);
         var trimmed = text.TrimStart();
         var lines = trimmed.StartsWith('{') && IsSingleDocument(text) ? [text] : text.Split('\n');
         var removed = 0;
@@ -92,7 +94,7 @@ public static class Redaction
         }
     }
 
-    private static int Walk(JsonNode? node, PersonalData person, IReadOnlySet<string> orderIds, string anonymousRef, bool carrier)
+    private static int Walk(JsonNode? node, PersonalData person, OrderMatch orderIds, string anonymousRef, bool carrier)
     {
         var removed = 0;
         switch (node)
@@ -153,22 +155,33 @@ public static class Redaction
     }
 
     /// <summary>An order of the person (by id, or an import chunk's key), or any object one of whose values names them.</summary>
-    private static bool IsCarrier(JsonObject obj, PersonalData person, IReadOnlySet<string> orderIds)
+    private static bool IsCarrier(JsonObject obj, PersonalData person, OrderMatch orderIds)
     {
+        var source = obj["source"] is JsonValue sv && sv.TryGetValue<string>(out var s) ? s : null;
         foreach (var key in OrderIdKeys)
         {
-            if (obj[key] is JsonValue id && Scalar(id) is { } text && orderIds.Contains(text))
+            if (obj[key] is JsonValue id && Scalar(id) is { } text && orderIds.Matches(source, text))
             {
                 return true;
             }
         }
 
-        if (obj["key"] is JsonObject k && k["orderId"] is JsonValue kid && Scalar(kid) is { } keyText && orderIds.Contains(keyText))
+        if (obj["key"] is JsonObject k && k["orderId"] is JsonValue kid && Scalar(kid) is { } keyText
+            && orderIds.Matches(k["source"] is JsonValue ks && ks.TryGetValue<string>(out var keySource) ? keySource : null, keyText))
         {
             return true;
         }
 
         return obj.Any(p => p.Value is JsonValue v && v.TryGetValue<string>(out var s) && person.Identifies(s));
+    }
+
+    /// <summary>Order keys of the person; an object whose source is unknown matches on the id alone.</summary>
+    private sealed class OrderMatch(IReadOnlySet<string> keys, string? defaultSource)
+    {
+        private readonly HashSet<string> _ids = keys.Select(k => k[(k.IndexOf(':', StringComparison.Ordinal) + 1)..]).ToHashSet(StringComparer.Ordinal);
+
+        public bool Matches(string? source, string id) =>
+            (source ?? defaultSource) is { } s ? keys.Contains(s + ":" + id) : _ids.Contains(id);
     }
 
     private static string? Scalar(JsonValue value) =>

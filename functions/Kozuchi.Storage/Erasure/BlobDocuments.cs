@@ -59,12 +59,15 @@ public sealed class RawPayloadsParticipant(Infrastructure.StorageClients clients
     {
         ArgumentNullException.ThrowIfNull(subject);
         return BlobDocuments.RedactAsync(clients.Container(Infrastructure.StorageCatalog.Containers.Raw),
-            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds, subject.AnonymousRef),
-            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds, subject.AnonymousRef),
+            (name, text) => Redaction.Json(text, subject.Person, subject.OrderKeys, subject.AnonymousRef, SourceOf(name)),
+            (name, text) => Redaction.Json(text, subject.Person, subject.OrderKeys, subject.AnonymousRef, SourceOf(name)),
             cancellationToken);
     }
 
     public Task<object?> ExportAsync(ErasureSubject subject, CancellationToken cancellationToken) => Task.FromResult<object?>(null);
+
+    /// <summary>Shopify bodies carry no source field: the blob's path says it (<c>webhooks/shopify/…</c>, <c>rejected/shopify/…</c>).</summary>
+    private static string? SourceOf(string blobName) => blobName.Contains("shopify/", StringComparison.Ordinal) ? Core.Orders.Formats.ShopifyOrderJson.Source : null;
 }
 
 /// <summary>
@@ -79,7 +82,7 @@ public sealed class ImportFilesParticipant(Infrastructure.StorageClients clients
     {
         ArgumentNullException.ThrowIfNull(subject);
         return BlobDocuments.RedactAsync(clients.Container(Infrastructure.StorageCatalog.Containers.Imports),
-            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds, subject.AnonymousRef),
+            (_, text) => Redaction.Json(text, subject.Person, subject.OrderKeys, subject.AnonymousRef),
             (name, text) => Redaction.Csv(text, subject.Person, new HashSet<string>(), name.EndsWith(".errors.csv", StringComparison.Ordinal) ? RowAction.Drop : RowAction.Blank),
             cancellationToken);
     }
@@ -96,7 +99,7 @@ public sealed class ExportFilesParticipant(Infrastructure.StorageClients clients
     {
         ArgumentNullException.ThrowIfNull(subject);
         return BlobDocuments.RedactAsync(clients.Container(Infrastructure.StorageCatalog.Containers.Exports),
-            (_, text) => Redaction.Json(text, subject.Person, subject.OrderIds, subject.AnonymousRef),
+            (_, text) => Redaction.Json(text, subject.Person, subject.OrderKeys, subject.AnonymousRef),
             (_, text) => Redaction.Csv(text, subject.Person, subject.CustomerIds, RowAction.Drop),
             cancellationToken);
     }

@@ -19,7 +19,8 @@ public sealed record ErasureSubject(
 {
     public IReadOnlySet<string> CustomerIds { get; } = Records.Select(r => r.CustomerId).ToHashSet(StringComparer.Ordinal);
 
-    public IReadOnlySet<string> OrderIds { get; } = Orders.Select(o => o.Key.OrderId).ToHashSet(StringComparer.Ordinal);
+    /// <summary>The subject's orders as <c>source:id</c>.</summary>
+    public IReadOnlySet<string> OrderKeys { get; } = Orders.Select(o => o.Key.ToString()).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>What stands in for the person in a stored document that must name a customer (no personal value in it).</summary>
     public string AnonymousRef => "erased-" + CustomerId;

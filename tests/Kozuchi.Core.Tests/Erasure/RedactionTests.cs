@@ -16,7 +16,7 @@ public sealed class RedactionTests
         return person;
     }
 
-    private static readonly HashSet<string> HanakoOrders = ["1001"];
+    private static readonly HashSet<string> HanakoOrders = ["shopify:1001"];
 
     [Theory]
     [InlineData("hanako@example.jp")]
@@ -45,7 +45,7 @@ public sealed class RedactionTests
              "line_items":[{"id":1,"sku":"SET-4","title":"美容液 4本セット","quantity":1,"price":"5980.00"}]}
             """;
 
-        var (text, removed) = Redaction.Json(body, Hanako(), HanakoOrders, "erased-c1")!.Value;
+        var (text, removed) = Redaction.Json(body, Hanako(), HanakoOrders, "erased-c1", defaultSource: "shopify")!.Value;
 
         Assert.True(removed >= 3);
         Assert.DoesNotContain("hanako", text, StringComparison.OrdinalIgnoreCase);
@@ -66,7 +66,7 @@ public sealed class RedactionTests
              {"source":"own","order_id":"2","ordered_at":"2026-09-02T10:00:00+09:00","total":2000,"customer":{"email":"jiro@example.jp","name":"鈴木 次郎","address":"大阪府大阪市北区梅田1-1-1"}}]}
             """;
 
-        var (text, _) = Redaction.Json(body, Hanako(), new HashSet<string> { "1" }, "erased-c1")!.Value;
+        var (text, _) = Redaction.Json(body, Hanako(), new HashSet<string> { "own:1" }, "erased-c1")!.Value;
 
         Assert.DoesNotContain("hanako", text, StringComparison.Ordinal);
         Assert.Contains("jiro@example.jp", text, StringComparison.Ordinal);
@@ -75,6 +75,13 @@ public sealed class RedactionTests
         var parsed = KozuchiOrderJson.Parse(System.Text.Encoding.UTF8.GetBytes(text), TimeZoneInfo.Utc);
         Assert.Equal([1000m, 2000m], parsed.Orders.Select(o => o.Total));
         Assert.Equal("erased-c1", parsed.Orders[0].CartCustomerId);
+    }
+
+    [Fact]
+    public void Another_sources_order_with_the_same_id_keeps_its_customer()
+    {
+        const string body = """{"orders":[{"source":"other-cart","order_id":"1001","total":500,"customer":{"ref":"x9","name":"鈴木 次郎"}}]}""";
+        Assert.Null(Redaction.Json(body, Hanako(), HanakoOrders, "erased-c1"));
     }
 
     [Fact]

@@ -59,7 +59,19 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
         await ExportListsAsync(hanako, jiro);
         var request = await _h.Operator.PostAsync(new Uri($"/api/customers/{hanako}/data-request", UriKind.Relative), null, Ct);
         Assert.Equal(HttpStatusCode.OK, request.StatusCode);
-        Assert.NotEmpty(await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct));
+        var held = await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct);
+        var names = _h.Storage.Names;
+        Assert.All(
+            new[]
+            {
+                "table " + names.Table(StorageCatalog.Tables.Customers), "table " + names.Table(StorageCatalog.Tables.Identities),
+                "table " + names.Table(StorageCatalog.Tables.Orders), "table " + names.Table(StorageCatalog.Tables.CallResults),
+                "blob " + names.Container(StorageCatalog.Containers.Raw) + "/webhooks/shopify/", "blob " + names.Container(StorageCatalog.Containers.Raw) + "/webhooks/orders/",
+                "blob " + names.Container(StorageCatalog.Containers.Raw) + "/imports/", "blob " + names.Container(StorageCatalog.Containers.Imports) + "/drop.csv:",
+                "blob " + names.Container(StorageCatalog.Containers.Imports) + "/drop.csv.errors.csv", "blob " + names.Container(StorageCatalog.Containers.Exports) + "/dm-",
+                "blob " + names.Container(StorageCatalog.Containers.Exports) + "/calls-", "blob " + names.Container(StorageCatalog.Containers.DataRequests) + "/",
+            },
+            place => Assert.Contains(held, h => h.StartsWith(place, StringComparison.Ordinal)));
         var before = await KpisAsync();
 
         var erase = await _h.Operator.DeleteAsync(new Uri($"/api/customers/{hanako}", UriKind.Relative), Ct);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Identity;
@@ -125,7 +124,7 @@ public static class ShopifyPrivacy
     private static string? Scalar(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => value.GetString(),
-        JsonValueKind.Number => value.GetInt64().ToString(CultureInfo.InvariantCulture),
+        JsonValueKind.Number => value.GetRawText(),
         _ => null,
     };
 }

@@ -3,6 +3,7 @@ using Kozuchi.Functions.Channels;
 using Kozuchi.Functions.Checkouts;
 using Kozuchi.Functions.Customers;
 using Kozuchi.Functions.Dashboard;
+using Kozuchi.Functions.Erasure;
 using Kozuchi.Functions.Health;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Ingest;
@@ -21,6 +22,7 @@ public static class Features
         services.AddOperations();
         services.AddIngest(configuration);
         services.AddPulls();
+        services.AddErasureServices();
         services.AddReports();
         services.AddAnalytics();
         services.AddFreeSql();
@@ -38,6 +40,7 @@ public static class Features
             .AddIngestFunctions()
             .AddPullFunctions(PullSources.Read(configuration))
             .AddCustomerFunctions()
+            .AddErasureFunctions()
             .AddReportFunctions()
             .AddAnalyticsFunctions()
             .AddClvFunctions()

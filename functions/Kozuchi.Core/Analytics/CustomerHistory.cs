@@ -31,7 +31,7 @@ public sealed record CustomerHistory(string CustomerId, string? AcquisitionMediu
     {
         ArgumentNullException.ThrowIfNull(customer);
         ArgumentNullException.ThrowIfNull(shopTime);
-        if (customer.State != CustomerState.Active)
+        if (!customer.State.CountsInAnalytics())
         {
             return null;
         }

@@ -117,7 +117,14 @@ public static class CustomerLedger
 
         var distinct = candidates.Where(set.Customers.ContainsKey).Distinct(StringComparer.Ordinal).ToList();
         CustomerRecord target;
-        if (distinct.Count == 0)
+
+        // An erased customer keeps its orders anonymously: a later version of one of them (a refund) still counts, but
+        // it never merges with anyone and never takes personal data or identifiers again.
+        if (distinct.FirstOrDefault(id => set.Customers[id].State == CustomerState.Erased) is { } erasedId)
+        {
+            target = set.Customers[erasedId];
+        }
+        else if (distinct.Count == 0)
         {
             var id = NewCustomerId(order.Key);
             target = set.Customers.TryGetValue(id, out var existing) ? existing : new CustomerRecord { CustomerId = id, CreatedAt = now, Currency = order.Currency };
@@ -151,6 +158,11 @@ public static class CustomerLedger
 
                 target = Merge(set, target, loser, shared, now);
             }
+        }
+
+        if (target.State == CustomerState.Erased)
+        {
+            return ApplyToErased(set, target, order);
         }
 
         var previous = target.Find(order.Key);
@@ -203,6 +215,47 @@ public static class CustomerLedger
 
         return outcome;
     }
+
+    private static ApplyOutcome ApplyToErased(IngestWorkingSet set, CustomerRecord target, Order order)
+    {
+        var previous = target.Find(order.Key);
+        if (previous is not null && previous.UpdatedAt >= order.UpdatedAt)
+        {
+            return ApplyOutcome.Unchanged;
+        }
+
+        Put(set, target with { Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order)] });
+        set.OrdersByKey[order.Key] = new StoredOrderRef(order.Key, target.CustomerId, order.UpdatedAt);
+        set.DirtyOrders.Add(order.Key);
+        return previous is null ? ApplyOutcome.Created : ApplyOutcome.Updated;
+    }
+
+    /// <summary>
+    /// The customer with every personal value removed (contact, identifiers, LINE user, consents, the identifiers
+    /// merges and separations were explained by), its orders kept as anonymous summaries so totals stay right. The
+    /// survivor becomes <see cref="CustomerState.Erased"/>; customers merged into it stay merged, emptied too.
+    /// </summary>
+    public static CustomerRecord Anonymise(CustomerRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record with
+        {
+            State = record.State == CustomerState.Merged ? CustomerState.Merged : CustomerState.Erased,
+            Contact = new CustomerContact(),
+            Identities = [],
+            Merges = [.. record.Merges.Select(m => m with { SharedKey = ErasedKey(m.SharedKey) })],
+            Separations = [.. record.Separations.Select(s => s with { SharedKey = ErasedKey(s.SharedKey) })],
+            EmailOptIn = null,
+            EmailSuppressed = true,
+            DoNotCall = true,
+            LineUserId = null,
+            LineFollowing = false,
+            Flags = [.. record.Flags.Where(f => f != CustomerFlags.ErasedIdentifier)],
+        };
+    }
+
+    /// <summary>What an identifier of an erased person is shown as where another record refers to it.</summary>
+    public static IdentityKey ErasedKey(IdentityKey key) => new(key.Kind, "(erased)");
 
     /// <summary>Lower is stronger: the customer holding the order already, then by the kind of identifier it owns.</summary>
     private static int Strength(string customerId, string? storedOwner, List<(IdentityKey Key, string Owner)> keyOwners)

@@ -24,6 +24,16 @@ public sealed record Reachability
     public bool CanCall => HasPhone && !DoNotCall;
 }
 
+/// <summary>Which states count in analytics.</summary>
+public static class CustomerStates
+{
+    /// <summary>
+    /// Active and erased customers count in KPIs, RFM and cohorts (an erased customer's orders are kept anonymously so
+    /// totals stay right); merged ones count through their survivor. Only active ones are ever targeted.
+    /// </summary>
+    public static bool CountsInAnalytics(this CustomerState state) => state != CustomerState.Merged;
+}
+
 public enum CustomerState
 {
     Active,

@@ -32,6 +32,16 @@ public sealed record CustomerContact
     public DateOnly? Birthday { get; init; }
 }
 
+/// <summary>Marks on a customer record.</summary>
+public static class CustomerFlags
+{
+    /// <summary>
+    /// An order carried an identifier of a customer whose data was erased: the order was kept without its personal
+    /// fields on an anonymous customer, so the erased person is not silently recreated. The shop decides what to do.
+    /// </summary>
+    public const string ErasedIdentifier = "erased-identifier";
+}
+
 /// <summary>Why two customers became one: the shared identifier, and which orders came over (so it can be undone).</summary>
 public sealed record MergeRecord(string MergedCustomerId, IdentityKey SharedKey, DateTimeOffset At, IReadOnlyList<OrderKey> Orders);
 
@@ -66,6 +76,9 @@ public sealed record CustomerRecord
     public bool DoNotCall { get; init; }
     public string? LineUserId { get; init; }
     public bool LineFollowing { get; init; }
+
+    /// <summary>Marks for the shop to look at, e.g. <see cref="CustomerFlags.ErasedIdentifier"/>.</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
 
     public OrderSummary? Find(OrderKey key) => Orders.FirstOrDefault(o => o.Key == key);
 

@@ -11,7 +11,7 @@ public sealed record CustomerSummary(int Customers, int Orders, decimal Revenue,
         var currencies = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var p in profiles)
         {
-            if (p.State != CustomerState.Active || p.Frequency == 0)
+            if (!p.State.CountsInAnalytics() || p.Frequency == 0)
             {
                 continue;
             }

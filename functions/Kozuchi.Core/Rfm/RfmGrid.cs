@@ -88,7 +88,7 @@ public static class RfmGrid
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(settings);
-        if (profile.State != CustomerState.Active || profile.Frequency == 0 || profile.DaysSinceLastOrder(asOf, zone) is not { } days || days < 0)
+        if (!profile.State.CountsInAnalytics() || profile.Frequency == 0 || profile.DaysSinceLastOrder(asOf, zone) is not { } days || days < 0)
         {
             return null;
         }

@@ -4,6 +4,7 @@ using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Checkouts;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Orders;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Kozuchi.Functions.Checkouts;
 
@@ -28,7 +29,7 @@ public static class CheckoutsFeature
     {
         var days = configuration["Kozuchi:Checkouts:RetentionDays"] is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : 30;
         services.AddSingleton(new CheckoutRetention(TimeSpan.FromDays(days)));
-        services.AddSingleton<CheckoutStore>();
+        services.TryAddSingleton<CheckoutStore>();
         services.AddSingleton<CheckoutProcessor>();
         services.AddSingleton<CheckoutCarts>();
         return services;

@@ -17,6 +17,7 @@ public static class KozuchiCli
         root.Subcommands.Add(Analytics.ClvCommands.Create());
         root.Subcommands.Add(Ingest.ImportCommands.Create());
         root.Subcommands.Add(Pulls.PullsFeature.Commands());
+        root.Subcommands.Add(Erasure.ErasureCommands.Create());
         root.Subcommands.Add(Scenarios.ScenarioCommands.Create());
         root.Subcommands.Add(Demo.DemoCommands.Create());
         return root;

@@ -63,7 +63,8 @@ public static class CustomerFunctions
         IReadOnlyList<string> Identifiers,
         IReadOnlyList<MergeView> Merges,
         IReadOnlyList<SeparationView> Separations,
-        IReadOnlyList<OrderView> Orders);
+        IReadOnlyList<OrderView> Orders,
+        IReadOnlyList<string> Flags);
 
     internal static async Task<Results<Ok<CustomerView>, NotFound>> GetAsync(string id, CustomerStore store, CancellationToken cancellationToken)
     {
@@ -98,6 +99,7 @@ public static class CustomerFunctions
             [.. record.Identities.Select(k => $"{k.Kind}: {k.Masked()}")],
             [.. record.Merges.Select(m => new MergeView(m.MergedCustomerId, $"same {m.SharedKey.Kind}", m.SharedKey.Masked(), m.At, [.. m.Orders.Select(o => o.ToString())]))],
             [.. record.Separations.Select(x => new SeparationView(x.OtherCustomerId, $"{x.SharedKey.Kind}: {x.SharedKey.Masked()}", x.At))],
-            orders));
+            orders,
+            record.Flags));
     }
 }

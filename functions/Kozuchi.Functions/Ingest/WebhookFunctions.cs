@@ -2,8 +2,11 @@ using System.Globalization;
 using Kozuchi.Core.Checkouts;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Orders.Formats;
+using Kozuchi.Functions.Erasure;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Checkouts;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Erasure;
 using Kozuchi.Storage.Orders;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -28,7 +31,8 @@ public static partial class WebhookFunctions
     public sealed record Accepted(string Status, string? Blob);
 
     internal static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> ShopifyAsync(
-        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, CheckoutProcessor checkouts, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, CheckoutProcessor checkouts, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers,
+        ErasureService erasure, CustomerStore store, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(WebhookFunctions));
         var body = await ReadBodyAsync(request, cancellationToken);
@@ -45,10 +49,23 @@ public static partial class WebhookFunctions
         }
 
         var topic = request.Headers["X-Shopify-Topic"].ToString();
+        if (ShopifyPrivacy.Topics.Contains(topic))
+        {
+            // Handled inline and idempotently: a timeout or failure makes Shopify retry, and a retry finishes the job.
+            var outcome = await ShopifyPrivacy.HandleAsync(topic, body, erasure, store, cancellationToken);
+            if (outcome is null)
+            {
+                return TypedResults.BadRequest("Privacy webhook body is not JSON.");
+            }
+
+            LogPrivacy(logger, topic, outcome.Status, outcome.Customers);
+            return TypedResults.Ok(new Accepted(outcome.Status, null));
+        }
+
         var isCheckout = ShopifyCheckoutJson.Topics.Contains(topic);
         if (!ShopifyOrderTopics.Contains(topic) && !isCheckout)
         {
-            // Subscribed to more than we use (or a GDPR topic handled elsewhere): acknowledge so Shopify does not retry.
+            // Subscribed to more than we use: acknowledge so Shopify does not retry.
             return TypedResults.Ok(new Accepted("ignored", null));
         }
 
@@ -155,6 +172,9 @@ public static partial class WebhookFunctions
     /// <summary>Blob names and metadata are ASCII; anything else from a header is replaced.</summary>
     private static string Safe(string value) =>
         new([.. value.Take(200).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shopify privacy webhook {Topic}: {Status} ({Customers} customers)")]
+    private static partial void LogPrivacy(ILogger logger, string topic, string status, int customers);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} refused: signature {Check}")]
     private static partial void LogRejected(ILogger logger, string kind, string check);

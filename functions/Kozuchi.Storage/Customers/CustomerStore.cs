@@ -290,14 +290,14 @@ public sealed class CustomerStore
         ["PartitionKey", "RowKey", "State", "MergedInto", "Frequency", "Monetary", "Currency", "FirstOrderAt", "LastOrderAt", "EntryProducts", "IsSubscriber", "AcquisitionMedium", "Prefecture", "CanEmail", "CanLine", "CanPost", "CanCall"];
 
     /// <summary>
-    /// Every active customer's profile from the scalar columns only (no JSON): what reports read. Merged customers are
+    /// Every active (or erased, kept anonymously) customer's profile from the scalar columns only (no JSON): what reports read. Merged customers are
     /// left out: their orders count with their survivor.
     /// </summary>
     public async IAsyncEnumerable<CustomerProfile> ScanProfilesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var e in _customers.QueryAsync<TableEntity>(filter: (string?)null, select: ProfileColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (e.GetString("State") == nameof(CustomerState.Active))
+            if (CountsInAnalytics(e))
             {
                 yield return ProfileFrom(e);
             }
@@ -310,7 +310,7 @@ public sealed class CustomerStore
         var profiles = new ConcurrentBag<CustomerProfile>();
         await ScanAsync(_customers, ProfileColumns, e =>
         {
-            if (e.GetString("State") == nameof(CustomerState.Active))
+            if (CountsInAnalytics(e))
             {
                 profiles.Add(ProfileFrom(e));
             }
@@ -318,9 +318,12 @@ public sealed class CustomerStore
         return [.. profiles.OrderBy(p => p.CustomerId, StringComparer.Ordinal)];
     }
 
+    private static bool CountsInAnalytics(TableEntity e) => Enum.TryParse<CustomerState>(e.GetString("State"), out var state) && state.CountsInAnalytics();
+
     private static CustomerProfile ProfileFrom(TableEntity e) => new()
     {
         CustomerId = e.RowKey,
+        State = Enum.TryParse<CustomerState>(e.GetString("State"), out var state) ? state : CustomerState.Active,
         Frequency = e.GetInt32("Frequency") ?? 0,
         Monetary = decimal.Parse(e.GetString("Monetary") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
         Currency = e.GetString("Currency") ?? "JPY",
@@ -341,12 +344,12 @@ public sealed class CustomerStore
         },
     };
 
-    /// <summary>Every active customer's full record: for as-of reports that refold orders before a date.</summary>
+    /// <summary>Every active or erased customer's full record: for as-of reports that refold orders before a date.</summary>
     public async IAsyncEnumerable<CustomerRecord> ScanRecordsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var e in _customers.QueryAsync<TableEntity>(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (e.GetString("State") == nameof(CustomerState.Active))
+            if (CountsInAnalytics(e))
             {
                 yield return CustomerEntities.FromEntity(e);
             }
@@ -357,6 +360,13 @@ public sealed class CustomerStore
     {
         var row = await _customers.GetEntityIfExistsAsync<TableEntity>(CustomerEntities.CustomerPartition(customerId), customerId, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue && row.Value is { } e ? CustomerEntities.FromEntity(e) : null;
+    }
+
+    /// <summary>The customer an order row was written for (before following merges), or null when the order is unknown.</summary>
+    public async Task<string?> GetOrderRowCustomerAsync(OrderKey key, CancellationToken cancellationToken)
+    {
+        var row = await _orders.GetEntityIfExistsAsync<TableEntity>(CustomerEntities.OrderPartition(key), CustomerEntities.OrderRow(key), ["CustomerId"], cancellationToken).ConfigureAwait(false);
+        return row.HasValue && row.Value is { } e ? e.GetString("CustomerId") : null;
     }
 
     public async Task<Order?> GetOrderAsync(OrderKey key, CancellationToken cancellationToken)

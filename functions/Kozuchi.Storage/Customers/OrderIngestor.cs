@@ -1,5 +1,7 @@
 using Kozuchi.Core.Customers;
+using Kozuchi.Core.Identity;
 using Kozuchi.Core.Orders;
+using Kozuchi.Storage.Erasure;
 using Microsoft.Extensions.Logging;
 
 namespace Kozuchi.Storage.Customers;
@@ -19,9 +21,11 @@ public sealed record IngestResult(IReadOnlyList<IngestedOrder> Orders, int Attem
 
 /// <summary>
 /// Applies a batch of orders to the customer tables: load, decide with the pure <see cref="CustomerLedger"/>, save
-/// with ETags, and on a lost race reload and decide again. Safe to run twice on the same batch.
+/// with ETags, and on a lost race reload and decide again. Safe to run twice on the same batch. An order that carries an
+/// erased customer's identifier (<see cref="ErasedIdentifiers"/>) is kept without its personal fields, on an anonymous
+/// customer flagged <see cref="CustomerFlags.ErasedIdentifier"/>, so the erased person is never recreated silently.
 /// </summary>
-public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger)
+public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger, ErasedIdentifiers? erased = null)
 {
     private const int MaxAttempts = 12;
 
@@ -29,7 +33,8 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
     {
         ArgumentNullException.ThrowIfNull(incoming);
 
-        var (latest, ordered) = Latest(incoming);
+        var (screened, flagged) = await ScreenAsync(incoming, cancellationToken).ConfigureAwait(false);
+        var (latest, ordered) = Latest(screened);
 
         for (var attempt = 1; ; attempt++)
         {
@@ -38,7 +43,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
             try
             {
                 await store.LoadAsync(session, ordered, cancellationToken).ConfigureAwait(false);
-                var results = Decide(session.Set, ordered, time.GetUtcNow());
+                var results = Decide(session.Set, ordered, latest, flagged, time.GetUtcNow());
                 await store.SaveAsync(session, latest, cancellationToken).ConfigureAwait(false);
                 await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
 
@@ -73,9 +78,10 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
     {
         ArgumentNullException.ThrowIfNull(incoming);
         ArgumentNullException.ThrowIfNull(bulk);
-        var (latest, ordered) = Latest(incoming);
+        var (screened, flagged) = await ScreenAsync(incoming, cancellationToken).ConfigureAwait(false);
+        var (latest, ordered) = Latest(screened);
         await store.LoadAsync(bulk, ordered, cancellationToken).ConfigureAwait(false);
-        var results = Decide(bulk.Set, ordered, time.GetUtcNow());
+        var results = Decide(bulk.Set, ordered, latest, flagged, time.GetUtcNow());
         await store.SaveCustomersAsync(bulk, cancellationToken).ConfigureAwait(false);
         await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
 
@@ -97,7 +103,35 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         return (latest, latest.Values.Select(v => v.Order).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList());
     }
 
-    private static List<IngestedOrder> Decide(IngestWorkingSet set, List<Order> ordered, DateTimeOffset now)
+    /// <summary>Orders carrying an erased identifier lose their personal fields before anything is decided.</summary>
+    private async Task<(IReadOnlyCollection<IncomingOrder> Orders, HashSet<OrderKey> Flagged)> ScreenAsync(IReadOnlyCollection<IncomingOrder> incoming, CancellationToken cancellationToken)
+    {
+        var flagged = new HashSet<OrderKey>();
+        if (erased is null || incoming.Count == 0)
+        {
+            return (incoming, flagged);
+        }
+
+        var isErased = await erased.ScreenAsync(cancellationToken).ConfigureAwait(false);
+        var screened = new List<IncomingOrder>(incoming.Count);
+        foreach (var item in incoming)
+        {
+            if (IdentityKey.From(item.Order).Any(isErased))
+            {
+                flagged.Add(item.Order.Key);
+                screened.Add(item with { Order = OrderRowsParticipant.Anonymise(item.Order) });
+                LogErasedIdentifier(logger, item.Order.Key.ToString());
+            }
+            else
+            {
+                screened.Add(item);
+            }
+        }
+
+        return (screened, flagged);
+    }
+
+    private static List<IngestedOrder> Decide(IngestWorkingSet set, List<Order> ordered, Dictionary<OrderKey, (Order Order, string? RawRef)> latest, HashSet<OrderKey> flagged, DateTimeOffset now)
     {
         var results = new List<IngestedOrder>(ordered.Count);
         foreach (var order in ordered)
@@ -106,6 +140,18 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
             var outcome = CustomerLedger.Apply(set, order, now);
             var customerId = set.OrdersByKey[order.Key].CustomerId;
             var customer = set.Customers[customerId];
+            if (customer.State == CustomerState.Erased && latest.TryGetValue(order.Key, out var stored))
+            {
+                // A later version of an erased customer's order (a refund): its amounts count, its personal fields are not kept.
+                latest[order.Key] = (OrderRowsParticipant.Anonymise(stored.Order), stored.RawRef);
+            }
+            else if (flagged.Contains(order.Key) && !customer.Flags.Contains(CustomerFlags.ErasedIdentifier))
+            {
+                customer = customer with { Flags = [.. customer.Flags, CustomerFlags.ErasedIdentifier] };
+                set.Customers[customerId] = customer;
+                set.DirtyCustomers.Add(customerId);
+            }
+
             var isFirst = outcome == ApplyOutcome.Created && hadOrders is null && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
             results.Add(new IngestedOrder(order, customerId, outcome, isFirst));
         }
@@ -116,6 +162,9 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
     /// <summary>Reports snapshots stale only when the batch changed something (a redelivery keeps them current).</summary>
     private Task TouchIfChangedAsync(List<IngestedOrder> results, CancellationToken cancellationToken) =>
         results.Any(r => r.Outcome != ApplyOutcome.Unchanged) ? snapshots.TouchAsync(cancellationToken) : Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderKey} carries an erased customer's identifier: kept without personal fields, customer flagged erased-identifier")]
+    private static partial void LogErasedIdentifier(ILogger logger, string orderKey);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingest attempt {Attempt} of {Count} orders lost a race ({Reason}); re-reading")]
     private static partial void LogConflict(ILogger logger, int attempt, int count, string reason);

@@ -80,7 +80,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
             w.Write(p.AcquisitionMedium ?? string.Empty);
             w.Write(p.Prefecture ?? string.Empty);
             var r = p.Reachability;
-            w.Write((byte)((p.IsSubscriber ? 1 : 0) | (r.CanEmail ? 2 : 0) | (r.CanLine ? 4 : 0) | (r.CanPost ? 8 : 0) | (r.CanCall ? 16 : 0)));
+            w.Write((byte)((p.IsSubscriber ? 1 : 0) | (r.CanEmail ? 2 : 0) | (r.CanLine ? 4 : 0) | (r.CanPost ? 8 : 0) | (r.CanCall ? 16 : 0) | (p.State == CustomerState.Erased ? 32 : 0)));
         }
     }
 
@@ -109,6 +109,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
             profiles.Add(new CustomerProfile
             {
                 CustomerId = id,
+                State = (flags & 32) != 0 ? CustomerState.Erased : CustomerState.Active,
                 FirstOrderAt = first == 0 ? null : new DateTimeOffset(first, TimeSpan.Zero),
                 LastOrderAt = last == 0 ? null : new DateTimeOffset(last, TimeSpan.Zero),
                 Frequency = frequency,

@@ -53,6 +53,12 @@ public static class StorageCatalog
         /// <summary>Segment definitions and the last evaluated membership (for segment.enter / segment.exit).</summary>
         public const string Segments = "KozuchiSegments";
 
+        /// <summary>Identifiers of erased customers as salted hashes (never in clear): ingest flags an order that carries one.</summary>
+        public const string ErasedIdentifiers = "KozuchiErasedIdentifiers";
+
+        /// <summary>Audit of erasures and data requests: who, when, what was counted; no personal data.</summary>
+        public const string Erasures = "KozuchiErasures";
+
         /// <summary>Cart pulls: one high-water mark per configured source (the newest change pulled).</summary>
         public const string PullMarks = "KozuchiPullMarks";
 
@@ -68,7 +74,7 @@ public static class StorageCatalog
         /// <summary>Postal DM and call recipients the send-dm / send-call consumers added, one list per channel and shop day.</summary>
         public const string SendLists = "KozuchiSendLists";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens];
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures];
     }
 
     public static class Queues
@@ -116,9 +122,12 @@ public static class StorageCatalog
         /// <summary>Runtime state that is a blob by nature: timer leases.</summary>
         public const string Runtime = "kozuchi-runtime";
 
+        /// <summary>Data-request exports: what is held about one customer, as JSON, for the shop to hand over.</summary>
+        public const string DataRequests = "data-requests";
+
         /// <summary>Parquet snapshots of customers and orders without personal data, for free SQL and analysts' tools.</summary>
         public const string Snapshots = "snapshots";
 
-        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime, Snapshots];
+        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime, Snapshots, DataRequests];
     }
 }

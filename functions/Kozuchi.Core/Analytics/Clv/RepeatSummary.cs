@@ -50,7 +50,7 @@ public static class RepeatSummaries
         ArgumentNullException.ThrowIfNull(customers);
         ArgumentNullException.ThrowIfNull(shopTime);
         return FromPurchases(
-            customers.Where(c => c.State == CustomerState.Active)
+            customers.Where(c => c.State.CountsInAnalytics())
                 .SelectMany(c => c.Orders.Where(o => o.Counts).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
             observationEnd,
             daysPerPeriod);

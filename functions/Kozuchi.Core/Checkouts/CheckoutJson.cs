@@ -31,14 +31,7 @@ public static class ShopifyCheckoutJson
             {
                 foreach (var l in items.EnumerateArray())
                 {
-                    var title = l.Str("title") ?? l.Str("name") ?? "(no title)";
-                    lines.Add(new OrderLine
-                    {
-                        Sku = l.Str("sku"),
-                        ProductName = l.Str("variant_title") is { } v ? $"{title} {v}" : title,
-                        Quantity = l.Int("quantity") ?? 1,
-                        UnitPrice = l.Money("price") ?? 0m,
-                    });
+                    lines.Add(ShopifyOrderJson.Line(l));
                 }
             }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Checkouts;
 using Kozuchi.Storage.Infrastructure;
@@ -48,15 +47,7 @@ public sealed class ProcessCheckoutsFunction(CheckoutProcessor processor) : IQue
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(context);
-        IngestMessage ingest;
-        try
-        {
-            ingest = IngestMessage.Parse(message.Text);
-        }
-        catch (JsonException ex)
-        {
-            throw new UnreadablePayloadException("Not an ingest message", ex);
-        }
+        var ingest = IngestMessage.ParseOrUnreadable(message.Text);
 
         var stored = await processor.ProcessAsync(ingest, cancellationToken);
         context.Log($"{ingest.Blob}: checkout stored (linked: {stored.CustomerId is not null})");

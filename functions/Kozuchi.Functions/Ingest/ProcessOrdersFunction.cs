@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Checkouts;
 using Kozuchi.Storage.Orders;
@@ -19,15 +18,7 @@ public sealed partial class ProcessOrdersFunction(IngestPipeline pipeline, Scena
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(context);
-        IngestMessage ingest;
-        try
-        {
-            ingest = IngestMessage.Parse(message.Text);
-        }
-        catch (JsonException ex)
-        {
-            throw new UnreadablePayloadException("Not an ingest message", ex);
-        }
+        var ingest = IngestMessage.ParseOrUnreadable(message.Text);
 
         var result = await pipeline.ProcessAsync(ingest, bulk: null, cancellationToken);
 

@@ -47,6 +47,19 @@ public sealed record IngestMessage
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>As <see cref="Parse"/>, but a message that cannot be read is an <see cref="UnreadablePayloadException"/>: the queue parks it for inspection.</summary>
+    public static IngestMessage ParseOrUnreadable(string text)
+    {
+        try
+        {
+            return Parse(text);
+        }
+        catch (JsonException ex)
+        {
+            throw new UnreadablePayloadException("Not an ingest message", ex);
+        }
+    }
+
     public static IngestMessage Parse(string text)
     {
         var message = JsonSerializer.Deserialize<IngestMessage>(text, Json) ?? throw new JsonException("Ingest message is JSON null.");

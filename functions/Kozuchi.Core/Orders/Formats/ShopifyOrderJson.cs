@@ -85,14 +85,7 @@ public static class ShopifyOrderJson
         {
             foreach (var l in items.EnumerateArray())
             {
-                var title = l.Str("title") ?? l.Str("name") ?? "(no title)";
-                lines.Add(new OrderLine
-                {
-                    Sku = l.Str("sku"),
-                    ProductName = l.Str("variant_title") is { } v ? $"{title} {v}" : title,
-                    Quantity = l.Int("quantity") ?? 1,
-                    UnitPrice = l.Money("price") ?? 0m,
-                });
+                lines.Add(Line(l));
                 subscription |= l.Prop("selling_plan_allocation") is not null;
             }
         }
@@ -194,5 +187,18 @@ public static class ShopifyOrderJson
         }
 
         return null;
+    }
+
+    /// <summary>A line item as orders and checkouts share it: title with variant, SKU, quantity, unit price.</summary>
+    internal static OrderLine Line(JsonElement item)
+    {
+        var title = item.Str("title") ?? item.Str("name") ?? "(no title)";
+        return new OrderLine
+        {
+            Sku = item.Str("sku"),
+            ProductName = item.Str("variant_title") is { } v ? $"{title} {v}" : title,
+            Quantity = item.Int("quantity") ?? 1,
+            UnitPrice = item.Money("price") ?? 0m,
+        };
     }
 }

@@ -4,13 +4,15 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kozuchi.Functions.Operations;
 
-/// <summary>Failures an operator can see and act on: poison queues, inspected and replayed.</summary>
+/// <summary>Failures an operator can see and act on: poison queues, inspected and replayed; imports and their error reports.</summary>
 public static class OperationsFunctions
 {
     public static FunctionRegistry AddOperationsFunctions(this FunctionRegistry registry) =>
         registry
             .Http("ListPoison", "GET", "operations/poison", ListPoisonAsync)
-            .Http("ReplayPoison", "POST", "operations/poison/{queue}/replay", ReplayPoisonAsync);
+            .Http("ReplayPoison", "POST", "operations/poison/{queue}/replay", ReplayPoisonAsync)
+            .Http("ListImports", "GET", "operations/imports", ImportHistory.ListAsync)
+            .Http("ImportErrors", "GET", "operations/imports/errors", ImportHistory.ErrorsAsync);
 
     public static IServiceCollection AddOperations(this IServiceCollection services) => services.AddScoped<PoisonQueues>();
 

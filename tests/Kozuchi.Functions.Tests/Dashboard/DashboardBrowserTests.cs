@@ -94,6 +94,31 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
     }
 
     [Fact]
+    public async Task An_imported_file_is_listed_with_its_counts_and_its_error_report_downloads()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var csv = "order_id,ordered_at,customer_ref,order_total\r\n1,2026-10-01,c1,100\r\n2,2026-10-01,,100\r\n";
+        var payload = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Data = new { blob = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(csv)) },
+            Metadata = new { BlobTrigger = "\"imports/october.csv\"", Name = "\"october.csv\"", sys = new { MethodName = "ImportOrders" } },
+        });
+        using var http = new HttpClient { BaseAddress = _base };
+        using var content = new StringContent(payload, System.Text.Encoding.UTF8, "application/json");
+        (await http.PostAsync(new Uri("/ImportOrders", UriKind.Relative), content, ct)).EnsureSuccessStatusCode();
+        await SignIn();
+
+        await _page.Locator("#nav a[data-page='operations']").ClickAsync();
+        var row = _page.Locator("[data-testid='imports'] tbody tr", new() { HasText = "october.csv" });
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("1");
+        await Shot("operations-imports");
+        var download = await _page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Link, new() { Name = "エラー一覧 (CSV)" }).ClickAsync());
+        var text = await File.ReadAllTextAsync(await download.PathAsync(), ct);
+        Assert.Contains("3,customer_ref,", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_demo_data_the_overview_cohort_and_product_pages_show_the_analytics()
     {
         await _app.Services.GetRequiredService<Kozuchi.Functions.Demo.DemoLoader>().LoadAsync(200, 9, null, TestContext.Current.CancellationToken);

@@ -65,6 +65,16 @@ public sealed class ImportTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("3,customer_ref,", report, StringComparison.Ordinal);
         var summaryJson = (await imports.GetBlobClient("drop.csv" + ImportOrdersFunction.SummarySuffix).DownloadContentAsync(ct)).Value.Content.ToString();
         Assert.Contains("\"ordersRejected\": 1", summaryJson, StringComparison.Ordinal);
+
+        // The operations API lists the import with its counts and hands out the same error report.
+        var listed = JsonDocument.Parse(await _h.Operator.GetStringAsync(new Uri("/api/operations/imports", UriKind.Relative), ct)).RootElement;
+        var entry = Assert.Single(listed.EnumerateArray());
+        Assert.Equal(("drop.csv", true, 1), (entry.GetProperty("file").GetString(), entry.GetProperty("hasErrors").GetBoolean(), entry.GetProperty("report").GetProperty("summary").GetProperty("rowsRejected").GetInt32()));
+        var download = await _h.Operator.GetAsync(new Uri("/api/operations/imports/errors?file=drop.csv", UriKind.Relative), ct);
+        Assert.Equal("text/csv", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(report.TrimStart('\uFEFF'), (await download.Content.ReadAsStringAsync(ct)).TrimStart('\uFEFF'));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await _h.Operator.GetAsync(new Uri("/api/operations/imports/errors?file=other.csv", UriKind.Relative), ct)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await _h.Client.GetAsync(new Uri("/api/operations/imports", UriKind.Relative), ct)).StatusCode);
     }
 
     [Fact]

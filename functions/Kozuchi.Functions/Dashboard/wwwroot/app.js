@@ -222,8 +222,19 @@
             }, text: t("operations.replay") })]), t("operations.poison")));
       };
       const status = el("p", { role: "status" });
-      await load();
-      return [el("h1", { text: t("operations.title") }), el("h2", { text: t("operations.poison") }), status, list];
+      const imports = el("div", { "data-testid": "imports" });
+      const loadImports = async () => {
+        const rows = (await api("operations/imports")) || [];
+        imports.replaceChildren(rows.length === 0 ? el("p", { class: "empty", text: t("operations.noImports") }) :
+          table([t("operations.file"), t("operations.at"), t("operations.rowsRead"), t("operations.ordersAccepted"), t("operations.rowsRejected"), ""],
+            rows.map((i) => [i.file, (i.at || "").replace("T", " ").slice(0, 16), num(i.report.summary.rowsRead), num(i.report.summary.ordersAccepted),
+              num(i.report.summary.rowsRejected),
+              i.hasErrors ? el("a", { href: `../operations/imports/errors?file=${encodeURIComponent(i.file)}`, download: "", text: t("operations.errors") }) : ""]),
+            t("operations.imports")));
+      };
+      await Promise.all([load(), loadImports()]);
+      return [el("h1", { text: t("operations.title") }), el("h2", { text: t("operations.poison") }), status, list,
+        el("h2", { text: t("operations.imports") }), imports];
     },
   };
 

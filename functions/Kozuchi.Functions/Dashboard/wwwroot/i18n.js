@@ -29,6 +29,9 @@ window.KOZUCHI_I18N = {
     "operations.title": "取込・エラー", "operations.poison": "処理できなかったメッセージ", "operations.queue": "キュー",
     "operations.count": "件数", "operations.sample": "内容 (先頭)", "operations.replay": "再実行", "operations.replayed": "件を再投入しました",
     "operations.none": "処理できなかったメッセージはありません。", "operations.imports": "取込履歴",
+    "operations.noImports": "取り込んだファイルはまだありません。", "operations.file": "ファイル", "operations.at": "日時",
+    "operations.rowsRead": "読込行数", "operations.ordersAccepted": "取込注文数", "operations.rowsRejected": "エラー行数",
+    "operations.errors": "エラー一覧 (CSV)",
     "login.failed": "キーが正しくありません。"
   },
   en: {
@@ -60,6 +63,9 @@ window.KOZUCHI_I18N = {
     "operations.title": "Imports & failures", "operations.poison": "Messages that could not be processed", "operations.queue": "Queue",
     "operations.count": "Count", "operations.sample": "Content (first)", "operations.replay": "Replay", "operations.replayed": "messages re-queued",
     "operations.none": "No failed messages.", "operations.imports": "Imports",
+    "operations.noImports": "No files imported yet.", "operations.file": "File", "operations.at": "Time",
+    "operations.rowsRead": "Rows read", "operations.ordersAccepted": "Orders imported", "operations.rowsRejected": "Rows rejected",
+    "operations.errors": "Error report (CSV)",
     "login.failed": "The key is not correct."
   }
 };

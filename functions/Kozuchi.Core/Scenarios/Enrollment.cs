@@ -112,6 +112,10 @@ public sealed record EnrollmentState
 
     public ScenarioOutcome? Outcome { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>Why a <see cref="ScenarioOutcome.Stopped"/> enrollment was stopped: <c>scenario stopped</c>, <c>merged</c> (its customer was merged into one running the same scenario).</summary>
+    public string? StopReason { get; init; }
+
     public string? ConvertingOrderId { get; init; }
     public decimal? ConversionAmount { get; init; }
 

@@ -59,6 +59,24 @@ public static class EnrollmentPolicy
             return EntryVerdict.AlreadyEnrolled;
         }
 
+        var reentry = Reentry(definition, prior, now);
+        if (reentry != EntryVerdict.Enter)
+        {
+            return reentry;
+        }
+
+        return IsSuppressed(definition, customer) ? EntryVerdict.Suppressed : EntryVerdict.Enter;
+    }
+
+    /// <summary>
+    /// The re-entry rule alone: <see cref="EntryVerdict.StillActive"/>, <see cref="EntryVerdict.ReentryBlocked"/> or
+    /// <see cref="EntryVerdict.Enter"/>. The engine asks it again with the enrollment holding the customer's entry
+    /// guard, so two starts that both passed <see cref="CanEnter"/> at the same instant cannot both enter.
+    /// </summary>
+    public static EntryVerdict Reentry(ScenarioDefinition definition, IReadOnlyCollection<PriorEnrollment> prior, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(prior);
         if (prior.Any(p => !p.Completed))
         {
             return EntryVerdict.StillActive;
@@ -74,7 +92,7 @@ public static class EnrollmentPolicy
             }
         }
 
-        return IsSuppressed(definition, customer) ? EntryVerdict.Suppressed : EntryVerdict.Enter;
+        return EntryVerdict.Enter;
     }
 
     /// <summary>

@@ -56,7 +56,7 @@ public static class ScenarioDecider
             LineFollowed => run.Awaited(AwaitedEvent.LineFollow),
             SendCompleted s => run.Delivered(s),
             SendFailed f => run.Failed(f),
-            Stopped => run.Stop(),
+            Stopped s => run.Stop(s.Reason),
             _ => false,
         };
         return changed ? new ScenarioDecision(run.State, run.Commands) : unchanged;
@@ -195,9 +195,10 @@ public static class ScenarioDecider
             return true;
         }
 
-        public bool Stop()
+        public bool Stop(string? reason)
         {
             Finish(ScenarioOutcome.Stopped);
+            State = State with { StopReason = reason };
             return true;
         }
 

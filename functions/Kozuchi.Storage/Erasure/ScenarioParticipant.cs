@@ -24,7 +24,7 @@ public sealed class ScenarioParticipant(StorageClients clients) : IErasurePartic
         var rows = new List<object>();
         foreach (var id in subject.CustomerIds)
         {
-            await foreach (var e in _enrollments.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {EnrollmentStore.Partition(id)}"), select: ["RowKey", "ScenarioId", "Status", "Arm", "EnrolledAt", "CompletedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var e in _enrollments.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {EnrollmentStore.Partition(id)} and RowKey lt {EnrollmentStore.GuardPrefix}"), select: ["RowKey", "ScenarioId", "Status", "Arm", "EnrolledAt", "CompletedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 rows.Add(new { Enrollment = e.RowKey, ScenarioId = e.GetString("ScenarioId"), Status = e.GetString("Status"), Arm = e.GetString("Arm"), EnrolledAt = e.GetDateTimeOffset("EnrolledAt"), CompletedAt = e.GetDateTimeOffset("CompletedAt") });
             }

@@ -30,6 +30,48 @@ public sealed class EnrollmentStore(StorageClients clients)
 
     public static string Partition(string customerId) => TableKeys.Escape(customerId);
 
+    /// <summary>
+    /// Row keys of entry guards start with <c>~</c>: enrollment ids start with a scenario id (<c>[a-z0-9]</c>), so guards
+    /// sort after every enrollment and a query for enrollments stops before them (<see cref="GuardPrefix"/>).
+    /// </summary>
+    public const string GuardPrefix = "~";
+
+    private static string GuardRow(string scenarioId) => GuardPrefix + scenarioId;
+
+    /// <summary>Enrollment rows of one partition, guards left out.</summary>
+    private static string EnrollmentsOf(string customerId) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {Partition(customerId)} and RowKey lt {GuardPrefix}");
+
+    /// <summary>The customer's entry guard for a scenario: which enrollment holds it, since when, and its ETag.</summary>
+    public async Task<EntryGuard?> GetGuardAsync(string customerId, string scenarioId, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(customerId), GuardRow(scenarioId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue && row.Value is { } e
+            ? new EntryGuard(e.GetString("Holder"), e.GetDateTimeOffset("TakenAt") ?? default, e.ETag)
+            : null;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="enrollmentId"/> the holder of the guard: insert-if-absent when <paramref name="etag"/> is
+    /// null, else Replace If-Match. False when another start got there first.
+    /// </summary>
+    public async Task<bool> TakeGuardAsync(string customerId, string scenarioId, string enrollmentId, DateTimeOffset at, ETag? etag, CancellationToken cancellationToken)
+    {
+        // No ScenarioId column: scans of a scenario's enrollments filter on it and so never see a guard.
+        var entity = new TableEntity(Partition(customerId), GuardRow(scenarioId)) { ["GuardOf"] = scenarioId, ["Holder"] = enrollmentId, ["TakenAt"] = at };
+        try
+        {
+            _ = etag is { } tag
+                ? await _table.UpdateEntityAsync(entity, tag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false)
+                : await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
     public async Task<StoredEnrollment?> GetAsync(string customerId, string enrollmentId, CancellationToken cancellationToken)
     {
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(customerId), TableKeys.Escape(enrollmentId), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -75,8 +117,7 @@ public sealed class EnrollmentStore(StorageClients clients)
     public async Task<IReadOnlyList<EnrollmentSummary>> ForCustomerAsync(string customerId, CancellationToken cancellationToken)
     {
         var result = new List<EnrollmentSummary>();
-        var pk = Partition(customerId);
-        await foreach (var e in _table.QueryAsync<TableEntity>(e => e.PartitionKey == pk, select: SummaryColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var e in _table.QueryAsync<TableEntity>(EnrollmentsOf(customerId), select: SummaryColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             result.Add(Summary(e));
         }
@@ -154,6 +195,12 @@ public sealed class EnrollmentStore(StorageClients clients)
         return counts;
     }
 }
+
+/// <summary>
+/// The per-(customer, scenario) entry guard: the enrollment that last started the scenario for the customer. A start
+/// takes it (insert-if-absent, or If-Match over a holder the re-entry policy lets go), so of concurrent starts one enters.
+/// </summary>
+public sealed record EntryGuard(string Holder, DateTimeOffset TakenAt, ETag ETag);
 
 /// <summary>An enrollment without its JSON: what lists, entry rules and results read.</summary>
 public sealed record EnrollmentSummary(

@@ -61,6 +61,9 @@ public enum WorkResult
 
     /// <summary>The scenario is paused: timers wait, sends stay in the outbox until resume.</summary>
     Held,
+
+    /// <summary>Not started: another enrollment of the scenario holds the customer's entry guard (a concurrent start won).</summary>
+    NotEntered,
 }
 
 /// <summary><see cref="OutboxLeft"/>: commands are still waiting (held by a pause, or a send another run is queuing); the outbox marker stays for the sweep.</summary>
@@ -91,6 +94,9 @@ public sealed partial class ScenarioEngine(
     ILogger<ScenarioEngine> logger)
 {
     private const int MaxAttempts = 8;
+
+    /// <summary>How long a guard whose enrollment was never written blocks other starts: far longer than one start takes.</summary>
+    private static readonly TimeSpan GuardLease = TimeSpan.FromMinutes(10);
     private static readonly IReadOnlyDictionary<string, string> NoWinners = new Dictionary<string, string>(StringComparer.Ordinal);
     private readonly ScenarioEngineOptions _options = options.Value;
 
@@ -161,6 +167,11 @@ public sealed partial class ScenarioEngine(
 
                 var pinned = await scenarios.GetDefinitionAsync(start.ScenarioId, start.Version, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Scenario {start.ScenarioId} v{start.Version} does not exist.");
+                if (!await TakeEntryGuardAsync(work.CustomerId, work.EnrollmentId, pinned, cancellationToken).ConfigureAwait(false))
+                {
+                    return (new WorkOutcome(work.EnrollmentId, WorkResult.NotEntered, null), null, attempt - 1);
+                }
+
                 state = EnrollmentState.New(work.EnrollmentId, pinned, work.CustomerId, start.EnrolledAt, start.TriggerOrderId, start.TriggerCheckoutId);
                 (outbox, etag, @event) = ([], null, new Started());
             }
@@ -241,8 +252,49 @@ public sealed partial class ScenarioEngine(
         }
     }
 
+    /// <summary>
+    /// The router checks the entry rules on what it read, so two triggers routed at the same instant both pass them.
+    /// The guard row in the customer's partition closes that gap: a start must hold it before its enrollment is
+    /// written. It is free when absent, when this enrollment holds it already (a retried start), when its holder has
+    /// completed and the re-entry policy lets the customer in again, or when its holder was never written (a start
+    /// that died between the guard and the save) and the lease is over.
+    /// </summary>
+    private async Task<bool> TakeEntryGuardAsync(string customerId, string enrollmentId, ScenarioDefinition definition, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var guard = await enrollments.GetGuardAsync(customerId, definition.Id, cancellationToken).ConfigureAwait(false);
+            if (guard?.Holder == enrollmentId)
+            {
+                return true;
+            }
+
+            if (guard is not null)
+            {
+                var holder = await enrollments.GetAsync(customerId, guard.Holder, cancellationToken).ConfigureAwait(false);
+                var verdict = holder is null
+                    ? now - guard.TakenAt >= GuardLease ? EntryVerdict.Enter : EntryVerdict.StillActive
+                    : EnrollmentPolicy.Reentry(definition, [new PriorEnrollment(guard.Holder, holder.State.EnrolledAt, holder.State.IsCompleted)], now);
+                if (verdict != EntryVerdict.Enter)
+                {
+                    LogGuardHeld(logger, enrollmentId, guard.Holder, verdict);
+                    return false;
+                }
+            }
+
+            if (await enrollments.TakeGuardAsync(customerId, definition.Id, enrollmentId, now, guard?.ETag, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private async Task<CustomerProfile> ProfileAsync(string customerId, CancellationToken cancellationToken) =>
-        (await customers.GetAsync(customerId, cancellationToken).ConfigureAwait(false))?.ToProfile()
+        // An enrollment of a customer since merged into another acts for the survivor (its contact, consent, state).
+        (await customers.GetActiveAsync(customerId, cancellationToken).ConfigureAwait(false))?.ToProfile()
         ?? new CustomerProfile { CustomerId = customerId, State = CustomerState.Erased };
 
     /// <summary>
@@ -350,6 +402,9 @@ public sealed partial class ScenarioEngine(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Enrollment {EnrollmentId} lost a write race (attempt {Attempt}); re-reading and deciding again")]
     private static partial void LogConflict(ILogger logger, string enrollmentId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Enrollment {EnrollmentId} not started: {Holder} holds the entry guard ({Verdict})")]
+    private static partial void LogGuardHeld(ILogger logger, string enrollmentId, string holder, EntryVerdict verdict);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Enrollment {EnrollmentId}: {Channel} send over the frequency cap, treated as a failed channel")]
     private static partial void LogCapped(ILogger logger, string enrollmentId, Channel channel);

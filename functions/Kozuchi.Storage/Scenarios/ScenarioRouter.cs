@@ -23,6 +23,12 @@ public sealed partial class ScenarioRouter(
     IOptions<ScenarioEngineOptions> options,
     ILogger<ScenarioRouter> logger)
 {
+    /// <summary>The stop reason of an enrollment ended because its customer was merged into one running the same scenario.</summary>
+    public const string MergedReason = "merged";
+
+    /// <summary>A bound on the merge chain followed per event (the customer ledger follows at most 32 hops too).</summary>
+    private const int MaxMergedCustomers = 32;
+
     public async Task<RouteReport> RouteAsync(IReadOnlyList<ScenarioEventItem> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -37,8 +43,9 @@ public sealed partial class ScenarioRouter(
             var customersThisRound = byCustomer.Where(kv => kv.Value.Count > round).ToList();
             await Parallel.ForEachAsync(customersThisRound, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken }, async (kv, ct) =>
             {
-                var profile = (await customers.GetAsync(kv.Key, ct).ConfigureAwait(false))?.ToProfile();
-                var existing = await enrollments.ForCustomerAsync(kv.Key, ct).ConfigureAwait(false);
+                var record = await customers.GetAsync(kv.Key, ct).ConfigureAwait(false);
+                var profile = record?.ToProfile();
+                var existing = await EnrollmentsOfAsync(kv.Key, record, ct).ConfigureAwait(false);
                 var (w, s, d, k) = Route(kv.Value[round], profile, existing, active);
                 lock (gate)
                 {
@@ -50,6 +57,10 @@ public sealed partial class ScenarioRouter(
             if (work.Count > 0)
             {
                 last = await engine.ProcessAsync(work, cancellationToken).ConfigureAwait(false);
+
+                // A start the entry guard refused (a concurrent trigger won) did not enter after all.
+                var refused = last.Outcomes.Count(o => o.Result == WorkResult.NotEntered);
+                (started, skipped) = (started - refused, skipped + refused);
             }
         }
 
@@ -63,6 +74,14 @@ public sealed partial class ScenarioRouter(
         var work = new List<EngineWork>();
         int started = 0, skipped = 0;
         var running = existing.Where(e => e.Status != EnrollmentStatus.Completed).ToList();
+
+        // Two people who turned out to be one must not run a scenario twice: the older enrollment goes on, the newer stops.
+        var merged = running.GroupBy(e => e.ScenarioId, StringComparer.Ordinal)
+            .Where(g => g.Select(e => e.CustomerId).Distinct(StringComparer.Ordinal).Count() > 1)
+            .SelectMany(g => g.OrderBy(e => e.EnrolledAt).ThenBy(e => e.EnrollmentId, StringComparer.Ordinal).Skip(1))
+            .ToList();
+        work.AddRange(merged.Select(e => new EngineWork(e.CustomerId, e.EnrollmentId, new Stopped(MergedReason))));
+        running = [.. running.Except(merged)];
         ScenarioEvent? delivery = item.Kind switch
         {
             ScenarioEventKind.OrderPlaced when item is { OrderId: { } id, At: { } at } => new OrderPlaced(id, item.Amount ?? 0, item.Products ?? [], at),
@@ -109,6 +128,33 @@ public sealed partial class ScenarioRouter(
         }
 
         return (work, started, delivery is null ? 0 : running.Count, skipped);
+    }
+
+    /// <summary>
+    /// The customer's enrollments and those of every customer merged into it (following merges of merges): an
+    /// enrollment stays in the partition it started under, so after a merge the survivor's events must look there too.
+    /// </summary>
+    private async Task<IReadOnlyList<EnrollmentSummary>> EnrollmentsOfAsync(string customerId, CustomerRecord? record, CancellationToken cancellationToken)
+    {
+        var all = new List<EnrollmentSummary>(await enrollments.ForCustomerAsync(customerId, cancellationToken).ConfigureAwait(false));
+        var seen = new HashSet<string>(StringComparer.Ordinal) { customerId };
+        var pending = new Queue<string>(record?.Merges.Select(m => m.MergedCustomerId) ?? []);
+        while (pending.TryDequeue(out var mergedId))
+        {
+            if (!seen.Add(mergedId) || seen.Count > MaxMergedCustomers)
+            {
+                continue;
+            }
+
+            all.AddRange(await enrollments.ForCustomerAsync(mergedId, cancellationToken).ConfigureAwait(false));
+            var mergedRecord = await customers.GetAsync(mergedId, cancellationToken).ConfigureAwait(false);
+            foreach (var m in mergedRecord?.Merges ?? [])
+            {
+                pending.Enqueue(m.MergedCustomerId);
+            }
+        }
+
+        return all;
     }
 
     private static bool MatchesOrder(ScenarioTrigger? trigger, ScenarioEventItem item, CustomerProfile profile) => trigger switch

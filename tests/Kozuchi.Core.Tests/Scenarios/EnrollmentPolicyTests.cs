@@ -39,6 +39,18 @@ public sealed class EnrollmentPolicyTests
         Assert.Equal(EntryVerdict.ReentryBlocked, EnrollmentPolicy.CanEnter(Definition(), Customers.Reachable("c1"), "e2", [ended with { EnrolledAt = Now.AddYears(-5) }], Now));
     }
 
+    [Theory]
+    [InlineData(false, 40, EntryVerdict.StillActive)]
+    [InlineData(true, 29, EntryVerdict.ReentryBlocked)]
+    [InlineData(true, 30, EntryVerdict.Enter)]
+    public void The_reentry_rule_alone_decides_whether_the_entry_guard_may_pass_from_its_holder(bool holderCompleted, int daysAgo, EntryVerdict expected)
+    {
+        var holder = new PriorEnrollment("e1", Now.AddDays(-daysAgo), holderCompleted);
+        Assert.Equal(expected, EnrollmentPolicy.Reentry(Definition(new ReentryPolicy { Mode = ReentryMode.AfterDays, Days = 30 }), [holder], Now));
+        Assert.Equal(holderCompleted ? EntryVerdict.ReentryBlocked : EntryVerdict.StillActive, EnrollmentPolicy.Reentry(Definition(), [holder], Now));
+        Assert.Equal(EntryVerdict.Enter, EnrollmentPolicy.Reentry(Definition(), [], Now));
+    }
+
     [Fact]
     public void Customers_nothing_can_reach_or_who_are_erased_are_suppressed()
     {

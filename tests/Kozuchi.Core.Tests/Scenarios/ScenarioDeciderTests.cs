@@ -263,6 +263,7 @@ public sealed class ScenarioDeciderTests
         var run = new Enrollment(Definitions.Linear(new WaitStep { Id = "w", Days = 1, Next = "s" }, new SendStep { Id = "s", Channels = [Channel.Email], Template = "t" }));
         run.Handle(new Started());
         Assert.Equal([new Complete(ScenarioOutcome.Stopped, run.Now)], run.Handle(new Stopped("paused by shop")).Commands);
+        Assert.Equal((ScenarioOutcome.Stopped, "paused by shop"), (run.State.Outcome, run.State.StopReason));
         Assert.Empty(run.FireTimerOrNothing());
     }
 

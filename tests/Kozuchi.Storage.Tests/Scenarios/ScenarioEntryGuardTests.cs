@@ -1,0 +1,111 @@
+using Kozuchi.Core.Scenarios;
+using Kozuchi.Storage.Scenarios;
+using Kozuchi.Testing;
+
+namespace Kozuchi.Storage.Tests.Scenarios;
+
+/// <summary>
+/// The per-(customer, scenario) entry guard: starts that all passed the router's entry rules at the same instant
+/// still produce one enrollment, and the re-entry policy lets the next one in when its days have passed.
+/// </summary>
+public sealed class ScenarioEntryGuardTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 2, 3, 0, 0, TimeSpan.Zero); // 12:00 in Tokyo
+    private const int Concurrent = 12;
+
+    private static string Definition(string id, string reentry = "") => $$"""
+        {
+          "schemaVersion": 1, "id": "{{id}}", "version": 1, "trigger": { "type": "anyOrder" },
+          "policies": { "quietHours": null {{reentry}} },
+          "steps": [
+            { "type": "send", "id": "hello", "channels": ["email"], "template": "{{id}}-hello", "next": "wait" },
+            { "type": "wait", "id": "wait", "days": 1, "next": "end" },
+            { "type": "exit", "id": "end" }
+          ]
+        }
+        """;
+
+    private const string Monthly = ", \"reentry\": { \"mode\": \"afterDays\", \"days\": 30 }";
+
+    private EngineHarness _h = null!;
+
+    public async ValueTask InitializeAsync() => _h = await EngineHarness.StartAsync(azurite, Start, o => o.SweepGrace = TimeSpan.Zero);
+
+    public async ValueTask DisposeAsync() => await _h.DisposeAsync();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static ScenarioEventItem Enroll(string customerId, string scenarioId, string key) =>
+        new() { Kind = ScenarioEventKind.Enroll, CustomerId = customerId, ScenarioId = scenarioId, TriggerKey = key };
+
+    /// <summary>Starts straight on the engine, past the router's rules: only the guard stands between them.</summary>
+    private EngineWork StartWork(ScenarioDefinition definition, string customerId, string key) =>
+        new(customerId, ScenarioIds.Enrollment(definition.Id, customerId, key), new Started(), new EnrollmentStart(definition.Id, definition.Version, _h.Time.GetUtcNow(), null));
+
+    [Fact]
+    public async Task Concurrent_enroll_events_with_different_triggers_start_one_enrollment_and_send_once()
+    {
+        await _h.InstallAsync(Definition("welcome"));
+        await _h.PutCustomerAsync("c1");
+
+        var reports = await Task.WhenAll(Enumerable.Range(0, Concurrent).Select(i => _h.Router.RouteAsync([Enroll("c1", "welcome", $"k{i}")], Ct)));
+
+        Assert.Equal(1, reports.Sum(r => r.Started));
+        Assert.Single(await _h.Enrollments.ForCustomerAsync("c1", Ct));
+        var send = Assert.Single(await _h.DrainSendsAsync());
+        Assert.Equal(("c1", "welcome-hello"), (send.CustomerId, send.Template));
+    }
+
+    [Fact]
+    public async Task Concurrent_starts_that_all_passed_the_entry_rules_enter_once()
+    {
+        var definition = await _h.InstallAsync(Definition("welcome"));
+        await _h.PutCustomerAsync("c1");
+
+        var reports = await Task.WhenAll(Enumerable.Range(0, Concurrent).Select(i => _h.Engine.ProcessAsync([StartWork(definition, "c1", $"k{i}")], Ct)));
+
+        var outcomes = reports.SelectMany(r => r.Outcomes).ToList();
+        Assert.Equal(1, outcomes.Count(o => o.Result == WorkResult.Decided));
+        Assert.Equal(Concurrent - 1, outcomes.Count(o => o.Result == WorkResult.NotEntered));
+        Assert.Single(await _h.Enrollments.ForCustomerAsync("c1", Ct));
+        Assert.Single(await _h.DrainSendsAsync());
+    }
+
+    [Fact]
+    public async Task Reentry_after_days_lets_exactly_one_of_concurrent_starts_in_once_the_days_have_passed()
+    {
+        var definition = await _h.InstallAsync(Definition("monthly", Monthly));
+        await _h.PutCustomerAsync("c1");
+        await _h.Router.RouteAsync([Enroll("c1", "monthly", "first")], Ct);
+        _h.Time.Advance(TimeSpan.FromDays(2));
+        await _h.Wakeups.SweepAsync(Ct);
+        Assert.All(await _h.Enrollments.ForCustomerAsync("c1", Ct), e => Assert.Equal(EnrollmentStatus.Completed, e.Status));
+
+        var tooSoon = await Task.WhenAll(Enumerable.Range(0, Concurrent).Select(i => _h.Engine.ProcessAsync([StartWork(definition, "c1", $"soon{i}")], Ct)));
+        Assert.All(tooSoon.SelectMany(r => r.Outcomes), o => Assert.Equal(WorkResult.NotEntered, o.Result));
+
+        _h.Time.Advance(TimeSpan.FromDays(28));
+        var reports = await Task.WhenAll(Enumerable.Range(0, Concurrent).Select(i => _h.Router.RouteAsync([Enroll("c1", "monthly", $"later{i}")], Ct)));
+
+        Assert.Equal(1, reports.Sum(r => r.Started));
+        Assert.Equal(2, (await _h.Enrollments.ForCustomerAsync("c1", Ct)).Count);
+        Assert.Equal(2, (await _h.DrainSendsAsync()).Count(s => s.Template == "monthly-hello"));
+    }
+
+    [Fact]
+    public async Task A_guard_whose_start_died_before_saving_blocks_other_triggers_only_for_its_lease()
+    {
+        await _h.InstallAsync(Definition("welcome"));
+        await _h.PutCustomerAsync("c1");
+        _h.Probe.CrashOnceAt(EngineStage.LedgerWritten);
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => _h.Router.RouteAsync([Enroll("c1", "welcome", "dead")], Ct));
+        Assert.Empty(await _h.Enrollments.ForCustomerAsync("c1", Ct));
+
+        Assert.Equal(0, (await _h.Router.RouteAsync([Enroll("c1", "welcome", "other")], Ct)).Started);
+
+        _h.Time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(1, (await _h.Router.RouteAsync([Enroll("c1", "welcome", "other")], Ct)).Started);
+        var enrollment = Assert.Single(await _h.Enrollments.ForCustomerAsync("c1", Ct));
+        Assert.Equal(ScenarioIds.Enrollment("welcome", "c1", "other"), enrollment.EnrollmentId);
+    }
+}

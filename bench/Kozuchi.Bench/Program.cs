@@ -33,10 +33,10 @@ switch (command)
         await ScenarioBench.RunAsync(Option("--customers", 100_000), args.Contains("--first-step-only"));
         break;
     case "sends":
-        await SendsBench.RunAsync(Option("--line", 100_000), Option("--batch", Kozuchi.Storage.Scenarios.SendBatchMessage.MaxRecipients), Option("--emails", 1_800), Option("--email-rate", 600));
+        await SendsBench.RunAsync(Option("--line", 20_000), Option("--batch", Kozuchi.Storage.Scenarios.SendBatchMessage.MaxRecipients), Option("--emails", 1_800), Option("--email-rate", 600));
         break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] | sends [--line 100000] [--batch 100] [--emails 1800] [--email-rate 600]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] | sends [--line 20000] [--batch 100] [--emails 1800] [--email-rate 600]");
         return 2;
 }
 

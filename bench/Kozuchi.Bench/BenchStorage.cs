@@ -31,7 +31,8 @@ internal sealed class BenchStorage : IAsyncDisposable
     };
 
     /// <param name="time">A clock for the app's services (a fake one lets a benchmark jump to due timers); the system clock by default.</param>
-    public static async Task<BenchStorage> StartAsync(TimeProvider? time = null)
+    /// <param name="settings">Extra configuration for the app (provider fakes' addresses, rates).</param>
+    public static async Task<BenchStorage> StartAsync(TimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         // Millions of rows live in the emulator's memory: give node room.
         var azurite = await Azurite.StartAsync(heapMegabytes: 14_000);
@@ -42,6 +43,11 @@ internal sealed class BenchStorage : IAsyncDisposable
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Kozuchi:StoragePrefix"] = "bench",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (time is not null)
         {

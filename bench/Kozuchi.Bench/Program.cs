@@ -1,6 +1,6 @@
 using Kozuchi.Bench;
 
-// dotnet run -c Release --project bench/Kozuchi.Bench -- <ingest|webhooks|rfm|scenarios> [--orders N] [--customers N] [--senders N]
+// dotnet run -c Release --project bench/Kozuchi.Bench -- <ingest|webhooks|rfm|scenarios|sends> [--orders N] [--customers N] [--senders N]
 var command = args.FirstOrDefault() ?? "help";
 int Option(string name, int fallback)
 {
@@ -32,8 +32,11 @@ switch (command)
     case "scenarios":
         await ScenarioBench.RunAsync(Option("--customers", 100_000), args.Contains("--first-step-only"));
         break;
+    case "sends":
+        await SendsBench.RunAsync(Option("--line", 20_000), Option("--batch", Kozuchi.Storage.Scenarios.SendBatchMessage.MaxRecipients), Option("--emails", 1_800), Option("--email-rate", 600));
+        break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] | sends [--line 20000] [--batch 100] [--emails 1800] [--email-rate 600]");
         return 2;
 }
 

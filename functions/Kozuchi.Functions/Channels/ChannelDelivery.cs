@@ -26,6 +26,12 @@ public sealed record DeliveryResult(DeliveryOutcome Outcome, string? Detail = nu
     public static DeliveryResult Sent(string? id) => new(DeliveryOutcome.Sent, id);
 
     public static DeliveryResult Failed(string? code) => new(DeliveryOutcome.Failed, code);
+
+    /// <summary>
+    /// The provider will take nothing more for a while (LINE's monthly quota): the rest of the batch fails with the
+    /// same reason without being attempted, so the enrollments fall back instead of hammering a closed door.
+    /// </summary>
+    public bool StopsChannel { get; init; }
 }
 
 /// <summary>
@@ -47,4 +53,31 @@ public interface IChannelDelivery
     Channel Channel { get; }
 
     Task<DeliveryResult> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>What a recipient would receive, rendered; or why nothing can go (then <see cref="Refusal"/> is set).</summary>
+public sealed record PreparedContent(string? Content, DeliveryResult? Refusal)
+{
+    public static PreparedContent Of(string content) => new(content, null);
+
+    public static PreparedContent Refused(DeliveryResult refusal) => new(null, refusal);
+}
+
+/// <summary>
+/// A channel whose provider takes one message to many recipients in one request (LINE multicast). The consumer
+/// renders every claimed recipient first, sends those with equal content together through
+/// <see cref="DeliverToManyAsync"/> and the rest one by one through <see cref="IChannelDelivery.DeliverAsync"/>.
+/// </summary>
+public interface IMulticastDelivery : IChannelDelivery
+{
+    /// <summary>Recipients per request the provider accepts.</summary>
+    int MaxRecipientsPerRequest { get; }
+
+    PreparedContent Prepare(DeliveryRequest request);
+
+    /// <summary>
+    /// One request to all of <paramref name="requests"/> with <paramref name="content"/>; <paramref name="idempotencyKey"/>
+    /// is derived from the recipients' ledger keys so the same group retried is the same provider request.
+    /// </summary>
+    Task<DeliveryResult> DeliverToManyAsync(IReadOnlyList<DeliveryRequest> requests, string content, string idempotencyKey, CancellationToken cancellationToken);
 }

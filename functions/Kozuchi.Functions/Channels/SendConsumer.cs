@@ -82,6 +82,11 @@ public sealed partial class SendConsumer(
         // The message id is the claim's owner: the host's retry of this very message may retake a claim it left.
         var owner = messageId ?? batch.BatchId;
         var template = await templates.GetAsync(batch.Template, cancellationToken) ?? DefaultTemplates.Find(batch.Template);
+        if (delivery is IMulticastDelivery multicast)
+        {
+            return await HandleGroupedAsync(batch, multicast, owner, template, cancellationToken);
+        }
+
         int sent = 0, failed = 0, suppressed = 0, skipped = 0;
         for (var i = 0; i < batch.Recipients.Count; i++)
         {
@@ -139,6 +144,144 @@ public sealed partial class SendConsumer(
         return new SendReport(sent, failed, suppressed, skipped, 0);
     }
 
+    /// <summary>
+    /// The multicast path: claim, check and render every recipient first (in parallel: a batch may be large), then send
+    /// each group of equal content in requests of the provider's size, sorted by ledger key, and the rest one by one.
+    /// Sorting makes the requests a retry rebuilds the same: the groups already sent are a prefix, marked Done and
+    /// left out, so the next request carries the same keys and the same provider idempotency key as before.
+    /// </summary>
+    private async Task<SendReport> HandleGroupedAsync(SendBatchMessage batch, IMulticastDelivery delivery, string owner, MessageTemplate? template, CancellationToken cancellationToken)
+    {
+        var prepared = new (DeliveryRequest? Request, PreparedContent? Content, string? Suppressed, bool Skipped)[batch.Recipients.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, batch.Recipients.Count), new ParallelOptions { MaxDegreeOfParallelism = PrepareParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var recipient = batch.Recipients[i];
+            var claim = await ledger.BeginDeliveryAsync(recipient.Key, owner, time.GetUtcNow(), ct);
+            if (claim.Result != DeliveryClaimResult.Claimed)
+            {
+                prepared[i] = (null, null, null, true);
+                return;
+            }
+
+            var customer = await customers.GetActiveAsync(recipient.CustomerId, ct);
+            if (Unreachable(customer, batch.Channel) is { } reason)
+            {
+                prepared[i] = (null, null, reason, false);
+                return;
+            }
+
+            var cart = UsesCart(template) && await carts.ForEnrollmentAsync(customer!.CustomerId, recipient.EnrollmentId, ct) is { } checkout
+                ? Kozuchi.Channels.Email.CartDetails.From(checkout)
+                : null;
+            var request = new DeliveryRequest(batch, recipient, customer!, template, claim.FirstAttemptAt) { Cart = cart };
+            prepared[i] = (request, delivery.Prepare(request), null, false);
+        });
+
+        int sent = 0, failed = 0, suppressed = 0, skipped = prepared.Count(p => p.Skipped);
+        var ready = new List<(DeliveryRequest Request, string Content)>();
+        for (var i = 0; i < prepared.Length; i++)
+        {
+            var (request, content, reason, _) = prepared[i];
+            if (reason is not null)
+            {
+                await FinishAsync(batch, batch.Recipients[i], LedgerStatus.Suppressed, reason, cancellationToken);
+                suppressed++;
+            }
+            else if (content?.Refusal is { Outcome: DeliveryOutcome.Failed } refusal)
+            {
+                await FinishAsync(batch, batch.Recipients[i], LedgerStatus.Failed, refusal.Detail ?? "failed", cancellationToken);
+                failed++;
+            }
+            else if (content?.Refusal is { } retry)
+            {
+                // Not configured: nothing of this batch can go; give every claim back and let the host retry (then park).
+                await ReleaseAsync(prepared.Where(p => p.Request is not null).Select(p => p.Request!), owner, cancellationToken);
+                LogRetryable(logger, batch.Channel, request!.Recipient.EnrollmentId, retry.Detail);
+                throw new RetryableSendException($"{batch.Channel} batch {batch.BatchId} is retryable ({retry.Detail}); the message will be retried.");
+            }
+            else if (request is not null)
+            {
+                ready.Add((request, content!.Content!));
+            }
+        }
+
+        var units = ready
+            .GroupBy(r => r.Content, StringComparer.Ordinal)
+            .SelectMany(g => g.Count() == 1
+                ? [(Content: g.Key, Requests: (IReadOnlyList<DeliveryRequest>)[g.First().Request])]
+                : g.Select(r => r.Request).OrderBy(r => r.IdempotencyKey, StringComparer.Ordinal).Chunk(delivery.MaxRecipientsPerRequest).Select(c => (Content: g.Key, Requests: (IReadOnlyList<DeliveryRequest>)c)))
+            .OrderBy(u => u.Requests[0].IdempotencyKey, StringComparer.Ordinal)
+            .ToList();
+        DeliveryResult? stopped = null;
+        for (var u = 0; u < units.Count; u++)
+        {
+            var (content, requests) = units[u];
+            DeliveryResult result;
+            if (stopped is not null)
+            {
+                result = stopped;
+            }
+            else
+            {
+                result = requests.Count == 1
+                    ? await delivery.DeliverAsync(requests[0], cancellationToken)
+                    : await delivery.DeliverToManyAsync(requests, content, GroupKey(requests), cancellationToken);
+                await probe.ReachedAsync(SendStage.ProviderCalled, requests[0].IdempotencyKey, cancellationToken);
+                if (requests.Count > 1)
+                {
+                    LogMulticast(logger, batch.Channel, requests.Count, result.Outcome);
+                }
+            }
+
+            switch (result.Outcome)
+            {
+                case DeliveryOutcome.Sent:
+                    await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = PrepareParallelism, CancellationToken = cancellationToken }, async (r, ct) =>
+                        await ledger.CompleteDeliveryAsync(r.IdempotencyKey, LedgerStatus.Sent, result.Detail, time.GetUtcNow(), ct));
+                    sent += requests.Count;
+                    break;
+                case DeliveryOutcome.Failed:
+                    foreach (var r in requests)
+                    {
+                        await FinishAsync(batch, r.Recipient, LedgerStatus.Failed, result.Detail ?? "failed", cancellationToken);
+                    }
+
+                    failed += requests.Count;
+                    stopped ??= result.StopsChannel ? result : null;
+                    break;
+                case DeliveryOutcome.Throttled:
+                {
+                    // This request and every one after it go back together; those before are done.
+                    var rest = units.Skip(u).SelectMany(x => x.Requests).ToList();
+                    await ReleaseAsync(rest, owner, cancellationToken);
+                    var wait = result.RetryAfter is { } after && after > MinimumRequeueDelay ? after : MinimumRequeueDelay;
+                    await RequeueAsync(batch, [.. rest.Select(r => r.Recipient).OrderBy(r => r.Key, StringComparer.Ordinal)], wait, cancellationToken);
+                    LogThrottled(logger, batch.Channel, rest.Count, wait);
+                    return new SendReport(sent, failed, suppressed, skipped, rest.Count);
+                }
+
+                default:
+                    await ReleaseAsync(units.Skip(u).SelectMany(x => x.Requests), owner, cancellationToken);
+                    LogRetryable(logger, batch.Channel, requests[0].Recipient.EnrollmentId, result.Detail);
+                    throw new RetryableSendException($"{batch.Channel} send for enrollment {requests[0].Recipient.EnrollmentId} is retryable ({result.Detail}); the message will be retried.");
+            }
+        }
+
+        LogBatch(logger, batch.Channel, batch.BatchId, sent, failed, suppressed, skipped);
+        return new SendReport(sent, failed, suppressed, skipped, 0);
+    }
+
+    private const int PrepareParallelism = 16;
+
+    /// <summary>The provider idempotency key of a group: its sorted ledger keys, hashed (the provider hashes it again into its own key format).</summary>
+    internal static string GroupKey(IEnumerable<DeliveryRequest> requests) =>
+        "group:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join('\n', requests.Select(r => r.IdempotencyKey).Order(StringComparer.Ordinal)))));
+
+    private async Task ReleaseAsync(IEnumerable<DeliveryRequest> requests, string owner, CancellationToken cancellationToken) =>
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = PrepareParallelism, CancellationToken = cancellationToken }, async (r, ct) =>
+            await ledger.ReleaseDeliveryAsync(r.IdempotencyKey, owner, ct));
+
     /// <summary>Why this customer must not get this send now, or null when it may.</summary>
     internal static string? Unreachable(CustomerRecord? customer, Channel channel)
     {
@@ -189,6 +332,9 @@ public sealed partial class SendConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} send for enrollment {EnrollmentId} not sent: {Status} ({Reason})")]
     private static partial void LogNotSent(ILogger logger, Channel channel, string enrollmentId, LedgerStatus status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Channel} multicast to {Count} recipient(s): {Outcome}")]
+    private static partial void LogMulticast(ILogger logger, Channel channel, int count, DeliveryOutcome outcome);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} throttled: {Count} recipient(s) re-queued for {Delay}")]
     private static partial void LogThrottled(ILogger logger, Channel channel, int count, TimeSpan delay);

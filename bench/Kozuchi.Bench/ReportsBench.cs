@@ -6,6 +6,7 @@ using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Orders;
 using Kozuchi.Core.Rfm;
+using Kozuchi.Storage.Analytics;
 
 namespace Kozuchi.Bench;
 
@@ -60,7 +61,7 @@ internal static class ReportsBench
         var directory = Directory.CreateTempSubdirectory("kozuchi-reports-bench-");
         try
         {
-            WriteParquet(records, directory.FullName);
+            AnalyticsSnapshots.WriteTablesAsync(records.ToAsyncEnumerable(), Shop, directory.FullName, CancellationToken.None).GetAwaiter().GetResult();
             records.Clear();
             var duck = new List<double>();
             List<object?[]>[] answers = [];
@@ -176,48 +177,6 @@ internal static class ReportsBench
         }
 
         return rows;
-    }
-
-    /// <summary>The analytics snapshot's three tables (see Storage/Analytics/AnalyticsSnapshots), from the same records.</summary>
-    private static void WriteParquet(List<CustomerRecord> records, string dir)
-    {
-        using var db = new DuckDBConnection("DataSource=:memory:");
-        db.Open();
-        using (var command = db.CreateCommand())
-        {
-            command.CommandText = """
-                CREATE TABLE customers (customer_id VARCHAR, state VARCHAR, acquisition_medium VARCHAR);
-                CREATE TABLE orders (customer_id VARCHAR, order_key VARCHAR, ordered_at TIMESTAMP, order_day DATE, counts BOOLEAN, net DECIMAL(18, 2));
-                CREATE TABLE order_products (customer_id VARCHAR, order_key VARCHAR, product VARCHAR);
-                """;
-            command.ExecuteNonQuery();
-        }
-
-        using (var c = db.CreateAppender("customers"))
-        using (var o = db.CreateAppender("orders"))
-        using (var p = db.CreateAppender("order_products"))
-        {
-            foreach (var record in records)
-            {
-                c.CreateRow().AppendValue(record.CustomerId).AppendValue("active").AppendValue(record.AcquisitionMedium).EndRow();
-                foreach (var order in record.Orders)
-                {
-                    var key = order.Key.ToString();
-                    o.CreateRow().AppendValue(record.CustomerId).AppendValue(key).AppendValue(order.OrderedAt.UtcDateTime).AppendValue(Shop.Today(order.OrderedAt)).AppendValue(order.Counts).AppendValue(order.Net).EndRow();
-                    foreach (var product in order.Products)
-                    {
-                        p.CreateRow().AppendValue(record.CustomerId).AppendValue(key).AppendValue(product).EndRow();
-                    }
-                }
-            }
-        }
-
-        foreach (var table in new[] { "customers", "orders", "order_products" })
-        {
-            using var command = db.CreateCommand();
-            command.CommandText = $"COPY {table} TO '{dir}/{table}.parquet' (FORMAT parquet, COMPRESSION zstd)";
-            command.ExecuteNonQuery();
-        }
     }
 
     /// <summary>~3 orders per customer on average over three years to <see cref="AsOf"/>, 1–3 of 200 products each; fixed seed.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using DuckDB.NET.Data;
 using Kozuchi.Core.Common;
+using Kozuchi.Core.Customers;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Microsoft.Extensions.Logging;
@@ -52,43 +53,7 @@ public sealed partial class AnalyticsSnapshots(StorageClients clients, CustomerS
         var directory = Directory.CreateTempSubdirectory("kozuchi-snapshot-");
         try
         {
-            long customerRows = 0, orderRows = 0, productRows = 0;
-            await using (var db = new DuckDBConnection("DataSource=:memory:"))
-            {
-                await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(db, Schema, cancellationToken).ConfigureAwait(false);
-                using (var c = db.CreateAppender("customers"))
-                using (var o = db.CreateAppender("orders"))
-                using (var p = db.CreateAppender("order_products"))
-                {
-                    await foreach (var record in customers.ScanRecordsAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        c.CreateRow().AppendValue(record.CustomerId).AppendValue(record.State.ToString().ToLowerInvariant()).AppendValue(record.MergedInto)
-                            .AppendValue(record.CreatedAt.UtcDateTime).AppendValue(record.AcquisitionMedium).AppendValue(record.EmailOptIn)
-                            .AppendValue(record.EmailSuppressed).AppendValue(record.LineFollowing).AppendValue(record.DoNotCall).EndRow();
-                        customerRows++;
-                        foreach (var order in record.Orders)
-                        {
-                            var key = order.Key.ToString();
-                            o.CreateRow().AppendValue(record.CustomerId).AppendValue(key).AppendValue(order.Key.Source).AppendValue(order.Key.OrderId)
-                                .AppendValue(order.OrderedAt.UtcDateTime).AppendValue(shop.Today(order.OrderedAt)).AppendValue(order.UpdatedAt.UtcDateTime)
-                                .AppendValue(order.Counts).AppendValue(order.Net).AppendValue(order.IsSubscription).EndRow();
-                            orderRows++;
-                            foreach (var product in order.Products)
-                            {
-                                p.CreateRow().AppendValue(record.CustomerId).AppendValue(key).AppendValue(product).EndRow();
-                                productRows++;
-                            }
-                        }
-                    }
-                }
-
-                foreach (var table in SnapshotManifest.Tables)
-                {
-                    var file = Path.Combine(directory.FullName, table + ".parquet").Replace("'", "''", StringComparison.Ordinal);
-                    await ExecuteAsync(db, $"COPY {table} TO '{file}' (FORMAT parquet, COMPRESSION zstd)", cancellationToken).ConfigureAwait(false);
-                }
-            }
+            var (customerRows, orderRows, productRows) = await WriteTablesAsync(customers.ScanRecordsAsync(cancellationToken), shop, directory.FullName, cancellationToken).ConfigureAwait(false);
 
             var manifest = new SnapshotManifest(SnapshotManifest.CurrentSchema, id, takenAt, customerRows, orderRows, productRows);
             foreach (var table in SnapshotManifest.Tables)
@@ -107,6 +72,53 @@ public sealed partial class AnalyticsSnapshots(StorageClients clients, CustomerS
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Writes the three tables of <see cref="SnapshotManifest.Tables"/> as <c>{table}.parquet</c> into
+    /// <paramref name="directory"/> from the records; the benchmark writes its Parquet with the same code.
+    /// </summary>
+    public static async Task<(long Customers, long Orders, long OrderProducts)> WriteTablesAsync(IAsyncEnumerable<CustomerRecord> records, ShopTime shop, string directory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(shop);
+        long customerRows = 0, orderRows = 0, productRows = 0;
+        await using var db = new DuckDBConnection("DataSource=:memory:");
+        await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(db, Schema, cancellationToken).ConfigureAwait(false);
+        using (var c = db.CreateAppender("customers"))
+        using (var o = db.CreateAppender("orders"))
+        using (var p = db.CreateAppender("order_products"))
+        {
+            await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                c.CreateRow().AppendValue(record.CustomerId).AppendValue(record.State.ToString().ToLowerInvariant()).AppendValue(record.MergedInto)
+                    .AppendValue(record.CreatedAt.UtcDateTime).AppendValue(record.AcquisitionMedium).AppendValue(record.EmailOptIn)
+                    .AppendValue(record.EmailSuppressed).AppendValue(record.LineFollowing).AppendValue(record.DoNotCall).EndRow();
+                customerRows++;
+                foreach (var order in record.Orders)
+                {
+                    var key = order.Key.ToString();
+                    o.CreateRow().AppendValue(record.CustomerId).AppendValue(key).AppendValue(order.Key.Source).AppendValue(order.Key.OrderId)
+                        .AppendValue(order.OrderedAt.UtcDateTime).AppendValue(shop.Today(order.OrderedAt)).AppendValue(order.UpdatedAt.UtcDateTime)
+                        .AppendValue(order.Counts).AppendValue(order.Net).AppendValue(order.IsSubscription).EndRow();
+                    orderRows++;
+                    foreach (var product in order.Products)
+                    {
+                        p.CreateRow().AppendValue(record.CustomerId).AppendValue(key).AppendValue(product).EndRow();
+                        productRows++;
+                    }
+                }
+            }
+        }
+
+        foreach (var table in SnapshotManifest.Tables)
+        {
+            var file = Path.Combine(directory, table + ".parquet").Replace("'", "''", StringComparison.Ordinal);
+            await ExecuteAsync(db, $"COPY {table} TO '{file}' (FORMAT parquet, COMPRESSION zstd)", cancellationToken).ConfigureAwait(false);
+        }
+
+        return (customerRows, orderRows, productRows);
     }
 
     public async Task<SnapshotManifest?> LatestAsync(CancellationToken cancellationToken)
@@ -157,7 +169,7 @@ public sealed partial class AnalyticsSnapshots(StorageClients clients, CustomerS
         return old.Count;
     }
 
-    private static async Task ExecuteAsync(DuckDBConnection db, string sql, CancellationToken cancellationToken)
+    internal static async Task ExecuteAsync(DuckDBConnection db, string sql, CancellationToken cancellationToken)
     {
         using var command = db.CreateCommand();
         command.CommandText = sql;

@@ -72,7 +72,7 @@ public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions
         timeout.CancelAfter(options.Timeout);
         await using var db = new DuckDBConnection($"DataSource={file};ACCESS_MODE=READ_ONLY");
         await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(db, $"SET enable_external_access = false; SET threads = 2; SET memory_limit = '{options.MemoryLimit}'; SET lock_configuration = true;", cancellationToken).ConfigureAwait(false);
+        await AnalyticsSnapshots.ExecuteAsync(db, $"SET enable_external_access = false; SET threads = 2; SET memory_limit = '{options.MemoryLimit}'; SET lock_configuration = true;", cancellationToken).ConfigureAwait(false);
         using var command = db.CreateCommand();
         command.CommandText = sql;
         try
@@ -207,7 +207,7 @@ public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions
                 foreach (var table in SnapshotManifest.Tables)
                 {
                     var parquet = Path.Combine(directory, table + ".parquet").Replace("'", "''", StringComparison.Ordinal);
-                    await ExecuteAsync(db, $"CREATE TABLE {table} AS SELECT * FROM read_parquet('{parquet}')", cancellationToken).ConfigureAwait(false);
+                    await AnalyticsSnapshots.ExecuteAsync(db, $"CREATE TABLE {table} AS SELECT * FROM read_parquet('{parquet}')", cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -252,13 +252,6 @@ public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions
         {
             // A query may still have the old file open; the next build tries again.
         }
-    }
-
-    private static async Task ExecuteAsync(DuckDBConnection db, string sql, CancellationToken cancellationToken)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes the answer as CSV (UTF-8 with BOM, so Excel in Japan opens it as UTF-8), header first.</summary>

@@ -58,6 +58,15 @@ public sealed partial class SendConsumer(
 {
     private static readonly TimeSpan MinimumRequeueDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The cart of a cart-recovery send, read at delivery time; only cart templates pay the two reads, and an erased or
+    /// purged cart renders as none. The enrollment lives under the recipient's own id, even after a merge.
+    /// </summary>
+    private async Task<Kozuchi.Channels.Email.CartDetails?> CartAsync(bool usesCart, SendRecipient recipient, CancellationToken cancellationToken) =>
+        usesCart && await carts.ForEnrollmentAsync(recipient.CustomerId, recipient.EnrollmentId, cancellationToken) is { } checkout
+            ? Kozuchi.Channels.Email.CartDetails.From(checkout)
+            : null;
+
     private static bool UsesCart(MessageTemplate? template) =>
         template is not null && new[] { template.Email?.Subject, template.Email?.Html, template.Email?.Text, template.Line }
             .Any(t => t is not null && (t.Contains("cart_", StringComparison.Ordinal) || t.Contains("recovery_url", StringComparison.Ordinal)));
@@ -82,9 +91,10 @@ public sealed partial class SendConsumer(
         // The message id is the claim's owner: the host's retry of this very message may retake a claim it left.
         var owner = messageId ?? batch.BatchId;
         var template = await templates.GetAsync(batch.Template, cancellationToken) ?? DefaultTemplates.Find(batch.Template);
+        var usesCart = UsesCart(template);
         if (delivery is IMulticastDelivery multicast)
         {
-            return await HandleGroupedAsync(batch, multicast, owner, template, cancellationToken);
+            return await HandleGroupedAsync(batch, multicast, owner, template, usesCart, cancellationToken);
         }
 
         int sent = 0, failed = 0, suppressed = 0, skipped = 0;
@@ -106,10 +116,7 @@ public sealed partial class SendConsumer(
                 continue;
             }
 
-            // Only cart templates pay the two reads for the cart; an erased or purged cart renders as none.
-            var cart = UsesCart(template) && await carts.ForEnrollmentAsync(customer!.CustomerId, recipient.EnrollmentId, cancellationToken) is { } checkout
-                ? Kozuchi.Channels.Email.CartDetails.From(checkout)
-                : null;
+            var cart = await CartAsync(usesCart, recipient, cancellationToken);
             var result = await delivery.DeliverAsync(new DeliveryRequest(batch, recipient, customer!, template, claim.FirstAttemptAt) { Cart = cart }, cancellationToken);
             await probe.ReachedAsync(SendStage.ProviderCalled, recipient.Key, cancellationToken);
             switch (result.Outcome)
@@ -150,7 +157,7 @@ public sealed partial class SendConsumer(
     /// Sorting makes the requests a retry rebuilds the same: the groups already sent are a prefix, marked Done and
     /// left out, so the next request carries the same keys and the same provider idempotency key as before.
     /// </summary>
-    private async Task<SendReport> HandleGroupedAsync(SendBatchMessage batch, IMulticastDelivery delivery, string owner, MessageTemplate? template, CancellationToken cancellationToken)
+    private async Task<SendReport> HandleGroupedAsync(SendBatchMessage batch, IMulticastDelivery delivery, string owner, MessageTemplate? template, bool usesCart, CancellationToken cancellationToken)
     {
         var prepared = new (DeliveryRequest? Request, PreparedContent? Content, string? Suppressed, bool Skipped)[batch.Recipients.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, batch.Recipients.Count), new ParallelOptions { MaxDegreeOfParallelism = PrepareParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
@@ -170,9 +177,7 @@ public sealed partial class SendConsumer(
                 return;
             }
 
-            var cart = UsesCart(template) && await carts.ForEnrollmentAsync(customer!.CustomerId, recipient.EnrollmentId, ct) is { } checkout
-                ? Kozuchi.Channels.Email.CartDetails.From(checkout)
-                : null;
+            var cart = await CartAsync(usesCart, recipient, ct);
             var request = new DeliveryRequest(batch, recipient, customer!, template, claim.FirstAttemptAt) { Cart = cart };
             prepared[i] = (request, delivery.Prepare(request), null, false);
         });

@@ -174,6 +174,7 @@ internal static class PagesBench
             $"--Kozuchi:Auth:OperatorKey={OperatorKey}",
             "--Kozuchi:LocalRuntime:Enabled=false",
             "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Kozuchi.Functions.Reports.ReportSets=Information",
         ], RunMode.Handler, port);
         await app.StartAsync();
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/"), Timeout = TimeSpan.FromMinutes(30) };

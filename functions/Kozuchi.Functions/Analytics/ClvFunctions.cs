@@ -42,9 +42,9 @@ public static class ClvFunctions
         var d = day ?? shopTime.Today(time.GetUtcNow());
         var horizon = horizonDays ?? DefaultHorizonDays;
         var take = Math.Clamp(top ?? 50, 1, MaxTop);
-        if (horizon == DefaultHorizonDays && await reportSets.ForDayAsync(d, cancellationToken) is { } set)
+        if (horizon == DefaultHorizonDays && await reportSets.ClvForDayAsync(d, cancellationToken) is { } cached)
         {
-            return TypedResults.Ok(set.Clv with { Top = [.. set.Clv.Top.Take(take)] });
+            return TypedResults.Ok(cached with { Top = [.. cached.Top.Take(take)] });
         }
 
         var summaries = new List<RepeatSummary>();

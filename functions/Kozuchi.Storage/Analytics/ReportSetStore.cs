@@ -5,7 +5,7 @@ using Kozuchi.Storage.Infrastructure;
 namespace Kozuchi.Storage.Analytics;
 
 /// <summary>
-/// The precomputed report set: one JSON blob per as-of day, tagged with the customer change marker it was computed
+/// The precomputed report set (and the cached CLV report): one JSON blob per kind and as-of day, tagged with the customer change marker it was computed
 /// under (<see cref="Customers.ProfileSnapshots.MarkerAsync"/>). A blob whose marker is not the current one is never
 /// handed out, so a reader gets either the answer for the tables as they are or nothing.
 /// </summary>
@@ -14,17 +14,18 @@ public sealed class ReportSetStore(StorageClients clients)
     /// <summary>Bumped whenever the stored shape changes: an older blob is then simply not found and recomputed.</summary>
     public const int FormatVersion = 1;
 
-    private const string Prefix = "reports/report-set-";
+    private const string Prefix = "reports/";
 
     /// <summary>Days kept: today's and yesterday's (a request that raced midnight), older ones are deleted on write.</summary>
     private const int DaysKept = 2;
 
-    public static string BlobName(DateOnly asOf) => $"{Prefix}{asOf:yyyy-MM-dd}.v{FormatVersion}.json";
+    /// <param name="kind">What is stored (<c>report-set</c>, <c>clv</c>): each kind keeps its own days.</param>
+    public static string BlobName(string kind, DateOnly asOf) => $"{Prefix}{kind}-{asOf:yyyy-MM-dd}.v{FormatVersion}.json";
 
-    /// <summary>The stored set for the day, or null when there is none or it was computed under another marker.</summary>
-    public async Task<BinaryData?> ReadAsync(DateOnly asOf, string marker, CancellationToken cancellationToken)
+    /// <summary>The stored value for the day, or null when there is none or it was computed under another marker.</summary>
+    public async Task<BinaryData?> ReadAsync(string kind, DateOnly asOf, string marker, CancellationToken cancellationToken)
     {
-        var blob = clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName(asOf));
+        var blob = clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName(kind, asOf));
         try
         {
             // Read the properties first: a stale set of a large shop is megabytes not worth downloading.
@@ -44,17 +45,17 @@ public sealed class ReportSetStore(StorageClients clients)
         }
     }
 
-    public async Task WriteAsync(DateOnly asOf, string marker, BinaryData content, CancellationToken cancellationToken)
+    public async Task WriteAsync(string kind, DateOnly asOf, string marker, BinaryData content, CancellationToken cancellationToken)
     {
         var container = clients.Container(StorageCatalog.Containers.Runtime);
-        await container.GetBlobClient(BlobName(asOf)).UploadAsync(content, new BlobUploadOptions
+        await container.GetBlobClient(BlobName(kind, asOf)).UploadAsync(content, new BlobUploadOptions
         {
             Metadata = new Dictionary<string, string> { ["marker"] = marker },
             HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
         }, cancellationToken).ConfigureAwait(false);
 
         var names = new List<string>();
-        await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, Prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{Prefix}{kind}-", cancellationToken).ConfigureAwait(false))
         {
             names.Add(item.Name);
         }

@@ -114,6 +114,8 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private static int Computations(KozuchiAppFactory app) => app.Services.GetRequiredService<ReportSets>().Computations;
 
+    private static int ClvFits(KozuchiAppFactory app) => app.Services.GetRequiredService<ReportSets>().ClvComputations;
+
     [Fact]
     public async Task Every_report_from_the_precomputed_set_equals_the_computation_from_the_tables()
     {
@@ -122,7 +124,8 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
 
         AssertSameAnswers(uncached, cached);
         Assert.Equal(1, Computations(_h.App));
-        Assert.Equal(0, Computations(_uncached));
+        Assert.Equal(1, ClvFits(_h.App));
+        Assert.Equal(0, Computations(_uncached) + ClvFits(_uncached));
         Assert.Contains("\"customers\"", cached["/api/reports/summary"], StringComparison.Ordinal);
         Assert.Contains("\"progress\"", cached["/api/reports/kpis"], StringComparison.Ordinal);
     }
@@ -147,6 +150,7 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         await IngestAsync(_orders.Skip(600), ct);
         var cached = await AllAsync(_h.Operator);
         Assert.Equal(2, Computations(_h.App));
+        Assert.Equal(1, ClvFits(_h.App)); // not asked before the ingest: fitted once, after it
         AssertSameAnswers(await AllAsync(_uncachedClient), cached);
         Assert.NotEqual(before, cached["/api/reports/kpis"]);
     }
@@ -159,6 +163,7 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         var answers = await Task.WhenAll(paths.Select(p => GetAsync(_h.Operator, p)));
 
         Assert.Equal(1, Computations(_h.App));
+        Assert.Equal(1, ClvFits(_h.App));
         Assert.Equal(answers.Take(Paths.Length), answers.Skip(Paths.Length));
     }
 
@@ -167,6 +172,7 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var precompute = await _h.Operator.PostAsync(new Uri("/api/reports/precompute", UriKind.Relative), null, ct);
+        await GetAsync(_h.Operator, "/api/reports/clv");
         Assert.Equal(HttpStatusCode.OK, precompute.StatusCode);
         var answer = await precompute.Content.ReadFromJsonAsync<ReportFunctions.PrecomputeAnswer>(ct);
         Assert.Equal(new DateOnly(2026, 11, 1), answer!.AsOf);
@@ -176,18 +182,21 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         using var client = Client(other);
         var fromBlob = await AllAsync(client);
 
-        Assert.Equal(0, Computations(other));
+        Assert.Equal(0, Computations(other) + ClvFits(other));
         Assert.Equal(1, Computations(_h.App));
         AssertSameAnswers(await AllAsync(_uncachedClient), fromBlob);
     }
 
     [Fact]
-    public async Task A_past_day_is_computed_from_the_tables_not_from_todays_set()
+    public async Task A_past_day_is_computed_from_the_tables_not_from_todays_cache()
     {
         var past = await GetAsync(_h.Operator, "/api/reports/cohorts?asOf=2026-06-30");
 
-        Assert.Equal(0, Computations(_h.App));
+        var pastClv = await GetAsync(_h.Operator, "/api/reports/clv?asOf=2026-06-30");
+
+        Assert.Equal(0, Computations(_h.App) + ClvFits(_h.App));
         Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/cohorts?asOf=2026-06-30"), past);
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/clv?asOf=2026-06-30"), pastClv);
         Assert.Contains("\"asOf\":\"2026-06-30\"", past, StringComparison.Ordinal);
     }
 }

@@ -47,7 +47,8 @@ internal static class PagesBench
         ("scenarios (list, then one scenario's results)", [["scenarios"], ["scenarios/bench-pages/results"]]),
     ];
 
-    public static async Task RunAsync(int customers, int enrollments, bool duckDb)
+    /// <param name="writeMinutes">Stop writing customers after this long (between slices of 25,000) and measure the pages over what was written: a run must fit its benchmark slot.</param>
+    public static async Task RunAsync(int customers, int enrollments, bool duckDb, int writeMinutes)
     {
         var shop = ShopTime.Tokyo;
         var today = shop.Today(TimeProvider.System.GetUtcNow());
@@ -57,11 +58,29 @@ internal static class PagesBench
 
         var orders = 0L;
         var load = Stopwatch.StartNew();
-        await RfmBench.WriteAsync(clients.Table(StorageCatalog.Tables.Customers), ReportsBench.Customers(customers, today).Select(r =>
+        var written = await RfmBench.WriteAsync(
+            clients.Table(StorageCatalog.Tables.Customers),
+            ReportsBench.Customers(customers, today).Select(r =>
+            {
+                orders += r.Orders.Count;
+                return r;
+            }),
+            TimeSpan.FromMinutes(writeMinutes),
+            n =>
+            {
+                if (n % 100_000 == 0)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   {n:N0} written, {load.Elapsed.TotalSeconds:N0} s"));
+                }
+            });
+        if (written < customers)
         {
-            orders += r.Orders.Count;
-            return r;
-        }));
+            // The generator ran one slice ahead of the writes: count only the orders of the customers written.
+            orders = ReportsBench.Customers(written, today).Sum(r => (long)r.Orders.Count);
+            Console.WriteLine($"#   STOPPED WRITING after {writeMinutes} min: the pages below are over {written:N0} customers, not {customers:N0}");
+            customers = written;
+        }
+
         Console.WriteLine($"#   wrote {customers:N0} customers ({orders:N0} orders) in {load.Elapsed.TotalSeconds:N0} s ({customers / load.Elapsed.TotalSeconds:N0} rows/s)");
         await storage.Services.GetRequiredService<ProfileSnapshots>().TouchAsync(CancellationToken.None);
         await WriteScenarioAsync(storage.Services, enrollments);

@@ -91,14 +91,26 @@ internal static class RfmBench
     /// Writes customer rows as ingest stores them: 100-row transactions within a hash bucket, 4 in flight. Streams the
     /// records in slices, so a million of them never sit in memory as entities at once.
     /// </summary>
-    internal static async Task WriteAsync(TableClient table, IEnumerable<CustomerRecord> records)
+    /// <returns>The rows written: all of them, or fewer when <paramref name="stopAfter"/> passed first (checked between slices).</returns>
+    internal static async Task<int> WriteAsync(TableClient table, IEnumerable<CustomerRecord> records, TimeSpan? stopAfter = null, Action<int>? progress = null)
     {
+        var clock = Stopwatch.StartNew();
+        var written = 0;
         foreach (var slice in records.Chunk(25_000))
         {
+            if (clock.Elapsed > stopAfter)
+            {
+                break;
+            }
+
             var batches = slice.Select(CustomerEntities.ToEntity).GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
             await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, ct) =>
                 await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct));
+            written += slice.Length;
+            progress?.Invoke(written);
         }
+
+        return written;
     }
 
     private static List<(int, int, long, decimal)> Query(DuckDBConnection connection, string csv)

@@ -3,8 +3,8 @@ using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Rfm;
 using Kozuchi.Functions.Hosting;
-using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Analytics;
+using Kozuchi.Storage.Customers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

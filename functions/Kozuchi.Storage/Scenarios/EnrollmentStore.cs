@@ -113,6 +113,44 @@ public sealed class EnrollmentStore(StorageClients clients)
         }
     }
 
+    /// <summary>One enrollment's summary (a point read), or null when it does not exist.</summary>
+    public async Task<EnrollmentSummary?> GetSummaryAsync(string customerId, string enrollmentId, CancellationToken cancellationToken)
+    {
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(customerId), TableKeys.Escape(enrollmentId), SummaryColumns, cancellationToken).ConfigureAwait(false);
+        return row.HasValue && row.Value is { } e ? Summary(e) : null;
+    }
+
+    /// <summary>
+    /// Every enrollment of one customer, and a guard for each scenario among them that has none: enrollments written
+    /// before guards existed get one (held by the latest of them) the first time their partition is read, so from then
+    /// on a concurrent start meets the guard. Insert-if-absent: a guard a start wrote meanwhile is newer and stays.
+    /// </summary>
+    public async Task<IReadOnlyList<EnrollmentSummary>> ForCustomerWithGuardsAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var result = new List<EnrollmentSummary>();
+        var guarded = new HashSet<string>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition(customerId)}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: [.. SummaryColumns, "GuardOf"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (e.RowKey.StartsWith(GuardPrefix, StringComparison.Ordinal))
+            {
+                guarded.Add(e.GetString("GuardOf") ?? e.RowKey[GuardPrefix.Length..]);
+            }
+            else
+            {
+                result.Add(Summary(e));
+            }
+        }
+
+        foreach (var latest in result.Where(s => !guarded.Contains(s.ScenarioId)).GroupBy(s => s.ScenarioId, StringComparer.Ordinal)
+            .Select(g => g.OrderByDescending(s => s.EnrolledAt).ThenByDescending(s => s.EnrollmentId, StringComparer.Ordinal).First()))
+        {
+            await TakeGuardAsync(customerId, latest.ScenarioId, latest.EnrollmentId, latest.EnrolledAt, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
     /// <summary>Every enrollment of one customer (one partition), summaries only.</summary>
     public async Task<IReadOnlyList<EnrollmentSummary>> ForCustomerAsync(string customerId, CancellationToken cancellationToken)
     {

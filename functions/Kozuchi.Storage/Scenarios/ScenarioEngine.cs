@@ -40,7 +40,11 @@ public interface IEngineProbe
 }
 
 /// <summary>How a new enrollment starts: the scenario version it is pinned to and what triggered it.</summary>
-public sealed record EnrollmentStart(string ScenarioId, int Version, DateTimeOffset EnrolledAt, string? TriggerOrderId, string? TriggerCheckoutId = null);
+public sealed record EnrollmentStart(string ScenarioId, int Version, DateTimeOffset EnrolledAt, string? TriggerOrderId, string? TriggerCheckoutId = null)
+{
+    /// <summary>The customer as the router just read it to check the entry rules; the new enrollment's first decision uses it rather than reading it again.</summary>
+    public CustomerProfile? Profile { get; init; }
+}
 
 /// <summary>
 /// One event for one enrollment. <see cref="Event"/> null only carries out what the enrollment's outbox still holds
@@ -100,7 +104,8 @@ public sealed partial class ScenarioEngine(
     private static readonly IReadOnlyDictionary<string, string> NoWinners = new Dictionary<string, string>(StringComparer.Ordinal);
     private readonly ScenarioEngineOptions _options = options.Value;
 
-    private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop);
+    /// <param name="Recorded">ETags of the ledger rows this run inserted: their claim needs no read.</param>
+    private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop, IReadOnlyDictionary<string, ETag> Recorded);
 
     public async Task<EngineReport> ProcessAsync(IReadOnlyList<EngineWork> work, CancellationToken cancellationToken)
     {
@@ -153,7 +158,14 @@ public sealed partial class ScenarioEngine(
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var stored = await enrollments.GetAsync(work.CustomerId, work.EnrollmentId, cancellationToken).ConfigureAwait(false);
+
+            // A start in a guarded scenario first tries to insert the customer's guard: every enrollment of such a
+            // scenario took the guard before its state was written, so when the insert succeeds this enrollment cannot
+            // exist and its read is skipped. A guard already there (a redelivery, a crash, a re-entry) fails the insert
+            // and the start goes the reading way. Should the state exist after all, its Add fails and we go round again.
+            var guardTaken = attempt == 1 && work.Start is { } first && (await headOf(first.ScenarioId).ConfigureAwait(false))?.Guarded == true
+                && await enrollments.TakeGuardAsync(work.CustomerId, first.ScenarioId, work.EnrollmentId, now, null, cancellationToken).ConfigureAwait(false);
+            var stored = guardTaken ? null : await enrollments.GetAsync(work.CustomerId, work.EnrollmentId, cancellationToken).ConfigureAwait(false);
             EnrollmentState state;
             IReadOnlyList<ScenarioCommand> outbox;
             ETag? etag;
@@ -167,7 +179,7 @@ public sealed partial class ScenarioEngine(
 
                 var pinned = await scenarios.GetDefinitionAsync(start.ScenarioId, start.Version, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Scenario {start.ScenarioId} v{start.Version} does not exist.");
-                if (!await TakeEntryGuardAsync(work.CustomerId, work.EnrollmentId, pinned, cancellationToken).ConfigureAwait(false))
+                if (!guardTaken && !await TakeEntryGuardAsync(work.CustomerId, work.EnrollmentId, pinned, cancellationToken).ConfigureAwait(false))
                 {
                     return (new WorkOutcome(work.EnrollmentId, WorkResult.NotEntered, null), null, attempt - 1);
                 }
@@ -198,9 +210,12 @@ public sealed partial class ScenarioEngine(
             var decision = new ScenarioDecision(state, []);
             if (@event is not null)
             {
-                var context = new ScenarioContext(shop, await ProfileAsync(state.CustomerId, cancellationToken).ConfigureAwait(false)) { Winners = head?.Winners ?? NoWinners };
+                var profile = stored is null && work.Start?.Profile is { State: CustomerState.Active } known && known.CustomerId == state.CustomerId
+                    ? known
+                    : await ProfileAsync(state.CustomerId, cancellationToken).ConfigureAwait(false);
+                var context = new ScenarioContext(shop, profile) { Winners = head?.Winners ?? NoWinners };
                 decision = ScenarioDecider.Decide(definition, state, @event, now, context);
-                decision = await ApplyFrequencyCapAsync(definition, decision, context, now, cancellationToken).ConfigureAwait(false);
+                decision = await ApplyFrequencyCapAsync(definition, decision, context, now, stored is null, cancellationToken).ConfigureAwait(false);
             }
 
             var changed = !ReferenceEquals(decision.State, state);
@@ -211,13 +226,17 @@ public sealed partial class ScenarioEngine(
             }
 
             var fullOutbox = outbox.Concat(fresh).ToList();
+            var recorded = new Dictionary<string, ETag>(StringComparer.Ordinal);
             if (changed)
             {
                 // Everything that must survive the state is written before it: ledger rows, timer-index rows, and a marker
                 // that tells the sweep to finish the outbox if this run dies after saving.
                 foreach (var send in fresh.OfType<SendCommand>())
                 {
-                    await ledger.RecordAsync(send, now, cancellationToken).ConfigureAwait(false);
+                    if (await ledger.RecordNewAsync(send, now, cancellationToken).ConfigureAwait(false) is { } inserted)
+                    {
+                        recorded[send.IdempotencyKey] = inserted;
+                    }
                 }
 
                 foreach (var wake in fresh.OfType<WakeAt>())
@@ -248,7 +267,7 @@ public sealed partial class ScenarioEngine(
             }
 
             var result = hold ? WorkResult.Held : changed ? WorkResult.Decided : WorkResult.Unchanged;
-            return (new WorkOutcome(work.EnrollmentId, result, decision.State), new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped), attempt - 1);
+            return (new WorkOutcome(work.EnrollmentId, result, decision.State), new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded), attempt - 1);
         }
     }
 
@@ -301,7 +320,7 @@ public sealed partial class ScenarioEngine(
     /// A send over the customer's cap for its channel and period is turned into a failure of that channel, so the
     /// decider falls back to the next channel of the step (or moves on) exactly as for a bounce.
     /// </summary>
-    private async Task<ScenarioDecision> ApplyFrequencyCapAsync(ScenarioDefinition definition, ScenarioDecision decision, ScenarioContext context, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ScenarioDecision> ApplyFrequencyCapAsync(ScenarioDefinition definition, ScenarioDecision decision, ScenarioContext context, DateTimeOffset now, bool newEnrollment, CancellationToken cancellationToken)
     {
         var cap = _options.FrequencyCap;
         for (var round = 0; round < 8; round++)
@@ -310,7 +329,7 @@ public sealed partial class ScenarioEngine(
             foreach (var send in decision.Commands.OfType<SendCommand>())
             {
                 if (cap.Limit(send.Channel) is { } limit
-                    && !await counters.TryReserveAsync(send.CustomerId, send.Channel, cap.PeriodKey(send.NotBefore ?? now, shop), limit, send.IdempotencyKey, cancellationToken).ConfigureAwait(false))
+                    && !await counters.TryReserveAsync(send.CustomerId, send.Channel, cap.PeriodKey(send.NotBefore ?? now, shop), limit, send.IdempotencyKey, newEnrollment, cancellationToken).ConfigureAwait(false))
                 {
                     capped = send;
                     break;
@@ -333,6 +352,7 @@ public sealed partial class ScenarioEngine(
     private async Task<(int Queued, int Messages)> QueueSendsAsync(IReadOnlyList<CarryOut> carryOuts, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
     {
         var sends = carryOuts.SelectMany(c => c.Outbox.OfType<SendCommand>()).DistinctBy(s => s.IdempotencyKey).ToList();
+        var recorded = carryOuts.SelectMany(c => c.Recorded).DistinctBy(r => r.Key).ToDictionary(StringComparer.Ordinal);
         if (sends.Count == 0)
         {
             return (0, 0);
@@ -342,7 +362,7 @@ public sealed partial class ScenarioEngine(
         var claimed = new ConcurrentBag<SendCommand>();
         await Parallel.ForEachAsync(sends, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
         {
-            switch (await ledger.ClaimAsync(send, now, ct).ConfigureAwait(false))
+            switch (await ledger.ClaimAsync(send, now, recorded.TryGetValue(send.IdempotencyKey, out var known) ? known : null, ct).ConfigureAwait(false))
             {
                 case ClaimResult.Claimed:
                     claimed.Add(send);

@@ -51,6 +51,16 @@ public sealed record ScenarioEventBatch
     /// <summary>Events per message: an order event with a few products is a few hundred bytes, far under 64 KiB.</summary>
     public const int MaxEvents = 50;
 
+    /// <summary>
+    /// Events per message when all are enroll events (daily triggers, segment entry, broadcasts): about 150 bytes each,
+    /// and the router starts a message's enrollments together, so fewer, fuller messages carry a day's dormant
+    /// customers with fewer rounds of claims, send messages and clears.
+    /// </summary>
+    public const int MaxEnrollEvents = 250;
+
+    /// <summary>A message's JSON stays under this, whatever its events: the queue takes 64 KiB.</summary>
+    public const int MaxBytes = 48 * 1024;
+
     [JsonPropertyName("v")]
     public int Version { get; init; } = CurrentVersion;
 
@@ -70,13 +80,42 @@ public sealed class ScenarioEventPublisher(StorageClients clients)
     {
         ArgumentNullException.ThrowIfNull(events);
         var messages = 0;
-        foreach (var chunk in events.Chunk(ScenarioEventBatch.MaxEvents))
+        foreach (var chunk in Chunks(events))
         {
             await _queue.SendMessageAsync(new ScenarioEventBatch { Events = chunk }.ToJson(), cancellationToken).ConfigureAwait(false);
             messages++;
         }
 
         return messages;
+    }
+
+    /// <summary>Consecutive events in messages: up to <see cref="ScenarioEventBatch.MaxEnrollEvents"/> while all are enroll events, else <see cref="ScenarioEventBatch.MaxEvents"/>, never over <see cref="ScenarioEventBatch.MaxBytes"/>.</summary>
+    public static IEnumerable<IReadOnlyList<ScenarioEventItem>> Chunks(IEnumerable<ScenarioEventItem> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var chunk = new List<ScenarioEventItem>();
+        var bytes = 0;
+        var enrollOnly = true;
+        foreach (var e in events)
+        {
+            var size = JsonSerializer.SerializeToUtf8Bytes(e, ScenarioMessageJson.Options).Length + 1;
+            var only = enrollOnly && e.Kind == ScenarioEventKind.Enroll;
+            var cap = only ? ScenarioEventBatch.MaxEnrollEvents : ScenarioEventBatch.MaxEvents;
+            if (chunk.Count > 0 && (chunk.Count >= cap || bytes + size > ScenarioEventBatch.MaxBytes))
+            {
+                yield return chunk;
+                (chunk, bytes, only) = ([], 0, e.Kind == ScenarioEventKind.Enroll);
+            }
+
+            chunk.Add(e);
+            bytes += size;
+            enrollOnly = only;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
     }
 
     /// <summary>

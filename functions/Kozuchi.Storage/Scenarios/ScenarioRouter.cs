@@ -32,7 +32,9 @@ public sealed partial class ScenarioRouter(
     public async Task<RouteReport> RouteAsync(IReadOnlyList<ScenarioEventItem> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var active = await scenarios.ActiveDefinitionsAsync(cancellationToken).ConfigureAwait(false);
+        var heads = await scenarios.ActiveAsync(cancellationToken).ConfigureAwait(false);
+        var active = heads.Select(h => h.Definition).ToList();
+        var guarded = heads.Where(h => h.Head.Guarded).Select(h => h.Head.ScenarioId).ToHashSet(StringComparer.Ordinal);
         var byCustomer = events.GroupBy(e => e.CustomerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         int started = 0, delivered = 0, skipped = 0;
         EngineReport? last = null;
@@ -45,8 +47,15 @@ public sealed partial class ScenarioRouter(
             {
                 var record = await customers.GetAsync(kv.Key, ct).ConfigureAwait(false);
                 var profile = record?.ToProfile();
-                var existing = await EnrollmentsOfAsync(kv.Key, record, ct).ConfigureAwait(false);
-                var (w, s, d, k) = Route(kv.Value[round], profile, existing, active);
+                var item = kv.Value[round];
+
+                // An enroll event for a guarded scenario needs only the customer's guard for it (and its holder): two
+                // point reads, where the partition is a query (in the emulator, a scan of the whole table). A customer
+                // others were merged into still reads every partition, so that duplicate runs are stopped.
+                var existing = item is { Kind: ScenarioEventKind.Enroll, ScenarioId: { } sid } && guarded.Contains(sid) && record is { Merges.Count: 0 }
+                    ? await GuardHolderAsync(kv.Key, sid, ct).ConfigureAwait(false)
+                    : await EnrollmentsOfAsync(kv.Key, record, ct).ConfigureAwait(false);
+                var (w, s, d, k) = Route(item, profile, existing, active);
                 lock (gate)
                 {
                     work.AddRange(w);
@@ -117,7 +126,7 @@ public sealed partial class ScenarioRouter(
             if (verdict is EntryVerdict.Enter or EntryVerdict.AlreadyEnrolled)
             {
                 // An enrollment that exists already gets Started again: a no-op for the decider, but it finishes an outbox a crashed start left.
-                work.Add(new EngineWork(profile.CustomerId, enrollmentId, new Started(), new EnrollmentStart(definition.Id, definition.Version, now, orderId, checkoutId)));
+                work.Add(new EngineWork(profile.CustomerId, enrollmentId, new Started(), new EnrollmentStart(definition.Id, definition.Version, now, orderId, checkoutId) { Profile = profile }));
                 started += verdict == EntryVerdict.Enter ? 1 : 0;
             }
             else
@@ -131,12 +140,22 @@ public sealed partial class ScenarioRouter(
     }
 
     /// <summary>
+    /// The enrollment holding the customer's guard for the scenario: the latest start, which is all the entry rules
+    /// look at (any earlier one had completed before it started). Empty when there is no guard, or its holder was never written.
+    /// </summary>
+    private async Task<IReadOnlyList<EnrollmentSummary>> GuardHolderAsync(string customerId, string scenarioId, CancellationToken cancellationToken)
+    {
+        var guard = await enrollments.GetGuardAsync(customerId, scenarioId, cancellationToken).ConfigureAwait(false);
+        return guard is not null && await enrollments.GetSummaryAsync(customerId, guard.Holder, cancellationToken).ConfigureAwait(false) is { } holder ? [holder] : [];
+    }
+
+    /// <summary>
     /// The customer's enrollments and those of every customer merged into it (following merges of merges): an
     /// enrollment stays in the partition it started under, so after a merge the survivor's events must look there too.
     /// </summary>
     private async Task<IReadOnlyList<EnrollmentSummary>> EnrollmentsOfAsync(string customerId, CustomerRecord? record, CancellationToken cancellationToken)
     {
-        var all = new List<EnrollmentSummary>(await enrollments.ForCustomerAsync(customerId, cancellationToken).ConfigureAwait(false));
+        var all = new List<EnrollmentSummary>(await enrollments.ForCustomerWithGuardsAsync(customerId, cancellationToken).ConfigureAwait(false));
         var seen = new HashSet<string>(StringComparer.Ordinal) { customerId };
         var pending = new Queue<string>(record?.Merges.Select(m => m.MergedCustomerId) ?? []);
         while (pending.TryDequeue(out var mergedId))
@@ -146,7 +165,7 @@ public sealed partial class ScenarioRouter(
                 continue;
             }
 
-            all.AddRange(await enrollments.ForCustomerAsync(mergedId, cancellationToken).ConfigureAwait(false));
+            all.AddRange(await enrollments.ForCustomerWithGuardsAsync(mergedId, cancellationToken).ConfigureAwait(false));
             var mergedRecord = await customers.GetAsync(mergedId, cancellationToken).ConfigureAwait(false);
             foreach (var m in mergedRecord?.Merges ?? [])
             {

@@ -14,10 +14,30 @@ public sealed class SendCounters(StorageClients clients)
     private readonly TableClient _table = clients.Table(StorageCatalog.Tables.SendCounters);
 
     /// <summary>True when the send fits under the cap (and is now counted), false when the period is full.</summary>
-    public async Task<bool> TryReserveAsync(string customerId, Channel channel, string periodKey, int limit, string idempotencyKey, CancellationToken cancellationToken)
+    public Task<bool> TryReserveAsync(string customerId, Channel channel, string periodKey, int limit, string idempotencyKey, CancellationToken cancellationToken) =>
+        TryReserveAsync(customerId, channel, periodKey, limit, idempotencyKey, false, cancellationToken);
+
+    /// <summary>
+    /// As above. <paramref name="likelyFirst"/>: the caller expects no row for the period yet (a customer just entering a
+    /// dormant scenario), so the row is inserted without reading it first; an existing row fails the insert and the
+    /// reservation goes the read-modify-write way.
+    /// </summary>
+    public async Task<bool> TryReserveAsync(string customerId, Channel channel, string periodKey, int limit, string idempotencyKey, bool likelyFirst, CancellationToken cancellationToken)
     {
         var pk = TableKeys.Escape(customerId);
         var rk = $"{channel.Code()}:{periodKey}";
+        if (likelyFirst && limit >= 1)
+        {
+            try
+            {
+                await _table.AddEntityAsync(new TableEntity(pk, rk) { ["Keys"] = idempotencyKey, ["Count"] = 1 }, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+            }
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             var row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken).ConfigureAwait(false);

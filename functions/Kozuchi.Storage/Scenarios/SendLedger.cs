@@ -110,7 +110,11 @@ public sealed class SendLedger(StorageClients clients)
     }
 
     /// <summary>Insert-if-absent. False when the key was already recorded (a re-run, or a concurrent decision of the same step).</summary>
-    public async Task<bool> RecordAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> RecordAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await RecordNewAsync(send, now, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>Insert-if-absent: the new row's ETag, or null when the key was already recorded.</summary>
+    public async Task<ETag?> RecordNewAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
         var (pk, rk) = Keys(send);
@@ -130,12 +134,12 @@ public sealed class SendLedger(StorageClients clients)
         };
         try
         {
-            await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            return true;
+            var response = await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return response.Headers.ETag ?? ETag.All;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return false;
+            return null;
         }
     }
 
@@ -151,9 +155,29 @@ public sealed class SendLedger(StorageClients clients)
     /// row (never recorded) is recorded first. <see cref="ClaimResult.Busy"/>: another run holds a fresh claim, and
     /// whoever finishes the outbox must come back after the lease rather than assume the send went out.
     /// </summary>
-    public async Task<ClaimResult> ClaimAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<ClaimResult> ClaimAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken) => ClaimAsync(send, now, null, cancellationToken);
+
+    /// <summary>
+    /// As above; <paramref name="recorded"/> is the ETag the caller's own <see cref="RecordNewAsync"/> returned, so the row
+    /// is known to be Recorded as of that ETag and the claim is tried If-Match on it without reading first. Anything
+    /// that touched the row since fails the condition and the claim falls back to reading it.
+    /// </summary>
+    public async Task<ClaimResult> ClaimAsync(SendCommand send, DateTimeOffset now, ETag? recorded, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
+        if (recorded is { } known && known != ETag.All)
+        {
+            var (pk, rk) = Keys(send);
+            try
+            {
+                await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queuing), ["QueuedAt"] = now, ["Channel"] = send.Channel.Code() }, known, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return ClaimResult.Claimed;
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
+            {
+            }
+        }
+
         for (var attempt = 0; attempt < 8; attempt++)
         {
             var entry = await GetAsync(send.IdempotencyKey, cancellationToken).ConfigureAwait(false);

@@ -118,15 +118,48 @@ public sealed partial class ScenarioEngine(
             scenarios.GetAsync(id, cancellationToken))).Value;
         var carryOuts = new ConcurrentBag<CarryOut>();
         var conflicts = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        void Done(int i, WorkOutcome outcome, CarryOut? carryOut, int lost)
         {
-            var (outcome, carryOut, lost) = await DecideAsync(i, work[i], HeadOf, ct).ConfigureAwait(false);
             outcomes[i] = outcome;
             Interlocked.Add(ref conflicts, lost);
             if (carryOut is not null)
             {
                 carryOuts.Add(carryOut);
             }
+        }
+
+        // First pass: decide everything, and stop each changed enrollment just before its timer-index rows and save.
+        var deferred = new ConcurrentBag<Deferred>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var (outcome, carryOut, lost, rest) = await DecideAsync(i, work[i], HeadOf, true, ct).ConfigureAwait(false);
+            if (rest is not null)
+            {
+                deferred.Add(rest);
+            }
+            else
+            {
+                Done(i, outcome!, carryOut, lost);
+            }
+        }).ConfigureAwait(false);
+
+        // The batch's timer-index rows and outbox markers share a few partitions (the due hour, the marker partition):
+        // written in entity group transactions, then each state is saved after its rows as before. A save that loses its
+        // race goes the one-by-one way from the start.
+        await timers.IndexManyAsync([.. deferred.SelectMany(d => d.Rows)], cancellationToken).ConfigureAwait(false);
+        await Parallel.ForEachAsync(deferred, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (d, ct) =>
+        {
+            await probe.ReachedAsync(EngineStage.LedgerWritten, ct).ConfigureAwait(false);
+            if (await enrollments.SaveAsync(d.Decided, d.CarryOut.Outbox, d.StoredETag, ct).ConfigureAwait(false) is { } saved)
+            {
+                await probe.ReachedAsync(EngineStage.StateSaved, ct).ConfigureAwait(false);
+                Done(d.CarryOut.Index, d.Outcome, d.CarryOut with { ETag = saved }, 0);
+                return;
+            }
+
+            LogConflict(logger, d.Decided.EnrollmentId, 1);
+            var (outcome, carryOut, lost, _) = await DecideAsync(d.CarryOut.Index, work[d.CarryOut.Index], HeadOf, false, ct, firstAttempt: 2).ConfigureAwait(false);
+            Done(d.CarryOut.Index, outcome!, carryOut, lost);
         }).ConfigureAwait(false);
 
         var busy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
@@ -141,21 +174,30 @@ public sealed partial class ScenarioEngine(
             outcomes[c.Index] = outcomes[c.Index] with { OutboxLeft = true };
         }
 
+        var cleared = new ConcurrentBag<DueTimer>();
         await Parallel.ForEachAsync(finished[true], new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (c, ct) =>
         {
             // The marker goes only with a successful clear: if another run saved meanwhile, its outbox may need the marker.
             if (c.Outbox.Count > 0 && await enrollments.ClearOutboxAsync(c.CustomerId, c.EnrollmentId, c.ETag, ct).ConfigureAwait(false) && c.Outbox.Any(x => x is SendCommand))
             {
-                await timers.RemoveAsync(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default), ct).ConfigureAwait(false);
+                cleared.Add(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default));
             }
         }).ConfigureAwait(false);
+        await timers.RemoveManyAsync([.. cleared], cancellationToken).ConfigureAwait(false);
 
         return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
     }
 
-    private async Task<(WorkOutcome Outcome, CarryOut? CarryOut, int Conflicts)> DecideAsync(int index, EngineWork work, Func<string, Task<ScenarioHead?>> headOf, CancellationToken cancellationToken)
+    /// <summary>A changed enrollment decided in the first pass: its timer-index rows still to write, then its state to save.</summary>
+    private sealed record Deferred(IReadOnlyList<DueTimer> Rows, EnrollmentState Decided, ETag? StoredETag, WorkOutcome Outcome, CarryOut CarryOut);
+
+    /// <param name="defer">
+    /// The first attempt of a changed enrollment returns at the point where its timer-index rows would be written (as
+    /// <see cref="Deferred"/>), so that the batch writes them together; every later attempt writes and saves itself.
+    /// </param>
+    private async Task<(WorkOutcome? Outcome, CarryOut? CarryOut, int Conflicts, Deferred? Deferred)> DecideAsync(int index, EngineWork work, Func<string, Task<ScenarioHead?>> headOf, bool defer, CancellationToken cancellationToken, int firstAttempt = 1)
     {
-        for (var attempt = 1; ; attempt++)
+        for (var attempt = firstAttempt; ; attempt++)
         {
             var now = time.GetUtcNow();
 
@@ -174,14 +216,14 @@ public sealed partial class ScenarioEngine(
             {
                 if (work.Start is not { } start)
                 {
-                    return (new WorkOutcome(work.EnrollmentId, WorkResult.Missing, null), null, attempt - 1);
+                    return (new WorkOutcome(work.EnrollmentId, WorkResult.Missing, null), null, attempt - 1, null);
                 }
 
                 var pinned = await scenarios.GetDefinitionAsync(start.ScenarioId, start.Version, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Scenario {start.ScenarioId} v{start.Version} does not exist.");
                 if (!guardTaken && !await TakeEntryGuardAsync(work.CustomerId, work.EnrollmentId, pinned, cancellationToken).ConfigureAwait(false))
                 {
-                    return (new WorkOutcome(work.EnrollmentId, WorkResult.NotEntered, null), null, attempt - 1);
+                    return (new WorkOutcome(work.EnrollmentId, WorkResult.NotEntered, null), null, attempt - 1, null);
                 }
 
                 state = EnrollmentState.New(work.EnrollmentId, pinned, work.CustomerId, start.EnrolledAt, start.TriggerOrderId, start.TriggerCheckoutId);
@@ -222,7 +264,7 @@ public sealed partial class ScenarioEngine(
             var fresh = decision.Commands.Where(c => c is SendCommand or WakeAt).ToList();
             if (!changed && outbox.Count == 0 && fresh.Count == 0)
             {
-                return (new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Unchanged, state), null, attempt - 1);
+                return (new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Unchanged, state), null, attempt - 1, null);
             }
 
             var fullOutbox = outbox.Concat(fresh).ToList();
@@ -239,14 +281,21 @@ public sealed partial class ScenarioEngine(
                     }
                 }
 
-                foreach (var wake in fresh.OfType<WakeAt>())
-                {
-                    await timers.IndexAsync(new DueTimer(state.CustomerId, state.EnrollmentId, wake.Token, wake.At), cancellationToken).ConfigureAwait(false);
-                }
-
+                var rows = fresh.OfType<WakeAt>().Select(wake => new DueTimer(state.CustomerId, state.EnrollmentId, wake.Token, wake.At)).ToList();
                 if (fullOutbox.Any(c => c is SendCommand))
                 {
-                    await timers.IndexAsync(new DueTimer(state.CustomerId, state.EnrollmentId, DueTimer.OutboxToken, now + _options.SweepGrace), cancellationToken).ConfigureAwait(false);
+                    rows.Add(new DueTimer(state.CustomerId, state.EnrollmentId, DueTimer.OutboxToken, now + _options.SweepGrace));
+                }
+
+                if (defer && attempt == 1)
+                {
+                    var pending = new CarryOut(index, state.CustomerId, state.EnrollmentId, default, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded);
+                    return (null, null, 0, new Deferred(rows, decision.State, etag, new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Decided, decision.State), pending));
+                }
+
+                foreach (var row in rows)
+                {
+                    await timers.IndexAsync(row, cancellationToken).ConfigureAwait(false);
                 }
 
                 await probe.ReachedAsync(EngineStage.LedgerWritten, cancellationToken).ConfigureAwait(false);
@@ -267,7 +316,7 @@ public sealed partial class ScenarioEngine(
             }
 
             var result = hold ? WorkResult.Held : changed ? WorkResult.Decided : WorkResult.Unchanged;
-            return (new WorkOutcome(work.EnrollmentId, result, decision.State), new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded), attempt - 1);
+            return (new WorkOutcome(work.EnrollmentId, result, decision.State), new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded), attempt - 1, null);
         }
     }
 

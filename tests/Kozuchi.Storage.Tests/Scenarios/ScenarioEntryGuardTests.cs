@@ -1,4 +1,5 @@
 using Kozuchi.Core.Scenarios;
+using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
 using Kozuchi.Testing;
 
@@ -107,5 +108,28 @@ public sealed class ScenarioEntryGuardTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(1, (await _h.Router.RouteAsync([Enroll("c1", "welcome", "other")], Ct)).Started);
         var enrollment = Assert.Single(await _h.Enrollments.ForCustomerAsync("c1", Ct));
         Assert.Equal(ScenarioIds.Enrollment("welcome", "c1", "other"), enrollment.EnrollmentId);
+    }
+    [Fact]
+    public async Task An_enrollment_from_before_guards_gets_its_guard_when_its_customer_is_next_routed_and_then_holds_back_a_concurrent_start()
+    {
+        var definition = await _h.InstallAsync(Definition("legacy"));
+        await _h.PutCustomerAsync("c1");
+        await _h.Router.RouteAsync([Enroll("c1", "legacy", "old")], Ct);
+        var old = ScenarioIds.Enrollment("legacy", "c1", "old");
+
+        // As it was before guards: the enrollment without its guard row, the scenario not marked as guarded.
+        var enrollmentsTable = _h.Storage.Clients.Table(StorageCatalog.Tables.Enrollments);
+        await enrollmentsTable.DeleteEntityAsync(EnrollmentStore.Partition("c1"), EnrollmentStore.GuardPrefix + "legacy", Azure.ETag.All, Ct);
+        await _h.Storage.Clients.Table(StorageCatalog.Tables.Scenarios).UpdateEntityAsync(new Azure.Data.Tables.TableEntity("legacy", "head") { ["Guarded"] = false }, Azure.ETag.All, Azure.Data.Tables.TableUpdateMode.Merge, Ct);
+        Assert.Null(await _h.Enrollments.GetGuardAsync("c1", "legacy", Ct));
+
+        var again = await _h.Router.RouteAsync([Enroll("c1", "legacy", "again")], Ct);
+
+        Assert.Equal(0, again.Started);
+        Assert.Equal(old, (await _h.Enrollments.GetGuardAsync("c1", "legacy", Ct))?.Holder);
+        var racer = await _h.Engine.ProcessAsync([StartWork(definition, "c1", "racer")], Ct);
+        Assert.Equal(WorkResult.NotEntered, Assert.Single(racer.Outcomes).Result);
+        Assert.Equal(old, Assert.Single(await _h.Enrollments.ForCustomerAsync("c1", Ct)).EnrollmentId);
+        Assert.Single(await _h.DrainSendsAsync());
     }
 }

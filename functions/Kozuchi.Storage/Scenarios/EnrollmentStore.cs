@@ -113,13 +113,6 @@ public sealed class EnrollmentStore(StorageClients clients)
         }
     }
 
-    /// <summary>One enrollment's summary (a point read), or null when it does not exist.</summary>
-    public async Task<EnrollmentSummary?> GetSummaryAsync(string customerId, string enrollmentId, CancellationToken cancellationToken)
-    {
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(customerId), TableKeys.Escape(enrollmentId), SummaryColumns, cancellationToken).ConfigureAwait(false);
-        return row.HasValue && row.Value is { } e ? Summary(e) : null;
-    }
-
     /// <summary>
     /// Every enrollment of one customer, and a guard for each scenario among them that has none: enrollments written
     /// before guards existed get one (held by the latest of them) the first time their partition is read, so from then

@@ -71,7 +71,11 @@ public enum WorkResult
 }
 
 /// <summary><see cref="OutboxLeft"/>: commands are still waiting (held by a pause, or a send another run is queuing); the outbox marker stays for the sweep.</summary>
-public sealed record WorkOutcome(string EnrollmentId, WorkResult Result, EnrollmentState? State, bool OutboxLeft = false);
+public sealed record WorkOutcome(string EnrollmentId, WorkResult Result, EnrollmentState? State, bool OutboxLeft = false)
+{
+    /// <summary>This run wrote the enrollment for the first time (a start that entered).</summary>
+    public bool Created { get; init; }
+}
 
 public sealed record EngineReport(IReadOnlyList<WorkOutcome> Outcomes, int SendsQueued, int SendMessages, int WakeupsScheduled, int Conflicts);
 
@@ -290,7 +294,7 @@ public sealed partial class ScenarioEngine(
                 if (defer && attempt == 1)
                 {
                     var pending = new CarryOut(index, state.CustomerId, state.EnrollmentId, default, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded);
-                    return (null, null, 0, new Deferred(rows, decision.State, etag, new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Decided, decision.State), pending));
+                    return (null, null, 0, new Deferred(rows, decision.State, etag, new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Decided, decision.State) { Created = stored is null }, pending));
                 }
 
                 foreach (var row in rows)
@@ -316,7 +320,7 @@ public sealed partial class ScenarioEngine(
             }
 
             var result = hold ? WorkResult.Held : changed ? WorkResult.Decided : WorkResult.Unchanged;
-            return (new WorkOutcome(work.EnrollmentId, result, decision.State), new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded), attempt - 1, null);
+            return (new WorkOutcome(work.EnrollmentId, result, decision.State) { Created = stored is null && changed }, new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded), attempt - 1, null);
         }
     }
 

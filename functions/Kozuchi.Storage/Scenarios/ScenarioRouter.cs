@@ -41,6 +41,7 @@ public sealed partial class ScenarioRouter(
         for (var round = 0; byCustomer.Values.Any(l => l.Count > round); round++)
         {
             var work = new List<EngineWork>();
+            var onGuardStarts = new HashSet<string>(StringComparer.Ordinal);
             var gate = new object();
             var customersThisRound = byCustomer.Where(kv => kv.Value.Count > round).ToList();
             await Parallel.ForEachAsync(customersThisRound, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken }, async (kv, ct) =>
@@ -49,16 +50,21 @@ public sealed partial class ScenarioRouter(
                 var profile = record?.ToProfile();
                 var item = kv.Value[round];
 
-                // An enroll event for a guarded scenario needs only the customer's guard for it (and its holder): two
-                // point reads, where the partition is a query (in the emulator, a scan of the whole table). A customer
-                // others were merged into still reads every partition, so that duplicate runs are stopped.
-                var existing = item is { Kind: ScenarioEventKind.Enroll, ScenarioId: { } sid } && guarded.Contains(sid) && record is { Merges.Count: 0 }
-                    ? await GuardHolderAsync(kv.Key, sid, ct).ConfigureAwait(false)
-                    : await EnrollmentsOfAsync(kv.Key, record, ct).ConfigureAwait(false);
+                // An enroll event for a guarded scenario reads nothing more: the engine's guard insert answers what the
+                // customer's enrollments would (a running one, the re-entry policy, this very enrollment redelivered),
+                // where the partition is a query (in the emulator, a scan of the whole table). A customer others were
+                // merged into still has every partition read, so that duplicate runs are stopped.
+                var onGuard = item is { Kind: ScenarioEventKind.Enroll, ScenarioId: { } sid } && guarded.Contains(sid) && record is { Merges.Count: 0 };
+                var existing = onGuard ? [] : await EnrollmentsOfAsync(kv.Key, record, ct).ConfigureAwait(false);
                 var (w, s, d, k) = Route(item, profile, existing, active);
                 lock (gate)
                 {
                     work.AddRange(w);
+                    if (onGuard)
+                    {
+                        onGuardStarts.UnionWith(w.Where(x => x.Start is not null).Select(x => x.EnrollmentId));
+                    }
+
                     (started, delivered, skipped) = (started + s, delivered + d, skipped + k);
                 }
             }).ConfigureAwait(false);
@@ -70,6 +76,9 @@ public sealed partial class ScenarioRouter(
                 // A start the entry guard refused (a concurrent trigger won) did not enter after all.
                 var refused = last.Outcomes.Count(o => o.Result == WorkResult.NotEntered);
                 (started, skipped) = (started - refused, skipped + refused);
+
+                // A start decided on the guard alone that found its enrollment written already was a redelivery.
+                started -= last.Outcomes.Count(o => onGuardStarts.Contains(o.EnrollmentId) && o.Result != WorkResult.NotEntered && !o.Created);
             }
         }
 
@@ -137,16 +146,6 @@ public sealed partial class ScenarioRouter(
         }
 
         return (work, started, delivery is null ? 0 : running.Count, skipped);
-    }
-
-    /// <summary>
-    /// The enrollment holding the customer's guard for the scenario: the latest start, which is all the entry rules
-    /// look at (any earlier one had completed before it started). Empty when there is no guard, or its holder was never written.
-    /// </summary>
-    private async Task<IReadOnlyList<EnrollmentSummary>> GuardHolderAsync(string customerId, string scenarioId, CancellationToken cancellationToken)
-    {
-        var guard = await enrollments.GetGuardAsync(customerId, scenarioId, cancellationToken).ConfigureAwait(false);
-        return guard is not null && await enrollments.GetSummaryAsync(customerId, guard.Holder, cancellationToken).ConfigureAwait(false) is { } holder ? [holder] : [];
     }
 
     /// <summary>

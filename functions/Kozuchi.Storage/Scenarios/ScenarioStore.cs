@@ -154,6 +154,10 @@ public sealed class ScenarioStore(StorageClients clients)
             ? h
             : h with { Winners = new Dictionary<string, string>(h.Winners, StringComparer.Ordinal) { [splitId] = arm }, UpdatedAt = now }, null, cancellationToken);
 
+    /// <summary>Records that every enrollment of the scenario has its entry guard (after <see cref="ScenarioService.GuardAsync"/>).</summary>
+    public Task<ScenarioHead?> MarkGuardedAsync(string scenarioId, CancellationToken cancellationToken) =>
+        UpdateHeadAsync(scenarioId, h => h with { Guarded = true }, null, cancellationToken);
+
     public Task<ScenarioHead?> MarkBroadcastAsync(string scenarioId, DateTimeOffset at, CancellationToken cancellationToken) =>
         UpdateHeadAsync(scenarioId, h => h with { BroadcastAt = at }, null, cancellationToken);
 

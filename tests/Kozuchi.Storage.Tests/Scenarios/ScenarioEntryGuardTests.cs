@@ -132,4 +132,33 @@ public sealed class ScenarioEntryGuardTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(old, Assert.Single(await _h.Enrollments.ForCustomerAsync("c1", Ct)).EnrollmentId);
         Assert.Single(await _h.DrainSendsAsync());
     }
+    [Fact]
+    public async Task Guarding_an_older_scenario_gives_each_customer_the_guard_of_their_latest_enrollment_and_marks_it()
+    {
+        await _h.InstallAsync(Definition("older", Monthly));
+        foreach (var c in new[] { "c1", "c2" })
+        {
+            await _h.PutCustomerAsync(c);
+            await _h.Router.RouteAsync([Enroll(c, "older", "first")], Ct);
+        }
+
+        _h.Time.Advance(TimeSpan.FromDays(40));
+        await _h.Wakeups.SweepAsync(Ct);
+        await _h.Router.RouteAsync([Enroll("c2", "older", "second")], Ct);
+        var enrollmentsTable = _h.Storage.Clients.Table(StorageCatalog.Tables.Enrollments);
+        foreach (var c in new[] { "c1", "c2" })
+        {
+            await enrollmentsTable.DeleteEntityAsync(EnrollmentStore.Partition(c), EnrollmentStore.GuardPrefix + "older", Azure.ETag.All, Ct);
+        }
+
+        await _h.Storage.Clients.Table(StorageCatalog.Tables.Scenarios).UpdateEntityAsync(new Azure.Data.Tables.TableEntity("older", "head") { ["Guarded"] = false }, Azure.ETag.All, Azure.Data.Tables.TableUpdateMode.Merge, Ct);
+
+        var (result, head) = await _h.Service.GuardAsync("older", Ct);
+
+        Assert.Equal(LifecycleResult.Done, result);
+        Assert.True(head?.Guarded);
+        Assert.Equal(ScenarioIds.Enrollment("older", "c1", "first"), (await _h.Enrollments.GetGuardAsync("c1", "older", Ct))?.Holder);
+        Assert.Equal(ScenarioIds.Enrollment("older", "c2", "second"), (await _h.Enrollments.GetGuardAsync("c2", "older", Ct))?.Holder);
+        Assert.True((await _h.Scenarios.GetAsync("older", Ct))?.Guarded);
+    }
 }

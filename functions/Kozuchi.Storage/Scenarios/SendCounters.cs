@@ -6,9 +6,14 @@ using Kozuchi.Storage.Infrastructure;
 namespace Kozuchi.Storage.Scenarios;
 
 /// <summary>
-/// The global frequency cap's counters: PK = customer, RK = channel:period. A row keeps the idempotency keys it counted
-/// (a few per period), so reserving the same send again — a re-run after a crash — is not counted twice.
+/// The global frequency cap's counters: PK = customer, RK = channel:period:customer. A row keeps the idempotency keys it
+/// counted (a few per period), so reserving the same send again — a re-run after a crash — is not counted twice.
 /// </summary>
+/// <remarks>
+/// The customer is repeated in the row key because Azurite finds a row by its row key before it filters on the
+/// partition: with format 1 (<c>channel:period</c>, the same for every customer) each counter read scanned every
+/// customer's counter of the period. A format-1 row of the current period is still read and updated where it is.
+/// </remarks>
 public sealed class SendCounters(StorageClients clients)
 {
     private readonly TableClient _table = clients.Table(StorageCatalog.Tables.SendCounters);
@@ -17,10 +22,9 @@ public sealed class SendCounters(StorageClients clients)
     public async Task<bool> TryReserveAsync(string customerId, Channel channel, string periodKey, int limit, string idempotencyKey, CancellationToken cancellationToken)
     {
         var pk = TableKeys.Escape(customerId);
-        var rk = $"{channel.Code()}:{periodKey}";
         for (var attempt = 0; ; attempt++)
         {
-            var row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var (row, rk) = await ReadAsync(customerId, channel, periodKey, cancellationToken).ConfigureAwait(false);
             var keys = row.HasValue && row.Value!.GetString("Keys") is { Length: > 0 } k ? k.Split('\n').ToList() : [];
             if (keys.Contains(idempotencyKey))
             {
@@ -55,7 +59,23 @@ public sealed class SendCounters(StorageClients clients)
 
     public async Task<int> CountAsync(string customerId, Channel channel, string periodKey, CancellationToken cancellationToken)
     {
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(customerId), $"{channel.Code()}:{periodKey}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var (row, _) = await ReadAsync(customerId, channel, periodKey, cancellationToken).ConfigureAwait(false);
         return row.HasValue ? row.Value!.GetInt32("Count") ?? 0 : 0;
+    }
+
+    /// <summary>The period's counter and its row key: format 2, else a format-1 row, else absent (format 2 is written).</summary>
+    private async Task<(NullableResponse<TableEntity> Row, string RowKey)> ReadAsync(string customerId, Channel channel, string periodKey, CancellationToken cancellationToken)
+    {
+        var pk = TableKeys.Escape(customerId);
+        var legacy = $"{channel.Code()}:{periodKey}";
+        var rk = $"{legacy}:{pk}";
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (row.HasValue)
+        {
+            return (row, rk);
+        }
+
+        var old = await _table.GetEntityIfExistsAsync<TableEntity>(pk, legacy, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return old.HasValue ? (old, legacy) : (row, rk);
     }
 }

@@ -211,4 +211,24 @@ public sealed class LineMulticastTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await HostInvocation.QueueAsync(_h.Client, SendLineFunction.Name, replayed.MessageText, "again", 1, Ct)).StatusCode);
         Assert.Single(Calls(MulticastPath));
     }
+    [Fact]
+    public async Task A_pointer_that_arrives_before_its_not_before_goes_back_through_a_new_blob_and_the_old_blob_is_deleted()
+    {
+        AcceptOncePerRetryKey(MulticastPath);
+        var batch = await QueuedBatchAsync(500) with { NotBefore = _h.App.Time.GetUtcNow().AddHours(2) };
+        var queue = _h.Storage.Clients.Queue(StorageCatalog.Queues.SendLine);
+        var blobs = _h.Storage.Clients.Container(StorageCatalog.Containers.SendBatches);
+        var first = SendBatchMessage.Parse(await new SendBatches(_h.Storage.Clients).SendAsync(batch, TimeSpan.Zero, Ct));
+
+        var queued = (await queue.ReceiveMessageAsync(cancellationToken: Ct)).Value;
+        Assert.Equal(HttpStatusCode.OK, (await HostInvocation.QueueAsync(_h.Client, SendLineFunction.Name, queued.MessageText, queued.MessageId, 1, Ct)).StatusCode);
+        await queue.DeleteMessageAsync(queued.MessageId, queued.PopReceipt, Ct);
+
+        Assert.Empty(_line.LogEntries);
+        var names = await blobs.GetBlobsAsync(cancellationToken: Ct).Select(b => b.Name).ToListAsync(Ct);
+        var next = Assert.Single(names);
+        Assert.NotEqual(first.RecipientsBlob, next);
+        Assert.Equal(1, (await queue.GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount);
+        Assert.All(await LedgerAsync(batch), e => Assert.Equal(LedgerStatus.Queued, e.Status));
+    }
 }

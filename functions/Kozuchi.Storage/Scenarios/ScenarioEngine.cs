@@ -107,6 +107,7 @@ public sealed partial class ScenarioEngine(
     private static readonly TimeSpan GuardLease = TimeSpan.FromMinutes(10);
     private static readonly IReadOnlyDictionary<string, string> NoWinners = new Dictionary<string, string>(StringComparer.Ordinal);
     private readonly ScenarioEngineOptions _options = options.Value;
+    private readonly SendBatches _sendBatches = new(clients);
 
     /// <param name="Recorded">ETags of the ledger rows this run inserted: their claim needs no read.</param>
     private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop, IReadOnlyDictionary<string, ETag> Recorded);
@@ -426,35 +427,20 @@ public sealed partial class ScenarioEngine(
             }
         }).ConfigureAwait(false);
 
-        var batches = claimed
-            .GroupBy(s => (s.Channel, s.ScenarioId, s.DefinitionVersion, s.Template, s.NotBefore))
-            .SelectMany(g => g.OrderBy(s => s.IdempotencyKey, StringComparer.Ordinal).Chunk(SendBatchMessage.MaxRecipients).Select(chunk => (g.Key, Sends: chunk)))
-            .ToList();
+        var batches = SendBatches.Plan(claimed, now);
         var messages = 0;
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
-            var message = new SendBatchMessage
-            {
-                BatchId = BatchId(batch.Sends),
-                Channel = batch.Key.Channel,
-                ScenarioId = batch.Key.ScenarioId,
-                DefinitionVersion = batch.Key.DefinitionVersion,
-                Template = batch.Key.Template,
-                NotBefore = batch.Key.NotBefore,
-                CreatedAt = now,
-                Recipients = [.. batch.Sends.Select(s => new SendRecipient(s.IdempotencyKey, s.CustomerId, s.EnrollmentId, s.StepId, s.Attempt, s.Arm))],
-            };
-            var delay = batch.Key.NotBefore is { } notBefore && notBefore > now ? Min(notBefore - now, ScenarioTimers.MaxDelay) : TimeSpan.Zero;
-            await clients.Queue(ScenarioMessageJson.SendQueue(batch.Key.Channel)).SendMessageAsync(message.ToJson(), delay, TimeSpan.FromSeconds(-1), ct).ConfigureAwait(false);
+            var delay = batch.Message.NotBefore is { } notBefore && notBefore > now ? Min(notBefore - now, ScenarioTimers.MaxDelay) : TimeSpan.Zero;
+            await _sendBatches.SendAsync(batch.Message, delay, ct).ConfigureAwait(false);
             Interlocked.Increment(ref messages);
         }).ConfigureAwait(false);
 
         await probe.ReachedAsync(EngineStage.SendsQueued, cancellationToken).ConfigureAwait(false);
-        foreach (var (_, batch) in batches)
+        foreach (var (message, batch) in batches)
         {
-            var batchId = BatchId(batch);
             await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
-                await ledger.MarkQueuedAsync(send, batchId, now, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                await ledger.MarkQueuedAsync(send, message.BatchId, now, ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
 
         return (claimed.Count, messages);
@@ -470,8 +456,6 @@ public sealed partial class ScenarioEngine(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private static string BatchId(IEnumerable<SendCommand> sends) => SendBatchMessage.BatchIdOf(sends.Select(s => s.IdempotencyKey));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Enrollment {EnrollmentId} lost a write race (attempt {Attempt}); re-reading and deciding again")]
     private static partial void LogConflict(ILogger logger, string enrollmentId, int attempt);

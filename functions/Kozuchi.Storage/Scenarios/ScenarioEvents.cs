@@ -43,10 +43,25 @@ public sealed record ScenarioEventItem
     public string? CheckoutId { get; init; }
 }
 
-/// <summary>A message on <c>scenario-events</c>: many events, so a bulk import or the daily trigger does not mean one message per customer.</summary>
+/// <summary>Many customers enrolled into one scenario for one trigger (a broadcast): only their ids, so 500 fit in a message.</summary>
+public sealed record EnrollGroup(string ScenarioId, string TriggerKey, IReadOnlyList<string> CustomerIds);
+
+/// <summary>
+/// A message on <c>scenario-events</c>: many events, so a bulk import or the daily trigger does not mean one message per customer.
+/// Version 2 carries an <see cref="EnrollGroup"/> besides (read as one enroll event per customer); version 1 has events only.
+/// </summary>
 public sealed record ScenarioEventBatch
 {
     public const int CurrentVersion = 1;
+
+    /// <summary>The version of a message with an <see cref="Enroll"/> group: an older build refuses it (and parks it) rather than drop the group unread.</summary>
+    public const int GroupVersion = 2;
+
+    /// <summary>
+    /// Customers per <see cref="EnrollGroup"/> message: the router starts a message's enrollments in one engine run, whose
+    /// sends of one template then leave as one full send batch (<see cref="SendBatchMessage.MaxRecipients"/>, one LINE multicast).
+    /// </summary>
+    public const int MaxGroupedEnrollments = SendBatchMessage.MaxRecipients;
 
     /// <summary>Events per message: an order event with a few products is a few hundred bytes, far under 64 KiB.</summary>
     public const int MaxEvents = 50;
@@ -66,9 +81,25 @@ public sealed record ScenarioEventBatch
 
     public required IReadOnlyList<ScenarioEventItem> Events { get; init; }
 
+    /// <summary>Version 2: enroll events for many customers in compact form; <see cref="Parse"/> appends them to <see cref="Events"/>.</summary>
+    public EnrollGroup? Enroll { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, ScenarioMessageJson.Options);
 
-    public static ScenarioEventBatch Parse(string text) => ScenarioMessageJson.Parse<ScenarioEventBatch>(text, CurrentVersion, m => m.Version);
+    public static ScenarioEventBatch Parse(string text)
+    {
+        var batch = JsonSerializer.Deserialize<ScenarioEventBatch>(text, ScenarioMessageJson.Options) ?? throw new JsonException("The message is JSON null.");
+        return batch switch
+        {
+            { Version: CurrentVersion, Enroll: null } => batch,
+            { Version: GroupVersion, Enroll: { } group } => batch with
+            {
+                Enroll = null,
+                Events = [.. batch.Events, .. group.CustomerIds.Select(c => new ScenarioEventItem { Kind = ScenarioEventKind.Enroll, CustomerId = c, ScenarioId = group.ScenarioId, TriggerKey = group.TriggerKey })],
+            },
+            _ => throw new JsonException($"Message version {batch.Version} is not understood by this build (expects {CurrentVersion}, or {GroupVersion} with an enroll group)."),
+        };
+    }
 }
 
 /// <summary>Puts scenario events on <c>scenario-events</c> in batches; the router function reads them.</summary>
@@ -116,6 +147,24 @@ public sealed class ScenarioEventPublisher(StorageClients clients)
         {
             yield return chunk;
         }
+    }
+
+    /// <summary>
+    /// Enrolls many customers into one scenario for one trigger (a broadcast to a segment), <see cref="ScenarioEventBatch.MaxGroupedEnrollments"/>
+    /// per message, so that each router run starts 500 enrollments and their first sends leave as full batches.
+    /// </summary>
+    public async Task<int> PublishEnrollmentsAsync(string scenarioId, string triggerKey, IEnumerable<string> customerIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        var messages = 0;
+        foreach (var chunk in customerIds.Chunk(ScenarioEventBatch.MaxGroupedEnrollments))
+        {
+            var batch = new ScenarioEventBatch { Version = ScenarioEventBatch.GroupVersion, Events = [], Enroll = new EnrollGroup(scenarioId, triggerKey, chunk) };
+            await _queue.SendMessageAsync(batch.ToJson(), cancellationToken).ConfigureAwait(false);
+            messages++;
+        }
+
+        return messages;
     }
 
     /// <summary>

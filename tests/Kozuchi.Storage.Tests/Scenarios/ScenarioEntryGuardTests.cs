@@ -163,6 +163,7 @@ public sealed class ScenarioEntryGuardTests(AzuriteFixture azurite) : IAsyncLife
         Assert.Equal(ScenarioIds.Enrollment("older", "c1", "first"), (await _h.Enrollments.GetGuardAsync("c1", "older", Ct))?.Holder);
         Assert.Equal(ScenarioIds.Enrollment("older", "c2", "second"), (await _h.Enrollments.GetGuardAsync("c2", "older", Ct))?.Holder);
         Assert.True((await _h.Scenarios.GetAsync("older", Ct))?.Guarded);
+    }
 
     [Fact]
     public async Task A_format_1_guard_still_holds_the_customer_and_stays_the_only_guard_when_taken_over()

@@ -27,7 +27,7 @@ internal static class ReportsBench
     {
         Console.WriteLine($"# reports: {customers:N0} customers");
         var generate = Stopwatch.StartNew();
-        var records = Customers(customers).ToList();
+        var records = Customers(customers, AsOf).ToList();
         var orders = records.Sum(r => r.Orders.Count);
         Console.WriteLine($"#   generated {customers:N0} customers, {orders:N0} orders in {generate.Elapsed.TotalSeconds:N1} s");
 
@@ -70,7 +70,7 @@ internal static class ReportsBench
                 using var db = new DuckDBConnection("DataSource=:memory:");
                 db.Open();
                 var clock = Stopwatch.StartNew();
-                answers = [.. Sql(directory.FullName).Select(q => Query(db, q))];
+                answers = [.. Sql(directory.FullName, AsOf).Select(q => Query(db, q))];
                 duck.Add(clock.Elapsed.TotalSeconds);
             }
 
@@ -108,14 +108,14 @@ internal static class ReportsBench
     }
 
     /// <summary>The same reports in SQL; the first four answers are compared with Core's, the rest are timed only.</summary>
-    private static IEnumerable<string> Sql(string dir)
+    internal static IEnumerable<string> Sql(string dir, DateOnly asOf)
     {
         var counted = $"""
             WITH counted AS (
               SELECT o.customer_id, o.order_key, o.net, o.order_day AS day, o.ordered_at, c.acquisition_medium,
                      row_number() OVER (PARTITION BY o.customer_id ORDER BY o.ordered_at, o.order_key) AS n
               FROM read_parquet('{dir}/orders.parquet') o JOIN read_parquet('{dir}/customers.parquet') c USING (customer_id)
-              WHERE o.counts AND c.state = 'active' AND o.order_day <= DATE '{AsOf:yyyy-MM-dd}'),
+              WHERE o.counts AND c.state = 'active' AND o.order_day <= DATE '{asOf:yyyy-MM-dd}'),
             products AS (SELECT DISTINCT order_key, product FROM read_parquet('{dir}/order_products.parquet'))
             """;
         yield return counted + " SELECT strftime(day, '%Y-%m'), sum(net), sum(net) FILTER (WHERE n = 1), count(*), count(DISTINCT customer_id), count(*) FILTER (WHERE n = 1) FROM counted GROUP BY 1 ORDER BY 1";
@@ -135,7 +135,7 @@ internal static class ReportsBench
              , per AS (SELECT customer_id, count(*) AS f, max(day) AS last FROM counted GROUP BY customer_id),
                scored AS (SELECT CASE WHEN d <= 30 THEN 1 WHEN d <= 90 THEN 2 WHEN d <= 180 THEN 3 WHEN d <= 360 THEN 4 ELSE 5 END AS r,
                                  CASE WHEN f <= 1 THEN 1 WHEN f <= 2 THEN 2 WHEN f <= 5 THEN 3 WHEN f <= 10 THEN 4 ELSE 5 END AS f
-                          FROM (SELECT date_diff('day', last, DATE '{AsOf:yyyy-MM-dd}') AS d, f FROM per))
+                          FROM (SELECT date_diff('day', last, DATE '{asOf:yyyy-MM-dd}') AS d, f FROM per))
             SELECT r, f, count(*) FROM scored GROUP BY 1, 2 ORDER BY 1, 2
             """;
         // Cohort retention and LTV at 1/3/6/12 months, by first month and by medium; entry products; product conversion.
@@ -159,7 +159,7 @@ internal static class ReportsBench
             """;
     }
 
-    private static List<object?[]> Query(DuckDBConnection db, string sql)
+    internal static List<object?[]> Query(DuckDBConnection db, string sql)
     {
         using var command = db.CreateCommand();
         command.CommandText = sql;
@@ -179,12 +179,12 @@ internal static class ReportsBench
         return rows;
     }
 
-    /// <summary>~3 orders per customer on average over three years to <see cref="AsOf"/>, 1–3 of 200 products each; fixed seed.</summary>
-    private static IEnumerable<CustomerRecord> Customers(int count)
+    /// <summary>~3 orders per customer on average over three years to <paramref name="asOf"/>, 1–3 of 200 products each; fixed seed.</summary>
+    internal static IEnumerable<CustomerRecord> Customers(int count, DateOnly asOf)
     {
         var random = new Random(11);
         string[] media = ["organic", "google", "instagram", "line", "affiliate"];
-        var end = new DateTimeOffset(AsOf.ToDateTime(new TimeOnly(12, 0)), TimeSpan.FromHours(9));
+        var end = new DateTimeOffset(asOf.ToDateTime(new TimeOnly(12, 0)), TimeSpan.FromHours(9));
         for (var i = 0; i < count; i++)
         {
             var n = random.NextDouble() switch { < 0.35 => 1, < 0.55 => 2, < 0.7 => 3, < 0.85 => random.Next(4, 7), _ => random.Next(7, 12) };

@@ -23,7 +23,7 @@ public static class Features
         services.AddIngest(configuration);
         services.AddPulls();
         services.AddErasureServices();
-        services.AddReports();
+        services.AddReports(configuration);
         services.AddAnalytics();
         services.AddFreeSql();
         services.AddChannels(configuration);

@@ -114,6 +114,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       Kozuchi__Shop__TimeZone: shopTimeZone
       Kozuchi__Auth__Mode: operatorAuthMode
+      // Dashboard pages of a large shop answer from the precomputed report set (docs/ANALYTICS.md); 'false' scans per request.
+      Kozuchi__Reports__Precomputed: 'true'
       Kozuchi__Auth__OperatorKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.operatorKey}/)'
       Kozuchi__Webhooks__ShopifySecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecret}/)'
       Kozuchi__Webhooks__ShopifySecretPrevious: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecretPrevious}/)'

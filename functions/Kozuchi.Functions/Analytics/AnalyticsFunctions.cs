@@ -90,6 +90,11 @@ public static class AnalyticsFunctions
             return TypedResults.BadRequest(AsOfError);
         }
 
+        if (await analytics.ReportSetAsync(day, cancellationToken) is { } set)
+        {
+            return TypedResults.Ok(new CohortReport(set.AsOf, set.Cohorts, set.ByMedium));
+        }
+
         var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
         return TypedResults.Ok(new CohortReport(d, Cohorts.ByFirstMonth(histories, d), Cohorts.ByMedium(histories, d)));
     }
@@ -99,6 +104,11 @@ public static class AnalyticsFunctions
         if (!ReportService.TryDay(asOf, out var day))
         {
             return TypedResults.BadRequest(AsOfError);
+        }
+
+        if (await analytics.ReportSetAsync(day, cancellationToken) is { } set)
+        {
+            return TypedResults.Ok(new RowsReport<AcquisitionGroup>(set.AsOf, set.ByEntryProduct));
         }
 
         var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
@@ -112,9 +122,18 @@ public static class AnalyticsFunctions
             return TypedResults.BadRequest(AsOfError);
         }
 
+        var min = Math.Max(1, minCount ?? 1);
+        var take = Math.Clamp(top ?? 100, 1, 10_000);
+
+        // The set keeps every pair (min count 1) in the report's order, so a higher minimum is a filter of it.
+        if (firstToSecond != true && await analytics.ReportSetAsync(day, cancellationToken) is { } set)
+        {
+            return TypedResults.Ok(new ConversionReport(set.AsOf, [.. set.Conversions.Where(c => c.Count >= min).Take(take)], set.DaysToSecond));
+        }
+
         var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
-        var rows = ProductAnalyses.Conversions(histories, firstToSecond ?? false, Math.Max(1, minCount ?? 1));
-        return TypedResults.Ok(new ConversionReport(d, [.. rows.Take(Math.Clamp(top ?? 100, 1, 10_000))], ProductAnalyses.DaysToSecond(histories)));
+        var rows = ProductAnalyses.Conversions(histories, firstToSecond ?? false, min);
+        return TypedResults.Ok(new ConversionReport(d, [.. rows.Take(take)], ProductAnalyses.DaysToSecond(histories)));
     }
 
     internal static async Task<Results<Ok<RowsReport<BasketPair>>, BadRequest<string>>> BasketAsync(AnalyticsService analytics, string? asOf, int? minOrders, int? top, CancellationToken cancellationToken)
@@ -124,9 +143,16 @@ public static class AnalyticsFunctions
             return TypedResults.BadRequest(AsOfError);
         }
 
+        var min = Math.Max(1, minOrders ?? 1);
+        var take = Math.Clamp(top ?? 100, 1, 10_000);
+        if (await analytics.ReportSetAsync(day, cancellationToken) is { } set)
+        {
+            return TypedResults.Ok(new RowsReport<BasketPair>(set.AsOf, [.. set.Basket.Where(b => b.Orders >= min).Take(take)]));
+        }
+
         var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
-        var rows = ProductAnalyses.Basket(histories, Math.Max(1, minOrders ?? 1));
-        return TypedResults.Ok(new RowsReport<BasketPair>(d, [.. rows.Take(Math.Clamp(top ?? 100, 1, 10_000))]));
+        var rows = ProductAnalyses.Basket(histories, min);
+        return TypedResults.Ok(new RowsReport<BasketPair>(d, [.. rows.Take(take)]));
     }
 
     internal static bool TryMonth(string? text, out DateOnly month)
@@ -137,8 +163,11 @@ public static class AnalyticsFunctions
 }
 
 /// <summary>Folds the customer table into analysis histories for a day (default: today in the shop's zone).</summary>
-public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets, ShopTime shopTime, TimeProvider time)
+public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets, ReportSets reportSets, ShopTime shopTime, TimeProvider time)
 {
+    /// <summary>Today's precomputed set when <paramref name="asOf"/> is today (or unset), else null: compute from the tables.</summary>
+    public Task<ReportSet?> ReportSetAsync(DateOnly? asOf, CancellationToken cancellationToken) => reportSets.ForDayAsync(asOf, cancellationToken);
+
     public async Task<(DateOnly AsOf, IReadOnlyList<CustomerHistory> Histories)> HistoriesAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
         var day = asOf ?? shopTime.Today(time.GetUtcNow());
@@ -156,6 +185,12 @@ public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets
 
     public async Task<KpiReport> KpisAsync(DateOnly? asOf, DateOnly? from, CancellationToken cancellationToken)
     {
+        // Targets change without touching customers: they are applied to the set's months on every request.
+        if (from is null && await reportSets.ForDayAsync(asOf, cancellationToken) is { } set)
+        {
+            return new KpiReport(set.AsOf, set.Months, MonthlyKpis.Progress(set.Months, await targets.ListAsync(cancellationToken)));
+        }
+
         var (day, histories) = await HistoriesAsync(asOf, cancellationToken);
         return MonthlyKpis.Compute(histories, day, await targets.ListAsync(cancellationToken), from);
     }

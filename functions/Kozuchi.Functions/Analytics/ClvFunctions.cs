@@ -27,7 +27,12 @@ public static class ClvFunctions
 
     public sealed record ClvReport(DateOnly AsOf, int HorizonDays, int Customers, ModelFit? BgNbd, SpendFit? GammaGamma, int AtRisk, double ExpectedOrders, double? ExpectedValue, IReadOnlyList<CustomerOutlook> Top);
 
-    internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, CancellationToken cancellationToken)
+    /// <summary>The most customers a report lists by expected value.</summary>
+    public const int MaxTop = 1000;
+
+    public const int DefaultHorizonDays = 365;
+
+    internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ReportSets reportSets, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, CancellationToken cancellationToken)
     {
         if (!ReportService.TryDay(asOf, out var day) || horizonDays is <= 0 or > 3650)
         {
@@ -35,17 +40,31 @@ public static class ClvFunctions
         }
 
         var d = day ?? shopTime.Today(time.GetUtcNow());
-        var horizon = horizonDays ?? 365;
+        var horizon = horizonDays ?? DefaultHorizonDays;
+        var take = Math.Clamp(top ?? 50, 1, MaxTop);
+        if (horizon == DefaultHorizonDays && await reportSets.ClvForDayAsync(d, cancellationToken) is { } cached)
+        {
+            return TypedResults.Ok(cached with { Top = [.. cached.Top.Take(take)] });
+        }
+
         var summaries = new List<RepeatSummary>();
         await foreach (var record in store.ScanRecordsAsync(cancellationToken))
         {
             summaries.AddRange(RepeatSummaries.FromCustomers([record], d, shopTime, DaysPerPeriod));
         }
 
+        return TypedResults.Ok(Compute(summaries, d, horizon, take));
+    }
+
+    /// <summary>Fits both models on the summaries (in table order) and ranks the customers by expected value.</summary>
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+
         // A fit needs some repeat behaviour to say anything: with no repeat buyer the likelihood has no maximum.
         if (!summaries.Any(s => s.Frequency > 0))
         {
-            return TypedResults.Ok(new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, []));
+            return new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, []);
         }
 
         var model = BgNbd.Fit(summaries);
@@ -54,7 +73,7 @@ public static class ClvFunctions
         var predictions = summaries.Zip(ClvPredictions.Predict(model.Parameters, usableSpend, summaries, horizon / DaysPerPeriod),
             (s, p) => new CustomerOutlook(s.CustomerId, s.Frequency, s.Recency, s.T, s.MonetaryValue, p.ProbabilityAlive, p.ExpectedOrders, p.ExpectedAverageValue, p.ExpectedValue)).ToList();
         var m = model.Parameters;
-        return TypedResults.Ok(new ClvReport(
+        return new ClvReport(
             d,
             horizon,
             summaries.Count,
@@ -63,6 +82,6 @@ public static class ClvFunctions
             predictions.Count(p => p.ProbabilityAlive < AtRiskBelow),
             predictions.Sum(p => p.ExpectedOrders),
             usableSpend is null ? null : predictions.Sum(p => p.ExpectedValue),
-            [.. predictions.OrderByDescending(p => p.ExpectedValue ?? p.ExpectedOrders).ThenBy(p => p.CustomerId, StringComparer.Ordinal).Take(Math.Clamp(top ?? 50, 1, 1000))]));
+            [.. predictions.OrderByDescending(p => p.ExpectedValue ?? p.ExpectedOrders).ThenBy(p => p.CustomerId, StringComparer.Ordinal).Take(top)]);
     }
 }

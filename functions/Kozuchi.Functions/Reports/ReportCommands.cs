@@ -4,7 +4,7 @@ using Kozuchi.Functions.Cli;
 
 namespace Kozuchi.Functions.Reports;
 
-/// <summary><c>kozuchi report summary|rfm</c>: the same reports as the API, for scripts and analysts.</summary>
+/// <summary><c>kozuchi report summary|rfm|precompute</c>: the same reports as the API, for scripts and analysts.</summary>
 public static class ReportCommands
 {
     // Japanese cell names print as text, not \u escapes: this output is read by people and scripts, not embedded in HTML.
@@ -58,6 +58,16 @@ public static class ReportCommands
 
             return 0;
         });
-        return new Command("report", "Reports over customers and orders.") { summary, rfm };
+        var precompute = new Command("precompute", "Computes today's report set now (unless the stored one is still current) and prints when it was computed.");
+        precompute.SetAction(async (parse, ct) =>
+        {
+            using var host = await CliHost.StartAsync(ct);
+            var sets = host.Services.GetRequiredService<ReportSets>();
+            var set = await sets.CurrentAsync(sets.Today, ct);
+            await parse.InvocationConfiguration.Output.WriteLineAsync(
+                $"report set {set.AsOf:yyyy-MM-dd}: {set.Rfm.Customers:N0} customers, computed at {set.ComputedAt:u} in {set.ComputeSeconds:N1} s");
+            return 0;
+        });
+        return new Command("report", "Reports over customers and orders.") { summary, rfm, precompute };
     }
 }

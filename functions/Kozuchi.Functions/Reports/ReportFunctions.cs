@@ -3,8 +3,10 @@ using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Rfm;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Reports;
 
@@ -16,9 +18,32 @@ public static class ReportFunctions
             .Http("ReportSummary", "GET", "reports/summary", SummaryAsync)
             .Http("ReportRfm", "GET", "reports/rfm", RfmAsync)
             .Http("ReportRfmCustomers", "GET", "reports/rfm/customers", RfmCustomersAsync)
-            .Http("ReportRfmMovement", "GET", "reports/rfm/movement", RfmMovementAsync);
+            .Http("ReportRfmMovement", "GET", "reports/rfm/movement", RfmMovementAsync)
+            .Http("ReportSetPrecompute", "POST", "reports/precompute", PrecomputeAsync)
+            .Timer<ReportSetRefreshFunction>(ReportSetRefreshFunction.Name, ReportSetRefreshFunction.Schedule);
 
-    public static IServiceCollection AddReports(this IServiceCollection services) => services.AddSingleton<ReportService>();
+    public static IServiceCollection AddReports(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ReportSetOptions>(configuration.GetSection("Kozuchi:Reports"));
+        services.AddSingleton<ReportSetStore>();
+        services.AddSingleton<ReportSets>();
+        services.AddSingleton<ReportService>();
+        return services;
+    }
+
+    public sealed record PrecomputeAnswer(DateOnly AsOf, DateTimeOffset ComputedAt, double ComputeSeconds, int Customers);
+
+    /// <summary>Computes today's set now unless the current one is still valid (then answers at once), and says when it was computed.</summary>
+    internal static async Task<Results<Ok<PrecomputeAnswer>, Conflict<string>>> PrecomputeAsync(ReportSets reportSets, IOptions<ReportSetOptions> options, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Precomputed)
+        {
+            return TypedResults.Conflict("Precomputed reports are off (Kozuchi__Reports__Precomputed=false).");
+        }
+
+        var set = await reportSets.CurrentAsync(reportSets.Today, cancellationToken);
+        return TypedResults.Ok(new PrecomputeAnswer(set.AsOf, set.ComputedAt, set.ComputeSeconds, set.Rfm.Customers));
+    }
 
     internal static async Task<Ok<CustomerSummary>> SummaryAsync(ReportService reports, CancellationToken cancellationToken) =>
         TypedResults.Ok(await reports.SummaryAsync(cancellationToken));
@@ -59,8 +84,11 @@ public static class ReportFunctions
 }
 
 /// <summary>Report queries shared by the HTTP functions and the CLI.</summary>
-public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshots, ShopTime shopTime, TimeProvider time)
+public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshots, ReportSets reportSets, ShopTime shopTime, TimeProvider time)
 {
+    internal static ReportFunctions.RfmCustomerRow Row(CustomerProfile p) =>
+        new(p.CustomerId, p.Frequency, p.Monetary, p.LastOrderAt, p.EntryProducts, p.Reachability.CanEmail, p.Reachability.CanLine);
+
     public static bool TryDay(string? text, out DateOnly? day)
     {
         day = null;
@@ -78,8 +106,11 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
         return false;
     }
 
+    /// <summary>Today's figures; the summary has no as-of day, so today's precomputed set (same marker, same profiles) answers it.</summary>
     public async Task<CustomerSummary> SummaryAsync(CancellationToken cancellationToken) =>
-        CustomerSummary.Of(await snapshots.CurrentAsync(cancellationToken));
+        await reportSets.ForDayAsync(null, cancellationToken) is { } set
+            ? set.Summary
+            : CustomerSummary.Of(await snapshots.CurrentAsync(cancellationToken));
 
     /// <summary>Today's grid reads scalar columns; a past date refolds each customer's orders up to that day.</summary>
     public async Task<IReadOnlyList<CustomerProfile>> ProfilesAsOfAsync(DateOnly? asOf, CancellationToken cancellationToken)
@@ -95,19 +126,31 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
 
     public async Task<RfmGridResult> RfmAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
+        if (await reportSets.ForDayAsync(asOf, cancellationToken) is { } set)
+        {
+            return set.Rfm;
+        }
+
         var day = asOf ?? shopTime.Today(time.GetUtcNow());
         return RfmGrid.Build(await ProfilesAsOfAsync(asOf, cancellationToken), day, shopTime.Zone, RfmSettings.Default);
     }
 
     public async Task<ReportFunctions.RfmCustomerPage> RfmCustomersAsync(DateOnly? asOf, int r, int f, int skip, int take, CancellationToken cancellationToken)
     {
+        // The set keeps each cell's first rows: pages within them (every dashboard drill-down) need no profile read.
+        if (await reportSets.ForDayAsync(asOf, cancellationToken) is { } set
+            && (set.Cell(r, f) ?? new RfmCellCustomers(r, f, 0, [])) is { } cell
+            && (skip + take <= cell.Top.Count || cell.Top.Count == cell.Total))
+        {
+            return new ReportFunctions.RfmCustomerPage(r, f, cell.Total, [.. cell.Top.Skip(skip).Take(take)]);
+        }
+
         var day = asOf ?? shopTime.Today(time.GetUtcNow());
         var inCell = (await ProfilesAsOfAsync(asOf, cancellationToken))
             .Where(p => RfmGrid.Score(p, day, shopTime.Zone, RfmSettings.Default) == new RfmCell(r, f))
             .OrderByDescending(p => p.Monetary).ThenBy(p => p.CustomerId, StringComparer.Ordinal)
             .ToList();
-        return new ReportFunctions.RfmCustomerPage(r, f, inCell.Count, [.. inCell.Skip(skip).Take(take).Select(p =>
-            new ReportFunctions.RfmCustomerRow(p.CustomerId, p.Frequency, p.Monetary, p.LastOrderAt, p.EntryProducts, p.Reachability.CanEmail, p.Reachability.CanLine))]);
+        return new ReportFunctions.RfmCustomerPage(r, f, inCell.Count, [.. inCell.Skip(skip).Take(take).Select(Row)]);
     }
 
     public async Task<IReadOnlyList<RfmMovement>> MovementAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken) =>

@@ -344,6 +344,23 @@ public sealed class CustomerStore
         },
     };
 
+    /// <summary>
+    /// Every active or erased customer's full record with its profile (as <see cref="ReadAllProfilesAsync"/> reads it),
+    /// reading the hash buckets in parallel: one pass for everything the precomputed report set needs.
+    /// <paramref name="onCustomer"/> is called from several threads at once.
+    /// </summary>
+    public Task ReadAllRecordsAsync(Action<CustomerRecord, CustomerProfile> onCustomer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onCustomer);
+        return ScanAsync(_customers, null, e =>
+        {
+            if (CountsInAnalytics(e))
+            {
+                onCustomer(CustomerEntities.FromEntity(e), ProfileFrom(e));
+            }
+        }, cancellationToken);
+    }
+
     /// <summary>Every active or erased customer's full record: for as-of reports that refold orders before a date.</summary>
     public async IAsyncEnumerable<CustomerRecord> ScanRecordsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

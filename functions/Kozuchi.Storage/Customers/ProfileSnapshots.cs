@@ -54,7 +54,21 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
         return profiles;
     }
 
-    private async Task<string> MarkerAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores profiles read by someone else's scan (the precomputed report set reads every customer anyway), tied to
+    /// the marker that scan read before it started, so the snapshot is used only while nothing changed since.
+    /// </summary>
+    public async Task StoreAsync(IReadOnlyCollection<CustomerProfile> profiles, string marker, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        Write(buffer, profiles);
+        buffer.Position = 0;
+        await clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName)
+            .UploadAsync(buffer, new BlobUploadOptions { Metadata = new Dictionary<string, string> { ["marker"] = marker } }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The change marker's current version ("none" before the first change): what derived data is tied to.</summary>
+    public async Task<string> MarkerAsync(CancellationToken cancellationToken)
     {
         var row = await _runtime.GetEntityIfExistsAsync<TableEntity>(MarkerPartition, MarkerRow, ["PartitionKey"], cancellationToken).ConfigureAwait(false);
         return row.HasValue && row.Value is { } e ? Convert.ToBase64String(Encoding.UTF8.GetBytes(e.ETag.ToString())) : "none";

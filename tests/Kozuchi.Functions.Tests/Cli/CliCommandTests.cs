@@ -36,6 +36,11 @@ public sealed class CliCommandTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains($"[{new string('#', 30)}]", import.Error, StringComparison.Ordinal); // the progress bar reached its end
         Assert.False(File.Exists(csv + ".errors.csv"));
 
+        // Precomputed first, so the summary below is read from the stored report set.
+        var precompute = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "report", "precompute");
+        Assert.True(precompute.ExitCode == 0, precompute.Output + precompute.Error);
+        Assert.Contains("2,357 customers", precompute.Output, StringComparison.Ordinal);
+
         var summary = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "report", "summary", "--json");
         Assert.True(summary.ExitCode == 0, summary.Output + summary.Error);
         var s = JsonDocument.Parse(summary.Output).RootElement;

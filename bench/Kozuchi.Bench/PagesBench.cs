@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+using DuckDB.NET.Data;
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Scenarios;
+using Kozuchi.Functions;
+using Kozuchi.Storage.Analytics;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Storage.Scenarios;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kozuchi.Bench;
+
+/// <summary>
+/// Each dashboard page's API calls over HTTP against the real app (Kestrel on loopback, the handler's own pipeline
+/// with the operator key), over a customer table of <c>--customers</c> generated customers (the reports bench's
+/// generator: ~3 orders each, 200 products, 5 media; written as ingest writes them), after the report set was
+/// precomputed once. Prints the precompute time, each page's time (the calls app.js makes for it, in the same order and
+/// concurrency) and, with <c>--duckdb</c>, DuckDB computing the same reports over the same data as Parquet.
+/// </summary>
+internal static class PagesBench
+{
+    private const string OperatorKey = "bench-operator-key";
+
+    private const string Scenario = """
+        {
+          "schemaVersion": 1, "id": "bench-pages", "name": "休眠復帰 (bench)", "trigger": { "type": "daysSinceLastOrder", "days": 120 },
+          "policies": { "quietHours": null },
+          "steps": [ { "type": "send", "id": "first", "channels": ["email"], "template": "winback" } ]
+        }
+        """;
+
+    /// <summary>The pages and the calls each makes when opened (app.js): groups run one after another, calls within a group at once.</summary>
+    private static readonly (string Page, string[][] Calls)[] Pages =
+    [
+        ("overview", [["reports/kpis"], ["reports/summary"]]),
+        ("RFM grid", [["reports/rfm"]]),
+        ("RFM drill-down (click on a cell)", [["reports/rfm/customers?r=1&f=3"]]),
+        ("cohorts", [["reports/cohorts"]]),
+        ("products", [["reports/products/entry", "reports/products/conversion", "reports/products/basket"]]),
+        ("scenarios (list, then one scenario's results)", [["scenarios"], ["scenarios/bench-pages/results"]]),
+    ];
+
+    /// <param name="writeMinutes">Stop writing customers after this long (between slices of 25,000) and measure the pages over what was written: a run must fit its benchmark slot.</param>
+    public static async Task RunAsync(int customers, int enrollments, bool duckDb, int writeMinutes)
+    {
+        var shop = ShopTime.Tokyo;
+        var today = shop.Today(TimeProvider.System.GetUtcNow());
+        Console.WriteLine($"# pages: {customers:N0} customers, {enrollments:N0} scenario enrollments, as of {today:yyyy-MM-dd} (Tokyo)");
+        await using var storage = await BenchStorage.StartAsync();
+        var clients = storage.Services.GetRequiredService<StorageClients>();
+
+        var orders = 0L;
+        var load = Stopwatch.StartNew();
+        var written = await RfmBench.WriteAsync(
+            clients.Table(StorageCatalog.Tables.Customers),
+            ReportsBench.Customers(customers, today).Select(r =>
+            {
+                orders += r.Orders.Count;
+                return r;
+            }),
+            TimeSpan.FromMinutes(writeMinutes),
+            n =>
+            {
+                if (n % 100_000 == 0)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   {n:N0} written, {load.Elapsed.TotalSeconds:N0} s"));
+                }
+            });
+        if (written < customers)
+        {
+            // The generator ran one slice ahead of the writes: count only the orders of the customers written.
+            orders = ReportsBench.Customers(written, today).Sum(r => (long)r.Orders.Count);
+            Console.WriteLine($"#   STOPPED WRITING after {writeMinutes} min: the pages below are over {written:N0} customers, not {customers:N0}");
+            customers = written;
+        }
+
+        Console.WriteLine($"#   wrote {customers:N0} customers ({orders:N0} orders) in {load.Elapsed.TotalSeconds:N0} s ({customers / load.Elapsed.TotalSeconds:N0} rows/s)");
+        await storage.Services.GetRequiredService<ProfileSnapshots>().TouchAsync(CancellationToken.None);
+        await WriteScenarioAsync(storage.Services, enrollments);
+
+        var (app, http) = await StartAppAsync(storage.Azurite.ConnectionString);
+        await using (app)
+        using (http)
+        {
+            var precompute = Stopwatch.StartNew();
+            var answer = await GetAsync(http, "reports/precompute", HttpMethod.Post);
+            precompute.Stop();
+            Report.Line("precompute: one pass over the customer table → report set blob (+ profile snapshot)", precompute.Elapsed.TotalSeconds, "s", $"POST /api/reports/precompute; {answer}");
+
+            foreach (var (page, calls) in Pages)
+            {
+                var runs = new List<double>();
+                for (var i = 0; i < 4; i++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    foreach (var group in calls)
+                    {
+                        await Task.WhenAll(group.Select(c => GetAsync(http, c)));
+                    }
+
+                    runs.Add(clock.Elapsed.TotalSeconds);
+                }
+
+                Report.Line($"page: {page}", runs.Skip(1).Min(), "s", $"best of 3 after the first ({runs[0]:N3} s); calls: {string.Join(" → ", calls.Select(g => string.Join(" + ", g)))}; target < 1 s");
+            }
+        }
+
+        // Another instance (or this one after a restart) has no set in memory: its first page reads the blob.
+        var (second, http2) = await StartAppAsync(storage.Azurite.ConnectionString);
+        await using (second)
+        using (http2)
+        {
+            // Its first request of any kind pays start-up (JIT, connections); a cheap one first, so the overview's own cost shows.
+            var warm = Stopwatch.StartNew();
+            await GetAsync(http2, "reports/targets");
+            warm.Stop();
+            var clock = Stopwatch.StartNew();
+            await GetAsync(http2, "reports/kpis");
+            await GetAsync(http2, "reports/summary");
+            clock.Stop();
+            var size = (await clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(ReportSetStore.BlobName("report-set", today)).GetPropertiesAsync()).Value.ContentLength;
+            Report.Line("page: overview on a fresh instance (report set read from blob)", clock.Elapsed.TotalSeconds, "s",
+                string.Create(CultureInfo.InvariantCulture, $"blob {size / 1024.0 / 1024:N1} MiB; {second.Services.GetRequiredService<Kozuchi.Functions.Reports.ReportSets>().Computations} computations there; its first request (GET reports/targets) took {warm.Elapsed.TotalSeconds:N3} s"));
+        }
+
+        Report.Line("peak working set (bench process: generator, app, report set)", Report.PeakMegabytes(), "MiB");
+        Report.Line("Azurite peak resident memory", Report.ResidentMegabytes(storage.Azurite.ProcessId), "MiB");
+
+        if (duckDb)
+        {
+            var directory = Directory.CreateTempSubdirectory("kozuchi-pages-bench-");
+            try
+            {
+                await AnalyticsSnapshots.WriteTablesAsync(ReportsBench.Customers(customers, today).ToAsyncEnumerable(), shop, directory.FullName, CancellationToken.None);
+                using var db = new DuckDBConnection("DataSource=:memory:");
+                db.Open();
+                var clock = Stopwatch.StartNew();
+                foreach (var sql in ReportsBench.Sql(directory.FullName, today))
+                {
+                    _ = ReportsBench.Query(db, sql);
+                }
+
+                Report.Line("reference: DuckDB SQL, the same report set over the same data as Parquet (once)", clock.Elapsed.TotalSeconds, "s", "computes what the precompute computes, not a page");
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+    }
+
+    /// <summary>One scenario with <paramref name="count"/> finished enrollments (5 % converted), written as the engine stores them.</summary>
+    private static async Task WriteScenarioAsync(IServiceProvider services, int count)
+    {
+        var scenarios = services.GetRequiredService<ScenarioService>();
+        await scenarios.CreateAsync(Scenario, null, CancellationToken.None);
+        await scenarios.ActivateAsync("bench-pages", CancellationToken.None);
+        var store = services.GetRequiredService<EnrollmentStore>();
+        var at = TimeProvider.System.GetUtcNow().AddDays(-10);
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        {
+            var converted = i % 20 == 0;
+            await store.SaveAsync(new EnrollmentState
+            {
+                EnrollmentId = $"bench-pages-{i:D7}",
+                ScenarioId = "bench-pages",
+                DefinitionVersion = 1,
+                CustomerId = $"c{i:D9}",
+                EnrolledAt = at,
+                Status = EnrollmentStatus.Completed,
+                Outcome = converted ? ScenarioOutcome.Converted : ScenarioOutcome.Exited,
+                CompletedAt = at.AddDays(1),
+                ConversionAmount = converted ? 5000m : null,
+            }, [], null, ct);
+        });
+        Console.WriteLine($"#   wrote {count:N0} enrollments in {clock.Elapsed.TotalSeconds:N0} s");
+    }
+
+    private static async Task<(WebApplication App, HttpClient Http)> StartAppAsync(string connectionString)
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var app = KozuchiApp.Build(
+        [
+            $"--AzureWebJobsStorage={connectionString}",
+            "--Kozuchi:StoragePrefix=bench",
+            $"--Kozuchi:Auth:OperatorKey={OperatorKey}",
+            "--Kozuchi:LocalRuntime:Enabled=false",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Kozuchi.Functions.Reports.ReportSets=Information",
+        ], RunMode.Handler, port);
+        await app.StartAsync();
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/"), Timeout = TimeSpan.FromMinutes(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
+        return (app, http);
+    }
+
+    private static async Task<string> GetAsync(HttpClient http, string path, HttpMethod? method = null)
+    {
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Get, path);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {body}");
+        }
+
+        return body.Length > 200 ? string.Create(CultureInfo.InvariantCulture, $"{body.Length:N0} bytes") : JsonSerializer.Serialize(JsonDocument.Parse(body).RootElement);
+    }
+}

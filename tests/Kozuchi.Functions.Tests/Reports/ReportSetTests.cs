@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Kozuchi.Core.Demo;
+using Kozuchi.Functions.Reports;
+using Kozuchi.Functions.Tests.Ingest;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kozuchi.Functions.Tests.Reports;
+
+/// <summary>
+/// Today's reports from the precomputed set, compared byte for byte with a second app over the same storage that has
+/// precomputing off (so it computes every answer from the tables, as before the set existed).
+/// </summary>
+public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    /// <summary>Every endpoint the set answers, with default and non-default cuts of the kept lists.</summary>
+    private static readonly string[] Paths =
+    [
+        "/api/reports/summary",
+        "/api/reports/kpis",
+        "/api/reports/rfm",
+        "/api/reports/rfm/customers?r=1&f=1",
+        "/api/reports/rfm/customers?r=5&f=1&take=500",
+        "/api/reports/rfm/customers?r=4&f=1&skip=3&take=4",
+        "/api/reports/rfm/customers?r=1&f=5",
+        "/api/reports/cohorts",
+        "/api/reports/products/entry",
+        "/api/reports/products/conversion",
+        "/api/reports/products/conversion?minCount=2&top=7",
+        "/api/reports/products/basket",
+        "/api/reports/products/basket?minOrders=2&top=3",
+        "/api/reports/clv",
+        "/api/reports/clv?top=5",
+        "/api/reports/kpis?asOf=2026-11-01",
+    ];
+
+    private IngestHarness _h = null!;
+    private KozuchiAppFactory _uncached = null!;
+    private HttpClient _uncachedClient = null!;
+    private List<IncomingOrder> _orders = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _h = await IngestHarness.StartAsync(azurite);
+        var ct = TestContext.Current.CancellationToken;
+        var asOf = DateOnly.FromDateTime(_h.App.Time.GetUtcNow().ToOffset(TimeSpan.FromHours(9)).DateTime);
+        Assert.Equal(new DateOnly(2026, 11, 1), asOf);
+        _orders = [.. DemoGenerator.Generate(new DemoOptions { Customers = 250, Seed = 5, AsOf = asOf, SharedLandlineShare = 0 }).Orders.Select(o => new IncomingOrder(o, "demo"))];
+        await IngestAsync(_orders.Take(600), ct);
+        _uncached = App(precomputed: false);
+        _uncachedClient = Client(_uncached);
+
+        var target = await _h.Operator.PutAsJsonAsync(new Uri("/api/reports/targets", UriKind.Relative), new[] { new { kpi = "sales", month = "2026-10", value = (double?)1_000_000 } }, ct);
+        Assert.Equal(HttpStatusCode.OK, target.StatusCode);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _uncachedClient.Dispose();
+        await _uncached.DisposeAsync();
+        await _h.DisposeAsync();
+    }
+
+    private KozuchiAppFactory App(bool precomputed) =>
+        new KozuchiAppFactory(_h.Storage, _h.App.Time)
+            .WithSetting("Kozuchi:Auth:OperatorKey", IngestHarness.OperatorKey)
+            .WithSetting("Kozuchi:Reports:Precomputed", precomputed ? "true" : "false");
+
+    private static HttpClient Client(KozuchiAppFactory app)
+    {
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", IngestHarness.OperatorKey);
+        return client;
+    }
+
+    private async Task IngestAsync(IEnumerable<IncomingOrder> orders, CancellationToken ct)
+    {
+        var store = _h.App.Services.GetRequiredService<CustomerStore>();
+        var session = CustomerStore.NewSession();
+        await store.PreloadAllAsync(session, ct);
+        await _h.App.Services.GetRequiredService<OrderIngestor>().IngestAsync([.. orders], session, ct);
+    }
+
+    private static async Task<string> GetAsync(HttpClient client, string path)
+    {
+        var response = await client.GetAsync(new Uri(path, UriKind.Relative), TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    private static async Task<Dictionary<string, string>> AllAsync(HttpClient client)
+    {
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in Paths)
+        {
+            answers[path] = await GetAsync(client, path);
+        }
+
+        return answers;
+    }
+
+    private static void AssertSameAnswers(Dictionary<string, string> expected, Dictionary<string, string> actual)
+    {
+        foreach (var path in Paths)
+        {
+            Assert.True(expected[path] == actual[path], $"{path} differs:\n uncached {expected[path]}\n cached   {actual[path]}");
+        }
+    }
+
+    private static int Computations(KozuchiAppFactory app) => app.Services.GetRequiredService<ReportSets>().Computations;
+
+    private static int ClvFits(KozuchiAppFactory app) => app.Services.GetRequiredService<ReportSets>().ClvComputations;
+
+    [Fact]
+    public async Task Every_report_from_the_precomputed_set_equals_the_computation_from_the_tables()
+    {
+        var cached = await AllAsync(_h.Operator);
+        var uncached = await AllAsync(_uncachedClient);
+
+        AssertSameAnswers(uncached, cached);
+        Assert.Equal(1, Computations(_h.App));
+        Assert.Equal(1, ClvFits(_h.App));
+        Assert.Equal(0, Computations(_uncached) + ClvFits(_uncached));
+        Assert.Contains("\"customers\"", cached["/api/reports/summary"], StringComparison.Ordinal);
+        Assert.Contains("\"progress\"", cached["/api/reports/kpis"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_set_answers_while_the_change_marker_stays_and_is_recomputed_after_an_ingest()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = await GetAsync(_h.Operator, "/api/reports/kpis");
+        Assert.Equal(1, Computations(_h.App));
+
+        // A row removed behind ingest's back does not move the marker: the set still answers (and still counts it),
+        // while the tables, read by the uncached app, already miss it.
+        var victim = _h.App.Services.GetRequiredService<CustomerStore>().ScanRecordsAsync(ct);
+        var id = (await victim.FirstAsync(r => r.Orders.Count > 0, ct)).CustomerId;
+        await _h.Storage.Clients.Table(StorageCatalog.Tables.Customers).DeleteEntityAsync(CustomerEntities.CustomerPartition(id), id, cancellationToken: ct);
+        Assert.Equal(before, await GetAsync(_h.Operator, "/api/reports/kpis"));
+        Assert.NotEqual(before, await GetAsync(_uncachedClient, "/api/reports/kpis"));
+        Assert.Equal(1, Computations(_h.App));
+
+        // Ingest moves the marker: the next request computes a new set, which sees the new orders and the missing row.
+        await IngestAsync(_orders.Skip(600), ct);
+        var cached = await AllAsync(_h.Operator);
+        Assert.Equal(2, Computations(_h.App));
+        Assert.Equal(1, ClvFits(_h.App)); // not asked before the ingest: fitted once, after it
+        AssertSameAnswers(await AllAsync(_uncachedClient), cached);
+        Assert.NotEqual(before, cached["/api/reports/kpis"]);
+    }
+
+    [Fact]
+    public async Task Concurrent_pages_share_one_computation()
+    {
+        var paths = Paths.Concat(Paths).ToList();
+
+        var answers = await Task.WhenAll(paths.Select(p => GetAsync(_h.Operator, p)));
+
+        Assert.Equal(1, Computations(_h.App));
+        Assert.Equal(1, ClvFits(_h.App));
+        Assert.Equal(answers.Take(Paths.Length), answers.Skip(Paths.Length));
+    }
+
+    [Fact]
+    public async Task A_set_precomputed_on_demand_is_read_from_blob_by_another_instance()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var precompute = await _h.Operator.PostAsync(new Uri("/api/reports/precompute", UriKind.Relative), null, ct);
+        await GetAsync(_h.Operator, "/api/reports/clv");
+        Assert.Equal(HttpStatusCode.OK, precompute.StatusCode);
+        var answer = await precompute.Content.ReadFromJsonAsync<ReportFunctions.PrecomputeAnswer>(ct);
+        Assert.Equal(new DateOnly(2026, 11, 1), answer!.AsOf);
+        Assert.True(answer.Customers > 0);
+
+        await using var other = App(precomputed: true);
+        using var client = Client(other);
+        var fromBlob = await AllAsync(client);
+
+        Assert.Equal(0, Computations(other) + ClvFits(other));
+        Assert.Equal(1, Computations(_h.App));
+        AssertSameAnswers(await AllAsync(_uncachedClient), fromBlob);
+    }
+
+    [Fact]
+    public async Task A_past_day_is_computed_from_the_tables_not_from_todays_cache()
+    {
+        var past = await GetAsync(_h.Operator, "/api/reports/cohorts?asOf=2026-06-30");
+
+        var pastClv = await GetAsync(_h.Operator, "/api/reports/clv?asOf=2026-06-30");
+
+        Assert.Equal(0, Computations(_h.App) + ClvFits(_h.App));
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/cohorts?asOf=2026-06-30"), past);
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/clv?asOf=2026-06-30"), pastClv);
+        Assert.Contains("\"asOf\":\"2026-06-30\"", past, StringComparison.Ordinal);
+    }
+}

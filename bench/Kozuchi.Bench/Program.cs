@@ -33,13 +33,13 @@ switch (command)
         await PagesBench.RunAsync(Option("--customers", 1_000_000), Option("--enrollments", 20_000), args.Contains("--duckdb"), Option("--write-minutes", 60));
         break;
     case "scenarios":
-        await ScenarioBench.RunAsync(Option("--customers", 100_000), args.Contains("--first-step-only"));
+        await ScenarioBench.RunAsync(Option("--customers", 100_000), args.Contains("--first-step-only"), Option("--deadline-minutes", 0), args.Contains("--count-ops"));
         break;
     case "sends":
         await SendsBench.RunAsync(Option("--line", 20_000), Option("--batch", Kozuchi.Storage.Scenarios.SendBatchMessage.MaxRecipients), Option("--emails", 1_800), Option("--email-rate", 600));
         break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] | sends [--line 20000] [--batch 100] [--emails 1800] [--email-rate 600]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] [--deadline-minutes N] [--count-ops] | sends [--line 20000] [--batch 500] [--emails 1800] [--email-rate 600]");
         return 2;
 }
 

@@ -1,6 +1,11 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Tracing;
+using System.Globalization;
+using Azure.Core.Diagnostics;
 using Azure.Data.Tables;
 using Kozuchi.Core.Customers;
+using Kozuchi.Core.Orders;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
@@ -10,10 +15,13 @@ using Microsoft.Extensions.Time.Testing;
 namespace Kozuchi.Bench;
 
 /// <summary>
-/// The scenario engine through Azurite: N customers enter a scenario (enroll events routed in 50-event batches, 4
-/// batches in flight as 4 queue-function instances would) and their first send is queued; a day later (fake clock)
-/// the sweep fires every timer and the second send is queued. Beside it, the same emulator's single-entity write
-/// rate with 8 in flight: the engine's work is point reads and conditional point writes, so that is its ceiling.
+/// The scenario engine through Azurite on the dormant path as production runs it: N customers whose last order was
+/// 120 days ago; the daily trigger (<see cref="ScenarioTriggerRunner"/>) finds them in the profile snapshot and
+/// publishes enroll events on <c>scenario-events</c>; the router drains them (4 messages in flight, as 4 queue-function
+/// instances would) and the engine enrolls each customer and queues the first send with its ledger entry. A day later
+/// (fake clock) the sweep fires every timer and the second send is queued. Beside it, the same emulator's
+/// single-entity write rate with 8 in flight, before and after: the engine's work is point reads and conditional point
+/// writes, so that is its ceiling. <c>--count-ops</c> counts the storage requests per enrollment.
 /// </summary>
 internal static class ScenarioBench
 {
@@ -29,18 +37,23 @@ internal static class ScenarioBench
         }
         """;
 
-    public static async Task RunAsync(int customers, bool firstStepOnly = false)
+    public static async Task RunAsync(int customers, bool firstStepOnly = false, int deadlineMinutes = 0, bool countOps = false)
     {
-        Console.WriteLine($"# scenarios: {customers:N0} customers through enrollment, first send, timer, second send");
+        Console.WriteLine($"# scenarios: {customers:N0} dormant customers through the daily trigger, routing, enrollment and first send{(firstStepOnly ? "" : ", timer, second send")}");
+        Console.WriteLine($"# load average at start: {LoadAverage()}");
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
         await using var storage = await BenchStorage.StartAsync(time);
         var clients = storage.Services.GetRequiredService<StorageClients>();
-        Report.Line("reference: Azurite single-entity upsert (8 in flight)", await PointWriteRateAsync(clients, 20_000), "writes/s");
+        Report.Line("reference: Azurite single-entity upsert (8 in flight), before", await PointWriteRateAsync(clients, 20_000), "writes/s");
 
+        // Customers whose last order was exactly 120 days ago today: the daily trigger finds every one of them.
+        var lastOrder = time.GetUtcNow().AddDays(-120);
         var table = clients.Table(StorageCatalog.Tables.Customers);
         var records = Enumerable.Range(0, customers).Select(i => new CustomerRecord
         {
             CustomerId = $"c{i:D7}",
+            CreatedAt = lastOrder.AddDays(-30),
+            Orders = [new OrderSummary(new OrderKey("bench", $"o{i:D7}"), lastOrder, lastOrder, true, 4_980m, ["p001"], false)],
             Contact = new CustomerContact { Email = $"c{i}@example.jp" },
             EmailOptIn = true,
         });
@@ -48,23 +61,114 @@ internal static class ScenarioBench
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, ct) =>
             await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct));
 
+        // The nightly profile snapshot the daily trigger reads (taken by the analytics run in production; written here
+        // from the same records, in its format and with the change marker it would carry; not timed).
+        using (var snapshot = new MemoryStream())
+        {
+            ProfileSnapshots.Write(snapshot, [.. records.Select(r => r.ToProfile())]);
+            snapshot.Position = 0;
+            await clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(ProfileSnapshots.BlobName)
+                .UploadAsync(snapshot, new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = new Dictionary<string, string> { ["marker"] = "none" } });
+        }
+
+        var profiles = await storage.Services.GetRequiredService<ProfileSnapshots>().CurrentAsync(CancellationToken.None);
+        Console.WriteLine($"# {profiles.Count:N0} profiles in the snapshot");
+
         var service = storage.Services.GetRequiredService<ScenarioService>();
         await service.CreateAsync(Definition, null, CancellationToken.None);
         await service.ActivateAsync("bench-winback", CancellationToken.None);
-        var router = storage.Services.GetRequiredService<ScenarioRouter>();
-        var events = Enumerable.Range(0, customers).Select(i => new ScenarioEventItem { Kind = ScenarioEventKind.Enroll, CustomerId = $"c{i:D7}", ScenarioId = "bench-winback", TriggerKey = "day:bench" })
-            .Chunk(ScenarioEventBatch.MaxEvents).ToList();
 
+        using var ops = countOps ? new OperationCounter() : null;
+        using var deadline = deadlineMinutes > 0 ? new CancellationTokenSource(TimeSpan.FromMinutes(deadlineMinutes)) : new CancellationTokenSource();
+        var azuriteCpu = CpuSeconds(storage.Azurite.ProcessId);
         GC.Collect();
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, ct) => await router.RouteAsync(batch, ct));
+
+        // The production path: the daily trigger publishes enroll events on scenario-events, and the router function
+        // drains them (4 messages in flight, as 4 function instances would), each message routed then deleted.
+        var run = storage.Services.GetRequiredService<ScenarioTriggerRunner>().RunDailyAsync(deadline.Token);
+        var triggerDone = run.ContinueWith(_ => clock.Elapsed, TaskScheduler.Default);
+        var started = 0L;
+        var messagesRouted = 0L;
+        var router = storage.Services.GetRequiredService<ScenarioRouter>();
+        var events = clients.Queue(StorageCatalog.Queues.ScenarioEvents);
+        var progress = Task.Run(async () =>
+        {
+            while (!run.IsCompleted || Interlocked.Read(ref started) < customers)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(60), deadline.Token);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   {clock.Elapsed.TotalMinutes:N1} min: {Interlocked.Read(ref started):N0} enrolled ({Interlocked.Read(ref started) / clock.Elapsed.TotalSeconds:N1}/s), load {LoadAverage()}"));
+            }
+        });
+        var stopped = false;
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                while (true)
+                {
+                    var received = (await events.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(10), deadline.Token)).Value;
+                    if (received.Length == 0)
+                    {
+                        if (run.IsCompleted)
+                        {
+                            await run;
+                            if ((await events.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(10), deadline.Token)).Value is { Length: > 0 } late)
+                            {
+                                received = late;
+                            }
+                            else
+                            {
+                                return;
+                            }
+                        }
+                        else
+                        {
+                            await Task.Delay(50, deadline.Token);
+                            continue;
+                        }
+                    }
+
+                    var report = await router.RouteAsync(ScenarioEventBatch.Parse(received[0].MessageText).Events, deadline.Token);
+                    await events.DeleteMessageAsync(received[0].MessageId, received[0].PopReceipt, CancellationToken.None);
+                    Interlocked.Add(ref started, report.Started);
+                    Interlocked.Increment(ref messagesRouted);
+                }
+            })));
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            stopped = true;
+        }
+
         var enter = clock.Elapsed.TotalSeconds;
+        var cpu = (CpuSeconds(storage.Azurite.ProcessId) - azuriteCpu) / enter;
+        await deadline.CancelAsync();
+        await progress.ContinueWith(_ => { }, TaskScheduler.Default);
+        Console.WriteLine($"# load average at end: {LoadAverage()}; Azurite used {cpu:P0} of one core; {messagesRouted:N0} scenario-events messages routed");
+        ops?.Print(Interlocked.Read(ref started));
+        if (stopped)
+        {
+            Report.Line($"STOPPED at the deadline ({deadlineMinutes} min): enrolled with first send queued", started, "customers", $"{started / enter:N1} enrollments/s over {enter:N0} s");
+            Report.Line("reference: Azurite single-entity upsert (8 in flight), after", await PointWriteRateAsync(clients, 20_000), "writes/s");
+            return;
+        }
+
+        // The figures first, the checks after: a run stopped at the end of its slot still leaves its figure printed.
+        Report.Line("daily trigger (profiles from the snapshot, enroll events published)", (await triggerDone).TotalSeconds, "s", "routing runs beside it");
+        Report.Line("enroll + first send queued (daily trigger → scenario-events → router → engine, 4 messages in flight)", started / enter, "enrollments/s", $"{enter:N0} s for {started:N0}");
+        Report.Line($"time for {customers:N0} customers entering the dormant scenario to complete their first step", enter / 60, "min");
+        Report.Line("reference: Azurite single-entity upsert (8 in flight), after", await PointWriteRateAsync(clients, 20_000), "writes/s");
         var first = await DrainAsync(clients);
-        Report.Line("enroll + first send queued (router → engine, 50-event batches, 4 in flight)", customers / enter, "enrollments/s", $"{enter:N0} s for {customers:N0}; {first:N0} recipients on send-email");
+        var queued = await QueuedLedgerRowsAsync(clients);
+        Console.WriteLine($"# check: {first:N0} recipients on send-email, {queued:N0} ledger rows Queued");
+        if (first != customers || queued != customers || started != customers)
+        {
+            throw new InvalidOperationException($"Expected {customers:N0} enrollments, recipients and queued ledger rows, got {started:N0}, {first:N0} and {queued:N0}.");
+        }
+
         if (firstStepOnly)
         {
-            // The issue's figure: how long until every customer entering a dormant scenario has had its first step.
-            Report.Line($"time for {customers:N0} customers entering the dormant scenario to complete their first step", enter / 60, "min");
             return;
         }
 
@@ -74,12 +178,84 @@ internal static class ScenarioBench
         var step = clock.Elapsed.TotalSeconds;
         var second = await DrainAsync(clients);
         Report.Line("timer step + second send queued (sweep, 100 per engine batch)", swept.Fired / step, "steps/s", $"{step:N0} s for {swept.Fired:N0}; {second:N0} recipients on send-email");
-        if (first != customers || second != customers)
+        if (second != customers)
         {
-            throw new InvalidOperationException($"Expected {customers:N0} recipients twice, got {first:N0} and {second:N0}.");
+            throw new InvalidOperationException($"Expected {customers:N0} recipients of the second send, got {second:N0}.");
         }
 
         Report.Line("peak working set of the engine process", Report.PeakMegabytes(), "MiB");
+    }
+
+    private static async Task<long> QueuedLedgerRowsAsync(StorageClients clients)
+    {
+        long count = 0;
+        await foreach (var _ in clients.Table(StorageCatalog.Tables.SendLedger).QueryAsync<TableEntity>(e => e.GetString("Status") == "Queued", select: ["RowKey"]))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    /// <summary>CPU time (user + system) a process has used, from /proc: the emulator's share of a core over the run.</summary>
+    private static double CpuSeconds(int? pid)
+    {
+        if (pid is null || !File.Exists($"/proc/{pid}/stat"))
+        {
+            return 0;
+        }
+
+        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>Counts the storage requests the app makes (Azure.Core's request events), by table or queue and kind.</summary>
+    private sealed class OperationCounter : IDisposable
+    {
+        private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+        private readonly AzureEventSourceListener _listener;
+
+        public OperationCounter() => _listener = new AzureEventSourceListener(Count, EventLevel.Informational);
+
+        private void Count(EventWrittenEventArgs e, string message)
+        {
+            if (e.EventName != "Request" || e.Payload is not { Count: >= 3 } payload || payload[1] is not string method || payload[2] is not string uri)
+            {
+                return;
+            }
+
+            var path = new Uri(uri).AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var resource = path.Length > 1 ? path[1] : "?";
+            var paren = resource.IndexOf('(', StringComparison.Ordinal);
+            var kind = method switch
+            {
+                "GET" when paren >= 0 && resource.Contains("RowKey", StringComparison.Ordinal) => "point read",
+                "GET" when path.Length > 2 && path[2] == "messages" => "receive",
+                "GET" => "query",
+                "POST" when path.Length > 1 && path[1] == "$batch" => "batch",
+                "POST" when path.Length > 2 && path[2] == "messages" => "send message",
+                "POST" => "insert",
+                "PUT" or "PATCH" or "MERGE" => "update",
+                "DELETE" => "delete",
+                _ => method,
+            };
+            _counts.AddOrUpdate($"{(paren >= 0 ? resource[..paren] : resource)} {kind}", 1, (_, n) => n + 1);
+        }
+
+        public void Print(long enrollments)
+        {
+            Console.WriteLine($"# storage requests per enrollment ({enrollments:N0} enrollments)");
+            foreach (var (key, n) in _counts.OrderByDescending(kv => kv.Value))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   {key}: {n:N0} ({(double)n / Math.Max(1, enrollments):N2})"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   total: {_counts.Values.Sum():N0} ({(double)_counts.Values.Sum() / Math.Max(1, enrollments):N2})"));
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private static async Task<long> DrainAsync(StorageClients clients)

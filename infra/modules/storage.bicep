@@ -7,6 +7,10 @@ param tables array
 param queues array
 param containers array
 
+@description('Container of send batches too large for a queue message; its blobs are deleted when their batch is done, and a leftover is removed after sendBatchDays.')
+param sendBatchContainer string = 'sendbatches'
+param sendBatchDays int = 30
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -48,6 +52,36 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         }
       }
     ]
+  }
+
+  // A send batch's blob is orphaned only when its writer died before queueing the pointer; a pointer in a poison queue
+  // keeps its blob, so poison send batches must be replayed within sendBatchDays (docs/CHANNELS.md).
+  resource lifecycle 'managementPolicies' = {
+    name: 'default'
+    properties: {
+      policy: {
+        rules: [
+          {
+            enabled: true
+            name: 'expire-send-batches'
+            type: 'Lifecycle'
+            definition: {
+              actions: {
+                baseBlob: {
+                  delete: {
+                    daysAfterModificationGreaterThan: sendBatchDays
+                  }
+                }
+              }
+              filters: {
+                blobTypes: ['blockBlob']
+                prefixMatch: ['${sendBatchContainer}/']
+              }
+            }
+          }
+        ]
+      }
+    }
   }
 
   resource queueService 'queueServices' = {

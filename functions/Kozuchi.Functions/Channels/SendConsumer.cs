@@ -57,6 +57,36 @@ public sealed partial class SendConsumer(
     ILogger<SendConsumer> logger)
 {
     private static readonly TimeSpan MinimumRequeueDelay = TimeSpan.FromSeconds(1);
+    private readonly SendBatches _batches = new(clients);
+
+    /// <summary>
+    /// One queue message: parsed (version 1 or 2), its recipients read from their blob if it is a pointer, carried out,
+    /// and the blob deleted once the batch has ended. A throw (retryable failure) leaves the blob for the retry, the
+    /// poison queue and <c>kozuchi replay</c>. Not a send batch: <see cref="InvalidOperationException"/>, for the poison queue.
+    /// </summary>
+    public async Task<(SendBatchMessage? Batch, SendReport Report)> HandleMessageAsync(string text, IChannelDelivery delivery, string? messageId, CancellationToken cancellationToken)
+    {
+        SendBatchMessage pointer;
+        try
+        {
+            pointer = SendBatchMessage.Parse(text);
+        }
+        catch (JsonException ex)
+        {
+            // Retrying cannot fix it: the message goes to the poison queue for a person to look at.
+            throw new InvalidOperationException("Not a send batch: " + ex.Message, ex);
+        }
+
+        if (await _batches.ResolveAsync(pointer, cancellationToken) is not { } batch)
+        {
+            LogBatchGone(logger, pointer.Channel, pointer.BatchId);
+            return (null, new SendReport(0, 0, 0, pointer.RecipientCount ?? 0, 0));
+        }
+
+        var report = await HandleAsync(batch, delivery, messageId, cancellationToken);
+        await _batches.CompleteAsync(batch, cancellationToken);
+        return (batch, report);
+    }
 
     /// <summary>
     /// The cart of a cart-recovery send, read at delivery time; only cart templates pay the two reads, and an erased or
@@ -329,8 +359,11 @@ public sealed partial class SendConsumer(
         var next = batch with { BatchId = SendBatchMessage.BatchIdOf(recipients.Select(r => r.Key)), Recipients = recipients, NotBefore = time.GetUtcNow() + delay };
         var cap = options.Value.MaxRequeueVisibility < ScenarioTimers.MaxDelay ? options.Value.MaxRequeueVisibility : ScenarioTimers.MaxDelay;
         var visibility = delay < cap ? delay : cap;
-        await clients.Queue(ScenarioMessageJson.SendQueue(batch.Channel)).SendMessageAsync(next.ToJson(), visibility, TimeSpan.FromSeconds(-1), cancellationToken);
+        await _batches.SendAsync(next, visibility, cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} batch {BatchId}: its recipients' blob is gone, so the batch has ended already (a copy delivered again)")]
+    private static partial void LogBatchGone(ILogger logger, Channel channel, string batchId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} batch {BatchId}: {Sent} sent, {Failed} failed, {Suppressed} suppressed, {Skipped} already handled")]
     private static partial void LogBatch(ILogger logger, Channel channel, string batchId, int sent, int failed, int suppressed, int skipped);
@@ -355,18 +388,12 @@ public abstract class SendQueueFunction(SendConsumer consumer, IChannelDelivery 
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(context);
-        SendBatchMessage batch;
-        try
+        var (batch, report) = await consumer.HandleMessageAsync(message.Text, delivery, message.Id, cancellationToken);
+        if (batch is null)
         {
-            batch = SendBatchMessage.Parse(message.Text);
-        }
-        catch (JsonException ex)
-        {
-            // Retrying cannot fix it: the message goes to the poison queue for a person to look at.
-            throw new InvalidOperationException("Not a send batch: " + ex.Message, ex);
+            return;
         }
 
-        var report = await consumer.HandleAsync(batch, delivery, message.Id, cancellationToken);
         context.Log($"{batch.Channel.Code()} {batch.BatchId}: {report.Sent} sent, {report.Failed} failed, {report.Suppressed} suppressed, {report.Skipped} already handled, {report.Deferred} deferred");
     }
 }

@@ -10,7 +10,7 @@ namespace Kozuchi.Functions.Scenarios;
 
 /// <summary>
 /// <c>kozuchi scenario validate &lt;file&gt;</c> checks a definition offline (no storage), for editors and CI;
-/// <c>create|activate|pause|resume|stop|list|results</c> work on the configured storage, as the API does.
+/// <c>create|activate|pause|resume|guard|stop|list|results</c> work on the configured storage, as the API does.
 /// </summary>
 public static class ScenarioCommands
 {
@@ -63,6 +63,7 @@ public static class ScenarioCommands
         command.Subcommands.Add(Lifecycle("activate", "Start enrolling customers (on the latest version).", (s, id, ct) => s.ActivateAsync(id, ct)));
         command.Subcommands.Add(Lifecycle("pause", "Hold timers and sends; no new enrollments.", (s, id, ct) => s.PauseAsync(id, ct)));
         command.Subcommands.Add(Lifecycle("resume", "Back to active; what came due while paused goes out now.", (s, id, ct) => s.ResumeAsync(id, ct)));
+        command.Subcommands.Add(Lifecycle("guard", "For a scenario created before entry guards: give its enrollments their guards, then mark it guarded.", (s, id, ct) => s.GuardAsync(id, ct)));
         command.Subcommands.Add(Lifecycle("stop", "End every running enrollment as stopped.", async (s, id, ct) =>
         {
             var (result, head, _) = await s.StopAsync(id, ct);

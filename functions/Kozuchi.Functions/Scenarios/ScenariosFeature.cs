@@ -32,6 +32,7 @@ public static class ScenariosFeature
         services.AddSingleton<ScenarioStore>();
         services.AddSingleton<EnrollmentStore>();
         services.AddSingleton<SendLedger>();
+        services.AddSingleton<SendBatches>();
         services.AddSingleton<ScenarioTimers>();
         services.AddSingleton<SendCounters>();
         services.AddSingleton<SegmentStore>();

@@ -128,6 +128,9 @@ public static class StorageCatalog
         /// <summary>Parquet snapshots of customers and orders without personal data, for free SQL and analysts' tools.</summary>
         public const string Snapshots = "snapshots";
 
-        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime, Snapshots, DataRequests];
+        /// <summary>Send batches too large for a queue message (up to 500 recipients), while their pointer message is not done.</summary>
+        public const string SendBatches = "sendbatches";
+
+        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime, Snapshots, DataRequests, SendBatches];
     }
 }

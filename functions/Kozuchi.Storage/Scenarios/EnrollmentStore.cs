@@ -36,7 +36,15 @@ public sealed class EnrollmentStore(StorageClients clients)
     /// </summary>
     public const string GuardPrefix = "~";
 
-    private static string GuardRow(string scenarioId) => GuardPrefix + scenarioId;
+    /// <summary>
+    /// <c>~scenario~customer</c>. The customer is already the partition; it is repeated in the row key because Azurite
+    /// finds a row by its row key first and then filters on the partition, so a row key shared by every customer's guard
+    /// (format 1, <c>~scenario</c>) made each guard read a scan of all guards of that scenario — 100,000 customers
+    /// entering one scenario slowed quadratically. Format-1 guards are still found and updated where they are.
+    /// </summary>
+    public static string GuardRow(string customerId, string scenarioId) => GuardPrefix + scenarioId + GuardPrefix + TableKeys.Escape(customerId);
+
+    private static string LegacyGuardRow(string scenarioId) => GuardPrefix + scenarioId;
 
     /// <summary>Enrollment rows of one partition, guards left out.</summary>
     private static string EnrollmentsOf(string customerId) =>
@@ -45,7 +53,12 @@ public sealed class EnrollmentStore(StorageClients clients)
     /// <summary>The customer's entry guard for a scenario: which enrollment holds it, since when, and its ETag.</summary>
     public async Task<EntryGuard?> GetGuardAsync(string customerId, string scenarioId, CancellationToken cancellationToken)
     {
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(customerId), GuardRow(scenarioId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(customerId), GuardRow(customerId, scenarioId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!row.HasValue)
+        {
+            row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(customerId), LegacyGuardRow(scenarioId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         return row.HasValue && row.Value is { } e
             ? new EntryGuard(e.GetString("Holder"), e.GetDateTimeOffset("TakenAt") ?? default, e.ETag)
             : null;
@@ -58,12 +71,26 @@ public sealed class EnrollmentStore(StorageClients clients)
     public async Task<bool> TakeGuardAsync(string customerId, string scenarioId, string enrollmentId, DateTimeOffset at, ETag? etag, CancellationToken cancellationToken)
     {
         // No ScenarioId column: scans of a scenario's enrollments filter on it and so never see a guard.
-        var entity = new TableEntity(Partition(customerId), GuardRow(scenarioId)) { ["GuardOf"] = scenarioId, ["Holder"] = enrollmentId, ["TakenAt"] = at };
+        var entity = new TableEntity(Partition(customerId), GuardRow(customerId, scenarioId)) { ["GuardOf"] = scenarioId, ["Holder"] = enrollmentId, ["TakenAt"] = at };
         try
         {
-            _ = etag is { } tag
-                ? await _table.UpdateEntityAsync(entity, tag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false)
-                : await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            if (etag is not { } tag)
+            {
+                await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            try
+            {
+                await _table.UpdateEntityAsync(entity, tag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                // The guard that was read is a format-1 row: it stays the one guard of this customer and scenario.
+                entity.RowKey = LegacyGuardRow(scenarioId);
+                await _table.UpdateEntityAsync(entity, tag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+
             return true;
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
@@ -111,6 +138,37 @@ public sealed class EnrollmentStore(StorageClients clients)
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Every enrollment of one customer, and a guard for each scenario among them that has none: enrollments written
+    /// before guards existed get one (held by the latest of them) the first time their partition is read, so from then
+    /// on a concurrent start meets the guard. Insert-if-absent: a guard a start wrote meanwhile is newer and stays.
+    /// </summary>
+    public async Task<IReadOnlyList<EnrollmentSummary>> ForCustomerWithGuardsAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var result = new List<EnrollmentSummary>();
+        var guarded = new HashSet<string>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition(customerId)}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: [.. SummaryColumns, "GuardOf"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (e.RowKey.StartsWith(GuardPrefix, StringComparison.Ordinal))
+            {
+                guarded.Add(e.GetString("GuardOf") ?? e.RowKey[GuardPrefix.Length..]);
+            }
+            else
+            {
+                result.Add(Summary(e));
+            }
+        }
+
+        foreach (var latest in result.Where(s => !guarded.Contains(s.ScenarioId)).GroupBy(s => s.ScenarioId, StringComparer.Ordinal)
+            .Select(g => g.OrderByDescending(s => s.EnrolledAt).ThenByDescending(s => s.EnrollmentId, StringComparer.Ordinal).First()))
+        {
+            await TakeGuardAsync(customerId, latest.ScenarioId, latest.EnrollmentId, latest.EnrolledAt, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     /// <summary>Every enrollment of one customer (one partition), summaries only.</summary>

@@ -40,7 +40,11 @@ public interface IEngineProbe
 }
 
 /// <summary>How a new enrollment starts: the scenario version it is pinned to and what triggered it.</summary>
-public sealed record EnrollmentStart(string ScenarioId, int Version, DateTimeOffset EnrolledAt, string? TriggerOrderId, string? TriggerCheckoutId = null);
+public sealed record EnrollmentStart(string ScenarioId, int Version, DateTimeOffset EnrolledAt, string? TriggerOrderId, string? TriggerCheckoutId = null)
+{
+    /// <summary>The customer as the router just read it to check the entry rules; the new enrollment's first decision uses it rather than reading it again.</summary>
+    public CustomerProfile? Profile { get; init; }
+}
 
 /// <summary>
 /// One event for one enrollment. <see cref="Event"/> null only carries out what the enrollment's outbox still holds
@@ -67,7 +71,11 @@ public enum WorkResult
 }
 
 /// <summary><see cref="OutboxLeft"/>: commands are still waiting (held by a pause, or a send another run is queuing); the outbox marker stays for the sweep.</summary>
-public sealed record WorkOutcome(string EnrollmentId, WorkResult Result, EnrollmentState? State, bool OutboxLeft = false);
+public sealed record WorkOutcome(string EnrollmentId, WorkResult Result, EnrollmentState? State, bool OutboxLeft = false)
+{
+    /// <summary>This run wrote the enrollment for the first time (a start that entered).</summary>
+    public bool Created { get; init; }
+}
 
 public sealed record EngineReport(IReadOnlyList<WorkOutcome> Outcomes, int SendsQueued, int SendMessages, int WakeupsScheduled, int Conflicts);
 
@@ -99,8 +107,10 @@ public sealed partial class ScenarioEngine(
     private static readonly TimeSpan GuardLease = TimeSpan.FromMinutes(10);
     private static readonly IReadOnlyDictionary<string, string> NoWinners = new Dictionary<string, string>(StringComparer.Ordinal);
     private readonly ScenarioEngineOptions _options = options.Value;
+    private readonly SendBatches _sendBatches = new(clients);
 
-    private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop);
+    /// <param name="Recorded">ETags of the ledger rows this run inserted: their claim needs no read.</param>
+    private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop, IReadOnlyDictionary<string, ETag> Recorded);
 
     public async Task<EngineReport> ProcessAsync(IReadOnlyList<EngineWork> work, CancellationToken cancellationToken)
     {
@@ -113,15 +123,48 @@ public sealed partial class ScenarioEngine(
             scenarios.GetAsync(id, cancellationToken))).Value;
         var carryOuts = new ConcurrentBag<CarryOut>();
         var conflicts = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        void Done(int i, WorkOutcome outcome, CarryOut? carryOut, int lost)
         {
-            var (outcome, carryOut, lost) = await DecideAsync(i, work[i], HeadOf, ct).ConfigureAwait(false);
             outcomes[i] = outcome;
             Interlocked.Add(ref conflicts, lost);
             if (carryOut is not null)
             {
                 carryOuts.Add(carryOut);
             }
+        }
+
+        // First pass: decide everything, and stop each changed enrollment just before its timer-index rows and save.
+        var deferred = new ConcurrentBag<Deferred>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var (outcome, carryOut, lost, rest) = await DecideAsync(i, work[i], HeadOf, true, ct).ConfigureAwait(false);
+            if (rest is not null)
+            {
+                deferred.Add(rest);
+            }
+            else
+            {
+                Done(i, outcome!, carryOut, lost);
+            }
+        }).ConfigureAwait(false);
+
+        // The batch's timer-index rows and outbox markers share a few partitions (the due hour, the marker partition):
+        // written in entity group transactions, then each state is saved after its rows as before. A save that loses its
+        // race goes the one-by-one way from the start.
+        await timers.IndexManyAsync([.. deferred.SelectMany(d => d.Rows)], cancellationToken).ConfigureAwait(false);
+        await Parallel.ForEachAsync(deferred, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (d, ct) =>
+        {
+            await probe.ReachedAsync(EngineStage.LedgerWritten, ct).ConfigureAwait(false);
+            if (await enrollments.SaveAsync(d.Decided, d.CarryOut.Outbox, d.StoredETag, ct).ConfigureAwait(false) is { } saved)
+            {
+                await probe.ReachedAsync(EngineStage.StateSaved, ct).ConfigureAwait(false);
+                Done(d.CarryOut.Index, d.Outcome, d.CarryOut with { ETag = saved }, 0);
+                return;
+            }
+
+            LogConflict(logger, d.Decided.EnrollmentId, 1);
+            var (outcome, carryOut, lost, _) = await DecideAsync(d.CarryOut.Index, work[d.CarryOut.Index], HeadOf, false, ct, firstAttempt: 2).ConfigureAwait(false);
+            Done(d.CarryOut.Index, outcome!, carryOut, lost);
         }).ConfigureAwait(false);
 
         var busy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
@@ -136,24 +179,40 @@ public sealed partial class ScenarioEngine(
             outcomes[c.Index] = outcomes[c.Index] with { OutboxLeft = true };
         }
 
+        var cleared = new ConcurrentBag<DueTimer>();
         await Parallel.ForEachAsync(finished[true], new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (c, ct) =>
         {
             // The marker goes only with a successful clear: if another run saved meanwhile, its outbox may need the marker.
             if (c.Outbox.Count > 0 && await enrollments.ClearOutboxAsync(c.CustomerId, c.EnrollmentId, c.ETag, ct).ConfigureAwait(false) && c.Outbox.Any(x => x is SendCommand))
             {
-                await timers.RemoveAsync(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default), ct).ConfigureAwait(false);
+                cleared.Add(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default));
             }
         }).ConfigureAwait(false);
+        await timers.RemoveManyAsync([.. cleared], cancellationToken).ConfigureAwait(false);
 
         return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
     }
 
-    private async Task<(WorkOutcome Outcome, CarryOut? CarryOut, int Conflicts)> DecideAsync(int index, EngineWork work, Func<string, Task<ScenarioHead?>> headOf, CancellationToken cancellationToken)
+    /// <summary>A changed enrollment decided in the first pass: its timer-index rows still to write, then its state to save.</summary>
+    private sealed record Deferred(IReadOnlyList<DueTimer> Rows, EnrollmentState Decided, ETag? StoredETag, WorkOutcome Outcome, CarryOut CarryOut);
+
+    /// <param name="defer">
+    /// The first attempt of a changed enrollment returns at the point where its timer-index rows would be written (as
+    /// <see cref="Deferred"/>), so that the batch writes them together; every later attempt writes and saves itself.
+    /// </param>
+    private async Task<(WorkOutcome? Outcome, CarryOut? CarryOut, int Conflicts, Deferred? Deferred)> DecideAsync(int index, EngineWork work, Func<string, Task<ScenarioHead?>> headOf, bool defer, CancellationToken cancellationToken, int firstAttempt = 1)
     {
-        for (var attempt = 1; ; attempt++)
+        for (var attempt = firstAttempt; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var stored = await enrollments.GetAsync(work.CustomerId, work.EnrollmentId, cancellationToken).ConfigureAwait(false);
+
+            // A start in a guarded scenario first tries to insert the customer's guard: every enrollment of such a
+            // scenario took the guard before its state was written, so when the insert succeeds this enrollment cannot
+            // exist and its read is skipped. A guard already there (a redelivery, a crash, a re-entry) fails the insert
+            // and the start goes the reading way. Should the state exist after all, its Add fails and we go round again.
+            var guardTaken = attempt == 1 && work.Start is { } first && (await headOf(first.ScenarioId).ConfigureAwait(false))?.Guarded == true
+                && await enrollments.TakeGuardAsync(work.CustomerId, first.ScenarioId, work.EnrollmentId, now, null, cancellationToken).ConfigureAwait(false);
+            var stored = guardTaken ? null : await enrollments.GetAsync(work.CustomerId, work.EnrollmentId, cancellationToken).ConfigureAwait(false);
             EnrollmentState state;
             IReadOnlyList<ScenarioCommand> outbox;
             ETag? etag;
@@ -162,14 +221,14 @@ public sealed partial class ScenarioEngine(
             {
                 if (work.Start is not { } start)
                 {
-                    return (new WorkOutcome(work.EnrollmentId, WorkResult.Missing, null), null, attempt - 1);
+                    return (new WorkOutcome(work.EnrollmentId, WorkResult.Missing, null), null, attempt - 1, null);
                 }
 
                 var pinned = await scenarios.GetDefinitionAsync(start.ScenarioId, start.Version, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Scenario {start.ScenarioId} v{start.Version} does not exist.");
-                if (!await TakeEntryGuardAsync(work.CustomerId, work.EnrollmentId, pinned, cancellationToken).ConfigureAwait(false))
+                if (!guardTaken && !await TakeEntryGuardAsync(work.CustomerId, work.EnrollmentId, pinned, cancellationToken).ConfigureAwait(false))
                 {
-                    return (new WorkOutcome(work.EnrollmentId, WorkResult.NotEntered, null), null, attempt - 1);
+                    return (new WorkOutcome(work.EnrollmentId, WorkResult.NotEntered, null), null, attempt - 1, null);
                 }
 
                 state = EnrollmentState.New(work.EnrollmentId, pinned, work.CustomerId, start.EnrolledAt, start.TriggerOrderId, start.TriggerCheckoutId);
@@ -198,36 +257,50 @@ public sealed partial class ScenarioEngine(
             var decision = new ScenarioDecision(state, []);
             if (@event is not null)
             {
-                var context = new ScenarioContext(shop, await ProfileAsync(state.CustomerId, cancellationToken).ConfigureAwait(false)) { Winners = head?.Winners ?? NoWinners };
+                var profile = stored is null && work.Start?.Profile is { State: CustomerState.Active } known && known.CustomerId == state.CustomerId
+                    ? known
+                    : await ProfileAsync(state.CustomerId, cancellationToken).ConfigureAwait(false);
+                var context = new ScenarioContext(shop, profile) { Winners = head?.Winners ?? NoWinners };
                 decision = ScenarioDecider.Decide(definition, state, @event, now, context);
-                decision = await ApplyFrequencyCapAsync(definition, decision, context, now, cancellationToken).ConfigureAwait(false);
+                decision = await ApplyFrequencyCapAsync(definition, decision, context, now, stored is null, cancellationToken).ConfigureAwait(false);
             }
 
             var changed = !ReferenceEquals(decision.State, state);
             var fresh = decision.Commands.Where(c => c is SendCommand or WakeAt).ToList();
             if (!changed && outbox.Count == 0 && fresh.Count == 0)
             {
-                return (new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Unchanged, state), null, attempt - 1);
+                return (new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Unchanged, state), null, attempt - 1, null);
             }
 
             var fullOutbox = outbox.Concat(fresh).ToList();
+            var recorded = new Dictionary<string, ETag>(StringComparer.Ordinal);
             if (changed)
             {
                 // Everything that must survive the state is written before it: ledger rows, timer-index rows, and a marker
                 // that tells the sweep to finish the outbox if this run dies after saving.
                 foreach (var send in fresh.OfType<SendCommand>())
                 {
-                    await ledger.RecordAsync(send, now, cancellationToken).ConfigureAwait(false);
+                    if (await ledger.RecordNewAsync(send, now, cancellationToken).ConfigureAwait(false) is { } inserted)
+                    {
+                        recorded[send.IdempotencyKey] = inserted;
+                    }
                 }
 
-                foreach (var wake in fresh.OfType<WakeAt>())
-                {
-                    await timers.IndexAsync(new DueTimer(state.CustomerId, state.EnrollmentId, wake.Token, wake.At), cancellationToken).ConfigureAwait(false);
-                }
-
+                var rows = fresh.OfType<WakeAt>().Select(wake => new DueTimer(state.CustomerId, state.EnrollmentId, wake.Token, wake.At)).ToList();
                 if (fullOutbox.Any(c => c is SendCommand))
                 {
-                    await timers.IndexAsync(new DueTimer(state.CustomerId, state.EnrollmentId, DueTimer.OutboxToken, now + _options.SweepGrace), cancellationToken).ConfigureAwait(false);
+                    rows.Add(new DueTimer(state.CustomerId, state.EnrollmentId, DueTimer.OutboxToken, now + _options.SweepGrace));
+                }
+
+                if (defer && attempt == 1)
+                {
+                    var pending = new CarryOut(index, state.CustomerId, state.EnrollmentId, default, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded);
+                    return (null, null, 0, new Deferred(rows, decision.State, etag, new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Decided, decision.State) { Created = stored is null }, pending));
+                }
+
+                foreach (var row in rows)
+                {
+                    await timers.IndexAsync(row, cancellationToken).ConfigureAwait(false);
                 }
 
                 await probe.ReachedAsync(EngineStage.LedgerWritten, cancellationToken).ConfigureAwait(false);
@@ -248,7 +321,7 @@ public sealed partial class ScenarioEngine(
             }
 
             var result = hold ? WorkResult.Held : changed ? WorkResult.Decided : WorkResult.Unchanged;
-            return (new WorkOutcome(work.EnrollmentId, result, decision.State), new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped), attempt - 1);
+            return (new WorkOutcome(work.EnrollmentId, result, decision.State) { Created = stored is null && changed }, new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded), attempt - 1, null);
         }
     }
 
@@ -301,7 +374,7 @@ public sealed partial class ScenarioEngine(
     /// A send over the customer's cap for its channel and period is turned into a failure of that channel, so the
     /// decider falls back to the next channel of the step (or moves on) exactly as for a bounce.
     /// </summary>
-    private async Task<ScenarioDecision> ApplyFrequencyCapAsync(ScenarioDefinition definition, ScenarioDecision decision, ScenarioContext context, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ScenarioDecision> ApplyFrequencyCapAsync(ScenarioDefinition definition, ScenarioDecision decision, ScenarioContext context, DateTimeOffset now, bool newEnrollment, CancellationToken cancellationToken)
     {
         var cap = _options.FrequencyCap;
         for (var round = 0; round < 8; round++)
@@ -310,7 +383,7 @@ public sealed partial class ScenarioEngine(
             foreach (var send in decision.Commands.OfType<SendCommand>())
             {
                 if (cap.Limit(send.Channel) is { } limit
-                    && !await counters.TryReserveAsync(send.CustomerId, send.Channel, cap.PeriodKey(send.NotBefore ?? now, shop), limit, send.IdempotencyKey, cancellationToken).ConfigureAwait(false))
+                    && !await counters.TryReserveAsync(send.CustomerId, send.Channel, cap.PeriodKey(send.NotBefore ?? now, shop), limit, send.IdempotencyKey, newEnrollment, cancellationToken).ConfigureAwait(false))
                 {
                     capped = send;
                     break;
@@ -333,6 +406,7 @@ public sealed partial class ScenarioEngine(
     private async Task<(int Queued, int Messages)> QueueSendsAsync(IReadOnlyList<CarryOut> carryOuts, ConcurrentDictionary<string, byte> busy, CancellationToken cancellationToken)
     {
         var sends = carryOuts.SelectMany(c => c.Outbox.OfType<SendCommand>()).DistinctBy(s => s.IdempotencyKey).ToList();
+        var recorded = carryOuts.SelectMany(c => c.Recorded).DistinctBy(r => r.Key).ToDictionary(StringComparer.Ordinal);
         if (sends.Count == 0)
         {
             return (0, 0);
@@ -342,7 +416,7 @@ public sealed partial class ScenarioEngine(
         var claimed = new ConcurrentBag<SendCommand>();
         await Parallel.ForEachAsync(sends, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
         {
-            switch (await ledger.ClaimAsync(send, now, ct).ConfigureAwait(false))
+            switch (await ledger.ClaimAsync(send, now, recorded.TryGetValue(send.IdempotencyKey, out var known) ? known : null, ct).ConfigureAwait(false))
             {
                 case ClaimResult.Claimed:
                     claimed.Add(send);
@@ -353,35 +427,20 @@ public sealed partial class ScenarioEngine(
             }
         }).ConfigureAwait(false);
 
-        var batches = claimed
-            .GroupBy(s => (s.Channel, s.ScenarioId, s.DefinitionVersion, s.Template, s.NotBefore))
-            .SelectMany(g => g.OrderBy(s => s.IdempotencyKey, StringComparer.Ordinal).Chunk(SendBatchMessage.MaxRecipients).Select(chunk => (g.Key, Sends: chunk)))
-            .ToList();
+        var batches = SendBatches.Plan(claimed, now);
         var messages = 0;
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
-            var message = new SendBatchMessage
-            {
-                BatchId = BatchId(batch.Sends),
-                Channel = batch.Key.Channel,
-                ScenarioId = batch.Key.ScenarioId,
-                DefinitionVersion = batch.Key.DefinitionVersion,
-                Template = batch.Key.Template,
-                NotBefore = batch.Key.NotBefore,
-                CreatedAt = now,
-                Recipients = [.. batch.Sends.Select(s => new SendRecipient(s.IdempotencyKey, s.CustomerId, s.EnrollmentId, s.StepId, s.Attempt, s.Arm))],
-            };
-            var delay = batch.Key.NotBefore is { } notBefore && notBefore > now ? Min(notBefore - now, ScenarioTimers.MaxDelay) : TimeSpan.Zero;
-            await clients.Queue(ScenarioMessageJson.SendQueue(batch.Key.Channel)).SendMessageAsync(message.ToJson(), delay, TimeSpan.FromSeconds(-1), ct).ConfigureAwait(false);
+            var delay = batch.Message.NotBefore is { } notBefore && notBefore > now ? Min(notBefore - now, ScenarioTimers.MaxDelay) : TimeSpan.Zero;
+            await _sendBatches.SendAsync(batch.Message, delay, ct).ConfigureAwait(false);
             Interlocked.Increment(ref messages);
         }).ConfigureAwait(false);
 
         await probe.ReachedAsync(EngineStage.SendsQueued, cancellationToken).ConfigureAwait(false);
-        foreach (var (_, batch) in batches)
+        foreach (var (message, batch) in batches)
         {
-            var batchId = BatchId(batch);
             await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
-                await ledger.MarkQueuedAsync(send, batchId, now, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                await ledger.MarkQueuedAsync(send, message.BatchId, now, ct).ConfigureAwait(false)).ConfigureAwait(false);
         }
 
         return (claimed.Count, messages);
@@ -397,8 +456,6 @@ public sealed partial class ScenarioEngine(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private static string BatchId(IEnumerable<SendCommand> sends) => SendBatchMessage.BatchIdOf(sends.Select(s => s.IdempotencyKey));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Enrollment {EnrollmentId} lost a write race (attempt {Attempt}); re-reading and deciding again")]
     private static partial void LogConflict(ILogger logger, string enrollmentId, int attempt);

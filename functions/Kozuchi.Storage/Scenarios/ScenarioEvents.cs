@@ -43,22 +43,63 @@ public sealed record ScenarioEventItem
     public string? CheckoutId { get; init; }
 }
 
-/// <summary>A message on <c>scenario-events</c>: many events, so a bulk import or the daily trigger does not mean one message per customer.</summary>
+/// <summary>Many customers enrolled into one scenario for one trigger (a broadcast): only their ids, so 500 fit in a message.</summary>
+public sealed record EnrollGroup(string ScenarioId, string TriggerKey, IReadOnlyList<string> CustomerIds);
+
+/// <summary>
+/// A message on <c>scenario-events</c>: many events, so a bulk import or the daily trigger does not mean one message per customer.
+/// Version 2 carries an <see cref="EnrollGroup"/> besides (read as one enroll event per customer); version 1 has events only.
+/// </summary>
 public sealed record ScenarioEventBatch
 {
     public const int CurrentVersion = 1;
 
+    /// <summary>The version of a message with an <see cref="Enroll"/> group: an older build refuses it (and parks it) rather than drop the group unread.</summary>
+    public const int GroupVersion = 2;
+
+    /// <summary>
+    /// Customers per <see cref="EnrollGroup"/> message: the router starts a message's enrollments in one engine run, whose
+    /// sends of one template then leave as one full send batch (<see cref="SendBatchMessage.MaxRecipients"/>, one LINE multicast).
+    /// </summary>
+    public const int MaxGroupedEnrollments = SendBatchMessage.MaxRecipients;
+
     /// <summary>Events per message: an order event with a few products is a few hundred bytes, far under 64 KiB.</summary>
     public const int MaxEvents = 50;
+
+    /// <summary>
+    /// Events per message when all are enroll events (daily triggers, segment entry, broadcasts): about 150 bytes each,
+    /// and the router starts a message's enrollments together, so fewer, fuller messages carry a day's dormant
+    /// customers with fewer rounds of claims, send messages and clears.
+    /// </summary>
+    public const int MaxEnrollEvents = 250;
+
+    /// <summary>A message's JSON stays under this, whatever its events: the queue takes 64 KiB.</summary>
+    public const int MaxBytes = 48 * 1024;
 
     [JsonPropertyName("v")]
     public int Version { get; init; } = CurrentVersion;
 
     public required IReadOnlyList<ScenarioEventItem> Events { get; init; }
 
+    /// <summary>Version 2: enroll events for many customers in compact form; <see cref="Parse"/> appends them to <see cref="Events"/>.</summary>
+    public EnrollGroup? Enroll { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, ScenarioMessageJson.Options);
 
-    public static ScenarioEventBatch Parse(string text) => ScenarioMessageJson.Parse<ScenarioEventBatch>(text, CurrentVersion, m => m.Version);
+    public static ScenarioEventBatch Parse(string text)
+    {
+        var batch = JsonSerializer.Deserialize<ScenarioEventBatch>(text, ScenarioMessageJson.Options) ?? throw new JsonException("The message is JSON null.");
+        return batch switch
+        {
+            { Version: CurrentVersion, Enroll: null } => batch,
+            { Version: GroupVersion, Enroll: { } group } => batch with
+            {
+                Enroll = null,
+                Events = [.. batch.Events, .. group.CustomerIds.Select(c => new ScenarioEventItem { Kind = ScenarioEventKind.Enroll, CustomerId = c, ScenarioId = group.ScenarioId, TriggerKey = group.TriggerKey })],
+            },
+            _ => throw new JsonException($"Message version {batch.Version} is not understood by this build (expects {CurrentVersion}, or {GroupVersion} with an enroll group)."),
+        };
+    }
 }
 
 /// <summary>Puts scenario events on <c>scenario-events</c> in batches; the router function reads them.</summary>
@@ -70,9 +111,56 @@ public sealed class ScenarioEventPublisher(StorageClients clients)
     {
         ArgumentNullException.ThrowIfNull(events);
         var messages = 0;
-        foreach (var chunk in events.Chunk(ScenarioEventBatch.MaxEvents))
+        foreach (var chunk in Chunks(events))
         {
             await _queue.SendMessageAsync(new ScenarioEventBatch { Events = chunk }.ToJson(), cancellationToken).ConfigureAwait(false);
+            messages++;
+        }
+
+        return messages;
+    }
+
+    /// <summary>Consecutive events in messages: up to <see cref="ScenarioEventBatch.MaxEnrollEvents"/> while all are enroll events, else <see cref="ScenarioEventBatch.MaxEvents"/>, never over <see cref="ScenarioEventBatch.MaxBytes"/>.</summary>
+    public static IEnumerable<IReadOnlyList<ScenarioEventItem>> Chunks(IEnumerable<ScenarioEventItem> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var chunk = new List<ScenarioEventItem>();
+        var bytes = 0;
+        var enrollOnly = true;
+        foreach (var e in events)
+        {
+            var size = JsonSerializer.SerializeToUtf8Bytes(e, ScenarioMessageJson.Options).Length + 1;
+            var only = enrollOnly && e.Kind == ScenarioEventKind.Enroll;
+            var cap = only ? ScenarioEventBatch.MaxEnrollEvents : ScenarioEventBatch.MaxEvents;
+            if (chunk.Count > 0 && (chunk.Count >= cap || bytes + size > ScenarioEventBatch.MaxBytes))
+            {
+                yield return chunk;
+                (chunk, bytes, only) = ([], 0, e.Kind == ScenarioEventKind.Enroll);
+            }
+
+            chunk.Add(e);
+            bytes += size;
+            enrollOnly = only;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
+    /// <summary>
+    /// Enrolls many customers into one scenario for one trigger (a broadcast to a segment), <see cref="ScenarioEventBatch.MaxGroupedEnrollments"/>
+    /// per message, so that each router run starts 500 enrollments and their first sends leave as full batches.
+    /// </summary>
+    public async Task<int> PublishEnrollmentsAsync(string scenarioId, string triggerKey, IEnumerable<string> customerIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        var messages = 0;
+        foreach (var chunk in customerIds.Chunk(ScenarioEventBatch.MaxGroupedEnrollments))
+        {
+            var batch = new ScenarioEventBatch { Version = ScenarioEventBatch.GroupVersion, Events = [], Enroll = new EnrollGroup(scenarioId, triggerKey, chunk) };
+            await _queue.SendMessageAsync(batch.ToJson(), cancellationToken).ConfigureAwait(false);
             messages++;
         }
 

@@ -41,13 +41,21 @@ public sealed record SendRecipient(string Key, string CustomerId, string Enrollm
 /// A message on <c>send-email</c> / <c>send-line</c> / <c>send-dm</c> / <c>send-call</c>: one template to many
 /// recipients. It names customers, never addresses: the consumer reads contact details at delivery time, so an
 /// unsubscribe or erasure in between is honoured and no personal data sits in a queue.
+/// Version 2 may carry its recipients in a blob of <c>sendbatches</c> (<see cref="RecipientsBlob"/>) when they do not fit
+/// in a queue message; version 1 (always inline, at most 100) is still read.
 /// </summary>
 public sealed record SendBatchMessage
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
-    /// <summary>Recipients per message: about 200 bytes each keeps a message well under the 64 KiB queue limit.</summary>
-    public const int MaxRecipients = 100;
+    /// <summary>Recipients per message: one LINE multicast request (500 user ids).</summary>
+    public const int MaxRecipients = 500;
+
+    /// <summary>
+    /// A message whose JSON is larger than this goes as a pointer to a blob holding it whole: the queue takes 64 KiB,
+    /// and a recipient is about 150–250 bytes, so a full batch of 500 does not fit.
+    /// </summary>
+    public const int MaxInlineBytes = 48 * 1024;
 
     [JsonPropertyName("v")]
     public int Version { get; init; } = CurrentVersion;
@@ -62,7 +70,15 @@ public sealed record SendBatchMessage
     public DateTimeOffset? NotBefore { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The recipients; empty in a pointer message until <see cref="SendBatches.ResolveAsync"/> has read its blob.</summary>
     public required IReadOnlyList<SendRecipient> Recipients { get; init; }
+
+    /// <summary>Version 2: the blob in <c>sendbatches</c> holding this message with its recipients; null when they are inline.</summary>
+    public string? RecipientsBlob { get; init; }
+
+    /// <summary>Version 2, with <see cref="RecipientsBlob"/>: how many recipients the blob holds (for operators reading the poison queue).</summary>
+    public int? RecipientCount { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, ScenarioMessageJson.Options);
 
@@ -70,7 +86,17 @@ public sealed record SendBatchMessage
     public static string BatchIdOf(IEnumerable<string> idempotencyKeys) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', idempotencyKeys)))[..12]);
 
-    public static SendBatchMessage Parse(string text) => ScenarioMessageJson.Parse<SendBatchMessage>(text, CurrentVersion, m => m.Version);
+    /// <summary>Reads version 2 and version 1 (which has no blob pointer and at most 100 recipients inline).</summary>
+    public static SendBatchMessage Parse(string text)
+    {
+        var message = JsonSerializer.Deserialize<SendBatchMessage>(text, ScenarioMessageJson.Options) ?? throw new JsonException("The message is JSON null.");
+        return message.Version switch
+        {
+            1 when message.RecipientsBlob is null => message,
+            CurrentVersion => message,
+            var v => throw new JsonException($"Message version {v} is not understood by this build (expects 1 or {CurrentVersion})."),
+        };
+    }
 }
 
 /// <summary>

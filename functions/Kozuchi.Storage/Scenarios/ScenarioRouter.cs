@@ -32,24 +32,39 @@ public sealed partial class ScenarioRouter(
     public async Task<RouteReport> RouteAsync(IReadOnlyList<ScenarioEventItem> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var active = await scenarios.ActiveDefinitionsAsync(cancellationToken).ConfigureAwait(false);
+        var heads = await scenarios.ActiveAsync(cancellationToken).ConfigureAwait(false);
+        var active = heads.Select(h => h.Definition).ToList();
+        var guarded = heads.Where(h => h.Head.Guarded).Select(h => h.Head.ScenarioId).ToHashSet(StringComparer.Ordinal);
         var byCustomer = events.GroupBy(e => e.CustomerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         int started = 0, delivered = 0, skipped = 0;
         EngineReport? last = null;
         for (var round = 0; byCustomer.Values.Any(l => l.Count > round); round++)
         {
             var work = new List<EngineWork>();
+            var onGuardStarts = new HashSet<string>(StringComparer.Ordinal);
             var gate = new object();
             var customersThisRound = byCustomer.Where(kv => kv.Value.Count > round).ToList();
             await Parallel.ForEachAsync(customersThisRound, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken }, async (kv, ct) =>
             {
                 var record = await customers.GetAsync(kv.Key, ct).ConfigureAwait(false);
                 var profile = record?.ToProfile();
-                var existing = await EnrollmentsOfAsync(kv.Key, record, ct).ConfigureAwait(false);
-                var (w, s, d, k) = Route(kv.Value[round], profile, existing, active);
+                var item = kv.Value[round];
+
+                // An enroll event for a guarded scenario reads nothing more: the engine's guard insert answers what the
+                // customer's enrollments would (a running one, the re-entry policy, this very enrollment redelivered),
+                // where the partition is a query (in the emulator, a scan of the whole table). A customer others were
+                // merged into still has every partition read, so that duplicate runs are stopped.
+                var onGuard = item is { Kind: ScenarioEventKind.Enroll, ScenarioId: { } sid } && guarded.Contains(sid) && record is { Merges.Count: 0 };
+                var existing = onGuard ? [] : await EnrollmentsOfAsync(kv.Key, record, ct).ConfigureAwait(false);
+                var (w, s, d, k) = Route(item, profile, existing, active);
                 lock (gate)
                 {
                     work.AddRange(w);
+                    if (onGuard)
+                    {
+                        onGuardStarts.UnionWith(w.Where(x => x.Start is not null).Select(x => x.EnrollmentId));
+                    }
+
                     (started, delivered, skipped) = (started + s, delivered + d, skipped + k);
                 }
             }).ConfigureAwait(false);
@@ -61,6 +76,9 @@ public sealed partial class ScenarioRouter(
                 // A start the entry guard refused (a concurrent trigger won) did not enter after all.
                 var refused = last.Outcomes.Count(o => o.Result == WorkResult.NotEntered);
                 (started, skipped) = (started - refused, skipped + refused);
+
+                // A start decided on the guard alone that found its enrollment written already was a redelivery.
+                started -= last.Outcomes.Count(o => onGuardStarts.Contains(o.EnrollmentId) && o.Result != WorkResult.NotEntered && !o.Created);
             }
         }
 
@@ -117,7 +135,7 @@ public sealed partial class ScenarioRouter(
             if (verdict is EntryVerdict.Enter or EntryVerdict.AlreadyEnrolled)
             {
                 // An enrollment that exists already gets Started again: a no-op for the decider, but it finishes an outbox a crashed start left.
-                work.Add(new EngineWork(profile.CustomerId, enrollmentId, new Started(), new EnrollmentStart(definition.Id, definition.Version, now, orderId, checkoutId)));
+                work.Add(new EngineWork(profile.CustomerId, enrollmentId, new Started(), new EnrollmentStart(definition.Id, definition.Version, now, orderId, checkoutId) { Profile = profile }));
                 started += verdict == EntryVerdict.Enter ? 1 : 0;
             }
             else
@@ -136,7 +154,7 @@ public sealed partial class ScenarioRouter(
     /// </summary>
     private async Task<IReadOnlyList<EnrollmentSummary>> EnrollmentsOfAsync(string customerId, CustomerRecord? record, CancellationToken cancellationToken)
     {
-        var all = new List<EnrollmentSummary>(await enrollments.ForCustomerAsync(customerId, cancellationToken).ConfigureAwait(false));
+        var all = new List<EnrollmentSummary>(await enrollments.ForCustomerWithGuardsAsync(customerId, cancellationToken).ConfigureAwait(false));
         var seen = new HashSet<string>(StringComparer.Ordinal) { customerId };
         var pending = new Queue<string>(record?.Merges.Select(m => m.MergedCustomerId) ?? []);
         while (pending.TryDequeue(out var mergedId))
@@ -146,7 +164,7 @@ public sealed partial class ScenarioRouter(
                 continue;
             }
 
-            all.AddRange(await enrollments.ForCustomerAsync(mergedId, cancellationToken).ConfigureAwait(false));
+            all.AddRange(await enrollments.ForCustomerWithGuardsAsync(mergedId, cancellationToken).ConfigureAwait(false));
             var mergedRecord = await customers.GetAsync(mergedId, cancellationToken).ConfigureAwait(false);
             foreach (var m in mergedRecord?.Merges ?? [])
             {

@@ -74,6 +74,29 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
         return (result, head, stopped);
     }
 
+    /// <summary>
+    /// For a scenario created before entry guards: gives every customer with an enrollment of it the guards their
+    /// partition lacks, then marks the scenario guarded, so its enroll events skip the partition read from then on.
+    /// Enrollments started meanwhile take their guards themselves.
+    /// </summary>
+    public async Task<(LifecycleResult Result, ScenarioHead? Head)> GuardAsync(string scenarioId, CancellationToken cancellationToken)
+    {
+        if (await scenarios.GetAsync(scenarioId, cancellationToken).ConfigureAwait(false) is not { } head)
+        {
+            return (LifecycleResult.NotFound, null);
+        }
+
+        if (head.Guarded)
+        {
+            return (LifecycleResult.Done, head);
+        }
+
+        var customers = await enrollments.ForScenarioAsync(scenarioId, activeOnly: false, cancellationToken).Select(e => e.CustomerId).Distinct(StringComparer.Ordinal).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await Parallel.ForEachAsync(customers, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken }, async (customerId, ct) =>
+            await enrollments.ForCustomerWithGuardsAsync(customerId, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return (LifecycleResult.Done, await scenarios.MarkGuardedAsync(scenarioId, cancellationToken).ConfigureAwait(false));
+    }
+
     public async Task<ScenarioResultsView?> ResultsAsync(string scenarioId, CancellationToken cancellationToken)
     {
         if (await scenarios.GetAsync(scenarioId, cancellationToken).ConfigureAwait(false) is not { } head)

@@ -26,6 +26,13 @@ public sealed record ScenarioHead(string ScenarioId, ScenarioStatus Status, int 
 {
     /// <summary>Winners decided for auto-winner splits (split id → arm); once set, never changed.</summary>
     public IReadOnlyDictionary<string, string> Winners { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every enrollment of the scenario has its customer's entry guard row: true for scenarios created since guards
+    /// exist. The router then reads the guard (a point read) instead of the customer's partition to decide an entry;
+    /// for older scenarios it reads the partition and backfills the guards it finds missing.
+    /// </summary>
+    public bool Guarded { get; init; }
 }
 
 public enum StoreOutcome
@@ -78,7 +85,7 @@ public sealed class ScenarioStore(StorageClients clients)
 
         // The head follows; if this write is lost the version row exists and a retry of the request repairs the head.
         await UpdateHeadAsync(definition.Id, h => h with { LatestVersion = Math.Max(h.LatestVersion, definition.Version), Name = definition.Name ?? h.Name, UpdatedAt = now },
-            new ScenarioHead(definition.Id, ScenarioStatus.Draft, definition.Version, 0, definition.Name, now, null), cancellationToken).ConfigureAwait(false);
+            new ScenarioHead(definition.Id, ScenarioStatus.Draft, definition.Version, 0, definition.Name, now, null) { Guarded = true }, cancellationToken).ConfigureAwait(false);
         return StoreOutcome.Created;
     }
 
@@ -119,14 +126,18 @@ public sealed class ScenarioStore(StorageClients clients)
     }
 
     /// <summary>Active scenarios with the definition their new enrollments start on.</summary>
-    public async Task<IReadOnlyList<ScenarioDefinition>> ActiveDefinitionsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ScenarioDefinition>> ActiveDefinitionsAsync(CancellationToken cancellationToken) =>
+        [.. (await ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(a => a.Definition)];
+
+    /// <summary>Active scenarios: the head and the definition new enrollments start on.</summary>
+    public async Task<IReadOnlyList<(ScenarioHead Head, ScenarioDefinition Definition)>> ActiveAsync(CancellationToken cancellationToken)
     {
-        var result = new List<ScenarioDefinition>();
+        var result = new List<(ScenarioHead, ScenarioDefinition)>();
         foreach (var head in await ListAsync(cancellationToken).ConfigureAwait(false))
         {
             if (head.Status == ScenarioStatus.Active && await GetDefinitionAsync(head.ScenarioId, head.ActiveVersion, cancellationToken).ConfigureAwait(false) is { } definition)
             {
-                result.Add(definition);
+                result.Add((head, definition));
             }
         }
 
@@ -142,6 +153,10 @@ public sealed class ScenarioStore(StorageClients clients)
         UpdateHeadAsync(scenarioId, h => h.Winners.ContainsKey(splitId)
             ? h
             : h with { Winners = new Dictionary<string, string>(h.Winners, StringComparer.Ordinal) { [splitId] = arm }, UpdatedAt = now }, null, cancellationToken);
+
+    /// <summary>Records that every enrollment of the scenario has its entry guard (after <see cref="ScenarioService.GuardAsync"/>).</summary>
+    public Task<ScenarioHead?> MarkGuardedAsync(string scenarioId, CancellationToken cancellationToken) =>
+        UpdateHeadAsync(scenarioId, h => h with { Guarded = true }, null, cancellationToken);
 
     public Task<ScenarioHead?> MarkBroadcastAsync(string scenarioId, DateTimeOffset at, CancellationToken cancellationToken) =>
         UpdateHeadAsync(scenarioId, h => h with { BroadcastAt = at }, null, cancellationToken);
@@ -189,6 +204,7 @@ public sealed class ScenarioStore(StorageClients clients)
         ["UpdatedAt"] = head.UpdatedAt,
         ["BroadcastAt"] = head.BroadcastAt,
         ["Winners"] = head.Winners.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(head.Winners),
+        ["Guarded"] = head.Guarded,
     };
 
     private static ScenarioHead FromEntity(TableEntity e) => new(
@@ -203,5 +219,6 @@ public sealed class ScenarioStore(StorageClients clients)
         Winners = e.GetString("Winners") is { } winners
             ? new Dictionary<string, string>(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(winners)!, StringComparer.Ordinal)
             : new Dictionary<string, string>(StringComparer.Ordinal),
+        Guarded = e.GetBoolean("Guarded") ?? false,
     };
 }

@@ -41,14 +41,69 @@ public sealed class ScenarioTimers(StorageClients clients, TimeProvider time)
     public async Task IndexAsync(DueTimer timer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(timer);
-        var (pk, rk) = Keys(timer);
-        await _index.UpsertEntityAsync(new TableEntity(pk, rk)
+        await _index.UpsertEntityAsync(Entity(Keys(timer), timer), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static TableEntity Entity((string Pk, string Rk) keys, DueTimer timer) => new(keys.Pk, keys.Rk)
+    {
+        ["CustomerId"] = timer.CustomerId,
+        ["EnrollmentId"] = timer.EnrollmentId,
+        ["Token"] = timer.Token,
+        ["DueAt"] = timer.DueAt,
+    };
+
+    /// <summary>
+    /// Index rows of many enrollments at once: rows sharing a partition (the same due hour, or the marker partition) go
+    /// in entity group transactions of up to 100, so an engine batch writes its rows in a few requests.
+    /// </summary>
+    public async Task IndexManyAsync(IReadOnlyList<DueTimer> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 1)
         {
-            ["CustomerId"] = timer.CustomerId,
-            ["EnrollmentId"] = timer.EnrollmentId,
-            ["Token"] = timer.Token,
-            ["DueAt"] = timer.DueAt,
-        }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            await IndexAsync(rows[0], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // One row per key in a transaction; when two runs of the batch index the same key, the later one is kept.
+        var groups = rows.Select(r => (Keys: Keys(r), Row: r)).Reverse().DistinctBy(r => r.Keys).Reverse().GroupBy(r => r.Keys.Pk)
+            .SelectMany(g => g.Chunk(100)).ToList();
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (chunk, ct) =>
+        {
+            if (chunk.Length == 1)
+            {
+                await IndexAsync(chunk[0].Row, ct).ConfigureAwait(false);
+                return;
+            }
+
+            await _index.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Entity(r.Keys, r.Row))), ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes many rows, in transactions per partition; a transaction that meets a row already gone is redone row by row.</summary>
+    public async Task RemoveManyAsync(IReadOnlyList<DueTimer> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var groups = rows.Select(r => (Keys: Keys(r), Row: r)).DistinctBy(r => r.Keys).GroupBy(r => r.Keys.Pk).SelectMany(g => g.Chunk(100)).ToList();
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (chunk, ct) =>
+        {
+            if (chunk.Length > 1)
+            {
+                try
+                {
+                    await _index.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.Keys.Pk, r.Keys.Rk), ETag.All)), ct).ConfigureAwait(false);
+                    return;
+                }
+                catch (RequestFailedException e) when (e.Status == 404)
+                {
+                }
+            }
+
+            foreach (var (_, row) in chunk)
+            {
+                await RemoveAsync(row, ct).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
     }
 
     public async Task RemoveAsync(DueTimer timer, CancellationToken cancellationToken)

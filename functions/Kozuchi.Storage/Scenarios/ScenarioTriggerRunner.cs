@@ -167,7 +167,7 @@ public sealed partial class ScenarioTriggerRunner(
             }
 
             var members = SegmentEvaluator.Members(segment.Rule, profiles, new SegmentContext(now, shop)).ToList();
-            await publisher.PublishAsync(members.Select(m => Enroll(definition.Id, m, "broadcast")), cancellationToken).ConfigureAwait(false);
+            await publisher.PublishEnrollmentsAsync(definition.Id, "broadcast", members, cancellationToken).ConfigureAwait(false);
             await scenarios.MarkBroadcastAsync(definition.Id, now, cancellationToken).ConfigureAwait(false);
             total += members.Count;
         }

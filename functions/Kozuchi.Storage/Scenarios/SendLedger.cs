@@ -78,10 +78,13 @@ public sealed record LedgerEntry(string IdempotencyKey, string CustomerId, strin
     internal string? DeliveryOwner { get; init; }
 
     internal DateTimeOffset? DeliveringAt { get; init; }
+
+    /// <summary>The row it was read from (format 2, or a format-1 row written before): conditional writes go back to it.</summary>
+    internal string? Row { get; init; }
 }
 
 /// <summary>
-/// The send ledger: PK = enrollment id, RK = step:attempt (together the idempotency key). Rows are inserted before
+/// The send ledger: PK = enrollment id, RK = the idempotency key (enrollment:step:attempt; format-1 rows: step:attempt). Rows are inserted before
 /// the state that decided them is saved, claimed before their message is queued, and marked queued after. See
 /// docs/SCENARIOS.md, "The engine", for why each transition happens where it does.
 /// </summary>
@@ -100,20 +103,58 @@ public sealed class SendLedger(StorageClients clients)
 
     public TableClient Table => _table;
 
-    private static (string Pk, string Rk) Keys(SendCommand send) => (TableKeys.Escape(send.EnrollmentId), TableKeys.Escape($"{send.StepId}:{send.Attempt}"));
+    /// <summary>
+    /// The row of a key: partition = enrollment id, row = the whole key. Rows written before format 2 have the row key
+    /// <c>step:attempt</c> (<see cref="LegacyRow"/>), the same for every enrollment of a step; they are still found.
+    /// </summary>
+    private static (string Pk, string Rk) Keys(SendCommand send) => Keys(send.IdempotencyKey);
 
     private static (string Pk, string Rk) Keys(string idempotencyKey)
     {
         // enrollment:step:attempt — the enrollment id contains no ':'; the step id may.
         var first = idempotencyKey.IndexOf(':', StringComparison.Ordinal);
-        return (TableKeys.Escape(idempotencyKey[..first]), TableKeys.Escape(idempotencyKey[(first + 1)..]));
+        return (TableKeys.Escape(idempotencyKey[..first]), TableKeys.Escape(idempotencyKey));
+    }
+
+    /// <summary>
+    /// The row key of format 1 (<c>step:attempt</c>). One row key shared by every recipient of a step made each point
+    /// operation a scan of all those rows in the emulator (it looks rows up by row key first), so a 100,000-recipient
+    /// fan-out slowed to tens per second; format 2 makes the row key unique. Format-1 rows are read and updated where they are.
+    /// </summary>
+    private static string LegacyRow(string idempotencyKey) => TableKeys.Escape(idempotencyKey[(idempotencyKey.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+
+    /// <summary>A merge on the key's row, or on its format-1 row when only that exists.</summary>
+    private async Task MergeAsync(string idempotencyKey, TableEntity changes, ETag ifMatch, string? row, CancellationToken cancellationToken)
+    {
+        var (pk, rk) = Keys(idempotencyKey);
+        changes.PartitionKey = pk;
+        changes.RowKey = row ?? rk;
+        try
+        {
+            await _table.UpdateEntityAsync(changes, ifMatch, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404 && row is null)
+        {
+            changes.RowKey = LegacyRow(idempotencyKey);
+            await _table.UpdateEntityAsync(changes, ifMatch, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Insert-if-absent. False when the key was already recorded (a re-run, or a concurrent decision of the same step).</summary>
-    public async Task<bool> RecordAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> RecordAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await RecordNewAsync(send, now, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>Insert-if-absent: the new row's ETag, or null when the key was already recorded.</summary>
+    public async Task<ETag?> RecordNewAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
         var (pk, rk) = Keys(send);
+        if ((await _table.GetEntityIfExistsAsync<TableEntity>(pk, LegacyRow(send.IdempotencyKey), ["PartitionKey"], cancellationToken).ConfigureAwait(false)).HasValue)
+        {
+            // Recorded before format 2: the key exists.
+            return null;
+        }
+
         var entity = new TableEntity(pk, rk)
         {
             ["Key"] = send.IdempotencyKey,
@@ -130,12 +171,12 @@ public sealed class SendLedger(StorageClients clients)
         };
         try
         {
-            await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            return true;
+            var response = await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return response.Headers.ETag ?? ETag.All;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return false;
+            return null;
         }
     }
 
@@ -143,6 +184,11 @@ public sealed class SendLedger(StorageClients clients)
     {
         var (pk, rk) = Keys(idempotencyKey);
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!row.HasValue)
+        {
+            row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, LegacyRow(idempotencyKey), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         return row.HasValue ? FromEntity(row.Value!) : null;
     }
 
@@ -151,9 +197,29 @@ public sealed class SendLedger(StorageClients clients)
     /// row (never recorded) is recorded first. <see cref="ClaimResult.Busy"/>: another run holds a fresh claim, and
     /// whoever finishes the outbox must come back after the lease rather than assume the send went out.
     /// </summary>
-    public async Task<ClaimResult> ClaimAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<ClaimResult> ClaimAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken) => ClaimAsync(send, now, null, cancellationToken);
+
+    /// <summary>
+    /// As above; <paramref name="recorded"/> is the ETag the caller's own <see cref="RecordNewAsync"/> returned, so the row
+    /// is known to be Recorded as of that ETag and the claim is tried If-Match on it without reading first. Anything
+    /// that touched the row since fails the condition and the claim falls back to reading it.
+    /// </summary>
+    public async Task<ClaimResult> ClaimAsync(SendCommand send, DateTimeOffset now, ETag? recorded, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
+        if (recorded is { } known && known != ETag.All)
+        {
+            var (pk, rk) = Keys(send);
+            try
+            {
+                await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queuing), ["QueuedAt"] = now, ["Channel"] = send.Channel.Code() }, known, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return ClaimResult.Claimed;
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
+            {
+            }
+        }
+
         for (var attempt = 0; attempt < 8; attempt++)
         {
             var entry = await GetAsync(send.IdempotencyKey, cancellationToken).ConfigureAwait(false);
@@ -173,10 +239,9 @@ public sealed class SendLedger(StorageClients clients)
                 return ClaimResult.Busy;
             }
 
-            var (pk, rk) = Keys(send);
             try
             {
-                await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queuing), ["QueuedAt"] = now, ["Channel"] = send.Channel.Code() }, entry.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                await MergeAsync(send.IdempotencyKey, new TableEntity { ["Status"] = nameof(LedgerStatus.Queuing), ["QueuedAt"] = now, ["Channel"] = send.Channel.Code() }, entry.ETag, entry.Row, cancellationToken).ConfigureAwait(false);
                 return ClaimResult.Claimed;
             }
             catch (RequestFailedException e) when (e.Status is 412 or 404)
@@ -190,8 +255,7 @@ public sealed class SendLedger(StorageClients clients)
     public async Task MarkQueuedAsync(SendCommand send, string batchId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
-        var (pk, rk) = Keys(send);
-        await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queued), ["QueuedAt"] = now, ["BatchId"] = batchId }, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        await MergeAsync(send.IdempotencyKey, new TableEntity { ["Status"] = nameof(LedgerStatus.Queued), ["QueuedAt"] = now, ["BatchId"] = batchId }, ETag.All, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -207,10 +271,9 @@ public sealed class SendLedger(StorageClients clients)
             return false;
         }
 
-        var (pk, rk) = Keys(idempotencyKey);
         try
         {
-            await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Sent), ["SentAt"] = now }, entry.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await MergeAsync(idempotencyKey, new TableEntity { ["Status"] = nameof(LedgerStatus.Sent), ["SentAt"] = now }, entry.ETag, entry.Row, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.Status is 412 or 404)
@@ -247,17 +310,16 @@ public sealed class SendLedger(StorageClients clients)
             }
 
             var first = entry.FirstAttemptAt ?? now;
-            var (pk, rk) = Keys(idempotencyKey);
             try
             {
-                await _table.UpdateEntityAsync(new TableEntity(pk, rk)
+                await MergeAsync(idempotencyKey, new TableEntity
                 {
                     ["Status"] = nameof(LedgerStatus.Delivering),
                     ["DeliveryOwner"] = owner,
                     ["DeliveringAt"] = now,
                     ["FirstAttemptAt"] = first,
                     ["DeliveryAttempts"] = entry.DeliveryAttempts + 1,
-                }, entry.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                }, entry.ETag, entry.Row, cancellationToken).ConfigureAwait(false);
                 return new DeliveryClaim(DeliveryClaimResult.Claimed, entry with { Status = LedgerStatus.Delivering, FirstAttemptAt = first, DeliveryAttempts = entry.DeliveryAttempts + 1 }, first);
             }
             catch (RequestFailedException e) when (e.Status is 412 or 404)
@@ -276,14 +338,13 @@ public sealed class SendLedger(StorageClients clients)
             throw new ArgumentOutOfRangeException(nameof(status), status, "A delivery ends sent, failed or suppressed.");
         }
 
-        var (pk, rk) = Keys(idempotencyKey);
-        var entity = new TableEntity(pk, rk) { ["Status"] = status.ToString(), ["Outcome"] = outcome, ["CompletedAt"] = now };
+        var entity = new TableEntity { ["Status"] = status.ToString(), ["Outcome"] = outcome, ["CompletedAt"] = now };
         if (status == LedgerStatus.Sent)
         {
             entity["SentAt"] = now;
         }
 
-        await _table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        await MergeAsync(idempotencyKey, entity, ETag.All, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -298,10 +359,9 @@ public sealed class SendLedger(StorageClients clients)
             return;
         }
 
-        var (pk, rk) = Keys(idempotencyKey);
         try
         {
-            await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queued), ["DeliveryOwner"] = "" }, entry.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await MergeAsync(idempotencyKey, new TableEntity { ["Status"] = nameof(LedgerStatus.Queued), ["DeliveryOwner"] = "" }, entry.ETag, entry.Row, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
@@ -329,6 +389,7 @@ public sealed class SendLedger(StorageClients clients)
         CompletedAt = e.GetDateTimeOffset("CompletedAt"),
         DeliveryOwner = e.GetString("DeliveryOwner") is { Length: > 0 } o ? o : null,
         DeliveringAt = e.GetDateTimeOffset("DeliveringAt"),
+        Row = e.RowKey,
     };
 
     internal static Channel ParseChannel(string code) => code switch

@@ -175,4 +175,60 @@ public sealed class LineMulticastTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.All(await LedgerAsync(batch), e => Assert.Equal((LedgerStatus.Failed, "line-monthly-quota"), (e.Status, e.Outcome)));
         Assert.Equal(0, (await _h.Storage.Clients.Queue(StorageCatalog.Queues.SendLine).GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount);
     }
+    [Fact]
+    public async Task A_batch_of_500_queued_through_a_blob_survives_a_failure_the_poison_queue_and_replay_goes_as_one_multicast_and_its_blob_is_deleted()
+    {
+        _line.Given(Request.Create().WithPath(MulticastPath).UsingPost()).RespondWith(Response.Create().WithStatusCode(500));
+        var batch = await QueuedBatchAsync(500);
+        var queue = _h.Storage.Clients.Queue(StorageCatalog.Queues.SendLine);
+        var text = await new SendBatches(_h.Storage.Clients).SendAsync(batch, TimeSpan.Zero, Ct);
+        Assert.NotNull(SendBatchMessage.Parse(text).RecipientsBlob);
+        var blobs = _h.Storage.Clients.Container(StorageCatalog.Containers.SendBatches);
+
+        // LINE fails: the host retries, then parks the pointer; the blob stays for the replay.
+        var queued = (await queue.ReceiveMessageAsync(cancellationToken: Ct)).Value;
+        Assert.NotEqual(HttpStatusCode.OK, (await HostInvocation.QueueAsync(_h.Client, SendLineFunction.Name, queued.MessageText, queued.MessageId, 5, Ct)).StatusCode);
+        var poison = _h.Storage.Clients.PoisonQueue(StorageCatalog.Queues.SendLine);
+        await poison.CreateIfNotExistsAsync(cancellationToken: Ct);
+        await poison.SendMessageAsync(queued.MessageText, Ct);
+        await queue.DeleteMessageAsync(queued.MessageId, queued.PopReceipt, Ct);
+        Assert.Equal(1, await blobs.GetBlobsAsync(cancellationToken: Ct).CountAsync(Ct));
+        Assert.All(await LedgerAsync(batch), e => Assert.Equal(LedgerStatus.Queued, e.Status));
+
+        _line.Reset();
+        AcceptOncePerRetryKey(MulticastPath);
+        var replay = await _h.Operator.PostAsync(new Uri("/api/operations/poison/send-line/replay", UriKind.Relative), null, Ct);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        var replayed = (await queue.ReceiveMessageAsync(cancellationToken: Ct)).Value;
+        Assert.Equal(HttpStatusCode.OK, (await HostInvocation.QueueAsync(_h.Client, SendLineFunction.Name, replayed.MessageText, replayed.MessageId, 1, Ct)).StatusCode);
+
+        var multicast = Assert.Single(Calls(MulticastPath));
+        Assert.Equal((200, 500), (multicast.Status, multicast.To.Distinct().Count()));
+        Assert.All(await LedgerAsync(batch), e => Assert.Equal(LedgerStatus.Sent, e.Status));
+        Assert.Equal(0, await blobs.GetBlobsAsync(cancellationToken: Ct).CountAsync(Ct));
+
+        // The pointer delivered once more (the host lost the delete): its blob is gone, nothing is sent.
+        Assert.Equal(HttpStatusCode.OK, (await HostInvocation.QueueAsync(_h.Client, SendLineFunction.Name, replayed.MessageText, "again", 1, Ct)).StatusCode);
+        Assert.Single(Calls(MulticastPath));
+    }
+    [Fact]
+    public async Task A_pointer_that_arrives_before_its_not_before_goes_back_through_a_new_blob_and_the_old_blob_is_deleted()
+    {
+        AcceptOncePerRetryKey(MulticastPath);
+        var batch = await QueuedBatchAsync(500) with { NotBefore = _h.App.Time.GetUtcNow().AddHours(2) };
+        var queue = _h.Storage.Clients.Queue(StorageCatalog.Queues.SendLine);
+        var blobs = _h.Storage.Clients.Container(StorageCatalog.Containers.SendBatches);
+        var first = SendBatchMessage.Parse(await new SendBatches(_h.Storage.Clients).SendAsync(batch, TimeSpan.Zero, Ct));
+
+        var queued = (await queue.ReceiveMessageAsync(cancellationToken: Ct)).Value;
+        Assert.Equal(HttpStatusCode.OK, (await HostInvocation.QueueAsync(_h.Client, SendLineFunction.Name, queued.MessageText, queued.MessageId, 1, Ct)).StatusCode);
+        await queue.DeleteMessageAsync(queued.MessageId, queued.PopReceipt, Ct);
+
+        Assert.Empty(_line.LogEntries);
+        var names = await blobs.GetBlobsAsync(cancellationToken: Ct).Select(b => b.Name).ToListAsync(Ct);
+        var next = Assert.Single(names);
+        Assert.NotEqual(first.RecipientsBlob, next);
+        Assert.Equal(1, (await queue.GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount);
+        Assert.All(await LedgerAsync(batch), e => Assert.Equal(LedgerStatus.Queued, e.Status));
+    }
 }

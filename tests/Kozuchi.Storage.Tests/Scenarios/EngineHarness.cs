@@ -199,7 +199,7 @@ public sealed class EngineHarness : IAsyncDisposable
             {
                 foreach (var m in messages)
                 {
-                    var batch = SendBatchMessage.Parse(m.MessageText);
+                    var batch = await new SendBatches(Storage.Clients).ResolveAsync(SendBatchMessage.Parse(m.MessageText), ct) ?? throw new InvalidOperationException("A send batch's blob is missing.");
                     Assert.Equal(name, ScenarioMessageJson.SendQueue(batch.Channel));
                     foreach (var r in batch.Recipients)
                     {
@@ -210,6 +210,7 @@ public sealed class EngineHarness : IAsyncDisposable
                         }
                     }
 
+                    await new SendBatches(Storage.Clients).CompleteAsync(batch, ct);
                     await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, ct);
                 }
             }

@@ -43,11 +43,25 @@ public sealed record ReportSet(
     public RfmCellCustomers? Cell(int r, int f) => RfmCustomers.FirstOrDefault(c => c.R == r && c.F == f);
 }
 
-/// <summary><c>Kozuchi:Reports:Precomputed</c> (default true): answer today's default reports from the precomputed set.</summary>
+/// <summary>Settings under <c>Kozuchi:Reports</c>.</summary>
 public sealed class ReportSetOptions
 {
+    /// <summary><c>Precomputed</c> (default true): answer today's default reports from the precomputed set.</summary>
     public bool Precomputed { get; set; } = true;
+
+    /// <summary>
+    /// <c>StaleAfterSeconds</c> (default 0.5): how long a page waits for the set being recomputed after a change before
+    /// it is answered from the previous set (today's, or yesterday's for a request that names no day), which the
+    /// freshness endpoint then reports as not current. Negative: always wait for the new set.
+    /// </summary>
+    public double StaleAfterSeconds { get; set; } = 0.5;
 }
+
+/// <summary>
+/// Which set the report pages are answered from: its day, when it was computed, whether it is still current (nothing
+/// changed since its pass began), and whether a new pass is under way. <c>ComputedAt</c> is null before the first set.
+/// </summary>
+public sealed record ReportFreshness(DateOnly? AsOf, DateTimeOffset? ComputedAt, double? ComputeSeconds, bool Current, bool Refreshing);
 
 /// <summary>
 /// Hands out today's report set while the customer change marker has not moved since it was computed, computing it
@@ -82,6 +96,13 @@ public sealed partial class ReportSets(
     /// <summary>How many times this instance fitted the CLV models for the cache.</summary>
     public int ClvComputations => _clv.Computations;
 
+    /// <summary>How many answers this instance gave from a previous set while a new one was being computed.</summary>
+    public int StaleAnswers => _set.StaleAnswers + _clv.StaleAnswers;
+
+    /// <summary>Completes when no set or CLV computation is under way on this instance (tests and the benchmark wait on it).</summary>
+    public Task IdleAsync() => Task.WhenAll(_set.Flights.Values.Select(f => (Task)f.Value).Concat(_clv.Flights.Values.Select(f => (Task)f.Value))
+        .Select(t => t.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
+
     public DateOnly Today => shopTime.Today(time.GetUtcNow());
 
     /// <summary>
@@ -96,12 +117,28 @@ public sealed partial class ReportSets(
             return null;
         }
 
-        return await CurrentAsync(today, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(_set, today, StalePolicy(asOf), ComputeAsync, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The set for the day under the current marker: from memory, from blob, or computed (once).</summary>
+    /// <summary>The set for the day under the current marker: from memory, from blob, or computed (once); never a previous one.</summary>
     public Task<ReportSet> CurrentAsync(DateOnly day, CancellationToken cancellationToken) =>
-        GetAsync(_set, day, ComputeAsync, cancellationToken);
+        GetAsync(_set, day, Stale.Never, ComputeAsync, cancellationToken);
+
+    /// <summary>What today's pages are answered from now, without starting a pass.</summary>
+    public async Task<ReportFreshness> FreshnessAsync(CancellationToken cancellationToken)
+    {
+        var today = Today;
+        var marker = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
+        var set = _set.Held(today, marker)
+            ?? (await PreviousAsync(_set, today, Stale.TodayOrYesterday, cancellationToken).ConfigureAwait(false))?.Value;
+        var refreshing = !_set.Flights.IsEmpty;
+        return set is null
+            ? new ReportFreshness(null, null, null, false, refreshing)
+            : new ReportFreshness(set.AsOf, set.ComputedAt, set.ComputeSeconds, set.AsOf == today && set.Marker == marker, refreshing);
+    }
+
+    /// <summary>A request that names no day may be answered from yesterday's set just after midnight; one that names today may not.</summary>
+    private static Stale StalePolicy(DateOnly? asOf) => asOf is null ? Stale.TodayOrYesterday : Stale.Today;
 
     /// <summary>
     /// Today's CLV report (default horizon, the top <see cref="ClvFunctions.MaxTop"/>) under the same marker rule, or
@@ -117,10 +154,17 @@ public sealed partial class ReportSets(
             return null;
         }
 
-        return await GetAsync(_clv, today, ComputeClvAsync, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(_clv, today, StalePolicy(asOf), ComputeClvAsync, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> GetAsync<T>(Slot<T> slot, DateOnly day, Func<DateOnly, string, CancellationToken, Task<T>> compute, CancellationToken cancellationToken)
+    private enum Stale
+    {
+        Never,
+        Today,
+        TodayOrYesterday,
+    }
+
+    private async Task<T> GetAsync<T>(Slot<T> slot, DateOnly day, Stale stale, Func<DateOnly, string, CancellationToken, Task<T>> compute, CancellationToken cancellationToken)
         where T : class
     {
         var marker = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
@@ -131,18 +175,65 @@ public sealed partial class ReportSets(
 
         var key = (day, marker);
         var flight = slot.Flights.GetOrAdd(key, k => new Lazy<Task<T>>(() => LoadOrComputeAsync(slot, k.Day, k.Marker, compute)));
-        try
+        var task = flight.Value;
+
+        // The computation does not belong to the request that started it: a caller that gives up leaves it running for
+        // the others, and one answered from the previous set leaves it running for the next page. Completed flights
+        // leave the table with their continuation, so a flight no request waits on to the end is removed as well.
+        _ = task.ContinueWith(_ => slot.Flights.TryRemove(KeyValuePair.Create(key, flight)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        var wait = options.Value.StaleAfterSeconds;
+        if (stale != Stale.Never && wait >= 0 && !task.IsCompleted
+            && await PreviousAsync(slot, day, stale, cancellationToken).ConfigureAwait(false) is { } previous)
         {
-            // The computation does not belong to the request that started it: a caller that gives up leaves it running for the others.
-            return await flight.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (flight.Value.IsCompleted)
+            if (previous.Day == day && previous.Marker == marker)
             {
-                slot.Flights.TryRemove(KeyValuePair.Create(key, flight));
+                return previous.Value; // the pass finished (on this instance or another) while we looked
+            }
+
+            try
+            {
+                return await task.WaitAsync(TimeSpan.FromSeconds(wait), time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A pass over a large shop takes minutes: the page shows the previous figures (and says so) meanwhile.
+                slot.AnsweredStale();
+                LogStale(logger, slot.Kind, day);
+                return previous.Value;
             }
         }
+
+        return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The last value of the kind for the day (or yesterday, when allowed), whatever marker it was computed under: from memory, else from blob.</summary>
+    private async Task<Slot<T>.Entry?> PreviousAsync<T>(Slot<T> slot, DateOnly day, Stale stale, CancellationToken cancellationToken)
+        where T : class
+    {
+        bool Allowed(DateOnly d) => d == day || (stale == Stale.TodayOrYesterday && d == day.AddDays(-1));
+        if (slot.Latest is { } latest && Allowed(latest.Day))
+        {
+            return latest;
+        }
+
+        foreach (var d in stale == Stale.TodayOrYesterday ? new[] { day, day.AddDays(-1) } : [day])
+        {
+            if (await blobs.ReadLatestAsync(slot.Kind, d, cancellationToken).ConfigureAwait(false) is { } stored
+                && stored.Content.ToObjectFromJson<T>(json.Value.SerializerOptions) is { } read)
+            {
+                // Remembered under its own marker: it is taken for the current value only if that marker is still current.
+                var entry = new Slot<T>.Entry(d, stored.Marker, read);
+                if (slot.Latest is null || slot.Latest.Day <= d)
+                {
+                    slot.Remember(d, stored.Marker, read);
+                }
+
+                return entry;
+            }
+        }
+
+        return null;
     }
 
     private async Task<T> LoadOrComputeAsync<T>(Slot<T> slot, DateOnly day, string marker, Func<DateOnly, string, CancellationToken, Task<T>> compute)
@@ -175,6 +266,29 @@ public sealed partial class ReportSets(
         }
     }
 
+    /// <summary>
+    /// Holds every computation on this instance back (after its blob read) until disposed: lets a test look at the
+    /// pages while a pass is under way, as they are for the minutes a large shop's pass takes.
+    /// </summary>
+    internal async Task<IDisposable> HoldComputationsAsync(CancellationToken cancellationToken)
+    {
+        await _computeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Release(_computeGate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+
     public void Dispose() => _computeGate.Dispose();
 
     /// <summary>One cached result kind: the value last held in memory and the computations under way.</summary>
@@ -183,6 +297,7 @@ public sealed partial class ReportSets(
     {
         private Entry? _held;
         private int _computations;
+        private int _staleAnswers;
 
         public string Kind => kind;
 
@@ -192,6 +307,13 @@ public sealed partial class ReportSets(
 
         public void Counted() => Interlocked.Increment(ref _computations);
 
+        public int StaleAnswers => Volatile.Read(ref _staleAnswers);
+
+        public void AnsweredStale() => Interlocked.Increment(ref _staleAnswers);
+
+        /// <summary>The value held last, whatever its day and marker.</summary>
+        public Entry? Latest => Volatile.Read(ref _held);
+
         public T? Held(DateOnly day, string marker) => Volatile.Read(ref _held) is { } h && h.Day == day && h.Marker == marker ? h.Value : null;
 
         public T Remember(DateOnly day, string marker, T value)
@@ -200,7 +322,7 @@ public sealed partial class ReportSets(
             return value;
         }
 
-        private sealed record Entry(DateOnly Day, string Marker, T Value);
+        public sealed record Entry(DateOnly Day, string Marker, T Value);
     }
 
     private async Task<ClvFunctions.ClvReport> ComputeClvAsync(DateOnly day, string marker, CancellationToken cancellationToken)
@@ -273,6 +395,9 @@ public sealed partial class ReportSets(
         LogComputed(logger, day, profiles.Count, set.ComputeSeconds, laps[0], laps[1]);
         return set;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} for {AsOf} is being recomputed: answered from the previous one")]
+    private static partial void LogStale(ILogger logger, string kind, DateOnly asOf);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "report set for {AsOf} computed: {Customers} customers in {Seconds} s (table scan and profile snapshot {ScanSeconds} s, reports {ReportSeconds} s)")]
     private static partial void LogComputed(ILogger logger, DateOnly asOf, int customers, double seconds, double scanSeconds, double reportSeconds);

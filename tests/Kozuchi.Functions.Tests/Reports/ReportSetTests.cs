@@ -65,10 +65,11 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         await _h.DisposeAsync();
     }
 
-    private KozuchiAppFactory App(bool precomputed) =>
+    private KozuchiAppFactory App(bool precomputed, double? staleAfterSeconds = null) =>
         new KozuchiAppFactory(_h.Storage, _h.App.Time)
             .WithSetting("Kozuchi:Auth:OperatorKey", IngestHarness.OperatorKey)
-            .WithSetting("Kozuchi:Reports:Precomputed", precomputed ? "true" : "false");
+            .WithSetting("Kozuchi:Reports:Precomputed", precomputed ? "true" : "false")
+            .WithSetting("Kozuchi:Reports:StaleAfterSeconds", staleAfterSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static HttpClient Client(KozuchiAppFactory app)
     {
@@ -198,5 +199,107 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/cohorts?asOf=2026-06-30"), past);
         Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/clv?asOf=2026-06-30"), pastClv);
         Assert.Contains("\"asOf\":\"2026-06-30\"", past, StringComparison.Ordinal);
+    }
+
+    private static ReportSets Sets(KozuchiAppFactory app) => app.Services.GetRequiredService<ReportSets>();
+
+    private static async Task<ReportFreshness> FreshnessAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<ReportFreshness>(new Uri("/api/reports/freshness", UriKind.Relative), TestContext.Current.CancellationToken))!;
+
+    [Fact]
+    public async Task After_a_change_pages_are_answered_from_the_previous_set_until_the_new_one_is_computed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = App(precomputed: true, staleAfterSeconds: 0);
+        using var client = Client(app);
+        var before = await AllAsync(client);
+        var first = await FreshnessAsync(client);
+        Assert.True(first.Current);
+        Assert.Equal(new DateOnly(2026, 11, 1), first.AsOf);
+
+        await IngestAsync(_orders.Skip(600), ct);
+        Dictionary<string, string> during;
+        ReportFreshness stale;
+        using (await Sets(app).HoldComputationsAsync(ct))
+        {
+            during = await AllAsync(client);
+            stale = await FreshnessAsync(client);
+        }
+
+        // Every page answered at once from the set computed before the ingest, and the freshness says so.
+        AssertSameAnswers(before, during);
+        Assert.Equal(Paths.Length, Sets(app).StaleAnswers);
+        Assert.False(stale.Current);
+        Assert.True(stale.Refreshing);
+        Assert.Equal(first.ComputedAt, stale.ComputedAt);
+
+        await Sets(app).IdleAsync();
+        var staleAnswers = Sets(app).StaleAnswers;
+        var after = await AllAsync(client);
+        Assert.Equal(staleAnswers, Sets(app).StaleAnswers);
+        Assert.Equal(2, Computations(app));
+        AssertSameAnswers(await AllAsync(_uncachedClient), after);
+        Assert.NotEqual(before["/api/reports/summary"], after["/api/reports/summary"]);
+        Assert.True((await FreshnessAsync(client)).Current);
+    }
+
+    [Fact]
+    public async Task A_new_instance_answers_from_the_stored_previous_set_while_it_computes_the_current_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = await GetAsync(_h.Operator, "/api/reports/kpis");
+        await IngestAsync(_orders.Skip(600), ct);
+
+        await using var other = App(precomputed: true, staleAfterSeconds: 0);
+        using var client = Client(other);
+        string during;
+        using (await Sets(other).HoldComputationsAsync(ct))
+        {
+            during = await GetAsync(client, "/api/reports/kpis");
+        }
+
+        Assert.Equal(before, during);
+        Assert.Equal(1, Sets(other).StaleAnswers);
+        await Sets(other).IdleAsync();
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/kpis"), await GetAsync(client, "/api/reports/kpis"));
+        Assert.Equal(1, Computations(other));
+    }
+
+    [Fact]
+    public async Task After_midnight_a_page_without_a_day_gets_yesterdays_set_and_one_naming_today_waits_for_todays()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = App(precomputed: true, staleAfterSeconds: 0);
+        using var client = Client(app);
+        var yesterday = await GetAsync(client, "/api/reports/cohorts");
+        _h.App.Time.Advance(TimeSpan.FromDays(1));
+
+        string undated;
+        ReportFreshness freshness;
+        using (await Sets(app).HoldComputationsAsync(ct))
+        {
+            undated = await GetAsync(client, "/api/reports/cohorts");
+            freshness = await FreshnessAsync(client);
+        }
+
+        var dated = await GetAsync(client, "/api/reports/cohorts?asOf=2026-11-02");
+
+        Assert.Equal(yesterday, undated);
+        Assert.Equal(new DateOnly(2026, 11, 1), freshness.AsOf);
+        Assert.False(freshness.Current);
+        Assert.Contains("\"asOf\":\"2026-11-02\"", dated, StringComparison.Ordinal);
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/cohorts?asOf=2026-11-02"), dated);
+        Assert.Equal(1, Sets(app).StaleAnswers);
+    }
+
+    [Fact]
+    public async Task Freshness_before_any_set_names_none_and_with_precomputing_off_is_no_content()
+    {
+        var none = await FreshnessAsync(_h.Operator);
+        var off = await _uncachedClient.GetAsync(new Uri("/api/reports/freshness", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Null(none.ComputedAt);
+        Assert.False(none.Current);
+        Assert.Equal(HttpStatusCode.NoContent, off.StatusCode);
     }
 }

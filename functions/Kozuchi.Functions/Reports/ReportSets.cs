@@ -403,8 +403,8 @@ public sealed partial class ReportSets(
     private static partial void LogComputed(ILogger logger, DateOnly asOf, int customers, double seconds, double scanSeconds, double reportSeconds);
 }
 
-/// <summary>Timer: keeps today's set ready, so the first page after a change (or after midnight) does not pay the scan.</summary>
-public sealed class ReportSetRefreshFunction(ReportSets reportSets, IOptions<ReportSetOptions> options) : ITimerFunction
+/// <summary>Timer: keeps today's set and every scenario's results ready, so the first page after a change (or after midnight) does not pay the scan.</summary>
+public sealed class ReportSetRefreshFunction(ReportSets reportSets, Scenarios.ScenarioResultsCache scenarioResults, IOptions<ReportSetOptions> options) : ITimerFunction
 {
     public const string Name = "ReportSetRefresh";
 
@@ -421,5 +421,6 @@ public sealed class ReportSetRefreshFunction(ReportSets reportSets, IOptions<Rep
 
         var set = await reportSets.CurrentAsync(reportSets.Today, cancellationToken);
         context.Log($"report set {set.AsOf:yyyy-MM-dd}: computed at {set.ComputedAt:O} in {set.ComputeSeconds} s");
+        await scenarioResults.RefreshAllAsync(cancellationToken);
     }
 }

@@ -108,6 +108,8 @@ public sealed partial class ScenarioEngine(
     private static readonly IReadOnlyDictionary<string, string> NoWinners = new Dictionary<string, string>(StringComparer.Ordinal);
     private readonly ScenarioEngineOptions _options = options.Value;
     private readonly SendBatches _sendBatches = new(clients);
+    private readonly EnrollmentChanges _changes = new(clients);
+    private int _saves;
 
     /// <param name="Recorded">ETags of the ledger rows this run inserted: their claim needs no read.</param>
     private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop, IReadOnlyDictionary<string, ETag> Recorded);
@@ -116,6 +118,7 @@ public sealed partial class ScenarioEngine(
     {
         ArgumentNullException.ThrowIfNull(work);
         var outcomes = new WorkOutcome[work.Count];
+        var savesBefore = Volatile.Read(ref _saves);
 
         // One head read per scenario per batch: a pause, a stop or a winner takes effect from the next batch.
         var heads = new ConcurrentDictionary<string, Lazy<Task<ScenarioHead?>>>(StringComparer.Ordinal);
@@ -157,6 +160,7 @@ public sealed partial class ScenarioEngine(
             await probe.ReachedAsync(EngineStage.LedgerWritten, ct).ConfigureAwait(false);
             if (await enrollments.SaveAsync(d.Decided, d.CarryOut.Outbox, d.StoredETag, ct).ConfigureAwait(false) is { } saved)
             {
+                Interlocked.Increment(ref _saves);
                 await probe.ReachedAsync(EngineStage.StateSaved, ct).ConfigureAwait(false);
                 Done(d.CarryOut.Index, d.Outcome, d.CarryOut with { ETag = saved }, 0);
                 return;
@@ -189,6 +193,13 @@ public sealed partial class ScenarioEngine(
             }
         }).ConfigureAwait(false);
         await timers.RemoveManyAsync([.. cleared], cancellationToken).ConfigureAwait(false);
+
+        // Scenario results computed before this batch's saves are stale from now on (a concurrent batch's saves may
+        // make this touch one more than needed, never one fewer).
+        if (Volatile.Read(ref _saves) != savesBefore)
+        {
+            await _changes.TouchAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
     }
@@ -317,6 +328,7 @@ public sealed partial class ScenarioEngine(
                 }
 
                 etag = saved;
+                Interlocked.Increment(ref _saves);
                 await probe.ReachedAsync(EngineStage.StateSaved, cancellationToken).ConfigureAwait(false);
             }
 

@@ -50,11 +50,11 @@ public sealed class ReportSetOptions
     public bool Precomputed { get; set; } = true;
 
     /// <summary>
-    /// <c>StaleAfterSeconds</c> (default 0.5): how long a page waits for the set being recomputed after a change before
+    /// <c>StaleAfterSeconds</c> (default 0.25): how long a page waits for the set being recomputed after a change before
     /// it is answered from the previous set (today's, or yesterday's for a request that names no day), which the
     /// freshness endpoint then reports as not current. Negative: always wait for the new set.
     /// </summary>
-    public double StaleAfterSeconds { get; set; } = 0.5;
+    public double StaleAfterSeconds { get; set; } = 0.25;
 }
 
 /// <summary>

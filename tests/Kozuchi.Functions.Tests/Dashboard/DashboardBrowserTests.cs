@@ -195,6 +195,7 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
 
         await _page.Locator($"main button[data-results='{scenarioId}']").ClickAsync();
         await Assertions.Expect(_page.Locator("[data-testid='scenario-totals'] .card").First).ToHaveTextAsync("対象者" + reachable.ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("ja-JP")));
+        await Assertions.Expect(_page.Locator("[data-testid='freshness']")).ToHaveAttributeAsync("data-current", "true");
         await Assertions.Expect(_page.Locator("main .error")).ToHaveCountAsync(0);
         await Shot("scenario-results");
     }

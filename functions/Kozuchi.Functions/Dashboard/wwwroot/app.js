@@ -176,7 +176,7 @@
         const data = await api(`scenarios/${encodeURIComponent(id)}/results`);
         const r = data && data.results;
         if (!r) { detail.replaceChildren(detail.firstChild, empty()); return; }
-        const parts = [detail.firstChild,
+        const parts = [detail.firstChild, freshnessNote({ computedAt: data.computedAt, current: data.current }),
           el("div", { class: "cards", "data-testid": "scenario-totals" },
             card(t("scenarios.entered"), num(r.entered)), card(t("scenarios.sent"), num(r.sent)),
             card(t("scenarios.converted"), num(r.converted)), card(t("common.revenue"), yen(r.revenue)))];

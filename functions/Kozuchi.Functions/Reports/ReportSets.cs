@@ -50,8 +50,8 @@ public sealed class ReportSetOptions
     public bool Precomputed { get; set; } = true;
 
     /// <summary>
-    /// <c>StaleAfterSeconds</c> (default 0.25): how long a page waits for the set being recomputed after a change before
-    /// it is answered from the previous set (today's, or yesterday's for a request that names no day), which the
+    /// <c>StaleAfterSeconds</c> (default 0.25): how long the page that starts a new pass after a change waits for it before
+    /// it is answered from the previous set (pages while a pass is under way do not wait) (today's, or yesterday's for a request that names no day), which the
     /// freshness endpoint then reports as not current. Negative: always wait for the new set.
     /// </summary>
     public double StaleAfterSeconds { get; set; } = 0.25;
@@ -100,7 +100,7 @@ public sealed partial class ReportSets(
     public int StaleAnswers => _set.StaleAnswers + _clv.StaleAnswers;
 
     /// <summary>Completes when no set or CLV computation is under way on this instance (tests and the benchmark wait on it).</summary>
-    public Task IdleAsync() => Task.WhenAll(_set.Flights.Values.Select(f => (Task)f.Value).Concat(_clv.Flights.Values.Select(f => (Task)f.Value))
+    public Task IdleAsync() => Task.WhenAll(_set.Flights.Values.Select(f => (Task)f.Work.Value).Concat(_clv.Flights.Values.Select(f => (Task)f.Work.Value))
         .Select(t => t.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
 
     public DateOnly Today => shopTime.Today(time.GetUtcNow());
@@ -174,16 +174,18 @@ public sealed partial class ReportSets(
         }
 
         var key = (day, marker);
-        var flight = slot.Flights.GetOrAdd(key, k => new Lazy<Task<T>>(() => LoadOrComputeAsync(slot, k.Day, k.Marker, compute)));
-        var task = flight.Value;
+        var flight = slot.Flights.GetOrAdd(key, k => new Flight<T>(new Lazy<Task<T>>(() => LoadOrComputeAsync(slot, k.Day, k.Marker, compute)), time.GetTimestamp()));
+        var task = flight.Work.Value;
 
         // The computation does not belong to the request that started it: a caller that gives up leaves it running for
         // the others, and one answered from the previous set leaves it running for the next page. Completed flights
         // leave the table with their continuation, so a flight no request waits on to the end is removed as well.
         _ = task.ContinueWith(_ => slot.Flights.TryRemove(KeyValuePair.Create(key, flight)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-        var wait = options.Value.StaleAfterSeconds;
-        if (stale != Stale.Never && wait >= 0 && !task.IsCompleted
+        // Every page waits until the same moment, StaleAfterSeconds after the pass began (a small shop's pass is over
+        // by then, and one page's concurrent calls get the same set); later pages are answered from the previous set at once.
+        var wait = flight.WaitLeft(options.Value.StaleAfterSeconds, time);
+        if (stale != Stale.Never && wait >= TimeSpan.Zero && !task.IsCompleted
             && await PreviousAsync(slot, day, stale, cancellationToken).ConfigureAwait(false) is { } previous)
         {
             if (previous.Day == day && previous.Marker == marker)
@@ -193,7 +195,7 @@ public sealed partial class ReportSets(
 
             try
             {
-                return await task.WaitAsync(TimeSpan.FromSeconds(wait), time, cancellationToken).ConfigureAwait(false);
+                return await task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -301,7 +303,7 @@ public sealed partial class ReportSets(
 
         public string Kind => kind;
 
-        public ConcurrentDictionary<(DateOnly Day, string Marker), Lazy<Task<T>>> Flights { get; } = new();
+        public ConcurrentDictionary<(DateOnly Day, string Marker), Flight<T>> Flights { get; } = new();
 
         public int Computations => Volatile.Read(ref _computations);
 
@@ -401,6 +403,14 @@ public sealed partial class ReportSets(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "report set for {AsOf} computed: {Customers} customers in {Seconds} s (table scan and profile snapshot {ScanSeconds} s, reports {ReportSeconds} s)")]
     private static partial void LogComputed(ILogger logger, DateOnly asOf, int customers, double seconds, double scanSeconds, double reportSeconds);
+}
+
+/// <summary>A computation under way (single-flight) and when it began, by the app's clock.</summary>
+internal sealed record Flight<T>(Lazy<Task<T>> Work, long Started)
+{
+    /// <summary>How much longer a request waits for it before taking the previous value: negative when it never does.</summary>
+    public TimeSpan WaitLeft(double staleAfterSeconds, TimeProvider time) =>
+        staleAfterSeconds < 0 ? TimeSpan.FromSeconds(-1) : TimeSpan.FromSeconds(Math.Max(0, staleAfterSeconds - time.GetElapsedTime(Started).TotalSeconds));
 }
 
 /// <summary>Timer: keeps today's set and every scenario's results ready, so the first page after a change (or after midnight) does not pay the scan.</summary>

@@ -26,7 +26,7 @@ public sealed partial class ScenarioResultsCache(
     private sealed record Entry(string Marker, ScenarioResultsView View);
 
     private readonly ConcurrentDictionary<string, Entry> _held = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Id, string Marker), Lazy<Task<ScenarioResultsView?>>> _flights = new();
+    private readonly ConcurrentDictionary<(string Id, string Marker), Flight<ScenarioResultsView?>> _flights = new();
     private readonly SemaphoreSlim _computeGate = new(1, 1);
     private int _computations;
     private int _staleAnswers;
@@ -38,7 +38,7 @@ public sealed partial class ScenarioResultsCache(
     public int StaleAnswers => Volatile.Read(ref _staleAnswers);
 
     /// <summary>Completes when no computation is under way on this instance.</summary>
-    public Task IdleAsync() => Task.WhenAll(_flights.Values.Select(f => f.Value.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
+    public Task IdleAsync() => Task.WhenAll(_flights.Values.Select(f => f.Work.Value.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
 
     /// <summary>The scenario's results (null when there is no such scenario), with its current status.</summary>
     public async Task<ScenarioResultsView?> ResultsAsync(string scenarioId, CancellationToken cancellationToken)
@@ -62,7 +62,7 @@ public sealed partial class ScenarioResultsCache(
                 var marker = await changes.MarkerAsync(cancellationToken).ConfigureAwait(false);
                 if (!IsHeld(head.ScenarioId, marker))
                 {
-                    await Flight(head.ScenarioId, marker).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await Flight(head.ScenarioId, marker).Work.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -78,9 +78,12 @@ public sealed partial class ScenarioResultsCache(
             return held.View;
         }
 
-        var task = Flight(id, marker);
-        var wait = options.Value.StaleAfterSeconds;
-        if (wait >= 0 && !task.IsCompleted && await PreviousAsync(id, cancellationToken).ConfigureAwait(false) is { } previous)
+        var flight = Flight(id, marker);
+        var task = flight.Work.Value;
+
+        // Requests wait until StaleAfterSeconds after the count began; later ones get the previous count at once.
+        var wait = flight.WaitLeft(options.Value.StaleAfterSeconds, time);
+        if (wait >= TimeSpan.Zero && !task.IsCompleted && await PreviousAsync(id, cancellationToken).ConfigureAwait(false) is { } previous)
         {
             if (previous.Marker == marker)
             {
@@ -89,7 +92,7 @@ public sealed partial class ScenarioResultsCache(
 
             try
             {
-                return await task.WaitAsync(TimeSpan.FromSeconds(wait), time, cancellationToken).ConfigureAwait(false);
+                return await task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -102,13 +105,12 @@ public sealed partial class ScenarioResultsCache(
         return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<ScenarioResultsView?> Flight(string id, string marker)
+    private Flight<ScenarioResultsView?> Flight(string id, string marker)
     {
         var key = (id, marker);
-        var flight = _flights.GetOrAdd(key, k => new Lazy<Task<ScenarioResultsView?>>(() => LoadOrComputeAsync(k.Id, k.Marker)));
-        var task = flight.Value;
-        _ = task.ContinueWith(_ => _flights.TryRemove(KeyValuePair.Create(key, flight)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return task;
+        var flight = _flights.GetOrAdd(key, k => new Flight<ScenarioResultsView?>(new Lazy<Task<ScenarioResultsView?>>(() => LoadOrComputeAsync(k.Id, k.Marker)), time.GetTimestamp()));
+        _ = flight.Work.Value.ContinueWith(_ => _flights.TryRemove(KeyValuePair.Create(key, flight)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return flight;
     }
 
     private async Task<Entry?> PreviousAsync(string id, CancellationToken cancellationToken)

@@ -20,8 +20,8 @@ public sealed record RfmCellCustomers(int R, int F, int Total, IReadOnlyList<Rep
 /// Every report the dashboard opens with, for one as-of day, computed in one pass over the customer table by the same
 /// Core functions the endpoints call, with the endpoints' default parameters (see docs/ANALYTICS.md, "Precomputed
 /// report set"). Lists are kept whole (conversion and basket pairs at min count 1) so any <c>top</c> or
-/// <c>minCount</c> is a cut of them; KPI targets are not in it (they are read per request), nor is CLV (see
-/// <see cref="ReportSets.ClvForDayAsync"/>).
+/// <c>minCount</c> is a cut of them; KPI targets are not in it (they are read per request); CLV is computed by the
+/// same pass but kept apart (see <see cref="ReportSets.ClvForDayAsync"/>).
 /// </summary>
 public sealed record ReportSet(
     int SchemaVersion,
@@ -142,9 +142,8 @@ public sealed partial class ReportSets(
 
     /// <summary>
     /// Today's CLV report (default horizon, the top <see cref="ClvFunctions.MaxTop"/>) under the same marker rule, or
-    /// null when the request is for another day. Not part of the set: the maximum-likelihood fits cost far more than
-    /// every other report together (about 10 ms a customer here), so they run on the first CLV request after a change
-    /// and never hold the dashboard's pages back.
+    /// null when the request is for another day. Computed by the set's pass (from the same rows) and kept beside it in
+    /// its own blob; a CLV request that finds none for the marker fits it itself.
     /// </summary>
     public async Task<ClvFunctions.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
@@ -316,6 +315,8 @@ public sealed partial class ReportSets(
         /// <summary>The value held last, whatever its day and marker.</summary>
         public Entry? Latest => Volatile.Read(ref _held);
 
+        public bool Holds(DateOnly day, string marker) => Held(day, marker) is not null;
+
         public T? Held(DateOnly day, string marker) => Volatile.Read(ref _held) is { } h && h.Day == day && h.Marker == marker ? h.Value : null;
 
         public T Remember(DateOnly day, string marker, T value)
@@ -340,7 +341,7 @@ public sealed partial class ReportSets(
         return ClvFunctions.Compute(summaries, day, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop);
     }
 
-    private sealed record Row(string Partition, string Id, CustomerHistory? History, CustomerProfile Profile);
+    private sealed record Row(string Partition, string Id, CustomerHistory? History, CustomerProfile Profile, IReadOnlyList<RepeatSummary> Repeat);
 
     private async Task<ReportSet> ComputeAsync(DateOnly day, string marker, CancellationToken cancellationToken)
     {
@@ -350,13 +351,15 @@ public sealed partial class ReportSets(
             CustomerEntities.CustomerPartition(record.CustomerId),
             record.CustomerId,
             CustomerHistory.Of(record, day, shopTime),
-            profile)), cancellationToken).ConfigureAwait(false);
+            profile,
+            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken).ConfigureAwait(false);
 
         // Table order (partition, then row key), as the per-request scans read it: the reports see their customers in
         // the same order as when computed from the tables, so even ties and sums come out identical.
         var ordered = rows.OrderBy(r => r.Partition, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
         rows.Clear();
         var histories = ordered.Where(r => r.History is not null).Select(r => r.History!).ToList();
+        var repeat = ordered.SelectMany(r => r.Repeat).ToList();
         var profiles = ordered.Select(r => r.Profile).OrderBy(p => p.CustomerId, StringComparer.Ordinal).ToList();
         ordered.Clear();
 
@@ -392,6 +395,15 @@ public sealed partial class ReportSets(
             ProductAnalyses.Basket(histories),
             RfmGrid.Build(profiles, day, zone, RfmSettings.Default),
             cells);
+        // CLV from the same pass: its fits (on a fixed sample, see ClvFunctions.FitSampleLimit) cost seconds, a second scan minutes.
+        if (!_clv.Holds(day, marker))
+        {
+            _clv.Counted();
+            var clv = ClvFunctions.Compute(repeat, day, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop);
+            await blobs.WriteAsync(_clv.Kind, day, marker, BinaryData.FromObjectAsJson(clv, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+            _clv.Remember(day, marker, clv);
+        }
+
         set = set with { ComputeSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         double[] laps = [Math.Round(scanned, 3), Math.Round(set.ComputeSeconds - scanned, 3)];
         LogComputed(logger, day, profiles.Count, set.ComputeSeconds, laps[0], laps[1]);

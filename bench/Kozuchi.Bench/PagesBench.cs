@@ -45,7 +45,7 @@ internal static class PagesBench
         ("cohorts", [["reports/cohorts"], ["reports/freshness"]]),
         ("products", [["reports/products/entry", "reports/products/conversion", "reports/products/basket"], ["reports/freshness"]]),
         ("scenarios (list, then one scenario's results)", [["scenarios"], ["scenarios/bench-pages/results"]]),
-        ("imports and failures (poison queues + imports list)", [["operations/poison", "operations/imports"]]),
+        ("imports and failures (poison queues + imports list of 30)", [["operations/poison", "operations/imports"]]),
     ];
 
     private const string TimerPayload = """{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},"Metadata":{}}""";
@@ -87,6 +87,7 @@ internal static class PagesBench
         Console.WriteLine($"#   wrote {customers:N0} customers ({orders:N0} orders) in {load.Elapsed.TotalSeconds:N0} s ({customers / load.Elapsed.TotalSeconds:N0} rows/s)");
         await storage.Services.GetRequiredService<ProfileSnapshots>().TouchAsync(CancellationToken.None);
         await WriteScenarioAsync(storage.Services, enrollments);
+        await WriteImportHistoryAsync(clients, 30);
 
         var (app, http, port) = await StartAppAsync(storage.Azurite.ConnectionString);
         await using (app)
@@ -197,6 +198,21 @@ internal static class PagesBench
         {
             throw new InvalidOperationException($"{function}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
+    }
+
+    /// <summary>The imports page's history: <paramref name="count"/> monthly order files with their summaries (as the import function leaves them).</summary>
+    private static async Task WriteImportHistoryAsync(StorageClients clients, int count)
+    {
+        var container = clients.Container(StorageCatalog.Containers.Imports);
+        await container.CreateIfNotExistsAsync();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), async (i, ct) =>
+        {
+            var name = $"orders-{2024 + (i / 12)}-{(i % 12) + 1:D2}.csv";
+            var summary = new Kozuchi.Core.Import.ImportSummary { RowsRead = 90_000 + i, OrdersAccepted = 33_000 + i, OrdersRejected = i % 3, RowsRejected = i % 3 };
+            var report = new Kozuchi.Functions.Ingest.ImportReport(name, "kozuchi", summary, 30_000, 3_000, 0, 7, []);
+            await container.GetBlobClient(name + Kozuchi.Functions.Ingest.ImportOrdersFunction.SummarySuffix)
+                .UploadAsync(BinaryData.FromString(Kozuchi.Functions.Ingest.OrderImporter.SummaryJson(report)), overwrite: true, ct);
+        });
     }
 
     /// <summary>One scenario with <paramref name="count"/> finished enrollments (5 % converted), written as the engine stores them.</summary>

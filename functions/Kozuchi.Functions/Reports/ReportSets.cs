@@ -83,6 +83,12 @@ public sealed partial class ReportSets(
 {
     public const int SchemaVersion = ReportSetStore.FormatVersion;
 
+    /// <summary>
+    /// Partitions the pass reads at once. Pages are answered while it runs (from the previous set), and each still makes
+    /// a storage call or two; two streams keep the storage busy without making those calls queue behind many scan pages.
+    /// </summary>
+    public const int PassParallelism = 2;
+
     /// <summary>Customers kept per RFM cell for the drill-down (its largest page is 500).</summary>
     public const int DrillDownKept = 500;
 
@@ -334,7 +340,7 @@ public sealed partial class ReportSets(
         await store.ReadAllRecordsAsync((record, _) => rows.Add((
             CustomerEntities.CustomerPartition(record.CustomerId),
             record.CustomerId,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken).ConfigureAwait(false);
+            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order, as the per-request scan reads it: the fits sum doubles in that order.
         var summaries = rows.OrderBy(r => r.Partition, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).SelectMany(r => r.Summary).ToList();
@@ -352,7 +358,7 @@ public sealed partial class ReportSets(
             record.CustomerId,
             CustomerHistory.Of(record, day, shopTime),
             profile,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken).ConfigureAwait(false);
+            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order (partition, then row key), as the per-request scans read it: the reports see their customers in
         // the same order as when computed from the tables, so even ties and sums come out identical.

@@ -28,6 +28,7 @@ public static class ReportFunctions
         services.Configure<ReportSetOptions>(configuration.GetSection("Kozuchi:Reports"));
         services.AddSingleton<ReportSetStore>();
         services.AddSingleton<ReportSets>();
+        services.AddExceptionHandler<ReportSetPendingHandler>();
         services.AddSingleton<ReportService>();
         return services;
     }

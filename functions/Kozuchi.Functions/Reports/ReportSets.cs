@@ -55,6 +55,42 @@ public sealed class ReportSetOptions
     /// freshness endpoint then reports as not current. Negative: always wait for the new set.
     /// </summary>
     public double StaleAfterSeconds { get; set; } = 0.25;
+
+    /// <summary>
+    /// <c>PendingAfterSeconds</c> (default 20): when there is no previous set to answer from (the first pass of a shop,
+    /// or of a day after yesterday's is gone), how long a page waits for the pass before it is answered 503 with
+    /// Retry-After: a host's HTTP timeout would otherwise cut a request waiting minutes for a large shop's pass. The
+    /// pass goes on. Negative: always wait.
+    /// </summary>
+    public double PendingAfterSeconds { get; set; } = 20;
+}
+
+/// <summary>A report page asked for before the first report set of the day was ready: answered 503 with Retry-After.</summary>
+public sealed class ReportSetPendingException(TimeSpan retryAfter)
+    : Exception("The report set is being computed for the first time; its figures are not available yet.")
+{
+    public TimeSpan RetryAfter => retryAfter;
+}
+
+/// <summary>Turns <see cref="ReportSetPendingException"/> into 503 with Retry-After and a problem body the dashboard shows.</summary>
+public sealed class ReportSetPendingHandler(IProblemDetailsService problems) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        if (exception is not ReportSetPendingException pending)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(pending.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = { Status = 503, Title = "report-set-pending", Detail = pending.Message },
+        });
+    }
 }
 
 /// <summary>
@@ -208,6 +244,19 @@ public sealed partial class ReportSets(
                 slot.AnsweredStale();
                 LogStale(logger, slot.Kind, day);
                 return previous.Value;
+            }
+        }
+
+        var pendingAfter = flight.WaitLeft(options.Value.PendingAfterSeconds, time);
+        if (stale != Stale.Never && pendingAfter >= TimeSpan.Zero)
+        {
+            try
+            {
+                return await task.WaitAsync(pendingAfter, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new ReportSetPendingException(TimeSpan.FromSeconds(15));
             }
         }
 

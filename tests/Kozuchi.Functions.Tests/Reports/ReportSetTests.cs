@@ -65,11 +65,23 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         await _h.DisposeAsync();
     }
 
-    private KozuchiAppFactory App(bool precomputed, double? staleAfterSeconds = null) =>
-        new KozuchiAppFactory(_h.Storage, _h.App.Time)
+    private KozuchiAppFactory App(bool precomputed, double? staleAfterSeconds = null, double? pendingAfterSeconds = null)
+    {
+        var app = new KozuchiAppFactory(_h.Storage, _h.App.Time)
             .WithSetting("Kozuchi:Auth:OperatorKey", IngestHarness.OperatorKey)
-            .WithSetting("Kozuchi:Reports:Precomputed", precomputed ? "true" : "false")
-            .WithSetting("Kozuchi:Reports:StaleAfterSeconds", staleAfterSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .WithSetting("Kozuchi:Reports:Precomputed", precomputed ? "true" : "false");
+        if (staleAfterSeconds is { } stale)
+        {
+            app.WithSetting("Kozuchi:Reports:StaleAfterSeconds", stale.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (pendingAfterSeconds is { } pending)
+        {
+            app.WithSetting("Kozuchi:Reports:PendingAfterSeconds", pending.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return app;
+    }
 
     private static HttpClient Client(KozuchiAppFactory app)
     {
@@ -301,5 +313,26 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Null(none.ComputedAt);
         Assert.False(none.Current);
         Assert.Equal(HttpStatusCode.NoContent, off.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_any_previous_set_a_page_past_the_pending_limit_gets_503_with_retry_after_while_the_pass_goes_on()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = App(precomputed: true, staleAfterSeconds: 0, pendingAfterSeconds: 0);
+        using var client = Client(app);
+
+        HttpResponseMessage pending;
+        using (await Sets(app).HoldComputationsAsync(ct))
+        {
+            pending = await client.GetAsync(new Uri("/api/reports/kpis", UriKind.Relative), ct);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, pending.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(15), pending.Headers.RetryAfter?.Delta);
+        Assert.Contains("report-set-pending", await pending.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        await Sets(app).IdleAsync();
+        Assert.Equal(1, Computations(app));
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/kpis"), await GetAsync(client, "/api/reports/kpis"));
     }
 }

@@ -30,6 +30,15 @@
     });
     if (response.status === 401) { location.href = `login?next=${encodeURIComponent(location.pathname + location.hash)}`; throw new Error("401"); }
     if (response.status === 404) return null;
+    if (response.status === 503) {
+      // The shop's first report set is still being computed (minutes for a large shop): say so and come back.
+      const problem = await response.json().catch(() => ({}));
+      if (problem.title === "report-set-pending") {
+        const error = new Error(t("common.computing"));
+        error.retryAfter = Number(response.headers.get("Retry-After")) || 15;
+        throw error;
+      }
+    }
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     return response.status === 204 ? null : response.json();
   }
@@ -309,7 +318,13 @@
       const nodes = await page();
       content.replaceChildren(...[nodes].flat().filter(Boolean));
     } catch (e) {
-      content.replaceChildren(el("p", { class: "error", role: "alert", text: `${t("common.error")}: ${e.message}` }));
+      if (e.retryAfter) {
+        content.replaceChildren(el("p", { class: "pending", role: "status", "data-testid": "pending", text: e.message }));
+        const hash = location.hash;
+        setTimeout(() => { if (location.hash === hash) route(); }, e.retryAfter * 1000);
+      } else {
+        content.replaceChildren(el("p", { class: "error", role: "alert", text: `${t("common.error")}: ${e.message}` }));
+      }
     }
     content.dataset.page = name;
     content.focus({ preventScroll: true });

@@ -220,39 +220,28 @@ public sealed partial class ReportSets(
 
         // The computation does not belong to the request that started it: a caller that gives up leaves it running for
         // the others, and one answered from the previous set leaves it running for the next page. Completed flights
-        // leave the table with their continuation, so a flight no request waits on to the end is removed as well.
-        _ = task.ContinueWith(_ => slot.Flights.TryRemove(KeyValuePair.Create(key, flight)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-
-        // Every page waits until the same moment, StaleAfterSeconds after the pass began (a small shop's pass is over
-        // by then, and one page's concurrent calls get the same set); later pages are answered from the previous set at once.
-        var wait = flight.WaitLeft(options.Value.StaleAfterSeconds, time);
-        if (stale != Stale.Never && wait >= TimeSpan.Zero && !task.IsCompleted
-            && await PreviousAsync(slot, day, stale, cancellationToken).ConfigureAwait(false) is { } previous)
+        // leave the table with their continuation (which also logs a failed pass nobody may be waiting on).
+        _ = task.ContinueWith(t =>
         {
-            if (previous.Day == day && previous.Marker == marker)
+            slot.Flights.TryRemove(KeyValuePair.Create(key, flight));
+            if (t.Exception is { } failed)
             {
-                return previous.Value; // the pass finished (on this instance or another) while we looked
+                LogFailed(logger, failed.GetBaseException(), slot.Kind, day);
             }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-            try
-            {
-                return await task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // A pass over a large shop takes minutes: the page shows the previous figures (and says so) meanwhile.
-                slot.AnsweredStale();
-                LogStale(logger, slot.Kind, day);
-                return previous.Value;
-            }
+        if (stale == Stale.Never || task.IsCompleted)
+        {
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var pendingAfter = flight.WaitLeft(options.Value.PendingAfterSeconds, time);
-        if (stale != Stale.Never && pendingAfter >= TimeSpan.Zero)
+        if (await PreviousAsync(slot, day, stale, cancellationToken).ConfigureAwait(false) is not { } previous)
         {
+            // Nothing to answer from (a shop's first pass): wait up to PendingAfterSeconds, then 503 with Retry-After.
+            var pendingAfter = flight.WaitLeft(options.Value.PendingAfterSeconds, time);
             try
             {
-                return await task.WaitAsync(pendingAfter, time, cancellationToken).ConfigureAwait(false);
+                return await (pendingAfter >= TimeSpan.Zero ? task.WaitAsync(pendingAfter, time, cancellationToken) : task.WaitAsync(cancellationToken)).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -260,7 +249,31 @@ public sealed partial class ReportSets(
             }
         }
 
-        return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (previous.Day == day && previous.Marker == marker)
+        {
+            return previous.Value; // the pass finished (on this instance or another) while we looked
+        }
+
+        // Every page waits until the same moment, StaleAfterSeconds after the pass began (a small shop's pass is over
+        // by then, and one page's concurrent calls get the same set); later pages are answered from the previous set at once.
+        var wait = flight.WaitLeft(options.Value.StaleAfterSeconds, time);
+        try
+        {
+            return await (wait >= TimeSpan.Zero ? task.WaitAsync(wait, time, cancellationToken) : task.WaitAsync(cancellationToken)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A pass over a large shop takes minutes: the page shows the previous figures (and says so) meanwhile.
+            slot.AnsweredStale();
+            LogStale(logger, slot.Kind, day);
+            return previous.Value;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && task.IsFaulted)
+        {
+            // The pass failed (logged by its continuation): the previous figures are better than an error page, and the next page or timer tries again.
+            slot.AnsweredStale();
+            return previous.Value;
+        }
     }
 
     /// <summary>The last value of the kind for the day (or yesterday, when allowed), whatever marker it was computed under: from memory, else from blob.</summary>
@@ -306,15 +319,19 @@ public sealed partial class ReportSets(
         await _computeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (slot.Held(day, marker) is { } held)
+            // While this flight waited for the gate the marker may have moved again (a busy shop, pages opened meanwhile):
+            // compute once for the newest marker, which serves this flight's waiters too, instead of a backlog of
+            // passes for markers already out of date.
+            var current = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
+            if ((slot.Held(day, current) ?? slot.Held(day, marker)) is { } held)
             {
                 return held;
             }
 
             slot.Counted();
-            var value = await compute(day, marker, cancellationToken).ConfigureAwait(false);
-            await blobs.WriteAsync(slot.Kind, day, marker, BinaryData.FromObjectAsJson(value, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
-            return slot.Remember(day, marker, value);
+            var value = await compute(day, current, cancellationToken).ConfigureAwait(false);
+            await blobs.WriteAsync(slot.Kind, day, current, BinaryData.FromObjectAsJson(value, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+            return slot.Remember(day, current, value);
         }
         finally
         {
@@ -450,13 +467,21 @@ public sealed partial class ReportSets(
             ProductAnalyses.Basket(histories),
             RfmGrid.Build(profiles, day, zone, RfmSettings.Default),
             cells);
-        // CLV from the same pass: its fits (on a fixed sample, see ClvFunctions.FitSampleLimit) cost seconds, a second scan minutes.
+        // CLV from the same pass: its fits (on a fixed sample, see ClvFunctions.FitSampleLimit) cost seconds, a second
+        // scan minutes. A failure here leaves the set intact; the CLV page then fits for itself.
         if (!_clv.Holds(day, marker))
         {
-            _clv.Counted();
-            var clv = ClvFunctions.Compute(repeat, day, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop);
-            await blobs.WriteAsync(_clv.Kind, day, marker, BinaryData.FromObjectAsJson(clv, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
-            _clv.Remember(day, marker, clv);
+            try
+            {
+                _clv.Counted();
+                var clv = ClvFunctions.Compute(repeat, day, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop);
+                await blobs.WriteAsync(_clv.Kind, day, marker, BinaryData.FromObjectAsJson(clv, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+                _clv.Remember(day, marker, clv);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, e, _clv.Kind, day);
+            }
         }
 
         set = set with { ComputeSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
@@ -464,6 +489,9 @@ public sealed partial class ReportSets(
         LogComputed(logger, day, profiles.Count, set.ComputeSeconds, laps[0], laps[1]);
         return set;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Kind} for {AsOf} could not be computed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string kind, DateOnly asOf);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} for {AsOf} is being recomputed: answered from the previous one")]
     private static partial void LogStale(ILogger logger, string kind, DateOnly asOf);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Storage.Scenarios;
 using Microsoft.Extensions.Options;
@@ -7,10 +8,12 @@ namespace Kozuchi.Functions.Scenarios;
 
 /// <summary>
 /// The scenario results page's answers. Results read every enrollment of the scenario (seconds at a hundred thousand
-/// enrollments), so they are kept — in memory and in blob — under the enrollment change marker, computed once per
-/// change and single-flight; after a change the page waits <see cref="ReportSetOptions.StaleAfterSeconds"/> for the
-/// new count and is otherwise answered from the previous one with <c>current: false</c>. The scenario's status is read
-/// per request, so a pause shows at once. The auto-winner and the CLI read the enrollments directly.
+/// enrollments), so they are kept — in memory and in blob — under a key of what they are computed from: the enrollment
+/// change marker, the scenario's active version (its arms' order names the control) and the cost and winner settings.
+/// They are computed once per change of that key, single-flight; after a change the page waits
+/// <see cref="ReportSetOptions.StaleAfterSeconds"/> for the new count and is otherwise answered from the previous one
+/// with <c>current: false</c>. The scenario's status is read per request, so a pause shows at once. The auto-winner and
+/// the CLI read the enrollments directly.
 /// </summary>
 public sealed partial class ScenarioResultsCache(
     ScenarioService service,
@@ -20,14 +23,20 @@ public sealed partial class ScenarioResultsCache(
     TimeProvider time,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     IOptions<ReportSetOptions> options,
+    IOptions<ScenarioEngineOptions> engineOptions,
     IHostApplicationLifetime lifetime,
     ILogger<ScenarioResultsCache> logger) : IDisposable
 {
-    private sealed record Entry(string Marker, ScenarioResultsView View);
+    private sealed record Entry(string Key, ScenarioResultsView View);
 
     private readonly ConcurrentDictionary<string, Entry> _held = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Id, string Marker), Flight<ScenarioResultsView?>> _flights = new();
+    private readonly ConcurrentDictionary<(string Id, string Key), Flight<ScenarioResultsView?>> _flights = new();
     private readonly SemaphoreSlim _computeGate = new(1, 1);
+
+    /// <summary>The settings results depend on besides the enrollments: a redeploy with other costs counts again.</summary>
+    private readonly string _settings = string.Join(',', engineOptions.Value.UnitCosts.OrderBy(c => c.Key).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key}:{c.Value}")))
+        + string.Create(CultureInfo.InvariantCulture, $";min{engineOptions.Value.WinnerMinSamplePerArm}");
+
     private int _computations;
     private int _staleAnswers;
 
@@ -48,68 +57,87 @@ public sealed partial class ScenarioResultsCache(
             return null;
         }
 
-        var view = await CachedAsync(scenarioId, cancellationToken).ConfigureAwait(false);
+        var view = await CachedAsync(head, cancellationToken).ConfigureAwait(false);
         return view is null ? null : view with { Status = head.Status, ActiveVersion = head.ActiveVersion };
     }
 
-    /// <summary>Brings every scenario's stored results up to the current marker (the refresh timer), so no page waits for a count.</summary>
+    /// <summary>Brings every scenario's stored results up to date (the refresh timer), so no page waits for a count.</summary>
     public async Task RefreshAllAsync(CancellationToken cancellationToken)
     {
         foreach (var head in await scenarios.ListAsync(cancellationToken).ConfigureAwait(false))
         {
             if (head.Status != ScenarioStatus.Draft)
             {
-                var marker = await changes.MarkerAsync(cancellationToken).ConfigureAwait(false);
-                if (!IsHeld(head.ScenarioId, marker))
+                var key = await KeyAsync(head, cancellationToken).ConfigureAwait(false);
+                if (!IsHeld(head.ScenarioId, key))
                 {
-                    await Flight(head.ScenarioId, marker).Work.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await Flight(head, key).Work.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
         }
     }
 
-    private bool IsHeld(string id, string marker) => _held.TryGetValue(id, out var e) && e.Marker == marker;
-
-    private async Task<ScenarioResultsView?> CachedAsync(string id, CancellationToken cancellationToken)
+    private async Task<string> KeyAsync(ScenarioHead head, CancellationToken cancellationToken)
     {
         var marker = await changes.MarkerAsync(cancellationToken).ConfigureAwait(false);
-        if (_held.TryGetValue(id, out var held) && held.Marker == marker)
+        return string.Create(CultureInfo.InvariantCulture, $"{marker}|v{head.ActiveVersion}.{head.LatestVersion}|{_settings}");
+    }
+
+    private bool IsHeld(string id, string key) => _held.TryGetValue(id, out var e) && e.Key == key;
+
+    private async Task<ScenarioResultsView?> CachedAsync(ScenarioHead head, CancellationToken cancellationToken)
+    {
+        var id = head.ScenarioId;
+        var key = await KeyAsync(head, cancellationToken).ConfigureAwait(false);
+        if (_held.TryGetValue(id, out var held) && held.Key == key)
         {
             return held.View;
         }
 
-        var flight = Flight(id, marker);
+        var flight = Flight(head, key);
         var task = flight.Work.Value;
+        if (task.IsCompleted || await PreviousAsync(id, cancellationToken).ConfigureAwait(false) is not { } previous)
+        {
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (previous.Key == key)
+        {
+            return previous.View;
+        }
 
         // Requests wait until StaleAfterSeconds after the count began; later ones get the previous count at once.
         var wait = flight.WaitLeft(options.Value.StaleAfterSeconds, time);
-        if (wait >= TimeSpan.Zero && !task.IsCompleted && await PreviousAsync(id, cancellationToken).ConfigureAwait(false) is { } previous)
+        try
         {
-            if (previous.Marker == marker)
-            {
-                return previous.View;
-            }
-
-            try
-            {
-                return await task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                Interlocked.Increment(ref _staleAnswers);
-                LogStale(logger, id);
-                return previous.View with { Current = false };
-            }
+            return await (wait >= TimeSpan.Zero ? task.WaitAsync(wait, time, cancellationToken) : task.WaitAsync(cancellationToken)).ConfigureAwait(false);
         }
-
-        return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        catch (TimeoutException)
+        {
+            Interlocked.Increment(ref _staleAnswers);
+            LogStale(logger, id);
+            return previous.View with { Current = false };
+        }
+        catch (Exception e) when (e is not OperationCanceledException && task.IsFaulted)
+        {
+            // The count failed (logged by its continuation): the previous count, marked as not current, beats an error.
+            Interlocked.Increment(ref _staleAnswers);
+            return previous.View with { Current = false };
+        }
     }
 
-    private Flight<ScenarioResultsView?> Flight(string id, string marker)
+    private Flight<ScenarioResultsView?> Flight(ScenarioHead head, string key)
     {
-        var key = (id, marker);
-        var flight = _flights.GetOrAdd(key, k => new Flight<ScenarioResultsView?>(new Lazy<Task<ScenarioResultsView?>>(() => LoadOrComputeAsync(k.Id, k.Marker)), time.GetTimestamp()));
-        _ = flight.Work.Value.ContinueWith(_ => _flights.TryRemove(KeyValuePair.Create(key, flight)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var flightKey = (head.ScenarioId, key);
+        var flight = _flights.GetOrAdd(flightKey, k => new Flight<ScenarioResultsView?>(new Lazy<Task<ScenarioResultsView?>>(() => LoadOrComputeAsync(head, k.Key)), time.GetTimestamp()));
+        _ = flight.Work.Value.ContinueWith(t =>
+        {
+            _flights.TryRemove(KeyValuePair.Create(flightKey, flight));
+            if (t.Exception is { } failed)
+            {
+                LogFailed(logger, failed.GetBaseException(), head.ScenarioId);
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return flight;
     }
 
@@ -129,20 +157,25 @@ public sealed partial class ScenarioResultsCache(
         return null;
     }
 
-    private async Task<ScenarioResultsView?> LoadOrComputeAsync(string id, string marker)
+    private async Task<ScenarioResultsView?> LoadOrComputeAsync(ScenarioHead head, string key)
     {
         // The computation belongs to no request: one that gives up (or is answered from earlier results) leaves it running.
         var cancellationToken = lifetime.ApplicationStopping;
-        if (await blobs.ReadAsync(id, cancellationToken).ConfigureAwait(false) is { } stored && stored.Marker == marker
+        var id = head.ScenarioId;
+        if (await blobs.ReadAsync(id, cancellationToken).ConfigureAwait(false) is { } stored && stored.Marker == key
             && stored.Content.ToObjectFromJson<ScenarioResultsView>(json.Value.SerializerOptions) is { } read)
         {
-            return Remember(id, marker, read);
+            return Remember(id, key, read);
         }
 
         await _computeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_held.TryGetValue(id, out var held) && held.Marker == marker)
+            // The key may have moved while this count waited for the gate: count once for the newest key instead of a backlog.
+            var current = await scenarios.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } now
+                ? await KeyAsync(now, cancellationToken).ConfigureAwait(false)
+                : key;
+            if (_held.TryGetValue(id, out var held) && (held.Key == current || held.Key == key))
             {
                 return held.View;
             }
@@ -153,8 +186,8 @@ public sealed partial class ScenarioResultsCache(
                 return null;
             }
 
-            await blobs.WriteAsync(id, marker, BinaryData.FromObjectAsJson(view, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
-            return Remember(id, marker, view);
+            await blobs.WriteAsync(id, current, BinaryData.FromObjectAsJson(view, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+            return Remember(id, current, view);
         }
         finally
         {
@@ -162,9 +195,9 @@ public sealed partial class ScenarioResultsCache(
         }
     }
 
-    private ScenarioResultsView Remember(string id, string marker, ScenarioResultsView view)
+    private ScenarioResultsView Remember(string id, string key, ScenarioResultsView view)
     {
-        _held[id] = new Entry(marker, view);
+        _held[id] = new Entry(key, view);
         return view;
     }
 
@@ -192,4 +225,7 @@ public sealed partial class ScenarioResultsCache(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "results of scenario {ScenarioId} are being recomputed: answered from the previous count")]
     private static partial void LogStale(ILogger logger, string scenarioId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "results of scenario {ScenarioId} could not be counted")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string scenarioId);
 }

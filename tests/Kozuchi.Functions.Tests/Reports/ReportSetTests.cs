@@ -335,4 +335,44 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, Computations(app));
         Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/kpis"), await GetAsync(client, "/api/reports/kpis"));
     }
+
+    [Fact]
+    public async Task Passes_queued_behind_one_under_way_compute_once_for_the_newest_change()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = App(precomputed: true, staleAfterSeconds: 0);
+        using var client = Client(app);
+        var before = await GetAsync(client, "/api/reports/summary");
+        var rest = _orders.Skip(600).ToList();
+
+        using (await Sets(app).HoldComputationsAsync(ct))
+        {
+            await IngestAsync(rest.Take(rest.Count / 2), ct);
+            Assert.Equal(before, await GetAsync(client, "/api/reports/summary"));
+            await IngestAsync(rest.Skip(rest.Count / 2), ct);
+            Assert.Equal(before, await GetAsync(client, "/api/reports/summary"));
+        }
+
+        await Sets(app).IdleAsync();
+
+        Assert.Equal(2, Computations(app)); // the first, then one for the newest marker (not one per marker seen meanwhile)
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/summary"), await GetAsync(client, "/api/reports/summary"));
+        Assert.Equal(2, Computations(app));
+    }
+
+    [Fact]
+    public async Task With_a_negative_stale_limit_a_page_after_a_change_waits_for_the_new_set_and_never_gets_503()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await GetAsync(_h.Operator, "/api/reports/kpis"); // a set in blob: the app below has a previous one
+        await using var app = App(precomputed: true, staleAfterSeconds: -1, pendingAfterSeconds: 0);
+        using var client = Client(app);
+        await GetAsync(client, "/api/reports/kpis");
+
+        await IngestAsync(_orders.Skip(600), ct);
+        var after = await GetAsync(client, "/api/reports/kpis");
+
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/kpis"), after);
+        Assert.Equal(0, Sets(app).StaleAnswers);
+    }
 }

@@ -126,4 +126,24 @@ public sealed class ScenarioResultsCacheTests(AzuriteFixture azurite) : IAsyncLi
         Assert.Equal(2, Entered(await ResultsAsync(client)));
         Assert.Equal(0, other.Services.GetRequiredService<ScenarioResultsCache>().Computations);
     }
+
+    [Fact]
+    public async Task A_new_active_version_counts_again_without_any_enrollment_change()
+    {
+        await OrderAsync(1);
+        await ResultsAsync(_h.Operator);
+        var v2 = Thanks.Replace("\"version\": 1", "\"version\": 2", StringComparison.Ordinal).Replace("\"days\": 1", "\"days\": 2", StringComparison.Ordinal);
+        using var content = new StringContent(v2, Encoding.UTF8, "application/json");
+        Assert.True((await _h.Operator.PostAsync(new Uri("/api/scenarios", UriKind.Relative), content, Ct)).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _h.Operator.PostAsync(new Uri("/api/scenarios/thanks/activate", UriKind.Relative), null, Ct)).StatusCode);
+
+        var during = await ResultsAsync(_h.Operator);
+        await Cache.IdleAsync();
+        var after = await ResultsAsync(_h.Operator);
+
+        Assert.Equal(2, during.GetProperty("activeVersion").GetInt32());
+        Assert.Equal(2, after.GetProperty("activeVersion").GetInt32());
+        Assert.Equal(2, Cache.Computations);
+        Assert.True(after.GetProperty("current").GetBoolean());
+    }
 }

@@ -77,7 +77,8 @@
   // ---- pages -------------------------------------------------------------------------------------------------
   const pages = {
     async overview() {
-      // Freshness after the figures: it then describes the set they were answered from.
+      // Freshness after the figures: a small shop's pass is over before they are answered, and the note then says current.
+      // (A large shop's pass ending in the moment between the calls would label the previous figures current; it lasts minutes.)
       const [data, summary] = await Promise.all([api("reports/kpis"), api("reports/summary")]);
       const fresh = await api("reports/freshness");
       const parts = [el("h1", { text: t("overview.title") }), freshnessNote(fresh)];
@@ -149,7 +150,7 @@
       await load();
       const fresh = await api("reports/freshness");
       return [el("h1", { text: t("rfm.title") }), freshnessNote(fresh),
-        el("div", { class: "toolbar" }, el("label", { for: "asof" }, t("common.asOf"), asOfInput), el("button", { onclick: load, text: t("common.apply") })),
+        el("div", { class: "toolbar" }, el("label", { for: "asof" }, t("common.asOf"), asOfInput), el("button", { onclick: () => load().catch((e) => result.replaceChildren(el("p", { class: "error", role: "alert", text: `${t("common.error")}: ${e.message}` }))), text: t("common.apply") })),
         result, drill];
     },
 
@@ -305,7 +306,10 @@
     return el("div", { class: "card" }, parts);
   }
 
+  let retry = null;
+
   async function route() {
+    clearTimeout(retry);
     const name = (location.hash.replace(/^#\//, "").split(/[/?]/)[0]) || "overview";
     const page = pages[name] || pages.overview;
     charts.splice(0).forEach((c) => c.destroy());
@@ -321,7 +325,7 @@
       if (e.retryAfter) {
         content.replaceChildren(el("p", { class: "pending", role: "status", "data-testid": "pending", text: e.message }));
         const hash = location.hash;
-        setTimeout(() => { if (location.hash === hash) route(); }, e.retryAfter * 1000);
+        retry = setTimeout(() => { if (location.hash === hash) route(); }, e.retryAfter * 1000);
       } else {
         content.replaceChildren(el("p", { class: "error", role: "alert", text: `${t("common.error")}: ${e.message}` }));
       }

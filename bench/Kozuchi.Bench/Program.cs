@@ -26,6 +26,9 @@ switch (command)
     case "rfm":
         await RfmBench.RunAsync(Option("--customers", 1_000_000));
         break;
+    case "clv":
+        ClvBench.Run(Option("--customers", 1_000_000));
+        break;
     case "reports":
         ReportsBench.Run(Option("--customers", 1_000_000));
         break;

@@ -116,6 +116,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Kozuchi__Auth__Mode: operatorAuthMode
       // Dashboard pages of a large shop answer from the precomputed report set (docs/ANALYTICS.md); 'false' scans per request.
       Kozuchi__Reports__Precomputed: 'true'
+      Kozuchi__Reports__StaleAfterSeconds: '0.25'
+      Kozuchi__Reports__PendingAfterSeconds: '20'
       Kozuchi__Auth__OperatorKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.operatorKey}/)'
       Kozuchi__Webhooks__ShopifySecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecret}/)'
       Kozuchi__Webhooks__ShopifySecretPrevious: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecretPrevious}/)'

@@ -32,6 +32,9 @@ public static class ClvFunctions
 
     public const int DefaultHorizonDays = 365;
 
+    /// <summary>The most customers the models are fitted on (see <see cref="RepeatSummaries.FitSample"/>); every customer gets an outlook.</summary>
+    public const int FitSampleLimit = 100_000;
+
     internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ReportSets reportSets, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, CancellationToken cancellationToken)
     {
         if (!ReportService.TryDay(asOf, out var day) || horizonDays is <= 0 or > 3650)
@@ -56,7 +59,7 @@ public static class ClvFunctions
         return TypedResults.Ok(Compute(summaries, d, horizon, take));
     }
 
-    /// <summary>Fits both models on the summaries (in table order) and ranks the customers by expected value.</summary>
+    /// <summary>Fits both models on the summaries (in table order; a fixed sample beyond <see cref="FitSampleLimit"/>) and ranks the customers by expected value.</summary>
     public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top)
     {
         ArgumentNullException.ThrowIfNull(summaries);
@@ -67,8 +70,9 @@ public static class ClvFunctions
             return new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, []);
         }
 
-        var model = BgNbd.Fit(summaries);
-        var spend = summaries.Count(s => s.Frequency > 0 && s.MonetaryValue > 0) >= 2 ? GammaGamma.Fit(summaries) : null;
+        var sample = RepeatSummaries.FitSample(summaries, FitSampleLimit);
+        var model = BgNbd.Fit(sample);
+        var spend = sample.Count(s => s.Frequency > 0 && s.MonetaryValue > 0) >= 2 ? GammaGamma.Fit(sample) : null;
         var usableSpend = spend is { Parameters.Q: > 1 } ? spend.Parameters : null;
         var predictions = summaries.Zip(ClvPredictions.Predict(model.Parameters, usableSpend, summaries, horizon / DaysPerPeriod),
             (s, p) => new CustomerOutlook(s.CustomerId, s.Frequency, s.Recency, s.T, s.MonetaryValue, p.ProbabilityAlive, p.ExpectedOrders, p.ExpectedAverageValue, p.ExpectedValue)).ToList();

@@ -20,6 +20,7 @@ public static class ReportFunctions
             .Http("ReportRfmCustomers", "GET", "reports/rfm/customers", RfmCustomersAsync)
             .Http("ReportRfmMovement", "GET", "reports/rfm/movement", RfmMovementAsync)
             .Http("ReportSetPrecompute", "POST", "reports/precompute", PrecomputeAsync)
+            .Http("ReportFreshness", "GET", "reports/freshness", FreshnessAsync)
             .Timer<ReportSetRefreshFunction>(ReportSetRefreshFunction.Name, ReportSetRefreshFunction.Schedule);
 
     public static IServiceCollection AddReports(this IServiceCollection services, IConfiguration configuration)
@@ -27,6 +28,7 @@ public static class ReportFunctions
         services.Configure<ReportSetOptions>(configuration.GetSection("Kozuchi:Reports"));
         services.AddSingleton<ReportSetStore>();
         services.AddSingleton<ReportSets>();
+        services.AddExceptionHandler<ReportSetPendingHandler>();
         services.AddSingleton<ReportService>();
         return services;
     }
@@ -44,6 +46,12 @@ public static class ReportFunctions
         var set = await reportSets.CurrentAsync(reportSets.Today, cancellationToken);
         return TypedResults.Ok(new PrecomputeAnswer(set.AsOf, set.ComputedAt, set.ComputeSeconds, set.Rfm.Customers));
     }
+
+    /// <summary>What the dashboard's report pages are answered from (the set's day and time, current or being recomputed).</summary>
+    internal static async Task<Results<Ok<ReportFreshness>, NoContent>> FreshnessAsync(ReportSets reportSets, IOptions<ReportSetOptions> options, CancellationToken cancellationToken) =>
+        options.Value.Precomputed
+            ? TypedResults.Ok(await reportSets.FreshnessAsync(cancellationToken))
+            : TypedResults.NoContent();
 
     internal static async Task<Ok<CustomerSummary>> SummaryAsync(ReportService reports, CancellationToken cancellationToken) =>
         TypedResults.Ok(await reports.SummaryAsync(cancellationToken));

@@ -20,8 +20,8 @@ public sealed record RfmCellCustomers(int R, int F, int Total, IReadOnlyList<Rep
 /// Every report the dashboard opens with, for one as-of day, computed in one pass over the customer table by the same
 /// Core functions the endpoints call, with the endpoints' default parameters (see docs/ANALYTICS.md, "Precomputed
 /// report set"). Lists are kept whole (conversion and basket pairs at min count 1) so any <c>top</c> or
-/// <c>minCount</c> is a cut of them; KPI targets are not in it (they are read per request), nor is CLV (see
-/// <see cref="ReportSets.ClvForDayAsync"/>).
+/// <c>minCount</c> is a cut of them; KPI targets are not in it (they are read per request); CLV is computed by the
+/// same pass but kept apart (see <see cref="ReportSets.ClvForDayAsync"/>).
 /// </summary>
 public sealed record ReportSet(
     int SchemaVersion,
@@ -43,11 +43,61 @@ public sealed record ReportSet(
     public RfmCellCustomers? Cell(int r, int f) => RfmCustomers.FirstOrDefault(c => c.R == r && c.F == f);
 }
 
-/// <summary><c>Kozuchi:Reports:Precomputed</c> (default true): answer today's default reports from the precomputed set.</summary>
+/// <summary>Settings under <c>Kozuchi:Reports</c>.</summary>
 public sealed class ReportSetOptions
 {
+    /// <summary><c>Precomputed</c> (default true): answer today's default reports from the precomputed set.</summary>
     public bool Precomputed { get; set; } = true;
+
+    /// <summary>
+    /// <c>StaleAfterSeconds</c> (default 0.25): how long the page that starts a new pass after a change waits for it before
+    /// it is answered from the previous set (pages while a pass is under way do not wait) (today's, or yesterday's for a request that names no day), which the
+    /// freshness endpoint then reports as not current. Negative: always wait for the new set.
+    /// </summary>
+    public double StaleAfterSeconds { get; set; } = 0.25;
+
+    /// <summary>
+    /// <c>PendingAfterSeconds</c> (default 20): when there is no previous set to answer from (the first pass of a shop,
+    /// or of a day after yesterday's is gone), how long a page waits for the pass before it is answered 503 with
+    /// Retry-After: a host's HTTP timeout would otherwise cut a request waiting minutes for a large shop's pass. The
+    /// pass goes on. Negative: always wait.
+    /// </summary>
+    public double PendingAfterSeconds { get; set; } = 20;
 }
+
+/// <summary>A report page asked for before the first report set of the day was ready: answered 503 with Retry-After.</summary>
+public sealed class ReportSetPendingException(TimeSpan retryAfter)
+    : Exception("The report set is being computed for the first time; its figures are not available yet.")
+{
+    public TimeSpan RetryAfter => retryAfter;
+}
+
+/// <summary>Turns <see cref="ReportSetPendingException"/> into 503 with Retry-After and a problem body the dashboard shows.</summary>
+public sealed class ReportSetPendingHandler(IProblemDetailsService problems) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        if (exception is not ReportSetPendingException pending)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(pending.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = { Status = 503, Title = "report-set-pending", Detail = pending.Message },
+        });
+    }
+}
+
+/// <summary>
+/// Which set the report pages are answered from: its day, when it was computed, whether it is still current (nothing
+/// changed since its pass began), and whether a new pass is under way. <c>ComputedAt</c> is null before the first set.
+/// </summary>
+public sealed record ReportFreshness(DateOnly? AsOf, DateTimeOffset? ComputedAt, double? ComputeSeconds, bool Current, bool Refreshing);
 
 /// <summary>
 /// Hands out today's report set while the customer change marker has not moved since it was computed, computing it
@@ -69,6 +119,12 @@ public sealed partial class ReportSets(
 {
     public const int SchemaVersion = ReportSetStore.FormatVersion;
 
+    /// <summary>
+    /// Partitions the pass reads at once. Pages are answered while it runs (from the previous set), and each still makes
+    /// a storage call or two; two streams keep the storage busy without making those calls queue behind many scan pages.
+    /// </summary>
+    public const int PassParallelism = 2;
+
     /// <summary>Customers kept per RFM cell for the drill-down (its largest page is 500).</summary>
     public const int DrillDownKept = 500;
 
@@ -81,6 +137,13 @@ public sealed partial class ReportSets(
 
     /// <summary>How many times this instance fitted the CLV models for the cache.</summary>
     public int ClvComputations => _clv.Computations;
+
+    /// <summary>How many answers this instance gave from a previous set while a new one was being computed.</summary>
+    public int StaleAnswers => _set.StaleAnswers + _clv.StaleAnswers;
+
+    /// <summary>Completes when no set or CLV computation is under way on this instance (tests and the benchmark wait on it).</summary>
+    public Task IdleAsync() => Task.WhenAll(_set.Flights.Values.Select(f => (Task)f.Work.Value).Concat(_clv.Flights.Values.Select(f => (Task)f.Work.Value))
+        .Select(t => t.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
 
     public DateOnly Today => shopTime.Today(time.GetUtcNow());
 
@@ -96,18 +159,33 @@ public sealed partial class ReportSets(
             return null;
         }
 
-        return await CurrentAsync(today, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(_set, today, StalePolicy(asOf), ComputeAsync, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The set for the day under the current marker: from memory, from blob, or computed (once).</summary>
+    /// <summary>The set for the day under the current marker: from memory, from blob, or computed (once); never a previous one.</summary>
     public Task<ReportSet> CurrentAsync(DateOnly day, CancellationToken cancellationToken) =>
-        GetAsync(_set, day, ComputeAsync, cancellationToken);
+        GetAsync(_set, day, Stale.Never, ComputeAsync, cancellationToken);
+
+    /// <summary>What today's pages are answered from now, without starting a pass.</summary>
+    public async Task<ReportFreshness> FreshnessAsync(CancellationToken cancellationToken)
+    {
+        var today = Today;
+        var marker = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
+        var set = _set.Held(today, marker)
+            ?? (await PreviousAsync(_set, today, Stale.TodayOrYesterday, cancellationToken).ConfigureAwait(false))?.Value;
+        var refreshing = !_set.Flights.IsEmpty;
+        return set is null
+            ? new ReportFreshness(null, null, null, false, refreshing)
+            : new ReportFreshness(set.AsOf, set.ComputedAt, set.ComputeSeconds, set.AsOf == today && set.Marker == marker, refreshing);
+    }
+
+    /// <summary>A request that names no day may be answered from yesterday's set just after midnight; one that names today may not.</summary>
+    private static Stale StalePolicy(DateOnly? asOf) => asOf is null ? Stale.TodayOrYesterday : Stale.Today;
 
     /// <summary>
     /// Today's CLV report (default horizon, the top <see cref="ClvFunctions.MaxTop"/>) under the same marker rule, or
-    /// null when the request is for another day. Not part of the set: the maximum-likelihood fits cost far more than
-    /// every other report together (about 10 ms a customer here), so they run on the first CLV request after a change
-    /// and never hold the dashboard's pages back.
+    /// null when the request is for another day. Computed by the set's pass (from the same rows) and kept beside it in
+    /// its own blob; a CLV request that finds none for the marker fits it itself.
     /// </summary>
     public async Task<ClvFunctions.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
@@ -117,10 +195,17 @@ public sealed partial class ReportSets(
             return null;
         }
 
-        return await GetAsync(_clv, today, ComputeClvAsync, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(_clv, today, StalePolicy(asOf), ComputeClvAsync, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> GetAsync<T>(Slot<T> slot, DateOnly day, Func<DateOnly, string, CancellationToken, Task<T>> compute, CancellationToken cancellationToken)
+    private enum Stale
+    {
+        Never,
+        Today,
+        TodayOrYesterday,
+    }
+
+    private async Task<T> GetAsync<T>(Slot<T> slot, DateOnly day, Stale stale, Func<DateOnly, string, CancellationToken, Task<T>> compute, CancellationToken cancellationToken)
         where T : class
     {
         var marker = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
@@ -130,19 +215,94 @@ public sealed partial class ReportSets(
         }
 
         var key = (day, marker);
-        var flight = slot.Flights.GetOrAdd(key, k => new Lazy<Task<T>>(() => LoadOrComputeAsync(slot, k.Day, k.Marker, compute)));
-        try
+        var flight = slot.Flights.GetOrAdd(key, k => new Flight<T>(new Lazy<Task<T>>(() => LoadOrComputeAsync(slot, k.Day, k.Marker, compute)), time.GetTimestamp()));
+        var task = flight.Work.Value;
+
+        // The computation does not belong to the request that started it: a caller that gives up leaves it running for
+        // the others, and one answered from the previous set leaves it running for the next page. Completed flights
+        // leave the table with their continuation (which also logs a failed pass nobody may be waiting on).
+        _ = task.ContinueWith(t =>
         {
-            // The computation does not belong to the request that started it: a caller that gives up leaves it running for the others.
-            return await flight.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (flight.Value.IsCompleted)
+            slot.Flights.TryRemove(KeyValuePair.Create(key, flight));
+            if (t.Exception is { } failed)
             {
-                slot.Flights.TryRemove(KeyValuePair.Create(key, flight));
+                LogFailed(logger, failed.GetBaseException(), slot.Kind, day);
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        if (stale == Stale.Never || task.IsCompleted)
+        {
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (await PreviousAsync(slot, day, stale, cancellationToken).ConfigureAwait(false) is not { } previous)
+        {
+            // Nothing to answer from (a shop's first pass): wait up to PendingAfterSeconds, then 503 with Retry-After.
+            var pendingAfter = flight.WaitLeft(options.Value.PendingAfterSeconds, time);
+            try
+            {
+                return await (pendingAfter >= TimeSpan.Zero ? task.WaitAsync(pendingAfter, time, cancellationToken) : task.WaitAsync(cancellationToken)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new ReportSetPendingException(TimeSpan.FromSeconds(15));
             }
         }
+
+        if (previous.Day == day && previous.Marker == marker)
+        {
+            return previous.Value; // the pass finished (on this instance or another) while we looked
+        }
+
+        // Every page waits until the same moment, StaleAfterSeconds after the pass began (a small shop's pass is over
+        // by then, and one page's concurrent calls get the same set); later pages are answered from the previous set at once.
+        var wait = flight.WaitLeft(options.Value.StaleAfterSeconds, time);
+        try
+        {
+            return await (wait >= TimeSpan.Zero ? task.WaitAsync(wait, time, cancellationToken) : task.WaitAsync(cancellationToken)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A pass over a large shop takes minutes: the page shows the previous figures (and says so) meanwhile.
+            slot.AnsweredStale();
+            LogStale(logger, slot.Kind, day);
+            return previous.Value;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && task.IsFaulted)
+        {
+            // The pass failed (logged by its continuation): the previous figures are better than an error page, and the next page or timer tries again.
+            slot.AnsweredStale();
+            return previous.Value;
+        }
+    }
+
+    /// <summary>The last value of the kind for the day (or yesterday, when allowed), whatever marker it was computed under: from memory, else from blob.</summary>
+    private async Task<Slot<T>.Entry?> PreviousAsync<T>(Slot<T> slot, DateOnly day, Stale stale, CancellationToken cancellationToken)
+        where T : class
+    {
+        bool Allowed(DateOnly d) => d == day || (stale == Stale.TodayOrYesterday && d == day.AddDays(-1));
+        if (slot.Latest is { } latest && Allowed(latest.Day))
+        {
+            return latest;
+        }
+
+        foreach (var d in stale == Stale.TodayOrYesterday ? new[] { day, day.AddDays(-1) } : [day])
+        {
+            if (await blobs.ReadLatestAsync(slot.Kind, d, cancellationToken).ConfigureAwait(false) is { } stored
+                && stored.Content.ToObjectFromJson<T>(json.Value.SerializerOptions) is { } read)
+            {
+                // Remembered under its own marker: it is taken for the current value only if that marker is still current.
+                var entry = new Slot<T>.Entry(d, stored.Marker, read);
+                if (slot.Latest is null || slot.Latest.Day <= d)
+                {
+                    slot.Remember(d, stored.Marker, read);
+                }
+
+                return entry;
+            }
+        }
+
+        return null;
     }
 
     private async Task<T> LoadOrComputeAsync<T>(Slot<T> slot, DateOnly day, string marker, Func<DateOnly, string, CancellationToken, Task<T>> compute)
@@ -159,19 +319,46 @@ public sealed partial class ReportSets(
         await _computeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (slot.Held(day, marker) is { } held)
+            // While this flight waited for the gate the marker may have moved again (a busy shop, pages opened meanwhile):
+            // compute once for the newest marker, which serves this flight's waiters too, instead of a backlog of
+            // passes for markers already out of date.
+            var current = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
+            if ((slot.Held(day, current) ?? slot.Held(day, marker)) is { } held)
             {
                 return held;
             }
 
             slot.Counted();
-            var value = await compute(day, marker, cancellationToken).ConfigureAwait(false);
-            await blobs.WriteAsync(slot.Kind, day, marker, BinaryData.FromObjectAsJson(value, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
-            return slot.Remember(day, marker, value);
+            var value = await compute(day, current, cancellationToken).ConfigureAwait(false);
+            await blobs.WriteAsync(slot.Kind, day, current, BinaryData.FromObjectAsJson(value, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+            return slot.Remember(day, current, value);
         }
         finally
         {
             _computeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Holds every computation on this instance back (after its blob read) until disposed: lets a test look at the
+    /// pages while a pass is under way, as they are for the minutes a large shop's pass takes.
+    /// </summary>
+    internal async Task<IDisposable> HoldComputationsAsync(CancellationToken cancellationToken)
+    {
+        await _computeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Release(_computeGate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                gate.Release();
+            }
         }
     }
 
@@ -183,14 +370,24 @@ public sealed partial class ReportSets(
     {
         private Entry? _held;
         private int _computations;
+        private int _staleAnswers;
 
         public string Kind => kind;
 
-        public ConcurrentDictionary<(DateOnly Day, string Marker), Lazy<Task<T>>> Flights { get; } = new();
+        public ConcurrentDictionary<(DateOnly Day, string Marker), Flight<T>> Flights { get; } = new();
 
         public int Computations => Volatile.Read(ref _computations);
 
         public void Counted() => Interlocked.Increment(ref _computations);
+
+        public int StaleAnswers => Volatile.Read(ref _staleAnswers);
+
+        public void AnsweredStale() => Interlocked.Increment(ref _staleAnswers);
+
+        /// <summary>The value held last, whatever its day and marker.</summary>
+        public Entry? Latest => Volatile.Read(ref _held);
+
+        public bool Holds(DateOnly day, string marker) => Held(day, marker) is not null;
 
         public T? Held(DateOnly day, string marker) => Volatile.Read(ref _held) is { } h && h.Day == day && h.Marker == marker ? h.Value : null;
 
@@ -200,7 +397,7 @@ public sealed partial class ReportSets(
             return value;
         }
 
-        private sealed record Entry(DateOnly Day, string Marker, T Value);
+        public sealed record Entry(DateOnly Day, string Marker, T Value);
     }
 
     private async Task<ClvFunctions.ClvReport> ComputeClvAsync(DateOnly day, string marker, CancellationToken cancellationToken)
@@ -209,14 +406,14 @@ public sealed partial class ReportSets(
         await store.ReadAllRecordsAsync((record, _) => rows.Add((
             CustomerEntities.CustomerPartition(record.CustomerId),
             record.CustomerId,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken).ConfigureAwait(false);
+            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order, as the per-request scan reads it: the fits sum doubles in that order.
         var summaries = rows.OrderBy(r => r.Partition, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).SelectMany(r => r.Summary).ToList();
         return ClvFunctions.Compute(summaries, day, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop);
     }
 
-    private sealed record Row(string Partition, string Id, CustomerHistory? History, CustomerProfile Profile);
+    private sealed record Row(string Partition, string Id, CustomerHistory? History, CustomerProfile Profile, IReadOnlyList<RepeatSummary> Repeat);
 
     private async Task<ReportSet> ComputeAsync(DateOnly day, string marker, CancellationToken cancellationToken)
     {
@@ -226,13 +423,15 @@ public sealed partial class ReportSets(
             CustomerEntities.CustomerPartition(record.CustomerId),
             record.CustomerId,
             CustomerHistory.Of(record, day, shopTime),
-            profile)), cancellationToken).ConfigureAwait(false);
+            profile,
+            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order (partition, then row key), as the per-request scans read it: the reports see their customers in
         // the same order as when computed from the tables, so even ties and sums come out identical.
         var ordered = rows.OrderBy(r => r.Partition, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
         rows.Clear();
         var histories = ordered.Where(r => r.History is not null).Select(r => r.History!).ToList();
+        var repeat = ordered.SelectMany(r => r.Repeat).ToList();
         var profiles = ordered.Select(r => r.Profile).OrderBy(p => p.CustomerId, StringComparer.Ordinal).ToList();
         ordered.Clear();
 
@@ -268,18 +467,49 @@ public sealed partial class ReportSets(
             ProductAnalyses.Basket(histories),
             RfmGrid.Build(profiles, day, zone, RfmSettings.Default),
             cells);
+        // CLV from the same pass: its fits (on a fixed sample, see ClvFunctions.FitSampleLimit) cost seconds, a second
+        // scan minutes. A failure here leaves the set intact; the CLV page then fits for itself.
+        if (!_clv.Holds(day, marker))
+        {
+            try
+            {
+                _clv.Counted();
+                var clv = ClvFunctions.Compute(repeat, day, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop);
+                await blobs.WriteAsync(_clv.Kind, day, marker, BinaryData.FromObjectAsJson(clv, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+                _clv.Remember(day, marker, clv);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, e, _clv.Kind, day);
+            }
+        }
+
         set = set with { ComputeSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         double[] laps = [Math.Round(scanned, 3), Math.Round(set.ComputeSeconds - scanned, 3)];
         LogComputed(logger, day, profiles.Count, set.ComputeSeconds, laps[0], laps[1]);
         return set;
     }
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Kind} for {AsOf} could not be computed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string kind, DateOnly asOf);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} for {AsOf} is being recomputed: answered from the previous one")]
+    private static partial void LogStale(ILogger logger, string kind, DateOnly asOf);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "report set for {AsOf} computed: {Customers} customers in {Seconds} s (table scan and profile snapshot {ScanSeconds} s, reports {ReportSeconds} s)")]
     private static partial void LogComputed(ILogger logger, DateOnly asOf, int customers, double seconds, double scanSeconds, double reportSeconds);
 }
 
-/// <summary>Timer: keeps today's set ready, so the first page after a change (or after midnight) does not pay the scan.</summary>
-public sealed class ReportSetRefreshFunction(ReportSets reportSets, IOptions<ReportSetOptions> options) : ITimerFunction
+/// <summary>A computation under way (single-flight) and when it began, by the app's clock.</summary>
+internal sealed record Flight<T>(Lazy<Task<T>> Work, long Started)
+{
+    /// <summary>How much longer a request waits for it before taking the previous value: negative when it never does.</summary>
+    public TimeSpan WaitLeft(double staleAfterSeconds, TimeProvider time) =>
+        staleAfterSeconds < 0 ? TimeSpan.FromSeconds(-1) : TimeSpan.FromSeconds(Math.Max(0, staleAfterSeconds - time.GetElapsedTime(Started).TotalSeconds));
+}
+
+/// <summary>Timer: keeps today's set and every scenario's results ready, so the first page after a change (or after midnight) does not pay the scan.</summary>
+public sealed class ReportSetRefreshFunction(ReportSets reportSets, Scenarios.ScenarioResultsCache scenarioResults, IOptions<ReportSetOptions> options) : ITimerFunction
 {
     public const string Name = "ReportSetRefresh";
 
@@ -296,5 +526,6 @@ public sealed class ReportSetRefreshFunction(ReportSets reportSets, IOptions<Rep
 
         var set = await reportSets.CurrentAsync(reportSets.Today, cancellationToken);
         context.Log($"report set {set.AsOf:yyyy-MM-dd}: computed at {set.ComputedAt:O} in {set.ComputeSeconds} s");
+        await scenarioResults.RefreshAllAsync(cancellationToken);
     }
 }

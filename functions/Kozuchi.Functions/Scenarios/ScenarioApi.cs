@@ -101,8 +101,8 @@ public static class ScenarioApi
         };
     }
 
-    internal static async Task<Results<Ok<ScenarioResultsView>, NotFound>> ResultsAsync(string id, ScenarioService service, CancellationToken cancellationToken) =>
-        await service.ResultsAsync(id, cancellationToken) is { } results ? TypedResults.Ok(results) : TypedResults.NotFound();
+    internal static async Task<Results<Ok<ScenarioResultsView>, NotFound>> ResultsAsync(string id, ScenarioResultsCache results, CancellationToken cancellationToken) =>
+        await results.ResultsAsync(id, cancellationToken) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
 
     internal static async Task<Ok<IReadOnlyList<EnrollmentSummary>>> EnrollmentsAsync(string id, ScenarioService service, CancellationToken cancellationToken) =>
         TypedResults.Ok(await service.EnrollmentsOfAsync(id, cancellationToken));

@@ -43,6 +43,9 @@ public static class ScenariosFeature
         services.AddSingleton<ScenarioWakeups>();
         services.AddSingleton<ScenarioTriggerRunner>();
         services.AddSingleton<ScenarioService>();
+        services.AddSingleton<EnrollmentChanges>();
+        services.AddSingleton<ScenarioResultsStore>();
+        services.AddSingleton<ScenarioResultsCache>();
         return services;
     }
 

@@ -117,9 +117,9 @@ public sealed class CustomerStore
         session.Preloaded = true;
     }
 
-    private static async Task ScanAsync(TableClient table, IEnumerable<string>? select, Action<TableEntity> onRow, CancellationToken cancellationToken)
+    private static async Task ScanAsync(TableClient table, IEnumerable<string>? select, Action<TableEntity> onRow, CancellationToken cancellationToken, int parallelism = 4)
     {
-        await Parallel.ForEachAsync(TableKeys.AllBuckets(), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (bucket, ct) =>
+        await Parallel.ForEachAsync(TableKeys.AllBuckets(), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (bucket, ct) =>
         {
             await foreach (var e in table.QueryAsync<TableEntity>(e => e.PartitionKey == bucket, select: select, cancellationToken: ct).ConfigureAwait(false))
             {
@@ -349,7 +349,8 @@ public sealed class CustomerStore
     /// reading the hash buckets in parallel: one pass for everything the precomputed report set needs.
     /// <paramref name="onCustomer"/> is called from several threads at once.
     /// </summary>
-    public Task ReadAllRecordsAsync(Action<CustomerRecord, CustomerProfile> onCustomer, CancellationToken cancellationToken)
+    /// <param name="parallelism">Partitions read at once: a background pass keeps it low, so the requests served meanwhile do not queue behind it.</param>
+    public Task ReadAllRecordsAsync(Action<CustomerRecord, CustomerProfile> onCustomer, CancellationToken cancellationToken, int parallelism = 4)
     {
         ArgumentNullException.ThrowIfNull(onCustomer);
         return ScanAsync(_customers, null, e =>
@@ -358,7 +359,7 @@ public sealed class CustomerStore
             {
                 onCustomer(CustomerEntities.FromEntity(e), ProfileFrom(e));
             }
-        }, cancellationToken);
+        }, cancellationToken, parallelism);
     }
 
     /// <summary>Every active or erased customer's full record: for as-of reports that refold orders before a date.</summary>

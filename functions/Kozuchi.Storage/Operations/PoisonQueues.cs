@@ -19,26 +19,28 @@ public sealed class PoisonQueues(StorageClients storage)
 
     public async Task<IReadOnlyList<PoisonQueueSummary>> ListAsync(int sampleSize, CancellationToken cancellationToken)
     {
-        var result = new List<PoisonQueueSummary>();
+        var names = new List<string>();
         var prefix = storage.Names.Prefix.Length == 0 ? null : storage.Names.Queue(string.Empty);
         await foreach (var item in storage.Queues.GetQueuesAsync(prefix: prefix, cancellationToken: cancellationToken))
         {
-            if (!item.Name.EndsWith(Suffix, StringComparison.Ordinal))
+            if (item.Name.EndsWith(Suffix, StringComparison.Ordinal))
             {
-                continue;
+                names.Add(item.Name);
             }
+        }
 
-            var poison = storage.Queues.GetQueueClient(item.Name);
-            var properties = await poison.GetPropertiesAsync(cancellationToken);
+        // One round trip's wait for the page, not one per queue: the queues are read at once (in listing order).
+        return await Task.WhenAll(names.Select(async name =>
+        {
+            var poison = storage.Queues.GetQueueClient(name);
+            var properties = poison.GetPropertiesAsync(cancellationToken);
             var sample = sampleSize > 0
                 ? (await poison.PeekMessagesAsync(Math.Min(sampleSize, 32), cancellationToken)).Value
                     .Select(m => new PoisonMessage(m.MessageId, m.InsertedOn, m.DequeueCount, m.Body.ToString()))
                     .ToList()
                 : [];
-            result.Add(new PoisonQueueSummary(Logical(item.Name[..^Suffix.Length]), item.Name, properties.Value.ApproximateMessagesCount, sample));
-        }
-
-        return result;
+            return new PoisonQueueSummary(Logical(name[..^Suffix.Length]), name, (await properties).Value.ApproximateMessagesCount, sample);
+        }));
     }
 
     /// <summary>Moves up to <paramref name="max"/> messages from the queue's poison queue back to it, bodies unchanged.</summary>

@@ -108,6 +108,8 @@ public sealed partial class ScenarioEngine(
     private static readonly IReadOnlyDictionary<string, string> NoWinners = new Dictionary<string, string>(StringComparer.Ordinal);
     private readonly ScenarioEngineOptions _options = options.Value;
     private readonly SendBatches _sendBatches = new(clients);
+    private readonly EnrollmentChanges _changes = new(clients);
+    private int _saves;
 
     /// <param name="Recorded">ETags of the ledger rows this run inserted: their claim needs no read.</param>
     private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop, IReadOnlyDictionary<string, ETag> Recorded);
@@ -116,81 +118,95 @@ public sealed partial class ScenarioEngine(
     {
         ArgumentNullException.ThrowIfNull(work);
         var outcomes = new WorkOutcome[work.Count];
-
-        // One head read per scenario per batch: a pause, a stop or a winner takes effect from the next batch.
-        var heads = new ConcurrentDictionary<string, Lazy<Task<ScenarioHead?>>>(StringComparer.Ordinal);
-        Task<ScenarioHead?> HeadOf(string scenarioId) => heads.GetOrAdd(scenarioId, id => new Lazy<Task<ScenarioHead?>>(() =>
-            scenarios.GetAsync(id, cancellationToken))).Value;
-        var carryOuts = new ConcurrentBag<CarryOut>();
-        var conflicts = 0;
-        void Done(int i, WorkOutcome outcome, CarryOut? carryOut, int lost)
+        var savesBefore = Volatile.Read(ref _saves);
+        try
         {
-            outcomes[i] = outcome;
-            Interlocked.Add(ref conflicts, lost);
-            if (carryOut is not null)
+            // One head read per scenario per batch: a pause, a stop or a winner takes effect from the next batch.
+            var heads = new ConcurrentDictionary<string, Lazy<Task<ScenarioHead?>>>(StringComparer.Ordinal);
+            Task<ScenarioHead?> HeadOf(string scenarioId) => heads.GetOrAdd(scenarioId, id => new Lazy<Task<ScenarioHead?>>(() =>
+                scenarios.GetAsync(id, cancellationToken))).Value;
+            var carryOuts = new ConcurrentBag<CarryOut>();
+            var conflicts = 0;
+            void Done(int i, WorkOutcome outcome, CarryOut? carryOut, int lost)
             {
-                carryOuts.Add(carryOut);
+                outcomes[i] = outcome;
+                Interlocked.Add(ref conflicts, lost);
+                if (carryOut is not null)
+                {
+                    carryOuts.Add(carryOut);
+                }
+            }
+
+            // First pass: decide everything, and stop each changed enrollment just before its timer-index rows and save.
+            var deferred = new ConcurrentBag<Deferred>();
+            await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+            {
+                var (outcome, carryOut, lost, rest) = await DecideAsync(i, work[i], HeadOf, true, ct).ConfigureAwait(false);
+                if (rest is not null)
+                {
+                    deferred.Add(rest);
+                }
+                else
+                {
+                    Done(i, outcome!, carryOut, lost);
+                }
+            }).ConfigureAwait(false);
+
+            // The batch's timer-index rows and outbox markers share a few partitions (the due hour, the marker partition):
+            // written in entity group transactions, then each state is saved after its rows as before. A save that loses its
+            // race goes the one-by-one way from the start.
+            await timers.IndexManyAsync([.. deferred.SelectMany(d => d.Rows)], cancellationToken).ConfigureAwait(false);
+            await Parallel.ForEachAsync(deferred, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (d, ct) =>
+            {
+                await probe.ReachedAsync(EngineStage.LedgerWritten, ct).ConfigureAwait(false);
+                if (await enrollments.SaveAsync(d.Decided, d.CarryOut.Outbox, d.StoredETag, ct).ConfigureAwait(false) is { } saved)
+                {
+                    Interlocked.Increment(ref _saves);
+                    await probe.ReachedAsync(EngineStage.StateSaved, ct).ConfigureAwait(false);
+                    Done(d.CarryOut.Index, d.Outcome, d.CarryOut with { ETag = saved }, 0);
+                    return;
+                }
+
+                LogConflict(logger, d.Decided.EnrollmentId, 1);
+                var (outcome, carryOut, lost, _) = await DecideAsync(d.CarryOut.Index, work[d.CarryOut.Index], HeadOf, false, ct, firstAttempt: 2).ConfigureAwait(false);
+                Done(d.CarryOut.Index, outcome!, carryOut, lost);
+            }).ConfigureAwait(false);
+
+            var busy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+            var (queued, messages) = await QueueSendsAsync([.. carryOuts.Where(c => !c.Hold && !c.Drop)], busy, cancellationToken).ConfigureAwait(false);
+            var wakeups = await ScheduleWakeupsAsync([.. carryOuts.Where(c => !c.Hold && !c.Drop)], cancellationToken).ConfigureAwait(false);
+            await probe.ReachedAsync(EngineStage.WakeupsScheduled, cancellationToken).ConfigureAwait(false);
+
+            // An outbox with a send another run is still queuing (or died queuing) stays, with its marker, for the sweep.
+            var finished = carryOuts.ToLookup(c => !c.Hold && !c.Outbox.OfType<SendCommand>().Any(s => busy.ContainsKey(s.IdempotencyKey)));
+            foreach (var c in finished[false])
+            {
+                outcomes[c.Index] = outcomes[c.Index] with { OutboxLeft = true };
+            }
+
+            var cleared = new ConcurrentBag<DueTimer>();
+            await Parallel.ForEachAsync(finished[true], new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (c, ct) =>
+            {
+                // The marker goes only with a successful clear: if another run saved meanwhile, its outbox may need the marker.
+                if (c.Outbox.Count > 0 && await enrollments.ClearOutboxAsync(c.CustomerId, c.EnrollmentId, c.ETag, ct).ConfigureAwait(false) && c.Outbox.Any(x => x is SendCommand))
+                {
+                    cleared.Add(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default));
+                }
+            }).ConfigureAwait(false);
+            await timers.RemoveManyAsync([.. cleared], cancellationToken).ConfigureAwait(false);
+
+            return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
+        }
+        finally
+        {
+            // Scenario results computed before this batch's saves are stale from now on — also when the batch failed
+            // after saving (its redelivery finds the state saved and saves nothing). A concurrent batch's saves may make
+            // this touch one more than needed, never one fewer.
+            if (Volatile.Read(ref _saves) != savesBefore)
+            {
+                await _changes.TouchAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-
-        // First pass: decide everything, and stop each changed enrollment just before its timer-index rows and save.
-        var deferred = new ConcurrentBag<Deferred>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
-        {
-            var (outcome, carryOut, lost, rest) = await DecideAsync(i, work[i], HeadOf, true, ct).ConfigureAwait(false);
-            if (rest is not null)
-            {
-                deferred.Add(rest);
-            }
-            else
-            {
-                Done(i, outcome!, carryOut, lost);
-            }
-        }).ConfigureAwait(false);
-
-        // The batch's timer-index rows and outbox markers share a few partitions (the due hour, the marker partition):
-        // written in entity group transactions, then each state is saved after its rows as before. A save that loses its
-        // race goes the one-by-one way from the start.
-        await timers.IndexManyAsync([.. deferred.SelectMany(d => d.Rows)], cancellationToken).ConfigureAwait(false);
-        await Parallel.ForEachAsync(deferred, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (d, ct) =>
-        {
-            await probe.ReachedAsync(EngineStage.LedgerWritten, ct).ConfigureAwait(false);
-            if (await enrollments.SaveAsync(d.Decided, d.CarryOut.Outbox, d.StoredETag, ct).ConfigureAwait(false) is { } saved)
-            {
-                await probe.ReachedAsync(EngineStage.StateSaved, ct).ConfigureAwait(false);
-                Done(d.CarryOut.Index, d.Outcome, d.CarryOut with { ETag = saved }, 0);
-                return;
-            }
-
-            LogConflict(logger, d.Decided.EnrollmentId, 1);
-            var (outcome, carryOut, lost, _) = await DecideAsync(d.CarryOut.Index, work[d.CarryOut.Index], HeadOf, false, ct, firstAttempt: 2).ConfigureAwait(false);
-            Done(d.CarryOut.Index, outcome!, carryOut, lost);
-        }).ConfigureAwait(false);
-
-        var busy = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
-        var (queued, messages) = await QueueSendsAsync([.. carryOuts.Where(c => !c.Hold && !c.Drop)], busy, cancellationToken).ConfigureAwait(false);
-        var wakeups = await ScheduleWakeupsAsync([.. carryOuts.Where(c => !c.Hold && !c.Drop)], cancellationToken).ConfigureAwait(false);
-        await probe.ReachedAsync(EngineStage.WakeupsScheduled, cancellationToken).ConfigureAwait(false);
-
-        // An outbox with a send another run is still queuing (or died queuing) stays, with its marker, for the sweep.
-        var finished = carryOuts.ToLookup(c => !c.Hold && !c.Outbox.OfType<SendCommand>().Any(s => busy.ContainsKey(s.IdempotencyKey)));
-        foreach (var c in finished[false])
-        {
-            outcomes[c.Index] = outcomes[c.Index] with { OutboxLeft = true };
-        }
-
-        var cleared = new ConcurrentBag<DueTimer>();
-        await Parallel.ForEachAsync(finished[true], new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (c, ct) =>
-        {
-            // The marker goes only with a successful clear: if another run saved meanwhile, its outbox may need the marker.
-            if (c.Outbox.Count > 0 && await enrollments.ClearOutboxAsync(c.CustomerId, c.EnrollmentId, c.ETag, ct).ConfigureAwait(false) && c.Outbox.Any(x => x is SendCommand))
-            {
-                cleared.Add(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default));
-            }
-        }).ConfigureAwait(false);
-        await timers.RemoveManyAsync([.. cleared], cancellationToken).ConfigureAwait(false);
-
-        return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
     }
 
     /// <summary>A changed enrollment decided in the first pass: its timer-index rows still to write, then its state to save.</summary>
@@ -317,6 +333,7 @@ public sealed partial class ScenarioEngine(
                 }
 
                 etag = saved;
+                Interlocked.Increment(ref _saves);
                 await probe.ReachedAsync(EngineStage.StateSaved, cancellationToken).ConfigureAwait(false);
             }
 

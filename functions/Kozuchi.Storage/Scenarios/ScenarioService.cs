@@ -18,7 +18,9 @@ public sealed record CreateResult(StoreOutcome? Outcome, ScenarioDefinition? Def
 
 public sealed record DecidedWinner(string ScenarioId, string SplitId, string Arm);
 
-public sealed record ScenarioResultsView(string ScenarioId, ScenarioStatus Status, int ActiveVersion, ScenarioResults Results);
+/// <param name="ComputedAt">When the results were read from the enrollments.</param>
+/// <param name="Current">False when answered from earlier results while the enrollments' latest changes are being counted.</param>
+public sealed record ScenarioResultsView(string ScenarioId, ScenarioStatus Status, int ActiveVersion, ScenarioResults Results, DateTimeOffset ComputedAt, bool Current = true);
 
 /// <summary>What the API and the CLI do with scenarios: create, lifecycle, lists, results.</summary>
 public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enrollments, ScenarioEngine engine, ScenarioWakeups wakeups, TimeProvider time, IOptions<ScenarioEngineOptions> options)
@@ -110,7 +112,7 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
         var rows = await enrollments.ForScenarioAsync(scenarioId, activeOnly: false, cancellationToken)
             .Select(e => new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, e.Outcome == ScenarioOutcome.Converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel)))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder, minSamplePerArm: options.Value.WinnerMinSamplePerArm));
+        return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder, minSamplePerArm: options.Value.WinnerMinSamplePerArm), time.GetUtcNow());
     }
 
     /// <summary>

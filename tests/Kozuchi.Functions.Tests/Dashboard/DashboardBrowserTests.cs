@@ -125,6 +125,8 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
         await SignIn();
 
         await Assertions.Expect(_page.Locator("[data-testid='kpis'] .card")).ToHaveCountAsync(8);
+        await Assertions.Expect(_page.Locator("[data-testid='freshness']")).ToHaveAttributeAsync("data-current", "true");
+        await Assertions.Expect(_page.Locator("[data-testid='freshness']")).ToContainTextAsync("集計時刻:");
         await Shot("data-overview");
         await _page.Locator("#nav a[data-page='cohorts']").ClickAsync();
         await Assertions.Expect(_page.Locator("main table tbody tr").First).ToBeVisibleAsync();
@@ -193,6 +195,7 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
 
         await _page.Locator($"main button[data-results='{scenarioId}']").ClickAsync();
         await Assertions.Expect(_page.Locator("[data-testid='scenario-totals'] .card").First).ToHaveTextAsync("対象者" + reachable.ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("ja-JP")));
+        await Assertions.Expect(_page.Locator("[data-testid='freshness']")).ToHaveAttributeAsync("data-current", "true");
         await Assertions.Expect(_page.Locator("main .error")).ToHaveCountAsync(0);
         await Shot("scenario-results");
     }

@@ -65,10 +65,23 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         await _h.DisposeAsync();
     }
 
-    private KozuchiAppFactory App(bool precomputed) =>
-        new KozuchiAppFactory(_h.Storage, _h.App.Time)
+    private KozuchiAppFactory App(bool precomputed, double? staleAfterSeconds = null, double? pendingAfterSeconds = null)
+    {
+        var app = new KozuchiAppFactory(_h.Storage, _h.App.Time)
             .WithSetting("Kozuchi:Auth:OperatorKey", IngestHarness.OperatorKey)
             .WithSetting("Kozuchi:Reports:Precomputed", precomputed ? "true" : "false");
+        if (staleAfterSeconds is { } stale)
+        {
+            app.WithSetting("Kozuchi:Reports:StaleAfterSeconds", stale.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (pendingAfterSeconds is { } pending)
+        {
+            app.WithSetting("Kozuchi:Reports:PendingAfterSeconds", pending.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return app;
+    }
 
     private static HttpClient Client(KozuchiAppFactory app)
     {
@@ -150,7 +163,7 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         await IngestAsync(_orders.Skip(600), ct);
         var cached = await AllAsync(_h.Operator);
         Assert.Equal(2, Computations(_h.App));
-        Assert.Equal(1, ClvFits(_h.App)); // not asked before the ingest: fitted once, after it
+        Assert.Equal(2, ClvFits(_h.App)); // by each pass, from its rows: before the ingest and after it
         AssertSameAnswers(await AllAsync(_uncachedClient), cached);
         Assert.NotEqual(before, cached["/api/reports/kpis"]);
     }
@@ -198,5 +211,168 @@ public sealed class ReportSetTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/cohorts?asOf=2026-06-30"), past);
         Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/clv?asOf=2026-06-30"), pastClv);
         Assert.Contains("\"asOf\":\"2026-06-30\"", past, StringComparison.Ordinal);
+    }
+
+    private static ReportSets Sets(KozuchiAppFactory app) => app.Services.GetRequiredService<ReportSets>();
+
+    private static async Task<ReportFreshness> FreshnessAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<ReportFreshness>(new Uri("/api/reports/freshness", UriKind.Relative), TestContext.Current.CancellationToken))!;
+
+    [Fact]
+    public async Task After_a_change_pages_are_answered_from_the_previous_set_until_the_new_one_is_computed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = App(precomputed: true, staleAfterSeconds: 0);
+        using var client = Client(app);
+        var before = await AllAsync(client);
+        var first = await FreshnessAsync(client);
+        Assert.True(first.Current);
+        Assert.Equal(new DateOnly(2026, 11, 1), first.AsOf);
+
+        await IngestAsync(_orders.Skip(600), ct);
+        Dictionary<string, string> during;
+        ReportFreshness stale;
+        using (await Sets(app).HoldComputationsAsync(ct))
+        {
+            during = await AllAsync(client);
+            stale = await FreshnessAsync(client);
+        }
+
+        // Every page answered at once from the set computed before the ingest, and the freshness says so.
+        AssertSameAnswers(before, during);
+        Assert.Equal(Paths.Length, Sets(app).StaleAnswers);
+        Assert.False(stale.Current);
+        Assert.True(stale.Refreshing);
+        Assert.Equal(first.ComputedAt, stale.ComputedAt);
+
+        await Sets(app).IdleAsync();
+        var staleAnswers = Sets(app).StaleAnswers;
+        var after = await AllAsync(client);
+        Assert.Equal(staleAnswers, Sets(app).StaleAnswers);
+        Assert.Equal(2, Computations(app));
+        AssertSameAnswers(await AllAsync(_uncachedClient), after);
+        Assert.NotEqual(before["/api/reports/summary"], after["/api/reports/summary"]);
+        Assert.True((await FreshnessAsync(client)).Current);
+    }
+
+    [Fact]
+    public async Task A_new_instance_answers_from_the_stored_previous_set_while_it_computes_the_current_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = await GetAsync(_h.Operator, "/api/reports/kpis");
+        await IngestAsync(_orders.Skip(600), ct);
+
+        await using var other = App(precomputed: true, staleAfterSeconds: 0);
+        using var client = Client(other);
+        string during;
+        using (await Sets(other).HoldComputationsAsync(ct))
+        {
+            during = await GetAsync(client, "/api/reports/kpis");
+        }
+
+        Assert.Equal(before, during);
+        Assert.Equal(1, Sets(other).StaleAnswers);
+        await Sets(other).IdleAsync();
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/kpis"), await GetAsync(client, "/api/reports/kpis"));
+        Assert.Equal(1, Computations(other));
+    }
+
+    [Fact]
+    public async Task After_midnight_a_page_without_a_day_gets_yesterdays_set_and_one_naming_today_waits_for_todays()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = App(precomputed: true, staleAfterSeconds: 0);
+        using var client = Client(app);
+        var yesterday = await GetAsync(client, "/api/reports/cohorts");
+        _h.App.Time.Advance(TimeSpan.FromDays(1));
+
+        string undated;
+        ReportFreshness freshness;
+        using (await Sets(app).HoldComputationsAsync(ct))
+        {
+            undated = await GetAsync(client, "/api/reports/cohorts");
+            freshness = await FreshnessAsync(client);
+        }
+
+        var dated = await GetAsync(client, "/api/reports/cohorts?asOf=2026-11-02");
+
+        Assert.Equal(yesterday, undated);
+        Assert.Equal(new DateOnly(2026, 11, 1), freshness.AsOf);
+        Assert.False(freshness.Current);
+        Assert.Contains("\"asOf\":\"2026-11-02\"", dated, StringComparison.Ordinal);
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/cohorts?asOf=2026-11-02"), dated);
+        Assert.Equal(1, Sets(app).StaleAnswers);
+    }
+
+    [Fact]
+    public async Task Freshness_before_any_set_names_none_and_with_precomputing_off_is_no_content()
+    {
+        var none = await FreshnessAsync(_h.Operator);
+        var off = await _uncachedClient.GetAsync(new Uri("/api/reports/freshness", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Null(none.ComputedAt);
+        Assert.False(none.Current);
+        Assert.Equal(HttpStatusCode.NoContent, off.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_any_previous_set_a_page_past_the_pending_limit_gets_503_with_retry_after_while_the_pass_goes_on()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = App(precomputed: true, staleAfterSeconds: 0, pendingAfterSeconds: 0);
+        using var client = Client(app);
+
+        HttpResponseMessage pending;
+        using (await Sets(app).HoldComputationsAsync(ct))
+        {
+            pending = await client.GetAsync(new Uri("/api/reports/kpis", UriKind.Relative), ct);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, pending.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(15), pending.Headers.RetryAfter?.Delta);
+        Assert.Contains("report-set-pending", await pending.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        await Sets(app).IdleAsync();
+        Assert.Equal(1, Computations(app));
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/kpis"), await GetAsync(client, "/api/reports/kpis"));
+    }
+
+    [Fact]
+    public async Task Passes_queued_behind_one_under_way_compute_once_for_the_newest_change()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = App(precomputed: true, staleAfterSeconds: 0);
+        using var client = Client(app);
+        var before = await GetAsync(client, "/api/reports/summary");
+        var rest = _orders.Skip(600).ToList();
+
+        using (await Sets(app).HoldComputationsAsync(ct))
+        {
+            await IngestAsync(rest.Take(rest.Count / 2), ct);
+            Assert.Equal(before, await GetAsync(client, "/api/reports/summary"));
+            await IngestAsync(rest.Skip(rest.Count / 2), ct);
+            Assert.Equal(before, await GetAsync(client, "/api/reports/summary"));
+        }
+
+        await Sets(app).IdleAsync();
+
+        Assert.Equal(2, Computations(app)); // the first, then one for the newest marker (not one per marker seen meanwhile)
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/summary"), await GetAsync(client, "/api/reports/summary"));
+        Assert.Equal(2, Computations(app));
+    }
+
+    [Fact]
+    public async Task With_a_negative_stale_limit_a_page_after_a_change_waits_for_the_new_set_and_never_gets_503()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await GetAsync(_h.Operator, "/api/reports/kpis"); // a set in blob: the app below has a previous one
+        await using var app = App(precomputed: true, staleAfterSeconds: -1, pendingAfterSeconds: 0);
+        using var client = Client(app);
+        await GetAsync(client, "/api/reports/kpis");
+
+        await IngestAsync(_orders.Skip(600), ct);
+        var after = await GetAsync(client, "/api/reports/kpis");
+
+        Assert.Equal(await GetAsync(_uncachedClient, "/api/reports/kpis"), after);
+        Assert.Equal(0, Sets(app).StaleAnswers);
     }
 }

@@ -82,6 +82,24 @@ public sealed class ScenarioEngineTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_that_saved_moves_the_enrollment_marker_even_when_it_fails_afterwards()
+    {
+        await _h.InstallAsync(Welcome());
+        await _h.PutCustomerAsync("c1");
+        await _h.PutCustomerAsync("c2");
+        var changes = new EnrollmentChanges(_h.Storage.Clients);
+        var before = await changes.MarkerAsync(Ct);
+        _h.Probe.CrashOnceAt(EngineStage.StateSaved);
+
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => _h.Router.RouteAsync([Enroll("c1")], Ct));
+        var afterCrash = await changes.MarkerAsync(Ct);
+        await _h.Router.RouteAsync([Enroll("c2")], Ct);
+
+        Assert.NotEqual(before, afterCrash);
+        Assert.NotEqual(afterCrash, await changes.MarkerAsync(Ct));
+    }
+
+    [Fact]
     public async Task Crash_after_state_save_is_finished_by_the_sweep_when_the_message_is_never_redelivered()
     {
         await _h.InstallAsync(Welcome());

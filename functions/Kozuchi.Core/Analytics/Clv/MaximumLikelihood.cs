@@ -17,11 +17,21 @@ internal static class MaximumLikelihood
     public static (double[] Parameters, FitQuality Quality) FitPositive(Func<double[], double> logLikelihood, double[] start)
     {
         var evaluations = 0;
+        var seenBest = double.MaxValue;
+        Vector<double>? seenAt = null;
         double Objective(Vector<double> logs)
         {
             evaluations++;
             var ll = logLikelihood([.. logs.Select(l => Math.Exp(l))]);
-            return double.IsFinite(ll) ? -ll : double.MaxValue;
+            var value = double.IsFinite(ll) ? -ll : double.MaxValue;
+            if (value < seenBest)
+            {
+                // Kept so a run that ends on its iteration limit (walking a ridge towards infinity) still leaves its best point.
+                seenBest = value;
+                seenAt = logs.Clone();
+            }
+
+            return value;
         }
 
         var point = Vector<double>.Build.DenseOfEnumerable(start.Select(s => Math.Log(s)));
@@ -37,6 +47,12 @@ internal static class MaximumLikelihood
             }
             catch (MaximumIterationsException)
             {
+                if (seenAt is not null && seenBest < best)
+                {
+                    point = seenAt;
+                    best = seenBest;
+                }
+
                 break;
             }
 

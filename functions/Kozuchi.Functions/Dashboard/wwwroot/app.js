@@ -30,6 +30,15 @@
     });
     if (response.status === 401) { location.href = `login?next=${encodeURIComponent(location.pathname + location.hash)}`; throw new Error("401"); }
     if (response.status === 404) return null;
+    if (response.status === 503) {
+      // The shop's first report set is still being computed (minutes for a large shop): say so and come back.
+      const problem = await response.json().catch(() => ({}));
+      if (problem.title === "report-set-pending") {
+        const error = new Error(t("common.computing"));
+        error.retryAfter = Number(response.headers.get("Retry-After")) || 15;
+        throw error;
+      }
+    }
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     return response.status === 204 ? null : response.json();
   }
@@ -56,12 +65,23 @@
     return box;
   }
 
+  // Which precomputed set the figures come from; after a change a large shop's pass takes minutes, and the pages show
+  // the previous figures meanwhile — so say when they were computed, and that newer ones are on the way.
+  function freshnessNote(f) {
+    if (!f || !f.computedAt) return null;
+    const at = new Date(f.computedAt).toLocaleString(lang === "ja" ? "ja-JP" : "en-US", { timeZone: "Asia/Tokyo", dateStyle: "medium", timeStyle: "short" });
+    return el("p", { class: "freshness", role: "status", "data-testid": "freshness", "data-current": String(f.current) },
+      `${t("freshness.computedAt")} ${at}`, f.current ? null : ` — ${t("freshness.updating")}`);
+  }
+
   // ---- pages -------------------------------------------------------------------------------------------------
   const pages = {
     async overview() {
-      const data = await api("reports/kpis");
-      const summary = await api("reports/summary");
-      const parts = [el("h1", { text: t("overview.title") })];
+      // Freshness after the figures: a small shop's pass is over before they are answered, and the note then says current.
+      // (A large shop's pass ending in the moment between the calls would label the previous figures current; it lasts minutes.)
+      const [data, summary] = await Promise.all([api("reports/kpis"), api("reports/summary")]);
+      const fresh = await api("reports/freshness");
+      const parts = [el("h1", { text: t("overview.title") }), freshnessNote(fresh)];
       if (summary) {
         parts.push(el("div", { class: "cards", "data-testid": "summary" },
           card(t("common.customers"), num(summary.customers)),
@@ -128,24 +148,27 @@
           el("p", {}, el("a", { class: "button", href: `#/scenarios?segment=${encodeURIComponent(JSON.stringify({ rfm: { r, f } }))}`, text: t("rfm.startScenario") })));
       };
       await load();
-      return [el("h1", { text: t("rfm.title") }),
-        el("div", { class: "toolbar" }, el("label", { for: "asof" }, t("common.asOf"), asOfInput), el("button", { onclick: load, text: t("common.apply") })),
+      const fresh = await api("reports/freshness");
+      return [el("h1", { text: t("rfm.title") }), freshnessNote(fresh),
+        el("div", { class: "toolbar" }, el("label", { for: "asof" }, t("common.asOf"), asOfInput), el("button", { onclick: () => load().catch((e) => result.replaceChildren(el("p", { class: "error", role: "alert", text: `${t("common.error")}: ${e.message}` }))), text: t("common.apply") })),
         result, drill];
     },
 
     async cohorts() {
       const data = await api("reports/cohorts");
+      const fresh = await api("reports/freshness");
       const rows = (data && data.cohorts) || [];
-      return [el("h1", { text: t("cohorts.title") }), rows.length === 0 ? empty() :
+      return [el("h1", { text: t("cohorts.title") }), freshnessNote(fresh), rows.length === 0 ? empty() :
         table([t("cohorts.firstMonth"), t("common.customers"), "1", "3", "6", "12"],
           rows.map((c) => [c.month, num(c.customers), pct(c.retention?.m1), pct(c.retention?.m3), pct(c.retention?.m6), pct(c.retention?.m12)]), t("cohorts.retention"))];
     },
 
     async products() {
       const [entry, conversion, basket] = await Promise.all([api("reports/products/entry"), api("reports/products/conversion"), api("reports/products/basket")]);
+      const fresh = await api("reports/freshness");
       // Rates, lifts and day quartiles are exact in the API; three decimals are enough to read them.
       const cells = (row) => Object.values(row).map((v) => typeof v === "number" && !Number.isInteger(v) ? num(Math.round(v * 1000) / 1000) : v);
-      return [el("h1", { text: t("products.title") }),
+      return [el("h1", { text: t("products.title") }), freshnessNote(fresh),
         el("h2", { text: t("products.entry") }), entry && entry.rows?.length ? table(Object.keys(entry.rows[0]), entry.rows.map(cells)) : empty(),
         el("h2", { text: t("products.conversion") }), conversion && conversion.rows?.length ? table(Object.keys(conversion.rows[0]), conversion.rows.map(cells)) : empty(),
         el("h2", { text: t("products.basket") }), basket && basket.rows?.length ? table(Object.keys(basket.rows[0]), basket.rows.map(cells)) : empty()];
@@ -163,7 +186,7 @@
         const data = await api(`scenarios/${encodeURIComponent(id)}/results`);
         const r = data && data.results;
         if (!r) { detail.replaceChildren(detail.firstChild, empty()); return; }
-        const parts = [detail.firstChild,
+        const parts = [detail.firstChild, freshnessNote({ computedAt: data.computedAt, current: data.current }),
           el("div", { class: "cards", "data-testid": "scenario-totals" },
             card(t("scenarios.entered"), num(r.entered)), card(t("scenarios.sent"), num(r.sent)),
             card(t("scenarios.converted"), num(r.converted)), card(t("common.revenue"), yen(r.revenue)))];
@@ -283,7 +306,10 @@
     return el("div", { class: "card" }, parts);
   }
 
+  let retry = null;
+
   async function route() {
+    clearTimeout(retry);
     const name = (location.hash.replace(/^#\//, "").split(/[/?]/)[0]) || "overview";
     const page = pages[name] || pages.overview;
     charts.splice(0).forEach((c) => c.destroy());
@@ -296,7 +322,13 @@
       const nodes = await page();
       content.replaceChildren(...[nodes].flat().filter(Boolean));
     } catch (e) {
-      content.replaceChildren(el("p", { class: "error", role: "alert", text: `${t("common.error")}: ${e.message}` }));
+      if (e.retryAfter) {
+        content.replaceChildren(el("p", { class: "pending", role: "status", "data-testid": "pending", text: e.message }));
+        const hash = location.hash;
+        retry = setTimeout(() => { if (location.hash === hash) route(); }, e.retryAfter * 1000);
+      } else {
+        content.replaceChildren(el("p", { class: "error", role: "alert", text: `${t("common.error")}: ${e.message}` }));
+      }
     }
     content.dataset.page = name;
     content.focus({ preventScroll: true });

@@ -42,6 +42,16 @@ public sealed class CustomerStore
 
     public TableClient OrdersTable => _orders;
     public TableClient CustomersTable => _customers;
+    public TableClient IdentitiesTable => _identities;
+
+    private readonly ConcurrentDictionary<string, long> _written = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _added = new(StringComparer.Ordinal);
+
+    /// <summary>Rows ingest wrote to a table since start, rewrites included (what a benchmark divides by orders).</summary>
+    public long RowsWritten(TableClient table) => _written.GetValueOrDefault(table?.Name ?? string.Empty);
+
+    /// <summary>Rows ingest inserted into a table since start (written without an ETag as new rows).</summary>
+    public long RowsAdded(TableClient table) => _added.GetValueOrDefault(table?.Name ?? string.Empty);
 
     /// <summary>A working set with the ETags of what it read; one per attempt of a batch.</summary>
     public sealed class Session
@@ -534,8 +544,9 @@ public sealed class CustomerStore
             WriteAsync(session, _orders, rows.Orders, cancellationToken)).ConfigureAwait(false);
     }
 
-    private static async Task WriteAsync(Session session, TableClient table, IReadOnlyList<(TableEntity Entity, bool Merge)> rows, CancellationToken cancellationToken)
+    private async Task WriteAsync(Session session, TableClient table, IReadOnlyList<(TableEntity Entity, bool Merge)> rows, CancellationToken cancellationToken)
     {
+        _written.AddOrUpdate(table.Name, rows.Count, (_, n) => n + rows.Count);
         var batches = rows.GroupBy(r => r.Entity.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
@@ -550,6 +561,8 @@ public sealed class CustomerStore
                     (false, false) => new TableTransactionAction(TableTransactionActionType.Add, r.Entity),
                 };
             }).ToList();
+            var added = actions.Count(a => a.ActionType == TableTransactionActionType.Add);
+            _added.AddOrUpdate(table.Name, added, (_, n) => n + added);
             try
             {
                 var response = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);

@@ -66,15 +66,14 @@ public sealed class CustomerStore
         internal bool Preloaded { get; set; }
 
         /// <summary>
-        /// The customers of a preloaded session that no batch is working on, as UTF-8 JSON: about a third of the
-        /// object graph. A batch thaws the ones it needs (those a point-read session would read) into
+        /// The customers of a preloaded session that no batch is working on, as compressed UTF-8 JSON
+        /// (<see cref="ColdCustomer"/>). A batch thaws the ones it needs (those a point-read session would read) into
         /// <see cref="IngestWorkingSet.Customers"/>, and they are frozen again once saved. The key and
         /// <see cref="ColdCustomer.Id"/> are the one instance of the id that order and identity refs share.
         /// </summary>
         internal Dictionary<string, ColdCustomer> Cold { get; } = new(StringComparer.Ordinal);
     }
 
-    internal readonly record struct ColdCustomer(string Id, byte[] Json);
 
     public static Session NewSession() => new(new IngestWorkingSet());
 
@@ -92,7 +91,7 @@ public sealed class CustomerStore
 
         foreach (var (id, record) in session.Set.Customers)
         {
-            session.Cold[id] = new ColdCustomer(id, JsonSerializer.SerializeToUtf8Bytes(record, CustomerEntities.Json));
+            session.Cold[id] = ColdCustomer.Pack(id, JsonSerializer.SerializeToUtf8Bytes(record, CustomerEntities.Json));
         }
 
         session.Set.Customers.Clear();
@@ -130,7 +129,7 @@ public sealed class CustomerStore
 
             if (!set.Customers.TryGetValue(id, out var record) && session.Cold.TryGetValue(id, out var cold))
             {
-                record = JsonSerializer.Deserialize<CustomerRecord>(cold.Json, CustomerEntities.Json)
+                record = JsonSerializer.Deserialize<CustomerRecord>(cold.Json(), CustomerEntities.Json)
                     ?? throw new InvalidDataException($"Customer {id} has no data.");
 
                 // The ledger writes the record's id into order and identity refs: keep it the shared instance.
@@ -210,7 +209,7 @@ public sealed class CustomerStore
                 lock (session)
                 {
                     var id = Shared(e.RowKey);
-                    session.Cold[id] = new ColdCustomer(id, json);
+                    session.Cold[id] = ColdCustomer.Pack(id, json);
                     session.ETags.Set(_customers.Name, e.PartitionKey, e.RowKey, e.ETag);
                 }
             }, cancellationToken)).ConfigureAwait(false);

@@ -188,7 +188,7 @@ public sealed class OrderIngestorTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // The emulator's ETags (as the service's) are timestamps: none is kept as text.
         Assert.Equal((2 + 1 + 1, 0), (session.ETags.Count, session.ETags.TextCount));
-        var record = JsonSerializer.Deserialize<CustomerRecord>(session.Cold[first].Json, CustomerEntities.Json);
+        var record = JsonSerializer.Deserialize<CustomerRecord>(session.Cold[first].Json(), CustomerEntities.Json);
         Assert.Equal(2, record!.Orders.Count);
     }
 }

@@ -17,9 +17,9 @@ internal static class IngestBench
 {
     private const int RawAtSizeRows = 100_000;
 
-    /// <param name="deadlineMinutes">Stops the import after this long (0: none) and reports what it reached, so a run fits a slot.</param>
+    /// <param name="deadline">Stops the import after this long (zero: none) and reports what it reached, so a run fits a slot.</param>
     /// <param name="count">Counts the rows in the tables at the end (a scan: minutes on the emulator at a million rows).</param>
-    public static async Task RunAsync(int orders, int deadlineMinutes, bool count)
+    public static async Task RunAsync(int orders, TimeSpan deadline, bool count)
     {
         var csv = Path.Combine(Path.GetTempPath(), $"kozuchi-bench-{orders}.csv");
         if (!File.Exists(csv))
@@ -41,7 +41,7 @@ internal static class IngestBench
         Report.ResetPeak();
         var azuriteCpu = Report.CpuSeconds(storage.Azurite.ProcessId);
         var ownCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        using var deadline = deadlineMinutes > 0 ? new CancellationTokenSource(TimeSpan.FromMinutes(deadlineMinutes)) : new CancellationTokenSource();
+        using var stop = deadline > TimeSpan.Zero ? new CancellationTokenSource(deadline) : new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var last = (At: TimeSpan.Zero, Orders: 0);
         var reached = 0;
@@ -76,7 +76,7 @@ internal static class IngestBench
             });
             try
             {
-                var (report, errors) = await importer.ImportAsync(stream, "bench.csv", CsvMapping.Kozuchi, null, viaQueue: false, progress, deadline.Token);
+                var (report, errors) = await importer.ImportAsync(stream, "bench.csv", CsvMapping.Kozuchi, null, viaQueue: false, progress, stop.Token);
                 if (errors.Count > 0 || report.Summary.OrdersAccepted != orders || report.Created != orders)
                 {
                     throw new InvalidOperationException($"Import lost orders: {report.Summary.OrdersAccepted} accepted, {report.Created} created, {errors.Count} errors.");
@@ -84,9 +84,9 @@ internal static class IngestBench
 
                 finished = true;
             }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                Console.WriteLine($"# stopped at the {deadlineMinutes}-minute deadline: {reached:N0} orders decided and their customers saved");
+                Console.WriteLine($"# stopped at the deadline ({deadline.TotalMinutes:N1} min): {reached:N0} orders decided and their customers saved, load {Load()}");
             }
         }
 
@@ -108,7 +108,7 @@ internal static class IngestBench
         Report.Line("peak working set of the importing process (from the import's start)", peak, "MiB", "target < 2 GB");
         Report.Line("live managed heap when the last chunk was saved (full GC: the preloaded session holding every order)", liveAtEnd >> 20, "MiB", liveAtEnd > 0 && liveAtHalf.Orders > 0
             ? $"{liveAtHalf.Bytes >> 20:N0} MiB at {liveAtHalf.Orders:N0} orders: {(double)(liveAtEnd - liveAtHalf.Bytes) / (orders - liveAtHalf.Orders):N0} bytes more per order"
-            : "end not reached");
+            : liveAtHalf.Orders > 0 ? $"end not reached; {liveAtHalf.Bytes >> 20:N0} MiB at {liveAtHalf.Orders:N0} orders ({liveAtHalf.Bytes / liveAtHalf.Orders:N0} bytes an order, fixed part included)" : "not measured");
         Report.Line("peak resident memory of Azurite (for reference)", Report.ResidentMegabytes(storage.Azurite.ProcessId), "MiB");
 
         // The emulator at the size the import reached: raw rows keyed as the import's are (hashed), into its largest table.

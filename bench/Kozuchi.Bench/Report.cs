@@ -15,6 +15,27 @@ internal static class Report
 
     public static long PeakMegabytes() => Process.GetCurrentProcess().PeakWorkingSet64 >> 20;
 
+    /// <summary>Resets this process's peak resident set (VmHWM, which <see cref="PeakMegabytes"/> reads; Linux 4.0+).</summary>
+    public static void ResetPeak()
+    {
+        if (File.Exists("/proc/self/clear_refs"))
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+    }
+
+    /// <summary>CPU time (user + system) a process has used, from /proc: the emulator's share of a core over a run.</summary>
+    public static double CpuSeconds(int? pid)
+    {
+        if (pid is null || !File.Exists($"/proc/{pid}/stat"))
+        {
+            return 0;
+        }
+
+        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
     /// <summary>Resident memory of another process (the emulator), from /proc.</summary>
     public static long ResidentMegabytes(int? pid)
     {

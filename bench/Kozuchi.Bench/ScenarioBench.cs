@@ -80,7 +80,7 @@ internal static class ScenarioBench
 
         using var ops = countOps ? new OperationCounter() : null;
         using var deadline = deadlineMinutes > 0 ? new CancellationTokenSource(TimeSpan.FromMinutes(deadlineMinutes)) : new CancellationTokenSource();
-        var azuriteCpu = CpuSeconds(storage.Azurite.ProcessId);
+        var azuriteCpu = Report.CpuSeconds(storage.Azurite.ProcessId);
         GC.Collect();
         var clock = Stopwatch.StartNew();
 
@@ -142,7 +142,7 @@ internal static class ScenarioBench
         }
 
         var enter = clock.Elapsed.TotalSeconds;
-        var cpu = (CpuSeconds(storage.Azurite.ProcessId) - azuriteCpu) / enter;
+        var cpu = (Report.CpuSeconds(storage.Azurite.ProcessId) - azuriteCpu) / enter;
         await deadline.CancelAsync();
         await progress.ContinueWith(_ => { }, TaskScheduler.Default);
         Console.WriteLine($"# load average at end: {LoadAverage()}; Azurite used {cpu:P0} of one core; {messagesRouted:N0} scenario-events messages routed");
@@ -198,18 +198,6 @@ internal static class ScenarioBench
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    /// <summary>CPU time (user + system) a process has used, from /proc: the emulator's share of a core over the run.</summary>
-    private static double CpuSeconds(int? pid)
-    {
-        if (pid is null || !File.Exists($"/proc/{pid}/stat"))
-        {
-            return 0;
-        }
-
-        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
 
     /// <summary>Counts the storage requests the app makes (Azure.Core's request events), by table or queue and kind.</summary>
     private sealed class OperationCounter : IDisposable

@@ -81,18 +81,27 @@ public static class CustomerEntities
         return entity;
     }
 
-    public static CustomerRecord FromEntity(TableEntity entity)
+    public static CustomerRecord FromEntity(TableEntity entity) =>
+        JsonSerializer.Deserialize<CustomerRecord>(JsonOf(entity), Json)
+            ?? throw new InvalidDataException($"Customer row {entity?.RowKey} has no data.");
+
+    /// <summary>The record's JSON as the row carries it (split over the Data properties).</summary>
+    public static string JsonOf(TableEntity entity)
     {
         ArgumentNullException.ThrowIfNull(entity);
         var chunks = entity.GetInt32("DataChunks") ?? 0;
+        if (chunks == 1)
+        {
+            return entity.GetString("Data0");
+        }
+
         var sb = new StringBuilder();
         for (var i = 0; i < chunks; i++)
         {
             sb.Append(entity.GetString("Data" + i.ToString(CultureInfo.InvariantCulture)));
         }
 
-        return JsonSerializer.Deserialize<CustomerRecord>(sb.ToString(), Json)
-            ?? throw new InvalidDataException($"Customer row {entity.RowKey} has no data.");
+        return sb.ToString();
     }
 
     public static TableEntity ToEntity(IdentityKey key, string customerId) =>

@@ -52,6 +52,11 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
                     CustomerStore.Absorb(bulk, session);
                 }
 
+                if (bulk is not null)
+                {
+                    CustomerStore.Freeze(bulk);
+                }
+
                 return new IngestResult(results, attempt);
             }
             catch (WriteConflictException ex) when (attempt < MaxAttempts)
@@ -85,12 +90,15 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         await store.SaveCustomersAsync(bulk, cancellationToken).ConfigureAwait(false);
         await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
 
+        var rest = CustomerStore.TakeRest(bulk, latest);
+        CustomerStore.Freeze(bulk);
+
         if (previous is not null)
         {
             await previous.ConfigureAwait(false);
         }
 
-        var pending = store.WriteRestAsync(bulk, CustomerStore.TakeRest(bulk, latest), cancellationToken);
+        var pending = store.WriteRestAsync(bulk, rest, cancellationToken);
         return (new IngestResult(results, 1), pending);
     }
 

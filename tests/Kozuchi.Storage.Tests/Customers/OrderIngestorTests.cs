@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Orders;
 using Kozuchi.Storage.Customers;
@@ -130,5 +131,64 @@ public sealed class OrderIngestorTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(120, profiles.Count);
         Assert.Equal(orders.Sum(o => o.Order.Total), profiles.Sum(p => p.Monetary));
         Assert.Equal(300, profiles.Sum(p => p.Frequency));
+    }
+
+    [Fact]
+    public async Task A_preloaded_session_keeps_saved_customers_as_json_and_later_batches_merge_them_as_point_reads_would()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        IncomingOrder[][] batches =
+        [
+            [Incoming("1", email: "a@example.jp", day: 1), Incoming("2", phone: "03-1234-5678", day: 2), Incoming("3", email: "other@example.jp", day: 2)],
+            [Incoming("4", email: "a@example.jp", phone: "0312345678", day: 5)],
+            [Incoming("5", phone: "03-1234-5678", day: 7, total: 300m), Incoming("2", phone: "03-1234-5678", day: 2, status: OrderStatus.Cancelled, minute: 30)],
+        ];
+
+        var session = CustomerStore.NewSession();
+        await _store.PreloadAllAsync(session, ct);
+        foreach (var batch in batches)
+        {
+            await _ingestor.IngestAsync(batch, session, ct);
+
+            // Between batches nothing is held as objects: the batch just saved is frozen.
+            Assert.Empty(session.Set.Customers);
+        }
+
+        Assert.Equal(3, session.Cold.Count);
+        await using var reference = await azurite.CreateScopeAsync();
+        var referenceStore = new CustomerStore(reference.Clients);
+        var pointReads = new OrderIngestor(referenceStore, new ProfileSnapshots(reference.Clients, referenceStore), new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero)), NullLogger<OrderIngestor>.Instance);
+        foreach (var batch in batches)
+        {
+            await pointReads.IngestAsync(batch, null, ct);
+        }
+
+        var expected = await referenceStore.ScanRecordsAsync(ct).Select(r => JsonSerializer.Serialize(r, CustomerEntities.Json)).OrderBy(j => j, StringComparer.Ordinal).ToListAsync(ct);
+        var actual = await _store.ScanRecordsAsync(ct).Select(r => JsonSerializer.Serialize(r, CustomerEntities.Json)).OrderBy(j => j, StringComparer.Ordinal).ToListAsync(ct);
+        Assert.Equal(2, actual.Count);
+        Assert.Equal(expected, actual);
+        var survivor = Assert.Single(await ActiveAsync(), p => p.Frequency > 1);
+        Assert.Equal((3, 2300m), (survivor.Frequency, survivor.Monetary));
+    }
+
+    [Fact]
+    public async Task A_preload_shares_one_id_string_per_customer_between_order_and_identity_rows_and_keeps_customers_cold()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _ingestor.IngestAsync([Incoming("1", email: "a@example.jp"), Incoming("2", email: "a@example.jp", day: 3)], null, ct);
+
+        var session = CustomerStore.NewSession();
+        await _store.PreloadAllAsync(session, ct);
+
+        var first = session.Set.OrdersByKey[new OrderKey("test", "1")].CustomerId;
+        Assert.Same(first, session.Set.OrdersByKey[new OrderKey("test", "2")].CustomerId);
+        Assert.Same(first, session.Set.Identities[new Kozuchi.Core.Identity.IdentityKey(Kozuchi.Core.Identity.IdentityKind.Email, "a@example.jp")]);
+        Assert.Empty(session.Set.Customers);
+        Assert.Same(first, session.Cold[first].Id);
+
+        // The emulator's ETags (as the service's) are timestamps: none is kept as text.
+        Assert.Equal((2 + 1 + 1, 0), (session.ETags.Count, session.ETags.TextCount));
+        var record = JsonSerializer.Deserialize<CustomerRecord>(session.Cold[first].Json(), CustomerEntities.Json);
+        Assert.Equal(2, record!.Orders.Count);
     }
 }

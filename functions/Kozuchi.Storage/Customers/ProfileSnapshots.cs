@@ -1,6 +1,5 @@
 using System.Text;
 using Azure;
-using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using Kozuchi.Core.Customers;
 using Kozuchi.Storage.Infrastructure;
@@ -17,16 +16,13 @@ namespace Kozuchi.Storage.Customers;
 public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store)
 {
     public const string BlobName = "snapshots/customer-profiles.v1.bin";
-    private const string MarkerPartition = "customers";
-    private const string MarkerRow = "last-change";
     private const string Magic = "KZPS";
     private const int FormatVersion = 1;
 
-    private readonly TableClient _runtime = clients.Table(StorageCatalog.Tables.Runtime);
+    private readonly ChangeMarker _marker = new(clients, "customers");
 
     /// <summary>Called after customers changed (ingest, corrections): any snapshot taken before is stale from now on.</summary>
-    public async Task TouchAsync(CancellationToken cancellationToken) =>
-        await _runtime.UpsertEntityAsync(new TableEntity(MarkerPartition, MarkerRow), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    public Task TouchAsync(CancellationToken cancellationToken) => _marker.TouchAsync(cancellationToken);
 
     /// <summary>The profiles of every active customer, from the snapshot when it is current, else from the tables.</summary>
     public async Task<IReadOnlyList<CustomerProfile>> CurrentAsync(CancellationToken cancellationToken)
@@ -68,11 +64,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
     }
 
     /// <summary>The change marker's current version ("none" before the first change): what derived data is tied to.</summary>
-    public async Task<string> MarkerAsync(CancellationToken cancellationToken)
-    {
-        var row = await _runtime.GetEntityIfExistsAsync<TableEntity>(MarkerPartition, MarkerRow, ["PartitionKey"], cancellationToken).ConfigureAwait(false);
-        return row.HasValue && row.Value is { } e ? Convert.ToBase64String(Encoding.UTF8.GetBytes(e.ETag.ToString())) : "none";
-    }
+    public Task<string> MarkerAsync(CancellationToken cancellationToken) => _marker.ReadAsync(cancellationToken);
 
     /// <summary>The snapshot format: a header, then per customer the fields reports read (what a profile scan returns).</summary>
     public static void Write(Stream stream, IReadOnlyCollection<CustomerProfile> profiles)

@@ -45,37 +45,17 @@ public sealed class ReportSetStore(StorageClients clients)
         }
     }
 
-    /// <summary>A stored value with the marker it was computed under.</summary>
-    public sealed record Stored(BinaryData Content, string Marker);
-
     /// <summary>
     /// The value stored last for the day, whatever marker it was computed under, or null when there is none: what a
     /// page is answered from while the value for the current marker is being computed.
     /// </summary>
-    public async Task<Stored?> ReadLatestAsync(string kind, DateOnly asOf, CancellationToken cancellationToken)
-    {
-        var blob = clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName(kind, asOf));
-        try
-        {
-            var download = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            return download.Value.Details.Metadata.TryGetValue("marker", out var marker)
-                ? new Stored(download.Value.Content, marker)
-                : null;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
+    public Task<MarkedContent?> ReadLatestAsync(string kind, DateOnly asOf, CancellationToken cancellationToken) =>
+        MarkedBlob.ReadAsync(clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName(kind, asOf)), cancellationToken);
 
     public async Task WriteAsync(string kind, DateOnly asOf, string marker, BinaryData content, CancellationToken cancellationToken)
     {
         var container = clients.Container(StorageCatalog.Containers.Runtime);
-        await container.GetBlobClient(BlobName(kind, asOf)).UploadAsync(content, new BlobUploadOptions
-        {
-            Metadata = new Dictionary<string, string> { ["marker"] = marker },
-            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-        }, cancellationToken).ConfigureAwait(false);
+        await MarkedBlob.WriteAsync(container.GetBlobClient(BlobName(kind, asOf)), content, marker, cancellationToken).ConfigureAwait(false);
 
         var names = new List<string>();
         await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{Prefix}{kind}-", cancellationToken).ConfigureAwait(false))

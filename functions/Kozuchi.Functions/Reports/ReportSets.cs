@@ -130,7 +130,7 @@ public sealed partial class ReportSets(
 
     private readonly Slot<ReportSet> _set = new("report-set");
     private readonly Slot<ClvFunctions.ClvReport> _clv = new("clv");
-    private readonly SemaphoreSlim _computeGate = new(1, 1);
+    private readonly ComputeGate _computeGate = new();
 
     /// <summary>How many times this instance scanned the table for a report set (tests and the benchmark read it).</summary>
     public int Computations => _set.Computations;
@@ -315,52 +315,29 @@ public sealed partial class ReportSets(
             return slot.Remember(day, marker, read);
         }
 
-        // One scan at a time per instance: two at once would only double the memory and halve the speed.
-        await _computeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // While this flight waited for the gate the marker may have moved again (a busy shop, pages opened meanwhile):
-            // compute once for the newest marker, which serves this flight's waiters too, instead of a backlog of
-            // passes for markers already out of date.
-            var current = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
-            if ((slot.Held(day, current) ?? slot.Held(day, marker)) is { } held)
-            {
-                return held;
-            }
+        // One scan at a time per instance (ComputeGate).
+        using var entered = await _computeGate.EnterAsync(cancellationToken).ConfigureAwait(false);
 
-            slot.Counted();
-            var value = await compute(day, current, cancellationToken).ConfigureAwait(false);
-            await blobs.WriteAsync(slot.Kind, day, current, BinaryData.FromObjectAsJson(value, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
-            return slot.Remember(day, current, value);
-        }
-        finally
+        // While this flight waited for the gate the marker may have moved again (a busy shop, pages opened meanwhile):
+        // compute once for the newest marker, which serves this flight's waiters too, instead of a backlog of
+        // passes for markers already out of date.
+        var current = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
+        if ((slot.Held(day, current) ?? slot.Held(day, marker)) is { } held)
         {
-            _computeGate.Release();
+            return held;
         }
+
+        slot.Counted();
+        var value = await compute(day, current, cancellationToken).ConfigureAwait(false);
+        await blobs.WriteAsync(slot.Kind, day, current, BinaryData.FromObjectAsJson(value, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+        return slot.Remember(day, current, value);
     }
 
     /// <summary>
     /// Holds every computation on this instance back (after its blob read) until disposed: lets a test look at the
     /// pages while a pass is under way, as they are for the minutes a large shop's pass takes.
     /// </summary>
-    internal async Task<IDisposable> HoldComputationsAsync(CancellationToken cancellationToken)
-    {
-        await _computeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Release(_computeGate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int _done;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-            {
-                gate.Release();
-            }
-        }
-    }
+    internal Task<IDisposable> HoldComputationsAsync(CancellationToken cancellationToken) => _computeGate.EnterAsync(cancellationToken);
 
     public void Dispose() => _computeGate.Dispose();
 

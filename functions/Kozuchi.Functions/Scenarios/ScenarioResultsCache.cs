@@ -31,7 +31,7 @@ public sealed partial class ScenarioResultsCache(
 
     private readonly ConcurrentDictionary<string, Entry> _held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Id, string Key), Flight<ScenarioResultsView?>> _flights = new();
-    private readonly SemaphoreSlim _computeGate = new(1, 1);
+    private readonly ComputeGate _computeGate = new();
 
     /// <summary>The settings results depend on besides the enrollments: a redeploy with other costs counts again.</summary>
     private readonly string _settings = string.Join(',', engineOptions.Value.UnitCosts.OrderBy(c => c.Key).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key}:{c.Value}")))
@@ -168,31 +168,25 @@ public sealed partial class ScenarioResultsCache(
             return Remember(id, key, read);
         }
 
-        await _computeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // The key may have moved while this count waited for the gate: count once for the newest key instead of a backlog.
-            var current = await scenarios.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } now
-                ? await KeyAsync(now, cancellationToken).ConfigureAwait(false)
-                : key;
-            if (_held.TryGetValue(id, out var held) && (held.Key == current || held.Key == key))
-            {
-                return held.View;
-            }
+        using var entered = await _computeGate.EnterAsync(cancellationToken).ConfigureAwait(false);
 
-            Interlocked.Increment(ref _computations);
-            if (await service.ResultsAsync(id, cancellationToken).ConfigureAwait(false) is not { } view)
-            {
-                return null;
-            }
-
-            await blobs.WriteAsync(id, current, BinaryData.FromObjectAsJson(view, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
-            return Remember(id, current, view);
-        }
-        finally
+        // The key may have moved while this count waited for the gate: count once for the newest key instead of a backlog.
+        var current = await scenarios.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } now
+            ? await KeyAsync(now, cancellationToken).ConfigureAwait(false)
+            : key;
+        if (_held.TryGetValue(id, out var held) && (held.Key == current || held.Key == key))
         {
-            _computeGate.Release();
+            return held.View;
         }
+
+        Interlocked.Increment(ref _computations);
+        if (await service.ResultsAsync(id, cancellationToken).ConfigureAwait(false) is not { } view)
+        {
+            return null;
+        }
+
+        await blobs.WriteAsync(id, current, BinaryData.FromObjectAsJson(view, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+        return Remember(id, current, view);
     }
 
     private ScenarioResultsView Remember(string id, string key, ScenarioResultsView view)
@@ -202,24 +196,7 @@ public sealed partial class ScenarioResultsCache(
     }
 
     /// <summary>Holds every computation on this instance back (after its blob read) until disposed (tests look at the page meanwhile).</summary>
-    internal async Task<IDisposable> HoldComputationsAsync(CancellationToken cancellationToken)
-    {
-        await _computeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Release(_computeGate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int _done;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-            {
-                gate.Release();
-            }
-        }
-    }
+    internal Task<IDisposable> HoldComputationsAsync(CancellationToken cancellationToken) => _computeGate.EnterAsync(cancellationToken);
 
     public void Dispose() => _computeGate.Dispose();
 

@@ -1,8 +1,4 @@
-using System.Net;
 using Kozuchi.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -11,35 +7,21 @@ namespace Kozuchi.Functions.Tests.Dashboard;
 /// <summary>The dashboard in real Chromium against the app on a real port: sign in, every page, drill-downs, replay.</summary>
 public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture browser) : IAsyncLifetime, IClassFixture<BrowserFixture>
 {
-    private const string OperatorKey = "test-operator-key-not-a-secret";
+    private const string OperatorKey = DashboardSession.OperatorKey;
 
+    private DashboardSession _session = null!;
     private StorageScope _storage = null!;
     private KozuchiAppFactory _app = null!;
-    private IBrowserContext _context = null!;
     private IPage _page = null!;
     private Uri _base = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _storage = await azurite.CreateScopeAsync();
-        _app = new KozuchiAppFactory(_storage).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
-            .WithSetting("Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel", "Error");
-        // Not UseKestrel(0): the factory then rewrites the server's addresses while the app's own thread may already
-        // be binding them, and loses that race now and then (dotnet/aspnetcore#67714). An explicit endpoint is bound
-        // by Kestrel alone, and the address it got is read back once the server runs.
-        _app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _app.StartServer();
-        _base = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
-        _context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "ja-JP", TimezoneId = "Asia/Tokyo", ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
-        _page = await _context.NewPageAsync();
+        _session = await DashboardSession.StartAsync(azurite, browser);
+        (_storage, _app, _page, _base) = (_session.Storage, _session.App, _session.Page, _session.Base);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _context.DisposeAsync();
-        await _app.DisposeAsync();
-        await _storage.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _session.DisposeAsync();
 
     [Fact]
     public async Task Unauthenticated_visit_goes_to_login_and_a_wrong_key_is_refused()

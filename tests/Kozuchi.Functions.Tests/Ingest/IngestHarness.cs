@@ -76,6 +76,17 @@ internal sealed class IngestHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>A Shopify order webhook delivery signed with the current secret, as Shopify sends it.</summary>
+    public async Task<HttpResponseMessage> PostShopifyOrderAsync(byte[] body, string webhookId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/webhooks/shopify", UriKind.Relative)) { Content = new ByteArrayContent(body) };
+        request.Headers.Add("X-Shopify-Hmac-Sha256", Kozuchi.Core.Orders.Formats.WebhookSignatures.SignShopify(body, ShopifySecret));
+        request.Headers.Add("X-Shopify-Topic", "orders/create");
+        request.Headers.Add("X-Shopify-Shop-Domain", "kozuchi-test.myshopify.com");
+        request.Headers.Add("X-Shopify-Webhook-Id", webhookId);
+        return await Client.SendAsync(request, cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Kozuchi.Core.Orders.Formats;
 using Kozuchi.Functions.Tests.Ingest;
 using Kozuchi.Functions.Scenarios;
 using Kozuchi.Storage.Customers;
@@ -15,7 +14,7 @@ namespace Kozuchi.Functions.Tests.Scenarios;
 
 public sealed class ScenarioApiTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private const string Thanks = """
+    internal const string Thanks = """
         {
           "schemaVersion": 1, "id": "thanks", "version": 1, "name": "お礼", "trigger": { "type": "anyOrder" },
           "steps": [
@@ -87,12 +86,7 @@ public sealed class ScenarioApiTests(AzuriteFixture azurite) : IAsyncLifetime
              "billing_address":{"name":"佐藤 花子","zip":"150-0001","province":"東京都","city":"渋谷区","address1":"神宮前1-2-3","address2":"","phone":null},
              "line_items":[{"id":1,"sku":"SET-4","title":"美容液 4本セット","variant_title":null,"quantity":1,"price":"5980.00"}],"refunds":[]}
             """);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/webhooks/shopify", UriKind.Relative)) { Content = new ByteArrayContent(body) };
-        request.Headers.Add("X-Shopify-Hmac-Sha256", WebhookSignatures.SignShopify(body, IngestHarness.ShopifySecret));
-        request.Headers.Add("X-Shopify-Topic", "orders/create");
-        request.Headers.Add("X-Shopify-Shop-Domain", "kozuchi-test.myshopify.com");
-        request.Headers.Add("X-Shopify-Webhook-Id", "wh-9001");
-        Assert.True((await _h.Client.SendAsync(request, Ct)).IsSuccessStatusCode);
+        Assert.True((await _h.PostShopifyOrderAsync(body, "wh-9001", Ct)).IsSuccessStatusCode);
 
         await _h.DrainAsync(Ct);
         Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct));

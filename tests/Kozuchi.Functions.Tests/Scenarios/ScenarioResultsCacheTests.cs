@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Kozuchi.Core.Orders.Formats;
 using Kozuchi.Functions.Scenarios;
 using Kozuchi.Functions.Tests.Ingest;
 using Kozuchi.Storage.Infrastructure;
@@ -15,15 +14,7 @@ namespace Kozuchi.Functions.Tests.Scenarios;
 /// <summary>The results page's answers: counted once per enrollment change, the previous count meanwhile, shared through blob.</summary>
 public sealed class ScenarioResultsCacheTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private const string Thanks = """
-        {
-          "schemaVersion": 1, "id": "thanks", "version": 1, "name": "お礼", "trigger": { "type": "anyOrder" },
-          "steps": [
-            { "type": "send", "id": "mail", "channels": ["email"], "template": "thanks", "next": "wait" },
-            { "type": "wait", "id": "wait", "days": 1 }
-          ]
-        }
-        """;
+    private const string Thanks = ScenarioApiTests.Thanks;
 
     private IngestHarness _h = null!;
 
@@ -55,12 +46,7 @@ public sealed class ScenarioResultsCacheTests(AzuriteFixture azurite) : IAsyncLi
              "buyer_accepts_marketing":true,"test":false,"customer":{"id":{{7000 + n}},"email":"buyer{{n}}@example.jp","first_name":"花子","last_name":"佐藤","phone":null},
              "line_items":[{"id":1,"sku":"SET-4","title":"美容液 4本セット","variant_title":null,"quantity":1,"price":"5980.00"}],"refunds":[]}
             """);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/webhooks/shopify", UriKind.Relative)) { Content = new ByteArrayContent(body) };
-        request.Headers.Add("X-Shopify-Hmac-Sha256", WebhookSignatures.SignShopify(body, IngestHarness.ShopifySecret));
-        request.Headers.Add("X-Shopify-Topic", "orders/create");
-        request.Headers.Add("X-Shopify-Shop-Domain", "kozuchi-test.myshopify.com");
-        request.Headers.Add("X-Shopify-Webhook-Id", $"wh-{n}");
-        Assert.True((await _h.Client.SendAsync(request, Ct)).IsSuccessStatusCode);
+        Assert.True((await _h.PostShopifyOrderAsync(body, $"wh-{n}", Ct)).IsSuccessStatusCode);
         await _h.DrainAsync(Ct);
         Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct));
     }

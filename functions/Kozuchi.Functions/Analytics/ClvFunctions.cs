@@ -60,20 +60,23 @@ public static class ClvFunctions
     }
 
     /// <summary>Fits both models on the summaries (in table order; a fixed sample beyond <see cref="FitSampleLimit"/>) and ranks the customers by expected value.</summary>
-    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top)
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top) =>
+        Compute(summaries, ClvFit.Of(summaries, FitSampleLimit), d, horizon, top);
+
+    /// <summary>The report from a fit already made on <paramref name="summaries"/> (the report pass fits once for the report and the predictions).</summary>
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, ClvFit? fit, DateOnly d, int horizon, int top)
     {
         ArgumentNullException.ThrowIfNull(summaries);
 
         // A fit needs some repeat behaviour to say anything: with no repeat buyer the likelihood has no maximum.
-        if (!summaries.Any(s => s.Frequency > 0))
+        if (fit is null)
         {
             return new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, []);
         }
 
-        var sample = RepeatSummaries.FitSample(summaries, FitSampleLimit);
-        var model = BgNbd.Fit(sample);
-        var spend = sample.Count(s => s.Frequency > 0 && s.MonetaryValue > 0) >= 2 ? GammaGamma.Fit(sample) : null;
-        var usableSpend = spend is { Parameters.Q: > 1 } ? spend.Parameters : null;
+        var model = fit.Model;
+        var spend = fit.Spend;
+        var usableSpend = fit.UsableSpend;
         var predictions = summaries.Zip(ClvPredictions.Predict(model.Parameters, usableSpend, summaries, horizon / DaysPerPeriod),
             (s, p) => new CustomerOutlook(s.CustomerId, s.Frequency, s.Recency, s.T, s.MonetaryValue, p.ProbabilityAlive, p.ExpectedOrders, p.ExpectedAverageValue, p.ExpectedValue)).ToList();
         var m = model.Parameters;

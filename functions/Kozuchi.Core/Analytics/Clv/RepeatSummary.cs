@@ -44,14 +44,17 @@ public static class RepeatSummaries
             .OrderBy(s => s.CustomerId, StringComparer.Ordinal)];
     }
 
-    /// <summary>Summaries of live customers' counted orders (net of refunds), days in the shop's time zone.</summary>
+    /// <summary>
+    /// Summaries of live customers' counted orders with a value above zero (net of refunds: a fully refunded or free
+    /// order is not a purchase, as in <see cref="ClvBacktest"/>), days in the shop's time zone.
+    /// </summary>
     public static IReadOnlyList<RepeatSummary> FromCustomers(IEnumerable<CustomerRecord> customers, DateOnly observationEnd, ShopTime shopTime, double daysPerPeriod = 7)
     {
         ArgumentNullException.ThrowIfNull(customers);
         ArgumentNullException.ThrowIfNull(shopTime);
         return FromPurchases(
             customers.Where(c => c.State.CountsInAnalytics())
-                .SelectMany(c => c.Orders.Where(o => o.Counts).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
+                .SelectMany(c => c.Orders.Where(o => o.Counts && o.Net > 0).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
             observationEnd,
             daysPerPeriod);
     }

@@ -181,3 +181,31 @@ public static class ClvBacktest
         return new BacktestModel(m.R, m.Alpha, m.A, m.B, fit.Model.Quality.LogLikelihood, fit.Model.Quality.Converged, s?.P, s?.Q, s?.V, fit.Spend?.Customers);
     }
 }
+
+/// <summary>The calibration and holdout periods chosen for a shop's own backtest.</summary>
+public sealed record BacktestSplit(DateOnly CalibrationEnd, DateOnly HoldoutEnd)
+{
+    /// <summary>Less history than this (16 weeks) leaves too little on either side to judge the models.</summary>
+    public const int MinimumHistoryDays = 16 * 7;
+
+    /// <summary>
+    /// The split for a shop whose first purchase was on <paramref name="firstPurchase"/>, as of <paramref name="asOf"/>:
+    /// the holdout ends on the last complete day (the day before <paramref name="asOf"/>) and lasts 52 weeks when there
+    /// are two years of history — the horizon of the 12-month CLV, so the test checks the figure the shop uses — else
+    /// half the history in whole weeks, the other half calibrating (as the CDNOW study's 39 + 39 weeks). Null with less
+    /// than <see cref="MinimumHistoryDays"/> of history.
+    /// </summary>
+    public static BacktestSplit? Choose(DateOnly firstPurchase, DateOnly asOf)
+    {
+        var holdoutEnd = asOf.AddDays(-1);
+        var history = holdoutEnd.DayNumber - firstPurchase.DayNumber + 1;
+        if (history < MinimumHistoryDays)
+        {
+            return null;
+        }
+
+        var weeks = history / 7;
+        var holdoutWeeks = weeks >= 104 ? 52 : weeks / 2;
+        return new BacktestSplit(holdoutEnd.AddDays(-7 * holdoutWeeks), holdoutEnd);
+    }
+}

@@ -33,7 +33,7 @@ public static class ClvFunctions
     public const int DefaultHorizonDays = 365;
 
     /// <summary>The most customers the models are fitted on (see <see cref="RepeatSummaries.FitSample"/>); every customer gets an outlook.</summary>
-    public const int FitSampleLimit = 100_000;
+    public const int FitSampleLimit = ClvFit.DefaultSampleLimit;
 
     internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ReportSets reportSets, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, CancellationToken cancellationToken)
     {

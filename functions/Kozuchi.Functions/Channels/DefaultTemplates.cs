@@ -8,7 +8,7 @@ namespace Kozuchi.Functions.Channels;
 /// </summary>
 public static class DefaultTemplates
 {
-    public static IReadOnlyList<MessageTemplate> All { get; } =
+    private static readonly MessageTemplate[] Builtin =
     [
         new MessageTemplate
         {
@@ -56,6 +56,9 @@ public static class DefaultTemplates
             Line = "{{ name }} 様、お久しぶりです。「{{ last_product }}」のその後はいかがですか？次回のお買い物で使えるクーポンをご用意しました。",
         },
     ];
+
+    /// <summary>Every built-in template: the ones above and each feature's own (the predictive presets').</summary>
+    public static IReadOnlyList<MessageTemplate> All { get; } = [.. Builtin, .. PredictiveTemplates.All];
 
     public static MessageTemplate? Find(string id) => All.FirstOrDefault(t => t.Id == id);
 }

@@ -32,6 +32,9 @@ public sealed record MessageTemplate
     /// <summary>One LINE text message in Liquid (at most 5,000 characters once rendered).</summary>
     public string? Line { get; init; }
 
+    /// <summary>What the operator says, in Liquid, for a send on the phone channel (the call list names the template).</summary>
+    public string? CallScript { get; init; }
+
     public int Revision { get; init; }
 
     public DateTimeOffset? UpdatedAt { get; init; }

@@ -3,6 +3,9 @@ namespace Kozuchi.Core.Analytics.Clv;
 /// <summary>Both models fitted on one set of summaries: BG/NBD for the purchase process, Gamma-Gamma (when it could be fitted) for spend.</summary>
 public sealed record ClvFit(BgNbdFit Model, GammaGammaFit? Spend)
 {
+    /// <summary>The most customers a fit reads (see <see cref="RepeatSummaries.FitSample"/>); every customer still gets a prediction.</summary>
+    public const int DefaultSampleLimit = 100_000;
+
     /// <summary>
     /// The spend model when it predicts finite values (q &gt; 1: the population mean pv/(q−1) exists); otherwise values
     /// are not predicted rather than predicted infinite.

@@ -109,6 +109,22 @@ public static class CustomerPredictions
         return predictions;
     }
 
+    /// <summary>
+    /// Every customer's prediction as one set for the day from <paramref name="fit"/> (made on the same summaries, see
+    /// <see cref="ClvFit.Of"/>); empty when there is no fit (nobody has a repeat purchase yet).
+    /// </summary>
+    public static PredictionSet ForDay(DateOnly asOf, IReadOnlyList<RepeatSummary> summaries, ClvFit? fit, ChurnRiskThresholds thresholds, double daysPerPeriod = 7)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        if (fit is null)
+        {
+            return PredictionSet.Empty(asOf, thresholds);
+        }
+
+        var predictions = Compute(summaries, fit, thresholds, daysPerPeriod);
+        return new PredictionSet(asOf, thresholds, summaries.Select((s, i) => (s.CustomerId, predictions[i])));
+    }
+
     /// <summary>The first index whose value is greater than <paramref name="value"/>.</summary>
     private static int UpperBound(decimal[] sorted, decimal value)
     {

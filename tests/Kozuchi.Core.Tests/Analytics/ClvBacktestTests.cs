@@ -120,4 +120,40 @@ public sealed class ClvBacktestTests
     {
         Assert.Throws<ArgumentException>(() => ClvBacktest.Run(Array.Empty<Purchase>(), new DateOnly(2026, 3, 31), new DateOnly(2026, 3, 31)));
     }
+
+    private static ClvBacktestResult Result(int customers, double? predicted, int actual) =>
+        new(customers, new DateOnly(2025, 6, 30), new DateOnly(2026, 6, 29), predicted, actual, null, 0, [], 52, 52, customers / 3, 0, null);
+
+    [Theory]
+    [InlineData(5000, 1050.0, 1000, TrustLevel.Good, "目安として信頼できます")]
+    [InlineData(5000, 800.0, 1000, TrustLevel.Fair, "予測は少なめに出ています")]
+    [InlineData(5000, 1300.0, 1000, TrustLevel.Poor, "判断の根拠にしないでください")]
+    [InlineData(50, 10.0, 9, TrustLevel.Insufficient, "検証に足る購買履歴がまだありません")]
+    [InlineData(5000, null, 1000, TrustLevel.Insufficient, "検証に足る購買履歴がまだありません")]
+    public void Trust_is_worded_from_the_holdout_error(int customers, double? predicted, int actual, TrustLevel level, string japanese)
+    {
+        var trust = ClvTrust.Assess(Result(customers, predicted, actual));
+
+        Assert.Equal(level, trust.Level);
+        Assert.Contains(japanese, trust.Statement.Japanese, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"[\p{IsHiragana}\p{IsKatakana}]", trust.Statement.English);
+        if (predicted is { } p && level != TrustLevel.Insufficient)
+        {
+            Assert.Contains(p.ToString("N0", CultureInfo.InvariantCulture), trust.Statement.Japanese, StringComparison.Ordinal);
+            Assert.Contains("2025-07-01〜2026-06-29", trust.Statement.Japanese, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("2026-06-30", "2024-01-01", "2025-06-30", "2026-06-29")]
+    [InlineData("2026-06-30", "2026-01-01", "2026-04-06", "2026-06-29")]
+    [InlineData("2026-06-30", "2026-04-01", null, null)]
+    // 52 weeks (364 days) with two years of history; 180 days of history are 25 whole weeks: 12 held out.
+    public void The_shops_split_holds_out_a_year_with_two_years_of_history_else_half(string asOf, string first, string? calibrationEnd, string? holdoutEnd)
+    {
+        var split = BacktestSplit.Choose(DateOnly.Parse(first, CultureInfo.InvariantCulture), DateOnly.Parse(asOf, CultureInfo.InvariantCulture));
+
+        Assert.Equal(calibrationEnd, split?.CalibrationEnd.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        Assert.Equal(holdoutEnd, split?.HoldoutEnd.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+    }
 }

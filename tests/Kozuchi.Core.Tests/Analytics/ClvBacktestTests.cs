@@ -144,11 +144,11 @@ public sealed class ClvBacktestTests
         }
     }
 
+    // 52 weeks (364 days) with two years of history; 180 days of history are 25 whole weeks: 12 held out.
     [Theory]
     [InlineData("2026-06-30", "2024-01-01", "2025-06-30", "2026-06-29")]
     [InlineData("2026-06-30", "2026-01-01", "2026-04-06", "2026-06-29")]
     [InlineData("2026-06-30", "2026-04-01", null, null)]
-    // 52 weeks (364 days) with two years of history; 180 days of history are 25 whole weeks: 12 held out.
     public void The_shops_split_holds_out_a_year_with_two_years_of_history_else_half(string asOf, string first, string? calibrationEnd, string? holdoutEnd)
     {
         var split = BacktestSplit.Choose(DateOnly.Parse(first, CultureInfo.InvariantCulture), DateOnly.Parse(asOf, CultureInfo.InvariantCulture));

@@ -7,10 +7,12 @@ using Kozuchi.Functions.Erasure;
 using Kozuchi.Functions.Health;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Ingest;
+using Kozuchi.Functions.NextActions;
 using Kozuchi.Functions.Operations;
 using Kozuchi.Functions.Pulls;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Functions.Scenarios;
+using Kozuchi.Functions.Segments;
 
 namespace Kozuchi.Functions;
 
@@ -25,6 +27,9 @@ public static class Features
         services.AddErasureServices();
         services.AddReports(configuration);
         services.AddAnalytics();
+        services.AddClv(configuration);
+        services.AddSegments();
+        services.AddNextActions();
         services.AddFreeSql();
         services.AddChannels(configuration);
         services.AddScenarios(configuration);
@@ -44,6 +49,8 @@ public static class Features
             .AddReportFunctions()
             .AddAnalyticsFunctions()
             .AddClvFunctions()
+            .AddSegmentFunctions()
+            .AddNextActionFunctions()
             .AddFreeSqlFunctions()
             .AddChannelsFunctions()
             .AddScenarioFunctions()

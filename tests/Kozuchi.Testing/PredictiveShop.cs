@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Kozuchi.Core.Customers;
+using Kozuchi.Core.Identity;
 using Kozuchi.Core.Orders;
 using Kozuchi.Storage.Customers;
 
@@ -37,14 +38,17 @@ public static class PredictiveShop
                 at = at.AddDays(-Math.Log(1 - random.NextDouble()) / rate);
             }
 
-            list.Add(Customer($"c{i:D3}", orders));
+            list.Add(Customer($"c{i:D3}", orders, i));
         }
 
-        list.Add(Customer(Heavy, [.. Enumerable.Range(0, 40).Reverse().Select(w => Order($"heavy-{w}", start.AddDays(-7 - (7 * w)), 20000m))]));
+        list.Add(Customer(Heavy, [.. Enumerable.Range(0, 40).Reverse().Select(w => Order($"heavy-{w}", start.AddDays(-7 - (7 * w)), 20000m))], customers));
         return list;
     }
 
-    /// <summary>Writes the records to the customer table and moves the change marker, as an ingest batch does.</summary>
+    /// <summary>A customer's e-mail address, which resolves to them when an order carries it (their identity row is written with them).</summary>
+    public static string Email(string customerId) => $"{customerId}@example.jp";
+
+    /// <summary>Writes the records (and their e-mail identities) to the customer tables and moves the change marker, as an ingest batch does.</summary>
     public static async Task WriteAsync(CustomerStore customers, ProfileSnapshots snapshots, IEnumerable<CustomerRecord> records, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(customers);
@@ -52,6 +56,10 @@ public static class PredictiveShop
         foreach (var record in records)
         {
             await customers.CustomersTable.UpsertEntityAsync(CustomerEntities.ToEntity(record), TableUpdateMode.Replace, cancellationToken);
+            foreach (var key in record.Identities)
+            {
+                await customers.IdentitiesTable.UpsertEntityAsync(CustomerEntities.ToEntity(key, record.CustomerId), TableUpdateMode.Replace, cancellationToken);
+            }
         }
 
         await snapshots.TouchAsync(cancellationToken);
@@ -59,12 +67,13 @@ public static class PredictiveShop
 
     private static OrderSummary Order(string id, DateTimeOffset at, decimal value) => new(new OrderKey("test", id), at, at, true, value, ["SKU-1"], false);
 
-    private static CustomerRecord Customer(string id, IReadOnlyList<OrderSummary> orders) => new()
+    private static CustomerRecord Customer(string id, IReadOnlyList<OrderSummary> orders, int index) => new()
     {
         CustomerId = id,
         CreatedAt = orders[0].OrderedAt,
         Orders = orders,
-        Contact = new CustomerContact { Email = $"{id}@example.jp", Phone = "+819012345678" },
+        Identities = [new IdentityKey(IdentityKind.Email, Email(id))],
+        Contact = new CustomerContact { Email = Email(id), Phone = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"+8190{10_000_000 + index:D8}") },
         EmailOptIn = true,
         LineUserId = "U" + id,
         LineFollowing = true,

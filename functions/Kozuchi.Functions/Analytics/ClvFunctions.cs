@@ -2,6 +2,7 @@ using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Reports;
+using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -17,7 +18,25 @@ public static class ClvFunctions
     public const double AtRiskBelow = 0.5;
 
     public static FunctionRegistry AddClvFunctions(this FunctionRegistry registry) =>
-        registry.Http("ReportClv", "GET", "reports/clv", ClvAsync);
+        registry
+            .Http("ReportClv", "GET", "reports/clv", ClvAsync)
+            .Http("ReportClvBacktest", "GET", "reports/clv/backtest", BacktestAsync);
+
+    /// <summary>The CLV settings (<c>Kozuchi:Clv</c>, checked at start), the day's predictions and the predictive report.</summary>
+    public static IServiceCollection AddClv(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ClvOptions>()
+            .Bind(configuration.GetSection("Kozuchi:Clv"))
+            .Validate(o => o.Thresholds.Problem is null, "Kozuchi__Clv__ChurnRiskHighBelow and __ChurnRiskMediumBelow need 0 < high ≤ medium ≤ 1.")
+            .ValidateOnStart();
+        services.AddSingleton<CustomerPredictionStore>();
+        services.AddSingleton<PredictiveService>();
+        return services;
+    }
+
+    /// <summary>The shop's own backtest (the split chosen from its history), for the chart of predicted vs actual by repeat count.</summary>
+    internal static async Task<Ok<ShopBacktest>> BacktestAsync(PredictiveService predictive, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await predictive.TodayAsync(cancellationToken)).Backtest);
 
     public sealed record ModelFit(double R, double Alpha, double A, double B, double LogLikelihood, bool Converged);
 
@@ -25,7 +44,8 @@ public static class ClvFunctions
 
     public sealed record CustomerOutlook(string CustomerId, int Frequency, double RecencyWeeks, double AgeWeeks, double MonetaryValue, double ProbabilityAlive, double ExpectedOrders, double? ExpectedAverageValue, double? ExpectedValue);
 
-    public sealed record ClvReport(DateOnly AsOf, int HorizonDays, int Customers, ModelFit? BgNbd, SpendFit? GammaGamma, int AtRisk, double ExpectedOrders, double? ExpectedValue, IReadOnlyList<CustomerOutlook> Top);
+    /// <summary>The report; values (expected value, monetary) are in <see cref="Currency"/>, the shop's base currency, whose customers alone are fitted.</summary>
+    public sealed record ClvReport(DateOnly AsOf, int HorizonDays, int Customers, ModelFit? BgNbd, SpendFit? GammaGamma, int AtRisk, double ExpectedOrders, double? ExpectedValue, IReadOnlyList<CustomerOutlook> Top, string Currency = "JPY");
 
     /// <summary>The most customers a report lists by expected value.</summary>
     public const int MaxTop = 1000;
@@ -50,28 +70,26 @@ public static class ClvFunctions
             return TypedResults.Ok(cached with { Top = [.. cached.Top.Take(take)] });
         }
 
-        var summaries = new List<RepeatSummary>();
-        await foreach (var record in store.ScanRecordsAsync(cancellationToken))
-        {
-            summaries.AddRange(RepeatSummaries.FromCustomers([record], d, shopTime, DaysPerPeriod));
-        }
-
-        return TypedResults.Ok(Compute(summaries, d, horizon, take));
+        // Customers buying in the base currency only, as the report pass fits them: values in two currencies are never mixed.
+        var rows = await PredictiveRows.ScanAsync(store, d, shopTime, parallelism: 4, cancellationToken);
+        var currency = PredictivePass.BaseCurrency(rows.Select(r => r.Profile));
+        var summaries = rows.Where(r => r.Profile.Currency == currency).SelectMany(r => r.Repeat).ToList();
+        return TypedResults.Ok(Compute(summaries, d, horizon, take, currency));
     }
 
     /// <summary>Fits both models on the summaries (in table order; a fixed sample beyond <see cref="FitSampleLimit"/>) and ranks the customers by expected value.</summary>
-    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top) =>
-        Compute(summaries, ClvFit.Of(summaries, FitSampleLimit), d, horizon, top);
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top, string currency = "JPY") =>
+        Compute(summaries, ClvFit.Of(summaries, FitSampleLimit), d, horizon, top, currency);
 
     /// <summary>The report from a fit already made on <paramref name="summaries"/> (the report pass fits once for the report and the predictions).</summary>
-    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, ClvFit? fit, DateOnly d, int horizon, int top)
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, ClvFit? fit, DateOnly d, int horizon, int top, string currency = "JPY")
     {
         ArgumentNullException.ThrowIfNull(summaries);
 
         // A fit needs some repeat behaviour to say anything: with no repeat buyer the likelihood has no maximum.
         if (fit is null)
         {
-            return new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, []);
+            return new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, [], currency);
         }
 
         var model = fit.Model;
@@ -89,6 +107,7 @@ public static class ClvFunctions
             predictions.Count(p => p.ProbabilityAlive < AtRiskBelow),
             predictions.Sum(p => p.ExpectedOrders),
             usableSpend is null ? null : predictions.Sum(p => p.ExpectedValue),
-            [.. predictions.OrderByDescending(p => p.ExpectedValue ?? p.ExpectedOrders).ThenBy(p => p.CustomerId, StringComparer.Ordinal).Take(top)]);
+            [.. predictions.OrderByDescending(p => p.ExpectedValue ?? p.ExpectedOrders).ThenBy(p => p.CustomerId, StringComparer.Ordinal).Take(top)],
+            currency);
     }
 }

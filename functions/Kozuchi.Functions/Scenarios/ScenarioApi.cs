@@ -1,6 +1,7 @@
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Segments;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Segments;
 using Kozuchi.Storage.Scenarios;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -31,19 +32,13 @@ public static class ScenarioApi
             .Http("PutSegment", "POST", "segments", PutSegmentAsync)
             .Http("GetSegment", "GET", "segments/{id}", GetSegmentAsync);
 
-    /// <summary>Stores (or replaces) a segment that segment-entry and broadcast triggers name; validated like a scenario.</summary>
-    internal static async Task<Results<Ok<SegmentDefinition>, BadRequest<ErrorsView>>> PutSegmentAsync(HttpRequest request, SegmentStore segments, CancellationToken cancellationToken)
+    /// <summary>Stores (or replaces) a segment that segment-entry and broadcast triggers name, validated like a scenario, and answers who is in it now.</summary>
+    internal static async Task<Results<Ok<SegmentView>, BadRequest<ErrorsView>>> PutSegmentAsync(HttpRequest request, SegmentService segments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         using var reader = new StreamReader(request.Body);
-        var (definition, errors) = SegmentJson.Parse(await reader.ReadToEndAsync(cancellationToken));
-        if (definition is null)
-        {
-            return TypedResults.BadRequest(new ErrorsView("The segment is not valid", [.. errors.Select(View)]));
-        }
-
-        await segments.PutAsync(definition, cancellationToken);
-        return TypedResults.Ok(definition);
+        var (view, errors) = await segments.PutAsync(await reader.ReadToEndAsync(cancellationToken), cancellationToken);
+        return view is null ? TypedResults.BadRequest(new ErrorsView("The segment is not valid", [.. errors.Select(View)])) : TypedResults.Ok(view);
     }
 
     internal static async Task<Results<Ok<SegmentDefinition>, NotFound>> GetSegmentAsync(string id, SegmentStore segments, CancellationToken cancellationToken) =>
@@ -114,5 +109,5 @@ public static class ScenarioApi
         _ => TypedResults.Ok(outcome.Head!),
     };
 
-    private static ErrorView View(ValidationError e) => new(e.Path, e.NodeId, e.Field, e.Message, e.ToString());
+    internal static ErrorView View(ValidationError e) => new(e.Path, e.NodeId, e.Field, e.Message, e.ToString());
 }

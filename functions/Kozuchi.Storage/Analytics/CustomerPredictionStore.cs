@@ -101,6 +101,19 @@ public sealed class CustomerPredictionStore(StorageClients clients, CustomerStor
         }
     }
 
+    /// <summary>The predictions for <paramref name="day"/> under the current marker if they are already held or stored; null rather than computing them.</summary>
+    public async Task<PredictionSet?> StoredAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        var key = Key(Thresholds);
+        var marker = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref _held) is { } held && held.Day == day && held.Marker == marker && held.Thresholds == key)
+        {
+            return held.Set;
+        }
+
+        return await ReadAsync(day, marker, key, cancellationToken).ConfigureAwait(false) is { } stored ? Hold(day, marker, key, stored) : null;
+    }
+
     /// <summary>Stores a set computed by someone else's scan under the marker that scan read before it started.</summary>
     public async Task StoreAsync(PredictionSet set, string marker, CancellationToken cancellationToken)
     {

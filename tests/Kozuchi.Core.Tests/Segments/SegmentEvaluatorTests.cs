@@ -140,4 +140,27 @@ public sealed class SegmentEvaluatorTests
         Assert.True(Rule("""{"type":"churnRisk","bands":["medium"]}""").ReadsPredictions());
         Assert.False(Rule("""{"type":"and","rules":[{"type":"frequency","min":1},{"type":"daysSinceLastOrder","min":30}]}""").ReadsPredictions());
     }
+
+    [Fact]
+    public void Predictions_are_attached_by_customer_id_whatever_the_order_and_missing_ones_stay_null()
+    {
+        var p = new CustomerPrediction(0.4, 0.2, 0.8, 3000m, ChurnRisk.Medium, 40);
+        var set = new PredictionSet(new DateOnly(2026, 6, 30), ChurnRiskThresholds.Default, [("c", p), ("a", p with { ProbabilityAlive = 0.9 }), ("e", p with { ClvTopPercent = 1 })]);
+
+        var attached = set.Attach([Customer("a"), Customer("b"), Customer("e"), Customer("c"), Customer("a")]).ToList();
+
+        Assert.Equal(["a", "b", "e", "c", "a"], attached.Select(x => x.CustomerId));
+        Assert.Equal([0.9, (double?)null, 0.4, 0.4, 0.9], attached.Select(x => x.Prediction?.ProbabilityAlive));
+        Assert.Equal(1, attached[2].Prediction!.ClvTopPercent);
+    }
+
+    [Fact]
+    public void The_builders_catalogue_describes_every_rule_type_in_japanese_and_english()
+    {
+        Assert.Equal(SegmentRule.TypeNames.Order(StringComparer.Ordinal), SegmentCatalog.Types.Select(t => t.Type).Order(StringComparer.Ordinal));
+        Assert.All(SegmentCatalog.Types, t => Assert.False(string.IsNullOrWhiteSpace(t.Label.Japanese) || string.IsNullOrWhiteSpace(t.Label.English)));
+        Assert.Equal(["churnRisk", "clvTop", "predicted"], SegmentCatalog.Types.Where(t => t.Predictive).Select(t => t.Type).Order(StringComparer.Ordinal));
+        Assert.Equal(Enum.GetValues<PredictedMeasure>().Length, SegmentCatalog.PredictedMeasures.Count);
+        Assert.Equal(Enum.GetValues<ChurnRisk>().Length, SegmentCatalog.ChurnRiskBands.Count);
+    }
 }

@@ -132,6 +132,21 @@ public static class NextActionPlanner
                 WhyUplift(uplift, currency), expected, true, ExpectedText(expected, a.Reachable, true, currency), currency, uplift, a.History, draft);
         }
 
+        if (a.History is { Members: >= 2, Converted: 0 } none)
+        {
+            // Nobody bought: the revenue's interval collapses to zero, which would claim a certainty the sample does not
+            // have. The rate gets the rule of three's 95 % upper bound instead, and no amount is given.
+            var inv = CultureInfo.InvariantCulture;
+            var upper = (3.0 / none.Members * 100).ToString("0.0", inv);
+            return new NextAction(0, c.Id, c.PresetId, c.Title, c.SegmentName, c.Segment, a.Members, a.Reachable, BasisKind.HistoricalConversion,
+                new LocalizedText(
+                    string.Create(inv, $"この条件の過去の購買実績（施策なし）: {none.Since:yyyy-MM-dd} 時点で当てはまった {none.Members:N0} 人は、{none.WindowDays} 日以内に誰も購入しませんでした（購入率の 95% 上限 {upper}%）。このプリセットのシナリオはまだこの店舗で測られていません。"),
+                    string.Create(inv, $"This segment's past purchases, without the scenario: none of the {none.Members:N0} customers who matched on {none.Since:yyyy-MM-dd} bought within {none.WindowDays} days (95 % upper bound of the rate: {upper} %). This preset has not been measured in this shop yet.")),
+                null, false,
+                new LocalizedText("購入の実績がないため、見込み額は示しません。", "No past purchase to base an amount on: none is given."),
+                currency, null, none, draft);
+        }
+
         if (a.History is { Members: >= 2 } history)
         {
             var expected = Scale(PerMember(history), a.Reachable);

@@ -191,4 +191,17 @@ public sealed class NextActionTests
         Assert.Equal("−￥500", Money.Format(-500, "JPY"));
         Assert.Equal("12.50 USD", Money.Format(12.5, "USD"));
     }
+
+    [Fact]
+    public void A_segment_whose_past_members_never_bought_gets_the_rates_upper_bound_and_no_amount()
+    {
+        var card = Assert.Single(NextActionPlanner.Plan(
+            [(Candidate("dormant-call"), new ActionAudience("dormant-call", 148, 148, new HistoricalConversion(AsOf, 30, 136, 0, 0, 0)))],
+            new Dictionary<string, MeasuredUplift>(), "JPY"));
+
+        Assert.Equal(BasisKind.HistoricalConversion, card.Basis);
+        Assert.Null(card.ExpectedRevenue);
+        Assert.Contains("136 人は、30 日以内に誰も購入しませんでした（購入率の 95% 上限 2.2%）", card.Why.Japanese, StringComparison.Ordinal);
+        Assert.Contains("見込み額は示しません", card.ExpectedText.Japanese, StringComparison.Ordinal);
+    }
 }

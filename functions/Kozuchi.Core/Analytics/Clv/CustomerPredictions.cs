@@ -32,6 +32,7 @@ public sealed record ChurnRiskThresholds(double HighBelow = ChurnRiskThresholds.
     public static ChurnRiskThresholds Default { get; } = new();
 
     /// <summary>Why the thresholds cannot be used, or null: 0 &lt; high ≤ medium ≤ 1.</summary>
+    [JsonIgnore]
     public string? Problem => HighBelow is > 0 and <= 1 && MediumBelow is > 0 and <= 1 && HighBelow <= MediumBelow
         ? null
         : $"Churn-risk thresholds need 0 < ChurnRiskHighBelow ({HighBelow}) ≤ ChurnRiskMediumBelow ({MediumBelow}) ≤ 1.";

@@ -57,8 +57,21 @@ public static class DefaultTemplates
         },
     ];
 
-    /// <summary>Every built-in template: the ones above and each feature's own (the predictive presets').</summary>
-    public static IReadOnlyList<MessageTemplate> All { get; } = [.. Builtin, .. PredictiveTemplates.All];
+    /// <summary>Every built-in template: the ones above and the files in <c>scenarios/templates/</c> (one per id, embedded).</summary>
+    public static IReadOnlyList<MessageTemplate> All { get; } = [.. Builtin, .. Embedded()];
+
+    private static List<MessageTemplate> Embedded()
+    {
+        var assembly = System.Reflection.Assembly.GetExecutingAssembly();
+        var templates = new List<MessageTemplate>();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("templates/", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            templates.Add(System.Text.Json.JsonSerializer.Deserialize<MessageTemplate>(stream, MessageTemplate.Json) ?? throw new InvalidDataException($"{name} is JSON null."));
+        }
+
+        return templates;
+    }
 
     public static MessageTemplate? Find(string id) => All.FirstOrDefault(t => t.Id == id);
 }

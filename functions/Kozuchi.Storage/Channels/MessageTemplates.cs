@@ -11,6 +11,19 @@ namespace Kozuchi.Storage.Channels;
 /// <summary>An email's three Liquid parts.</summary>
 public sealed record EmailTemplateContent(string Subject, string Html, string Text);
 
+/// <summary>What the operator says on an outbound call, in Liquid; it goes into the call list beside the customer.</summary>
+public sealed record CallTemplateContent(string Script);
+
+/// <summary>A template's parts in one language: what each channel sends.</summary>
+public sealed record TemplateParts
+{
+    public EmailTemplateContent? Email { get; init; }
+
+    public string? Line { get; init; }
+
+    public CallTemplateContent? Call { get; init; }
+}
+
 /// <summary>
 /// A message template as data: what a scenario step's <c>template</c> names, per channel. The JSON carries <c>v</c>
 /// (its shape), because stored templates outlive deployments; <see cref="Revision"/> counts the edits.
@@ -32,8 +45,11 @@ public sealed record MessageTemplate
     /// <summary>One LINE text message in Liquid (at most 5,000 characters once rendered).</summary>
     public string? Line { get; init; }
 
-    /// <summary>What the operator says, in Liquid, for a send on the phone channel (the call list names the template).</summary>
-    public string? CallScript { get; init; }
+    /// <summary>What the operator says on an outbound call, for the phone channel (the call list names the template).</summary>
+    public CallTemplateContent? Call { get; init; }
+
+    /// <summary>The English variant of the parts.</summary>
+    public TemplateParts? En { get; init; }
 
     public int Revision { get; init; }
 

@@ -33,6 +33,15 @@ public sealed class VipChurnPresetTests
         return definition!;
     }
 
+    [Fact]
+    public void Its_templates_are_files_in_the_template_folder_under_their_ids()
+    {
+        foreach (var id in TemplatesNamed(Preset()))
+        {
+            Assert.True(File.Exists(RepositoryTools.PathOf("scenarios", "templates", id + ".json")), id);
+        }
+    }
+
     private static IEnumerable<string> TemplatesNamed(ScenarioDefinition preset) => preset.Steps.OfType<SendStep>().Select(s => s.Template).Distinct(StringComparer.Ordinal);
 
     private static string Render(string liquid, Personalisation values)
@@ -82,23 +91,26 @@ public sealed class VipChurnPresetTests
     [Fact]
     public void Its_call_script_renders_for_the_operator_and_records_a_wish_not_to_be_called()
     {
-        var script = Render(DefaultTemplates.Find("vip-retention-call")!.CallScript!, Sample);
+        var script = Render(DefaultTemplates.Find("vip-retention-call")!.Call!.Script, Sample);
 
         Assert.StartsWith("【優良顧客フォロー】佐藤 花子様", script, StringComparison.Ordinal);
         Assert.Contains("『薬用美容液 30mL』", script, StringComparison.Ordinal);
         Assert.Contains("架電停止", script, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("vip-retention-line-en")]
-    [InlineData("vip-retention-call-en")]
-    public void The_english_variants_render_in_english(string id)
+    [Fact]
+    public void The_english_variants_render_in_english()
     {
-        var template = DefaultTemplates.Find(id)!;
-        var text = Render(template.Line ?? template.CallScript!, Sample with { Name = "Hanako Sato", LastProduct = "Serum 30 mL" });
+        var english = Sample with { Name = "Hanako Sato", LastProduct = "Serum 30 mL" };
+        var line = DefaultTemplates.Find("vip-retention-line")!.En!;
+        Assert.True(EmailTemplates.TryCompile(new EmailTemplate(line.Email!.Subject, line.Email.Html, line.Email.Text), out var email, out _));
+        string[] texts = [Render(line.Line!, english), email!.Render(english).Text, Render(DefaultTemplates.Find("vip-retention-call")!.En!.Call!.Script, english)];
 
-        Assert.Contains("Hanako Sato", text, StringComparison.Ordinal);
-        Assert.Contains("Serum 30 mL", text, StringComparison.Ordinal);
-        Assert.DoesNotMatch(@"[\p{IsHiragana}\p{IsKatakana}\p{IsCJKUnifiedIdeographs}]", text);
+        foreach (var text in texts)
+        {
+            Assert.Contains("Hanako Sato", text, StringComparison.Ordinal);
+            Assert.Contains("Serum 30 mL", text, StringComparison.Ordinal);
+            Assert.DoesNotMatch(@"[\p{IsHiragana}\p{IsKatakana}\p{IsCJKUnifiedIdeographs}]", text);
+        }
     }
 }

@@ -49,12 +49,13 @@ public static class PredictivePass
             .FirstOrDefault() ?? "JPY";
 
     /// <param name="rows">Every customer in table order (the fits sum in that order, so the same table gives the same fit).</param>
-    public static Result Compute(DateOnly day, IReadOnlyList<PredictiveRow> rows, ShopTime shop, ChurnRiskThresholds thresholds)
+    /// <param name="currency">The shop's base currency; by default the one most customers buy in (<see cref="BaseCurrency"/>).</param>
+    public static Result Compute(DateOnly day, IReadOnlyList<PredictiveRow> rows, ShopTime shop, ChurnRiskThresholds thresholds, string? currency = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(shop);
         ArgumentNullException.ThrowIfNull(thresholds);
-        var currency = BaseCurrency(rows.Select(r => r.Profile));
+        currency ??= BaseCurrency(rows.Select(r => r.Profile));
         var inBase = rows.Where(r => r.Profile.Currency == currency).ToList();
         var repeat = inBase.SelectMany(r => r.Repeat).ToList();
         var fit = ClvFit.Of(repeat, ClvFunctions.FitSampleLimit);

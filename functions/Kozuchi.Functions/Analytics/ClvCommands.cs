@@ -142,7 +142,7 @@ public static class ClvCommands
                 await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{read.Skipped:N0} orders left out (rejected rows, no customer identifier, or another currency than {read.Currency})."));
             }
 
-            var report = ClvBacktestReport.Of(ClvBacktest.Run(read.Purchases, calibration, holdout, ClvFunctions.DaysPerPeriod), read.Currency);
+            var report = ClvBacktest.Run(read.Purchases, calibration, holdout, ClvFunctions.DaysPerPeriod, currency: read.Currency);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
@@ -156,7 +156,7 @@ public static class ClvCommands
         return command;
     }
 
-    private static async Task WriteBacktestAsync(TextWriter output, ClvBacktestReport r)
+    private static async Task WriteBacktestAsync(TextWriter output, ClvBacktestResult r)
     {
         var c = CultureInfo.InvariantCulture;
         await output.WriteLineAsync(string.Create(c, $"Calibration to {r.CalibrationEnd:yyyy-MM-dd} ({r.CalibrationWeeks:0.#} weeks), holdout to {r.HoldoutEnd:yyyy-MM-dd} ({r.HoldoutWeeks:0.#} weeks): {r.Customers:N0} customers, {r.RepeatCustomers:N0} with repeat purchases"));

@@ -15,7 +15,7 @@ public sealed record PredictiveRow(string CustomerId, CustomerHistory? History, 
 /// The shop's own backtest: the split chosen from its history (the rule in <see cref="SplitRule"/>), the result, or why
 /// there is none yet.
 /// </summary>
-public sealed record ShopBacktest(DateOnly AsOf, LocalizedText SplitRule, ClvBacktestReport? Backtest, LocalizedText? Unavailable);
+public sealed record ShopBacktest(DateOnly AsOf, LocalizedText SplitRule, ClvBacktestResult? Backtest, LocalizedText? Unavailable);
 
 /// <summary>How the day's predictions spread: customers with one, the churn-risk bands, the CLV a customer needs to be in the top 20 %.</summary>
 public sealed record PredictionsSummary(int Customers, int Low, int Medium, int High, decimal? Top20ClvFrom, ChurnRiskThresholds Thresholds);
@@ -83,8 +83,8 @@ public static class PredictivePass
                 string.Create(CultureInfo.InvariantCulture, $"Less than {BacktestSplit.MinimumHistoryDays / 7} weeks of purchase history: nothing to test the predictions on yet.")));
         }
 
-        var result = ClvBacktest.Run(histories.Select(h => h.Orders.Select(o => (o.Day, o.Net))), split.CalibrationEnd, split.HoldoutEnd, ClvFunctions.DaysPerPeriod, ClvFunctions.FitSampleLimit);
-        return new ShopBacktest(day, rule, ClvBacktestReport.Of(result, currency), null);
+        var result = ClvBacktest.Run(histories.Select(h => h.Orders.Select(o => (o.Day, o.Net))), split.CalibrationEnd, split.HoldoutEnd, ClvFunctions.DaysPerPeriod, ClvFunctions.FitSampleLimit, currency);
+        return new ShopBacktest(day, rule, result, null);
     }
 
     private static List<ActionAudience> Audiences(DateOnly day, List<(CustomerHistory History, CustomerProfile Current)> customers, PredictionSet predictions, ShopTime shop, ChurnRiskThresholds thresholds)

@@ -16,7 +16,7 @@ public sealed record BacktestModel(double R, double Alpha, double A, double B, d
 /// <see cref="Customers"/> are the customers whose first purchase falls in the calibration period (the only ones the
 /// model predicts); customers born in the holdout are left out of both sides and counted in <see cref="BornInHoldout"/>.
 /// Predicted figures are null when the calibration period has no repeat purchase to fit on; predicted revenue is null
-/// without a usable spend model.
+/// without a usable spend model. Revenue is in <see cref="Currency"/>, the one currency the purchases were in.
 /// </summary>
 public sealed record ClvBacktestResult(
     int Customers,
@@ -31,8 +31,12 @@ public sealed record ClvBacktestResult(
     double HoldoutWeeks,
     int RepeatCustomers,
     int BornInHoldout,
-    BacktestModel? Model)
+    BacktestModel? Model,
+    string Currency = "JPY")
 {
+    /// <summary>How far to trust the predictions, from this result (levels and wording in <see cref="ClvTrust"/>).</summary>
+    public ClvTrust Trust => ClvTrust.Assess(this);
+
     /// <summary>(predicted − actual) / actual for the purchase count; null without a prediction or without actual purchases.</summary>
     public double? PurchaseError => PredictedHoldoutPurchases is { } p && ActualHoldoutPurchases > 0 ? (p - ActualHoldoutPurchases) / ActualHoldoutPurchases : null;
 
@@ -53,17 +57,17 @@ public static class ClvBacktest
     public const int OpenBucket = 7;
 
     /// <summary>Groups flat purchases by customer and runs the backtest.</summary>
-    public static ClvBacktestResult Run(IEnumerable<Purchase> purchases, DateOnly calibrationEnd, DateOnly holdoutEnd, double daysPerPeriod = 7, int fitSampleLimit = int.MaxValue)
+    public static ClvBacktestResult Run(IEnumerable<Purchase> purchases, DateOnly calibrationEnd, DateOnly holdoutEnd, double daysPerPeriod = 7, int fitSampleLimit = int.MaxValue, string currency = "JPY")
     {
         ArgumentNullException.ThrowIfNull(purchases);
-        return Run(purchases.GroupBy(p => p.CustomerId, StringComparer.Ordinal).Select(g => g.Select(p => (p.Day, p.Value))), calibrationEnd, holdoutEnd, daysPerPeriod, fitSampleLimit);
+        return Run(purchases.GroupBy(p => p.CustomerId, StringComparer.Ordinal).Select(g => g.Select(p => (p.Day, p.Value))), calibrationEnd, holdoutEnd, daysPerPeriod, fitSampleLimit, currency);
     }
 
     /// <summary>
     /// The backtest over customers given one by one (each enumerable is one customer's purchases, any order), so a caller
     /// that already holds each customer's orders does not build one list of every purchase.
     /// </summary>
-    public static ClvBacktestResult Run(IEnumerable<IEnumerable<(DateOnly Day, decimal Value)>> customers, DateOnly calibrationEnd, DateOnly holdoutEnd, double daysPerPeriod = 7, int fitSampleLimit = int.MaxValue)
+    public static ClvBacktestResult Run(IEnumerable<IEnumerable<(DateOnly Day, decimal Value)>> customers, DateOnly calibrationEnd, DateOnly holdoutEnd, double daysPerPeriod = 7, int fitSampleLimit = int.MaxValue, string currency = "JPY")
     {
         ArgumentNullException.ThrowIfNull(customers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(daysPerPeriod);
@@ -171,7 +175,8 @@ public static class ClvBacktest
             horizon * daysPerPeriod / 7,
             calibration.Count(s => s.Frequency > 0),
             bornInHoldout,
-            model);
+            model,
+            currency);
     }
 
     private static BacktestModel Describe(ClvFit fit)

@@ -63,34 +63,3 @@ public sealed record ClvTrust(TrustLevel Level, LocalizedText Statement)
     }
 }
 
-/// <summary>
-/// A backtest as the CLI prints it and the API serves it: the figures (revenue in <see cref="Currency"/>, the one
-/// currency the purchases were in), the fit, and how far to trust the predictions.
-/// </summary>
-public sealed record ClvBacktestReport(
-    int Customers,
-    DateOnly CalibrationEnd,
-    DateOnly HoldoutEnd,
-    double? PredictedHoldoutPurchases,
-    int ActualHoldoutPurchases,
-    double? PredictedHoldoutRevenue,
-    decimal ActualHoldoutRevenue,
-    IReadOnlyList<BacktestBucket> ByFrequency,
-    string Currency,
-    double? PurchaseError,
-    double? RevenueError,
-    double CalibrationWeeks,
-    double HoldoutWeeks,
-    int RepeatCustomers,
-    int BornInHoldout,
-    BacktestModel? Model,
-    ClvTrust Trust)
-{
-    public static ClvBacktestReport Of(ClvBacktestResult r, string currency)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        return new ClvBacktestReport(
-            r.Customers, r.CalibrationEnd, r.HoldoutEnd, r.PredictedHoldoutPurchases, r.ActualHoldoutPurchases, r.PredictedHoldoutRevenue, r.ActualHoldoutRevenue,
-            r.ByFrequency, currency, r.PurchaseError, r.RevenueError, r.CalibrationWeeks, r.HoldoutWeeks, r.RepeatCustomers, r.BornInHoldout, r.Model, ClvTrust.Assess(r));
-    }
-}

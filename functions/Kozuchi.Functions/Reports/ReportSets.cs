@@ -153,16 +153,8 @@ public sealed partial class ReportSets(
     /// The set when the request is for today (the day it is precomputed for) and precomputing is on; null otherwise,
     /// and the caller computes from the tables.
     /// </summary>
-    public async Task<ReportSet?> ForDayAsync(DateOnly? asOf, CancellationToken cancellationToken)
-    {
-        var today = Today;
-        if (!options.Value.Precomputed || asOf is { } day && day != today)
-        {
-            return null;
-        }
-
-        return await GetAsync(_set, today, StalePolicy(asOf), ComputeAsync, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<ReportSet?> ForDayAsync(DateOnly? asOf, CancellationToken cancellationToken) =>
+        TodaysAsync(_set, asOf, ComputeAsync, cancellationToken);
 
     /// <summary>The set for the day under the current marker: from memory, from blob, or computed (once); never a previous one.</summary>
     public Task<ReportSet> CurrentAsync(DateOnly day, CancellationToken cancellationToken) =>
@@ -189,23 +181,20 @@ public sealed partial class ReportSets(
     /// null when the request is for another day. Computed by the set's pass (from the same rows) and kept beside it in
     /// its own blob; a CLV request that finds none for the marker fits it itself.
     /// </summary>
-    public async Task<ClvFunctions.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken)
-    {
-        var today = Today;
-        if (!options.Value.Precomputed || asOf is { } day && day != today)
-        {
-            return null;
-        }
-
-        return await GetAsync(_clv, today, StalePolicy(asOf), ComputeClvAsync, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<ClvFunctions.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken) =>
+        TodaysAsync(_clv, asOf, ComputeClvAsync, cancellationToken);
 
     /// <summary>
     /// Today's predictive report (the shop's backtest, the prediction summary, 次の一手's audiences) under the same
     /// marker rule, or null when precomputing is off. Computed by the set's pass and kept in its own blob; a request
     /// that finds none for the marker computes it (with the CLV report and the predictions) from one scan.
     /// </summary>
-    public async Task<PredictiveReport?> PredictiveForDayAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    public Task<PredictiveReport?> PredictiveForDayAsync(DateOnly? asOf, CancellationToken cancellationToken) =>
+        TodaysAsync(_predictive, asOf, ComputePredictiveAsync, cancellationToken);
+
+    /// <summary>The slot's value for today when precomputing is on and the request is for today (or names no day); null otherwise.</summary>
+    private async Task<T?> TodaysAsync<T>(Slot<T> slot, DateOnly? asOf, Func<DateOnly, string, CancellationToken, Task<T>> compute, CancellationToken cancellationToken)
+        where T : class
     {
         var today = Today;
         if (!options.Value.Precomputed || asOf is { } day && day != today)
@@ -213,7 +202,7 @@ public sealed partial class ReportSets(
             return null;
         }
 
-        return await GetAsync(_predictive, today, StalePolicy(asOf), ComputePredictiveAsync, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(slot, today, StalePolicy(asOf), compute, cancellationToken).ConfigureAwait(false);
     }
 
     private enum Stale

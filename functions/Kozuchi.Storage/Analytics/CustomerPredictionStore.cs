@@ -61,9 +61,9 @@ public sealed class CustomerPredictionStore(StorageClients clients, CustomerStor
 
         var marker = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
         var key = Key(thresholds);
-        if (Volatile.Read(ref _held) is { } held && held.Day == day && held.Marker == marker && held.Thresholds == key)
+        if (HeldFor(day, marker, key) is { } held)
         {
-            return held.Set;
+            return held;
         }
 
         if (await ReadAsync(day, marker, key, cancellationToken).ConfigureAwait(false) is { } stored)
@@ -74,9 +74,9 @@ public sealed class CustomerPredictionStore(StorageClients clients, CustomerStor
         await _compute.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (Volatile.Read(ref _held) is { } again && again.Day == day && again.Marker == marker && again.Thresholds == key)
+            if (HeldFor(day, marker, key) is { } again)
             {
-                return again.Set;
+                return again;
             }
 
             Interlocked.Increment(ref _computations);
@@ -106,9 +106,9 @@ public sealed class CustomerPredictionStore(StorageClients clients, CustomerStor
     {
         var key = Key(Thresholds);
         var marker = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
-        if (Volatile.Read(ref _held) is { } held && held.Day == day && held.Marker == marker && held.Thresholds == key)
+        if (HeldFor(day, marker, key) is { } held)
         {
-            return held.Set;
+            return held;
         }
 
         return await ReadAsync(day, marker, key, cancellationToken).ConfigureAwait(false) is { } stored ? Hold(day, marker, key, stored) : null;
@@ -144,6 +144,9 @@ public sealed class CustomerPredictionStore(StorageClients clients, CustomerStor
     }
 
     public void Dispose() => _compute.Dispose();
+
+    private PredictionSet? HeldFor(DateOnly day, string marker, string key) =>
+        Volatile.Read(ref _held) is { } held && held.Day == day && held.Marker == marker && held.Thresholds == key ? held.Set : null;
 
     private PredictionSet Hold(DateOnly day, string marker, string key, PredictionSet set)
     {

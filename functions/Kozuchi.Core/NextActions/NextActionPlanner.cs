@@ -88,7 +88,16 @@ public sealed record NextAction(
     string Currency,
     MeasuredUplift? Uplift,
     HistoricalConversion? History,
-    ScenarioDraft Draft);
+    ScenarioDraft Draft)
+{
+    /// <summary>The basis as a card's badge says it.</summary>
+    public LocalizedText BasisLabel => Basis switch
+    {
+        BasisKind.HoldoutUplift => new("この店舗での実測（ホールドアウト比較）", "Measured here against a holdout"),
+        BasisKind.HistoricalConversion => new("過去の購買実績（施策なし）", "Past purchases, without the scenario"),
+        _ => new("根拠なし", "No measured basis"),
+    };
+}
 
 /// <summary>Ranks the candidate actions on the shop's own figures and words each card (pure).</summary>
 public static class NextActionPlanner

@@ -115,6 +115,7 @@ public sealed class NextActionTests
 
         var f2 = plan[0];
         Assert.Equal(BasisKind.HoldoutUplift, f2.Basis);
+        Assert.Equal("この店舗での実測（ホールドアウト比較）", f2.BasisLabel.Japanese);
         Assert.True(f2.ExpectedIsIncremental);
         Assert.Equal(new MoneyRange(120_000, 40_000, 200_000), f2.ExpectedRevenue);
         Assert.Contains("ホールドアウト比較（対象 900 人・ホールドアウト 100 人）", f2.Why.Japanese, StringComparison.Ordinal);

@@ -86,7 +86,7 @@ public sealed class LocalRuntimeTests(AzuriteFixture azurite) : IAsyncLifetime
         var context = Assert.Single(_recorder.Contexts);
         Assert.Equal(("TestQueue", "Kozuchi.Functions.Tests.Hosting.RecordingFunctions.QueueAsync"), (context.FunctionDefinition.Name, context.FunctionDefinition.EntryPoint));
         Assert.Equal(sent.Value.MessageId, context.BindingContext.BindingData["Id"]);
-        Assert.NotNull(context.InstanceServices.GetService<Recorder>());
+        Assert.NotEmpty(context.InvocationId);
     }
 
     [Fact]

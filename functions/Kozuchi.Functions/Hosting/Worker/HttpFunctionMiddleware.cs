@@ -25,14 +25,21 @@ public sealed class HttpFunctionMiddleware : IFunctionsWorkerMiddleware
             return;
         }
 
-        var guard = context.InstanceServices.GetRequiredService<HttpFunctionGuard>();
-        var access = Declared.GetOrAdd(context.FunctionDefinition.EntryPoint, static (entryPoint, definition) => AccessOf(definition, entryPoint), context.FunctionDefinition);
-        var result = await guard.RunAsync(http, access, async () =>
+        var result = await GuardAsync(context, http, async () =>
         {
             await next(context);
             return context.GetInvocationResult().Value;
         });
         context.GetInvocationResult().Value = result;
+    }
+
+    /// <summary>The function's declared access (from its entry point) and the guard, around <paramref name="invoke"/>.</summary>
+    public static Task<IResult> GuardAsync(FunctionContext context, HttpContext http, Func<Task<object?>> invoke)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var guard = context.InstanceServices.GetRequiredService<HttpFunctionGuard>();
+        var access = Declared.GetOrAdd(context.FunctionDefinition.EntryPoint, static (entryPoint, definition) => AccessOf(definition, entryPoint), context.FunctionDefinition);
+        return guard.RunAsync(http, access, invoke);
     }
 
     /// <summary>The <see cref="HttpAccessAttribute"/> on the method the entry point names.</summary>
@@ -41,7 +48,8 @@ public sealed class HttpFunctionMiddleware : IFunctionsWorkerMiddleware
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(entryPoint);
         var dot = entryPoint.LastIndexOf('.');
-        var type = Assembly.LoadFrom(definition.PathToAssembly).GetType(entryPoint[..dot]);
+        var type = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(entryPoint[..dot])).FirstOrDefault(t => t is not null)
+            ?? Assembly.LoadFrom(definition.PathToAssembly).GetType(entryPoint[..dot]);
         var method = type?.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static).SingleOrDefault(m => m.Name == entryPoint[(dot + 1)..]);
         return method is null ? null : HttpAccessAttribute.Of(method);
     }

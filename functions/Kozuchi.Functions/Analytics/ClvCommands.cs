@@ -142,7 +142,7 @@ public static class ClvCommands
                 await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{read.Skipped:N0} orders left out (rejected rows, no customer identifier, or another currency than {read.Currency})."));
             }
 
-            var report = ClvBacktest.Run(read.Purchases, calibration, holdout, ClvFunctions.DaysPerPeriod, currency: read.Currency);
+            var report = ClvBacktest.Run(read.Purchases, calibration, holdout, ClvReports.DaysPerPeriod, currency: read.Currency);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {

@@ -1,42 +1,44 @@
 using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Analytics;
 
+/// <summary><c>GET /api/reports/clv</c>: predictive CLV as of a day (<see cref="ClvReports"/>); <c>GET /api/reports/clv/backtest</c>: the shop's own backtest.</summary>
+public sealed class ClvFunctions(ClvReports clv, PredictiveService predictive)
+{
+    /// <summary>The shop's own backtest (the split chosen from its history), for the chart of predicted vs actual by repeat count.</summary>
+    [Function("ReportClvBacktest")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> BacktestAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/clv/backtest")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await predictive.TodayAsync(cancellationToken)).Backtest);
+
+    [Function("ReportClv")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ClvAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/clv")] HttpRequest req, CancellationToken cancellationToken)
+    {
+        var horizonDays = req.Number("horizonDays");
+        if (!ReportService.TryDay(req.Text("asOf"), out var day) || horizonDays is <= 0 or > 3650)
+        {
+            return TypedResults.BadRequest("asOf is a date YYYY-MM-DD; horizonDays is 1–3650.");
+        }
+
+        return TypedResults.Ok(await clv.ReportAsync(day, horizonDays ?? ClvReports.DefaultHorizonDays, Math.Clamp(req.Number("top") ?? 50, 1, ClvReports.MaxTop), cancellationToken));
+    }
+}
+
 /// <summary>Predictive CLV over the shop's own customers: BG/NBD and Gamma-Gamma fitted as of a day, customers ranked by expected value.</summary>
-public static class ClvFunctions
+public sealed class ClvReports(CustomerStore store, ReportSets reportSets, ShopTime shopTime, TimeProvider time)
 {
     /// <summary>The models' time unit: a week, as in the papers (a day-level unit makes the likelihood flat and slow to fit).</summary>
     public const double DaysPerPeriod = 7;
 
     /// <summary>Below this P(alive) a customer counts as at risk of having churned.</summary>
     public const double AtRiskBelow = 0.5;
-
-    public static FunctionRegistry AddClvFunctions(this FunctionRegistry registry) =>
-        registry
-            .Http("ReportClv", "GET", "reports/clv", ClvAsync)
-            .Http("ReportClvBacktest", "GET", "reports/clv/backtest", BacktestAsync);
-
-    /// <summary>The CLV settings (<c>Kozuchi:Clv</c>, checked at start), the day's predictions and the predictive report.</summary>
-    public static IServiceCollection AddClv(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<ClvOptions>()
-            .Bind(configuration.GetSection("Kozuchi:Clv"))
-            .Validate(o => o.Thresholds.Problem is null, "Kozuchi__Clv__ChurnRiskHighBelow and __ChurnRiskMediumBelow need 0 < high ≤ medium ≤ 1.")
-            .ValidateOnStart();
-        services.AddSingleton<CustomerPredictionStore>();
-        services.AddSingleton<PredictiveService>();
-        return services;
-    }
-
-    /// <summary>The shop's own backtest (the split chosen from its history), for the chart of predicted vs actual by repeat count.</summary>
-    internal static async Task<Ok<ShopBacktest>> BacktestAsync(PredictiveService predictive, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await predictive.TodayAsync(cancellationToken)).Backtest);
 
     public sealed record ModelFit(double R, double Alpha, double A, double B, double LogLikelihood, bool Converged);
 
@@ -55,26 +57,19 @@ public static class ClvFunctions
     /// <summary>The most customers the models are fitted on (see <see cref="RepeatSummaries.FitSample"/>); every customer gets an outlook.</summary>
     public const int FitSampleLimit = ClvFit.DefaultSampleLimit;
 
-    internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ReportSets reportSets, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, CancellationToken cancellationToken)
+    public async Task<ClvReport> ReportAsync(DateOnly? day, int horizon, int take, CancellationToken cancellationToken)
     {
-        if (!ReportService.TryDay(asOf, out var day) || horizonDays is <= 0 or > 3650)
-        {
-            return TypedResults.BadRequest("asOf is a date YYYY-MM-DD; horizonDays is 1–3650.");
-        }
-
         var d = day ?? shopTime.Today(time.GetUtcNow());
-        var horizon = horizonDays ?? DefaultHorizonDays;
-        var take = Math.Clamp(top ?? 50, 1, MaxTop);
         if (horizon == DefaultHorizonDays && await reportSets.ClvForDayAsync(d, cancellationToken) is { } cached)
         {
-            return TypedResults.Ok(cached with { Top = [.. cached.Top.Take(take)] });
+            return cached with { Top = [.. cached.Top.Take(take)] };
         }
 
         // Customers buying in the base currency only, as the report pass fits them: values in two currencies are never mixed.
         var rows = await PredictiveRows.ScanAsync(store, d, shopTime, parallelism: 4, cancellationToken);
         var currency = PredictivePass.BaseCurrency(rows.Select(r => r.Profile));
         var summaries = rows.Where(r => r.Profile.Currency == currency).SelectMany(r => r.Repeat).ToList();
-        return TypedResults.Ok(Compute(summaries, d, horizon, take, currency));
+        return Compute(summaries, d, horizon, take, currency);
     }
 
     /// <summary>Fits both models on the summaries (in table order; a fixed sample beyond <see cref="FitSampleLimit"/>) and ranks the customers by expected value.</summary>
@@ -109,5 +104,20 @@ public static class ClvFunctions
             usableSpend is null ? null : predictions.Sum(p => p.ExpectedValue),
             [.. predictions.OrderByDescending(p => p.ExpectedValue ?? p.ExpectedOrders).ThenBy(p => p.CustomerId, StringComparer.Ordinal).Take(top)],
             currency);
+    }
+}
+
+public static class ClvFeature
+{
+    /// <summary>The CLV settings (<c>Kozuchi:Clv</c>, checked at start), the day's predictions and the predictive report.</summary>
+    public static IServiceCollection AddClv(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ClvOptions>()
+            .Bind(configuration.GetSection("Kozuchi:Clv"))
+            .Validate(o => o.Thresholds.Problem is null, "Kozuchi__Clv__ChurnRiskHighBelow and __ChurnRiskMediumBelow need 0 < high ≤ medium ≤ 1.")
+            .ValidateOnStart();
+        services.AddSingleton<CustomerPredictionStore>();
+        services.AddSingleton<PredictiveService>();
+        return services;
     }
 }

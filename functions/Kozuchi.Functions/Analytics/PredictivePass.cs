@@ -36,7 +36,7 @@ public static class PredictivePass
 {
     public const int SchemaVersion = 1;
 
-    public sealed record Result(ClvFunctions.ClvReport Clv, PredictionSet Predictions, PredictiveReport Report);
+    public sealed record Result(ClvReports.ClvReport Clv, PredictionSet Predictions, PredictiveReport Report);
 
     /// <summary>The currency most customers buy in (ties: the first by code), JPY for a shop with no customer yet.</summary>
     public static string BaseCurrency(IEnumerable<CustomerProfile> profiles) =>
@@ -58,8 +58,8 @@ public static class PredictivePass
         currency ??= BaseCurrency(rows.Select(r => r.Profile));
         var inBase = rows.Where(r => r.Profile.Currency == currency).ToList();
         var repeat = inBase.SelectMany(r => r.Repeat).ToList();
-        var fit = ClvFit.Of(repeat, ClvFunctions.FitSampleLimit);
-        var clv = ClvFunctions.Compute(repeat, fit, day, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop, currency);
+        var fit = ClvFit.Of(repeat, ClvReports.FitSampleLimit);
+        var clv = ClvReports.Compute(repeat, fit, day, ClvReports.DefaultHorizonDays, ClvReports.MaxTop, currency);
         var predictions = CustomerPredictions.ForDay(day, repeat, fit, thresholds);
 
         var histories = inBase.Where(r => r.History is not null).Select(r => (History: r.History!, Current: r.Profile)).ToList();
@@ -83,7 +83,7 @@ public static class PredictivePass
                 string.Create(CultureInfo.InvariantCulture, $"Less than {BacktestSplit.MinimumHistoryDays / 7} weeks of purchase history: nothing to test the predictions on yet.")));
         }
 
-        var result = ClvBacktest.Run(histories.Select(h => h.Orders.Select(o => (o.Day, o.Net))), split.CalibrationEnd, split.HoldoutEnd, ClvFunctions.DaysPerPeriod, ClvFunctions.FitSampleLimit, currency);
+        var result = ClvBacktest.Run(histories.Select(h => h.Orders.Select(o => (o.Day, o.Net))), split.CalibrationEnd, split.HoldoutEnd, ClvReports.DaysPerPeriod, ClvReports.FitSampleLimit, currency);
         return new ShopBacktest(day, rule, result, null);
     }
 
@@ -102,7 +102,7 @@ public static class PredictivePass
             {
                 // The segment as the models saw it then: fitted on the purchases up to that day only.
                 var summaries = ActionAudiences.SummariesAsOf(customers.Select(c => c.History), since);
-                then = CustomerPredictions.ForDay(since, summaries, ClvFit.Of(summaries, ClvFunctions.FitSampleLimit), thresholds);
+                then = CustomerPredictions.ForDay(since, summaries, ClvFit.Of(summaries, ClvReports.FitSampleLimit), thresholds);
                 pastPredictions[since] = then;
             }
 

@@ -16,7 +16,7 @@ public static class PredictiveRows
         var rows = new ConcurrentBag<(string Partition, PredictiveRow Row)>();
         await store.ReadAllRecordsAsync((record, profile) => rows.Add((
             CustomerEntities.CustomerPartition(record.CustomerId),
-            new PredictiveRow(record.CustomerId, CustomerHistory.Of(record, day, shop), profile, RepeatSummaries.FromCustomers([record], day, shop, ClvFunctions.DaysPerPeriod)))),
+            new PredictiveRow(record.CustomerId, CustomerHistory.Of(record, day, shop), profile, RepeatSummaries.FromCustomers([record], day, shop, ClvReports.DaysPerPeriod)))),
             cancellationToken, parallelism).ConfigureAwait(false);
         return [.. rows.OrderBy(r => r.Partition, StringComparer.Ordinal).ThenBy(r => r.Row.CustomerId, StringComparer.Ordinal).Select(r => r.Row)];
     }

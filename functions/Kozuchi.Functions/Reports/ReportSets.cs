@@ -6,7 +6,6 @@ using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Rfm;
 using Kozuchi.Functions.Analytics;
-using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
 using Microsoft.Extensions.Options;
@@ -72,27 +71,6 @@ public sealed class ReportSetPendingException(TimeSpan retryAfter)
     public TimeSpan RetryAfter => retryAfter;
 }
 
-/// <summary>Turns <see cref="ReportSetPendingException"/> into 503 with Retry-After and a problem body the dashboard shows.</summary>
-public sealed class ReportSetPendingHandler(IProblemDetailsService problems) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
-{
-    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(httpContext);
-        if (exception is not ReportSetPendingException pending)
-        {
-            return false;
-        }
-
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(pending.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails = { Status = 503, Title = "report-set-pending", Detail = pending.Message },
-        });
-    }
-}
-
 /// <summary>
 /// Which set the report pages are answered from: its day, when it was computed, whether it is still current (nothing
 /// changed since its pass began), and whether a new pass is under way. <c>ComputedAt</c> is null before the first set.
@@ -130,7 +108,7 @@ public sealed partial class ReportSets(
     public const int DrillDownKept = 500;
 
     private readonly Slot<ReportSet> _set = new("report-set");
-    private readonly Slot<ClvFunctions.ClvReport> _clv = new("clv");
+    private readonly Slot<ClvReports.ClvReport> _clv = new("clv");
     private readonly Slot<PredictiveReport> _predictive = new("predictive");
     private readonly ComputeGate _computeGate = new();
 
@@ -177,11 +155,11 @@ public sealed partial class ReportSets(
     private static Stale StalePolicy(DateOnly? asOf) => asOf is null ? Stale.TodayOrYesterday : Stale.Today;
 
     /// <summary>
-    /// Today's CLV report (default horizon, the top <see cref="ClvFunctions.MaxTop"/>) under the same marker rule, or
+    /// Today's CLV report (default horizon, the top <see cref="ClvReports.MaxTop"/>) under the same marker rule, or
     /// null when the request is for another day. Computed by the set's pass (from the same rows) and kept beside it in
     /// its own blob; a CLV request that finds none for the marker fits it itself.
     /// </summary>
-    public Task<ClvFunctions.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken) =>
+    public Task<ClvReports.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken) =>
         TodaysAsync(_clv, asOf, ComputeClvAsync, cancellationToken);
 
     /// <summary>
@@ -384,7 +362,7 @@ public sealed partial class ReportSets(
         public sealed record Entry(DateOnly Day, string Marker, T Value);
     }
 
-    private async Task<ClvFunctions.ClvReport> ComputeClvAsync(DateOnly day, string marker, CancellationToken cancellationToken)
+    private async Task<ClvReports.ClvReport> ComputeClvAsync(DateOnly day, string marker, CancellationToken cancellationToken)
     {
         var rows = await PredictiveRows.ScanAsync(store, day, shopTime, PassParallelism, cancellationToken).ConfigureAwait(false);
         return (await StorePredictiveAsync(day, marker, rows, cancellationToken).ConfigureAwait(false)).Clv;
@@ -428,7 +406,7 @@ public sealed partial class ReportSets(
             record.CustomerId,
             CustomerHistory.Of(record, day, shopTime),
             profile,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
+            RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order (partition, then row key), as the per-request scans read it: the reports see their customers in
         // the same order as when computed from the tables, so even ties and sums come out identical.
@@ -472,7 +450,7 @@ public sealed partial class ReportSets(
             RfmGrid.Build(profiles, day, zone, RfmSettings.Default),
             cells);
         // CLV, the predictions and the predictive report from the same pass: their fits (on a fixed sample, see
-        // ClvFunctions.FitSampleLimit) cost seconds, a second scan minutes. A failure here leaves the set intact; the
+        // ClvReports.FitSampleLimit) cost seconds, a second scan minutes. A failure here leaves the set intact; the
         // CLV and predictive pages then compute for themselves.
         if (!_clv.Holds(day, marker) || !_predictive.Holds(day, marker))
         {
@@ -517,24 +495,24 @@ internal sealed record Flight<T>(Lazy<Task<T>> Work, long Started)
         staleAfterSeconds < 0 ? TimeSpan.FromSeconds(-1) : TimeSpan.FromSeconds(Math.Max(0, staleAfterSeconds - time.GetElapsedTime(Started).TotalSeconds));
 }
 
-/// <summary>Timer: keeps today's set and every scenario's results ready, so the first page after a change (or after midnight) does not pay the scan.</summary>
-public sealed class ReportSetRefreshFunction(ReportSets reportSets, Scenarios.ScenarioResultsCache scenarioResults, IOptions<ReportSetOptions> options) : ITimerFunction
+/// <summary>The report timer's work: today's set and every scenario's results computed ahead of the first page that needs them.</summary>
+public sealed partial class ReportSetRefresh(ReportSets reportSets, Scenarios.ScenarioResultsCache scenarioResults, IOptions<ReportSetOptions> options, ILogger<ReportSetRefresh> logger)
 {
-    public const string Name = "ReportSetRefresh";
-
     /// <summary>Every 15 minutes: after a change the set is ready within a quarter hour even if nobody opened a page, and a busy shop's passes do not pile up (one at a time).</summary>
     public const string Schedule = "0 */15 * * * *";
 
-    public async Task HandleAsync(TimerInput timer, FunctionContext context, CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
         if (!options.Value.Precomputed)
         {
             return;
         }
 
         var set = await reportSets.CurrentAsync(reportSets.Today, cancellationToken);
-        context.Log($"report set {set.AsOf:yyyy-MM-dd}: computed at {set.ComputedAt:O} in {set.ComputeSeconds} s");
+        LogComputed(logger, set.AsOf, set.ComputedAt, set.ComputeSeconds);
         await scenarioResults.RefreshAllAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Report set {AsOf}: computed at {ComputedAt:O} in {Seconds} s")]
+    private static partial void LogComputed(ILogger logger, DateOnly asOf, DateTimeOffset computedAt, double seconds);
 }

@@ -1,7 +1,7 @@
 using Kozuchi.Core.Common;
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Functions.Scenarios;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Segments;
 
@@ -11,34 +11,39 @@ namespace Kozuchi.Functions.Segments;
 /// (<c>GET /api/segments/attributes</c>). Storing is <c>POST /api/segments</c> (the scenario API), which answers with
 /// the same evaluation.
 /// </summary>
-public static class SegmentFunctions
+public sealed class SegmentFunctions(SegmentService segments)
 {
-    public static FunctionRegistry AddSegmentFunctions(this FunctionRegistry registry) =>
-        registry
-            .Http("PreviewSegment", "POST", "segments/preview", PreviewAsync)
-            .Http("SegmentMembers", "GET", "segments/{id}/members", MembersAsync)
-            .Http("SegmentAttributes", "GET", "segments/attributes", AttributesAsync);
-
-    public static IServiceCollection AddSegments(this IServiceCollection services) => services.AddSingleton<SegmentService>();
-
-    internal static async Task<Results<Ok<SegmentEvaluation>, BadRequest<ScenarioApi.ErrorsView>>> PreviewAsync(HttpRequest request, SegmentService segments, CancellationToken cancellationToken)
+    [Function("PreviewSegment")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> PreviewAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "segments/preview")] HttpRequest req, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (request.ContentLength > ScenarioApi.MaxDefinitionBytes)
+        ArgumentNullException.ThrowIfNull(req);
+        if (req.ContentLength > ScenarioApi.MaxDefinitionBytes)
         {
             return TypedResults.BadRequest(new ScenarioApi.ErrorsView("Too large", [ScenarioApi.View(new ValidationError("$", $"A segment definition is at most {ScenarioApi.MaxDefinitionBytes} bytes."))]));
         }
 
-        using var reader = new StreamReader(request.Body);
+        using var reader = new StreamReader(req.Body);
         var (evaluation, errors) = await segments.PreviewAsync(await reader.ReadToEndAsync(cancellationToken), cancellationToken);
         return evaluation is null
             ? TypedResults.BadRequest(new ScenarioApi.ErrorsView("The segment is not valid", [.. errors.Select(ScenarioApi.View)]))
             : TypedResults.Ok(evaluation);
     }
 
-    internal static async Task<Results<Ok<SegmentMembersPage>, NotFound>> MembersAsync(string id, string? after, int? limit, SegmentService segments, CancellationToken cancellationToken) =>
-        await segments.PageAsync(id, after, Math.Clamp(limit ?? 100, 1, SegmentService.MaxPage), cancellationToken) is { } page ? TypedResults.Ok(page) : TypedResults.NotFound();
+    [Function("SegmentMembers")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> MembersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "segments/{id}/members")] HttpRequest req, string id, CancellationToken cancellationToken) =>
+        await segments.PageAsync(id, req.Text("after"), Math.Clamp(req.Number("limit") ?? 100, 1, SegmentService.MaxPage), cancellationToken) is { } page
+            ? TypedResults.Ok(page)
+            : TypedResults.NotFound();
 
-    internal static async Task<Ok<SegmentAttributes>> AttributesAsync(SegmentService segments, CancellationToken cancellationToken) =>
+    [Function("SegmentAttributes")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> AttributesAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "segments/attributes")] HttpRequest req, CancellationToken cancellationToken) =>
         TypedResults.Ok(await segments.AttributesAsync(cancellationToken));
+}
+
+public static class SegmentsFeature
+{
+    public static IServiceCollection AddSegments(this IServiceCollection services) => services.AddSingleton<SegmentService>();
 }

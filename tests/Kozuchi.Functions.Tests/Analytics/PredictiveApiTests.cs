@@ -7,7 +7,6 @@ using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.NextActions;
 using Kozuchi.Core.Segments;
-using Kozuchi.Functions.Scenarios;
 using Kozuchi.Functions.Segments;
 using Kozuchi.Functions.Tests.Deploy;
 using Kozuchi.Functions.Tests.Ingest;
@@ -203,7 +202,7 @@ public sealed class PredictiveApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await PostAsync("scenarios/dormant-reactivation-pilot/activate", "")).StatusCode);
         _h.App.Time.Advance(TimeSpan.FromMinutes(2));
         Assert.True(await _h.App.Services.GetRequiredService<ScenarioTriggerRunner>().RunBroadcastsAsync(Ct) > 0);
-        await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct);
+        await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct);
 
         var enrollments = new List<(string Customer, bool HeldOut)>();
         foreach (var customer in (await GetAsync("segments/" + segment.Id + "/members?limit=1000")).GetProperty("members").EnumerateArray().Select(m => m.GetProperty("customerId").GetString()!))
@@ -229,7 +228,7 @@ public sealed class PredictiveApiTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         await _h.DrainAsync(Ct);
-        await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct);
+        await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct);
 
         var results = await GetAsync("scenarios/dormant-reactivation-pilot/results");
         var measured = results.GetProperty("results").GetProperty("uplift").EnumerateArray().Single(u => u.GetProperty("treatment").GetString() == "all arms").GetProperty("uplift");

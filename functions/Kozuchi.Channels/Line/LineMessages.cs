@@ -58,3 +58,24 @@ public sealed record LineFlex : LineMessage
 
     public override JsonObject ToJson() => new() { ["type"] = "flex", ["altText"] = AltText, ["contents"] = JsonNode.Parse(Contents.GetRawText()) };
 }
+
+/// <summary>Message objects back from their JSON (what a template rendered): text and flex, the types campaigns send.</summary>
+public static class LineMessageJson
+{
+    public static string Write(IReadOnlyList<LineMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return new JsonArray([.. messages.Select(m => (JsonNode)m.ToJson())]).ToJsonString();
+    }
+
+    public static IReadOnlyList<LineMessage> Read(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return [.. doc.RootElement.EnumerateArray().Select(m => m.GetProperty("type").GetString() switch
+        {
+            "text" => LineMessage.Text(m.GetProperty("text").GetString()!),
+            "flex" => LineMessage.Flex(m.GetProperty("altText").GetString()!, m.GetProperty("contents").Clone()),
+            var other => throw new FormatException($"LINE message type '{other}' is not one Kozuchi sends."),
+        })];
+    }
+}

@@ -6,6 +6,7 @@ using Kozuchi.Core.Channels;
 using Kozuchi.Core.Identity;
 using Kozuchi.Storage.Channels;
 using Kozuchi.Storage.Orders;
+using Kozuchi.Storage.Scenarios;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
@@ -21,7 +22,8 @@ public static partial class EmailEventFunctions
     public sealed record Recorded(int Reports, int Suppressed, int Ignored);
 
     internal static async Task<IResult> HandleAsync(
-        HttpRequest request, HttpResponse response, IOptions<EventGridOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, HttpResponse response, IOptions<EventGridOptions> options, ChannelEvents events, RawPayloads raw, SendLedger ledger, SendOutcomeChanges outcomes,
+        TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(EmailEventFunctions));
         if (!KeyMatches(options.Value.Key, request.Query["key"]))
@@ -61,7 +63,7 @@ public static partial class EmailEventFunctions
         // Write-first, as every inbound payload: a failure below can be replayed from the stored body.
         await raw.TryStoreAsync(RawPayloads.ContentName("webhooks/acs-email", body), body, new Dictionary<string, string> { ["kind"] = "acs-email", ["received"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken);
 
-        var suppressed = 0;
+        int suppressed = 0, sends = 0;
         foreach (var report in batch.Reports)
         {
             var email = IdentityNormalizer.Email(report.Recipient);
@@ -73,6 +75,18 @@ public static partial class EmailEventFunctions
             }
 
             await events.RecordDeliveryAsync(new DeliveryRecord(report.MessageId, ChannelEvents.Hash(email ?? report.Recipient), report.Status.ToString(), customer?.CustomerId, time.GetUtcNow(), report.SuppressesAddress && customer is not null), cancellationToken);
+
+            // The send this message was: results count it delivered (or not) beside its ledger outcome.
+            if (await events.LedgerKeyOfEmailAsync(report.MessageId, cancellationToken) is { } key)
+            {
+                await ledger.RecordDeliveryReportAsync(key, report.Status.ToString(), time.GetUtcNow(), cancellationToken);
+                sends++;
+            }
+        }
+
+        if (sends > 0)
+        {
+            await outcomes.TouchAsync(cancellationToken);
         }
 
         LogRecorded(logger, batch.Reports.Count, suppressed, batch.Ignored);

@@ -13,31 +13,39 @@ namespace Kozuchi.Functions.Channels;
 /// <summary>Postal DM and call lists written to the <c>exports</c> container, their download, and call results coming back.</summary>
 public static partial class ExportFunctions
 {
-    public sealed record DmListEntry(string CustomerId, string Variant);
+    /// <summary><see cref="Template"/>: the template whose postal copy is printed for this recipient (a scenario's, on a day's list).</summary>
+    public sealed record DmListEntry(string CustomerId, string Variant, string? Template = null);
 
-    /// <summary><see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's DM list instead of <see cref="Recipients"/>.</summary>
-    public sealed record DmListRequest(string Campaign, IReadOnlyList<DmListEntry>? Recipients, string? Encoding = null, decimal? CostPerPiece = null, string? Name = null, string? Day = null);
+    /// <summary>
+    /// <see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's DM list instead of
+    /// <see cref="Recipients"/>; <see cref="Template"/> names the postal copy for recipients given without one.
+    /// </summary>
+    public sealed record DmListRequest(string Campaign, IReadOnlyList<DmListEntry>? Recipients, string? Encoding = null, decimal? CostPerPiece = null, string? Name = null, string? Day = null, string? Template = null);
 
     public sealed record DmListResponse(string Name, Uri Download, int Pieces, int Skipped, decimal CostPerPiece, decimal TotalCost, string Currency);
 
-    public sealed record CallListEntry(string CustomerId, string ScriptVariant);
+    /// <summary><see cref="Template"/>: the template whose call script is written for this recipient (a scenario's, on a day's list).</summary>
+    public sealed record CallListEntry(string CustomerId, string ScriptVariant, string? Template = null);
 
-    /// <summary><see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's call list instead of <see cref="Recipients"/>.</summary>
-    public sealed record CallListRequest(string Campaign, IReadOnlyList<CallListEntry>? Recipients, string? Encoding = null, string? Name = null, string? Day = null);
+    /// <summary>
+    /// <see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's call list instead of
+    /// <see cref="Recipients"/>; <see cref="Template"/> names the call script for recipients given without one.
+    /// </summary>
+    public sealed record CallListRequest(string Campaign, IReadOnlyList<CallListEntry>? Recipients, string? Encoding = null, string? Name = null, string? Day = null, string? Template = null);
 
     public sealed record CallListResponse(string Name, Uri Download, int Written, int DoNotCall, int NoPhone, int Unknown);
 
     public sealed record CallResultsResponse(int Imported, int DoNotCall, int UnknownCustomers, IReadOnlyList<CallResultError> Errors);
 
     internal static async Task<Results<Ok<DmListResponse>, BadRequest<string>>> DmListAsync(
-        DmListRequest request, ExportFiles files, ChannelEvents events, SendLists lists, IOptions<PostalOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        DmListRequest request, ExportFiles files, ChannelEvents events, SendLists lists, TemplateCatalog templates, MessageRenderer renderer, IOptions<PostalOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!TryDay(request.Day, out var day))
         {
             return TypedResults.BadRequest("day: yyyy-MM-dd.");
         }
 
-        var recipients = day is { } d ? await FromListAsync(lists, Channel.Postal, d, e => new DmListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
+        var recipients = day is { } d ? await FromListAsync(lists, Channel.Postal, d, e => new DmListEntry(e.CustomerId, e.Arm ?? "", e.Template), cancellationToken) : request.Recipients;
         if (Validate(request.Campaign, recipients, request.Encoding, request.Name, out var encoding) is { } problem)
         {
             return TypedResults.BadRequest(problem);
@@ -56,7 +64,8 @@ public static partial class ExportFunctions
                 continue;
             }
 
-            pieces.Add(piece);
+            var template = await TemplateAsync(templates, entry.Template ?? request.Template, cancellationToken);
+            pieces.Add(piece with { LastProduct = record!.LastProductNames() is [var last, ..] ? last : null, Copy = renderer.PostalCopy(template, record) });
         }
 
         var postal = options.Value;
@@ -71,14 +80,14 @@ public static partial class ExportFunctions
     }
 
     internal static async Task<Results<Ok<CallListResponse>, BadRequest<string>>> CallListAsync(
-        CallListRequest request, ExportFiles files, ChannelEvents events, SendLists lists, ShopTime shopTime, TimeProvider time, CancellationToken cancellationToken)
+        CallListRequest request, ExportFiles files, ChannelEvents events, SendLists lists, TemplateCatalog templates, MessageRenderer renderer, ShopTime shopTime, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!TryDay(request.Day, out var day))
         {
             return TypedResults.BadRequest("day: yyyy-MM-dd.");
         }
 
-        var recipients = day is { } d ? await FromListAsync(lists, Channel.Phone, d, e => new CallListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
+        var recipients = day is { } d ? await FromListAsync(lists, Channel.Phone, d, e => new CallListEntry(e.CustomerId, e.Arm ?? "", e.Template), cancellationToken) : request.Recipients;
         if (Validate(request.Campaign, recipients, request.Encoding, request.Name, out var encoding) is { } problem)
         {
             return TypedResults.BadRequest(problem);
@@ -97,7 +106,11 @@ public static partial class ExportFunctions
             var profile = record.ToProfile();
             var last = profile.LastOrderAt is { } at ? TimeZoneInfo.ConvertTime(at, shopTime.Zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-";
             var summary = string.Create(CultureInfo.InvariantCulture, $"{profile.Frequency}回 / ¥{profile.Monetary:N0} / 最終 {last}");
-            candidates.Add(new CallCandidate(record.CustomerId, record.Contact.Phone, record.Contact.Name, profile.LastProducts.Count > 0 ? profile.LastProducts[0] : null, summary, entry.ScriptVariant, record.DoNotCall));
+            var template = await TemplateAsync(templates, entry.Template ?? request.Template, cancellationToken);
+            candidates.Add(new CallCandidate(record.CustomerId, record.Contact.Phone, record.Contact.Name, record.LastProductNames() is [var lastProduct, ..] ? lastProduct : null, summary, entry.ScriptVariant, record.DoNotCall)
+            {
+                Script = record.DoNotCall ? null : renderer.CallScript(template, record),
+            });
         }
 
         var name = request.Name ?? FileName("calls", request.Campaign, time);
@@ -153,6 +166,9 @@ public static partial class ExportFunctions
 
         return TypedResults.Stream(found.Content, found.File.ContentType, fileDownloadName: found.File.Name);
     }
+
+    private static async Task<Kozuchi.Storage.Channels.MessageTemplate?> TemplateAsync(TemplateCatalog templates, string? id, CancellationToken cancellationToken) =>
+        id is { Length: > 0 } ? (await templates.GetAsync(id, cancellationToken))?.Template : null;
 
     private static bool TryDay(string? text, out DateOnly? day)
     {

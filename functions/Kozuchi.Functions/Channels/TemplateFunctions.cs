@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Kozuchi.Channels.Email;
 using Kozuchi.Channels.Line;
 using Kozuchi.Storage.Channels;
@@ -12,29 +13,24 @@ public static class TemplateFunctions
     public sealed record TemplateView(MessageTemplate Template, bool IsDefault);
 
     /// <summary><see cref="ExpectedRevision"/>: the revision the editor started from (409 if someone saved since); omit to overwrite.</summary>
-    public sealed record TemplateRequest(string? Description, EmailTemplateContent? Email, string? Line, int? ExpectedRevision);
-
-    internal static async Task<Ok<IReadOnlyList<TemplateView>>> ListAsync(MessageTemplateStore store, CancellationToken cancellationToken)
+    public sealed record TemplateRequest(string? Description, EmailTemplateContent? Email, string? Line, int? ExpectedRevision)
     {
-        var stored = new List<TemplateView>();
-        await foreach (var t in store.ListAsync(cancellationToken))
-        {
-            stored.Add(new TemplateView(t, false));
-        }
+        public IReadOnlyList<JsonElement>? LineMessages { get; init; }
 
-        var defaults = DefaultTemplates.All.Where(d => stored.All(s => s.Template.Id != d.Id)).Select(d => new TemplateView(d, true));
-        return TypedResults.Ok<IReadOnlyList<TemplateView>>([.. stored.Concat(defaults).OrderBy(v => v.Template.Id, StringComparer.Ordinal)]);
+        public PostalTemplateContent? Postal { get; init; }
+
+        public CallTemplateContent? Call { get; init; }
+
+        public string? Coupon { get; init; }
+
+        public TemplateParts? En { get; init; }
     }
 
-    internal static async Task<Results<Ok<TemplateView>, NotFound>> GetAsync(string id, MessageTemplateStore store, CancellationToken cancellationToken)
-    {
-        if (await store.GetAsync(id, cancellationToken) is { } stored)
-        {
-            return TypedResults.Ok(new TemplateView(stored, false));
-        }
+    internal static async Task<Ok<IReadOnlyList<TemplateView>>> ListAsync(TemplateCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok<IReadOnlyList<TemplateView>>([.. (await catalog.ListAsync(cancellationToken)).Select(t => new TemplateView(t.Template, t.IsDefault))]);
 
-        return DefaultTemplates.Find(id) is { } builtIn ? TypedResults.Ok(new TemplateView(builtIn, true)) : TypedResults.NotFound();
-    }
+    internal static async Task<Results<Ok<TemplateView>, NotFound>> GetAsync(string id, TemplateCatalog catalog, CancellationToken cancellationToken) =>
+        await catalog.GetAsync(id, cancellationToken) is { } found ? TypedResults.Ok(new TemplateView(found.Template, found.IsDefault)) : TypedResults.NotFound();
 
     internal static async Task<Results<Ok<TemplateView>, BadRequest<string>, Conflict<string>>> PutAsync(string id, TemplateRequest request, MessageTemplateStore store, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -43,25 +39,69 @@ public static class TemplateFunctions
             return TypedResults.BadRequest("A template id is 1-100 ASCII letters, digits, '-' or '_'.");
         }
 
-        if (request.Email is null && request.Line is null)
+        var parts = new TemplateParts { Email = request.Email, Line = request.Line, LineMessages = request.LineMessages, Postal = request.Postal, Call = request.Call };
+        if (parts.Channels().Count == 0)
         {
-            return TypedResults.BadRequest("A template needs an email part, a line part, or both.");
+            return TypedResults.BadRequest("A template needs a part: email, line (or lineMessages), postal or call.");
         }
 
-        if (request.Email is { } email && EmailProblem(email) is { } emailError)
+        if ((Problem(parts, string.Empty) ?? (request.En is { } en ? Problem(en, "en.") : null)) is { } problem)
         {
-            return TypedResults.BadRequest("email: " + emailError);
+            return TypedResults.BadRequest(problem);
         }
 
-        if (request.Line is { } line && LineProblem(line) is { } lineError)
+        var template = new MessageTemplate
         {
-            return TypedResults.BadRequest("line: " + lineError);
+            Id = id,
+            Description = request.Description,
+            Email = request.Email,
+            Line = request.Line,
+            LineMessages = request.LineMessages,
+            Postal = request.Postal,
+            Call = request.Call,
+            Coupon = request.Coupon,
+            En = request.En,
+        };
+        MessageTemplate? saved;
+        try
+        {
+            saved = await store.SaveAsync(template, request.ExpectedRevision, time.GetUtcNow(), cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.BadRequest(e.Message);
         }
 
-        var saved = await store.SaveAsync(new MessageTemplate { Id = id, Description = request.Description, Email = request.Email, Line = request.Line }, request.ExpectedRevision, time.GetUtcNow(), cancellationToken);
         return saved is null
             ? TypedResults.Conflict($"Template '{id}' was changed since revision {request.ExpectedRevision}; reload it and edit again.")
             : TypedResults.Ok(new TemplateView(saved, false));
+    }
+
+    /// <summary>What is wrong with a set of parts (each must parse as Liquid, LINE within its limits), prefixed by where; null when nothing.</summary>
+    internal static string? Problem(TemplateParts parts, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Email is { } email && EmailProblem(email) is { } emailError)
+        {
+            return prefix + "email: " + emailError;
+        }
+
+        if (parts.Line is { } line && LineProblem(line) is { } lineError)
+        {
+            return prefix + "line: " + lineError;
+        }
+
+        if (parts.LineMessages is { } messages && !LineTemplates.TryCompile(messages, out _, out var messagesError))
+        {
+            return prefix + "lineMessages: " + messagesError;
+        }
+
+        if (parts.Postal is { } postal && TextProblem(postal.Text) is { } postalError)
+        {
+            return prefix + "postal: " + postalError;
+        }
+
+        return parts.Call is { } call && TextProblem(call.Script) is { } callError ? prefix + "call: " + callError : null;
     }
 
     private static string? EmailProblem(EmailTemplateContent email)
@@ -71,7 +111,7 @@ public static class TemplateFunctions
             return "subject, html and text are required";
         }
 
-        return EmailTemplates.TryCompile(new EmailTemplate(email.Subject, email.Html, email.Text), out _, out var error) ? null : error ?? "does not parse";
+        return EmailTemplates.TryCompile(new EmailTemplate(email.Subject, email.Html, email.Text) { Preheader = email.Preheader }, out _, out var error) ? null : error ?? "does not parse";
     }
 
     private static string? LineProblem(string line)
@@ -81,6 +121,10 @@ public static class TemplateFunctions
             return $"1 to {LineMessage.MaxTextLength} characters";
         }
 
-        return EmailTemplates.TryCompile(new EmailTemplate("", "", line), out _, out var error) ? null : error ?? "does not parse";
+        return TextProblem(line);
     }
+
+    private static string? TextProblem(string text) =>
+        string.IsNullOrWhiteSpace(text) ? "empty"
+            : EmailTemplates.TryCompile(new EmailTemplate("", "", text), out _, out var error) ? null : error ?? "does not parse";
 }

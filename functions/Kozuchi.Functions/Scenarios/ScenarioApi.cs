@@ -14,7 +14,26 @@ public static class ScenarioApi
 
     public sealed record ErrorView(string Path, string? NodeId, string? Field, string Message, string Text);
 
-    public sealed record ErrorsView(string Title, IReadOnlyList<ErrorView> Errors);
+    public sealed record ErrorsView(string Title, IReadOnlyList<ErrorView> Errors)
+    {
+        /// <summary>With 422: the templates (and parts) and the channels the scenario needs and the app lacks.</summary>
+        public MissingView? Missing { get; init; }
+    }
+
+    public sealed record MissingTemplateView(string Template, bool Exists, IReadOnlyList<string> Channels, IReadOnlyList<string> Steps);
+
+    public sealed record MissingChannelView(string Channel, string Problem, IReadOnlyList<string> Steps);
+
+    public sealed record MissingView(IReadOnlyList<MissingTemplateView> Templates, IReadOnlyList<MissingChannelView> Channels)
+    {
+        public static MissingView Of(ScenarioGaps gaps)
+        {
+            ArgumentNullException.ThrowIfNull(gaps);
+            return new(
+                [.. gaps.Templates.Select(t => new MissingTemplateView(t.Template, t.Exists, [.. t.Channels.Select(c => c.Code())], t.Steps))],
+                [.. gaps.Channels.Select(c => new MissingChannelView(c.Channel.Code(), c.Problem, c.Steps))]);
+        }
+    }
 
     public sealed record StopView(ScenarioHead Scenario, int EnrollmentsStopped);
 
@@ -49,7 +68,7 @@ public static class ScenarioApi
     internal static async Task<Results<Ok<SegmentDefinition>, NotFound>> GetSegmentAsync(string id, SegmentStore segments, CancellationToken cancellationToken) =>
         await segments.GetAsync(id, cancellationToken) is { } definition ? TypedResults.Ok(definition) : TypedResults.NotFound();
 
-    internal static async Task<Results<Created<ScenarioHead>, Ok<ScenarioHead>, BadRequest<ErrorsView>, Conflict<ErrorsView>>> CreateAsync(HttpRequest request, ScenarioService service, ScenarioStore store, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<ScenarioHead>, Ok<ScenarioHead>, BadRequest<ErrorsView>, Conflict<ErrorsView>, UnprocessableEntity<ErrorsView>>> CreateAsync(HttpRequest request, ScenarioService service, ScenarioStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.ContentLength > MaxDefinitionBytes)
@@ -60,6 +79,11 @@ public static class ScenarioApi
         using var reader = new StreamReader(request.Body);
         var json = await reader.ReadToEndAsync(cancellationToken);
         var created = await service.CreateAsync(json, null, cancellationToken);
+        if (created.Gaps.Any)
+        {
+            return TypedResults.UnprocessableEntity(Unprocessable("The scenario names templates that do not exist (or lack a part for a channel)", created.Gaps));
+        }
+
         if (created.Outcome is null)
         {
             return TypedResults.BadRequest(new ErrorsView("The scenario is not valid", [.. created.Errors.Select(View)]));
@@ -81,8 +105,20 @@ public static class ScenarioApi
     internal static async Task<Ok<IReadOnlyList<ScenarioHead>>> ListAsync(ScenarioService service, CancellationToken cancellationToken) =>
         TypedResults.Ok(await service.ListAsync(cancellationToken));
 
-    internal static async Task<Results<Ok<ScenarioHead>, NotFound, Conflict<ScenarioHead>>> ActivateAsync(string id, ScenarioService service, CancellationToken cancellationToken) =>
-        Lifecycle(await service.ActivateAsync(id, cancellationToken));
+    /// <summary>422 with every missing template, part and channel when the scenario would fail at send time.</summary>
+    internal static async Task<Results<Ok<ScenarioHead>, NotFound, Conflict<ScenarioHead>, UnprocessableEntity<ErrorsView>>> ActivateAsync(string id, ScenarioService service, CancellationToken cancellationToken)
+    {
+        var activation = await service.ActivateAsync(id, cancellationToken);
+        return activation.Result switch
+        {
+            LifecycleResult.Refused => TypedResults.UnprocessableEntity(Unprocessable("The scenario cannot be activated: it needs templates or channels this app does not have", activation.Problems)),
+            LifecycleResult.NotFound => TypedResults.NotFound(),
+            LifecycleResult.Invalid => TypedResults.Conflict(activation.Head!),
+            _ => TypedResults.Ok(activation.Head!),
+        };
+    }
+
+    private static ErrorsView Unprocessable(string title, ScenarioGaps gaps) => new(title, [.. gaps.Errors.Select(View)]) { Missing = MissingView.Of(gaps) };
 
     internal static async Task<Results<Ok<ScenarioHead>, NotFound, Conflict<ScenarioHead>>> PauseAsync(string id, ScenarioService service, CancellationToken cancellationToken) =>
         Lifecycle(await service.PauseAsync(id, cancellationToken));

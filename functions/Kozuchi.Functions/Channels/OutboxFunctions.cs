@@ -1,0 +1,63 @@
+using Kozuchi.Storage.Channels;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Kozuchi.Functions.Channels;
+
+/// <summary>A page of the outbox: how many messages match, and the newest of them.</summary>
+public sealed record OutboxPage(string? ScenarioId, string? CustomerId, int Total, IReadOnlyList<OutboxEntry> Messages);
+
+/// <summary>
+/// The sandbox outbox for people (送信プレビュー): a scenario's or a customer's messages, one message as rendered, and
+/// an email's HTML as its own document for the preview frame.
+/// </summary>
+public sealed class OutboxService(OutboxStore store)
+{
+    public const int DefaultTake = 50;
+    public const int MaxTake = 500;
+
+    public async Task<OutboxPage> ListAsync(string? scenarioId, string? customerId, int? take, CancellationToken cancellationToken)
+    {
+        var limit = Math.Clamp(take ?? DefaultTake, 1, MaxTake);
+        var all = (scenarioId, customerId) switch
+        {
+            ({ Length: > 0 } s, { Length: > 0 } c) => (await store.ForScenarioAsync(s, cancellationToken)).Where(e => e.CustomerId == c).ToList(),
+            ({ Length: > 0 } s, _) => await store.ForScenarioAsync(s, cancellationToken),
+            (_, { Length: > 0 } c) => await store.ForCustomerAsync(c, cancellationToken),
+            _ => await store.AllAsync(cancellationToken),
+        };
+        return new OutboxPage(scenarioId, customerId, all.Count, [.. all.Take(limit)]);
+    }
+
+    public Task<OutboxMessage?> GetAsync(string name, CancellationToken cancellationToken) => store.GetAsync(name, cancellationToken);
+}
+
+/// <summary><c>GET /api/outbox</c>, <c>/api/outbox/message</c>, <c>/api/outbox/html</c>: thin adapters over <see cref="OutboxService"/>.</summary>
+public static class OutboxFunctions
+{
+    /// <summary>
+    /// The email document is the sender's HTML, so it is served as a sandboxed document of its own: no script, no form,
+    /// no plugin, no request but images; only the dashboard may frame it. The dashboard's own policy stays strict.
+    /// </summary>
+    public const string HtmlPolicy = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; font-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
+    internal static async Task<Ok<OutboxPage>> ListAsync(string? scenario, string? customer, int? take, OutboxService outbox, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await outbox.ListAsync(scenario, customer, take, cancellationToken));
+
+    internal static async Task<Results<Ok<OutboxMessage>, NotFound>> MessageAsync(string name, OutboxService outbox, CancellationToken cancellationToken) =>
+        await outbox.GetAsync(name, cancellationToken) is { } message ? TypedResults.Ok(message) : TypedResults.NotFound();
+
+    internal static async Task<Results<ContentHttpResult, NotFound>> HtmlAsync(string name, HttpContext context, OutboxService outbox, CancellationToken cancellationToken)
+    {
+        if (await outbox.GetAsync(name, cancellationToken) is not { Email: { } email })
+        {
+            return TypedResults.NotFound();
+        }
+
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = HtmlPolicy;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.CacheControl = "no-store";
+        return TypedResults.Content(email.Html, "text/html; charset=utf-8");
+    }
+}

@@ -62,10 +62,13 @@ public sealed record LineFlex : LineMessage
 /// <summary>Message objects back from their JSON (what a template rendered): text and flex, the types campaigns send.</summary>
 public static class LineMessageJson
 {
+    // Japanese as it is, not \uXXXX: the JSON is compared, logged and shown, never embedded in HTML.
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string Write(IReadOnlyList<LineMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return new JsonArray([.. messages.Select(m => (JsonNode)m.ToJson())]).ToJsonString();
+        return new JsonArray([.. messages.Select(m => (JsonNode)m.ToJson())]).ToJsonString(Readable);
     }
 
     public static IReadOnlyList<LineMessage> Read(string json)

@@ -61,7 +61,7 @@ public sealed class ChannelProviders(IOptions<ChannelProviderOptions> options, I
             var missing = (configured ? null : "Kozuchi__Email__Endpoint (or __ConnectionString)") is { } m
                 ? string.IsNullOrWhiteSpace(a.Sender) ? m + " and Kozuchi__Email__Sender" : m
                 : string.IsNullOrWhiteSpace(a.Sender) ? "Kozuchi__Email__Sender" : null;
-            return Choice(options.Value.Email.Provider) switch
+            return Choice(options.Value.EmailProvider) switch
             {
                 "sandbox" => new(Channel.Email, ProviderKind.Sandbox, null),
                 "acs" => new(Channel.Email, missing is null ? ProviderKind.Acs : ProviderKind.None, missing is null ? null : $"{EmailSetting} is Acs but {missing} is not set."),
@@ -78,7 +78,7 @@ public sealed class ChannelProviders(IOptions<ChannelProviderOptions> options, I
         get
         {
             var configured = line.Value.ChannelAccessToken.Length > 0;
-            return Choice(options.Value.Line.Provider) switch
+            return Choice(options.Value.LineProvider) switch
             {
                 "sandbox" => new(Channel.Line, ProviderKind.Sandbox, null),
                 "line" => new(Channel.Line, configured ? ProviderKind.Line : ProviderKind.None, configured ? null : $"{LineSetting} is Line but Kozuchi__Line__ChannelAccessToken is not set."),
@@ -109,7 +109,7 @@ public sealed class ChannelProviders(IOptions<ChannelProviderOptions> options, I
 
     public string? ShopName => string.IsNullOrWhiteSpace(options.Value.ShopName) ? null : options.Value.ShopName.Trim();
 
-    public Uri? ShopUrl => options.Value.ShopUrl;
+    public Uri? ShopUrl => Uri.TryCreate(options.Value.ShopUrl, UriKind.Absolute, out var url) && url.Scheme is "https" or "http" ? url : null;
 
     private static string? Choice(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim().ToLowerInvariant();
 }

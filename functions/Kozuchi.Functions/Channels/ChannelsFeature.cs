@@ -28,6 +28,7 @@ public static class ChannelsFeature
             .Http("ListOutbox", "GET", "outbox", OutboxFunctions.ListAsync)
             .Http("GetOutboxMessage", "GET", "outbox/message", OutboxFunctions.MessageAsync)
             .Http("GetOutboxHtml", "GET", "outbox/html", OutboxFunctions.HtmlAsync)
+            .Http("ChannelProviders", "GET", "channels/providers", OutboxFunctions.Providers)
             .Queue<SendEmailFunction>(SendEmailFunction.Name, StorageCatalog.Queues.SendEmail)
             .Queue<SendLineFunction>(SendLineFunction.Name, StorageCatalog.Queues.SendLine)
             .Queue<SendDmFunction>(SendDmFunction.Name, StorageCatalog.Queues.SendDm)
@@ -42,7 +43,7 @@ public static class ChannelsFeature
         services.Configure<EventGridOptions>(configuration.GetSection("Kozuchi:EventGrid"));
         services.Configure<PostalOptions>(configuration.GetSection("Kozuchi:Postal"));
         services.Configure<SendQueueOptions>(configuration.GetSection("Kozuchi:Sends"));
-        services.Configure<ChannelProviderOptions>(configuration.GetSection("Kozuchi:Channels"));
+        services.AddSingleton<IOptions<ChannelProviderOptions>>(_ => Options.Create(ChannelProviderOptions.Read(configuration.GetSection("Kozuchi:Channels"))));
 
         // Secrets arrive as Key Vault references; one the platform could not resolve must never act as the secret.
         services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = KeyVaultReferences.Resolved(o.ConnectionString));

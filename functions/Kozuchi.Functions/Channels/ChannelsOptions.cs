@@ -34,9 +34,11 @@ public sealed class SendQueueOptions
 /// </summary>
 public sealed class ChannelProviderOptions
 {
-    public ProviderChoice Email { get; set; } = new();
+    /// <summary><c>Kozuchi:Channels:Email:Provider</c>.</summary>
+    public string? EmailProvider { get; set; }
 
-    public ProviderChoice Line { get; set; } = new();
+    /// <summary><c>Kozuchi:Channels:Line:Provider</c>.</summary>
+    public string? LineProvider { get; set; }
 
     /// <summary>The language messages are written in: <c>ja</c> (the templates' top level) or <c>en</c> (their English variants).</summary>
     public string Language { get; set; } = "ja";
@@ -45,11 +47,19 @@ public sealed class ChannelProviderOptions
     public string ShopName { get; set; } = string.Empty;
 
     /// <summary>The shop's public URL (its storefront), for the templates' "visit the shop" buttons; empty leaves them out.</summary>
-    public Uri? ShopUrl { get; set; }
-}
+    public string ShopUrl { get; set; } = string.Empty;
 
-/// <summary>One channel's provider setting.</summary>
-public sealed class ProviderChoice
-{
-    public string? Provider { get; set; }
+    /// <summary>Read from the <c>Kozuchi:Channels</c> section (<c>Email:Provider</c>, <c>Line:Provider</c>, <c>Language</c>, <c>ShopName</c>, <c>ShopUrl</c>).</summary>
+    public static ChannelProviderOptions Read(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return new ChannelProviderOptions
+        {
+            EmailProvider = section["Email:Provider"],
+            LineProvider = section["Line:Provider"],
+            Language = section["Language"] is { Length: > 0 } language ? language : "ja",
+            ShopName = section["ShopName"] ?? string.Empty,
+            ShopUrl = section["ShopUrl"] ?? string.Empty,
+        };
+    }
 }

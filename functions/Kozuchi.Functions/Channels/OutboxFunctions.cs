@@ -31,7 +31,16 @@ public sealed class OutboxService(OutboxStore store)
     public Task<OutboxMessage?> GetAsync(string name, CancellationToken cancellationToken) => store.GetAsync(name, cancellationToken);
 }
 
-/// <summary><c>GET /api/outbox</c>, <c>/api/outbox/message</c>, <c>/api/outbox/html</c>: thin adapters over <see cref="OutboxService"/>.</summary>
+/// <summary>A channel's provider as the dashboard shows it: <c>Sandbox</c>, <c>Acs</c>, <c>Line</c> or <c>None</c>, and what is missing.</summary>
+public sealed record ProviderView(string Kind, bool Ready, string? Problem);
+
+/// <summary>Which provider carries email and LINE now.</summary>
+public sealed record ProvidersView(ProviderView Email, ProviderView Line, string Language);
+
+/// <summary>
+/// <c>GET /api/outbox</c>, <c>/api/outbox/message</c>, <c>/api/outbox/html</c> and <c>/api/channels/providers</c>: thin
+/// adapters over <see cref="OutboxService"/> and <see cref="ChannelProviders"/>.
+/// </summary>
 public static class OutboxFunctions
 {
     /// <summary>
@@ -39,6 +48,13 @@ public static class OutboxFunctions
     /// no plugin, no request but images; only the dashboard may frame it. The dashboard's own policy stays strict.
     /// </summary>
     public const string HtmlPolicy = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; font-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
+    internal static Ok<ProvidersView> Providers(ChannelProviders providers)
+    {
+        ProviderView View(Kozuchi.Core.Common.Channel channel) =>
+            providers.Problem(channel) is { } problem ? new(providers.For(channel).Kind.ToString(), false, problem) : new(providers.For(channel).Kind.ToString(), true, null);
+        return TypedResults.Ok(new ProvidersView(View(Kozuchi.Core.Common.Channel.Email), View(Kozuchi.Core.Common.Channel.Line), providers.Language));
+    }
 
     internal static async Task<Ok<OutboxPage>> ListAsync(string? scenario, string? customer, int? take, OutboxService outbox, CancellationToken cancellationToken) =>
         TypedResults.Ok(await outbox.ListAsync(scenario, customer, take, cancellationToken));

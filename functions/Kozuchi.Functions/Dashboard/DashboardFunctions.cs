@@ -31,6 +31,7 @@ public static class DashboardFunctions
     public static FunctionRegistry AddDashboardFunctions(this FunctionRegistry registry) =>
         registry
             .Http("DashboardLoginPage", "GET", $"{Route}/login", LoginPage, Access.Public)
+            .Http("DashboardLoginStyle", "GET", $"{Route}/login/app.css", LoginStyle, Access.Public)
             .Http("DashboardLogin", "POST", $"{Route}/login", LoginAsync, Access.Public)
             .Http("DashboardLogout", "POST", $"{Route}/logout", Logout, Access.Public)
             .Http("Dashboard", "GET", $"{Route}/{{*path}}", Serve);
@@ -59,6 +60,9 @@ public static class DashboardFunctions
         context.Response.Headers.ETag = file.ETag;
         return TypedResults.File(file.Content, ContentType(name));
     }
+
+    /// <summary>The login page's stylesheet, before anyone has signed in (the dashboard's own files need a session).</summary>
+    internal static Results<FileContentHttpResult, StatusCodeHttpResult, NotFound> LoginStyle(HttpContext context) => Serve("app.css", context);
 
     internal static ContentHttpResult LoginPage(HttpContext context, string? next, string? error)
     {

@@ -197,7 +197,7 @@
         const suppressed = Object.values(tally.suppressed || {}).reduce((a, b) => a + b, 0);
         const parts = [detail.firstChild, freshnessNote({ computedAt: data.computedAt, current: data.current }),
           el("div", { class: "cards", "data-testid": "scenario-totals" },
-            card(t("scenarios.entered"), num(r.entered)), card(t("scenarios.sent"), num(r.sent)),
+            card(t("scenarios.entered"), num(r.entered)), card(t("scenarios.recipients"), num(r.arms.filter((a) => !a.holdout).reduce((n, a) => n + a.recipients, 0))),
             card(t("scenarios.converted"), num(r.converted)), card(t("common.revenue"), yen(r.revenue))),
           el("h3", { text: t("scenarios.sends") }),
           el("div", { class: "cards sends", "data-testid": "send-outcomes" },

@@ -90,9 +90,10 @@
       if (rows.length === 0) { list.replaceChildren(el("p", { class: "empty", text: t("outbox.none") })); detail.replaceChildren(); return; }
       list.replaceChildren(
         el("p", { class: "count", "data-testid": "outbox-count", text: `${t("outbox.count")}: ${num(page.total)}` }),
-        k.table([t("outbox.at"), t("outbox.channel"), t("outbox.scenario"), t("outbox.customer"), t("outbox.summary")],
-          rows.map((r) => [when(r.at), channelName(r.channel), r.scenarioId, r.customerId,
-            el("button", { type: "button", class: "link-like", "data-message": r.name, onclick: () => show(r.name), text: r.summary || r.template })]),
+        k.table([t("outbox.summary"), t("outbox.channel"), t("outbox.at"), scenario.value ? t("outbox.customer") : t("outbox.scenario")],
+          rows.map((r) => [
+            el("button", { type: "button", class: "link-like summary", title: r.summary || r.template, "data-message": r.name, onclick: () => show(r.name), text: r.summary || r.template }),
+            channelName(r.channel), when(r.at), scenario.value ? r.customerId : r.scenarioId]),
           t("nav.outbox")));
       const wanted = params.get("message");
       await show(wanted && rows.some((r) => r.name === wanted) ? wanted : rows[0].name);

@@ -15,6 +15,8 @@
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs)) {
       if (k === "text") e.textContent = v;
+      // Through the CSSOM: a style attribute would be inline style, which the policy (style-src 'self') refuses.
+      else if (k === "style") e.style.cssText = v;
       else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
       else if (v !== undefined && v !== null) e.setAttribute(k, v);
     }

@@ -10,6 +10,7 @@
     const { el, api, t, num } = k;
     const params = new URLSearchParams(location.hash.split("?")[1] || "");
     const when = (iso) => new Date(iso).toLocaleString(k.lang() === "ja" ? "ja-JP" : "en-US", { timeZone: "Asia/Tokyo", dateStyle: "medium", timeStyle: "short" });
+    const short = (iso) => new Date(iso).toLocaleString(k.lang() === "ja" ? "ja-JP" : "en-US", { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
     const channelName = (c) => c === "email" ? t("outbox.email") : c === "line" ? "LINE" : c;
 
     const [providers, scenarios] = await Promise.all([api("channels/providers"), api("scenarios")]);
@@ -93,7 +94,7 @@
         k.table([t("outbox.summary"), t("outbox.channel"), t("outbox.at"), scenario.value ? t("outbox.customer") : t("outbox.scenario")],
           rows.map((r) => [
             el("button", { type: "button", class: "link-like summary", title: r.summary || r.template, "data-message": r.name, onclick: () => show(r.name), text: r.summary || r.template }),
-            channelName(r.channel), when(r.at), scenario.value ? r.customerId : r.scenarioId]),
+            channelName(r.channel), short(r.at), el("span", { class: "ellipsis", title: scenario.value ? r.customerId : r.scenarioId, text: scenario.value ? r.customerId : r.scenarioId })]),
           t("nav.outbox")));
       const wanted = params.get("message");
       await show(wanted && rows.some((r) => r.name === wanted) ? wanted : rows[0].name);

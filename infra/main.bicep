@@ -1,4 +1,4 @@
-// Kozuchi on Azure: one resource group holding the function app (custom handler on Flex Consumption), its
+// Kozuchi on Azure: one resource group holding the function app (.NET 10 isolated worker on Flex Consumption), its
 // storage, monitoring, Key Vault, email (Azure Communication Services) and the Event Grid feed of the import
 // container. `azd up` deploys it with main.parameters.json; docs/DEPLOY.md explains every knob.
 targetScope = 'subscription'
@@ -22,13 +22,6 @@ param principalId string = ''
 ])
 @description('Kind of principal behind principalId.')
 param principalType string = 'User'
-
-@allowed([
-  'custom'
-  'dotnet-isolated'
-])
-@description('Flex Consumption runtime. `custom` is what Kozuchi is; `dotnet-isolated` is the documented fallback for regions or API versions that reject `custom` (host.json still starts the self-contained kozuchi executable).')
-param functionRuntime string = 'custom'
 
 @minValue(40)
 @maxValue(1000)
@@ -108,7 +101,7 @@ param messageLanguage string = 'ja'
 @description('HMAC key of the unsubscribe links every email carries. main.parameters.json keeps the vault\'s value or generates one.')
 param unsubscribeSigningKey string = ''
 
-@description('Name of the blob-triggered function fed by Event Grid (from the function registry).')
+@description('Name of the blob-triggered function fed by Event Grid (its [Function] name in functions.metadata).')
 param blobFunctionName string = 'ImportOrders'
 
 var abbreviations = {
@@ -253,7 +246,6 @@ module functionApp 'modules/functionapp.bicep' = {
     secretNames: keyVault.outputs.secretNames
     emailEndpoint: communication.outputs.endpoint
     emailSender: communication.outputs.senderAddress
-    runtimeName: functionRuntime
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyHttpInstances: alwaysReadyHttpInstances

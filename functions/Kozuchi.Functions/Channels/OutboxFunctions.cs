@@ -1,5 +1,6 @@
 using Kozuchi.Storage.Channels;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Kozuchi.Functions.Hosting.Http;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Channels;
 
@@ -35,13 +36,22 @@ public sealed class OutboxService(OutboxStore store)
 public sealed record ProviderView(string Kind, bool Ready, string? Problem);
 
 /// <summary>Which provider carries email and LINE now.</summary>
-public sealed record ProvidersView(ProviderView Email, ProviderView Line, string Language);
+public sealed record ProvidersView(ProviderView Email, ProviderView Line, string Language)
+{
+    public static ProvidersView Of(ChannelProviders providers)
+    {
+        ArgumentNullException.ThrowIfNull(providers);
+        ProviderView View(Kozuchi.Core.Common.Channel channel) =>
+            providers.Problem(channel) is { } problem ? new(providers.For(channel).Kind.ToString(), false, problem) : new(providers.For(channel).Kind.ToString(), true, null);
+        return new ProvidersView(View(Kozuchi.Core.Common.Channel.Email), View(Kozuchi.Core.Common.Channel.Line), providers.Language);
+    }
+}
 
 /// <summary>
 /// <c>GET /api/outbox</c>, <c>/api/outbox/message</c>, <c>/api/outbox/html</c> and <c>/api/channels/providers</c>: thin
 /// adapters over <see cref="OutboxService"/> and <see cref="ChannelProviders"/>.
 /// </summary>
-public static class OutboxFunctions
+public sealed class OutboxFunctions(OutboxService outbox, ChannelProviders providers)
 {
     /// <summary>
     /// The email document is the sender's HTML, so it is served as a sandboxed document of its own: no script, no form,
@@ -49,27 +59,32 @@ public static class OutboxFunctions
     /// </summary>
     public const string HtmlPolicy = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; font-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
-    internal static Ok<ProvidersView> Providers(ChannelProviders providers)
+    [Function("ChannelProviders")]
+    [HttpAccess(Access.Operator)]
+    public IResult Providers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "channels/providers")] HttpRequest req) =>
+        TypedResults.Ok(ProvidersView.Of(providers));
+
+    [Function("ListOutbox")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "outbox")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await outbox.ListAsync(req.Text("scenario"), req.Text("customer"), req.Number("take"), cancellationToken));
+
+    [Function("GetOutboxMessage")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> MessageAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "outbox/message")] HttpRequest req, CancellationToken cancellationToken) =>
+        await outbox.GetAsync(req.RequiredText("name"), cancellationToken) is { } message ? TypedResults.Ok(message) : TypedResults.NotFound();
+
+    [Function("GetOutboxHtml")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> HtmlAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "outbox/html")] HttpRequest req, CancellationToken cancellationToken)
     {
-        ProviderView View(Kozuchi.Core.Common.Channel channel) =>
-            providers.Problem(channel) is { } problem ? new(providers.For(channel).Kind.ToString(), false, problem) : new(providers.For(channel).Kind.ToString(), true, null);
-        return TypedResults.Ok(new ProvidersView(View(Kozuchi.Core.Common.Channel.Email), View(Kozuchi.Core.Common.Channel.Line), providers.Language));
-    }
-
-    internal static async Task<Ok<OutboxPage>> ListAsync(string? scenario, string? customer, int? take, OutboxService outbox, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await outbox.ListAsync(scenario, customer, take, cancellationToken));
-
-    internal static async Task<Results<Ok<OutboxMessage>, NotFound>> MessageAsync(string name, OutboxService outbox, CancellationToken cancellationToken) =>
-        await outbox.GetAsync(name, cancellationToken) is { } message ? TypedResults.Ok(message) : TypedResults.NotFound();
-
-    internal static async Task<Results<ContentHttpResult, NotFound>> HtmlAsync(string name, HttpContext context, OutboxService outbox, CancellationToken cancellationToken)
-    {
-        if (await outbox.GetAsync(name, cancellationToken) is not { Email: { } email })
+        ArgumentNullException.ThrowIfNull(req);
+        if (await outbox.GetAsync(req.RequiredText("name"), cancellationToken) is not { Email: { } email })
         {
             return TypedResults.NotFound();
         }
 
-        var headers = context.Response.Headers;
+        var headers = req.HttpContext.Response.Headers;
         headers.ContentSecurityPolicy = HtmlPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";

@@ -5,26 +5,26 @@ using Kozuchi.Storage.Scenarios;
 
 namespace Kozuchi.Functions.Channels;
 
-/// <summary>A template as the shop has it now: its stored revision, or the built-in default nobody saved over yet.</summary>
-public sealed record CatalogTemplate(MessageTemplate Template, bool IsDefault);
+/// <summary>A template as the shop has it now: its stored revision, or the built-in default nobody saved over yet (<see cref="IsDefault"/>).</summary>
+public sealed record TemplateView(MessageTemplate Template, bool IsDefault);
 
 /// <summary>The templates a send can use: the shop's stored ones, then the built-in defaults they have not replaced.</summary>
 public sealed class TemplateCatalog(MessageTemplateStore store)
 {
-    public async Task<CatalogTemplate?> GetAsync(string id, CancellationToken cancellationToken) =>
-        await store.GetAsync(id, cancellationToken) is { } stored ? new CatalogTemplate(stored, false)
-            : DefaultTemplates.Find(id) is { } builtIn ? new CatalogTemplate(builtIn, true)
+    public async Task<TemplateView?> GetAsync(string id, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is { } stored ? new TemplateView(stored, false)
+            : DefaultTemplates.Find(id) is { } builtIn ? new TemplateView(builtIn, true)
             : null;
 
-    public async Task<IReadOnlyList<CatalogTemplate>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TemplateView>> ListAsync(CancellationToken cancellationToken)
     {
-        var stored = new List<CatalogTemplate>();
+        var stored = new List<TemplateView>();
         await foreach (var t in store.ListAsync(cancellationToken))
         {
-            stored.Add(new CatalogTemplate(t, false));
+            stored.Add(new TemplateView(t, false));
         }
 
-        var defaults = DefaultTemplates.All.Where(d => stored.All(s => s.Template.Id != d.Id)).Select(d => new CatalogTemplate(d, true));
+        var defaults = DefaultTemplates.All.Where(d => stored.All(s => s.Template.Id != d.Id)).Select(d => new TemplateView(d, true));
         return [.. stored.Concat(defaults).OrderBy(v => v.Template.Id, StringComparer.Ordinal)];
     }
 

@@ -1,17 +1,34 @@
 using System.Text.Json;
 using Kozuchi.Channels.Email;
 using Kozuchi.Channels.Line;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Channels;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Channels;
 
 /// <summary><c>GET/PUT /api/templates/{id}</c>: message templates as data, checked before they are stored.</summary>
-public static class TemplateFunctions
+public sealed class TemplateFunctions(TemplateEditor editor)
 {
-    /// <summary>What the API returns: the template, and whether it is a built-in default nobody has saved over yet.</summary>
-    public sealed record TemplateView(MessageTemplate Template, bool IsDefault);
+    [Function("ListTemplates")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "templates")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await editor.ListAsync(cancellationToken));
 
+    [Function("GetTemplate")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "templates/{id}")] HttpRequest req, string id, CancellationToken cancellationToken) =>
+        await editor.GetAsync(id, cancellationToken) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
+
+    [Function("PutTemplate")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> PutAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "templates/{id}")] HttpRequest req, string id, CancellationToken cancellationToken) =>
+        (await editor.PutAsync(id, await req.RequiredJsonAsync<TemplateEditor.TemplateRequest>(cancellationToken), cancellationToken)).ToResult();
+}
+
+/// <summary>Templates as stored, over the built-in defaults (<see cref="TemplateCatalog"/>); an edit is checked part by part before it is saved, with optimistic concurrency.</summary>
+public sealed class TemplateEditor(MessageTemplateStore store, TemplateCatalog catalog, TimeProvider time)
+{
     /// <summary><see cref="ExpectedRevision"/>: the revision the editor started from (409 if someone saved since); omit to overwrite.</summary>
     public sealed record TemplateRequest(string? Description, EmailTemplateContent? Email, string? Line, int? ExpectedRevision)
     {
@@ -26,28 +43,27 @@ public static class TemplateFunctions
         public TemplateParts? En { get; init; }
     }
 
-    internal static async Task<Ok<IReadOnlyList<TemplateView>>> ListAsync(TemplateCatalog catalog, CancellationToken cancellationToken) =>
-        TypedResults.Ok<IReadOnlyList<TemplateView>>([.. (await catalog.ListAsync(cancellationToken)).Select(t => new TemplateView(t.Template, t.IsDefault))]);
+    public Task<IReadOnlyList<TemplateView>> ListAsync(CancellationToken cancellationToken) => catalog.ListAsync(cancellationToken);
 
-    internal static async Task<Results<Ok<TemplateView>, NotFound>> GetAsync(string id, TemplateCatalog catalog, CancellationToken cancellationToken) =>
-        await catalog.GetAsync(id, cancellationToken) is { } found ? TypedResults.Ok(new TemplateView(found.Template, found.IsDefault)) : TypedResults.NotFound();
+    public Task<TemplateView?> GetAsync(string id, CancellationToken cancellationToken) => catalog.GetAsync(id, cancellationToken);
 
-    internal static async Task<Results<Ok<TemplateView>, BadRequest<string>, Conflict<string>>> PutAsync(string id, TemplateRequest request, MessageTemplateStore store, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<Outcome<TemplateView>> PutAsync(string id, TemplateRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (!MessageTemplateStore.IsValidId(id))
         {
-            return TypedResults.BadRequest("A template id is 1-100 ASCII letters, digits, '-' or '_'.");
+            return Outcome.Invalid<TemplateView>("A template id is 1-100 ASCII letters, digits, '-' or '_'.");
         }
 
         var parts = new TemplateParts { Email = request.Email, Line = request.Line, LineMessages = request.LineMessages, Postal = request.Postal, Call = request.Call };
         if (parts.Channels().Count == 0)
         {
-            return TypedResults.BadRequest("A template needs a part: email, line (or lineMessages), postal or call.");
+            return Outcome.Invalid<TemplateView>("A template needs a part: email, line (or lineMessages), postal or call.");
         }
 
         if ((Problem(parts, string.Empty) ?? (request.En is { } en ? Problem(en, "en.") : null)) is { } problem)
         {
-            return TypedResults.BadRequest(problem);
+            return Outcome.Invalid<TemplateView>(problem);
         }
 
         var template = new MessageTemplate
@@ -69,12 +85,12 @@ public static class TemplateFunctions
         }
         catch (ArgumentException e)
         {
-            return TypedResults.BadRequest(e.Message);
+            return Outcome.Invalid<TemplateView>(e.Message);
         }
 
         return saved is null
-            ? TypedResults.Conflict($"Template '{id}' was changed since revision {request.ExpectedRevision}; reload it and edit again.")
-            : TypedResults.Ok(new TemplateView(saved, false));
+            ? Outcome.Conflict<TemplateView>($"Template '{id}' was changed since revision {request.ExpectedRevision}; reload it and edit again.")
+            : new TemplateView(saved, false);
     }
 
     /// <summary>What is wrong with a set of parts (each must parse as Liquid, LINE within its limits), prefixed by where; null when nothing.</summary>

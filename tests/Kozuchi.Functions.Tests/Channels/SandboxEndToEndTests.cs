@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Kozuchi.Channels.Common;
 using Kozuchi.Functions.Channels;
-using Kozuchi.Functions.Scenarios;
 using Kozuchi.Functions.Tests.Ingest;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
@@ -68,7 +67,7 @@ public sealed class SandboxEndToEndTests(AzuriteFixture azurite) : IAsyncLifetim
         }
 
         await _h.DrainAsync(Ct);
-        await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct);
+        await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct);
         var store = _h.App.Services.GetRequiredService<CustomerStore>();
         var profiles = await store.ScanProfilesAsync(Ct).ToListAsync(Ct);
         Assert.Equal(3, profiles.Count);
@@ -82,10 +81,7 @@ public sealed class SandboxEndToEndTests(AzuriteFixture azurite) : IAsyncLifetim
 
         // Day 3, 10:00 in Tokyo: the sweep fires the thanks, and the send queues carry it out on the sandbox.
         _h.App.Time.SetUtcNow(new DateTimeOffset(2026, 11, 4, 1, 10, 0, TimeSpan.Zero));
-        using (var timer = new StringContent("""{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json"))
-        {
-            Assert.True((await _h.Client.PostAsync(new Uri("/" + ScenarioSweepFunction.Name, UriKind.Relative), timer, Ct)).IsSuccessStatusCode);
-        }
+        await _h.App.Functions.TimerAsync("ScenarioSweep", Ct);
 
         Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.SendEmail, SendEmailFunction.Name, Ct));
         Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.SendLine, SendLineFunction.Name, Ct));

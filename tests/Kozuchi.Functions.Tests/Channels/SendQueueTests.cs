@@ -61,7 +61,7 @@ public sealed class SendQueueTests(AzuriteFixture azurite) : IAsyncLifetime
                 .WithSetting("Kozuchi:Email:SendsPerMinute", "30")
                 .WithSetting("Kozuchi:Sends:MaxRequeueVisibility", "00:00:00")
                 .WithSetting("Kozuchi:Reports:StaleAfterSeconds", "-1"),
-            (_, services) =>
+            services =>
             {
                 services.RemoveAll<ISendProbe>();
                 services.AddSingleton<ISendProbe>(_kill);
@@ -103,8 +103,7 @@ public sealed class SendQueueTests(AzuriteFixture azurite) : IAsyncLifetime
         var failures = 0;
         foreach (var m in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), Ct)).Value)
         {
-            var response = await HostInvocation.QueueAsync(_h.Client, function, m.MessageText, m.MessageId, m.DequeueCount, Ct);
-            if (response.IsSuccessStatusCode)
+            if (await _h.App.Functions.TryQueueAsync(function, m.MessageText, m.MessageId, m.DequeueCount, Ct))
             {
                 await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, Ct);
             }
@@ -279,13 +278,12 @@ public sealed class SendQueueTests(AzuriteFixture azurite) : IAsyncLifetime
             .WithSetting("Kozuchi:Auth:OperatorKey", ChannelsHarness.OperatorKey)
             .WithSetting("Kozuchi:Unsubscribe:SigningKey", ChannelsHarness.UnsubscribeKey)
             .WithSetting("Kozuchi:Unsubscribe:BaseUrl", "https://kozuchi.example.jp");
-        using var client = unconfigured.CreateClient();
         var queue = _h.Storage.Clients.Queue(StorageCatalog.Queues.SendEmail);
         var message = Assert.Single((await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1), Ct)).Value);
 
-        var response = await HostInvocation.QueueAsync(client, SendEmailFunction.Name, message.MessageText, message.MessageId, message.DequeueCount, Ct);
+        var handled = await unconfigured.Functions.TryQueueAsync(SendEmailFunction.Name, message.MessageText, message.MessageId, message.DequeueCount, Ct);
 
-        Assert.True(response.IsSuccessStatusCode, "The invocation succeeds: nothing would come of retrying it.");
+        Assert.True(handled, "The invocation succeeds: nothing would come of retrying it.");
         Assert.Empty(_acs.Sends);
         var entry = await LedgerAsync();
         Assert.Equal((LedgerStatus.Failed, "email-provider-not-configured", 1), (entry.Status, entry.Outcome, entry.DeliveryAttempts));

@@ -91,7 +91,7 @@ public sealed class DashboardOutboxBrowserTests(AzuriteFixture azurite, BrowserF
         {
             var queue = _session.Storage.Clients.Queue(queueName);
             var message = Assert.Single((await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), Ct)).Value);
-            (await HostInvocation.QueueAsync(http, function, message.MessageText, message.MessageId, message.DequeueCount, Ct)).EnsureSuccessStatusCode();
+            await _session.App.Functions.QueueAsync(function, message.MessageText, message.MessageId, message.DequeueCount, Ct);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, Ct);
         }
 

@@ -117,6 +117,19 @@ public sealed class ListAndLineSendTests(AzuriteFixture azurite) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_line_user_id_line_would_refuse_fails_the_send_once_without_a_push()
+    {
+        var key = await EnrollAsync("line");
+        await _h.Customers.UpdateAsync(_customerId, r => r with { LineUserId = "U-not-a-line-user" }, Ct);
+
+        Assert.Equal(0, await DeliverOnceAsync(StorageCatalog.Queues.SendLine, SendLineFunction.Name));
+
+        Assert.Empty(_line.LogEntries);
+        Assert.Equal((LedgerStatus.Failed, "address-invalid"), ((await LedgerAsync(key)).Status, (await LedgerAsync(key)).Outcome));
+        Assert.Equal(0, (await _h.Storage.Clients.Queue(StorageCatalog.Queues.SendLine).GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
     public async Task A_customer_who_blocked_the_line_account_is_suppressed_without_a_push()
     {
         var key = await EnrollAsync("line");

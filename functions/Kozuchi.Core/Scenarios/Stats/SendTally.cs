@@ -64,98 +64,101 @@ public sealed record SendTally
     public static SendTally Of(IEnumerable<SendOutcome> sends, int frequencyCapped = 0, int unreachable = 0, int quietHoursDeferred = 0)
     {
         ArgumentNullException.ThrowIfNull(sends);
-        var suppressed = new Dictionary<string, long>(StringComparer.Ordinal);
-        var failed = new Dictionary<string, long>(StringComparer.Ordinal);
-        var byChannel = new Dictionary<Channel, long>();
-        long sent = 0, delivered = 0, sandbox = 0, failures = 0, pending = 0;
+        var counts = new Counts { QuietHoursDeferred = quietHoursDeferred };
         foreach (var s in sends)
         {
             switch (s.Fate)
             {
                 case SendFate.Sent:
-                    sent++;
-                    delivered += s.Delivered ? 1 : 0;
-                    byChannel[s.Channel] = byChannel.GetValueOrDefault(s.Channel) + 1;
+                    counts.Sent++;
+                    counts.Delivered += s.Delivered ? 1 : 0;
+                    Add(counts.SentByChannel, s.Channel, 1);
                     break;
                 case SendFate.Sandbox:
-                    sandbox++;
+                    counts.Sandbox++;
                     break;
                 case SendFate.Failed:
-                    failures++;
-                    Increment(failed, s.Reason ?? "failed");
+                    counts.Failed++;
+                    Add(counts.FailedReasons, s.Reason ?? "failed", 1);
                     break;
                 case SendFate.Suppressed:
-                    Increment(suppressed, SendSuppression.Category(s.Reason));
+                    Add(counts.Suppressed, SendSuppression.Category(s.Reason), 1);
                     break;
                 default:
-                    pending++;
+                    counts.Pending++;
                     break;
             }
         }
 
-        if (frequencyCapped > 0)
-        {
-            suppressed[SendSuppression.FrequencyCap] = suppressed.GetValueOrDefault(SendSuppression.FrequencyCap) + frequencyCapped;
-        }
-
-        if (unreachable > 0)
-        {
-            suppressed[SendSuppression.Unreachable] = suppressed.GetValueOrDefault(SendSuppression.Unreachable) + unreachable;
-        }
-
-        return new SendTally
-        {
-            Sent = sent,
-            Delivered = delivered,
-            Sandbox = sandbox,
-            Failed = failures,
-            Pending = pending,
-            QuietHoursDeferred = quietHoursDeferred,
-            Suppressed = suppressed,
-            FailedReasons = failed,
-            SentByChannel = byChannel,
-        };
+        Add(counts.Suppressed, SendSuppression.FrequencyCap, frequencyCapped);
+        Add(counts.Suppressed, SendSuppression.Unreachable, unreachable);
+        return counts.Tally();
     }
 
     public static SendTally Sum(IEnumerable<SendTally> tallies)
     {
         ArgumentNullException.ThrowIfNull(tallies);
-        var suppressed = new Dictionary<string, long>(StringComparer.Ordinal);
-        var failed = new Dictionary<string, long>(StringComparer.Ordinal);
-        var byChannel = new Dictionary<Channel, long>();
-        long sent = 0, delivered = 0, sandbox = 0, failures = 0, pending = 0, quiet = 0;
+        var counts = new Counts();
         foreach (var t in tallies)
         {
-            (sent, delivered, sandbox, failures, pending, quiet) = (sent + t.Sent, delivered + t.Delivered, sandbox + t.Sandbox, failures + t.Failed, pending + t.Pending, quiet + t.QuietHoursDeferred);
-            Merge(suppressed, t.Suppressed);
-            Merge(failed, t.FailedReasons);
+            counts.Sent += t.Sent;
+            counts.Delivered += t.Delivered;
+            counts.Sandbox += t.Sandbox;
+            counts.Failed += t.Failed;
+            counts.Pending += t.Pending;
+            counts.QuietHoursDeferred += t.QuietHoursDeferred;
+            foreach (var (key, n) in t.Suppressed)
+            {
+                Add(counts.Suppressed, key, n);
+            }
+
+            foreach (var (key, n) in t.FailedReasons)
+            {
+                Add(counts.FailedReasons, key, n);
+            }
+
             foreach (var (channel, n) in t.SentByChannel)
             {
-                byChannel[channel] = byChannel.GetValueOrDefault(channel) + n;
+                Add(counts.SentByChannel, channel, n);
             }
         }
 
-        return new SendTally
-        {
-            Sent = sent,
-            Delivered = delivered,
-            Sandbox = sandbox,
-            Failed = failures,
-            Pending = pending,
-            QuietHoursDeferred = quiet,
-            Suppressed = suppressed,
-            FailedReasons = failed,
-            SentByChannel = byChannel,
-        };
+        return counts.Tally();
     }
 
-    private static void Increment(Dictionary<string, long> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
-
-    private static void Merge(Dictionary<string, long> into, IReadOnlyDictionary<string, long> from)
+    private static void Add<TKey>(Dictionary<TKey, long> counts, TKey key, long n)
+        where TKey : notnull
     {
-        foreach (var (key, n) in from)
+        if (n > 0)
         {
-            into[key] = into.GetValueOrDefault(key) + n;
+            counts[key] = counts.GetValueOrDefault(key) + n;
         }
+    }
+
+    /// <summary>The running counts <see cref="Of"/> and <see cref="Sum"/> fold into.</summary>
+    private sealed class Counts
+    {
+        public long Sent;
+        public long Delivered;
+        public long Sandbox;
+        public long Failed;
+        public long Pending;
+        public long QuietHoursDeferred;
+        public readonly Dictionary<string, long> Suppressed = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, long> FailedReasons = new(StringComparer.Ordinal);
+        public readonly Dictionary<Channel, long> SentByChannel = [];
+
+        public SendTally Tally() => new()
+        {
+            Sent = Sent,
+            Delivered = Delivered,
+            Sandbox = Sandbox,
+            Failed = Failed,
+            Pending = Pending,
+            QuietHoursDeferred = QuietHoursDeferred,
+            Suppressed = Suppressed,
+            FailedReasons = FailedReasons,
+            SentByChannel = SentByChannel,
+        };
     }
 }

@@ -24,7 +24,10 @@ public enum BasisKind
     None,
 }
 
-/// <summary>A scenario's measured uplift over its holdout (treatment − holdout), from its results.</summary>
+/// <summary>
+/// A scenario's measured uplift over its holdout (treatment − holdout), from its results: <see cref="Treated"/> are the
+/// arms' recipients (customers a send reached), as the results compare them with the held-out customers.
+/// </summary>
 public sealed record MeasuredUplift(string ScenarioId, long Treated, long Holdout, Difference RevenuePerCustomer, Difference Conversion)
 {
     /// <summary>The uplift of all arms over the holdout, or null when the results have none (no holdout, or fewer than two on a side).</summary>
@@ -35,7 +38,7 @@ public sealed record MeasuredUplift(string ScenarioId, long Treated, long Holdou
         var holdout = results.Arms.FirstOrDefault(a => a.Holdout);
         return all is null || holdout is null
             ? null
-            : new MeasuredUplift(scenarioId, results.Entered - holdout.Entered, holdout.Entered, all.Uplift.RevenuePerCustomerUplift, all.Uplift.ConversionUplift);
+            : new MeasuredUplift(scenarioId, results.Arms.Where(a => !a.Holdout).Sum(a => a.Recipients), holdout.Entered, all.Uplift.RevenuePerCustomerUplift, all.Uplift.ConversionUplift);
     }
 
     /// <summary>

@@ -142,6 +142,28 @@ public sealed class NextActionTests
     }
 
     [Fact]
+    public void The_measured_uplift_counts_as_treated_only_the_customers_a_send_reached_as_the_results_compare_them()
+    {
+        // Six treated enrollments, two of whose sends all failed (no send accepted); four held out.
+        EnrollmentOutcome[] enrollments =
+        [
+            new("treated", false, 1, true, 5000), new("treated", false, 1, false, 0), new("treated", false, 2, true, 3000),
+            new("treated", false, 1, false, 0), new("treated", false, 0, false, 0), new("treated", false, 0, true, 4000),
+            new(null, true, 0, false, 0), new(null, true, 0, true, 2000), new(null, true, 0, false, 0), new(null, true, 0, false, 0),
+        ];
+        var results = ScenarioResults.Compute(enrollments);
+
+        var uplift = MeasuredUplift.From("dormant-reactivation-pilot", results)!;
+
+        Assert.Equal(4, uplift.Treated);
+        Assert.Equal(4, uplift.Holdout);
+        var all = results.Uplift.Single(u => u.Treatment == ScenarioResults.AllArms).Uplift;
+        Assert.Equal(all.RevenuePerCustomerUplift, uplift.RevenuePerCustomer);
+        // The recipients' 8,000 over four against the holdout's 2,000 over four.
+        Assert.Equal(2000 - 500, uplift.RevenuePerCustomer.Estimate, 9);
+    }
+
+    [Fact]
     public void An_uplift_whose_interval_includes_zero_is_called_not_yet_established()
     {
         var uplift = new MeasuredUplift("vip-churn-prevention-2", 90, 10, new Difference(50, -200, 300, 0.4, 0.7, 0.95), new Difference(0.01, -0.05, 0.07, 0.3, 0.75, 0.95));

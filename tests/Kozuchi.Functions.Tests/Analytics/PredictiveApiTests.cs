@@ -204,6 +204,9 @@ public sealed class PredictiveApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(await _h.App.Services.GetRequiredService<ScenarioTriggerRunner>().RunBroadcastsAsync(Ct) > 0);
         await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct);
 
+        // The mails reach the sandbox provider: only customers a send reached count as treated in the uplift.
+        await _h.DrainAsync(StorageCatalog.Queues.SendEmail, Kozuchi.Functions.Channels.SendEmailFunction.Name, Ct);
+
         var enrollments = new List<(string Customer, bool HeldOut)>();
         foreach (var customer in (await GetAsync("segments/" + segment.Id + "/members?limit=1000")).GetProperty("members").EnumerateArray().Select(m => m.GetProperty("customerId").GetString()!))
         {

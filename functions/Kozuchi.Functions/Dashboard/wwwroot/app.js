@@ -83,11 +83,26 @@
       `${t("freshness.computedAt")} ${at}`, f.current ? null : ` — ${t("freshness.updating")}`);
   }
 
+  // A part of a page that loads on its own: "loading" until it comes, then it, or why not.
+  function later(load) {
+    const box = el("div", { class: "later" }, el("p", { class: "hint", text: t("common.loading") }));
+    load().then((node) => box.replaceChildren(...(node ? [node] : [])))
+      .catch((e) => box.replaceChildren(e.retryAfter
+        ? el("p", { class: "pending", role: "status", text: e.message })
+        : el("p", { class: "error", role: "alert", text: `${t("common.error")}: ${e.message}` })));
+    return box;
+  }
+
   // ---- pages -------------------------------------------------------------------------------------------------
   const pages = {
     async overview() {
       // Freshness after the figures: a small shop's pass is over before they are answered, and the note then says current.
       // (A large shop's pass ending in the moment between the calls would label the previous figures current; it lasts minutes.)
+      // 次の一手 and the CLV backtest come from predict.js (issue 20): next steps under the totals, the backtest last.
+      // They fill in when ready, so the KPIs do not wait for the predictive pass (a model fit) on a large shop.
+      const predict = window.KOZUCHI_PREDICT;
+      const actions = predict ? later(() => predict.nextActions(toolkit)) : null;
+      const backtest = predict ? later(() => predict.backtest(toolkit)) : null;
       const [data, summary] = await Promise.all([api("reports/kpis"), api("reports/summary")]);
       const fresh = await api("reports/freshness");
       const parts = [el("h1", { text: t("overview.title") }), freshnessNote(fresh)];
@@ -97,7 +112,8 @@
           card(t("common.orders"), num(summary.orders)),
           card(t("common.revenue"), yen(summary.revenue))));
       }
-      if (!data || !data.months || data.months.length === 0) { parts.push(summary ? null : empty()); return parts; }
+      parts.push(actions);
+      if (!data || !data.months || data.months.length === 0) { parts.push(summary ? backtest : empty()); return parts; }
       const last = data.months[data.months.length - 1];
       const target = (kpi) => (data.targets || []).find((x) => x.kpi === kpi && x.month === last.month);
       parts.push(el("h2", { text: `${t("overview.monthly")} — ${last.month}` }));
@@ -117,6 +133,7 @@
           { label: t("overview.repeatSales"), data: data.months.map((m) => m.repeatSales), backgroundColor: "#1a7f37" }] },
         options: { responsive: true, scales: { x: { stacked: true }, y: { stacked: true } } },
       }));
+      parts.push(backtest);
       return parts;
     },
 
@@ -286,7 +303,7 @@
   };
 
   // Pages that live in a file of their own (outbox.js) register in window.KOZUCHI_PAGES and get the helpers they use.
-  const toolkit = { el, api, t, num, yen, pct, table, empty, lang: () => lang };
+  const toolkit = { el, api, t, num, yen, pct, table, empty, chart, lang: () => lang };
   for (const [name, page] of Object.entries(window.KOZUCHI_PAGES || {})) pages[name] = () => page(toolkit);
 
   // "Start a scenario for this segment": the RFM cell becomes a stored segment and a one-off broadcast to it at the
@@ -360,7 +377,9 @@
   async function route() {
     clearTimeout(retry);
     const name = (location.hash.replace(/^#\//, "").split(/[/?]/)[0]) || "overview";
-    const page = pages[name] || pages.overview;
+    // #/scenarios/new?preset=<id>&segment=<id>: the builder opened from a preset (次の一手's "create from preset").
+    const builder = location.hash.replace(/^#\//, "").split("?")[0] === "scenarios/new" && window.KOZUCHI_PREDICT;
+    const page = builder ? () => window.KOZUCHI_PREDICT.fromPreset(toolkit) : pages[name] || pages.overview;
     charts.splice(0).forEach((c) => c.destroy());
     document.querySelectorAll("#nav a").forEach((a) => {
       if (a.dataset.page === name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");

@@ -48,7 +48,19 @@ window.KOZUCHI_I18N = {
     "scenarios.count": "件数", "scenarios.recipientCvr": "受信者CVR", "scenarios.openOutbox": "送信プレビューで内容を見る", "scenarios.notStarted": "シナリオを開始できませんでした",
     "suppressed.no-consent": "配信同意なし", "suppressed.unsubscribed": "配信停止", "suppressed.no-address": "宛先なし・不達", "suppressed.frequency-cap": "配信回数の上限",
     "suppressed.unreachable": "届けられるチャネルなし", "suppressed.other": "その他 (統合・削除済みの顧客)",
-    "login.failed": "キーが正しくありません。"
+    "login.failed": "キーが正しくありません。",
+    "next.title": "次の一手", "next.none": "いま提案できる施策はありません。", "next.who": "対象", "next.people": " 人",
+    "next.reachable": "届く", "next.preset": "プリセット", "next.why": "根拠", "next.expected": "見込み", "next.create": "プリセットからシナリオを作成",
+    "backtest.title": "予測の信頼度（CLV バックテスト）", "backtest.calibration": "学習期間", "backtest.holdout": "検証期間",
+    "backtest.chart": "検証期間の購入回数: 予測と実績（学習期間のリピート回数別）", "backtest.predicted": "予測", "backtest.actual": "実績",
+    "backtest.x": "学習期間のリピート回数", "backtest.purchases": "検証期間の購入回数", "backtest.all": "合計", "backtest.revenue": "検証期間の売上",
+    "builder.title": "プリセットからシナリオを作成", "builder.preset": "プリセット", "builder.segment": "セグメントID", "builder.trigger": "開始のしかた",
+    "builder.segmentEntry": "セグメントに入った顧客から順に", "builder.broadcast": "いまの対象者に一斉配信（配信日時に）", "builder.at": "配信日時（一斉配信のとき）",
+    "builder.id": "シナリオID", "builder.steps": "ステップ", "builder.save": "下書きとして保存", "builder.saved": "下書きとして保存しました。内容を確かめてシナリオ一覧から開始してください。",
+    "builder.toList": "シナリオ一覧へ", "builder.notSaved": "保存できませんでした", "builder.noSegment": "セグメントが指定されていません。",
+    "builder.unknownSegment": "このIDのセグメントはまだ保存されていません。", "builder.membersNow": "現在の該当者", "builder.days": " 日",
+    "builder.step.send": "送信", "builder.step.wait": "待機", "builder.step.waitForEvent": "イベント待ち", "builder.step.branch": "分岐",
+    "builder.step.split": "振り分け（ホールドアウト）", "builder.step.goal": "ゴール計測", "builder.step.exit": "終了"
   },
   en: {
     "nav.skip": "Skip to content", "nav.label": "Main", "nav.overview": "Overview", "nav.rfm": "RFM", "nav.cohorts": "Cohorts",
@@ -98,6 +110,18 @@ window.KOZUCHI_I18N = {
     "scenarios.count": "Count", "scenarios.recipientCvr": "Recipient CVR", "scenarios.openOutbox": "See the messages in the send preview", "scenarios.notStarted": "The scenario was not started",
     "suppressed.no-consent": "No consent", "suppressed.unsubscribed": "Unsubscribed", "suppressed.no-address": "No address / bounced", "suppressed.frequency-cap": "Frequency cap",
     "suppressed.unreachable": "No channel reaches them", "suppressed.other": "Other (merged or erased customers)",
-    "login.failed": "The key is not correct."
+    "login.failed": "The key is not correct.",
+    "next.title": "Next steps", "next.none": "No action to suggest right now.", "next.who": "Who", "next.people": " customers",
+    "next.reachable": "reachable", "next.preset": "Preset", "next.why": "Why", "next.expected": "Expected", "next.create": "Create the scenario from the preset",
+    "backtest.title": "How far to trust the predictions (CLV backtest)", "backtest.calibration": "Calibration", "backtest.holdout": "Holdout",
+    "backtest.chart": "Holdout purchases: predicted and actual, by repeat purchases in calibration", "backtest.predicted": "Predicted", "backtest.actual": "Actual",
+    "backtest.x": "Repeat purchases in calibration", "backtest.purchases": "Purchases in the holdout", "backtest.all": "All", "backtest.revenue": "Holdout revenue",
+    "builder.title": "Create a scenario from a preset", "builder.preset": "Preset", "builder.segment": "Segment id", "builder.trigger": "How it starts",
+    "builder.segmentEntry": "Customers as they enter the segment", "builder.broadcast": "Everyone in the segment now (at the send time)", "builder.at": "Send time (broadcast)",
+    "builder.id": "Scenario id", "builder.steps": "Steps", "builder.save": "Save as draft", "builder.saved": "Saved as a draft. Check it and start it from the scenario list.",
+    "builder.toList": "Scenario list", "builder.notSaved": "Not saved", "builder.noSegment": "No segment given.",
+    "builder.unknownSegment": "No segment with this id is saved yet.", "builder.membersNow": "in it now:", "builder.days": " days",
+    "builder.step.send": "Send", "builder.step.wait": "Wait", "builder.step.waitForEvent": "Wait for an event", "builder.step.branch": "Branch",
+    "builder.step.split": "Split (holdout)", "builder.step.goal": "Goal", "builder.step.exit": "Exit"
   }
 };

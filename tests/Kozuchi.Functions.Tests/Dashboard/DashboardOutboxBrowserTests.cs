@@ -26,7 +26,6 @@ public sealed class DashboardOutboxBrowserTests(AzuriteFixture azurite, BrowserF
           "steps": [ { "type": "send", "id": "thanks", "channels": ["line", "email"], "template": "first-order-thanks" } ] }
         """;
 
-    private readonly List<string> _problems = [];
     private DashboardSession _session = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -34,14 +33,6 @@ public sealed class DashboardOutboxBrowserTests(AzuriteFixture azurite, BrowserF
     public async ValueTask InitializeAsync()
     {
         _session = await DashboardSession.StartAsync(azurite, browser, app => app.WithSetting("Kozuchi:Reports:StaleAfterSeconds", "-1"));
-        _session.Page.Console += (_, message) =>
-        {
-            if (message.Type is "error" or "warning")
-            {
-                _problems.Add($"{message.Type}: {message.Text} ({message.Location})");
-            }
-        };
-        _session.Page.PageError += (_, error) => _problems.Add("page error: " + error);
     }
 
     public async ValueTask DisposeAsync() => await _session.DisposeAsync();
@@ -137,7 +128,7 @@ public sealed class DashboardOutboxBrowserTests(AzuriteFixture azurite, BrowserF
         await page.GetByRole(AriaRole.Button, new() { Name = "表示" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid='outbox-count']")).ToHaveTextAsync("件数: 1");
         Assert.DoesNotContain("KZ-", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.True(_problems.Count == 0, string.Join("\n", _problems));
+        Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
     }
 
     private Task Shot(string name) =>

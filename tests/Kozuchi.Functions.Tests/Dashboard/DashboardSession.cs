@@ -13,6 +13,8 @@ public sealed class DashboardSession : IAsyncDisposable
 {
     public const string OperatorKey = "test-operator-key-not-a-secret";
 
+    private readonly List<string> _problems = [];
+
     private DashboardSession(StorageScope storage, KozuchiAppFactory app, Uri baseAddress, IBrowserContext context, IPage page)
     {
         Storage = storage;
@@ -20,7 +22,18 @@ public sealed class DashboardSession : IAsyncDisposable
         Base = baseAddress;
         Context = context;
         Page = page;
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                _problems.Add($"{message.Type}: {message.Text} ({message.Location})");
+            }
+        };
+        page.PageError += (_, error) => _problems.Add("page error: " + error);
     }
+
+    /// <summary>Console errors and warnings (a policy violation is one) and uncaught page errors so far: a test asserts none.</summary>
+    public IReadOnlyList<string> Problems => _problems;
 
     public StorageScope Storage { get; }
     public KozuchiAppFactory App { get; }

@@ -1,9 +1,15 @@
+using Kozuchi.Core.Common;
 using Kozuchi.Core.Identity;
 using Kozuchi.Core.Orders;
 
 namespace Kozuchi.Core.Customers;
 
-/// <summary>What the customer aggregate keeps of each order: enough to refold F, M, entry and last products.</summary>
+/// <summary>
+/// What the customer aggregate keeps of each order: enough to refold F, M, entry and last products, the currency
+/// <see cref="Net"/> is in, and the version stamp later versions are compared with (<see cref="OrderVersions"/>).
+/// Summaries stored before currencies and stamps were kept have neither: their currency is the record's, and a
+/// version is then known by its time only.
+/// </summary>
 public sealed record OrderSummary(
     OrderKey Key,
     DateTimeOffset OrderedAt,
@@ -11,17 +17,23 @@ public sealed record OrderSummary(
     bool Counts,
     decimal Net,
     IReadOnlyList<string> Products,
-    bool IsSubscription)
+    bool IsSubscription,
+    string? Currency = null,
+    string? Version = null)
 {
     public static OrderSummary Of(Order order)
     {
         ArgumentNullException.ThrowIfNull(order);
         return new(order.Key, order.OrderedAt, order.UpdatedAt, order.Counts, order.NetAmount,
-            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription);
+            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription, order.Currency, OrderVersions.Stamp(order));
     }
 }
 
-/// <summary>Latest personal data of a customer, kept apart from the profile so most code never touches it.</summary>
+/// <summary>
+/// Latest personal data of a customer, kept apart from the profile so most code never touches it. The address is one
+/// group — postal code, country, region (都道府県), city, lines, the name on it — always taken from one order together,
+/// never pieced from several; <see cref="Address"/> is the same address on one line.
+/// </summary>
 public sealed record CustomerContact
 {
     public string? Email { get; init; }
@@ -29,6 +41,12 @@ public sealed record CustomerContact
     public string? Name { get; init; }
     public string? PostalCode { get; init; }
     public string? Address { get; init; }
+    public string? Country { get; init; }
+    public string? Region { get; init; }
+    public string? City { get; init; }
+    public string? AddressLine1 { get; init; }
+    public string? AddressLine2 { get; init; }
+    public string? AddressName { get; init; }
     public DateOnly? Birthday { get; init; }
 }
 
@@ -42,8 +60,12 @@ public static class CustomerFlags
     public const string ErasedIdentifier = "erased-identifier";
 }
 
-/// <summary>Why two customers became one: the shared identifier, and which orders came over (so it can be undone).</summary>
-public sealed record MergeRecord(string MergedCustomerId, IdentityKey SharedKey, DateTimeOffset At, IReadOnlyList<OrderKey> Orders);
+/// <summary>
+/// Why two customers became one: the shared identifier, where the order that joined them carried it (<c>customer.email</c>,
+/// <c>contact_email</c>, <c>phone</c>…; null on merges recorded before sources were kept), and which orders came over (so it
+/// can be undone).
+/// </summary>
+public sealed record MergeRecord(string MergedCustomerId, IdentityKey SharedKey, DateTimeOffset At, IReadOnlyList<OrderKey> Orders, string? Source = null);
 
 /// <summary>
 /// A merge the shop undid: the two customers are different people (a family sharing a landline, a shared office
@@ -87,12 +109,29 @@ public sealed record CustomerRecord
     /// <summary>The customer as they were just before <paramref name="cutoff"/>: for RFM movement and as-of reports.</summary>
     public CustomerRecord AsOf(DateTimeOffset cutoff) => this with { Orders = [.. Orders.Where(o => o.OrderedAt < cutoff)] };
 
+    /// <summary>The currency an order summary's amount is in (the record's for summaries stored before it was kept).</summary>
+    public string CurrencyOf(OrderSummary order) => order?.Currency ?? Currency;
+
+    /// <summary>
+    /// The profile. Its monetary figures are in the currency of the customer's first counted order; orders in any other
+    /// currency are totalled apart (<see cref="CustomerProfile.OtherMonetary"/>), never added.
+    /// </summary>
     public CustomerProfile ToProfile()
     {
         var counted = Orders.Where(o => o.Counts).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList();
         var first = counted.FirstOrDefault();
         var last = counted.LastOrDefault();
-        var (prefecture, _) = IdentityNormalizer.SplitPrefecture(Contact.Address);
+        var currency = first is null ? Currency : CurrencyOf(first);
+        return Profile(counted, first, last, currency);
+    }
+
+    /// <summary>The currency the customer's monetary figures are in: their first counted order's (the record's without one).</summary>
+    public string MonetaryCurrency() =>
+        Orders.Where(o => o.Counts).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).Select(CurrencyOf).FirstOrDefault() ?? Currency;
+
+    private CustomerProfile Profile(List<OrderSummary> counted, OrderSummary? first, OrderSummary? last, string currency)
+    {
+        var totals = Currencies.Totals(counted.Select(o => (CurrencyOf(o), o.Net, 1)), currency);
         return new CustomerProfile
         {
             CustomerId = CustomerId,
@@ -101,14 +140,15 @@ public sealed record CustomerRecord
             FirstOrderAt = first?.OrderedAt,
             LastOrderAt = last?.OrderedAt,
             Frequency = counted.Count,
-            Monetary = counted.Sum(o => o.Net),
-            Currency = Currency,
+            Monetary = totals[0].Amount,
+            Currency = currency,
+            OtherMonetary = [.. totals.Skip(1)],
             EntryProducts = first?.Products ?? [],
             LastProducts = last?.Products ?? [],
             BoughtProducts = counted.SelectMany(o => o.Products).ToHashSet(StringComparer.Ordinal),
             IsSubscriber = counted.Where(o => o.OrderedAt >= (last?.OrderedAt ?? default).AddDays(-120)).Any(o => o.IsSubscription),
             AcquisitionMedium = AcquisitionMedium,
-            Prefecture = prefecture,
+            Prefecture = Prefecture(Contact),
             Birthday = Contact.Birthday,
             Reachability = new Reachability
             {
@@ -117,10 +157,16 @@ public sealed record CustomerRecord
                 EmailSuppressed = EmailSuppressed,
                 LineUserId = LineUserId,
                 LineFollowing = LineFollowing,
-                HasPostalAddress = Contact.PostalCode is not null && Contact.Address is not null,
+                HasPostalAddress = Contact.PostalCode is not null && (Contact.Address is not null || Contact.AddressLine1 is not null),
                 HasPhone = Contact.Phone is not null,
                 DoNotCall = DoNotCall,
             },
         };
     }
+
+    /// <summary>The prefecture of a Japanese address: its region when the cart gave one, else the start of the one-line address.</summary>
+    private static string? Prefecture(CustomerContact contact) =>
+        IdentityNormalizer.Country(contact.Country) is null or "JP"
+            ? IdentityNormalizer.Prefecture(contact.Region) ?? IdentityNormalizer.SplitPrefecture(contact.Address).Prefecture
+            : null;
 }

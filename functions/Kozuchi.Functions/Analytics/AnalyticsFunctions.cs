@@ -29,9 +29,11 @@ public static class AnalyticsFunctions
         return services;
     }
 
-    public sealed record CohortReport(DateOnly AsOf, IReadOnlyList<Cohort> Cohorts, IReadOnlyList<AcquisitionGroup> ByMedium);
+    /// <summary>Cohorts and media; LTVs in <see cref="Currency"/>, other currencies' listed apart in each row.</summary>
+    public sealed record CohortReport(DateOnly AsOf, IReadOnlyList<Cohort> Cohorts, IReadOnlyList<AcquisitionGroup> ByMedium, string Currency = Currencies.Default);
 
-    public sealed record RowsReport<T>(DateOnly AsOf, IReadOnlyList<T> Rows);
+    /// <summary>Report rows; any money in them is in <see cref="Currency"/> (the base currency unless asked for another).</summary>
+    public sealed record RowsReport<T>(DateOnly AsOf, IReadOnlyList<T> Rows, string Currency = Currencies.Default);
 
     public sealed record ConversionReport(DateOnly AsOf, IReadOnlyList<ProductConversion> Rows, DaysToSecondPurchase DaysToSecond);
 
@@ -39,11 +41,16 @@ public static class AnalyticsFunctions
 
     private const string AsOfError = "asOf is a date YYYY-MM-DD.";
 
-    internal static async Task<Results<Ok<KpiReport>, BadRequest<string>>> KpisAsync(AnalyticsService analytics, string? asOf, string? from, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<KpiReport>, BadRequest<string>>> KpisAsync(AnalyticsService analytics, string? asOf, string? from, string? currency, CancellationToken cancellationToken)
     {
         if (!ReportService.TryDay(asOf, out var day))
         {
             return TypedResults.BadRequest(AsOfError);
+        }
+
+        if (!analytics.TryCurrency(currency, out var c))
+        {
+            return TypedResults.BadRequest(ReportService.CurrencyError);
         }
 
         DateOnly? start = null;
@@ -57,7 +64,7 @@ public static class AnalyticsFunctions
             start = m;
         }
 
-        return TypedResults.Ok(await analytics.KpisAsync(day, start, cancellationToken));
+        return TypedResults.Ok(await analytics.KpisAsync(day, start, cancellationToken, c));
     }
 
     internal static async Task<Ok<IReadOnlyList<KpiTarget>>> TargetsAsync(KpiTargetStore targets, CancellationToken cancellationToken) =>
@@ -83,36 +90,46 @@ public static class AnalyticsFunctions
         return TypedResults.Ok(await targets.ListAsync(cancellationToken));
     }
 
-    internal static async Task<Results<Ok<CohortReport>, BadRequest<string>>> CohortsAsync(AnalyticsService analytics, string? asOf, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<CohortReport>, BadRequest<string>>> CohortsAsync(AnalyticsService analytics, string? asOf, string? currency, CancellationToken cancellationToken)
     {
         if (!ReportService.TryDay(asOf, out var day))
         {
             return TypedResults.BadRequest(AsOfError);
         }
 
-        if (await analytics.ReportSetAsync(day, cancellationToken) is { } set)
+        if (!analytics.TryCurrency(currency, out var c))
         {
-            return TypedResults.Ok(new CohortReport(set.AsOf, set.Cohorts, set.ByMedium));
+            return TypedResults.BadRequest(ReportService.CurrencyError);
+        }
+
+        if (await analytics.ReportSetAsync(day, c, cancellationToken) is { } set)
+        {
+            return TypedResults.Ok(new CohortReport(set.AsOf, set.Cohorts, set.ByMedium, set.Currency));
         }
 
         var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
-        return TypedResults.Ok(new CohortReport(d, Cohorts.ByFirstMonth(histories, d), Cohorts.ByMedium(histories, d)));
+        return TypedResults.Ok(new CohortReport(d, Cohorts.ByFirstMonth(histories, d, c), Cohorts.ByMedium(histories, d, c), c));
     }
 
-    internal static async Task<Results<Ok<RowsReport<AcquisitionGroup>>, BadRequest<string>>> EntryAsync(AnalyticsService analytics, string? asOf, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<RowsReport<AcquisitionGroup>>, BadRequest<string>>> EntryAsync(AnalyticsService analytics, string? asOf, string? currency, CancellationToken cancellationToken)
     {
         if (!ReportService.TryDay(asOf, out var day))
         {
             return TypedResults.BadRequest(AsOfError);
         }
 
-        if (await analytics.ReportSetAsync(day, cancellationToken) is { } set)
+        if (!analytics.TryCurrency(currency, out var c))
         {
-            return TypedResults.Ok(new RowsReport<AcquisitionGroup>(set.AsOf, set.ByEntryProduct));
+            return TypedResults.BadRequest(ReportService.CurrencyError);
+        }
+
+        if (await analytics.ReportSetAsync(day, c, cancellationToken) is { } set)
+        {
+            return TypedResults.Ok(new RowsReport<AcquisitionGroup>(set.AsOf, set.ByEntryProduct, set.Currency));
         }
 
         var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
-        return TypedResults.Ok(new RowsReport<AcquisitionGroup>(d, Cohorts.ByEntryProduct(histories, d)));
+        return TypedResults.Ok(new RowsReport<AcquisitionGroup>(d, Cohorts.ByEntryProduct(histories, d, c), c));
     }
 
     internal static async Task<Results<Ok<ConversionReport>, BadRequest<string>>> ConversionAsync(AnalyticsService analytics, string? asOf, bool? firstToSecond, int? minCount, int? top, CancellationToken cancellationToken)
@@ -163,10 +180,17 @@ public static class AnalyticsFunctions
 }
 
 /// <summary>Folds the customer table into analysis histories for a day (default: today in the shop's zone).</summary>
-public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets, ReportSets reportSets, ShopTime shopTime, TimeProvider time)
+public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets, ReportSets reportSets, ReportService reports, ShopTime shopTime, TimeProvider time)
 {
     /// <summary>Today's precomputed set when <paramref name="asOf"/> is today (or unset), else null: compute from the tables.</summary>
     public Task<ReportSet?> ReportSetAsync(DateOnly? asOf, CancellationToken cancellationToken) => reportSets.ForDayAsync(asOf, cancellationToken);
+
+    /// <summary>As <see cref="ReportSetAsync(DateOnly?, CancellationToken)"/>, for a report in <paramref name="currency"/>: the set holds the base currency's.</summary>
+    public Task<ReportSet?> ReportSetAsync(DateOnly? asOf, string currency, CancellationToken cancellationToken) =>
+        currency == reports.BaseCurrency ? reportSets.ForDayAsync(asOf, cancellationToken) : Task.FromResult<ReportSet?>(null);
+
+    /// <inheritdoc cref="ReportService.TryCurrency"/>
+    public bool TryCurrency(string? text, out string currency) => reports.TryCurrency(text, out currency);
 
     public async Task<(DateOnly AsOf, IReadOnlyList<CustomerHistory> Histories)> HistoriesAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
@@ -183,15 +207,19 @@ public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets
         return (day, histories);
     }
 
-    public async Task<KpiReport> KpisAsync(DateOnly? asOf, DateOnly? from, CancellationToken cancellationToken)
+    /// <summary>KPIs with money in <paramref name="currency"/> (the base currency by default); targets apply to the base currency's figures.</summary>
+    public async Task<KpiReport> KpisAsync(DateOnly? asOf, DateOnly? from, CancellationToken cancellationToken, string? currency = null)
     {
+        var c = currency ?? reports.BaseCurrency;
+        var goals = c == reports.BaseCurrency ? await targets.ListAsync(cancellationToken) : [];
+
         // Targets change without touching customers: they are applied to the set's months on every request.
-        if (from is null && await reportSets.ForDayAsync(asOf, cancellationToken) is { } set)
+        if (from is null && await ReportSetAsync(asOf, c, cancellationToken) is { } set)
         {
-            return new KpiReport(set.AsOf, set.Months, MonthlyKpis.Progress(set.Months, await targets.ListAsync(cancellationToken)));
+            return new KpiReport(set.AsOf, set.Months, MonthlyKpis.Progress(set.Months, goals), set.Currency);
         }
 
         var (day, histories) = await HistoriesAsync(asOf, cancellationToken);
-        return MonthlyKpis.Compute(histories, day, await targets.ListAsync(cancellationToken), from);
+        return MonthlyKpis.Compute(histories, day, goals, from, c);
     }
 }

@@ -25,7 +25,11 @@ public static class ClvFunctions
 
     public sealed record CustomerOutlook(string CustomerId, int Frequency, double RecencyWeeks, double AgeWeeks, double MonetaryValue, double ProbabilityAlive, double ExpectedOrders, double? ExpectedAverageValue, double? ExpectedValue);
 
-    public sealed record ClvReport(DateOnly AsOf, int HorizonDays, int Customers, ModelFit? BgNbd, SpendFit? GammaGamma, int AtRisk, double ExpectedOrders, double? ExpectedValue, IReadOnlyList<CustomerOutlook> Top);
+    /// <summary>
+    /// The models fitted on the customers whose value is in <see cref="Currency"/> (their first order's currency) and their
+    /// orders in it; values are in it. Customers of another currency are in that currency's report (<c>?currency=</c>).
+    /// </summary>
+    public sealed record ClvReport(DateOnly AsOf, int HorizonDays, int Customers, ModelFit? BgNbd, SpendFit? GammaGamma, int AtRisk, double ExpectedOrders, double? ExpectedValue, IReadOnlyList<CustomerOutlook> Top, string Currency = Currencies.Default);
 
     /// <summary>The most customers a report lists by expected value.</summary>
     public const int MaxTop = 1000;
@@ -35,17 +39,22 @@ public static class ClvFunctions
     /// <summary>The most customers the models are fitted on (see <see cref="RepeatSummaries.FitSample"/>); every customer gets an outlook.</summary>
     public const int FitSampleLimit = 100_000;
 
-    internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ReportSets reportSets, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ReportSets reportSets, ReportService reports, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, string? currency, CancellationToken cancellationToken)
     {
         if (!ReportService.TryDay(asOf, out var day) || horizonDays is <= 0 or > 3650)
         {
             return TypedResults.BadRequest("asOf is a date YYYY-MM-DD; horizonDays is 1–3650.");
         }
 
+        if (!reports.TryCurrency(currency, out var c))
+        {
+            return TypedResults.BadRequest(ReportService.CurrencyError);
+        }
+
         var d = day ?? shopTime.Today(time.GetUtcNow());
         var horizon = horizonDays ?? DefaultHorizonDays;
         var take = Math.Clamp(top ?? 50, 1, MaxTop);
-        if (horizon == DefaultHorizonDays && await reportSets.ClvForDayAsync(d, cancellationToken) is { } cached)
+        if (horizon == DefaultHorizonDays && c == reports.BaseCurrency && await reportSets.ClvForDayAsync(d, cancellationToken) is { } cached)
         {
             return TypedResults.Ok(cached with { Top = [.. cached.Top.Take(take)] });
         }
@@ -53,21 +62,21 @@ public static class ClvFunctions
         var summaries = new List<RepeatSummary>();
         await foreach (var record in store.ScanRecordsAsync(cancellationToken))
         {
-            summaries.AddRange(RepeatSummaries.FromCustomers([record], d, shopTime, DaysPerPeriod));
+            summaries.AddRange(RepeatSummaries.FromCustomers([record], d, shopTime, DaysPerPeriod, c));
         }
 
-        return TypedResults.Ok(Compute(summaries, d, horizon, take));
+        return TypedResults.Ok(Compute(summaries, d, horizon, take, c));
     }
 
     /// <summary>Fits both models on the summaries (in table order; a fixed sample beyond <see cref="FitSampleLimit"/>) and ranks the customers by expected value.</summary>
-    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top)
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(summaries);
 
         // A fit needs some repeat behaviour to say anything: with no repeat buyer the likelihood has no maximum.
         if (!summaries.Any(s => s.Frequency > 0))
         {
-            return new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, []);
+            return new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, [], currency);
         }
 
         var sample = RepeatSummaries.FitSample(summaries, FitSampleLimit);
@@ -86,6 +95,7 @@ public static class ClvFunctions
             predictions.Count(p => p.ProbabilityAlive < AtRiskBelow),
             predictions.Sum(p => p.ExpectedOrders),
             usableSpend is null ? null : predictions.Sum(p => p.ExpectedValue),
-            [.. predictions.OrderByDescending(p => p.ExpectedValue ?? p.ExpectedOrders).ThenBy(p => p.CustomerId, StringComparer.Ordinal).Take(top)]);
+            [.. predictions.OrderByDescending(p => p.ExpectedValue ?? p.ExpectedOrders).ThenBy(p => p.CustomerId, StringComparer.Ordinal).Take(top)],
+            currency);
     }
 }

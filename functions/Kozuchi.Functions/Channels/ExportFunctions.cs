@@ -49,7 +49,7 @@ public static partial class ExportFunctions
         {
             var record = await events.Customers.GetActiveAsync(entry.CustomerId, cancellationToken);
             var piece = record is null || !record.ToProfile().Reachability.HasConsent(Channel.Postal) ? null
-                : DmList.From(record.CustomerId, record.Contact.PostalCode, record.Contact.Address, record.Contact.Name, entry.Variant);
+                : DmList.From(record.CustomerId, record.Contact, entry.Variant);
             if (piece is null)
             {
                 skipped++;
@@ -96,7 +96,7 @@ public static partial class ExportFunctions
 
             var profile = record.ToProfile();
             var last = profile.LastOrderAt is { } at ? TimeZoneInfo.ConvertTime(at, shopTime.Zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-";
-            var summary = string.Create(CultureInfo.InvariantCulture, $"{profile.Frequency}回 / ¥{profile.Monetary:N0} / 最終 {last}");
+            var summary = $"{profile.Frequency.ToString(CultureInfo.InvariantCulture)}回 / {Currencies.Display(profile.Monetary, profile.Currency)} / 最終 {last}";
             candidates.Add(new CallCandidate(record.CustomerId, record.Contact.Phone, record.Contact.Name, profile.LastProducts.Count > 0 ? profile.LastProducts[0] : null, summary, entry.ScriptVariant, record.DoNotCall));
         }
 

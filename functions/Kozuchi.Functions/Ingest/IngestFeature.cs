@@ -26,6 +26,9 @@ public static class IngestFeature
             o.OrderSecretPrevious = KeyVaultReferences.Resolved(o.OrderSecretPrevious);
         });
         services.AddSingleton(_ => new ShopTime(TimeZoneInfo.FindSystemTimeZoneById(configuration["Kozuchi:Shop:TimeZone"] ?? "Asia/Tokyo")));
+
+        // Read now, so a setting that is no currency code stops the app at start with the reason, not at the first report.
+        services.AddSingleton(new ShopCurrency(configuration["Kozuchi:Shop:Currency"] is { Length: > 0 } currency ? currency : Currencies.Default));
         services.AddSingleton<RawPayloads>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<ProfileSnapshots>();

@@ -53,20 +53,33 @@ public static class ReportFunctions
             ? TypedResults.Ok(await reportSets.FreshnessAsync(cancellationToken))
             : TypedResults.NoContent();
 
-    internal static async Task<Ok<CustomerSummary>> SummaryAsync(ReportService reports, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await reports.SummaryAsync(cancellationToken));
+    internal static async Task<Results<Ok<CustomerSummary>, BadRequest<string>>> SummaryAsync(ReportService reports, string? currency, CancellationToken cancellationToken)
+    {
+        if (!reports.TryCurrency(currency, out var c))
+        {
+            return TypedResults.BadRequest(ReportService.CurrencyError);
+        }
 
-    internal static async Task<Results<Ok<RfmGridResult>, BadRequest<string>>> RfmAsync(ReportService reports, string? asOf, CancellationToken cancellationToken)
+        return TypedResults.Ok(await reports.SummaryAsync(cancellationToken, c));
+    }
+
+    internal static async Task<Results<Ok<RfmGridResult>, BadRequest<string>>> RfmAsync(ReportService reports, string? asOf, string? currency, CancellationToken cancellationToken)
     {
         if (!ReportService.TryDay(asOf, out var day))
         {
             return TypedResults.BadRequest("asOf must be a date YYYY-MM-DD.");
         }
 
-        return TypedResults.Ok(await reports.RfmAsync(day, cancellationToken));
+        if (!reports.TryCurrency(currency, out var c))
+        {
+            return TypedResults.BadRequest(ReportService.CurrencyError);
+        }
+
+        return TypedResults.Ok(await reports.RfmAsync(day, cancellationToken, c));
     }
 
-    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine);
+    /// <summary>A customer in a cell: their monetary figure is in <see cref="Currency"/>, their own (first order's) currency.</summary>
+    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine, string Currency = Currencies.Default);
 
     public sealed record RfmCustomerPage(int R, int F, int Total, IReadOnlyList<RfmCustomerRow> Customers);
 
@@ -92,10 +105,30 @@ public static class ReportFunctions
 }
 
 /// <summary>Report queries shared by the HTTP functions and the CLI.</summary>
-public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshots, ReportSets reportSets, ShopTime shopTime, TimeProvider time)
+public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshots, ReportSets reportSets, ShopTime shopTime, TimeProvider time, ShopCurrency shopCurrency)
 {
+    public const string CurrencyError = "currency is an ISO 4217 code (three letters, e.g. JPY, USD).";
+
     internal static ReportFunctions.RfmCustomerRow Row(CustomerProfile p) =>
-        new(p.CustomerId, p.Frequency, p.Monetary, p.LastOrderAt, p.EntryProducts, p.Reachability.CanEmail, p.Reachability.CanLine);
+        new(p.CustomerId, p.Frequency, p.Monetary, p.LastOrderAt, p.EntryProducts, p.Reachability.CanEmail, p.Reachability.CanLine, p.Currency);
+
+    /// <summary>
+    /// A cell's customers in drill-down order: those whose monetary figure is in the report's currency first, by it,
+    /// then the others by currency and their own figure — amounts in two currencies are never ranked against each other.
+    /// </summary>
+    internal static IOrderedEnumerable<CustomerProfile> DrillDownOrder(IEnumerable<CustomerProfile> profiles, string currency) =>
+        profiles.OrderBy(p => p.Currency == currency ? 0 : 1).ThenBy(p => p.Currency, StringComparer.Ordinal)
+            .ThenByDescending(p => p.Monetary).ThenBy(p => p.CustomerId, StringComparer.Ordinal);
+
+    /// <summary>The shop's base currency (<c>Kozuchi__Shop__Currency</c>): what reports are in unless a request names another.</summary>
+    public string BaseCurrency => shopCurrency.Code;
+
+    /// <summary>The report currency a request names, the base currency when it names none; false when it is no ISO 4217 code.</summary>
+    public bool TryCurrency(string? text, out string currency)
+    {
+        currency = string.IsNullOrWhiteSpace(text) ? shopCurrency.Code : Currencies.Normalize(text) ?? string.Empty;
+        return currency.Length > 0;
+    }
 
     public static bool TryDay(string? text, out DateOnly? day)
     {
@@ -114,11 +147,17 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
         return false;
     }
 
-    /// <summary>Today's figures; the summary has no as-of day, so today's precomputed set (same marker, same profiles) answers it.</summary>
-    public async Task<CustomerSummary> SummaryAsync(CancellationToken cancellationToken) =>
-        await reportSets.ForDayAsync(null, cancellationToken) is { } set
+    /// <summary>
+    /// Today's figures; the summary has no as-of day, so today's precomputed set (same marker, same profiles) answers it
+    /// in the base currency. Another currency is computed from the profiles.
+    /// </summary>
+    public async Task<CustomerSummary> SummaryAsync(CancellationToken cancellationToken, string? currency = null)
+    {
+        var c = currency ?? BaseCurrency;
+        return c == BaseCurrency && await reportSets.ForDayAsync(null, cancellationToken) is { } set
             ? set.Summary
-            : CustomerSummary.Of(await snapshots.CurrentAsync(cancellationToken));
+            : CustomerSummary.Of(await snapshots.CurrentAsync(cancellationToken), c);
+    }
 
     /// <summary>Today's grid reads scalar columns; a past date refolds each customer's orders up to that day.</summary>
     public async Task<IReadOnlyList<CustomerProfile>> ProfilesAsOfAsync(DateOnly? asOf, CancellationToken cancellationToken)
@@ -132,15 +171,16 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
         return await store.ScanRecordsAsync(cancellationToken).Select(r => r.AsOf(cutoff).ToProfile()).ToListAsync(cancellationToken);
     }
 
-    public async Task<RfmGridResult> RfmAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    public async Task<RfmGridResult> RfmAsync(DateOnly? asOf, CancellationToken cancellationToken, string? currency = null)
     {
-        if (await reportSets.ForDayAsync(asOf, cancellationToken) is { } set)
+        var c = currency ?? BaseCurrency;
+        if (c == BaseCurrency && await reportSets.ForDayAsync(asOf, cancellationToken) is { } set)
         {
             return set.Rfm;
         }
 
         var day = asOf ?? shopTime.Today(time.GetUtcNow());
-        return RfmGrid.Build(await ProfilesAsOfAsync(asOf, cancellationToken), day, shopTime.Zone, RfmSettings.Default);
+        return RfmGrid.Build(await ProfilesAsOfAsync(asOf, cancellationToken), day, shopTime.Zone, RfmSettings.Default, c);
     }
 
     public async Task<ReportFunctions.RfmCustomerPage> RfmCustomersAsync(DateOnly? asOf, int r, int f, int skip, int take, CancellationToken cancellationToken)
@@ -154,9 +194,8 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
         }
 
         var day = asOf ?? shopTime.Today(time.GetUtcNow());
-        var inCell = (await ProfilesAsOfAsync(asOf, cancellationToken))
-            .Where(p => RfmGrid.Score(p, day, shopTime.Zone, RfmSettings.Default) == new RfmCell(r, f))
-            .OrderByDescending(p => p.Monetary).ThenBy(p => p.CustomerId, StringComparer.Ordinal)
+        var inCell = DrillDownOrder((await ProfilesAsOfAsync(asOf, cancellationToken))
+            .Where(p => RfmGrid.Score(p, day, shopTime.Zone, RfmSettings.Default) == new RfmCell(r, f)), BaseCurrency)
             .ToList();
         return new ReportFunctions.RfmCustomerPage(r, f, inCell.Count, [.. inCell.Skip(skip).Take(take).Select(Row)]);
     }

@@ -102,11 +102,11 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         return (new IngestResult(results, 1), pending);
     }
 
-    /// <summary>The same order twice in one batch: only its newest version matters; applied oldest order first.</summary>
+    /// <summary>The same order twice in one batch: only its latest version matters (<see cref="OrderVersions"/>); applied oldest order first.</summary>
     private static (Dictionary<OrderKey, (Order Order, string? RawRef)> Latest, List<Order> Ordered) Latest(IReadOnlyCollection<IncomingOrder> incoming)
     {
         var latest = incoming.GroupBy(i => i.Order.Key)
-            .Select(g => g.OrderByDescending(i => i.Order.UpdatedAt).First())
+            .Select(g => g.Aggregate((a, b) => OrderVersions.Compare(b.Order, a.Order) > 0 ? b : a))
             .ToDictionary(i => i.Order.Key, i => (i.Order, i.RawRef));
         return (latest, latest.Values.Select(v => v.Order).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList());
     }

@@ -26,7 +26,7 @@ public sealed class EnrollmentStore(StorageClients clients)
     private readonly TableClient _table = clients.Table(StorageCatalog.Tables.Enrollments);
 
     private static readonly string[] SummaryColumns =
-        ["PartitionKey", "RowKey", "ScenarioId", "Version", "Status", "Arm", "HeldOut", "Outcome", "EnrolledAt", "CompletedAt", "ConversionAmount", "Sends", "SendChannels", "TimerToken", "TimerDue"];
+        ["PartitionKey", "RowKey", "ScenarioId", "Version", "Status", "Arm", "HeldOut", "Outcome", "EnrolledAt", "CompletedAt", "ConversionAmount", "ConversionCurrency", "Sends", "SendChannels", "TimerToken", "TimerDue"];
 
     public static string Partition(string customerId) => TableKeys.Escape(customerId);
 
@@ -206,6 +206,7 @@ public sealed class EnrollmentStore(StorageClients clients)
         ["EnrolledAt"] = state.EnrolledAt,
         ["CompletedAt"] = state.CompletedAt,
         ["ConversionAmount"] = state.ConversionAmount?.ToString(CultureInfo.InvariantCulture),
+        ["ConversionCurrency"] = state.ConversionCurrency,
         ["Sends"] = state.Sends.Count(s => s.Status != SendStatus.Failed),
         ["SendChannels"] = string.Join(';', state.Sends.Where(s => s.Status != SendStatus.Failed).GroupBy(s => s.Channel).OrderBy(g => g.Key).Select(g => $"{g.Key.Code()}:{g.Count().ToString(CultureInfo.InvariantCulture)}")),
         ["TimerToken"] = state.Timer?.Token,
@@ -238,7 +239,8 @@ public sealed class EnrollmentStore(StorageClients clients)
         e.GetInt32("Sends") ?? 0,
         e.GetString("TimerToken"),
         e.GetDateTimeOffset("TimerDue"),
-        SendChannels(e.GetString("SendChannels")));
+        SendChannels(e.GetString("SendChannels")),
+        e.GetString("ConversionCurrency"));
 
     /// <summary>Sends per channel, from the column written with the state (<c>email:2;line:1</c>).</summary>
     private static IReadOnlyDictionary<Channel, int> SendChannels(string? column)
@@ -276,4 +278,5 @@ public sealed record EnrollmentSummary(
     int Sends,
     string? TimerToken,
     DateTimeOffset? TimerDue,
-    IReadOnlyDictionary<Channel, int> SendsByChannel);
+    IReadOnlyDictionary<Channel, int> SendsByChannel,
+    string? ConversionCurrency = null);

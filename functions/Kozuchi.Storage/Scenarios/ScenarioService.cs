@@ -23,7 +23,7 @@ public sealed record DecidedWinner(string ScenarioId, string SplitId, string Arm
 public sealed record ScenarioResultsView(string ScenarioId, ScenarioStatus Status, int ActiveVersion, ScenarioResults Results, DateTimeOffset ComputedAt, bool Current = true);
 
 /// <summary>What the API and the CLI do with scenarios: create, lifecycle, lists, results.</summary>
-public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enrollments, ScenarioEngine engine, ScenarioWakeups wakeups, TimeProvider time, IOptions<ScenarioEngineOptions> options)
+public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enrollments, ScenarioEngine engine, ScenarioWakeups wakeups, TimeProvider time, IOptions<ScenarioEngineOptions> options, ShopCurrency? shopCurrency = null)
 {
     public async Task<CreateResult> CreateAsync(string json, ScenarioValidationOptions? validation, CancellationToken cancellationToken)
     {
@@ -110,9 +110,9 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
             ?? await scenarios.GetDefinitionAsync(scenarioId, head.LatestVersion, cancellationToken).ConfigureAwait(false);
         var armOrder = definition?.Steps.OfType<SplitStep>().SelectMany(s => s.Arms.Select(a => a.Name)).ToList();
         var rows = await enrollments.ForScenarioAsync(scenarioId, activeOnly: false, cancellationToken)
-            .Select(e => new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, e.Outcome == ScenarioOutcome.Converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel)))
+            .Select(e => new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, e.Outcome == ScenarioOutcome.Converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel), e.ConversionCurrency))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder, minSamplePerArm: options.Value.WinnerMinSamplePerArm), time.GetUtcNow());
+        return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder, minSamplePerArm: options.Value.WinnerMinSamplePerArm, currency: (shopCurrency ?? ShopCurrency.Default).Code), time.GetUtcNow());
     }
 
     /// <summary>

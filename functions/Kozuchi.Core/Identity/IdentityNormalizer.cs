@@ -104,7 +104,8 @@ public static class IdentityNormalizer
             // National numbers drop their trunk prefix (0 in most countries) behind the country code; NANP numbers may carry a leading 1.
             var national = code == "1" ? (d.Length == 11 && d.StartsWith('1') ? d[1..] : d) : d.StartsWith(code, StringComparison.Ordinal) && d.Length > code.Length + 7 ? d[code.Length..] : d.TrimStart('0');
             var full = code + national;
-            return national.Length >= 6 && full.Length is >= 8 and <= 15 ? "+" + full : null;
+            // NANP numbers have ten digits; elsewhere national numbers run from 7 to 12 digits.
+            return (code == "1" ? national.Length == 10 : national.Length is >= 7 and <= 12) && full.Length <= 15 ? "+" + full : null;
         }
 
         string jp;

@@ -216,6 +216,7 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
 
             var refunded = Amount(first.GetValueOrDefault(C.RefundedAmount), C.RefundedAmount) ?? (status == OrderStatus.Refunded ? total : 0m);
             var country = IdentityNormalizer.Country(first.GetValueOrDefault(C.Country));
+            var region = AddressFormat.Region(country, first.GetValueOrDefault(C.Prefecture));
             FulfillmentStatus fulfillment;
             try
             {
@@ -245,12 +246,12 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
                     Name = first.GetValueOrDefault(C.Name),
                     PostalCode = first.GetValueOrDefault(C.PostalCode),
                     Country = country,
-                    Region = first.GetValueOrDefault(C.Prefecture),
+                    Region = region,
                     City = first.GetValueOrDefault(C.City),
                     AddressLine1 = first.GetValueOrDefault(C.Address1),
                     AddressLine2 = first.GetValueOrDefault(C.Address2),
                     Address = first.GetValueOrDefault(C.Address)
-                        ?? AddressFormat.OneLine(country, first.GetValueOrDefault(C.Prefecture), first.GetValueOrDefault(C.City), first.GetValueOrDefault(C.Address1), first.GetValueOrDefault(C.Address2)),
+                        ?? AddressFormat.OneLine(country, region, first.GetValueOrDefault(C.City), first.GetValueOrDefault(C.Address1), first.GetValueOrDefault(C.Address2)),
                     EmailOptIn = first.GetValueOrDefault(C.AcceptsMarketing) is { } m ? m.Trim().ToLowerInvariant() is "yes" or "true" or "1" or "はい" or "希望する" : null,
                 },
                 Lines = lines,

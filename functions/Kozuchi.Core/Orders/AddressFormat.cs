@@ -27,5 +27,14 @@ public static class AddressFormat
         return string.Join(", ", new[] { line1, line2, city, region, japan ? null : country }.Where(p => p is not null));
     }
 
+    /// <summary>
+    /// A region as the address keeps it: in Japan (or with no country) the prefecture's name from any form carts write it
+    /// in (13, JP-13, Tokyo, 東京), else as written.
+    /// </summary>
+    public static string? Region(string? country, string? region) =>
+        string.IsNullOrWhiteSpace(region) ? null
+        : Identity.IdentityNormalizer.Country(country) is null or "JP" ? Identity.IdentityNormalizer.Prefecture(region) ?? region.Trim()
+        : region.Trim();
+
     private static bool IsJapaneseScript(char c) => c is >= '\u3040' and <= '\u30FF' or >= '\u4E00' and <= '\u9FFF' or >= '\uFF66' and <= '\uFF9F';
 }

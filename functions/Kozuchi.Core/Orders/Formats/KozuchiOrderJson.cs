@@ -65,6 +65,7 @@ public static class KozuchiOrderJson
         var total = o.Money("total") ?? throw new FormatException("'total' is required.");
         var customer = o.Prop("customer") ?? default;
         var country = Identity.IdentityNormalizer.Country(customer.Str("country"));
+        var region = AddressFormat.Region(country, customer.Str("prefecture"));
         var contact = new OrderContact
         {
             Email = customer.Str("email"),
@@ -73,11 +74,11 @@ public static class KozuchiOrderJson
             NameKana = customer.Str("name_kana"),
             PostalCode = customer.Str("postal_code"),
             Country = country,
-            Region = customer.Str("prefecture"),
+            Region = region,
             City = customer.Str("city"),
             AddressLine1 = customer.Str("address1"),
             AddressLine2 = customer.Str("address2"),
-            Address = customer.Str("address") ?? AddressFormat.OneLine(country, customer.Str("prefecture"), customer.Str("city"), customer.Str("address1"), customer.Str("address2")),
+            Address = customer.Str("address") ?? AddressFormat.OneLine(country, region, customer.Str("city"), customer.Str("address1"), customer.Str("address2")),
             Birthday = customer.Str("birthday") is { } b ? DateOnly.TryParse(b, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : throw new FormatException($"'customer.birthday' is not a date: {b}") : null,
             EmailOptIn = customer.Bool("email_opt_in"),
         };

@@ -207,7 +207,7 @@ public static class ShopifyOrderJson
             _ => OrderStatus.Pending,
         };
         var country = IdentityNormalizer.Country(billing.Str("country_code") ?? billing.Str("country"));
-        var region = country is null or "JP" ? IdentityNormalizer.Prefecture(billing.Str("province_code")) ?? IdentityNormalizer.Prefecture(billing.Str("province")) ?? billing.Str("province") : billing.Str("province");
+        var region = country is null or "JP" ? IdentityNormalizer.Prefecture(billing.Str("province_code")) ?? AddressFormat.Region(country, billing.Str("province")) : billing.Str("province");
         var addressName = billing.Str("name") ?? PersonName(billing.Str("last_name"), billing.Str("first_name"));
         var identifiers = new List<ContactIdentifier>();
         void Identifier(IdentityKind kind, string? value, string from)

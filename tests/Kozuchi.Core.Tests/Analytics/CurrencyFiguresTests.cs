@@ -143,6 +143,6 @@ public sealed class CurrencyFiguresTests
         Assert.Equal(["J1", "U1"], SegmentEvaluator.Members(Rule("""{"type":"monetary","min":2000}"""), profiles, context));
         Assert.Equal(["U1"], SegmentEvaluator.Members(Rule("""{"type":"monetary","min":100,"currency":"USD"}"""), profiles, context));
         Assert.Equal(["A1"], SegmentEvaluator.Members(Rule("""{"type":"monetary","max":100}"""), profiles, context with { Currency = "AUD" }));
-        Assert.Contains(SegmentValidator.Validate(Rule("""{"type":"monetary","min":1,"currency":"US$"}"""), "$.rule", "s"), e => e.Message.Contains("ISO 4217", StringComparison.Ordinal));
+        Assert.Contains(SegmentJson.Parse("""{"id":"s","rule":{"type":"monetary","min":1,"currency":"US$"}}""").Errors, e => e.Message.Contains("ISO 4217", StringComparison.Ordinal));
     }
 }

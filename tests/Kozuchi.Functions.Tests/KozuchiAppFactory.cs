@@ -20,6 +20,16 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
 
     public ObservableTimeProvider Time { get; } = time ?? new ObservableTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
 
+    /// <summary>What the app logged, when <see cref="WithLogCapture"/> was called before it started.</summary>
+    public LogCapture? Logs { get; private set; }
+
+    /// <summary>Keeps every log line of Information and above for the test to read (before the app is first used).</summary>
+    public KozuchiAppFactory WithLogCapture()
+    {
+        Logs = new LogCapture();
+        return this;
+    }
+
     /// <summary>Overrides one setting (before the app is first used).</summary>
     public KozuchiAppFactory WithSetting(string key, string? value)
     {
@@ -47,6 +57,11 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Time);
+            if (Logs is not null)
+            {
+                services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
+            }
+
             if (extraFunctions is not null)
             {
                 var registry = Features.CreateRegistry();

@@ -72,6 +72,25 @@ public sealed class CliCommandTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Serve_prints_the_url_it_actually_listens_on_and_that_url_answers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var storage = await azurite.CreateScopeAsync();
+
+        // Port 0: the operating system picks the port, so only the server knows it; the banner must say the real one.
+        await using var serve = KozuchiCliProcess.Start(storage.AppSettings, "serve", "--port", "0");
+        await serve.WaitForAsync(o => o.Contains("health: ", StringComparison.Ordinal), Timeout);
+
+        var line = serve.Output.Split('\n').First(l => l.StartsWith("Kozuchi is running on ", StringComparison.Ordinal));
+        var root = new Uri(line["Kozuchi is running on ".Length..].Trim());
+        Assert.Equal("127.0.0.1", root.Host);
+        Assert.NotEqual(0, root.Port);
+        Assert.Contains($"dashboard: {root}api/dashboard/", serve.Output, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = root };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(new Uri("api/health", UriKind.Relative), ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_shift_jis_file_with_a_bad_row_imports_the_rest_and_writes_the_error_report_beside_it()
     {
         await using var storage = await azurite.CreateScopeAsync();

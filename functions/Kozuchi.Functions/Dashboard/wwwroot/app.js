@@ -139,7 +139,8 @@
             [1, 2, 3, 4, 5].map((f) => {
               const c = cell(r, f);
               const shade = Math.round(235 - 160 * (c.customers / max));
-              const name = lang === "ja" ? (c.name || "") : (c.nameEn || c.name || "");
+              // The API names each cell in both languages ({code, japanese, english}).
+              const name = c.name ? (lang === "ja" ? c.name.japanese : c.name.english) : "";
               return el("td", { class: "cell", style: `background: rgb(${shade}, ${shade + 10}, 255)` },
                 el("button", { "data-r": r, "data-f": f, "aria-label": `${name} R${r} F${f}: ${num(c.customers)}`, onclick: () => showCells(r, f, name) },
                   el("strong", { text: num(c.customers) }), el("br"), el("small", { text: name })));

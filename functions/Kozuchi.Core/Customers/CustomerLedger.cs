@@ -203,7 +203,7 @@ public static class CustomerLedger
             var isLatest = target.Orders.Where(o => o.Key != order.Key).All(o => o.OrderedAt <= order.OrderedAt);
             target = target with
             {
-                Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order)],
+                Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order, stamp)],
                 Contact = isLatest || previous is null ? MergeContact(target.Contact, order.Contact, preferNew: isLatest) : target.Contact,
                 EmailOptIn = isLatest && order.Contact.EmailOptIn is { } optIn ? optIn : target.EmailOptIn ?? order.Contact.EmailOptIn,
                 AcquisitionMedium = target.AcquisitionMedium ?? order.AcquisitionMedium,
@@ -268,7 +268,7 @@ public static class CustomerLedger
             return ApplyOutcome.Unchanged;
         }
 
-        Put(set, target with { Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order)] });
+        Put(set, target with { Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order, stamp)] });
         PointOrderRow(set, order, target.CustomerId, won: true, same: false);
         return previous is null ? ApplyOutcome.Created : ApplyOutcome.Updated;
     }

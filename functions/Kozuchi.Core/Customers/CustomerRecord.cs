@@ -21,11 +21,14 @@ public sealed record OrderSummary(
     string? Currency = null,
     string? Version = null)
 {
-    public static OrderSummary Of(Order order)
+    public static OrderSummary Of(Order order) => Of(order, OrderVersions.Stamp(order));
+
+    /// <summary>The summary with the version stamp already computed for the order (the ledger compares with it first).</summary>
+    public static OrderSummary Of(Order order, string stamp)
     {
         ArgumentNullException.ThrowIfNull(order);
         return new(order.Key, order.OrderedAt, order.UpdatedAt, order.Counts, order.NetAmount,
-            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription, order.Currency, OrderVersions.Stamp(order));
+            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription, order.Currency, stamp);
     }
 }
 

@@ -56,13 +56,15 @@ public readonly record struct IdentityKey(IdentityKind Kind, string Value)
 
     /// <summary>
     /// Each distinct identifier once, the cart's customer id first, then e-mails, then phones; its source is the first
-    /// place the order carried it. Phones are read in the address's country (a US billing phone is not Japanese).
+    /// place the order carried it, as the format names it (null where the format names no source: the cart customer id,
+    /// a generic order's or CSV row's one e-mail and phone). Phones are read in the address's country (a US billing phone
+    /// is not Japanese).
     /// </summary>
     public static IReadOnlyList<SourcedIdentity> Sourced(string source, string? cartCustomerId, OrderContact contact)
     {
         ArgumentNullException.ThrowIfNull(contact);
         var keys = new List<SourcedIdentity>(3);
-        void Add(IdentityKind kind, string? value, string from)
+        void Add(IdentityKind kind, string? value, string? from)
         {
             var normalized = kind switch
             {
@@ -78,14 +80,14 @@ public readonly record struct IdentityKey(IdentityKind Kind, string Value)
 
         if (!string.IsNullOrWhiteSpace(cartCustomerId))
         {
-            keys.Add(new SourcedIdentity(new IdentityKey(IdentityKind.CartCustomer, $"{source}:{IdentityNormalizer.Text(cartCustomerId)}"), "customer id"));
+            keys.Add(new SourcedIdentity(new IdentityKey(IdentityKind.CartCustomer, $"{source}:{IdentityNormalizer.Text(cartCustomerId)}"), null));
         }
 
         var listed = contact.Identifiers ?? [];
         foreach (var kind in (ReadOnlySpan<IdentityKind>)[IdentityKind.Email, IdentityKind.Phone])
         {
             var primary = kind == IdentityKind.Email ? contact.Email : contact.Phone;
-            var primarySource = listed.FirstOrDefault(i => i.Kind == kind && i.Value == primary)?.Source ?? (kind == IdentityKind.Email ? "email" : "phone");
+            var primarySource = listed.FirstOrDefault(i => i.Kind == kind && i.Value == primary)?.Source;
             Add(kind, primary, primarySource);
             foreach (var other in listed.Where(i => i.Kind == kind))
             {
@@ -97,5 +99,5 @@ public readonly record struct IdentityKey(IdentityKind Kind, string Value)
     }
 }
 
-/// <summary>An identifier and where the order carried it: what a merge explanation names.</summary>
-public readonly record struct SourcedIdentity(IdentityKey Key, string Source);
+/// <summary>An identifier and where the order carried it (null when the format does not say): what a merge explanation names.</summary>
+public readonly record struct SourcedIdentity(IdentityKey Key, string? Source);

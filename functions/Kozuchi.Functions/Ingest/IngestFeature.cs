@@ -27,8 +27,11 @@ public static class IngestFeature
         });
         services.AddSingleton(_ => new ShopTime(TimeZoneInfo.FindSystemTimeZoneById(configuration["Kozuchi:Shop:TimeZone"] ?? "Asia/Tokyo")));
 
-        // Read now, so a setting that is no currency code stops the app at start with the reason, not at the first report.
-        services.AddSingleton(new ShopCurrency(configuration["Kozuchi:Shop:Currency"] is { Length: > 0 } currency ? currency : Currencies.Default));
+        // Validated at start: a setting that is no currency code stops the app with the reason, not the first report.
+        services.AddOptions<ShopOptions>().Bind(configuration.GetSection("Kozuchi:Shop"))
+            .Validate(o => Currencies.Normalize(o.Currency) is not null, "Kozuchi__Shop__Currency must be an ISO 4217 currency code (three letters, e.g. JPY).")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new ShopCurrency(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ShopOptions>>().Value.Currency));
         services.AddSingleton<RawPayloads>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<ProfileSnapshots>();

@@ -183,7 +183,7 @@ public sealed class ScenarioEventPublisher(StorageClients clients)
         {
             // Unchanged orders are published again: a retried ingest message whose first run died before publishing
             // reports its orders as unchanged, and the router and decider drop what they have already seen.
-            if (o.Outcome is ApplyOutcome.Created or ApplyOutcome.Unchanged && o.Order.Counts)
+            if (o.Outcome is ApplyOutcome.Created or ApplyOutcome.Unchanged && o.Order.Counts && o.HeldCounts)
             {
                 events.Add(new ScenarioEventItem
                 {

@@ -37,7 +37,7 @@ public sealed class ShopifyOrderJsonTests
 
         var sourced = IdentityKey.Sourced(order);
         Assert.Equal(
-            [("CartCustomer", "shopify:115310627314723954", "customer id"), ("Email", "john@test.com", "customer.email"), ("Email", "jon@doe.ca", "email")],
+            [("CartCustomer", "shopify:115310627314723954", (string?)null), ("Email", "john@test.com", "customer.email"), ("Email", "jon@doe.ca", "email")],
             sourced.Select(s => (s.Key.Kind.ToString(), s.Key.Value, s.Source)));
     }
 

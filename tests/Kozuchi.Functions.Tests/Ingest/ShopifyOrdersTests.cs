@@ -139,6 +139,32 @@ public sealed class ShopifyOrdersTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_australian_shop_reports_in_its_base_currency_set_by_kozuchi_shop_currency()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var aud = await IngestHarness.StartAsync(azurite, app => app.WithSetting("Kozuchi:Shop:Currency", "AUD"));
+        var bytes = Encoding.UTF8.GetBytes(Body("aud-test-order.json").ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, (await aud.PostShopifyOrderAsync(bytes, "w-aud-1", ct)).StatusCode);
+        await aud.DrainAsync(ct);
+
+        var summary = await aud.Operator.GetFromJsonAsync<JsonElement>(new Uri("/api/reports/summary", UriKind.Relative), ct);
+        Assert.Equal((89.95m, "AUD", 0), (summary.GetProperty("revenue").GetDecimal(), summary.GetProperty("currency").GetString(), summary.GetProperty("otherCurrencies").GetArrayLength()));
+        var kpis = await aud.Operator.GetFromJsonAsync<JsonElement>(new Uri("/api/reports/kpis?asOf=2026-09-30", UriKind.Relative), ct);
+        Assert.Equal(("AUD", 89.95m), (kpis.GetProperty("currency").GetString(), kpis.GetProperty("months")[0].GetProperty("sales").GetDecimal()));
+    }
+
+    [Fact]
+    public async Task A_shop_currency_that_is_no_currency_code_stops_the_app_at_start_with_the_reason()
+    {
+        await using var storage = await azurite.CreateScopeAsync();
+        await using var app = new KozuchiAppFactory(storage).WithSetting("Kozuchi:Shop:Currency", "円");
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("Kozuchi__Shop__Currency must be an ISO 4217 currency code", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_body_without_currency_but_with_shop_money_is_read_in_the_shop_currency()
     {
         var ct = TestContext.Current.CancellationToken;

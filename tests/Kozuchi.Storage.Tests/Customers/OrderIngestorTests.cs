@@ -203,6 +203,9 @@ public sealed class OrderIngestorTests(AzuriteFixture azurite) : IAsyncLifetime
         await _ingestor.IngestAsync([cancelled], null, ct);
         var late = await _ingestor.IngestAsync([paid], null, ct);
         Assert.Equal(ApplyOutcome.Unchanged, Assert.Single(late.Orders).Outcome);
+
+        // The paid version lost: it starts no scenario (a placement event for a cancelled order would count as a purchase).
+        Assert.Empty(Kozuchi.Storage.Scenarios.ScenarioEventPublisher.FromIngest(late));
         var stored = await _store.GetOrderAsync(paid.Order.Key, ct);
         Assert.Equal((OrderStatus.Cancelled, "raw/test/p1-cancelled"), (stored!.Status, (await _store.OrdersTable.GetEntityAsync<Azure.Data.Tables.TableEntity>(CustomerEntities.OrderPartition(paid.Order.Key), CustomerEntities.OrderRow(paid.Order.Key), cancellationToken: ct)).Value.GetString("RawRef")));
 

@@ -31,7 +31,7 @@ internal static class WebhookBench
 
         Environment.SetEnvironmentVariable("Kozuchi__Webhooks__OrderSecret", Secret);
         var port = FreePort();
-        await using var app = KozuchiApp.Build([], RunMode.Serve, port);
+        await using var app = KozuchiApp.Build([], port);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(2) };
 

@@ -1,23 +1,42 @@
 using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Storage.Customers;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Analytics;
 
+/// <summary><c>GET /api/reports/clv</c>: predictive CLV as of a day (<see cref="ClvReports"/>).</summary>
+public sealed class ClvFunctions(ClvReports clv, ReportService reports)
+{
+    [Function("ReportClv")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ClvAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/clv")] HttpRequest req, CancellationToken cancellationToken)
+    {
+        var horizonDays = req.Number("horizonDays");
+        if (!ReportService.TryDay(req.Text("asOf"), out var day) || horizonDays is <= 0 or > 3650)
+        {
+            return TypedResults.BadRequest("asOf is a date YYYY-MM-DD; horizonDays is 1–3650.");
+        }
+
+        if (!reports.TryCurrency(req.Text("currency"), out var currency))
+        {
+            return TypedResults.BadRequest(ReportService.CurrencyError);
+        }
+
+        return TypedResults.Ok(await clv.ReportAsync(day, horizonDays ?? ClvReports.DefaultHorizonDays, Math.Clamp(req.Number("top") ?? 50, 1, ClvReports.MaxTop), cancellationToken, currency));
+    }
+}
+
 /// <summary>Predictive CLV over the shop's own customers: BG/NBD and Gamma-Gamma fitted as of a day, customers ranked by expected value.</summary>
-public static class ClvFunctions
+public sealed class ClvReports(CustomerStore store, ReportSets reportSets, ReportService reports, ShopTime shopTime, TimeProvider time)
 {
     /// <summary>The models' time unit: a week, as in the papers (a day-level unit makes the likelihood flat and slow to fit).</summary>
     public const double DaysPerPeriod = 7;
 
     /// <summary>Below this P(alive) a customer counts as at risk of having churned.</summary>
     public const double AtRiskBelow = 0.5;
-
-    public static FunctionRegistry AddClvFunctions(this FunctionRegistry registry) =>
-        registry.Http("ReportClv", "GET", "reports/clv", ClvAsync);
 
     public sealed record ModelFit(double R, double Alpha, double A, double B, double LogLikelihood, bool Converged);
 
@@ -39,24 +58,17 @@ public static class ClvFunctions
     /// <summary>The most customers the models are fitted on (see <see cref="RepeatSummaries.FitSample"/>); every customer gets an outlook.</summary>
     public const int FitSampleLimit = 100_000;
 
-    internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ReportSets reportSets, ReportService reports, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, string? currency, CancellationToken cancellationToken)
+    /// <summary>
+    /// The report in <paramref name="currency"/> (the base currency when null): today's default horizon in the base
+    /// currency comes from the precomputed set, anything else is fitted now.
+    /// </summary>
+    public async Task<ClvReport> ReportAsync(DateOnly? day, int horizon, int take, CancellationToken cancellationToken, string? currency = null)
     {
-        if (!ReportService.TryDay(asOf, out var day) || horizonDays is <= 0 or > 3650)
-        {
-            return TypedResults.BadRequest("asOf is a date YYYY-MM-DD; horizonDays is 1–3650.");
-        }
-
-        if (!reports.TryCurrency(currency, out var c))
-        {
-            return TypedResults.BadRequest(ReportService.CurrencyError);
-        }
-
+        var c = currency ?? reports.BaseCurrency;
         var d = day ?? shopTime.Today(time.GetUtcNow());
-        var horizon = horizonDays ?? DefaultHorizonDays;
-        var take = Math.Clamp(top ?? 50, 1, MaxTop);
         if (horizon == DefaultHorizonDays && c == reports.BaseCurrency && await reportSets.ClvForDayAsync(d, cancellationToken) is { } cached)
         {
-            return TypedResults.Ok(cached with { Top = [.. cached.Top.Take(take)] });
+            return cached with { Top = [.. cached.Top.Take(take)] };
         }
 
         var summaries = new List<RepeatSummary>();
@@ -65,7 +77,7 @@ public static class ClvFunctions
             summaries.AddRange(RepeatSummaries.FromCustomers([record], d, shopTime, DaysPerPeriod, c));
         }
 
-        return TypedResults.Ok(Compute(summaries, d, horizon, take, c));
+        return Compute(summaries, d, horizon, take, c);
     }
 
     /// <summary>Fits both models on the summaries (in table order; a fixed sample beyond <see cref="FitSampleLimit"/>) and ranks the customers by expected value.</summary>

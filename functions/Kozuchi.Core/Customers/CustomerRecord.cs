@@ -21,6 +21,13 @@ public sealed record OrderSummary(
     string? Currency = null,
     string? Version = null)
 {
+    /// <summary>
+    /// The products as the cart titled them (order line titles), for what a person reads: emails, LINE, call and DM
+    /// lists. <see cref="Products"/> are keys (SKUs) for analyses. Null on summaries stored before names were kept:
+    /// such an order gets them when it is ingested again (its next version, or <c>kozuchi replay raw</c>).
+    /// </summary>
+    public IReadOnlyList<string>? ProductNames { get; init; }
+
     public static OrderSummary Of(Order order) => Of(order, OrderVersions.Stamp(order));
 
     /// <summary>The summary with the version stamp already computed for the order (the ledger compares with it first).</summary>
@@ -28,7 +35,10 @@ public sealed record OrderSummary(
     {
         ArgumentNullException.ThrowIfNull(order);
         return new(order.Key, order.OrderedAt, order.UpdatedAt, order.Counts, order.NetAmount,
-            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription, order.Currency, stamp);
+            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription, order.Currency, stamp)
+        {
+            ProductNames = [.. order.Lines.Select(l => l.ProductName.Trim()).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal)],
+        };
     }
 }
 
@@ -112,6 +122,15 @@ public sealed record CustomerRecord
     /// <summary>The customer as they were just before <paramref name="cutoff"/>: for RFM movement and as-of reports.</summary>
     public CustomerRecord AsOf(DateTimeOffset cutoff) => this with { Orders = [.. Orders.Where(o => o.OrderedAt < cutoff)] };
 
+    /// <summary>The product names of the first counted order (the entry products), as a person reads them; empty when unknown.</summary>
+    public IReadOnlyList<string> EntryProductNames() => Counted().FirstOrDefault()?.ProductNames ?? [];
+
+    /// <summary>The product names of the latest counted order, as a person reads them; empty when unknown.</summary>
+    public IReadOnlyList<string> LastProductNames() => Counted().LastOrDefault()?.ProductNames ?? [];
+
+    private List<OrderSummary> Counted() =>
+        [.. Orders.Where(o => o.Counts).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal)];
+
     /// <summary>The currency an order summary's amount is in (the record's for summaries stored before it was kept).</summary>
     public string CurrencyOf(OrderSummary order) => order?.Currency ?? Currency;
 
@@ -121,7 +140,7 @@ public sealed record CustomerRecord
     /// </summary>
     public CustomerProfile ToProfile()
     {
-        var counted = Orders.Where(o => o.Counts).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList();
+        var counted = Counted();
         var first = counted.FirstOrDefault();
         var last = counted.LastOrDefault();
         var currency = first is null ? Currency : CurrencyOf(first);
@@ -129,8 +148,7 @@ public sealed record CustomerRecord
     }
 
     /// <summary>The currency the customer's monetary figures are in: their first counted order's (the record's without one).</summary>
-    public string MonetaryCurrency() =>
-        Orders.Where(o => o.Counts).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).Select(CurrencyOf).FirstOrDefault() ?? Currency;
+    public string MonetaryCurrency() => Counted().Select(CurrencyOf).FirstOrDefault() ?? Currency;
 
     private CustomerProfile Profile(List<OrderSummary> counted, OrderSummary? first, OrderSummary? last, string currency)
     {

@@ -169,10 +169,11 @@ public sealed class OrderVersionsTests
                 return Assert.Single(set.Customers.Values.Single().Orders);
             }
 
+            static object Held(OrderSummary s) => (s.Version, s.UpdatedAt, s.Counts, s.Net, s.Currency);
             var inOrder = Stored(versions);
             var reversed = Stored(versions.Reverse());
             var random = Stored(shuffled);
-            return inOrder.Version == OrderVersions.Stamp(latest) && reversed == inOrder with { Products = reversed.Products } && random.Version == inOrder.Version
+            return inOrder.Version == OrderVersions.Stamp(latest) && Held(reversed).Equals(Held(inOrder)) && Held(random).Equals(Held(inOrder))
                 && random.Net == latest.NetAmount && random.Counts == latest.Counts;
         });
 }

@@ -301,7 +301,7 @@
   };
 
   // Pages that live in a file of their own (outbox.js) register in window.KOZUCHI_PAGES and get the helpers they use.
-  const toolkit = { el, api, t, num, yen, pct, table, empty, lang: () => lang };
+  const toolkit = { el, api, t, num, money, pct, table, empty, lang: () => lang };
   for (const [name, page] of Object.entries(window.KOZUCHI_PAGES || {})) pages[name] = () => page(toolkit);
 
   // "Start a scenario for this segment": the RFM cell becomes a stored segment and a one-off broadcast to it at the

@@ -9,7 +9,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Kozuchi.Functions.Analytics;
 
 /// <summary><c>GET /api/reports/clv</c>: predictive CLV as of a day (<see cref="ClvReports"/>); <c>GET /api/reports/clv/backtest</c>: the shop's own backtest.</summary>
-public sealed class ClvFunctions(ClvReports clv, PredictiveService predictive)
+public sealed class ClvFunctions(ClvReports clv, ReportService reports, PredictiveService predictive)
 {
     /// <summary>The shop's own backtest (the split chosen from its history), for the chart of predicted vs actual by repeat count.</summary>
     [Function("ReportClvBacktest")]
@@ -27,12 +27,17 @@ public sealed class ClvFunctions(ClvReports clv, PredictiveService predictive)
             return TypedResults.BadRequest("asOf is a date YYYY-MM-DD; horizonDays is 1–3650.");
         }
 
-        return TypedResults.Ok(await clv.ReportAsync(day, horizonDays ?? ClvReports.DefaultHorizonDays, Math.Clamp(req.Number("top") ?? 50, 1, ClvReports.MaxTop), cancellationToken));
+        if (!reports.TryCurrency(req.Text("currency"), out var currency))
+        {
+            return TypedResults.BadRequest(ReportService.CurrencyError);
+        }
+
+        return TypedResults.Ok(await clv.ReportAsync(day, horizonDays ?? ClvReports.DefaultHorizonDays, Math.Clamp(req.Number("top") ?? 50, 1, ClvReports.MaxTop), cancellationToken, currency));
     }
 }
 
 /// <summary>Predictive CLV over the shop's own customers: BG/NBD and Gamma-Gamma fitted as of a day, customers ranked by expected value.</summary>
-public sealed class ClvReports(CustomerStore store, ReportSets reportSets, ShopTime shopTime, TimeProvider time)
+public sealed class ClvReports(CustomerStore store, ReportSets reportSets, ReportService reports, ShopTime shopTime, TimeProvider time)
 {
     /// <summary>The models' time unit: a week, as in the papers (a day-level unit makes the likelihood flat and slow to fit).</summary>
     public const double DaysPerPeriod = 7;
@@ -46,8 +51,11 @@ public sealed class ClvReports(CustomerStore store, ReportSets reportSets, ShopT
 
     public sealed record CustomerOutlook(string CustomerId, int Frequency, double RecencyWeeks, double AgeWeeks, double MonetaryValue, double ProbabilityAlive, double ExpectedOrders, double? ExpectedAverageValue, double? ExpectedValue);
 
-    /// <summary>The report; values (expected value, monetary) are in <see cref="Currency"/>, the shop's base currency, whose customers alone are fitted.</summary>
-    public sealed record ClvReport(DateOnly AsOf, int HorizonDays, int Customers, ModelFit? BgNbd, SpendFit? GammaGamma, int AtRisk, double ExpectedOrders, double? ExpectedValue, IReadOnlyList<CustomerOutlook> Top, string Currency = "JPY");
+    /// <summary>
+    /// The models fitted on the customers whose value is in <see cref="Currency"/> (their first order's currency) and their
+    /// orders in it; values are in it. Customers of another currency are in that currency's report (<c>?currency=</c>).
+    /// </summary>
+    public sealed record ClvReport(DateOnly AsOf, int HorizonDays, int Customers, ModelFit? BgNbd, SpendFit? GammaGamma, int AtRisk, double ExpectedOrders, double? ExpectedValue, IReadOnlyList<CustomerOutlook> Top, string Currency = Currencies.Default);
 
     /// <summary>The most customers a report lists by expected value.</summary>
     public const int MaxTop = 1000;
@@ -57,27 +65,30 @@ public sealed class ClvReports(CustomerStore store, ReportSets reportSets, ShopT
     /// <summary>The most customers the models are fitted on (see <see cref="RepeatSummaries.FitSample"/>); every customer gets an outlook.</summary>
     public const int FitSampleLimit = ClvFit.DefaultSampleLimit;
 
-    public async Task<ClvReport> ReportAsync(DateOnly? day, int horizon, int take, CancellationToken cancellationToken)
+    /// <summary>
+    /// The report in <paramref name="currency"/> (the base currency when null): today's default horizon in the base
+    /// currency comes from the precomputed set, anything else is fitted now.
+    /// </summary>
+    public async Task<ClvReport> ReportAsync(DateOnly? day, int horizon, int take, CancellationToken cancellationToken, string? currency = null)
     {
+        var c = currency ?? reports.BaseCurrency;
         var d = day ?? shopTime.Today(time.GetUtcNow());
-        if (horizon == DefaultHorizonDays && await reportSets.ClvForDayAsync(d, cancellationToken) is { } cached)
+        if (horizon == DefaultHorizonDays && c == reports.BaseCurrency && await reportSets.ClvForDayAsync(d, cancellationToken) is { } cached)
         {
             return cached with { Top = [.. cached.Top.Take(take)] };
         }
 
-        // Customers buying in the base currency only, as the report pass fits them: values in two currencies are never mixed.
-        var rows = await PredictiveRows.ScanAsync(store, d, shopTime, parallelism: 4, cancellationToken);
-        var currency = PredictivePass.BaseCurrency(rows.Select(r => r.Profile));
-        var summaries = rows.Where(r => r.Profile.Currency == currency).SelectMany(r => r.Repeat).ToList();
-        return Compute(summaries, d, horizon, take, currency);
+        // The customers whose value is in the currency, and their orders in it, as the report pass fits them.
+        var rows = await PredictiveRows.ScanAsync(store, d, shopTime, parallelism: 4, c, cancellationToken);
+        return Compute([.. rows.SelectMany(r => r.Repeat)], d, horizon, take, c);
     }
 
     /// <summary>Fits both models on the summaries (in table order; a fixed sample beyond <see cref="FitSampleLimit"/>) and ranks the customers by expected value.</summary>
-    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top, string currency = "JPY") =>
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top, string currency = Currencies.Default) =>
         Compute(summaries, ClvFit.Of(summaries, FitSampleLimit), d, horizon, top, currency);
 
     /// <summary>The report from a fit already made on <paramref name="summaries"/> (the report pass fits once for the report and the predictions).</summary>
-    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, ClvFit? fit, DateOnly d, int horizon, int top, string currency = "JPY")
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, ClvFit? fit, DateOnly d, int horizon, int top, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(summaries);
 

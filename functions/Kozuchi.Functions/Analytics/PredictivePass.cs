@@ -29,7 +29,7 @@ public sealed record PredictiveReport(int SchemaVersion, DateOnly AsOf, string C
 
 /// <summary>
 /// The predictive part of the report pass, from the rows the pass read anyway (pure: no I/O). One fit serves the CLV
-/// report and every customer's predictions. Money figures are in the shop's base currency (<see cref="BaseCurrency"/>);
+/// report and every customer's predictions. Money figures are in the shop's base currency (<c>Kozuchi__Shop__Currency</c>);
 /// customers buying in another are left out of them rather than added in another currency.
 /// </summary>
 public static class PredictivePass
@@ -38,24 +38,14 @@ public static class PredictivePass
 
     public sealed record Result(ClvReports.ClvReport Clv, PredictionSet Predictions, PredictiveReport Report);
 
-    /// <summary>The currency most customers buy in (ties: the first by code), JPY for a shop with no customer yet.</summary>
-    public static string BaseCurrency(IEnumerable<CustomerProfile> profiles) =>
-        (profiles ?? throw new ArgumentNullException(nameof(profiles)))
-            .Where(p => p.Frequency > 0)
-            .GroupBy(p => p.Currency, StringComparer.Ordinal)
-            .OrderByDescending(g => g.Count())
-            .ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => g.Key)
-            .FirstOrDefault() ?? "JPY";
-
     /// <param name="rows">Every customer in table order (the fits sum in that order, so the same table gives the same fit).</param>
-    /// <param name="currency">The shop's base currency; by default the one most customers buy in (<see cref="BaseCurrency"/>).</param>
-    public static Result Compute(DateOnly day, IReadOnlyList<PredictiveRow> rows, ShopTime shop, ChurnRiskThresholds thresholds, string? currency = null)
+    /// <param name="currency">The shop's base currency (<c>Kozuchi__Shop__Currency</c>): its customers alone are fitted and counted.</param>
+    public static Result Compute(DateOnly day, IReadOnlyList<PredictiveRow> rows, ShopTime shop, ChurnRiskThresholds thresholds, string currency)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(shop);
         ArgumentNullException.ThrowIfNull(thresholds);
-        currency ??= BaseCurrency(rows.Select(r => r.Profile));
+        ArgumentNullException.ThrowIfNull(currency);
         var inBase = rows.Where(r => r.Profile.Currency == currency).ToList();
         var repeat = inBase.SelectMany(r => r.Repeat).ToList();
         var fit = ClvFit.Of(repeat, ClvReports.FitSampleLimit);
@@ -64,7 +54,7 @@ public static class PredictivePass
 
         var histories = inBase.Where(r => r.History is not null).Select(r => (History: r.History!, Current: r.Profile)).ToList();
         var backtest = Backtest(day, histories.Select(h => h.History).ToList(), currency);
-        var audiences = Audiences(day, histories, predictions, shop, thresholds);
+        var audiences = Audiences(day, histories, predictions, shop, thresholds, currency);
         var bands = predictions.BandCounts();
         var summary = new PredictionsSummary(predictions.Count, bands[ChurnRisk.Low], bands[ChurnRisk.Medium], bands[ChurnRisk.High], predictions.ClvCutFor(20), thresholds);
         return new Result(clv, predictions, new PredictiveReport(SchemaVersion, day, currency, backtest, summary, audiences));
@@ -87,10 +77,10 @@ public static class PredictivePass
         return new ShopBacktest(day, rule, result, null);
     }
 
-    private static List<ActionAudience> Audiences(DateOnly day, List<(CustomerHistory History, CustomerProfile Current)> customers, PredictionSet predictions, ShopTime shop, ChurnRiskThresholds thresholds)
+    private static List<ActionAudience> Audiences(DateOnly day, List<(CustomerHistory History, CustomerProfile Current)> customers, PredictionSet predictions, ShopTime shop, ChurnRiskThresholds thresholds, string currency)
     {
         var candidates = ActionCatalog.All;
-        var now = CountNow(candidates, predictions.Attach(customers.Select(c => c.Current)), shop, day);
+        var now = CountNow(candidates, predictions.Attach(customers.Select(c => c.Current)), shop, day, currency);
         var pastPredictions = new Dictionary<DateOnly, PredictionSet>();
         var audiences = new List<ActionAudience>();
         for (var i = 0; i < candidates.Count; i++)
@@ -112,6 +102,6 @@ public static class PredictivePass
         return audiences;
     }
 
-    private static IReadOnlyList<(int Members, int Reachable)> CountNow(IReadOnlyList<ActionCandidate> candidates, IEnumerable<CustomerProfile> profiles, ShopTime shop, DateOnly day) =>
-        ActionAudiences.CountNow(candidates, profiles, new SegmentContext(Kozuchi.Core.Scenarios.ShopClock.At(shop, day, new TimeOnly(12, 0)), shop));
+    private static IReadOnlyList<(int Members, int Reachable)> CountNow(IReadOnlyList<ActionCandidate> candidates, IEnumerable<CustomerProfile> profiles, ShopTime shop, DateOnly day, string currency) =>
+        ActionAudiences.CountNow(candidates, profiles, new SegmentContext(Kozuchi.Core.Scenarios.ShopClock.At(shop, day, new TimeOnly(12, 0)), shop) { Currency = currency });
 }

@@ -39,6 +39,9 @@ public sealed record ReportSet(
     RfmGridResult Rfm,
     IReadOnlyList<RfmCellCustomers> RfmCustomers)
 {
+    /// <summary>The currency its money is in: the shop's base currency when it was computed (other currencies are listed apart in each report).</summary>
+    public string Currency { get; init; } = Currencies.Default;
+
     public RfmCellCustomers? Cell(int r, int f) => RfmCustomers.FirstOrDefault(c => c.R == r && c.F == f);
 }
 
@@ -89,6 +92,7 @@ public sealed partial class ReportSets(
     ProfileSnapshots snapshots,
     ReportSetStore blobs,
     ShopTime shopTime,
+    ShopCurrency shopCurrency,
     TimeProvider time,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     IOptions<ReportSetOptions> options,
@@ -107,9 +111,10 @@ public sealed partial class ReportSets(
     /// <summary>Customers kept per RFM cell for the drill-down (its largest page is 500).</summary>
     public const int DrillDownKept = 500;
 
-    private readonly Slot<ReportSet> _set = new("report-set");
-    private readonly Slot<ClvReports.ClvReport> _clv = new("clv");
-    private readonly Slot<PredictiveReport> _predictive = new("predictive");
+    // The base currency is in the kind: a set computed before the shop's currency setting changed is never handed out.
+    private readonly Slot<ReportSet> _set = new($"report-set.{shopCurrency.Code}");
+    private readonly Slot<ClvReports.ClvReport> _clv = new($"clv.{shopCurrency.Code}");
+    private readonly Slot<PredictiveReport> _predictive = new($"predictive.{shopCurrency.Code}");
     private readonly ComputeGate _computeGate = new();
 
     /// <summary>How many times this instance scanned the table for a report set (tests and the benchmark read it).</summary>
@@ -364,13 +369,13 @@ public sealed partial class ReportSets(
 
     private async Task<ClvReports.ClvReport> ComputeClvAsync(DateOnly day, string marker, CancellationToken cancellationToken)
     {
-        var rows = await PredictiveRows.ScanAsync(store, day, shopTime, PassParallelism, cancellationToken).ConfigureAwait(false);
+        var rows = await PredictiveRows.ScanAsync(store, day, shopTime, PassParallelism, shopCurrency.Code, cancellationToken).ConfigureAwait(false);
         return (await StorePredictiveAsync(day, marker, rows, cancellationToken).ConfigureAwait(false)).Clv;
     }
 
     private async Task<PredictiveReport> ComputePredictiveAsync(DateOnly day, string marker, CancellationToken cancellationToken)
     {
-        var rows = await PredictiveRows.ScanAsync(store, day, shopTime, PassParallelism, cancellationToken).ConfigureAwait(false);
+        var rows = await PredictiveRows.ScanAsync(store, day, shopTime, PassParallelism, shopCurrency.Code, cancellationToken).ConfigureAwait(false);
         var result = await StorePredictiveAsync(day, marker, rows, cancellationToken).ConfigureAwait(false);
         return result.Report;
     }
@@ -378,7 +383,7 @@ public sealed partial class ReportSets(
     /// <summary>One fit for the CLV report, the predictions segments read and the predictive report; each kept under the marker.</summary>
     private async Task<PredictivePass.Result> StorePredictiveAsync(DateOnly day, string marker, IReadOnlyList<PredictiveRow> rows, CancellationToken cancellationToken)
     {
-        var result = PredictivePass.Compute(day, rows, shopTime, predictionStore.Thresholds);
+        var result = PredictivePass.Compute(day, rows, shopTime, predictionStore.Thresholds, shopCurrency.Code);
         await predictionStore.StoreAsync(result.Predictions, marker, cancellationToken).ConfigureAwait(false);
         if (!_clv.Holds(day, marker))
         {
@@ -406,7 +411,7 @@ public sealed partial class ReportSets(
             record.CustomerId,
             CustomerHistory.Of(record, day, shopTime),
             profile,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
+            RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod, shopCurrency.Code))), cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order (partition, then row key), as the per-request scans read it: the reports see their customers in
         // the same order as when computed from the tables, so even ties and sums come out identical.
@@ -422,12 +427,12 @@ public sealed partial class ReportSets(
 
         var scanned = clock.Elapsed.TotalSeconds;
         var zone = shopTime.Zone;
+        var currency = shopCurrency.Code;
         var cells = profiles
             .Select(p => (Profile: p, Cell: RfmGrid.Score(p, day, zone, RfmSettings.Default)))
             .Where(x => x.Cell is not null)
             .GroupBy(x => x.Cell!.Value)
-            .Select(g => new RfmCellCustomers(g.Key.R, g.Key.F, g.Count(), [.. g.Select(x => x.Profile)
-                .OrderByDescending(p => p.Monetary).ThenBy(p => p.CustomerId, StringComparer.Ordinal)
+            .Select(g => new RfmCellCustomers(g.Key.R, g.Key.F, g.Count(), [.. ReportService.DrillDownOrder(g.Select(x => x.Profile), currency)
                 .Take(DrillDownKept)
                 .Select(ReportService.Row)]))
             .OrderBy(c => c.R).ThenBy(c => c.F)
@@ -439,16 +444,19 @@ public sealed partial class ReportSets(
             marker,
             time.GetUtcNow(),
             0,
-            CustomerSummary.Of(profiles),
-            MonthlyKpis.Compute(histories, day).Months,
-            Cohorts.ByFirstMonth(histories, day),
-            Cohorts.ByMedium(histories, day),
-            Cohorts.ByEntryProduct(histories, day),
+            CustomerSummary.Of(profiles, currency),
+            MonthlyKpis.Compute(histories, day, currency: currency).Months,
+            Cohorts.ByFirstMonth(histories, day, currency),
+            Cohorts.ByMedium(histories, day, currency),
+            Cohorts.ByEntryProduct(histories, day, currency),
             ProductAnalyses.Conversions(histories),
             ProductAnalyses.DaysToSecond(histories),
             ProductAnalyses.Basket(histories),
-            RfmGrid.Build(profiles, day, zone, RfmSettings.Default),
-            cells);
+            RfmGrid.Build(profiles, day, zone, RfmSettings.Default, currency),
+            cells)
+        {
+            Currency = currency,
+        };
         // CLV, the predictions and the predictive report from the same pass: their fits (on a fixed sample, see
         // ClvReports.FitSampleLimit) cost seconds, a second scan minutes. A failure here leaves the set intact; the
         // CLV and predictive pages then compute for themselves.

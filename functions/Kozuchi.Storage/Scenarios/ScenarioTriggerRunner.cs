@@ -79,7 +79,8 @@ public sealed partial class ScenarioTriggerRunner(
     ScenarioEventPublisher publisher,
     ShopTime shop,
     TimeProvider time,
-    ILogger<ScenarioTriggerRunner> logger)
+    ILogger<ScenarioTriggerRunner> logger,
+    ShopCurrency? shopCurrency = null)
 {
     public async Task<TriggerRunReport> RunDailyAsync(CancellationToken cancellationToken)
     {
@@ -119,7 +120,7 @@ public sealed partial class ScenarioTriggerRunner(
             var audience = segment.Rule.ReadsPredictions()
                 ? predicted ??= await WithPredictionsAsync(profiles, today, cancellationToken).ConfigureAwait(false)
                 : profiles;
-            var current = SegmentEvaluator.Members(segment.Rule, audience, new SegmentContext(now, shop));
+            var current = SegmentEvaluator.Members(segment.Rule, audience, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code });
             var changes = SegmentChanges.Diff(segmentId, previous, current, dayStart);
             var entered = changes.Where(c => c.Kind == SegmentChangeKind.Enter).ToList();
             foreach (var definition in segmentTriggered.Where(d => ((SegmentEntryTrigger)d.Trigger!).SegmentId == segmentId))
@@ -176,7 +177,7 @@ public sealed partial class ScenarioTriggerRunner(
             var audience = segment.Rule.ReadsPredictions()
                 ? predicted ??= await WithPredictionsAsync(profiles, shop.Today(now), cancellationToken).ConfigureAwait(false)
                 : profiles;
-            var members = SegmentEvaluator.Members(segment.Rule, audience, new SegmentContext(now, shop)).ToList();
+            var members = SegmentEvaluator.Members(segment.Rule, audience, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code }).ToList();
             await publisher.PublishEnrollmentsAsync(definition.Id, "broadcast", members, cancellationToken).ConfigureAwait(false);
             await scenarios.MarkBroadcastAsync(definition.Id, now, cancellationToken).ConfigureAwait(false);
             total += members.Count;

@@ -21,7 +21,8 @@ public sealed class PredictivePassTests
             .Select(r => new PredictiveRow(r.CustomerId, CustomerHistory.Of(r, day, ShopTime.Tokyo), r.ToProfile(), RepeatSummaries.FromCustomers([r], day, ShopTime.Tokyo)))
             .ToList();
 
-        var result = PredictivePass.Compute(day, rows, ShopTime.Tokyo, ChurnRiskThresholds.Default);
+        // The shop's base currency (the setting) is JPY.
+        var result = PredictivePass.Compute(day, rows, ShopTime.Tokyo, ChurnRiskThresholds.Default, "JPY");
 
         Assert.Equal("JPY", result.Report.Currency);
         Assert.Equal("JPY", result.Clv.Currency);
@@ -30,7 +31,7 @@ public sealed class PredictivePassTests
         Assert.Null(result.Predictions.Find("usd-c001"));
         Assert.Equal("JPY", result.Report.Backtest.Backtest!.Currency);
 
-        // Told the base currency, the pass fits that one.
+        // With USD as the base currency, the pass fits the dollar customers.
         Assert.Equal(dollars.Count, PredictivePass.Compute(day, rows, ShopTime.Tokyo, ChurnRiskThresholds.Default, "USD").Predictions.Count);
     }
 }

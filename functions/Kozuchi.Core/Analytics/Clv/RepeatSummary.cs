@@ -46,15 +46,17 @@ public static class RepeatSummaries
 
     /// <summary>
     /// Summaries of live customers' counted orders with a value above zero (net of refunds: a fully refunded or free
-    /// order is not a purchase, as in <see cref="ClvBacktest"/>), days in the shop's time zone.
+    /// order is not a purchase, as in <see cref="ClvBacktest"/>), days in the shop's time zone. With a
+    /// <paramref name="currency"/>, only the customers whose value is in it (their first order's currency) and their
+    /// orders in it: a spend model fitted on amounts in two currencies would mean nothing.
     /// </summary>
-    public static IReadOnlyList<RepeatSummary> FromCustomers(IEnumerable<CustomerRecord> customers, DateOnly observationEnd, ShopTime shopTime, double daysPerPeriod = 7)
+    public static IReadOnlyList<RepeatSummary> FromCustomers(IEnumerable<CustomerRecord> customers, DateOnly observationEnd, ShopTime shopTime, double daysPerPeriod = 7, string? currency = null)
     {
         ArgumentNullException.ThrowIfNull(customers);
         ArgumentNullException.ThrowIfNull(shopTime);
         return FromPurchases(
-            customers.Where(c => c.State.CountsInAnalytics())
-                .SelectMany(c => c.Orders.Where(o => o.Counts && o.Net > 0).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
+            customers.Where(c => c.State.CountsInAnalytics() && (currency is null || c.MonetaryCurrency() == currency))
+                .SelectMany(c => c.Orders.Where(o => o.Counts && o.Net > 0 && (currency is null || c.CurrencyOf(o) == currency)).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
             observationEnd,
             daysPerPeriod);
     }

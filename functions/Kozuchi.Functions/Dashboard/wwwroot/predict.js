@@ -1,13 +1,10 @@
 // Predictive parts of the dashboard (issue 20), self-contained: 次の一手 cards and the shop's CLV backtest on the
 // overview, and the scenario builder opened from a preset (#/scenarios/new?preset=<id>&segment=<id>). app.js calls
-// them with its toolkit (el, api, t, num, pct, table, chart, lang).
+// them with its toolkit (el, api, t, num, money, pct, table, chart, lang).
 (() => {
   "use strict";
 
   const say = (k, text) => (text ? (k.lang() === "ja" ? text.japanese : text.english) || text.japanese : "");
-  // Amounts in the currency the figures are in (the report pass fits one currency): ￥ without decimals, others with two.
-  const money = (k, n, currency) => new Intl.NumberFormat(k.lang() === "ja" ? "ja-JP" : "en-US",
-    { style: "currency", currency: currency || "JPY", maximumFractionDigits: (currency || "JPY") === "JPY" ? 0 : 2 }).format(n);
 
   // 次の一手: up to five ranked cards; the button saves the card's segment, then opens the builder on the preset.
   async function nextActions(k) {
@@ -72,7 +69,7 @@
             num(b.actualHoldoutPurchases)]],
         t("backtest.chart")),
       b.predictedHoldoutRevenue == null ? null : el("p", { "data-testid": "backtest-revenue",
-        text: `${t("backtest.revenue")}: ${t("backtest.predicted")} ${money(k, b.predictedHoldoutRevenue, b.currency)} / ${t("backtest.actual")} ${money(k, b.actualHoldoutRevenue, b.currency)}` }));
+        text: `${t("backtest.revenue")}: ${t("backtest.predicted")} ${k.money(b.predictedHoldoutRevenue, b.currency)} / ${t("backtest.actual")} ${k.money(b.actualHoldoutRevenue, b.currency)}` }));
     return section;
   }
 

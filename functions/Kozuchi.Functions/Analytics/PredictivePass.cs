@@ -65,7 +65,8 @@ public static class PredictivePass
         var rule = new LocalizedText(
             "検証期間は、前日までの購買履歴が 2 年以上あれば直近 52 週（12 か月 CLV と同じ長さ）、それ未満なら履歴の後半（週単位）です。その前の期間だけで学習し、検証期間の購買と比べます。",
             "The holdout is the last 52 weeks up to yesterday (the 12-month CLV's horizon) with two years of history, else the later half of the history in whole weeks; the models are fitted on the period before it only.");
-        var first = histories.SelectMany(h => h.Orders).Where(o => o.Net > 0).Select(o => (DateOnly?)o.Day).Min();
+        // A customer whose value is in the base currency may have bought in another too: those orders are not counted.
+        var first = histories.SelectMany(h => h.Orders).Where(o => o.Net > 0 && o.Currency == currency).Select(o => (DateOnly?)o.Day).Min();
         if (first is not { } start || BacktestSplit.Choose(start, day) is not { } split)
         {
             return new ShopBacktest(day, rule, null, new LocalizedText(
@@ -73,7 +74,7 @@ public static class PredictivePass
                 string.Create(CultureInfo.InvariantCulture, $"Less than {BacktestSplit.MinimumHistoryDays / 7} weeks of purchase history: nothing to test the predictions on yet.")));
         }
 
-        var result = ClvBacktest.Run(histories.Select(h => h.Orders.Select(o => (o.Day, o.Net))), split.CalibrationEnd, split.HoldoutEnd, ClvReports.DaysPerPeriod, ClvReports.FitSampleLimit, currency);
+        var result = ClvBacktest.Run(histories.Select(h => h.Orders.Where(o => o.Currency == currency).Select(o => (o.Day, o.Net))), split.CalibrationEnd, split.HoldoutEnd, ClvReports.DaysPerPeriod, ClvReports.FitSampleLimit, currency);
         return new ShopBacktest(day, rule, result, null);
     }
 

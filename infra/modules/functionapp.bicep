@@ -169,6 +169,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       KozuchiQueueSendCall: 'send-call'
       KozuchiQueueCheckoutsIncoming: 'checkouts-incoming'
       KozuchiQueueCheckoutTimers: 'checkout-timers'
+      KozuchiQueueErasureJobs: 'erasure-jobs'
       KozuchiContainerImports: 'imports'
     }
   }

@@ -98,7 +98,6 @@ public sealed partial class BlobTriggerPoller
             {
                 // The container or the receipts table is gone (a storage reset): re-created once, logged once by the recovery.
                 await _runner.Recovery.RecoverAsync(generation, e, cancellationToken);
-                continue;
             }
             catch (RequestFailedException e)
             {

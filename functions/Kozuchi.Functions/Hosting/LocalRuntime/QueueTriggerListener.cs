@@ -60,9 +60,10 @@ public sealed partial class QueueTriggerListener
             }
             catch (RequestFailedException e) when (StorageRecovery.IsMissingResource(e))
             {
-                // The queue is gone (a storage reset): re-created once, logged once by the recovery, polled again at once.
+                // The queue is gone (a storage reset): re-created once, logged once by the recovery, polled again after
+                // the usual pause (which grows if the queue cannot be made again yet: a name still being deleted in Azure).
                 await _runner.Recovery.RecoverAsync(generation, e, cancellationToken);
-                continue;
+                received = 0;
             }
             catch (RequestFailedException e)
             {

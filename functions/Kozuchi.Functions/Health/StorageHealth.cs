@@ -17,40 +17,31 @@ public sealed record HealthReport(string Status, string Storage, bool StorageRea
 /// </summary>
 public sealed class StorageHealth(StorageClients storage, StorageReadiness readiness, StorageRecovery recovery)
 {
-    private static readonly Dictionary<string, string> ServiceOf = new(StringComparer.Ordinal) { ["table"] = "tables", ["queue"] = "queues", ["container"] = "blobs" };
-
     public async Task<HealthReport> CheckAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Probes must answer within an alerting probe's patience, not wait out the SDK's retries.
+        // Probes must answer within an alerting probe's patience, not wait out the SDK's retries. Each service is probed
+        // by listing the app's resources in it (one call each, concurrently): reachable, and what is missing.
         timeout.CancelAfter(TimeSpan.FromSeconds(3));
-        var checks = new Dictionary<string, string>
+        var services = new (string Service, Func<CancellationToken, Task<IReadOnlyList<MissingResource>>> List)[]
         {
-            ["tables"] = await Probe(async ct => { await foreach (var _ in storage.Tables.QueryAsync(maxPerPage: 1, cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, timeout.Token),
-            ["queues"] = await Probe(async ct => { await foreach (var _ in storage.Queues.GetQueuesAsync(cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, timeout.Token),
-            ["blobs"] = await Probe(async ct => { await foreach (var _ in storage.Blobs.GetBlobContainersAsync(cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, timeout.Token),
+            ("tables", recovery.MissingTablesAsync), ("queues", recovery.MissingQueuesAsync), ("blobs", recovery.MissingContainersAsync),
         };
-
-        IReadOnlyList<MissingResource> missing = [];
-        if (readiness.IsReady && checks.Values.All(v => v == "ok"))
+        var results = await Task.WhenAll(services.Select(async s =>
         {
-            // Before start-up has created them, missing resources are expected: only a reset after it is a fault.
-            IReadOnlyList<MissingResource>? found = null;
-            var listing = await Probe(async ct => found = await recovery.MissingAsync(ct), timeout.Token);
-            missing = found ?? [];
-            foreach (var group in missing.GroupBy(m => ServiceOf[m.Kind]))
-            {
-                checks[group.Key] = "missing: " + string.Join(", ", group.Select(m => m.Name));
-            }
+            IReadOnlyList<MissingResource> found = [];
+            var state = await Probe(async ct => found = await s.List(ct), timeout.Token);
+            return (s.Service, State: state, Missing: found);
+        }));
 
-            if (listing != "ok")
-            {
-                checks["tables"] = checks["queues"] = checks["blobs"] = listing;
-            }
-        }
-
+        // Before start-up has created them, missing resources are expected: only a loss after it is a fault.
+        var ready = readiness.IsReady;
+        var missing = ready ? results.SelectMany(r => r.Missing).ToList() : [];
+        var checks = results.ToDictionary(
+            r => r.Service,
+            r => r.State == "ok" && ready && r.Missing.Count > 0 ? "missing: " + string.Join(", ", r.Missing.Select(m => m.Name)) : r.State);
         var healthy = checks.Values.All(v => v == "ok");
-        return new HealthReport(healthy ? "healthy" : "unhealthy", storage.Connection.Describe(), readiness.IsReady, checks, missing);
+        return new HealthReport(healthy ? "healthy" : "unhealthy", storage.Connection.Describe(), ready, checks, missing);
     }
 
     private static async Task<string> Probe(Func<CancellationToken, Task> probe, CancellationToken cancellationToken)

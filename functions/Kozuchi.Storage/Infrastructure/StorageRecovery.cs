@@ -78,8 +78,14 @@ public sealed partial class StorageRecovery(StorageClients clients, ILogger<Stor
     /// <summary>Which catalogued tables, queues (with their poison queues) and containers do not exist: three listings.</summary>
     public async Task<IReadOnlyList<MissingResource>> MissingAsync(CancellationToken cancellationToken)
     {
-        var names = clients.Names;
-        var prefix = names.Prefix;
+        var found = await Task.WhenAll(MissingTablesAsync(cancellationToken), MissingQueuesAsync(cancellationToken), MissingContainersAsync(cancellationToken)).ConfigureAwait(false);
+        return [.. found.SelectMany(f => f)];
+    }
+
+    /// <summary>The catalogued tables that do not exist (one listing under the app's prefix).</summary>
+    public async Task<IReadOnlyList<MissingResource>> MissingTablesAsync(CancellationToken cancellationToken)
+    {
+        var prefix = clients.Names.Prefix;
         var tables = new HashSet<string>(StringComparer.Ordinal);
         var filter = prefix.Length == 0 ? null : TableClient.CreateQueryFilter($"TableName ge {prefix} and TableName lt {prefix + "~"}");
         await foreach (var t in clients.Tables.QueryAsync(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -87,23 +93,33 @@ public sealed partial class StorageRecovery(StorageClients clients, ILogger<Stor
             tables.Add(t.Name);
         }
 
+        return [.. StorageCatalog.Tables.All.Select(clients.Names.Table).Where(n => !tables.Contains(n)).Select(n => new MissingResource("table", n))];
+    }
+
+    /// <summary>The catalogued queues and their poison queues that do not exist.</summary>
+    public async Task<IReadOnlyList<MissingResource>> MissingQueuesAsync(CancellationToken cancellationToken)
+    {
+        var prefix = clients.Names.Prefix;
         var queues = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var q in clients.Queues.GetQueuesAsync(prefix: prefix.Length == 0 ? null : prefix, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             queues.Add(q.Name);
         }
 
+        return [.. StorageCatalog.Queues.All.SelectMany(q => new[] { clients.Names.Queue(q), clients.Names.PoisonQueue(q) }).Where(n => !queues.Contains(n)).Select(n => new MissingResource("queue", n))];
+    }
+
+    /// <summary>The catalogued containers that do not exist.</summary>
+    public async Task<IReadOnlyList<MissingResource>> MissingContainersAsync(CancellationToken cancellationToken)
+    {
+        var prefix = clients.Names.Prefix;
         var containers = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var c in clients.Blobs.GetBlobContainersAsync(prefix: prefix.Length == 0 ? null : prefix, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             containers.Add(c.Name);
         }
 
-        var missing = new List<MissingResource>();
-        missing.AddRange(StorageCatalog.Tables.All.Select(names.Table).Where(n => !tables.Contains(n)).Select(n => new MissingResource("table", n)));
-        missing.AddRange(StorageCatalog.Queues.All.SelectMany(q => new[] { names.Queue(q), names.PoisonQueue(q) }).Where(n => !queues.Contains(n)).Select(n => new MissingResource("queue", n)));
-        missing.AddRange(StorageCatalog.Containers.All.Select(names.Container).Where(n => !containers.Contains(n)).Select(n => new MissingResource("container", n)));
-        return missing;
+        return [.. StorageCatalog.Containers.All.Select(clients.Names.Container).Where(n => !containers.Contains(n)).Select(n => new MissingResource("container", n))];
     }
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Storage ({Account}) lost resources ({ErrorCode}): the app's tables, queues and containers were re-created")]

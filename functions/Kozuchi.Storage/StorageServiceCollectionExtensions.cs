@@ -13,6 +13,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton(_ => StorageConnection.FromConfiguration(configuration));
         services.TryAddSingleton(_ => new StorageNames(configuration["Kozuchi:StoragePrefix"] ?? string.Empty));
         services.TryAddSingleton<StorageClients>();
+        services.TryAddSingleton<StorageRecovery>();
         return services;
     }
 }

@@ -174,6 +174,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       KozuchiQueueSendCall: 'send-call'
       KozuchiQueueCheckoutsIncoming: 'checkouts-incoming'
       KozuchiQueueCheckoutTimers: 'checkout-timers'
+      KozuchiQueueErasureJobs: 'erasure-jobs'
       KozuchiContainerImports: 'imports'
     }
   }

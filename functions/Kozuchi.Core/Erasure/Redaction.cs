@@ -221,4 +221,39 @@ public static class Redaction
 
         return rows == 0 ? null : (sb.ToString(), rows);
     }
+
+    /// <summary>
+    /// The person's rows of a CSV file with a header (what <see cref="Csv"/> would drop), each as column → value: what a
+    /// data request shows of a DM or call list that named them.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, string>> CsvRowsOf(string text, PersonalData person, IReadOnlySet<string> rowKeys)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(person);
+        ArgumentNullException.ThrowIfNull(rowKeys);
+        var rows = new List<IReadOnlyDictionary<string, string>>();
+        IReadOnlyList<string>? header = null;
+        using var reader = new StringReader(text);
+        foreach (var record in CsvRows.Read(reader))
+        {
+            if (header is null)
+            {
+                header = record.Fields;
+                continue;
+            }
+
+            if (record.Fields.Any(f => rowKeys.Contains(f.Trim()) || person.Identifies(f) || person.Mentions(f)))
+            {
+                var row = new Dictionary<string, string>(StringComparer.Ordinal);
+                for (var i = 0; i < record.Fields.Count; i++)
+                {
+                    row[i < header.Count && header[i].Length > 0 ? header[i] : "column" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)] = record.Fields[i];
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        return rows;
+    }
 }

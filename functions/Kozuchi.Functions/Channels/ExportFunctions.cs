@@ -111,7 +111,7 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
         {
             await DmList.WriteAsync(stream, pieces, encoding, cancellationToken);
             return (0, Metadata(("kind", "dm"), ("campaign", request.Campaign), ("pieces", cost.Pieces), ("skipped", skipped), ("costPerPiece", cost.CostPerPiece), ("totalCost", cost.TotalCost), ("currency", cost.Currency)));
-        }, cancellationToken);
+        }, cancellationToken, [.. pieces.Select(p => p.CustomerId)]);
         return new DmListResponse(name, Download(name), cost.Pieces, skipped, cost.CostPerPiece, cost.TotalCost, cost.Currency);
     }
 
@@ -154,7 +154,7 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
         {
             var s = await CallList.WriteAsync(stream, candidates, encoding, cancellationToken);
             return (s, Metadata(("kind", "calls"), ("campaign", request.Campaign), ("written", s.Written), ("doNotCall", s.DoNotCall), ("noPhone", s.NoPhone)));
-        }, cancellationToken);
+        }, cancellationToken, [.. candidates.Select(c => c.CustomerId)]);
         return new CallListResponse(name, Download(name), result.Written, result.DoNotCall, result.NoPhone, unknown);
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Kozuchi.Core.Customers;
 using Kozuchi.Core.Identity;
 using Kozuchi.Core.Orders;
 using Kozuchi.Core.Orders.Formats;
@@ -11,7 +10,8 @@ namespace Kozuchi.Functions.Erasure;
 /// <summary>
 /// Shopify's mandatory privacy webhooks, verified like every Shopify webhook and then handled by the erasure service:
 /// <c>customers/redact</c> erases the customer, <c>customers/data_request</c> exports what is held, <c>shop/redact</c>
-/// erases every customer who bought through Shopify. The customer is found by the Shopify customer id, the email, the
+/// queues the erasure of every customer who bought through Shopify (<see cref="ErasureJobs"/>: it answers at once, the
+/// job record shows the progress). The customer is found by the Shopify customer id, the email, the
 /// phone or one of the orders named. The body (which names the customer) is not stored.
 /// </summary>
 public static class ShopifyPrivacy
@@ -22,11 +22,13 @@ public static class ShopifyPrivacy
 
     public static IReadOnlyList<string> Topics { get; } = [CustomersRedact, CustomersDataRequest, ShopRedact];
 
-    public sealed record Outcome(string Status, int Customers, IReadOnlyList<string> AuditIds);
+    /// <summary><paramref name="Job"/>: the queued erasure job, for <c>shop/redact</c>.</summary>
+    public sealed record Outcome(string Status, int Customers, IReadOnlyList<string> AuditIds, string? Job = null);
 
-    public static async Task<Outcome?> HandleAsync(string topic, byte[] body, ErasureService erasure, CustomerStore store, CancellationToken cancellationToken)
+    public static async Task<Outcome?> HandleAsync(string topic, byte[] body, ErasureService erasure, CustomerStore store, ErasureJobs jobs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(erasure);
+        ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(store);
         JsonElement root;
         try
@@ -42,25 +44,9 @@ public static class ShopifyPrivacy
         var by = "shopify:" + topic;
         if (topic == ShopRedact)
         {
-            var ids = new List<string>();
-            await foreach (var record in store.ScanRecordsAsync(cancellationToken))
-            {
-                if (record.State == CustomerState.Active && record.Orders.Any(o => o.Key.Source == ShopifyOrderJson.Source))
-                {
-                    ids.Add(record.CustomerId);
-                }
-            }
-
-            var audits = new List<string>();
-            foreach (var id in ids)
-            {
-                if (await erasure.EraseAsync(id, by, "shop uninstalled", cancellationToken) is { } r)
-                {
-                    audits.Add(r.AuditId);
-                }
-            }
-
-            return new Outcome("erased", audits.Count, audits);
+            // Every Shopify customer's data in one request would outlast Shopify's 5 s: queued, and answered at once.
+            var job = await jobs.QueueAsync(ErasureJobs.ShopRedact, null, by, "shop uninstalled", cancellationToken);
+            return new Outcome("queued", 0, [], job.JobId);
         }
 
         var customerId = await FindAsync(root, erasure, store, cancellationToken);

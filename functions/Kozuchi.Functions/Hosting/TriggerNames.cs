@@ -22,6 +22,7 @@ public static class TriggerNames
     public const string SendCall = "%KozuchiQueueSendCall%";
     public const string CheckoutsIncoming = "%KozuchiQueueCheckoutsIncoming%";
     public const string CheckoutTimers = "%KozuchiQueueCheckoutTimers%";
+    public const string ErasureJobs = "%KozuchiQueueErasureJobs%";
 
     /// <summary>The blob path of the <c>imports</c> drop: <c>{name}</c> is the blob's name inside the container.</summary>
     public const string ImportsPath = "%KozuchiContainerImports%/{name}";
@@ -38,6 +39,7 @@ public static class TriggerNames
         ["KozuchiQueueSendCall"] = (StorageCatalog.Queues.SendCall, true),
         ["KozuchiQueueCheckoutsIncoming"] = (StorageCatalog.Queues.CheckoutsIncoming, true),
         ["KozuchiQueueCheckoutTimers"] = (StorageCatalog.Queues.CheckoutTimers, true),
+        ["KozuchiQueueErasureJobs"] = (StorageCatalog.Queues.ErasureJobs, true),
         ["KozuchiContainerImports"] = (StorageCatalog.Containers.Imports, false),
     };
 

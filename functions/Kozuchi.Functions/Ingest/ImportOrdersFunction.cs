@@ -1,5 +1,6 @@
 using System.Text;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Erasure;
 using Kozuchi.Storage.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 
@@ -28,10 +29,15 @@ public sealed class ImportOrdersFunction(DroppedImports imports, ILogger<ImportO
     }
 }
 
-/// <summary>A dropped import file: chunks queued, the error report and a summary written beside the file.</summary>
-public sealed class DroppedImports(OrderImporter importer, StorageClients clients)
+/// <summary>
+/// A dropped import file: chunks queued, the error report and a summary written beside the file, and the file recorded
+/// as indexed for erasure in the version imported. A version that erasure rewrote (metadata
+/// <see cref="BlobIndex.ErasedMetadata"/>) is not imported again: its orders are in already, and the new blob version
+/// only lost the erased person's fields.
+/// </summary>
+public sealed partial class DroppedImports(OrderImporter importer, StorageClients clients, BlobIndex index, ILogger<DroppedImports> logger)
 {
-    /// <summary>Null for the files this writes itself (the reports beside a drop).</summary>
+    /// <summary>Null for the files this writes itself (the reports beside a drop) and for a version erasure rewrote.</summary>
     public async Task<ImportReport?> ImportAsync(string name, Stream content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -40,13 +46,27 @@ public sealed class DroppedImports(OrderImporter importer, StorageClients client
             return null;
         }
 
+        var properties = (await clients.Container(StorageCatalog.Containers.Imports).GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        if (properties.Metadata.TryGetValue(BlobIndex.ErasedMetadata, out var erasedAt))
+        {
+            LogErasureRewrite(logger, name, erasedAt);
+            return null;
+        }
+
         var folder = name.Contains('/', StringComparison.Ordinal) ? name[..name.IndexOf('/', StringComparison.Ordinal)] : null;
         var mapping = OrderImporter.BuiltInMappings.Contains(folder) ? OrderImporter.ResolveMapping(folder) : OrderImporter.ResolveMapping(null);
         var (report, errors) = await importer.ImportAsync(content, name, mapping, encoding: null, viaQueue: true, progress: null, cancellationToken);
 
         var container = clients.Container(StorageCatalog.Containers.Imports);
+        await index.MarkFileAsync(StorageCatalog.Containers.Imports, name, properties.ETag, cancellationToken);
+
+        // The summary (its first errors) and the error report hold rejected rows, which no order key names: they stay
+        // unindexed, so erasure reads them in full.
         await container.GetBlobClient(name + ImportOrdersFunction.SummarySuffix).UploadAsync(BinaryData.FromString(OrderImporter.SummaryJson(report)), overwrite: true, cancellationToken);
         await container.GetBlobClient(name + ImportOrdersFunction.ErrorsSuffix).UploadAsync(BinaryData.FromBytes([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(OrderImporter.ErrorReport(errors))]), overwrite: true, cancellationToken);
         return report;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Import {Name}: this version was rewritten by an erasure at {ErasedAt}; not imported again")]
+    private static partial void LogErasureRewrite(ILogger logger, string name, string erasedAt);
 }

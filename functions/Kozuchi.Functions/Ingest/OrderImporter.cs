@@ -4,6 +4,8 @@ using System.Text.Json;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Import;
 using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Erasure;
+using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Orders;
 
 namespace Kozuchi.Functions.Ingest;
@@ -18,7 +20,7 @@ public sealed record ImportReport(string Import, string Mapping, ImportSummary S
 /// and queued (the blob function: many orders per message, retried and poisoned like webhooks). Re-importing a file
 /// changes nothing: orders are keyed by source and id.
 /// </summary>
-public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeline, OrderIngestor ingestor, CustomerStore store, ShopTime shopTime, ILogger<OrderImporter> logger)
+public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeline, OrderIngestor ingestor, CustomerStore store, BlobIndex index, ShopTime shopTime, ILogger<OrderImporter> logger)
 {
     public const int ChunkSize = 5000;
 
@@ -72,8 +74,18 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
                 chunks++;
                 var name = $"{prefix}/chunk-{chunks.ToString("D6", CultureInfo.InvariantCulture)}.ndjson";
 
-                // Write-first: the chunk is stored before it is applied, so a crash mid-import leaves a replayable record.
-                await raw.StoreAsync(name, IngestPipeline.WriteChunk(chunk.Orders), new Dictionary<string, string> { ["kind"] = "chunk", ["import"] = Slug(importName) }, cancellationToken);
+                // Indexed for erasure first (the chunk, and a dropped file in imports), then written before it is applied,
+                // so a crash mid-import leaves a replayable record that erasure finds.
+                var keys = chunk.Orders.Select(o => BlobIndex.OrderKey(o.Key)).ToList();
+                await index.AddAsync(StorageCatalog.Containers.Raw, name, keys, cancellationToken);
+                if (viaQueue)
+                {
+                    await index.AddAsync(StorageCatalog.Containers.Imports, importName, keys, cancellationToken);
+                }
+
+                var metadata = new Dictionary<string, string> { ["kind"] = "chunk", ["import"] = Slug(importName) };
+                BlobIndex.MarkIndexed(metadata);
+                await raw.StoreAsync(name, IngestPipeline.WriteChunk(chunk.Orders), metadata, cancellationToken);
                 if (viaQueue)
                 {
                     await pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Chunk, Blob = name }, cancellationToken);

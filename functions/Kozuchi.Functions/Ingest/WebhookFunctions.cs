@@ -57,13 +57,14 @@ public sealed record ShopifyDelivery(string? Hmac, string Topic, string ShopDoma
 /// </summary>
 public sealed partial class WebhookReceiver(
     RawPayloads raw, IngestPipeline pipeline, CheckoutProcessor checkouts, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time,
-    ErasureService erasure, CustomerStore store, ILogger<WebhookReceiver> logger)
+    ErasureService erasure, CustomerStore store, BlobIndex index, ErasureJobs jobs, ILogger<WebhookReceiver> logger)
 {
     public const int MaxBodyBytes = 4 * 1024 * 1024;
 
     private static readonly string[] ShopifyOrderTopics = ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "refunds/create"];
 
-    public sealed record Accepted(string Status, string? Blob);
+    /// <summary><paramref name="Job"/>: the erasure job a privacy webhook queued (<c>GET /api/erasures/{job}</c>).</summary>
+    public sealed record Accepted(string Status, string? Blob, string? Job = null);
 
     public async Task<Outcome<Accepted>> ShopifyAsync(byte[] body, ShopifyDelivery delivery, CancellationToken cancellationToken)
     {
@@ -79,14 +80,14 @@ public sealed partial class WebhookReceiver(
         if (ShopifyPrivacy.Topics.Contains(topic))
         {
             // Handled inline and idempotently: a timeout or failure makes Shopify retry, and a retry finishes the job.
-            var outcome = await ShopifyPrivacy.HandleAsync(topic, body, erasure, store, cancellationToken);
+            var outcome = await ShopifyPrivacy.HandleAsync(topic, body, erasure, store, jobs, cancellationToken);
             if (outcome is null)
             {
                 return Outcome.Invalid<Accepted>("Privacy webhook body is not JSON.");
             }
 
             LogPrivacy(logger, topic, outcome.Status, outcome.Customers);
-            return new Accepted(outcome.Status, null);
+            return new Accepted(outcome.Status, null, outcome.Job);
         }
 
         var isCheckout = ShopifyCheckoutJson.Topics.Contains(topic);
@@ -115,7 +116,8 @@ public sealed partial class WebhookReceiver(
         }
 
         var parsed = ShopifyOrderJson.Parse(topic, body, shopTime.Zone);
-        return await LandAsync(body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Shopify, Blob = name, Topic = topic }, ct), cancellationToken);
+        return await LandAsync(body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Shopify, Blob = name, Topic = topic }, ct), cancellationToken,
+            [.. parsed.Orders.Select(o => o.Key), .. parsed.Refunds.Select(r => new Core.Orders.OrderKey(ShopifyOrderJson.Source, r.OrderId))]);
     }
 
     public async Task<Outcome<Accepted>> OrdersAsync(byte[] body, string timestamp, string signature, CancellationToken cancellationToken)
@@ -139,11 +141,17 @@ public sealed partial class WebhookReceiver(
         var name = RawPayloads.ContentName("webhooks/orders", body);
         var parsed = KozuchiOrderJson.Parse(body, shopTime.Zone);
         var metadata = new Dictionary<string, string> { ["kind"] = "kozuchi", ["timestamp"] = Safe(timestamp) };
-        return await LandAsync(body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Kozuchi, Blob = name }, ct), cancellationToken);
+        return await LandAsync(body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Kozuchi, Blob = name }, ct), cancellationToken,
+            [.. parsed.Orders.Select(o => o.Key)]);
     }
 
+    /// <summary>
+    /// Stores and queues an accepted body. <paramref name="orders"/>: the orders an order payload holds, indexed for
+    /// erasure before the body is stored (checkout bodies and rejected ones are not indexed: erasure reads them in full).
+    /// </summary>
     private async Task<Outcome<Accepted>> LandAsync(
-        byte[] body, string name, string? error, string? ignored, Dictionary<string, string> metadata, Func<CancellationToken, Task> enqueue, CancellationToken cancellationToken)
+        byte[] body, string name, string? error, string? ignored, Dictionary<string, string> metadata, Func<CancellationToken, Task> enqueue, CancellationToken cancellationToken,
+        IReadOnlyList<Core.Orders.OrderKey>? orders = null)
     {
         metadata["received"] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
         if (error is not null)
@@ -159,6 +167,12 @@ public sealed partial class WebhookReceiver(
         if (ignored is not null)
         {
             return new Accepted("ignored: " + ignored, null);
+        }
+
+        if (orders is not null)
+        {
+            await index.AddAsync(Storage.Infrastructure.StorageCatalog.Containers.Raw, name, orders.Select(BlobIndex.OrderKey), cancellationToken);
+            BlobIndex.MarkIndexed(metadata);
         }
 
         var fresh = await raw.TryStoreAsync(name, body, metadata, cancellationToken);

@@ -23,7 +23,7 @@ public sealed record PullReport(string Source, PullStatus Status, int Pages, int
 /// the window is landed; a run that stops early (429s, a refused token) leaves it, and the next run asks again.
 /// </summary>
 public sealed partial class PullRunner(
-    IEnumerable<ICartAdapter> adapters, PullMarkStore marks, RawPayloads raw, IngestPipeline pipeline, ShopTime shopTime, TimeProvider time, ILogger<PullRunner> logger)
+    IEnumerable<ICartAdapter> adapters, PullMarkStore marks, RawPayloads raw, IngestPipeline pipeline, Storage.Erasure.BlobIndex index, ShopTime shopTime, TimeProvider time, ILogger<PullRunner> logger)
 {
     /// <summary>A guard against a cart that pages forever; far above any real window.</summary>
     public const int MaxPages = 10_000;
@@ -63,7 +63,10 @@ public sealed partial class PullRunner(
                 }
 
                 var name = RawPayloads.ContentName($"pulls/{source.Name}", body);
-                await raw.TryStoreAsync(name, body, Metadata(source, window, started, null), cancellationToken).ConfigureAwait(false);
+                var metadata = Metadata(source, window, started, null);
+                await index.AddAsync(Storage.Infrastructure.StorageCatalog.Containers.Raw, name, parsed.Orders.Select(o => Storage.Erasure.BlobIndex.OrderKey(o.Key)), cancellationToken).ConfigureAwait(false);
+                Storage.Erasure.BlobIndex.MarkIndexed(metadata);
+                await raw.TryStoreAsync(name, body, metadata, cancellationToken).ConfigureAwait(false);
 
                 // Queued even when the same page was landed before: that run may have died between landing and queueing.
                 await pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Pull, Blob = name, Topic = source.Kind.Code() }, cancellationToken).ConfigureAwait(false);

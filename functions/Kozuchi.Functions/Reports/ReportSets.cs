@@ -8,6 +8,7 @@ using Kozuchi.Core.Rfm;
 using Kozuchi.Functions.Analytics;
 using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Reports;
@@ -148,8 +149,9 @@ public sealed partial class ReportSets(
     {
         var today = Today;
         var marker = await snapshots.MarkerAsync(cancellationToken).ConfigureAwait(false);
+        _set.DropIfMarkerGone(marker);
         var set = _set.Held(today, marker)
-            ?? (await PreviousAsync(_set, today, Stale.TodayOrYesterday, cancellationToken).ConfigureAwait(false))?.Value;
+            ?? (await PreviousAsync(_set, today, Stale.TodayOrYesterday, marker, cancellationToken).ConfigureAwait(false))?.Value;
         var refreshing = !_set.Flights.IsEmpty;
         return set is null
             ? new ReportFreshness(null, null, null, false, refreshing)
@@ -204,6 +206,9 @@ public sealed partial class ReportSets(
             return held;
         }
 
+        // A storage reset took the marker away: what memory holds was computed over data that is gone.
+        slot.DropIfMarkerGone(marker);
+
         var key = (day, marker);
         var flight = slot.Flights.GetOrAdd(key, k => new Flight<T>(new Lazy<Task<T>>(() => LoadOrComputeAsync(slot, k.Day, k.Marker, compute)), time.GetTimestamp()));
         var task = flight.Work.Value;
@@ -225,7 +230,7 @@ public sealed partial class ReportSets(
             return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (await PreviousAsync(slot, day, stale, cancellationToken).ConfigureAwait(false) is not { } previous)
+        if (await PreviousAsync(slot, day, stale, marker, cancellationToken).ConfigureAwait(false) is not { } previous)
         {
             // Nothing to answer from (a shop's first pass): wait up to PendingAfterSeconds, then 503 with Retry-After.
             var pendingAfter = flight.WaitLeft(options.Value.PendingAfterSeconds, time);
@@ -266,10 +271,19 @@ public sealed partial class ReportSets(
         }
     }
 
-    /// <summary>The last value of the kind for the day (or yesterday, when allowed), whatever marker it was computed under: from memory, else from blob.</summary>
-    private async Task<Slot<T>.Entry?> PreviousAsync<T>(Slot<T> slot, DateOnly day, Stale stale, CancellationToken cancellationToken)
+    /// <summary>
+    /// The last value of the kind for the day (or yesterday, when allowed), whatever marker it was computed under: from
+    /// memory, else from blob. None when the current marker is gone (a storage reset): figures over data that is gone
+    /// are not shown as "previous" ones.
+    /// </summary>
+    private async Task<Slot<T>.Entry?> PreviousAsync<T>(Slot<T> slot, DateOnly day, Stale stale, string marker, CancellationToken cancellationToken)
         where T : class
     {
+        if (marker == ChangeMarker.None)
+        {
+            return null;
+        }
+
         bool Allowed(DateOnly d) => d == day || (stale == Stale.TodayOrYesterday && d == day.AddDays(-1));
         if (slot.Latest is { } latest && Allowed(latest.Day))
         {
@@ -299,7 +313,7 @@ public sealed partial class ReportSets(
         where T : class
     {
         var cancellationToken = lifetime.ApplicationStopping;
-        if (await blobs.ReadAsync(slot.Kind, day, marker, cancellationToken).ConfigureAwait(false) is { } stored
+        if (marker != ChangeMarker.None && await blobs.ReadAsync(slot.Kind, day, marker, cancellationToken).ConfigureAwait(false) is { } stored
             && stored.ToObjectFromJson<T>(json.Value.SerializerOptions) is { } read)
         {
             return slot.Remember(day, marker, read);
@@ -357,6 +371,15 @@ public sealed partial class ReportSets(
         public bool Holds(DateOnly day, string marker) => Held(day, marker) is not null;
 
         public T? Held(DateOnly day, string marker) => Volatile.Read(ref _held) is { } h && h.Day == day && h.Marker == marker ? h.Value : null;
+
+        /// <summary>Forgets the value held when the marker it was computed under is gone (<see cref="ChangeMarkers.Gone"/>).</summary>
+        public void DropIfMarkerGone(string current)
+        {
+            if (Volatile.Read(ref _held) is { } h && ChangeMarkers.Gone(h.Marker, current))
+            {
+                Interlocked.CompareExchange(ref _held, null, h);
+            }
+        }
 
         public T Remember(DateOnly day, string marker, T value)
         {

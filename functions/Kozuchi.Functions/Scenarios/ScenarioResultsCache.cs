@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Kozuchi.Functions.Reports;
+using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
 using Microsoft.Extensions.Options;
 
@@ -98,9 +99,15 @@ public sealed partial class ScenarioResultsCache(
             return held.View;
         }
 
+        if (held is not null && ChangeMarkers.Gone(held.Key, key))
+        {
+            // A storage reset took a marker away: the counts held were made over enrollments or sends that are gone.
+            _held.TryRemove(KeyValuePair.Create(id, held));
+        }
+
         var flight = Flight(head, key);
         var task = flight.Work.Value;
-        if (task.IsCompleted || await PreviousAsync(id, cancellationToken).ConfigureAwait(false) is not { } previous)
+        if (task.IsCompleted || await PreviousAsync(id, key, cancellationToken).ConfigureAwait(false) is not { } previous)
         {
             return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -145,14 +152,14 @@ public sealed partial class ScenarioResultsCache(
         return flight;
     }
 
-    private async Task<Entry?> PreviousAsync(string id, CancellationToken cancellationToken)
+    private async Task<Entry?> PreviousAsync(string id, string key, CancellationToken cancellationToken)
     {
         if (_held.TryGetValue(id, out var held))
         {
             return held;
         }
 
-        if (await blobs.ReadAsync(id, cancellationToken).ConfigureAwait(false) is { } stored
+        if (await blobs.ReadAsync(id, cancellationToken).ConfigureAwait(false) is { } stored && !ChangeMarkers.Gone(stored.Marker, key)
             && stored.Content.ToObjectFromJson<ScenarioResultsView>(json.Value.SerializerOptions) is { } view)
         {
             return _held.GetOrAdd(id, new Entry(stored.Marker, view));

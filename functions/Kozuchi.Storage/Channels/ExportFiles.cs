@@ -8,7 +8,7 @@ namespace Kozuchi.Storage.Channels;
 public sealed record ExportFile(string Name, long Length, string ContentType, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>Files for vendors and people (DM lists, call lists) in the <c>exports</c> container.</summary>
-public sealed class ExportFiles(StorageClients clients)
+public sealed class ExportFiles(StorageClients clients, Erasure.BlobIndex index)
 {
     private readonly BlobContainerClient _container = clients.Container(StorageCatalog.Containers.Exports);
 
@@ -16,8 +16,11 @@ public sealed class ExportFiles(StorageClients clients)
     public static bool IsValidName(string name) =>
         name.Length is > 0 and <= 200 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !name.StartsWith('.');
 
-    /// <summary>Writes the file through <paramref name="write"/>, then stores what it cost and counted as metadata.</summary>
-    public async Task<T> WriteAsync<T>(string name, string contentType, Func<Stream, Task<(T Result, IDictionary<string, string> Metadata)>> write, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the file through <paramref name="write"/>, then stores what it cost and counted as metadata.
+    /// <paramref name="customerIds"/>: the customers the file names, indexed for erasure before it is stored.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(string name, string contentType, Func<Stream, Task<(T Result, IDictionary<string, string> Metadata)>> write, CancellationToken cancellationToken, IReadOnlyCollection<string>? customerIds = null)
     {
         ArgumentNullException.ThrowIfNull(write);
         if (!IsValidName(name))
@@ -34,6 +37,12 @@ public sealed class ExportFiles(StorageClients clients)
         {
             var (result, metadata) = await write(buffer).ConfigureAwait(false);
             buffer.Position = 0;
+            if (customerIds is not null)
+            {
+                await index.AddAsync(StorageCatalog.Containers.Exports, name, customerIds.Select(Erasure.BlobIndex.CustomerKey), cancellationToken).ConfigureAwait(false);
+                Erasure.BlobIndex.MarkIndexed(metadata);
+            }
+
             await blob.UploadAsync(buffer, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType }, Metadata = metadata }, cancellationToken).ConfigureAwait(false);
             return result;
         }

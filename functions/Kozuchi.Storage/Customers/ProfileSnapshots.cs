@@ -35,7 +35,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
         try
         {
             var download = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            if (download.Value.Details.Metadata.TryGetValue("marker", out var taken) && taken == marker)
+            if (marker != ChangeMarker.None && download.Value.Details.Metadata.TryGetValue("marker", out var taken) && taken == marker)
             {
                 return Read(download.Value.Content.ToStream());
             }
@@ -66,7 +66,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
             .UploadAsync(buffer, new BlobUploadOptions { Metadata = new Dictionary<string, string> { ["marker"] = marker } }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The change marker's current version ("none" before the first change): what derived data is tied to.</summary>
+    /// <summary>The change marker's current version (<see cref="ChangeMarker.None"/> before the first change or after a reset): what derived data is tied to.</summary>
     public Task<string> MarkerAsync(CancellationToken cancellationToken) => _marker.ReadAsync(cancellationToken);
 
     /// <summary>The snapshot format: a header, then per customer the fields reports read (what a profile scan returns).</summary>

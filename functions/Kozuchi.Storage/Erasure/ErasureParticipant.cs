@@ -24,6 +24,19 @@ public sealed record ErasureSubject(
 
     /// <summary>What stands in for the person in a stored document that must name a customer (no personal value in it).</summary>
     public string AnonymousRef => "erased-" + CustomerId;
+
+    /// <summary>The blobs the <see cref="BlobIndex"/> names for the subject's orders and customer ids, by logical container.</summary>
+    public ILookup<string, string> IndexedBlobs { get; init; } = Array.Empty<string>().ToLookup(b => b, StringComparer.Ordinal);
+
+    /// <summary>When the erasure or data request began (what a rewritten blob is marked with).</summary>
+    public DateTimeOffset At { get; init; }
+
+    private int _blobsRead;
+
+    /// <summary>How many blobs the participants downloaded for this subject (the audit and the benchmark show it).</summary>
+    public int BlobsRead => Volatile.Read(ref _blobsRead);
+
+    public void CountRead() => Interlocked.Increment(ref _blobsRead);
 }
 
 /// <summary>

@@ -26,6 +26,7 @@ public sealed partial class ErasureService(
     ErasedIdentifiers suppression,
     ProfileSnapshots snapshots,
     IEnumerable<IErasureParticipant> participants,
+    BlobIndex index,
     StorageClients clients,
     TimeProvider time,
     ILogger<ErasureService> logger)
@@ -37,7 +38,15 @@ public sealed partial class ErasureService(
     /// <summary>The customer an identifier belongs to, erased or not: what the Shopify GDPR webhooks name.</summary>
     public Task<CustomerRecord?> FindAsync(IdentityKey key, CancellationToken cancellationToken) => store.FindByIdentityAsync(key, cancellationToken);
 
-    public async Task<ErasureResult?> EraseAsync(string customerId, string requestedBy, string reason, CancellationToken cancellationToken)
+    /// <summary>How many indexed blobs hold the customer's data (null: no such customer): what decides whether an erasure is queued.</summary>
+    public async Task<int?> IndexedBlobCountAsync(string customerId, CancellationToken cancellationToken) =>
+        await LoadAsync(customerId, cancellationToken).ConfigureAwait(false) is { } subject ? subject.IndexedBlobs.Sum(g => g.Count()) : null;
+
+    /// <summary>
+    /// Erases the customer; <paramref name="progress"/> (if any) hears after each participant how many of them are done,
+    /// out of how many (a queued erasure's job record shows it).
+    /// </summary>
+    public async Task<ErasureResult?> EraseAsync(string customerId, string requestedBy, string reason, CancellationToken cancellationToken, Func<int, int, Task>? progress = null)
     {
         var subject = await LoadAsync(customerId, cancellationToken).ConfigureAwait(false);
         if (subject is null)
@@ -45,13 +54,20 @@ public sealed partial class ErasureService(
             return null;
         }
 
-        var now = time.GetUtcNow();
+        var now = subject.At;
         await suppression.AddAsync(subject.Identities, now, cancellationToken).ConfigureAwait(false);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal) { ["suppressed-identifiers"] = subject.Identities.Count };
-        foreach (var participant in participants)
+        var all = participants.ToList();
+        foreach (var participant in all)
         {
             counts[participant.Name] = await participant.EraseAsync(subject, cancellationToken).ConfigureAwait(false);
+            if (progress is not null)
+            {
+                await progress(counts.Count - 1, all.Count).ConfigureAwait(false);
+            }
         }
+
+        counts["blobs-read"] = subject.BlobsRead;
 
         // The profile snapshot holds the prefecture: taken again now, without it.
         await snapshots.TouchAsync(cancellationToken).ConfigureAwait(false);
@@ -70,7 +86,7 @@ public sealed partial class ErasureService(
             return null;
         }
 
-        var now = time.GetUtcNow();
+        var now = subject.At;
         var sections = new Dictionary<string, object?>(StringComparer.Ordinal);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var participant in participants)
@@ -166,7 +182,15 @@ public sealed partial class ErasureService(
             person.Add(key);
         }
 
-        return new ErasureSubject(survivor.CustomerId, records, orders, [.. identities.OrderBy(k => k.ToString(), StringComparer.Ordinal)], person);
+        // The blobs that hold them, from the index: their orders (payloads, chunks, import files) and their ids (lists).
+        var keys = orders.Select(o => BlobIndex.OrderKey(o.Key)).Concat(records.SelectMany(r => r.Orders).Select(o => BlobIndex.OrderKey(o.Key)))
+            .Concat(records.Select(r => BlobIndex.CustomerKey(r.CustomerId)));
+        var blobs = await index.BlobsAsync(keys, cancellationToken).ConfigureAwait(false);
+        return new ErasureSubject(survivor.CustomerId, records, orders, [.. identities.OrderBy(k => k.ToString(), StringComparer.Ordinal)], person)
+        {
+            IndexedBlobs = blobs,
+            At = time.GetUtcNow(),
+        };
     }
 
     private async Task<string> AuditAsync(string kind, ErasureSubject subject, string requestedBy, string reason, IReadOnlyDictionary<string, int> counts, string? export, DateTimeOffset now, CancellationToken cancellationToken)

@@ -13,6 +13,8 @@ public static class ErasureServiceCollectionExtensions
     {
         services.TryAddSingleton<ErasedIdentifiers>();
         services.TryAddSingleton<ErasureService>();
+        services.TryAddSingleton<BlobIndex>();
+        services.TryAddSingleton<ErasureJobs>();
         services.TryAddSingleton<Checkouts.CheckoutStore>();
         services.AddSingleton<IErasureParticipant, CustomerRecordsParticipant>();
         services.AddSingleton<IErasureParticipant, IdentityRowsParticipant>();

@@ -74,7 +74,13 @@ public static class StorageCatalog
         /// <summary>Postal DM and call recipients the send-dm / send-call consumers added, one list per channel and shop day.</summary>
         public const string SendLists = "KozuchiSendLists";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures];
+        /// <summary>Which blobs of raw, imports and exports hold which order or customer (erasure reads only those).</summary>
+        public const string BlobIndex = "KozuchiBlobIndex";
+
+        /// <summary>Queued erasures (Shopify shop/redact, large erasures): status and progress, no personal data.</summary>
+        public const string ErasureJobs = "KozuchiErasureJobs";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, BlobIndex, ErasureJobs];
     }
 
     public static class Queues
@@ -105,7 +111,10 @@ public static class StorageCatalog
         /// <summary>Abandonment checks as delayed messages, one per checkout and cartAbandoned scenario.</summary>
         public const string CheckoutTimers = "checkout-timers";
 
-        public static IReadOnlyList<string> All { get; } = [OrdersIncoming, ScenarioEvents, ScenarioWakeups, SendEmail, SendLine, SendDm, SendCall, CheckoutsIncoming, CheckoutTimers];
+        /// <summary>Queued erasures: one message per job (<c>ErasureJobs</c> table), run by <c>RunErasureJob</c>.</summary>
+        public const string ErasureJobs = "erasure-jobs";
+
+        public static IReadOnlyList<string> All { get; } = [OrdersIncoming, ScenarioEvents, ScenarioWakeups, SendEmail, SendLine, SendDm, SendCall, CheckoutsIncoming, CheckoutTimers, ErasureJobs];
     }
 
     public static class Containers

@@ -168,13 +168,122 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Shop_redact_erases_every_customer_who_bought_through_shopify_only()
+    public async Task Shop_redact_is_queued_answered_at_once_and_erases_every_customer_who_bought_through_shopify_only_with_progress()
     {
         await LoadHanakoAndJiroAsync();
         var response = await PostShopifyAsync("""{"shop_id":1,"shop_domain":"kozuchi-test.myshopify.com"}""", "shop/redact");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("queued", accepted.GetProperty("status").GetString());
+        var job = new Uri("/api/erasures/" + accepted.GetProperty("job").GetString(), UriKind.Relative);
+
+        // Nothing was erased inside the webhook's request: the job does it.
+        var queued = await _h.Operator.GetFromJsonAsync<JsonElement>(job, Ct);
+        Assert.Equal("queued", queued.GetProperty("status").GetString());
+        Assert.Equal("shop-redact", queued.GetProperty("kind").GetString());
+        Assert.NotEmpty(await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct));
+
+        Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ErasureJobs, "RunErasureJob", Ct));
+        var done = await _h.Operator.GetFromJsonAsync<JsonElement>(job, Ct);
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal(1, done.GetProperty("total").GetInt32());
+        Assert.Equal(1, done.GetProperty("done").GetInt32());
+        Assert.Equal(1, done.GetProperty("erased").GetInt32());
         Assert.Empty(await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct));
         Assert.NotEmpty(await StorageScan.FindAsync(_h.Storage.Clients, JiroValues, Ct));
+    }
+
+    [Fact]
+    public async Task Erasure_reads_only_the_blobs_the_index_names_for_the_customer_however_many_others_are_stored()
+    {
+        var hanako = await LoadHanakoAndJiroAsync();
+        var jiro = await CustomerIdOfAsync("own|2");
+        await ExportListsAsync(hanako, jiro);
+        for (var i = 0; i < 40; i++)
+        {
+            await DeliverAsync($$$"""{"source":"own","order_id":"other-{{{i}}}","ordered_at":"2026-09-01T10:00:00+09:00","total":100,"customer":{"email":"other{{{i}}}@example.jp"}}""");
+        }
+
+        var stored = 0;
+        foreach (var container in new[] { StorageCatalog.Containers.Raw, StorageCatalog.Containers.Imports, StorageCatalog.Containers.Exports })
+        {
+            stored += await _h.Storage.Clients.Container(container).GetBlobsAsync(cancellationToken: Ct).CountAsync(Ct);
+        }
+
+        var erase = await _h.Operator.DeleteAsync(new Uri($"/api/customers/{hanako}", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, erase.StatusCode);
+        var read = (await erase.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("counts").GetProperty("blobs-read").GetInt32();
+        // Hers: two Shopify deliveries, three generic webhook bodies, the import chunk and file, the DM and call lists (9);
+        // not attributable to an order, so read in full: the import's error report and summary (2).
+        Assert.Equal(11, read);
+        Assert.True(stored > 50, $"{stored} blobs stored");
+        Assert.Empty(await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct));
+    }
+
+    [Fact]
+    public async Task An_import_file_rewritten_by_erasure_is_marked_and_not_imported_again()
+    {
+        var hanako = await LoadHanakoAndJiroAsync();
+        Assert.Equal(HttpStatusCode.OK, (await _h.Operator.DeleteAsync(new Uri($"/api/customers/{hanako}", UriKind.Relative), Ct)).StatusCode);
+        var drop = _h.Storage.Clients.Container(StorageCatalog.Containers.Imports).GetBlobClient("drop.csv");
+        Assert.True((await drop.GetPropertiesAsync(cancellationToken: Ct)).Value.Metadata.ContainsKey(Kozuchi.Storage.Erasure.BlobIndex.ErasedMetadata));
+        var chunks = await _h.Storage.Clients.Container(StorageCatalog.Containers.Raw).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "imports/", Ct).CountAsync(Ct);
+
+        // The new blob versions (the file, its error report and summary) reach the import function, which leaves them:
+        // nothing queued, no chunk written.
+        Assert.Equal(3, await _h.App.Functions.PollBlobsAsync(ImportOrdersFunction.Name, Ct));
+        Assert.Empty((await _h.Storage.Clients.Queue(StorageCatalog.Queues.OrdersIncoming).PeekMessagesAsync(cancellationToken: Ct)).Value);
+        Assert.Equal(chunks, await _h.Storage.Clients.Container(StorageCatalog.Containers.Raw).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "imports/", Ct).CountAsync(Ct));
+
+        // A file the shop drops again under the same name is a new import.
+        var csv = "order_id,ordered_at,customer_ref,email,phone,name,postal_code,address,sku,product_name,quantity,unit_price,order_total,currency,status,source\r\n"
+            + "imp-9,2026-10-07,,saburo@example.jp,,三郎,,,A,a,1,900,900,,,\r\n";
+        await drop.UploadAsync(BinaryData.FromString(csv), overwrite: true, Ct);
+        Assert.Equal(1, await _h.App.Functions.PollBlobsAsync(ImportOrdersFunction.Name, Ct));
+        Assert.Equal(1, await _h.DrainAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_data_request_lists_the_dm_and_call_list_rows_that_named_the_customer()
+    {
+        var hanako = await LoadHanakoAndJiroAsync();
+        var jiro = await CustomerIdOfAsync("own|2");
+        await ExportListsAsync(hanako, jiro);
+
+        var request = await _h.Operator.PostAsync(new Uri($"/api/customers/{hanako}/data-request", UriKind.Relative), null, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, request.StatusCode);
+        var name = (await request.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("export").GetString()!;
+        var export = JsonDocument.Parse((await _h.Storage.Clients.Container(StorageCatalog.Containers.DataRequests).GetBlobClient(name).DownloadContentAsync(Ct)).Value.Content.ToString());
+        var files = export.RootElement.GetProperty("held").GetProperty("exports").EnumerateArray().ToList();
+        Assert.Equal(["calls", "dm"], files.Select(f => f.GetProperty("kind").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(files, f =>
+        {
+            var row = Assert.Single(f.GetProperty("rows").EnumerateArray());
+            Assert.Contains(row.EnumerateObject(), p => p.Value.GetString() == hanako);
+            Assert.DoesNotContain(row.EnumerateObject(), p => p.Value.GetString() == jiro || (p.Value.GetString() ?? "").Contains("次郎", StringComparison.Ordinal));
+        });
+    }
+
+    [Fact]
+    public async Task A_queued_erasure_answers_202_with_a_job_that_reports_its_progress_to_completion()
+    {
+        var hanako = await LoadHanakoAndJiroAsync();
+
+        var erase = await _h.Operator.DeleteAsync(new Uri($"/api/customers/{hanako}?queue=true", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, erase.StatusCode);
+        var job = erase.Headers.Location!;
+        Assert.Equal("queued", (await _h.Operator.GetFromJsonAsync<JsonElement>(job, Ct)).GetProperty("status").GetString());
+        Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ErasureJobs, "RunErasureJob", Ct));
+        var done = await _h.Operator.GetFromJsonAsync<JsonElement>(job, Ct);
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal(hanako, done.GetProperty("customerId").GetString());
+        Assert.Equal(done.GetProperty("total").GetInt32(), done.GetProperty("done").GetInt32());
+        Assert.True(done.GetProperty("total").GetInt32() >= 10);
+        Assert.Empty(await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct));
+        Assert.Equal(HttpStatusCode.NotFound, (await _h.Operator.GetAsync(new Uri("/api/erasures/no-such-job", UriKind.Relative), Ct)).StatusCode);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Functions.Security;
+using Kozuchi.Storage.Infrastructure;
 
 namespace Kozuchi.Functions.Hosting.Http;
 
@@ -8,9 +9,11 @@ namespace Kozuchi.Functions.Hosting.Http;
 /// The one gate every HTTP function passes, in Azure (<see cref="Worker.HttpFunctionMiddleware"/>) and in
 /// <c>kozuchi serve</c> (the local runtime's endpoints): the declared access (operator sign-in, CSRF header on
 /// cookie-authenticated writes), the wait for storage, and the answers for a request the function cannot read (400)
-/// or a report still being computed (503 with Retry-After). The function itself only adapts.
+/// or a report still being computed (503 with Retry-After), and a storage reset: a function that finds one of the
+/// app's tables, queues or containers gone has them re-created and runs once more on the same (buffered) request, so a
+/// webhook is accepted rather than answered 500. The function itself only adapts.
 /// </summary>
-public sealed class HttpFunctionGuard(OperatorAccess operators, StorageReadiness readiness)
+public sealed class HttpFunctionGuard(OperatorAccess operators, StorageReadiness readiness, StorageRecovery recovery)
 {
     public const string ApiPrefix = "/api";
 
@@ -30,12 +33,30 @@ public sealed class HttpFunctionGuard(OperatorAccess operators, StorageReadiness
             return refusal;
         }
 
-        if (declared.WaitsForStorage)
+        if (!declared.WaitsForStorage)
         {
-            // A webhook arriving while storage is still being prepared waits for it rather than failing.
-            await readiness.WaitAsync(http.RequestAborted);
+            return await InvokeAsync(invoke);
         }
 
+        // A webhook arriving while storage is still being prepared waits for it rather than failing.
+        await readiness.WaitAsync(http.RequestAborted);
+        http.Request.EnableBuffering();
+        var generation = recovery.Generation;
+        try
+        {
+            return await InvokeAsync(invoke);
+        }
+        catch (Exception e) when (StorageRecovery.IsMissingResource(e) && http.Request.Body.CanSeek)
+        {
+            await recovery.RecoverAsync(generation, e, http.RequestAborted);
+            http.Request.Body.Position = 0;
+        }
+
+        return await InvokeAsync(invoke);
+    }
+
+    private static async Task<IResult> InvokeAsync(Func<Task<object?>> invoke)
+    {
         try
         {
             return await invoke() as IResult ?? throw new InvalidOperationException("An HTTP function must return an IResult (TypedResults).");

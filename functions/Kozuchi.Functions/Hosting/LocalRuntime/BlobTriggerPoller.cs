@@ -89,9 +89,15 @@ public sealed partial class BlobTriggerPoller
     {
         while (!cancellationToken.IsCancellationRequested)
         {
+            var generation = _runner.Recovery.Generation;
             try
             {
                 await PollOnceAsync(cancellationToken);
+            }
+            catch (RequestFailedException e) when (StorageRecovery.IsMissingResource(e))
+            {
+                // The container or the receipts table is gone (a storage reset): re-created once, logged once by the recovery.
+                await _runner.Recovery.RecoverAsync(generation, e, cancellationToken);
             }
             catch (RequestFailedException e)
             {

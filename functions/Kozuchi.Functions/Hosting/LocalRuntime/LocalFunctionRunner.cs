@@ -1,14 +1,19 @@
 using System.Diagnostics;
+using Kozuchi.Storage.Infrastructure;
 
 namespace Kozuchi.Functions.Hosting.LocalRuntime;
 
 /// <summary>
 /// Runs one queue, timer or blob invocation for the local trigger runner: waits for storage, creates the
 /// invocation's service scope, calls the function and says whether it failed (the trigger's retry and poison rules
-/// act on that, as the host's do).
+/// act on that, as the host's do). An invocation that finds one of the app's tables, queues or containers gone (a
+/// storage reset) has them re-created and runs once more (<see cref="StorageRecovery"/>).
 /// </summary>
-public sealed partial class LocalFunctionRunner(IServiceScopeFactory scopes, StorageReadiness readiness, ILogger<LocalFunctionRunner> logger)
+public sealed partial class LocalFunctionRunner(IServiceScopeFactory scopes, StorageReadiness readiness, StorageRecovery recovery, ILogger<LocalFunctionRunner> logger)
 {
+    /// <summary>The trigger loops re-create what a poll finds missing through the same recovery.</summary>
+    public StorageRecovery Recovery => recovery;
+
     public static readonly ActivitySource Activity = new("Kozuchi.Functions");
 
     /// <summary>Throws <see cref="FunctionFailedException"/> when the function failed.</summary>
@@ -20,10 +25,14 @@ public sealed partial class LocalFunctionRunner(IServiceScopeFactory scopes, Sto
         activity?.SetTag("faas.trigger", function.TriggerType);
         await readiness.WaitAsync(cancellationToken);
         var started = Stopwatch.GetTimestamp();
-        await using var scope = scopes.CreateAsyncScope();
         try
         {
-            await FunctionInvoker.InvokeAsync(function, trigger, scope.ServiceProvider, cancellationToken);
+            await recovery.RunAsync(async ct =>
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await FunctionInvoker.InvokeAsync(function, trigger, scope.ServiceProvider, ct);
+                return true;
+            }, cancellationToken);
             if (logger.IsEnabled(LogLevel.Information))
             {
                 var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Kozuchi.Storage.Infrastructure;
 
 namespace Kozuchi.Functions.Hosting.LocalRuntime;
 
@@ -52,9 +53,17 @@ public sealed partial class QueueTriggerListener
         while (!cancellationToken.IsCancellationRequested)
         {
             int received;
+            var generation = _runner.Recovery.Generation;
             try
             {
                 received = await PollOnceAsync(cancellationToken);
+            }
+            catch (RequestFailedException e) when (StorageRecovery.IsMissingResource(e))
+            {
+                // The queue is gone (a storage reset): re-created once, logged once by the recovery, polled again after
+                // the usual pause (which grows if the queue cannot be made again yet: a name still being deleted in Azure).
+                await _runner.Recovery.RecoverAsync(generation, e, cancellationToken);
+                received = 0;
             }
             catch (RequestFailedException e)
             {

@@ -39,9 +39,15 @@ public sealed partial class TimerTriggerScheduler
         {
             var wait = await _job.NextDueAsync(cancellationToken) - _time.GetUtcNow();
             await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, cancellationToken);
+            var generation = _runner.Recovery.Generation;
             try
             {
                 await RunDueAsync(atStartup: false, cancellationToken);
+            }
+            catch (RequestFailedException e) when (StorageRecovery.IsMissingResource(e))
+            {
+                // The lease container or the schedule table is gone (a storage reset): re-created, logged once by the recovery.
+                await _runner.Recovery.RecoverAsync(generation, e, cancellationToken);
             }
             catch (RequestFailedException e)
             {

@@ -50,7 +50,8 @@ public sealed record RenderedEmail(string Subject, string Html, string Text);
 /// <c>points</c>, <c>coupon</c>, <c>unsubscribe_url</c>, and for cart recovery <c>cart_items</c> (each with
 /// <c>name</c>, <c>sku</c>, <c>quantity</c>, <c>unit_price</c>, <c>line_total</c>), <c>cart_total</c>,
 /// <c>cart_currency</c> and <c>recovery_url</c>. HTML output is HTML-encoded; the subject and text are not.
-/// A template that does not parse is a result, not an exception: it is caught when the scenario is saved.
+/// A template that does not parse is a result, not an exception: it is caught when the scenario is saved. Rendering is
+/// bounded (<see cref="TemplateLimits"/>): past the limits it throws <see cref="TemplateLimitException"/>.
 /// </summary>
 public sealed class EmailTemplates
 {
@@ -64,6 +65,7 @@ public sealed class EmailTemplates
     {
         var options = new TemplateOptions { CultureInfo = CultureInfo.GetCultureInfo("ja-JP"), TimeZone = TimeZoneInfo.Utc };
         options.MemberAccessStrategy.Register<Personalisation>();
+        TemplateLimits.Apply(options);
         return options;
     }
 
@@ -121,10 +123,11 @@ public sealed class EmailTemplates
             context.SetValue("recovery_url", values.Cart?.RecoveryUrl?.ToString() ?? string.Empty);
 
             // Subjects are headers and text is text: encoding them for HTML would show &amp; to the reader.
+            // The subject is a header: no CR/LF or other control character may survive into it.
             return new RenderedEmail(
-                _subject.Render(context, NullEncoder.Default).Trim(),
-                _html.Render(context, Html),
-                _text.Render(context, NullEncoder.Default));
+                HeaderText.Clean(TemplateLimits.Render(_subject, context, NullEncoder.Default)).Trim(),
+                TemplateLimits.Render(_html, context, Html),
+                TemplateLimits.Render(_text, context, NullEncoder.Default));
         }
     }
 }

@@ -74,7 +74,10 @@ public static class StorageCatalog
         /// <summary>Postal DM and call recipients the send-dm / send-call consumers added, one list per channel and shop day.</summary>
         public const string SendLists = "KozuchiSendLists";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures];
+        /// <summary>Operator sign-in sessions (Key mode) by random id: signing out deletes the row, so a copied cookie stops working.</summary>
+        public const string Sessions = "KozuchiSessions";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, Sessions];
     }
 
     public static class Queues

@@ -22,14 +22,14 @@ public static class ChannelsFeature
         services.Configure<SendQueueOptions>(configuration.GetSection("Kozuchi:Sends"));
 
         // Secrets arrive as Key Vault references; one the platform could not resolve must never act as the secret.
-        services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = KeyVaultReferences.Resolved(o.ConnectionString));
+        services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = Secrets.Value(o.ConnectionString));
         services.PostConfigure<LineOptions>(o =>
         {
-            o.ChannelSecret = KeyVaultReferences.Resolved(o.ChannelSecret) ?? string.Empty;
-            o.ChannelAccessToken = KeyVaultReferences.Resolved(o.ChannelAccessToken) ?? string.Empty;
+            o.ChannelSecret = Secrets.Value(o.ChannelSecret) ?? string.Empty;
+            o.ChannelAccessToken = Secrets.Value(o.ChannelAccessToken) ?? string.Empty;
         });
-        services.PostConfigure<UnsubscribeOptions>(o => o.SigningKey = KeyVaultReferences.Resolved(o.SigningKey) ?? string.Empty);
-        services.PostConfigure<EventGridOptions>(o => o.Key = KeyVaultReferences.Resolved(o.Key) ?? string.Empty);
+        services.PostConfigure<UnsubscribeOptions>(o => o.SigningKey = Secrets.Value(o.SigningKey) ?? string.Empty);
+        services.PostConfigure<EventGridOptions>(o => o.Key = Secrets.Value(o.Key) ?? string.Empty);
         services.AddSingleton<ISendRateLimiter, StorageSendRateLimiter>();
         services.AddSingleton<ChannelEvents>();
         services.AddSingleton<ExportFiles>();

@@ -74,10 +74,61 @@ public sealed class TemplateEditor(MessageTemplateStore store, TimeProvider time
             return Outcome.Invalid<TemplateView>("line: " + lineError);
         }
 
+        // Rendered once for a sample customer before it is stored: a template past the limits (a loop of millions, a
+        // string doubled until it is megabytes) is refused now, not when the first thousand sends fail.
+        if (RenderProblem(request) is { } limit)
+        {
+            return Outcome.Unprocessable<TemplateView>(limit);
+        }
+
         var saved = await store.SaveAsync(new MessageTemplate { Id = id, Description = request.Description, Email = request.Email, Line = request.Line }, request.ExpectedRevision, time.GetUtcNow(), cancellationToken);
         return saved is null
             ? Outcome.Conflict<TemplateView>($"Template '{id}' was changed since revision {request.ExpectedRevision}; reload it and edit again.")
             : new TemplateView(saved, false);
+    }
+
+    /// <summary>What a template would say to a typical customer with a three-line cart; the limits are the same at send time.</summary>
+    public static Personalisation SampleCustomer { get; } = new()
+    {
+        Name = "佐藤 花子",
+        LastProduct = "美容液 4本セット",
+        EntryProduct = "お試しセット",
+        Points = 1200,
+        Coupon = "WELCOME500",
+        UnsubscribeUrl = new Uri("https://kozuchi.example/api/unsubscribe?token=sample"),
+        Cart = new CartDetails([new CartItem("美容液", "SERUM-1", 1, 5980m), new CartItem("化粧水", "LOTION-1", 2, 2980m), new CartItem("洗顔料", null, 1, 1980m)], 13920m, "JPY", new Uri("https://shop.example/cart/sample")),
+    };
+
+    /// <summary>The rendering limit a part exceeds for <see cref="SampleCustomer"/>, in words; null when it renders within them.</summary>
+    private static string? RenderProblem(TemplateRequest request)
+    {
+        var parts = new List<(string Name, EmailTemplate Template)>();
+        if (request.Email is { } email)
+        {
+            parts.Add(("email", new EmailTemplate(email.Subject, email.Html, email.Text)));
+        }
+
+        if (request.Line is { } line)
+        {
+            parts.Add(("line", new EmailTemplate("", "", line)));
+        }
+
+        foreach (var (name, template) in parts)
+        {
+            try
+            {
+                if (EmailTemplates.TryCompile(template, out var compiled, out _))
+                {
+                    compiled!.Render(SampleCustomer);
+                }
+            }
+            catch (TemplateLimitException e)
+            {
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}: {e.Message}. A template may run at most {TemplateLimits.MaxSteps:N0} Liquid steps and render at most {TemplateLimits.MaxRenderedChars:N0} characters per part.");
+            }
+        }
+
+        return null;
     }
 
     private static string? EmailProblem(EmailTemplateContent email)

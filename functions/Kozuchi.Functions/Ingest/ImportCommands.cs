@@ -60,6 +60,13 @@ public static class ImportCommands
             }
 
             var s = report.Summary;
+            if (s.HeaderProblem is { } header)
+            {
+                // Nothing was read: the file is not an order CSV this mapping understands.
+                await error.WriteLineAsync($"{path.Name}: {header}" + (errors.Count > 0 ? $" (see {errorsPath})" : string.Empty));
+                return 2;
+            }
+
             await parse.InvocationConfiguration.Output.WriteLineAsync(
                 $"{s.RowsRead:N0} rows: {s.OrdersAccepted:N0} orders accepted ({report.Created:N0} new, {report.Updated:N0} updated, {report.Unchanged:N0} unchanged), "
                 + $"{s.OrdersRejected:N0} orders rejected ({s.RowsRejected:N0} rows)" + (errors.Count > 0 ? $" — see {errorsPath}" : string.Empty));

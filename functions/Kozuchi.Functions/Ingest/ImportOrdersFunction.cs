@@ -29,9 +29,13 @@ public sealed class ImportOrdersFunction(DroppedImports imports, ILogger<ImportO
 }
 
 /// <summary>A dropped import file: chunks queued, the error report and a summary written beside the file.</summary>
-public sealed class DroppedImports(OrderImporter importer, StorageClients clients)
+public sealed partial class DroppedImports(OrderImporter importer, StorageClients clients, ILogger<DroppedImports> logger)
 {
-    /// <summary>Null for the files this writes itself (the reports beside a drop).</summary>
+    /// <summary>
+    /// Null for the files this writes itself (the reports beside a drop), and for a file whose name is no safe blob
+    /// name (<see cref="BlobNames"/>): the reports beside it would be written wherever its <c>..</c> pointed, so it is
+    /// left where it is, unread, and logged.
+    /// </summary>
     public async Task<ImportReport?> ImportAsync(string name, Stream content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -40,13 +44,30 @@ public sealed class DroppedImports(OrderImporter importer, StorageClients client
             return null;
         }
 
+        if (BlobNames.Problem(name + ImportOrdersFunction.ErrorsSuffix) is { } problem)
+        {
+            LogUnsafeName(logger, problem);
+            return null;
+        }
+
         var folder = name.Contains('/', StringComparison.Ordinal) ? name[..name.IndexOf('/', StringComparison.Ordinal)] : null;
         var mapping = OrderImporter.BuiltInMappings.Contains(folder) ? OrderImporter.ResolveMapping(folder) : OrderImporter.ResolveMapping(null);
         var (report, errors) = await importer.ImportAsync(content, name, mapping, encoding: null, viaQueue: true, progress: null, cancellationToken);
 
         var container = clients.Container(StorageCatalog.Containers.Imports);
-        await container.GetBlobClient(name + ImportOrdersFunction.SummarySuffix).UploadAsync(BinaryData.FromString(OrderImporter.SummaryJson(report)), overwrite: true, cancellationToken);
-        await container.GetBlobClient(name + ImportOrdersFunction.ErrorsSuffix).UploadAsync(BinaryData.FromBytes([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(OrderImporter.ErrorReport(errors))]), overwrite: true, cancellationToken);
+        await container.Blob(name + ImportOrdersFunction.SummarySuffix).UploadAsync(BinaryData.FromString(OrderImporter.SummaryJson(report)), overwrite: true, cancellationToken);
+        await container.Blob(name + ImportOrdersFunction.ErrorsSuffix).UploadAsync(BinaryData.FromBytes([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(OrderImporter.ErrorReport(errors))]), overwrite: true, cancellationToken);
+        if (report.Summary.HeaderProblem is { } header)
+        {
+            LogUnreadable(logger, header);
+        }
+
         return report;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A file dropped in imports was not read: its name is no safe blob name ({Problem})")]
+    private static partial void LogUnsafeName(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A file dropped in imports could not be read: {Problem}")]
+    private static partial void LogUnreadable(ILogger logger, string problem);
 }

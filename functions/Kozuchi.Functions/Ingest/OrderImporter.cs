@@ -4,6 +4,7 @@ using System.Text.Json;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Import;
 using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Orders;
 
 namespace Kozuchi.Functions.Ingest;
@@ -50,7 +51,7 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
     {
         ArgumentNullException.ThrowIfNull(mapping);
         var counting = new CountingStream(content);
-        using var reader = CsvEncoding.Open(counting, encoding);
+        using var reader = CsvEncoding.Open(counting, encoding, out var looksBinary);
         var parser = new OrderCsvParser(mapping, shopTime.Zone);
         var errors = new List<ImportRowError>();
         CustomerStore.Session? bulk = null;
@@ -61,10 +62,11 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
         }
 
         int created = 0, updated = 0, unchanged = 0, chunks = 0;
-        var prefix = $"imports/{Slug(importName)}";
+        // Chunk names come from the import's name: checked once here, before anything is written.
+        var prefix = BlobNames.Require($"imports/{Slug(importName)}");
         Task? pending = null;
         List<IncomingOrder>? inFlight = null;
-        foreach (var chunk in parser.Parse(reader, ChunkSize))
+        foreach (var chunk in parser.Parse(reader, ChunkSize, looksBinary))
         {
             errors.AddRange(chunk.Errors);
             if (chunk.Orders.Count > 0)

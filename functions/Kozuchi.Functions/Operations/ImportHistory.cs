@@ -43,7 +43,7 @@ public sealed class ImportHistory(StorageClients clients)
     /// <summary>The error report written beside a dropped file, or null when there is none.</summary>
     public async Task<byte[]?> ErrorReportAsync(string file, CancellationToken cancellationToken)
     {
-        var blob = clients.Container(StorageCatalog.Containers.Imports).GetBlobClient(file + ImportOrdersFunction.ErrorsSuffix);
+        var blob = clients.Container(StorageCatalog.Containers.Imports).Blob(file + ImportOrdersFunction.ErrorsSuffix);
         try
         {
             return (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToArray();

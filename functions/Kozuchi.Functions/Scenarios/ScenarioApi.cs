@@ -24,8 +24,7 @@ public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, Sc
     public async Task<IResult> PutSegmentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "segments")] HttpRequest req, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(req);
-        using var reader = new StreamReader(req.Body);
-        var (definition, errors) = SegmentJson.Parse(await reader.ReadToEndAsync(cancellationToken));
+        var (definition, errors) = SegmentJson.Parse(await req.ReadTextAsync(MaxDefinitionBytes, cancellationToken));
         if (definition is null)
         {
             return TypedResults.BadRequest(new ErrorsView("The segment is not valid", [.. errors.Select(View)]));
@@ -45,13 +44,7 @@ public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, Sc
     public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "scenarios")] HttpRequest req, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(req);
-        if (req.ContentLength > MaxDefinitionBytes)
-        {
-            return TypedResults.BadRequest(new ErrorsView("Too large", [View(new ValidationError("$", $"A scenario definition is at most {MaxDefinitionBytes} bytes."))]));
-        }
-
-        using var reader = new StreamReader(req.Body);
-        var json = await reader.ReadToEndAsync(cancellationToken);
+        var json = await req.ReadTextAsync(MaxDefinitionBytes, cancellationToken);
         var created = await service.CreateAsync(json, null, cancellationToken);
         if (created.Outcome is null)
         {

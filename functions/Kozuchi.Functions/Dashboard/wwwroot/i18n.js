@@ -33,7 +33,8 @@ window.KOZUCHI_I18N = {
     "operations.noImports": "取り込んだファイルはまだありません。", "operations.file": "ファイル", "operations.at": "日時",
     "operations.rowsRead": "読込行数", "operations.ordersAccepted": "取込注文数", "operations.rowsRejected": "エラー行数",
     "operations.errors": "エラー一覧 (CSV)",
-    "login.failed": "キーが正しくありません。"
+    "login.failed": "キーが正しくありません。",
+    "login.throttled": "試行回数が多すぎます。しばらくしてからもう一度お試しください。"
   },
   en: {
     "nav.skip": "Skip to content", "nav.label": "Main", "nav.overview": "Overview", "nav.rfm": "RFM", "nav.cohorts": "Cohorts",
@@ -68,6 +69,7 @@ window.KOZUCHI_I18N = {
     "operations.noImports": "No files imported yet.", "operations.file": "File", "operations.at": "Time",
     "operations.rowsRead": "Rows read", "operations.ordersAccepted": "Orders imported", "operations.rowsRejected": "Rows rejected",
     "operations.errors": "Error report (CSV)",
-    "login.failed": "The key is not correct."
+    "login.failed": "The key is not correct.",
+    "login.throttled": "Too many attempts. Please wait a while and try again."
   }
 };

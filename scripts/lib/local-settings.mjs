@@ -1,7 +1,8 @@
 // Writes the local secrets of local.settings.json (git-ignored), as scripts/start needs them: creates the file from
 // local.settings.sample.json when missing, then gives every secret that is unset or still a sample placeholder
-// (`<…>`, public in the repository and refused by the app) a random value. Values already set are kept, so a
-// restart keeps the operator key and the webhook secrets the carts were given. Prints the operator key.
+// (`<…>`, public in the repository and refused by the app) a random value, and sets the local defaults (the sandbox
+// providers for email and LINE: messages are rendered into the outbox, nothing is sent). Values already set are kept,
+// so a restart keeps the operator key and the webhook secrets the carts were given. Prints the operator key.
 // Usage: node scripts/lib/local-settings.mjs [local.settings.json] [local.settings.sample.json]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,6 +18,13 @@ const secrets = {
   Kozuchi__EventGrid__Key: () => crypto.randomBytes(24).toString('base64url'),
 };
 
+// Local defaults that are no secrets, set only when missing.
+const defaults = {
+  Kozuchi__Unsubscribe__BaseUrl: 'http://127.0.0.1:7071',
+  Kozuchi__Channels__Email__Provider: 'Sandbox',
+  Kozuchi__Channels__Line__Provider: 'Sandbox',
+};
+
 const isUnset = (value) => typeof value !== 'string' || value.trim() === '' || /^<.*>$/.test(value.trim());
 
 if (!fs.existsSync(file)) {
@@ -29,6 +37,13 @@ let changed = false;
 for (const [name, generate] of Object.entries(secrets)) {
   if (isUnset(values[name])) {
     values[name] = generate();
+    changed = true;
+  }
+}
+
+for (const [name, value] of Object.entries(defaults)) {
+  if (isUnset(values[name])) {
+    values[name] = value;
     changed = true;
   }
 }

@@ -2,7 +2,8 @@ namespace Kozuchi.Channels.Email;
 
 /// <summary>
 /// Template + customer → the message ACS receives: the unsubscribe link is signed for this customer, placed in the
-/// template's <c>unsubscribe_url</c> and in the RFC 8058 headers, so every marketing email carries both.
+/// template's <c>unsubscribe_url</c> (and the layout's footer, <see cref="EmailLayout"/>) and in the RFC 8058 headers,
+/// so every marketing email carries both.
 /// </summary>
 public sealed class EmailComposer(UnsubscribeLinks links, TimeProvider time)
 {
@@ -17,9 +18,11 @@ public sealed class EmailComposer(UnsubscribeLinks links, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(values);
-        var rendered = template.Render(values with { UnsubscribeUrl = links.CreateUrl(customerId, Core.Common.Channel.Email, now) });
+        var personal = values with { UnsubscribeUrl = links.CreateUrl(customerId, Core.Common.Channel.Email, now) };
+        var rendered = EmailLayout.Apply(template.Render(personal), personal);
+
         // Headers come from templates and customer data: no CR/LF may reach ACS in a display name or a header value.
         var headers = links.Headers(customerId, now).ToDictionary(h => h.Key, h => HeaderText.Clean(h.Value), StringComparer.OrdinalIgnoreCase);
-        return new EmailMessage(to, toName is null ? null : HeaderText.Clean(toName), rendered.Subject, rendered.Html, rendered.Text) { Headers = headers };
+        return new EmailMessage(to, toName is null ? null : HeaderText.Clean(toName), rendered.Subject, rendered.Html, rendered.Text) { Headers = headers, Preheader = rendered.Preheader };
     }
 }

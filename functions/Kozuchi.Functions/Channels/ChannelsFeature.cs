@@ -20,8 +20,9 @@ public static class ChannelsFeature
         services.Configure<EventGridOptions>(configuration.GetSection("Kozuchi:EventGrid"));
         services.Configure<PostalOptions>(configuration.GetSection("Kozuchi:Postal"));
         services.Configure<SendQueueOptions>(configuration.GetSection("Kozuchi:Sends"));
+        services.AddSingleton<IOptions<ChannelProviderOptions>>(_ => Options.Create(ChannelProviderOptions.Read(configuration.GetSection("Kozuchi:Channels"))));
 
-        // Secrets arrive as Key Vault references; one the platform could not resolve must never act as the secret.
+        // Secrets arrive as Key Vault references (or a sample's placeholders): one rule, Secrets.Value, says which are no secret.
         services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = Secrets.Value(o.ConnectionString));
         services.PostConfigure<LineOptions>(o =>
         {
@@ -38,7 +39,23 @@ public static class ChannelsFeature
         services.AddSingleton(ISendProbe.None);
         services.AddSingleton<SendConsumer>();
         services.AddSingleton<EmailComposer>();
+        services.AddSingleton<ChannelProviders>();
+        services.AddSingleton<MessageRenderer>();
+        services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<Kozuchi.Storage.Scenarios.IScenarioPreflight, ChannelPreflight>();
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<OutboxService>();
         services.AddTransient(sp => new Lazy<AcsEmailClient>(sp.GetRequiredService<AcsEmailClient>));
+
+        // A provider is built only when a send uses it, so an app configured for the sandbox never needs ACS or LINE settings.
+        services.AddTransient<AcsEmailProvider>();
+        services.AddTransient<SandboxEmailProvider>();
+        services.AddTransient<LineMessagingProvider>();
+        services.AddTransient<SandboxLineProvider>();
+        services.AddTransient(sp => new Lazy<AcsEmailProvider>(sp.GetRequiredService<AcsEmailProvider>));
+        services.AddTransient(sp => new Lazy<SandboxEmailProvider>(sp.GetRequiredService<SandboxEmailProvider>));
+        services.AddTransient(sp => new Lazy<LineMessagingProvider>(sp.GetRequiredService<LineMessagingProvider>));
+        services.AddTransient(sp => new Lazy<SandboxLineProvider>(sp.GetRequiredService<SandboxLineProvider>));
         services.AddTransient<EmailDelivery>();
         services.AddTransient<LineDelivery>();
         services.AddSingleton<DmListDelivery>();

@@ -10,13 +10,13 @@ namespace Kozuchi.Storage.Scenarios;
 public sealed class ScenarioResultsStore(StorageClients clients)
 {
     /// <summary>Bumped whenever the stored shape changes: an older blob is then not found and recomputed.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     public static string BlobName(string scenarioId) => $"reports/scenario-results/{scenarioId}.v{FormatVersion}.json";
 
     public Task<MarkedContent?> ReadAsync(string scenarioId, CancellationToken cancellationToken) =>
-        MarkedBlob.ReadAsync(clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName(scenarioId)), cancellationToken);
+        MarkedBlob.ReadAsync(clients.Container(StorageCatalog.Containers.Runtime).Blob(BlobName(scenarioId)), cancellationToken);
 
     public Task WriteAsync(string scenarioId, string key, BinaryData content, CancellationToken cancellationToken) =>
-        MarkedBlob.WriteAsync(clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName(scenarioId)), content, key, cancellationToken);
+        MarkedBlob.WriteAsync(clients.Container(StorageCatalog.Containers.Runtime).Blob(BlobName(scenarioId)), content, key, cancellationToken);
 }

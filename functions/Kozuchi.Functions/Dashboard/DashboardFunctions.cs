@@ -72,12 +72,20 @@ public sealed class DashboardFunctions(OperatorAccess access)
         return TypedResults.Redirect(next);
     }
 
-    /// <summary>Signing out ends the session server-side (the cookie stops working everywhere), then drops the cookie.</summary>
+    /// <summary>
+    /// Signing out ends the session server-side (the cookie stops working everywhere), then drops the cookie. In
+    /// AppService mode the session is App Service Authentication's: its own sign-out ends it.
+    /// </summary>
     [Function("DashboardLogout")]
     [HttpAccess(Access.Public)]
     public async Task<IResult> LogoutAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/logout")] HttpRequest req)
     {
         ArgumentNullException.ThrowIfNull(req);
+        if (access.Options.Mode == OperatorAuthMode.AppService)
+        {
+            return TypedResults.Redirect($"/.auth/logout?post_logout_redirect_uri={Uri.EscapeDataString($"{ApiPrefix}/{Route}/")}");
+        }
+
         await access.EndSessionAsync(req.Cookies[OperatorAccess.CookieName], req.HttpContext.RequestAborted);
         req.HttpContext.Response.Cookies.Delete(OperatorAccess.CookieName, new CookieOptions { Path = ApiPrefix, Secure = RequestOrigin.NeedsSecureCookie(req), HttpOnly = true, SameSite = SameSiteMode.Strict });
         return TypedResults.Redirect($"{ApiPrefix}/{Route}/login");

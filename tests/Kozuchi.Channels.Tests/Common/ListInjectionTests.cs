@@ -28,11 +28,11 @@ public sealed class ListInjectionTests
     public async Task A_call_list_cell_starting_with_a_tab_or_cr_is_shown_as_text()
     {
         using var stream = new MemoryStream();
-        await CallList.WriteAsync(stream, [new CallCandidate("c1", "+819011112222", "\t=cmd|' /C calc'!A0", "\r-1+1", "1回", "a", DoNotCall: false)], ListEncoding.Utf8, TestContext.Current.CancellationToken);
+        await CallList.WriteAsync(stream, [new CallCandidate("c1", "+819011112222", "佐藤 花子", "\r-1+1", "\t=cmd|' /C calc'!A0", "a", DoNotCall: false)], ListEncoding.Utf8, TestContext.Current.CancellationToken);
 
         var row = CsvRows.Read(new StringReader(Encoding.UTF8.GetString(stream.ToArray()).TrimStart('\uFEFF'))).Skip(1).Single();
 
-        Assert.StartsWith("'\t=cmd", row.Fields[2], StringComparison.Ordinal);
         Assert.StartsWith("'", row.Fields[3], StringComparison.Ordinal);
+        Assert.StartsWith("'\t=cmd", row.Fields[4], StringComparison.Ordinal);
     }
 }

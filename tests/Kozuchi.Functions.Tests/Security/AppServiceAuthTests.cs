@@ -138,6 +138,18 @@ public sealed class AppServiceAuthTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Signing_out_of_the_dashboard_signs_out_of_app_service_authentication()
+    {
+        await using var app = AppService();
+        using var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var response = await client.PostAsync(new Uri("/api/dashboard/logout", UriKind.Relative), null, Ct);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/.auth/logout?post_logout_redirect_uri=", response.Headers.Location!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task In_the_worker_the_same_principal_and_role_checks_apply()
     {
         await using var app = AppService();

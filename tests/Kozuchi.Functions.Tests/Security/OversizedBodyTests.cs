@@ -2,10 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Kozuchi.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Kozuchi.Functions.Tests.Security;
 
@@ -14,32 +10,19 @@ public sealed class OversizedBodyTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const string OperatorKey = "oversized-test-operator-key";
 
-    private StorageScope _storage = null!;
-    private KozuchiAppFactory _app = null!;
-    private HttpClient _client = null!;
+    private LoopbackApp _loopback = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        _storage = await azurite.CreateScopeAsync();
-        _app = new KozuchiAppFactory(_storage).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
+        _loopback = await LoopbackApp.StartAsync(azurite, app => app.WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
             .WithSetting("Kozuchi:Webhooks:OrderSecret", "oversized-order-secret")
-            .WithSetting("Kozuchi:Unsubscribe:SigningKey", "oversized-unsubscribe-key")
-            .WithSetting("Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel", "Error");
-        _app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _app.StartServer();
-        var address = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
-        _client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
-        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
+            .WithSetting("Kozuchi:Unsubscribe:SigningKey", "oversized-unsubscribe-key"));
+        _loopback.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-        await _storage.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _loopback.DisposeAsync();
 
     /// <summary>A JSON-looking body of <paramref name="bytes"/> bytes: one long string value.</summary>
     private static byte[] Json(int bytes) => Encoding.ASCII.GetBytes("{\"name\":\"" + new string('x', bytes - 12) + "\"}");
@@ -56,7 +39,7 @@ public sealed class OversizedBodyTests(AzuriteFixture azurite) : IAsyncLifetime
         using var content = new ByteArrayContent(Json(size));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
 
-        var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)) { Content = content }, Ct);
+        var response = await _loopback.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)) { Content = content }, Ct);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
@@ -69,7 +52,7 @@ public sealed class OversizedBodyTests(AzuriteFixture azurite) : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Put, new Uri("/api/templates/big", UriKind.Relative)) { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await _client.SendAsync(request, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await _loopback.Client.SendAsync(request, Ct)).StatusCode);
     }
 
     [Theory]
@@ -79,7 +62,7 @@ public sealed class OversizedBodyTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         using var content = new FormUrlEncodedContent([new("key", new string('k', 64 * 1024)), new("next", "/api/dashboard/")]);
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await _client.PostAsync(new Uri(path, UriKind.Relative), content, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await _loopback.Client.PostAsync(new Uri(path, UriKind.Relative), content, Ct)).StatusCode);
     }
 
     [Fact]
@@ -91,6 +74,6 @@ public sealed class OversizedBodyTests(AzuriteFixture azurite) : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/customers/c1/split", UriKind.Relative)) { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await _client.SendAsync(request, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await _loopback.Client.SendAsync(request, Ct)).StatusCode);
     }
 }

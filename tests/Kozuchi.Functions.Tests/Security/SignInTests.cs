@@ -2,10 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Kozuchi.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Kozuchi.Functions.Tests.Security;
 
@@ -18,29 +14,14 @@ public sealed class SignInTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const string OperatorKey = "sign-in-test-operator-key";
 
-    private StorageScope _storage = null!;
-    private KozuchiAppFactory _app = null!;
-    private HttpClient _client = null!;
+    private LoopbackApp _loopback = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
-    {
-        _storage = await azurite.CreateScopeAsync();
-        _app = new KozuchiAppFactory(_storage).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
-            .WithSetting("Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel", "Error");
-        _app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _app.StartServer();
-        var address = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
-        _client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = address };
-    }
+    public async ValueTask InitializeAsync() =>
+        _loopback = await LoopbackApp.StartAsync(azurite, app => app.WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey));
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-        await _storage.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _loopback.DisposeAsync();
 
     private async Task<HttpResponseMessage> SignInAsync(string key, Action<HttpRequestMessage>? headers = null)
     {
@@ -49,7 +30,7 @@ public sealed class SignInTests(AzuriteFixture azurite) : IAsyncLifetime
             Content = new FormUrlEncodedContent([new("key", key), new("next", "/api/dashboard/")]),
         };
         headers?.Invoke(request);
-        return await _client.SendAsync(request, Ct);
+        return await _loopback.Client.SendAsync(request, Ct);
     }
 
     private static string SessionCookie(HttpResponseMessage response) =>
@@ -59,7 +40,7 @@ public sealed class SignInTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/reports/summary", UriKind.Relative));
         request.Headers.Add("Cookie", setCookie.Split(';')[0]);
-        return (await _client.SendAsync(request, Ct)).StatusCode;
+        return (await _loopback.Client.SendAsync(request, Ct)).StatusCode;
     }
 
     [Fact]
@@ -68,7 +49,7 @@ public sealed class SignInTests(AzuriteFixture azurite) : IAsyncLifetime
         for (var i = 0; i < 5; i++)
         {
             Assert.Contains("error=1", (await SignInAsync("wrong-" + i)).Headers.Location!.ToString(), StringComparison.Ordinal);
-            _app.Time.Advance(TimeSpan.FromMinutes(1));
+            _loopback.App.Time.Advance(TimeSpan.FromMinutes(1));
         }
 
         var throttled = await SignInAsync(OperatorKey);
@@ -78,9 +59,9 @@ public sealed class SignInTests(AzuriteFixture azurite) : IAsyncLifetime
 
         using var bearer = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/reports/summary", UriKind.Relative));
         bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await _client.SendAsync(bearer, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await _loopback.Client.SendAsync(bearer, Ct)).StatusCode);
 
-        _app.Time.Advance(TimeSpan.FromMinutes(10));
+        _loopback.App.Time.Advance(TimeSpan.FromMinutes(10));
         var signedIn = await SignInAsync(OperatorKey);
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         Assert.Equal("/api/dashboard/", signedIn.Headers.Location!.ToString());
@@ -93,7 +74,7 @@ public sealed class SignInTests(AzuriteFixture azurite) : IAsyncLifetime
         {
             using var wrong = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/reports/summary", UriKind.Relative));
             wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "guess-" + i);
-            Assert.Equal(HttpStatusCode.Unauthorized, (await _client.SendAsync(wrong, Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await _loopback.Client.SendAsync(wrong, Ct)).StatusCode);
         }
 
         Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInAsync(OperatorKey)).StatusCode);
@@ -133,7 +114,7 @@ public sealed class SignInTests(AzuriteFixture azurite) : IAsyncLifetime
 
         using var logout = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/dashboard/logout", UriKind.Relative));
         logout.Headers.Add("Cookie", cookie.Split(';')[0]);
-        Assert.Equal(HttpStatusCode.Redirect, (await _client.SendAsync(logout, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await _loopback.Client.SendAsync(logout, Ct)).StatusCode);
 
         Assert.Equal(HttpStatusCode.Unauthorized, await SummaryWithCookieAsync(cookie));
     }
@@ -143,7 +124,7 @@ public sealed class SignInTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         using var json = new StringContent("""{"key":"sign-in-test-operator-key"}""", Encoding.UTF8, "application/json");
 
-        var response = await _client.PostAsync(new Uri("/api/dashboard/login", UriKind.Relative), json, Ct);
+        var response = await _loopback.Client.PostAsync(new Uri("/api/dashboard/login", UriKind.Relative), json, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("form", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);

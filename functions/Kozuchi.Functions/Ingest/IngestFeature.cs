@@ -21,6 +21,7 @@ public static class IngestFeature
         });
         services.AddSingleton(_ => new ShopTime(TimeZoneInfo.FindSystemTimeZoneById(configuration["Kozuchi:Shop:TimeZone"] ?? "Asia/Tokyo")));
         services.AddSingleton<RawPayloads>();
+        services.AddSingleton<ImportChunks>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<ProfileSnapshots>();
         services.AddSingleton<OrderIngestor>();

@@ -44,6 +44,10 @@ public sealed class RawPayloads(StorageClients clients)
     public async Task StoreAsync(string name, BinaryData content, IDictionary<string, string> metadata, CancellationToken cancellationToken) =>
         await _container.Blob(name).UploadAsync(content, new BlobUploadOptions { Metadata = metadata }, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Replaces a stored payload's metadata (its content and name stay).</summary>
+    public async Task SetMetadataAsync(string name, IDictionary<string, string> metadata, CancellationToken cancellationToken) =>
+        await _container.Blob(name).SetMetadataAsync(metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+
     public async Task<RawPayload?> ReadAsync(string name, CancellationToken cancellationToken)
     {
         try

@@ -24,6 +24,7 @@ param operatorRole string = 'Kozuchi.Operator'
 param authUnauthenticatedAction string = 'RedirectToLoginPage'
 param shopifyShopDomain string = ''
 param shopTimeZone string = 'Asia/Tokyo'
+param shopCurrency string = 'JPY'
 
 @description('Who carries email: Acs (the Communication Service this deployment creates) or Sandbox (rendered into the outbox, nothing sent: a staging app).')
 @allowed([
@@ -150,6 +151,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       Kozuchi__Shop__TimeZone: shopTimeZone
+      Kozuchi__Shop__Currency: shopCurrency
       Kozuchi__Auth__Mode: operatorAuthMode
       Kozuchi__Auth__OperatorRole: operatorRole
       Kozuchi__Webhooks__ShopifyShopDomain: shopifyShopDomain

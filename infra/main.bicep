@@ -44,8 +44,24 @@ param alwaysReadyHttpInstances int = 0
   'Key'
   'AppService'
 ])
-@description('How operators sign in: `Key` (operator key from Key Vault) or `AppService` (App Service Authentication with Entra ID, configured separately).')
+@description('How operators sign in: `Key` (operator key from Key Vault) or `AppService` (App Service Authentication with Entra ID, which this template turns on: docs/DEPLOY.md).')
 param operatorAuthMode string = 'Key'
+
+@description('AppService mode: client id of the Entra ID app registration operators sign in to (KOZUCHI_AUTH_CLIENT_ID).')
+param authClientId string = ''
+
+@description('AppService mode: the app role value (or group object id) that makes a signed-in user an operator (KOZUCHI_OPERATOR_ROLE).')
+param operatorRole string = 'Kozuchi.Operator'
+
+@allowed([
+  'RedirectToLoginPage'
+  'Return401'
+])
+@description('AppService mode: what App Service Authentication does with a request that is not signed in, outside the public paths: the Entra ID sign-in page (dashboard) or 401 (API-only use).')
+param authUnauthenticatedAction string = 'RedirectToLoginPage'
+
+@description('The shop\'s myshopify.com domain (KOZUCHI_SHOPIFY_SHOP_DOMAIN): Shopify webhooks from any other shop are refused; privacy topics need it.')
+param shopifyShopDomain string = ''
 
 @description('The shop\'s time zone (IANA or Windows id).')
 param shopTimeZone string = 'Asia/Tokyo'
@@ -255,6 +271,10 @@ module functionApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     operatorAuthMode: operatorAuthMode
+    authClientId: authClientId
+    operatorRole: operatorRole
+    authUnauthenticatedAction: authUnauthenticatedAction
+    shopifyShopDomain: shopifyShopDomain
     shopTimeZone: shopTimeZone
     emailProvider: emailProvider
     lineProvider: lineProvider

@@ -1,6 +1,6 @@
 using Kozuchi.Bench;
 
-// dotnet run -c Release --project bench/Kozuchi.Bench -- <ingest|webhooks|rfm|reports|pages|scenarios|sends|erasure> [--orders N] [--customers N] [--senders N]
+// dotnet run -c Release --project bench/Kozuchi.Bench -- <ingest|webhooks|rfm|reports|pages|scenarios|sends|erasure|import-limits> [--orders N] [--customers N] [--senders N]
 var command = args.FirstOrDefault() ?? "help";
 int Option(string name, int fallback)
 {
@@ -41,11 +41,14 @@ switch (command)
     case "erasure":
         await ErasureBench.RunAsync([Option("--small", 26), Option("--large", 2_600)]);
         break;
+    case "import-limits":
+        ImportLimitsBench.Run(Option("--megabytes", 300));
+        break;
     case "sends":
         await SendsBench.RunAsync(Option("--line", 20_000), Option("--batch", Kozuchi.Storage.Scenarios.SendBatchMessage.MaxRecipients), Option("--emails", 1_800), Option("--email-rate", 600));
         break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] [--deadline-minutes N | --deadline-seconds N] [--no-count] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] [--deadline-minutes N] [--count-ops] | sends [--line 20000] [--batch 500] [--emails 1800] [--email-rate 600] | erasure [--small 26] [--large 2600]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] [--deadline-minutes N | --deadline-seconds N] [--no-count] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] [--deadline-minutes N] [--count-ops] | sends [--line 20000] [--batch 500] [--emails 1800] [--email-rate 600] | erasure [--small 26] [--large 2600] | import-limits [--megabytes 300]");
         return 2;
 }
 

@@ -3,6 +3,7 @@ using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Functions.Hosting.LocalRuntime;
 using Kozuchi.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions;
 
@@ -25,7 +26,13 @@ public static class KozuchiServices
         services.AddHostedService(sp => sp.GetRequiredService<StorageReadiness>());
         services.AddProblemDetails();
         services.Configure<Security.OperatorAccessOptions>(configuration.GetSection("Kozuchi:Auth"));
-        services.PostConfigure<Security.OperatorAccessOptions>(o => o.OperatorKey = KeyVaultReferences.Resolved(o.OperatorKey));
+        services.PostConfigure<Security.OperatorAccessOptions>(o => o.OperatorKey = Secrets.Value(o.OperatorKey));
+
+        // AppService mode without App Service Authentication in front would trust a header anyone can send: refuse to start.
+        services.AddSingleton<IValidateOptions<Security.OperatorAccessOptions>, Security.OperatorAccessValidation>();
+        services.AddOptions<Security.OperatorAccessOptions>().ValidateOnStart();
+        services.AddSingleton<Security.LoginThrottle>();
+        services.AddSingleton<Security.OperatorSessions>();
         services.AddSingleton<Security.OperatorAccess>();
         services.AddSingleton<HttpFunctionGuard>();
         return services;

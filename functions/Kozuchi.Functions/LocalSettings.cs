@@ -4,7 +4,10 @@ namespace Kozuchi.Functions;
 
 /// <summary>
 /// Reads <c>Values</c> from local.settings.json as <c>func start</c> would, so <c>kozuchi serve</c> and a local
-/// Functions host are configured by the same file. Environment variables still win.
+/// Functions host are configured by the same file. Environment variables still win. Like <c>func start</c>, only the
+/// file in the directory the command runs in is read (<c>scripts/start</c> runs from the repository root), never one
+/// in a parent: the test host runs below the repository, and the settings <c>scripts/start</c> wrote there (its
+/// generated secrets, the sample's placeholders) must not leak into tests.
 /// </summary>
 public static class LocalSettings
 {
@@ -32,15 +35,7 @@ public static class LocalSettings
 
     private static string? Find()
     {
-        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
-        {
-            var candidate = Path.Combine(d.FullName, FileName);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
+        var candidate = Path.Combine(Directory.GetCurrentDirectory(), FileName);
+        return File.Exists(candidate) ? candidate : null;
     }
 }

@@ -8,11 +8,18 @@ public enum OutcomeKind
     Conflict,
     Refused,
     TooLarge,
+
+    /// <summary>Well-formed, but refused for what it would do (a template past the rendering limits): 422.</summary>
+    Unprocessable,
+
+    /// <summary>The function needs a setting (a secret) that is not set: 503, the caller may retry once it is.</summary>
+    NotConfigured,
 }
 
 /// <summary>
 /// What an application service did with a request, without HTTP: its value, or why not (the caller's input was
-/// invalid, the thing is missing, it conflicts, the caller was refused, the payload is too large). Function classes
+/// invalid, the thing is missing, it conflicts, the caller was refused, the payload is too large, a setting it needs is not
+/// set). Function classes
 /// map it to a response (<see cref="Hosting.Http.OutcomeResults"/>); the CLI prints it.
 /// </summary>
 public sealed record Outcome<T>(OutcomeKind Kind, T? Value, string? Problem)
@@ -35,4 +42,8 @@ public static class Outcome
     public static Outcome<T> Refused<T>(string? problem = null) => new(OutcomeKind.Refused, default, problem);
 
     public static Outcome<T> TooLarge<T>(string problem) => new(OutcomeKind.TooLarge, default, problem);
+
+    public static Outcome<T> Unprocessable<T>(string problem) => new(OutcomeKind.Unprocessable, default, problem);
+
+    public static Outcome<T> NotConfigured<T>(string problem) => new(OutcomeKind.NotConfigured, default, problem);
 }

@@ -18,6 +18,11 @@ param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 param alwaysReadyHttpInstances int = 0
 param operatorAuthMode string = 'Key'
+param authClientId string = ''
+param authTenantId string = tenant().tenantId
+param operatorRole string = 'Kozuchi.Operator'
+param authUnauthenticatedAction string = 'RedirectToLoginPage'
+param shopifyShopDomain string = ''
 param shopTimeZone string = 'Asia/Tokyo'
 param shopCurrency string = 'JPY'
 
@@ -47,6 +52,18 @@ param shopUrl string = ''
   'en'
 ])
 param messageLanguage string = 'ja'
+
+// What App Service Authentication lets through unauthenticated in AppService mode: the HTTP functions that check their
+// callers themselves (webhook signatures, Event Grid's key, signed unsubscribe links) or answer anyone (health). A test
+// keeps this list equal to the functions declared [HttpAccess(Access.Public)] (the Key-mode sign-in form aside).
+var publicPaths = [
+  '/api/webhooks/shopify'
+  '/api/webhooks/orders'
+  '/api/webhooks/line'
+  '/api/webhooks/acs-email'
+  '/api/unsubscribe'
+  '/api/health'
+]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -136,6 +153,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Kozuchi__Shop__TimeZone: shopTimeZone
       Kozuchi__Shop__Currency: shopCurrency
       Kozuchi__Auth__Mode: operatorAuthMode
+      Kozuchi__Auth__OperatorRole: operatorRole
+      Kozuchi__Webhooks__ShopifyShopDomain: shopifyShopDomain
       // Dashboard pages of a large shop answer from the precomputed report set (docs/ANALYTICS.md); 'false' scans per request.
       Kozuchi__Reports__Precomputed: 'true'
       Kozuchi__Reports__StaleAfterSeconds: '0.25'
@@ -176,6 +195,48 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       KozuchiQueueCheckoutTimers: 'checkout-timers'
       KozuchiQueueErasureJobs: 'erasure-jobs'
       KozuchiContainerImports: 'imports'
+    }
+  }
+}
+
+// AppService mode: App Service Authentication (Easy Auth) with Entra ID in front of every path but the public ones. The
+// app trusts its X-MS-CLIENT-PRINCIPAL only because this is on (the platform then sets WEBSITE_AUTH_ENABLED=True, which
+// the app requires to start in that mode) and checks the operator role itself (Kozuchi__Auth__OperatorRole).
+resource easyAuth 'Microsoft.Web/sites/config@2024-04-01' = if (operatorAuthMode == 'AppService') {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: authUnauthenticatedAction
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: publicPaths
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            authClientId
+            'api://${authClientId}'
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
     }
   }
 }

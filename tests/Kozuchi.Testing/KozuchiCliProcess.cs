@@ -26,12 +26,16 @@ public sealed class KozuchiCliProcess : IAsyncDisposable
     public string Error => Read(_stderr);
 
     /// <summary>Starts <c>kozuchi</c> from the test's output folder, where the app is built beside the tests.</summary>
-    public static KozuchiCliProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static KozuchiCliProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        StartIn(Path.GetTempPath(), environment, args);
+
+    /// <summary>Starts <c>kozuchi</c> in <paramref name="workingDirectory"/> (where it looks for local.settings.json).</summary>
+    public static KozuchiCliProcess StartIn(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            // Not the repository: a developer's local.settings.json above it must not leak into a test run.
-            WorkingDirectory = Path.GetTempPath(),
+            // By default not the repository: a developer's local.settings.json there must not leak into a test run.
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -54,9 +58,13 @@ public sealed class KozuchiCliProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to its end and returns its exit code; output stays readable afterwards.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args) =>
+        RunInAsync(Path.GetTempPath(), environment, timeout, args);
+
+    /// <summary>Like <see cref="RunAsync"/>, in <paramref name="workingDirectory"/>.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunInAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
     {
-        await using var cli = Start(environment, args);
+        await using var cli = StartIn(workingDirectory, environment, args);
         var code = await cli.WaitForExitAsync(timeout);
         return (code, cli.Output, cli.Error);
     }

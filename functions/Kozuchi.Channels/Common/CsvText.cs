@@ -1,27 +1,14 @@
 using System.Text;
+using Kozuchi.Core.Common;
 
 namespace Kozuchi.Channels.Common;
 
-/// <summary>RFC 4180 fields, CRLF rows: what print vendors' and call centres' spreadsheet tools read.</summary>
+/// <summary>DM and call lists: rows through the app's one CSV writer (<see cref="CsvWriter"/>), in the encoding the vendor reads.</summary>
 internal static class CsvText
 {
-    public static string Row(params IEnumerable<string?> fields) => string.Join(',', fields.Select(Field)) + "\r\n";
+    public static string Row(params IEnumerable<string?> fields) => CsvWriter.Row(fields);
 
-    public static string Field(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return string.Empty;
-        }
-
-        // A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection); a quote-prefixed cell does not.
-        if (value[0] is '=' or '+' or '-' or '@')
-        {
-            value = "'" + value;
-        }
-
-        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-    }
+    public static string Field(string? value) => CsvWriter.Cell(value);
 
     /// <summary>
     /// Output encodings: UTF-8 with a BOM (Excel opens it as UTF-8), or Shift_JIS where characters outside CP932

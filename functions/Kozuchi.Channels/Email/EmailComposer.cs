@@ -20,6 +20,9 @@ public sealed class EmailComposer(UnsubscribeLinks links, TimeProvider time)
         ArgumentNullException.ThrowIfNull(values);
         var personal = values with { UnsubscribeUrl = links.CreateUrl(customerId, Core.Common.Channel.Email, now) };
         var rendered = EmailLayout.Apply(template.Render(personal), personal);
-        return new EmailMessage(to, toName, rendered.Subject, rendered.Html, rendered.Text) { Headers = links.Headers(customerId, now), Preheader = rendered.Preheader };
+
+        // Headers come from templates and customer data: no CR/LF may reach ACS in a display name or a header value.
+        var headers = links.Headers(customerId, now).ToDictionary(h => h.Key, h => HeaderText.Clean(h.Value), StringComparer.OrdinalIgnoreCase);
+        return new EmailMessage(to, toName is null ? null : HeaderText.Clean(toName), rendered.Subject, rendered.Html, rendered.Text) { Headers = headers, Preheader = rendered.Preheader };
     }
 }

@@ -73,7 +73,8 @@ public sealed record RenderedEmail(string Subject, string Html, string Text)
 /// <c>shop_name</c>, <c>shop_url</c>, <c>unsubscribe_url</c>, and for cart recovery <c>cart_items</c> (each with <c>name</c>,
 /// <c>sku</c>, <c>quantity</c>, <c>unit_price</c>, <c>line_total</c>), <c>cart_total</c>, <c>cart_currency</c> and
 /// <c>recovery_url</c>. HTML output is HTML-encoded; the subject, preheader and text are not. A template that does not
-/// parse is a result, not an exception: it is caught when the template is saved.
+/// parse is a result, not an exception: it is caught when the template is saved. Rendering is bounded
+/// (<see cref="TemplateLimits"/>): past the limits it throws <see cref="TemplateLimitException"/>.
 /// </summary>
 public sealed class EmailTemplates
 {
@@ -87,6 +88,7 @@ public sealed class EmailTemplates
     {
         var options = new TemplateOptions { CultureInfo = CultureInfo.GetCultureInfo("ja-JP"), TimeZone = TimeZoneInfo.Utc };
         options.MemberAccessStrategy.Register<Personalisation>();
+        TemplateLimits.Apply(options);
         return options;
     }
 
@@ -116,7 +118,7 @@ public sealed class EmailTemplates
     }
 
     /// <summary>A parsed Liquid text rendered for a customer, with no encoding (plain text).</summary>
-    internal static string RenderText(IFluidTemplate template, Personalisation values) => template.Render(Context(values), NullEncoder.Default);
+    internal static string RenderText(IFluidTemplate template, Personalisation values) => TemplateLimits.Render(template, Context(values), NullEncoder.Default);
 
     /// <summary>Renders one plain-text Liquid template (a postal DM's copy, a call script) for a customer; null when it does not parse.</summary>
     public static string? RenderPlain(string source, Personalisation values)
@@ -176,12 +178,13 @@ public sealed class EmailTemplates
             var context = Context(values);
 
             // Subjects are headers and text is text: encoding them for HTML would show &amp; to the reader.
+            // The subject is a header: no CR/LF or other control character may survive into it.
             return new RenderedEmail(
-                _subject.Render(context, NullEncoder.Default).Trim(),
-                _html.Render(context, Html),
-                _text.Render(context, NullEncoder.Default))
+                HeaderText.Clean(TemplateLimits.Render(_subject, context, NullEncoder.Default)).Trim(),
+                TemplateLimits.Render(_html, context, Html),
+                TemplateLimits.Render(_text, context, NullEncoder.Default))
             {
-                Preheader = _preheader?.Render(context, NullEncoder.Default).Trim() is { Length: > 0 } p ? p : null,
+                Preheader = _preheader is null ? null : HeaderText.Clean(TemplateLimits.Render(_preheader, context, NullEncoder.Default)).Trim() is { Length: > 0 } p ? p : null,
             };
         }
     }

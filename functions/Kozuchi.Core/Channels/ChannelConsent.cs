@@ -28,10 +28,27 @@ public static class ChannelConsent
         return record.EmailSuppressed ? null : record with { EmailSuppressed = true };
     }
 
-    /// <summary>follow / unfollow from the LINE webhook, for the user id linked to this customer.</summary>
-    public static CustomerRecord? LineFollowing(CustomerRecord record, bool following)
+    /// <summary>
+    /// follow / unfollow from the LINE webhook at <paramref name="at"/> (the event's own timestamp), for the user id
+    /// linked to this customer. Each is a state, so only the newest counts: an event older than the newest one already
+    /// applied (a redelivery, or an old <c>follow</c> replayed after an <c>unfollow</c>) changes nothing. Null when
+    /// nothing changes.
+    /// </summary>
+    public static CustomerRecord? LineFollowing(CustomerRecord record, bool following, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return record.LineFollowing == following ? null : record with { LineFollowing = following };
+        if (IsStaleLineEvent(record, at) || (record.LineFollowing == following && record.LineEventAt == at))
+        {
+            return null;
+        }
+
+        return record with { LineFollowing = following, LineEventAt = at };
+    }
+
+    /// <summary>True when an event at <paramref name="at"/> is older than the newest LINE event applied to the customer.</summary>
+    public static bool IsStaleLineEvent(CustomerRecord record, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.LineEventAt is { } newest && at < newest;
     }
 }

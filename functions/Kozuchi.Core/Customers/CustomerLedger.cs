@@ -500,6 +500,7 @@ public static class CustomerLedger
             DoNotCall = survivor.DoNotCall || loser.DoNotCall,
             LineUserId = survivor.LineUserId ?? loser.LineUserId,
             LineFollowing = survivor.LineFollowing || loser.LineFollowing,
+            LineEventAt = survivor.LineEventAt > loser.LineEventAt ? survivor.LineEventAt : loser.LineEventAt ?? survivor.LineEventAt,
             AcquisitionMedium = survivor.AcquisitionMedium ?? loser.AcquisitionMedium,
         };
         Put(set, loser with { State = CustomerState.Merged, MergedInto = survivor.CustomerId, Orders = [] });

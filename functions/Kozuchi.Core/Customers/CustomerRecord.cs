@@ -112,6 +112,12 @@ public sealed record CustomerRecord
     public string? LineUserId { get; init; }
     public bool LineFollowing { get; init; }
 
+    /// <summary>
+    /// When the newest LINE follow/unfollow event applied to <see cref="LineFollowing"/> happened (LINE's event
+    /// timestamp): an older event, redelivered or replayed, is ignored (<see cref="Channels.ChannelConsent.LineFollowing"/>).
+    /// </summary>
+    public DateTimeOffset? LineEventAt { get; init; }
+
     /// <summary>Marks for the shop to look at, e.g. <see cref="CustomerFlags.ErasedIdentifier"/>.</summary>
     public IReadOnlyList<string> Flags { get; init; } = [];
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Kozuchi.Core.Common;
 using Kozuchi.Core.Import;
 
 namespace Kozuchi.Core.Erasure;
@@ -215,7 +216,7 @@ public static class Redaction
             rows++;
             if (action == RowAction.Blank)
             {
-                sb.Append(string.Join(',', record.Fields.Select(f => person.IsPersonal(f) ? string.Empty : CsvRows.Escape(f)))).Append(newline);
+                sb.Append(string.Join(',', record.Fields.Select(f => person.IsPersonal(f) ? string.Empty : CsvWriter.Verbatim(f)))).Append(newline);
             }
         }
 

@@ -45,25 +45,49 @@ public static class CsvEncoding
     }
 
     /// <summary>Opens a reader over the stream with the named encoding, or detects it from the first 64 KiB.</summary>
-    public static StreamReader Open(Stream stream, Encoding? encoding)
+    public static StreamReader Open(Stream stream, Encoding? encoding) => Open(stream, encoding, out _);
+
+    /// <summary>
+    /// Like <see cref="Open(Stream, Encoding?)"/>, and says whether the first 64 KiB look binary (<see cref="LooksBinary"/>):
+    /// a spreadsheet, an image or a UTF-16 file, which no amount of decoding turns into the CSV the importer reads.
+    /// </summary>
+    public static StreamReader Open(Stream stream, Encoding? encoding, out bool looksBinary)
     {
         ArgumentNullException.ThrowIfNull(stream);
         var buffered = new BufferedStream(stream, 1 << 16);
-        if (encoding is null)
+        var head = new byte[1 << 16];
+        var n = 0;
+        int read;
+        while (n < head.Length && (read = buffered.Read(head, n, head.Length - n)) > 0)
         {
-            var head = new byte[1 << 16];
-            var n = 0;
-            int read;
-            while (n < head.Length && (read = buffered.Read(head, n, head.Length - n)) > 0)
-            {
-                n += read;
-            }
-
-            encoding = Detect(head.AsSpan(0, n));
-            return new StreamReader(new ConcatStream(head.AsMemory(0, n), buffered), encoding, detectEncodingFromByteOrderMarks: true);
+            n += read;
         }
 
-        return new StreamReader(buffered, encoding, detectEncodingFromByteOrderMarks: true);
+        looksBinary = LooksBinary(head.AsSpan(0, n));
+        return new StreamReader(new ConcatStream(head.AsMemory(0, n), buffered), encoding ?? Detect(head.AsSpan(0, n)), detectEncodingFromByteOrderMarks: true);
+    }
+
+    /// <summary>
+    /// A NUL byte (no text CSV has one; zip-based spreadsheets, images and UTF-16 all do), or control bytes other than
+    /// tab, CR, LF and the Ctrl-Z some old tools end a file with, in more than 1 % of the bytes.
+    /// </summary>
+    public static bool LooksBinary(ReadOnlySpan<byte> head)
+    {
+        if (head.Contains((byte)0))
+        {
+            return true;
+        }
+
+        var control = 0;
+        foreach (var b in head)
+        {
+            if (b < 0x20 && b is not ((byte)'\t' or (byte)'\r' or (byte)'\n' or 0x1A))
+            {
+                control++;
+            }
+        }
+
+        return control > 0 && control * 100 > head.Length;
     }
 
     /// <summary>The sniffed head followed by the rest of the stream, without seeking (blob streams may not seek).</summary>

@@ -20,6 +20,9 @@ public sealed record ImportSummary
     public int OrdersAccepted { get; set; }
     public int OrdersRejected { get; set; }
     public int RowsRejected { get; set; }
+
+    /// <summary>Why nothing could be read (an empty or binary file, a header without the mapping's columns); null when the header was fine.</summary>
+    public string? HeaderProblem { get; set; }
 }
 
 /// <summary>
@@ -37,21 +40,41 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
 
     public ImportSummary Summary { get; } = new();
 
-    public IEnumerable<OrderCsvChunk> Parse(TextReader reader, int chunkSize = 2000)
+    /// <param name="looksBinary">What <see cref="CsvEncoding.Open(Stream, System.Text.Encoding?, out bool)"/> saw in the file's first bytes.</param>
+    public IEnumerable<OrderCsvChunk> Parse(TextReader reader, int chunkSize = 2000, bool looksBinary = false)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        using var records = CsvRows.Read(reader).GetEnumerator();
+        using var records = CsvRows.Read(reader, CsvLimits.Import).GetEnumerator();
         if (!records.MoveNext())
         {
-            yield return new OrderCsvChunk([], [new ImportRowError(1, string.Empty, "The file is empty: a header row is required.", string.Empty)]);
+            Summary.HeaderProblem = "The file is empty: a header row is required.";
+            yield return new OrderCsvChunk([], [new ImportRowError(1, string.Empty, Summary.HeaderProblem, string.Empty)]);
             yield break;
         }
 
-        var header = records.Current.Fields.Select((name, i) => (Name: name.Trim().TrimStart('\uFEFF'), Index: i)).GroupBy(h => h.Name).ToDictionary(g => g.Key, g => g.First().Index, StringComparer.Ordinal);
+        // A binary file (a spreadsheet saved as .xlsx, an image) decodes to text with NULs and other control characters:
+        // it is refused as a whole, and none of it is copied into the error report.
+        var first = records.Current;
+        if (looksBinary || LooksBinary(first.Raw))
+        {
+            Summary.HeaderProblem = "The file is not a CSV text file (it holds binary data): export the orders as CSV.";
+            yield return new OrderCsvChunk([], [new ImportRowError(1, string.Empty, Summary.HeaderProblem, string.Empty)]);
+            yield break;
+        }
+
+        if (first.Problem is not null)
+        {
+            Summary.HeaderProblem = "The header row is unreadable: " + first.Problem;
+            yield return new OrderCsvChunk([], [new ImportRowError(1, string.Empty, Summary.HeaderProblem, first.Raw)]);
+            yield break;
+        }
+
+        var header = first.Fields.Select((name, i) => (Name: name.Trim().TrimStart('\uFEFF'), Index: i)).GroupBy(h => h.Name).ToDictionary(g => g.Key, g => g.First().Index, StringComparer.Ordinal);
         var missing = mapping.Columns.Where(c => c.Key is C.OrderId or C.OrderedAt or C.OrderTotal).SelectMany(c => c.Value.From).Where(f => !header.ContainsKey(f)).ToList();
         if (missing.Count > 0)
         {
-            yield return new OrderCsvChunk([], [new ImportRowError(1, string.Join(", ", missing), $"Header lacks required column(s) {string.Join(", ", missing)} for mapping '{mapping.Name}'.", records.Current.Raw)]);
+            Summary.HeaderProblem = $"Header lacks required column(s) {string.Join(", ", missing)} for mapping '{mapping.Name}'.";
+            yield return new OrderCsvChunk([], [new ImportRowError(1, string.Join(", ", missing), Summary.HeaderProblem, first.Raw)]);
             yield break;
         }
 
@@ -61,6 +84,9 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
         var group = new List<(CsvRecord Record, Dictionary<string, string> Values)>();
         OrderKey? groupKey = null;
 
+        // A row over the limits rejects its whole order (nothing half-imports), with the limit as the reason.
+        (int Line, string Reason)? groupProblem = null;
+
         while (records.MoveNext())
         {
             var record = records.Current;
@@ -69,7 +95,7 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
             var id = values.GetValueOrDefault(C.OrderId);
             if (string.IsNullOrEmpty(id))
             {
-                Reject(errors, [(record, values)], record.Line, C.OrderId, "order_id is required.");
+                Reject(errors, [(record, values)], record.Line, record.Problem is null ? C.OrderId : string.Empty, record.Problem ?? "order_id is required.");
                 continue;
             }
 
@@ -77,6 +103,11 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
             if (groupKey == key)
             {
                 group.Add((record, values));
+                if (groupProblem is null && record.Problem is { } p)
+                {
+                    groupProblem = (record.Line, p);
+                }
+
                 continue;
             }
 
@@ -90,6 +121,7 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
             seen[key] = record.Line;
             groupKey = key;
             group.Add((record, values));
+            groupProblem = record.Problem is { } problem ? (record.Line, problem) : default((int, string)?);
             if (orders.Count >= chunkSize)
             {
                 yield return new OrderCsvChunk(orders, errors);
@@ -103,9 +135,13 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
 
         void Flush()
         {
-            if (groupKey is { } k && group.Count > 0)
+            if (groupKey is { } k && group.Count > 0 && groupProblem is { } tooLong)
             {
-                var (order, error) = Build(k, group);
+                Reject(errors, group, tooLong.Line, string.Empty, tooLong.Reason);
+            }
+            else if (groupKey is { } k2 && group.Count > 0)
+            {
+                var (order, error) = Build(k2, group);
                 if (order is not null)
                 {
                     orders.Add(order);
@@ -119,8 +155,14 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
 
             group.Clear();
             groupKey = null;
+            groupProblem = null;
         }
     }
+
+    /// <summary>NULs or other control characters in the header, or mostly undecodable bytes: not a text file.</summary>
+    private static bool LooksBinary(string header) =>
+        header.Any(ch => char.IsControl(ch) && ch is not ('\t' or '\r' or '\n'))
+        || header.Count(ch => ch == '\uFFFD') > Math.Max(2, header.Length / 10);
 
     private void Reject(List<ImportRowError> errors, IReadOnlyList<(CsvRecord Record, Dictionary<string, string> Values)> rows, int line, string column, string reason)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kozuchi.Core.Common;
 using Kozuchi.Core.Orders;
 
 namespace Kozuchi.Core.Import;
@@ -10,7 +11,7 @@ public static class OrderCsvWriter
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.Write(string.Join(',', OrderCsvColumns.All));
-        writer.Write("\r\n");
+        writer.Write(CsvWriter.NewLine);
     }
 
     public static void Write(TextWriter writer, Order order)
@@ -39,8 +40,8 @@ public static class OrderCsvWriter
                 Status(order.Status),
                 order.Key.Source,
             ];
-            writer.Write(string.Join(',', fields.Select(CsvRows.Escape)));
-            writer.Write("\r\n");
+            writer.Write(string.Join(',', fields.Select(CsvWriter.Verbatim)));
+            writer.Write(CsvWriter.NewLine);
         }
     }
 
@@ -55,18 +56,21 @@ public static class OrderCsvWriter
     };
 }
 
-/// <summary>The error report written beside an import: one row per rejected row, with the original text.</summary>
+/// <summary>
+/// The error report written beside an import: one row per rejected row, with the original text. People open it in a
+/// spreadsheet, so it goes through <see cref="CsvWriter"/>: a row's text that starts like a formula is shown, not run.
+/// </summary>
 public static class ImportErrorReport
 {
     public static void Write(TextWriter writer, IEnumerable<ImportRowError> errors)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(errors);
-        writer.Write("line,column,reason,raw\r\n");
+        writer.Write(CsvWriter.Row("line", "column", "reason", "raw"));
         foreach (var e in errors)
         {
-            writer.Write(string.Join(',', new[] { e.Line.ToString(CultureInfo.InvariantCulture), e.Column, e.Reason, e.Raw }.Select(CsvRows.Escape)));
-            writer.Write("\r\n");
+            writer.Write(string.Join(',', CsvWriter.Value(e.Line), CsvWriter.Cell(e.Column), CsvWriter.Cell(e.Reason), CsvWriter.Cell(e.Raw)));
+            writer.Write(CsvWriter.NewLine);
         }
     }
 }

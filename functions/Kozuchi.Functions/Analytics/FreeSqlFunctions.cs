@@ -29,7 +29,10 @@ public static class FreeSqlFeature
         return services;
     }
 
-    /// <summary><c>Kozuchi:Analytics:SqlTimeout</c> (TimeSpan, default 30 s) and <c>Kozuchi:Analytics:SqlMaxRows</c> (default 100,000).</summary>
+    /// <summary>
+    /// <c>Kozuchi:Analytics:SqlTimeout</c> (TimeSpan, default 30 s), <c>SqlMaxRows</c> (default 100,000), <c>SqlMaxBytes</c>
+    /// (default 16 MiB) and <c>SqlQueueWait</c> (TimeSpan, default 5 s).
+    /// </summary>
     public static FreeSqlOptions ReadOptions(IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
@@ -42,6 +45,16 @@ public static class FreeSqlFeature
         if (section["SqlMaxRows"] is { } maxRows)
         {
             options.MaxRows = int.Parse(maxRows, CultureInfo.InvariantCulture);
+        }
+
+        if (section["SqlMaxBytes"] is { } maxBytes)
+        {
+            options.MaxBytes = long.Parse(maxBytes, CultureInfo.InvariantCulture);
+        }
+
+        if (section["SqlQueueWait"] is { } wait)
+        {
+            options.QueueWait = TimeSpan.Parse(wait, CultureInfo.InvariantCulture);
         }
 
         return options;
@@ -90,6 +103,7 @@ public sealed class FreeSqlFunctions(SnapshotJob job, AnalyticsSnapshots snapsho
             { Answer: { } answer } when csv => TypedResults.File(FreeSql.ToCsv(answer), "text/csv; charset=utf-8", $"kozuchi-query-{answer.SnapshotId}.csv"),
             { Answer: { } answer } => TypedResults.Ok(answer),
             { Failure: SqlFailure.NoSnapshot } => TypedResults.Conflict(outcome.Message!),
+            { Failure: SqlFailure.Busy } => new RetryLater(FreeSql.RetryAfter, outcome.Message!, StatusCodes.Status429TooManyRequests, "query-slot-busy"),
             _ => TypedResults.BadRequest(outcome.Message!),
         };
     }

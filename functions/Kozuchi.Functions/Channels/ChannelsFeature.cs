@@ -22,15 +22,15 @@ public static class ChannelsFeature
         services.Configure<SendQueueOptions>(configuration.GetSection("Kozuchi:Sends"));
         services.AddSingleton<IOptions<ChannelProviderOptions>>(_ => Options.Create(ChannelProviderOptions.Read(configuration.GetSection("Kozuchi:Channels"))));
 
-        // Secrets arrive as Key Vault references; one the platform could not resolve must never act as the secret.
-        services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = KeyVaultReferences.Resolved(o.ConnectionString));
+        // Secrets arrive as Key Vault references (or a sample's placeholders): one rule, Secrets.Value, says which are no secret.
+        services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = Secrets.Value(o.ConnectionString));
         services.PostConfigure<LineOptions>(o =>
         {
-            o.ChannelSecret = KeyVaultReferences.Resolved(o.ChannelSecret) ?? string.Empty;
-            o.ChannelAccessToken = KeyVaultReferences.Resolved(o.ChannelAccessToken) ?? string.Empty;
+            o.ChannelSecret = Secrets.Value(o.ChannelSecret) ?? string.Empty;
+            o.ChannelAccessToken = Secrets.Value(o.ChannelAccessToken) ?? string.Empty;
         });
-        services.PostConfigure<UnsubscribeOptions>(o => o.SigningKey = KeyVaultReferences.Resolved(o.SigningKey) is { } key && !IsPlaceholder(key) ? key : string.Empty);
-        services.PostConfigure<EventGridOptions>(o => o.Key = KeyVaultReferences.Resolved(o.Key) ?? string.Empty);
+        services.PostConfigure<UnsubscribeOptions>(o => o.SigningKey = Secrets.Value(o.SigningKey) ?? string.Empty);
+        services.PostConfigure<EventGridOptions>(o => o.Key = Secrets.Value(o.Key) ?? string.Empty);
         services.AddSingleton<ISendRateLimiter, StorageSendRateLimiter>();
         services.AddSingleton<ChannelEvents>();
         services.AddSingleton<ExportFiles>();
@@ -78,9 +78,6 @@ public static class ChannelsFeature
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<UnsubscribeOptions>>().Value is { SigningKey.Length: > 0 } u ? new UnsubscribeLinks(u) : new UnsubscribeLinksUnavailable().Links);
         return services;
     }
-
-    /// <summary>A sample's placeholder (<c>&lt;random-32-byte-base64-key&gt;</c>) is public text and never acts as a key.</summary>
-    internal static bool IsPlaceholder(string value) => value.StartsWith('<') && value.EndsWith('>');
 
     /// <summary>Without a signing key there are no valid links: every token is refused rather than the app failing to start.</summary>
     private sealed class UnsubscribeLinksUnavailable

@@ -27,6 +27,11 @@ public sealed class EmailEventFunctions(EmailDeliveryReports reports)
     [HttpAccess(Access.Public)]
     public async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "webhooks/acs-email")] HttpRequest req, CancellationToken cancellationToken)
     {
+        if (!reports.IsConfigured)
+        {
+            return NotConfigured.Result("The Event Grid webhook is not configured: set Kozuchi__EventGrid__Key.");
+        }
+
         if (!reports.KeyMatches(req.Text("key")))
         {
             return TypedResults.Unauthorized();
@@ -65,6 +70,8 @@ public sealed class EmailEventFunctions(EmailDeliveryReports reports)
 public sealed partial class EmailDeliveryReports(IOptions<EventGridOptions> options, ChannelEvents events, RawPayloads raw, SendLedger ledger, SendOutcomeChanges outcomes, TimeProvider time, ILogger<EmailDeliveryReports> logger)
 {
     public sealed record Recorded(int Reports, int Suppressed, int Ignored);
+
+    public bool IsConfigured => !string.IsNullOrEmpty(options.Value.Key);
 
     public bool KeyMatches(string? given)
     {

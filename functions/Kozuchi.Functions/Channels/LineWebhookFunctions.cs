@@ -49,6 +49,11 @@ public sealed partial class LineWebhookHandler(IOptions<LineOptions> options, Ch
 
     public async Task<Outcome<Handled>> HandleAsync(byte[] body, string? signature, CancellationToken cancellationToken)
     {
+        if (string.IsNullOrEmpty(options.Value.ChannelSecret))
+        {
+            return Outcome.NotConfigured<Handled>("The LINE webhook is not configured: set Kozuchi__Line__ChannelSecret.");
+        }
+
         if (!LineSignature.Verify(body, signature, options.Value.ChannelSecret))
         {
             LogRefused(logger);
@@ -80,12 +85,26 @@ public sealed partial class LineWebhookHandler(IOptions<LineOptions> options, Ch
             var key = new IdentityKey(IdentityKind.LineUser, userId);
             switch (e.Kind)
             {
-                // Each is a state, not a counter: a redelivered event sets the same value again.
+                // Each is a state, not a counter: a redelivered event sets the same value again, and an event older
+                // than the newest one applied (an old follow replayed after an unfollow) changes nothing.
                 case LineEventKind.Follow or LineEventKind.Unfollow:
                     if (await events.Customers.FindByIdentityAsync(key, cancellationToken) is { } customer)
                     {
-                        await events.UpdateCustomerAsync(customer.CustomerId, r => ChannelConsent.LineFollowing(r, e.Kind == LineEventKind.Follow), cancellationToken);
-                        reach++;
+                        var stale = false;
+                        await events.UpdateCustomerAsync(customer.CustomerId, r =>
+                        {
+                            stale = ChannelConsent.IsStaleLineEvent(r, e.Timestamp);
+                            return ChannelConsent.LineFollowing(r, e.Kind == LineEventKind.Follow, e.Timestamp);
+                        }, cancellationToken);
+                        if (stale)
+                        {
+                            ignored++;
+                            LogStale(logger, e.Type);
+                        }
+                        else
+                        {
+                            reach++;
+                        }
                     }
                     else
                     {
@@ -137,6 +156,9 @@ public sealed partial class LineWebhookHandler(IOptions<LineOptions> options, Ch
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "LINE webhook refused: bad x-line-signature")]
     private static partial void LogRefused(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "LINE {Type} event ignored: older than the newest one already applied for its user")]
+    private static partial void LogStale(ILogger logger, string type);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "LINE account linked to a customer")]
     private static partial void LogLinked(ILogger logger);

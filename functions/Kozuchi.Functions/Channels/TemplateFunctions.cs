@@ -66,6 +66,13 @@ public sealed class TemplateEditor(MessageTemplateStore store, TemplateCatalog c
             return Outcome.Invalid<TemplateView>(problem);
         }
 
+        // Rendered once for a sample customer before it is stored: a template past the limits (a loop of millions, a
+        // string doubled until it is megabytes) is refused now, not when the first thousand sends fail.
+        if ((RenderProblem(parts, string.Empty) ?? (request.En is { } english ? RenderProblem(english, "en.") : null)) is { } limit)
+        {
+            return Outcome.Unprocessable<TemplateView>(limit);
+        }
+
         var template = new MessageTemplate
         {
             Id = id,
@@ -118,6 +125,66 @@ public sealed class TemplateEditor(MessageTemplateStore store, TemplateCatalog c
         }
 
         return parts.Call is { } call && TextProblem(call.Script) is { } callError ? prefix + "call: " + callError : null;
+    }
+
+    /// <summary>What a template would say to a typical customer with a three-line cart; the limits are the same at send time.</summary>
+    public static Personalisation SampleCustomer { get; } = new()
+    {
+        Name = "佐藤 花子",
+        LastProduct = "美容液 4本セット",
+        EntryProduct = "お試しセット",
+        Points = 1200,
+        Coupon = "WELCOME500",
+        UnsubscribeUrl = new Uri("https://kozuchi.example/api/unsubscribe?token=sample"),
+        Cart = new CartDetails([new CartItem("美容液", "SERUM-1", 1, 5980m), new CartItem("化粧水", "LOTION-1", 2, 2980m), new CartItem("洗顔料", null, 1, 1980m)], 13920m, "JPY", new Uri("https://shop.example/cart/sample")),
+    };
+
+    /// <summary>
+    /// The rendering limit a part exceeds for <see cref="SampleCustomer"/> (<see cref="TemplateLimits"/>), prefixed by
+    /// where, in words; null when every part renders within them. Run on parts that parse (<see cref="Problem"/> first).
+    /// </summary>
+    internal static string? RenderProblem(TemplateParts parts, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var renders = new List<(string Name, Action Render)>();
+        if (parts.Email is { } email && EmailTemplates.TryCompile(new EmailTemplate(email.Subject, email.Html, email.Text) { Preheader = email.Preheader }, out var compiled, out _))
+        {
+            renders.Add(("email", () => compiled!.Render(SampleCustomer)));
+        }
+
+        if (parts.Line is { } line && EmailTemplates.TryCompile(new EmailTemplate("", "", line), out var lineText, out _))
+        {
+            renders.Add(("line", () => lineText!.Render(SampleCustomer)));
+        }
+
+        if (parts.LineMessages is { } messages && LineTemplates.TryCompile(messages, out var lineMessages, out _))
+        {
+            renders.Add(("lineMessages", () => lineMessages!.Render(SampleCustomer)));
+        }
+
+        if (parts.Postal is { } postal)
+        {
+            renders.Add(("postal", () => EmailTemplates.RenderPlain(postal.Text, SampleCustomer)));
+        }
+
+        if (parts.Call is { } call)
+        {
+            renders.Add(("call", () => EmailTemplates.RenderPlain(call.Script, SampleCustomer)));
+        }
+
+        foreach (var (name, render) in renders)
+        {
+            try
+            {
+                render();
+            }
+            catch (TemplateLimitException e)
+            {
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{prefix}{name}: {e.Message}. A template may run at most {TemplateLimits.MaxSteps:N0} Liquid steps and render at most {TemplateLimits.MaxRenderedChars:N0} characters per part.");
+            }
+        }
+
+        return null;
     }
 
     private static string? EmailProblem(EmailTemplateContent email)

@@ -4,6 +4,7 @@ using Kozuchi.Core.Channels;
 using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Channels;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
 
@@ -18,11 +19,16 @@ public sealed class UnsubscribeFunctions(Unsubscriptions unsubscriptions)
     [HttpAccess(Access.Public)]
     public async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "unsubscribe")] HttpRequest req, CancellationToken cancellationToken)
     {
+        if (!unsubscriptions.IsConfigured)
+        {
+            return NotConfigured.Result("Unsubscribe links are not configured: set Kozuchi__Unsubscribe__SigningKey. / 配信停止リンクが設定されていません。");
+        }
+
         var token = req.Text("token");
         var post = HttpMethods.IsPost(req.Method);
-        if (post && req.HasFormContentType)
+        if (post && token is null && req.HasFormContentType)
         {
-            var form = await req.ReadFormAsync(cancellationToken);
+            var form = await req.ReadSmallFormAsync(cancellationToken);
             token ??= form["token"];
         }
 
@@ -45,8 +51,11 @@ public sealed class UnsubscribeFunctions(Unsubscriptions unsubscriptions)
 }
 
 /// <summary>Unsubscribe links: checked against their signature and lifetime; a valid one withdraws the channel's consent.</summary>
-public sealed partial class Unsubscriptions(UnsubscribeLinks links, ChannelEvents events, TimeProvider time, ILogger<Unsubscriptions> logger)
+public sealed partial class Unsubscriptions(UnsubscribeLinks links, IOptions<UnsubscribeOptions> options, ChannelEvents events, TimeProvider time, ILogger<Unsubscriptions> logger)
 {
+    /// <summary>False without a signing key: then no link is valid, and the endpoint says so rather than "invalid link".</summary>
+    public bool IsConfigured => !string.IsNullOrEmpty(options.Value.SigningKey);
+
     public UnsubscribeCheck Check(string? token)
     {
         var check = links.Verify(token, time.GetUtcNow(), out _);

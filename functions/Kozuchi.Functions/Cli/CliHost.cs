@@ -4,7 +4,7 @@ namespace Kozuchi.Functions.Cli;
 
 /// <summary>
 /// The services a CLI command runs with: the same registrations as the app, configured from the same
-/// <c>AzureWebJobsStorage</c> setting (environment, or local.settings.json when run from the repository).
+/// <c>AzureWebJobsStorage</c> setting (environment, or local.settings.json when run from the repository root).
 /// </summary>
 public static class CliHost
 {

@@ -33,35 +33,61 @@ public sealed class DashboardFunctions(OperatorAccess access)
     public static IResult LoginStyle([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/login/app.css")] HttpRequest req) =>
         DashboardFiles.Serve("app.css", req.HttpContext);
 
+    /// <summary>
+    /// The sign-in form (Key mode): a form body only (anything else is 400, more than a few KB is 413), a wrong key counts
+    /// against the client (<see cref="LoginThrottle"/>: 429 with Retry-After once too many), a right one starts a
+    /// server-side session. The cookie is <c>Secure</c> unless a local browser reached <c>kozuchi serve</c> directly
+    /// (<see cref="RequestOrigin.NeedsSecureCookie"/>), <c>HttpOnly</c> and <c>SameSite=Strict</c>.
+    /// </summary>
     [Function("DashboardLogin")]
     [HttpAccess(Access.Public)]
     public async Task<IResult> LoginAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/login")] HttpRequest req)
     {
         ArgumentNullException.ThrowIfNull(req);
-        var form = await req.ReadFormAsync(req.HttpContext.RequestAborted);
+        var cancellationToken = req.HttpContext.RequestAborted;
+        var form = await req.ReadSmallFormAsync(cancellationToken);
         var next = DashboardFiles.SafeNext(form["next"]);
+        var client = RequestOrigin.ClientKey(req);
+        if (access.Throttle.WaitFor(client) is var wait && wait > TimeSpan.Zero)
+        {
+            req.HttpContext.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return DashboardFiles.LoginPage(req.HttpContext, next, "throttled", StatusCodes.Status429TooManyRequests);
+        }
+
         if (access.Options.Mode != OperatorAuthMode.Key || !access.KeyMatches(form["key"].ToString()))
         {
+            access.Throttle.Failed(client);
             return TypedResults.Redirect($"{ApiPrefix}/{Route}/login?error=1&next={Uri.EscapeDataString(next)}");
         }
 
-        req.HttpContext.Response.Cookies.Append(OperatorAccess.CookieName, access.IssueSession(), new CookieOptions
+        access.Throttle.Succeeded(client);
+        req.HttpContext.Response.Cookies.Append(OperatorAccess.CookieName, await access.StartSessionAsync(cancellationToken), new CookieOptions
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Strict,
-            Secure = req.IsHttps,
+            Secure = RequestOrigin.NeedsSecureCookie(req),
             Path = ApiPrefix,
             MaxAge = access.Options.SessionLifetime,
         });
         return TypedResults.Redirect(next);
     }
 
+    /// <summary>
+    /// Signing out ends the session server-side (the cookie stops working everywhere), then drops the cookie. In
+    /// AppService mode the session is App Service Authentication's: its own sign-out ends it.
+    /// </summary>
     [Function("DashboardLogout")]
     [HttpAccess(Access.Public)]
-    public static IResult Logout([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/logout")] HttpRequest req)
+    public async Task<IResult> LogoutAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/logout")] HttpRequest req)
     {
         ArgumentNullException.ThrowIfNull(req);
-        req.HttpContext.Response.Cookies.Delete(OperatorAccess.CookieName, new CookieOptions { Path = ApiPrefix });
+        if (access.Options.Mode == OperatorAuthMode.AppService)
+        {
+            return TypedResults.Redirect($"/.auth/logout?post_logout_redirect_uri={Uri.EscapeDataString($"{ApiPrefix}/{Route}/")}");
+        }
+
+        await access.EndSessionAsync(req.Cookies[OperatorAccess.CookieName], req.HttpContext.RequestAborted);
+        req.HttpContext.Response.Cookies.Delete(OperatorAccess.CookieName, new CookieOptions { Path = ApiPrefix, Secure = RequestOrigin.NeedsSecureCookie(req), HttpOnly = true, SameSite = SameSiteMode.Strict });
         return TypedResults.Redirect($"{ApiPrefix}/{Route}/login");
     }
 }
@@ -112,14 +138,20 @@ public static class DashboardFiles
         return TypedResults.File(file.Content, ContentType(name));
     }
 
-    public static IResult LoginPage(HttpContext context, string? next, string? error)
+    public static IResult LoginPage(HttpContext context, string? next, string? error, int statusCode = StatusCodes.Status200OK)
     {
         ArgumentNullException.ThrowIfNull(context);
         SecurityHeaders(context.Response);
+        var message = error switch
+        {
+            null => string.Empty,
+            "throttled" => "<p class=\"error\" role=\"alert\" data-i18n=\"login.throttled\">試行回数が多すぎます。しばらくしてからもう一度お試しください。</p>",
+            _ => "<p class=\"error\" role=\"alert\" data-i18n=\"login.failed\">キーが正しくありません。</p>",
+        };
         var html = (Load("login.html")?.Content is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "<form method=post><input name=key type=password><button>Login</button></form>")
             .Replace("{{next}}", System.Net.WebUtility.HtmlEncode(SafeNext(next)), StringComparison.Ordinal)
-            .Replace("{{error}}", error is null ? string.Empty : "<p class=\"error\" role=\"alert\" data-i18n=\"login.failed\">キーが正しくありません。</p>", StringComparison.Ordinal);
-        return TypedResults.Content(html, "text/html; charset=utf-8");
+            .Replace("{{error}}", message, StringComparison.Ordinal);
+        return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
     }
 
     /// <summary>Only our own dashboard paths: never an open redirect to another site.</summary>

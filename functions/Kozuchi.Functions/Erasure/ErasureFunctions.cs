@@ -12,7 +12,7 @@ namespace Kozuchi.Functions.Erasure;
 /// <c>POST /api/customers/{id}/data-request</c>, and queued erasures (<c>GET /api/erasures/{job}</c>, queue <c>erasure-jobs</c>).
 /// Shopify's GDPR webhooks reach the same service (<see cref="ShopifyPrivacy"/>).
 /// </summary>
-public sealed class ErasureFunctions(ErasureService erasure, ErasureJobs jobs, ILogger<ErasureFunctions> logger)
+public sealed class ErasureFunctions(ErasureService erasure, ErasureJobs jobs, OperatorAccess access, ILogger<ErasureFunctions> logger)
 {
     /// <summary>
     /// Erases at once (200 with the counts), or, when the customer is held in more than
@@ -63,9 +63,12 @@ public sealed class ErasureFunctions(ErasureService erasure, ErasureJobs jobs, I
     public async Task<IResult> DataRequestAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "customers/{id}/data-request")] HttpRequest req, string id, CancellationToken cancellationToken) =>
         await erasure.ExportAsync(id, RequestedBy(req), "operator request", cancellationToken) is { } result ? TypedResults.Ok(result) : TypedResults.NotFound();
 
-    /// <summary>Who asked, for the audit: the Entra ID object id behind App Service Authentication, else the operator key.</summary>
-    private static string RequestedBy(HttpRequest request) =>
-        request.Headers[OperatorAccess.PrincipalHeader].ToString() is { Length: > 0 } principal ? "entra:" + principal : "operator-key";
+    /// <summary>
+    /// Who asked, for the audit: the Entra ID object id of the validated principal in AppService mode, else the operator
+    /// key (in Key mode the header is whatever the caller sent, so it is not believed).
+    /// </summary>
+    private string RequestedBy(HttpRequest request) =>
+        access.Options.Mode == OperatorAuthMode.AppService && AppServicePrincipal.From(request) is { } principal ? "entra:" + principal.Id : "operator-key";
 }
 
 public static class ErasureFeature

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Kozuchi.Core.Erasure;
 using Kozuchi.Core.Identity;
 using Kozuchi.Core.Orders;
 using Kozuchi.Core.Orders.Formats;
@@ -8,7 +8,8 @@ using Kozuchi.Storage.Erasure;
 namespace Kozuchi.Functions.Erasure;
 
 /// <summary>
-/// Shopify's mandatory privacy webhooks, verified like every Shopify webhook and then handled by the erasure service:
+/// Shopify's mandatory privacy webhooks, verified like every Shopify webhook, read as <see cref="ShopifyPrivacyRequest"/>
+/// (only a body of the topic's own shape, for the configured shop, gets here) and handled by the erasure service:
 /// <c>customers/redact</c> erases the customer, <c>customers/data_request</c> exports what is held, <c>shop/redact</c>
 /// queues the erasure of every customer who bought through Shopify (<see cref="ErasureJobs"/>: it answers at once, the
 /// job record shows the progress). The customer is found by the Shopify customer id, the email, the
@@ -16,67 +17,52 @@ namespace Kozuchi.Functions.Erasure;
 /// </summary>
 public static class ShopifyPrivacy
 {
-    public const string CustomersRedact = "customers/redact";
-    public const string CustomersDataRequest = "customers/data_request";
-    public const string ShopRedact = "shop/redact";
-
-    public static IReadOnlyList<string> Topics { get; } = [CustomersRedact, CustomersDataRequest, ShopRedact];
-
     /// <summary><paramref name="Job"/>: the queued erasure job, for <c>shop/redact</c>.</summary>
     public sealed record Outcome(string Status, int Customers, IReadOnlyList<string> AuditIds, string? Job = null);
 
-    public static async Task<Outcome?> HandleAsync(string topic, byte[] body, ErasureService erasure, CustomerStore store, ErasureJobs jobs, CancellationToken cancellationToken)
+    public static async Task<Outcome> HandleAsync(ShopifyPrivacyRequest request, ErasureService erasure, CustomerStore store, ErasureJobs jobs, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(erasure);
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(store);
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
+        var topic = request.Topic;
         var by = "shopify:" + topic;
-        if (topic == ShopRedact)
+        if (topic == ShopifyPrivacyRequest.ShopRedact)
         {
             // Every Shopify customer's data in one request would outlast Shopify's 5 s: queued, and answered at once.
             var job = await jobs.QueueAsync(ErasureJobs.ShopRedact, null, by, "shop uninstalled", cancellationToken);
             return new Outcome("queued", 0, [], job.JobId);
         }
 
-        var customerId = await FindAsync(root, erasure, store, cancellationToken);
+        var customerId = await FindAsync(request, erasure, store, cancellationToken);
         if (customerId is null)
         {
             return new Outcome("not held", 0, []);
         }
 
-        var result = topic == CustomersRedact
+        var result = topic == ShopifyPrivacyRequest.CustomersRedact
             ? await erasure.EraseAsync(customerId, by, "customer redaction request", cancellationToken)
             : await erasure.ExportAsync(customerId, by, "customer data request", cancellationToken);
-        return result is null ? new Outcome("not held", 0, []) : new Outcome(topic == CustomersRedact ? "erased" : "exported", 1, [result.AuditId]);
+        return result is null ? new Outcome("not held", 0, []) : new Outcome(topic == ShopifyPrivacyRequest.CustomersRedact ? "erased" : "exported", 1, [result.AuditId]);
     }
 
-    private static async Task<string?> FindAsync(JsonElement root, ErasureService erasure, CustomerStore store, CancellationToken cancellationToken)
+    private static async Task<string?> FindAsync(ShopifyPrivacyRequest request, ErasureService erasure, CustomerStore store, CancellationToken cancellationToken)
     {
         var keys = new List<IdentityKey>();
-        if (root.TryGetProperty("customer", out var customer) && customer.ValueKind == JsonValueKind.Object)
+        if (request.Customer is { } customer)
         {
-            if (customer.TryGetProperty("id", out var id) && Scalar(id) is { } cartId)
+            if (customer.Id is { } cartId)
             {
                 keys.Add(new IdentityKey(IdentityKind.CartCustomer, $"{ShopifyOrderJson.Source}:{IdentityNormalizer.Text(cartId)}"));
             }
 
-            if (customer.TryGetProperty("email", out var email) && IdentityNormalizer.Email(Scalar(email)) is { } e)
+            if (IdentityNormalizer.Email(customer.Email) is { } e)
             {
                 keys.Add(new IdentityKey(IdentityKind.Email, e));
             }
 
-            if (customer.TryGetProperty("phone", out var phone) && IdentityNormalizer.Phone(Scalar(phone)) is { } p)
+            if (IdentityNormalizer.Phone(customer.Phone) is { } p)
             {
                 keys.Add(new IdentityKey(IdentityKind.Phone, p));
             }
@@ -90,27 +76,14 @@ public static class ShopifyPrivacy
             }
         }
 
-        foreach (var property in new[] { "orders_to_redact", "orders_requested" })
+        foreach (var orderId in request.OrderIds)
         {
-            if (root.TryGetProperty(property, out var orders) && orders.ValueKind == JsonValueKind.Array)
+            if (await store.GetOrderRowCustomerAsync(new OrderKey(ShopifyOrderJson.Source, orderId), cancellationToken) is { } owner)
             {
-                foreach (var order in orders.EnumerateArray())
-                {
-                    if (Scalar(order) is { } orderId && await store.GetOrderRowCustomerAsync(new OrderKey(ShopifyOrderJson.Source, orderId), cancellationToken) is { } owner)
-                    {
-                        return owner;
-                    }
-                }
+                return owner;
             }
         }
 
         return null;
     }
-
-    private static string? Scalar(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.Number => value.GetRawText(),
-        _ => null,
-    };
 }

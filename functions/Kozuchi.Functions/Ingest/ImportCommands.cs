@@ -1,11 +1,16 @@
 using System.CommandLine;
 using System.Text;
+using System.Text.Json;
 using Kozuchi.Core.Import;
 using Kozuchi.Functions.Cli;
+using Kozuchi.Storage.Orders;
 
 namespace Kozuchi.Functions.Ingest;
 
-/// <summary><c>kozuchi import orders &lt;file&gt;</c>: a cart's order CSV into customers, with a progress bar.</summary>
+/// <summary>
+/// <c>kozuchi import orders &lt;file&gt;</c>: a cart's order CSV into customers, with a progress bar;
+/// <c>kozuchi import status [file]</c>: how far an import has come, chunk by chunk (accepted, stored, pending).
+/// </summary>
 public static class ImportCommands
 {
     public static Command Create()
@@ -45,7 +50,7 @@ public static class ImportCommands
             {
                 var ratio = Math.Min(1.0, (double)p.BytesRead / total);
                 var bar = new string('#', (int)(ratio * 30)).PadRight(30, '.');
-                error.Write($"\r[{bar}] {ratio,4:P0}  {p.Orders:N0} orders  {p.Errors:N0} errors ");
+                error.Write($"\r[{bar}] {ratio,4:P0}  {p.Orders:N0} accepted  {p.Stored:N0} stored  {p.Errors:N0} errors ");
             });
             var (report, errors) = await importer.ImportAsync(stream, path.Name, map, enc, viaQueue: false, progress, ct);
             await error.WriteLineAsync();
@@ -60,13 +65,86 @@ public static class ImportCommands
             }
 
             var s = report.Summary;
+            if (s.HeaderProblem is { } header)
+            {
+                // Nothing was read: the file is not an order CSV this mapping understands.
+                await error.WriteLineAsync($"{path.Name}: {header}" + (errors.Count > 0 ? $" (see {errorsPath})" : string.Empty));
+                return 2;
+            }
+
             await parse.InvocationConfiguration.Output.WriteLineAsync(
                 $"{s.RowsRead:N0} rows: {s.OrdersAccepted:N0} orders accepted ({report.Created:N0} new, {report.Updated:N0} updated, {report.Unchanged:N0} unchanged), "
                 + $"{s.OrdersRejected:N0} orders rejected ({s.RowsRejected:N0} rows)" + (errors.Count > 0 ? $" — see {errorsPath}" : string.Empty));
             return s.OrdersRejected > 0 ? 1 : 0;
         });
-        return new Command("import", "Import data.") { orders };
+        return new Command("import", "Import data.") { orders, Status() };
     }
+
+    private static Command Status()
+    {
+        var file = new Argument<string?>("file") { Description = "An import's name: the file's name for kozuchi import orders, its blob name for a file dropped in imports (default: every dropped file)", Arity = ArgumentArity.ZeroOrOne };
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var status = new Command("status", "Show how far imports have come: per chunk, the orders accepted from the file, stored in the customer tables, and still pending.") { file, json };
+        status.SetAction(async (parse, ct) =>
+        {
+            using var host = await CliHost.StartAsync(ct);
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(file) is not { } name)
+            {
+                var entries = await host.Services.GetRequiredService<Operations.ImportHistory>().ListAsync(ct);
+                if (parse.GetValue(json))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(entries.Select(e => new { e.File, e.At, e.Progress }), Json));
+                }
+                else
+                {
+                    foreach (var entry in entries)
+                    {
+                        await output.WriteLineAsync(Totals(entry.File, entry.Progress));
+                    }
+                }
+
+                return 0;
+            }
+
+            ImportChunkReport progress;
+            try
+            {
+                progress = await host.Services.GetRequiredService<ImportChunks>().ProgressAsync(name, ct);
+            }
+            catch (ArgumentException e)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(e.Message);
+                return 2;
+            }
+
+            if (progress.Chunks.Count == 0)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"No import named {name} has stored any chunk.");
+                return 1;
+            }
+
+            if (parse.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(progress, Json));
+                return 0;
+            }
+
+            await output.WriteLineAsync(Totals(name, progress));
+            foreach (var c in progress.Chunks)
+            {
+                await output.WriteLineAsync($"  chunk {c.Chunk}: {c.Accepted:N0} accepted, {c.Stored:N0} stored, {c.Pending:N0} pending");
+            }
+
+            return 0;
+        });
+        return status;
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private static string Totals(string name, ImportChunkReport progress) =>
+        $"{name}: {progress.Accepted:N0} accepted, {progress.Stored:N0} stored, {progress.Pending:N0} pending ({progress.Chunks.Count:N0} chunks)";
 
     /// <summary>Reports on the caller's thread: Progress&lt;T&gt; would post to the thread pool and interleave with the final line.</summary>
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>

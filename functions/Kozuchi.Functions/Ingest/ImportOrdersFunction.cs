@@ -37,12 +37,22 @@ public sealed class ImportOrdersFunction(DroppedImports imports, ILogger<ImportO
 /// </summary>
 public sealed partial class DroppedImports(OrderImporter importer, StorageClients clients, BlobIndex index, ILogger<DroppedImports> logger)
 {
-    /// <summary>Null for the files this writes itself (the reports beside a drop) and for a version erasure rewrote.</summary>
+    /// <summary>
+    /// Null for the files this writes itself (the reports beside a drop), for a version erasure rewrote, and for a file
+    /// whose name is no safe blob name (<see cref="BlobNames"/>): the reports beside it would be written wherever its
+    /// <c>..</c> pointed, so it is left where it is, unread, and logged.
+    /// </summary>
     public async Task<ImportReport?> ImportAsync(string name, Stream content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name.EndsWith(ImportOrdersFunction.ErrorsSuffix, StringComparison.Ordinal) || name.EndsWith(ImportOrdersFunction.SummarySuffix, StringComparison.Ordinal))
         {
+            return null;
+        }
+
+        if (BlobNames.Problem(name + ImportOrdersFunction.ErrorsSuffix) is { } problem)
+        {
+            LogUnsafeName(logger, problem);
             return null;
         }
 
@@ -62,10 +72,21 @@ public sealed partial class DroppedImports(OrderImporter importer, StorageClient
 
         // The summary (its first errors) and the error report hold rejected rows, which no order key names: they stay
         // unindexed, so erasure reads them in full.
-        await container.GetBlobClient(name + ImportOrdersFunction.SummarySuffix).UploadAsync(BinaryData.FromString(OrderImporter.SummaryJson(report)), overwrite: true, cancellationToken);
-        await container.GetBlobClient(name + ImportOrdersFunction.ErrorsSuffix).UploadAsync(BinaryData.FromBytes([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(OrderImporter.ErrorReport(errors))]), overwrite: true, cancellationToken);
+        await container.Blob(name + ImportOrdersFunction.SummarySuffix).UploadAsync(BinaryData.FromString(OrderImporter.SummaryJson(report)), overwrite: true, cancellationToken);
+        await container.Blob(name + ImportOrdersFunction.ErrorsSuffix).UploadAsync(BinaryData.FromBytes([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(OrderImporter.ErrorReport(errors))]), overwrite: true, cancellationToken);
+        if (report.Summary.HeaderProblem is { } header)
+        {
+            LogUnreadable(logger, header);
+        }
+
         return report;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A file dropped in imports was not read: its name is no safe blob name ({Problem})")]
+    private static partial void LogUnsafeName(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A file dropped in imports could not be read: {Problem}")]
+    private static partial void LogUnreadable(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Import {Name}: this version was rewritten by an erasure at {ErasedAt}; not imported again")]
     private static partial void LogErasureRewrite(ILogger logger, string name, string erasedAt);

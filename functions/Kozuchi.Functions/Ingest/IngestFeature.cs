@@ -13,10 +13,11 @@ public static class IngestFeature
         services.Configure<WebhookOptions>(configuration.GetSection("Kozuchi:Webhooks"));
         services.PostConfigure<WebhookOptions>(o =>
         {
-            o.ShopifySecret = KeyVaultReferences.Resolved(o.ShopifySecret);
-            o.ShopifySecretPrevious = KeyVaultReferences.Resolved(o.ShopifySecretPrevious);
-            o.OrderSecret = KeyVaultReferences.Resolved(o.OrderSecret);
-            o.OrderSecretPrevious = KeyVaultReferences.Resolved(o.OrderSecretPrevious);
+            o.ShopifySecret = Secrets.Value(o.ShopifySecret);
+            o.ShopifySecretPrevious = Secrets.Value(o.ShopifySecretPrevious);
+            o.OrderSecret = Secrets.Value(o.OrderSecret);
+            o.OrderSecretPrevious = Secrets.Value(o.OrderSecretPrevious);
+            o.ShopifyShopDomain = Core.Erasure.ShopifyPrivacyRequest.NormalizeDomain(Secrets.Value(o.ShopifyShopDomain));
         });
         services.AddSingleton(_ => new ShopTime(TimeZoneInfo.FindSystemTimeZoneById(configuration["Kozuchi:Shop:TimeZone"] ?? "Asia/Tokyo")));
 
@@ -26,6 +27,7 @@ public static class IngestFeature
             .ValidateOnStart();
         services.AddSingleton(sp => new ShopCurrency(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ShopOptions>>().Value.Currency));
         services.AddSingleton<RawPayloads>();
+        services.AddSingleton<ImportChunks>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<ProfileSnapshots>();
         services.AddSingleton<OrderIngestor>();

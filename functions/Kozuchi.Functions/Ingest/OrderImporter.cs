@@ -10,7 +10,8 @@ using Kozuchi.Storage.Orders;
 
 namespace Kozuchi.Functions.Ingest;
 
-public sealed record ImportProgress(long BytesRead, int Orders, int Errors);
+/// <summary>While a file is read: bytes read, orders accepted from its rows, rows rejected, and orders confirmed stored.</summary>
+public sealed record ImportProgress(long BytesRead, int Orders, int Errors, int Stored);
 
 public sealed record ImportReport(string Import, string Mapping, ImportSummary Summary, int Created, int Updated, int Unchanged, int Chunks, IReadOnlyList<ImportRowError> FirstErrors);
 
@@ -20,7 +21,7 @@ public sealed record ImportReport(string Import, string Mapping, ImportSummary S
 /// and queued (the blob function: many orders per message, retried and poisoned like webhooks). Re-importing a file
 /// changes nothing: orders are keyed by source and id.
 /// </summary>
-public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeline, OrderIngestor ingestor, CustomerStore store, BlobIndex index, ShopTime shopTime, ILogger<OrderImporter> logger)
+public sealed partial class OrderImporter(RawPayloads raw, ImportChunks importChunks, IngestPipeline pipeline, OrderIngestor ingestor, CustomerStore store, BlobIndex index, ShopTime shopTime, ILogger<OrderImporter> logger)
 {
     public const int ChunkSize = 5000;
 
@@ -52,7 +53,7 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
     {
         ArgumentNullException.ThrowIfNull(mapping);
         var counting = new CountingStream(content);
-        using var reader = CsvEncoding.Open(counting, encoding);
+        using var reader = CsvEncoding.Open(counting, encoding, out var looksBinary);
         var parser = new OrderCsvParser(mapping, shopTime.Zone);
         var errors = new List<ImportRowError>();
         CustomerStore.Session? bulk = null;
@@ -62,17 +63,31 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
             await store.PreloadAllAsync(bulk, cancellationToken);
         }
 
-        int created = 0, updated = 0, unchanged = 0, chunks = 0;
-        var prefix = $"imports/{Slug(importName)}";
+        int created = 0, updated = 0, unchanged = 0, chunks = 0, stored = 0;
+        // Chunk names come from the import's name: checked once here, before anything is written.
+        var prefix = ImportChunks.Prefix(importName);
         Task? pending = null;
         List<IncomingOrder>? inFlight = null;
-        foreach (var chunk in parser.Parse(reader, ChunkSize))
+        // Chunks written but not confirmed in the customer tables yet (the pipelined write of the last one may still run).
+        var unconfirmed = new List<(string Blob, Dictionary<string, string> Metadata, int Orders)>();
+        async Task ConfirmAsync(int keep)
+        {
+            while (unconfirmed.Count > keep)
+            {
+                var (blob, metadata, orders) = unconfirmed[0];
+                await importChunks.MarkStoredAsync(blob, metadata, orders, cancellationToken);
+                stored += orders;
+                unconfirmed.RemoveAt(0);
+            }
+        }
+
+        foreach (var chunk in parser.Parse(reader, ChunkSize, looksBinary))
         {
             errors.AddRange(chunk.Errors);
             if (chunk.Orders.Count > 0)
             {
                 chunks++;
-                var name = $"{prefix}/chunk-{chunks.ToString("D6", CultureInfo.InvariantCulture)}.ndjson";
+                var name = ImportChunks.ChunkName(prefix, chunks);
 
                 // Indexed for erasure first (the chunk, and a dropped file in imports), then written before it is applied,
                 // so a crash mid-import leaves a replayable record that erasure finds.
@@ -83,7 +98,7 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
                     await index.AddAsync(StorageCatalog.Containers.Imports, importName, keys, cancellationToken);
                 }
 
-                var metadata = new Dictionary<string, string> { ["kind"] = "chunk", ["import"] = Slug(importName) };
+                var metadata = ImportChunks.Metadata(importName, chunk.Orders.Count);
                 BlobIndex.MarkIndexed(metadata);
                 await raw.StoreAsync(name, IngestPipeline.WriteChunk(chunk.Orders), metadata, cancellationToken);
                 if (viaQueue)
@@ -96,9 +111,13 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
                     IngestResult result;
                     try
                     {
+                        unconfirmed.Add((name, metadata, chunk.Orders.Count));
                         (result, var next) = await ingestor.IngestPipelinedAsync(incoming, bulk!, pending, cancellationToken);
                         pending = next;
                         inFlight = incoming;
+
+                        // The previous chunk's write has completed: it is stored; this one's is still running.
+                        await ConfirmAsync(keep: 1);
                     }
                     catch (WriteConflictException ex)
                     {
@@ -113,6 +132,7 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
 
                         result = await ingestor.IngestAsync(incoming, null, cancellationToken);
                         (pending, inFlight) = (null, null);
+                        await ConfirmAsync(keep: 0);
                         bulk = CustomerStore.NewSession();
                         await store.PreloadAllAsync(bulk, cancellationToken);
                     }
@@ -123,7 +143,7 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
                 }
             }
 
-            progress?.Report(new ImportProgress(counting.BytesRead, parser.Summary.OrdersAccepted, errors.Count));
+            progress?.Report(new ImportProgress(counting.BytesRead, parser.Summary.OrdersAccepted, errors.Count, stored));
         }
 
         if (pending is not null)
@@ -139,6 +159,9 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
             }
         }
 
+        await ConfirmAsync(keep: 0);
+        progress?.Report(new ImportProgress(counting.BytesRead, parser.Summary.OrdersAccepted, errors.Count, stored));
+
         LogImported(logger, importName, parser.Summary.OrdersAccepted, parser.Summary.OrdersRejected, parser.Summary.RowsRejected);
         return (new ImportReport(importName, mapping.Name, parser.Summary, created, updated, unchanged, chunks, [.. errors.Take(20)]), errors);
     }
@@ -153,8 +176,6 @@ public sealed partial class OrderImporter(RawPayloads raw, IngestPipeline pipeli
     private static readonly JsonSerializerOptions SummaryOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static string SummaryJson(ImportReport report) => JsonSerializer.Serialize(report, SummaryOptions);
-
-    private static string Slug(string name) => new([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' ? c : '_')]);
 
     private static async Task DrainAsync(Task? pending)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Kozuchi.Core.Checkouts;
 using Kozuchi.Core.Common;
+using Kozuchi.Core.Erasure;
 using Kozuchi.Core.Orders.Formats;
 using Kozuchi.Functions.Erasure;
 using Kozuchi.Functions.Hosting.Http;
@@ -69,7 +70,14 @@ public sealed partial class WebhookReceiver(
     public async Task<Outcome<Accepted>> ShopifyAsync(byte[] body, ShopifyDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var check = WebhookSignatures.Shopify(body, delivery.Hmac, options.Value.Shopify());
+        var o = options.Value;
+        if (!o.Shopify().Any())
+        {
+            LogNotConfigured(logger, "shopify");
+            return Outcome.NotConfigured<Accepted>("The Shopify webhook is not configured: set Kozuchi__Webhooks__ShopifySecret to the app's client secret.");
+        }
+
+        var check = WebhookSignatures.Shopify(body, delivery.Hmac, o.Shopify());
         if (check != SignatureCheck.Valid)
         {
             LogRejected(logger, "shopify", check.ToString());
@@ -77,17 +85,17 @@ public sealed partial class WebhookReceiver(
         }
 
         var topic = delivery.Topic;
-        if (ShopifyPrivacy.Topics.Contains(topic))
+        var privacy = ShopifyPrivacyRequest.Topics.Contains(topic);
+        if (o.ShopifyShopDomain is { } shop && ShopifyPrivacyRequest.NormalizeDomain(delivery.ShopDomain) != shop)
         {
-            // Handled inline and idempotently: a timeout or failure makes Shopify retry, and a retry finishes the job.
-            var outcome = await ShopifyPrivacy.HandleAsync(topic, body, erasure, store, jobs, cancellationToken);
-            if (outcome is null)
-            {
-                return Outcome.Invalid<Accepted>("Privacy webhook body is not JSON.");
-            }
+            // The app's secret signs every shop that installed it: another shop's delivery verifies but is not ours.
+            LogOtherShop(logger, privacy ? topic : "order", Safe(delivery.ShopDomain));
+            return Outcome.Invalid<Accepted>("X-Shopify-Shop-Domain is not the shop this app serves.");
+        }
 
-            LogPrivacy(logger, topic, outcome.Status, outcome.Customers);
-            return new Accepted(outcome.Status, null, outcome.Job);
+        if (privacy)
+        {
+            return await PrivacyAsync(body, topic, o.ShopifyShopDomain, cancellationToken);
         }
 
         var isCheckout = ShopifyCheckoutJson.Topics.Contains(topic);
@@ -120,8 +128,41 @@ public sealed partial class WebhookReceiver(
             [.. parsed.Orders.Select(o => o.Key), .. parsed.Refunds.Select(r => new Core.Orders.OrderKey(ShopifyOrderJson.Source, r.OrderId))]);
     }
 
+    /// <summary>
+    /// A privacy topic erases or exports a customer, and Shopify's signature does not cover the topic: it is acted on
+    /// only for the configured shop and a body of the topic's own shape; anything else is refused (400) with an audit
+    /// line that names the reason, never the customer. Handled inline and idempotently: a timeout or failure makes
+    /// Shopify retry, and a retry finishes the job.
+    /// </summary>
+    private async Task<Outcome<Accepted>> PrivacyAsync(byte[] body, string topic, string? shop, CancellationToken cancellationToken)
+    {
+        if (shop is null)
+        {
+            LogPrivacyRefused(logger, topic, "the shop domain is not configured");
+            return Outcome.NotConfigured<Accepted>("Shopify privacy webhooks need Kozuchi__Webhooks__ShopifyShopDomain (the shop's *.myshopify.com domain); until it is set they are refused and Shopify retries them.");
+        }
+
+        var (request, problem) = ShopifyPrivacyRequest.Parse(topic, body);
+        if (request is null || request.ShopDomain != shop)
+        {
+            var reason = problem ?? "the body's shop_domain is not the configured shop";
+            LogPrivacyRefused(logger, topic, reason);
+            return Outcome.Invalid<Accepted>($"Not a {topic} request for this shop: {reason}");
+        }
+
+        var outcome = await ShopifyPrivacy.HandleAsync(request, erasure, store, jobs, cancellationToken);
+        LogPrivacy(logger, topic, outcome.Status, outcome.Customers);
+        return new Accepted(outcome.Status, null, outcome.Job);
+    }
+
     public async Task<Outcome<Accepted>> OrdersAsync(byte[] body, string timestamp, string signature, CancellationToken cancellationToken)
     {
+        if (!options.Value.Orders().Any())
+        {
+            LogNotConfigured(logger, "orders");
+            return Outcome.NotConfigured<Accepted>("The order webhook is not configured: set Kozuchi__Webhooks__OrderSecret.");
+        }
+
         var check = WebhookSignatures.Kozuchi(body, timestamp, signature, options.Value.Orders(), time.GetUtcNow());
         if (check != SignatureCheck.Valid)
         {
@@ -190,6 +231,15 @@ public sealed partial class WebhookReceiver(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shopify privacy webhook {Topic}: {Status} ({Customers} customers)")]
     private static partial void LogPrivacy(ILogger logger, string topic, string status, int customers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shopify privacy webhook {Topic} refused: {Reason}")]
+    private static partial void LogPrivacyRefused(ILogger logger, string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shopify {Topic} webhook refused: it comes from the shop {Shop}, not the configured one")]
+    private static partial void LogOtherShop(ILogger logger, string topic, string shop);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {Kind} refused: its secret is not configured (unset, a placeholder or an unresolved Key Vault reference)")]
+    private static partial void LogNotConfigured(ILogger logger, string kind);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} refused: signature {Check}")]
     private static partial void LogRejected(ILogger logger, string kind, string check);

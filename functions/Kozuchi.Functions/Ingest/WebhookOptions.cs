@@ -16,6 +16,13 @@ public sealed class WebhookOptions
 
     public string? OrderSecretPrevious { get; set; }
 
+    /// <summary>
+    /// The shop's <c>*.myshopify.com</c> domain (<c>Kozuchi__Webhooks__ShopifyShopDomain</c>). A Shopify app's secret signs
+    /// the webhooks of every shop that installed it, so the shop is checked as well: when set, a delivery from any
+    /// other shop is refused; privacy topics (which erase data) are refused with 503 until it is set.
+    /// </summary>
+    public string? ShopifyShopDomain { get; set; }
+
     public IEnumerable<string> Shopify() => new[] { ShopifySecret, ShopifySecretPrevious }.OfType<string>().Where(s => s.Length > 0);
 
     public IEnumerable<string> Orders() => new[] { OrderSecret, OrderSecretPrevious }.OfType<string>().Where(s => s.Length > 0);

@@ -1,4 +1,5 @@
 using Kozuchi.Functions.Hosting.Http;
+using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Operations;
 using Microsoft.Azure.Functions.Worker;
 
@@ -37,7 +38,7 @@ public sealed class OperationsFunctions(PoisonQueues poison, ImportHistory impor
     public async Task<IResult> ImportErrorsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "operations/imports/errors")] HttpRequest req, CancellationToken cancellationToken)
     {
         var file = req.Text("file");
-        if (string.IsNullOrEmpty(file) || file.EndsWith(Ingest.ImportOrdersFunction.ErrorsSuffix, StringComparison.Ordinal))
+        if (string.IsNullOrEmpty(file) || file.EndsWith(Ingest.ImportOrdersFunction.ErrorsSuffix, StringComparison.Ordinal) || !BlobNames.IsSafe(file))
         {
             return TypedResults.BadRequest("file is the name of a dropped import file, e.g. shopify/2026-11.csv.");
         }

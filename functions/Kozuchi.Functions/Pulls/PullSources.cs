@@ -47,10 +47,10 @@ public sealed class PullSources(IReadOnlyList<PullSource> sources)
                 ApiVersion = section["ApiVersion"] ?? "2025-10",
                 Credentials = new CartCredentials
                 {
-                    AccessToken = KeyVaultReferences.Resolved(section["AccessToken"]),
-                    RefreshToken = KeyVaultReferences.Resolved(section["RefreshToken"]),
+                    AccessToken = Secrets.Value(section["AccessToken"]),
+                    RefreshToken = Secrets.Value(section["RefreshToken"]),
                     ClientId = section["ClientId"],
-                    ClientSecret = KeyVaultReferences.Resolved(section["ClientSecret"]),
+                    ClientSecret = Secrets.Value(section["ClientSecret"]),
                     RedirectUri = section["RedirectUri"],
                 },
             };

@@ -43,8 +43,7 @@ public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, Sc
     public async Task<IResult> PutSegmentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "segments")] HttpRequest req, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(req);
-        using var reader = new StreamReader(req.Body);
-        var (view, errors) = await segmentService.PutAsync(await reader.ReadToEndAsync(cancellationToken), cancellationToken);
+        var (view, errors) = await segmentService.PutAsync(await req.ReadTextAsync(MaxDefinitionBytes, cancellationToken), cancellationToken);
         return view is null ? TypedResults.BadRequest(new ErrorsView("The segment is not valid", [.. errors.Select(View)])) : TypedResults.Ok(view);
     }
 
@@ -58,13 +57,7 @@ public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, Sc
     public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "scenarios")] HttpRequest req, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(req);
-        if (req.ContentLength > MaxDefinitionBytes)
-        {
-            return TypedResults.BadRequest(new ErrorsView("Too large", [View(new ValidationError("$", $"A scenario definition is at most {MaxDefinitionBytes} bytes."))]));
-        }
-
-        using var reader = new StreamReader(req.Body);
-        var json = await reader.ReadToEndAsync(cancellationToken);
+        var json = await req.ReadTextAsync(MaxDefinitionBytes, cancellationToken);
         var created = await service.CreateAsync(json, null, cancellationToken);
         if (created.Gaps.Any)
         {

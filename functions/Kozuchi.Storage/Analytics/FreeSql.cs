@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using DuckDB.NET.Data;
+using Kozuchi.Core.Common;
 using Microsoft.Extensions.Logging;
 
 namespace Kozuchi.Storage.Analytics;
@@ -15,13 +16,29 @@ public sealed class FreeSqlOptions
     /// <summary>The most rows one answer carries (a CSV download included); more are cut and flagged.</summary>
     public int MaxRows { get; set; } = 100_000;
 
+    /// <summary>
+    /// The most an answer carries in bytes (UTF-8 text of its values, a CSV download included); rows past it are cut and
+    /// flagged like rows past <see cref="MaxRows"/>, so a query of long texts cannot fill the instance's memory.
+    /// </summary>
+    public long MaxBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Queries run one at a time per instance (DuckDB takes the threads and memory it is given); the next waits this
+    /// long for its turn, then is answered 429 with Retry-After.
+    /// </summary>
+    public TimeSpan QueueWait { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>DuckDB's memory ceiling per query, well inside a Flex Consumption instance.</summary>
     public string MemoryLimit { get; set; } = "1GB";
 }
 
 public sealed record SqlColumn(string Name, string Type);
 
-public sealed record SqlAnswer(string SnapshotId, DateTimeOffset SnapshotTakenAt, IReadOnlyList<SqlColumn> Columns, IReadOnlyList<object?[]> Rows, bool Truncated, long ElapsedMs);
+public sealed record SqlAnswer(string SnapshotId, DateTimeOffset SnapshotTakenAt, IReadOnlyList<SqlColumn> Columns, IReadOnlyList<object?[]> Rows, bool Truncated, long ElapsedMs)
+{
+    /// <summary>Which limit cut the answer when <see cref="Truncated"/>: <c>rows</c> or <c>bytes</c>.</summary>
+    public string? TruncatedBy { get; init; }
+}
 
 public enum SqlFailure
 {
@@ -32,6 +49,9 @@ public enum SqlFailure
 
     /// <summary>No snapshot has been taken yet.</summary>
     NoSnapshot,
+
+    /// <summary>Another query held this instance's query slot for longer than <see cref="FreeSqlOptions.QueueWait"/>.</summary>
+    Busy,
 }
 
 public sealed record SqlOutcome(SqlAnswer? Answer, SqlFailure? Failure, string? Message)
@@ -49,9 +69,13 @@ public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions
 {
     private static readonly string[] ReadKeywords = ["SELECT", "WITH", "FROM", "VALUES", "TABLE", "DESCRIBE", "SHOW", "SUMMARIZE", "PIVOT", "UNPIVOT", "EXPLAIN"];
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _databases = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _slot = new(1, 1);
 
     // One folder per instance of this class: two apps in one process (tests, or a host restart) never share a file.
     private readonly Lazy<string> _root = new(() => Directory.CreateTempSubdirectory("kozuchi-sql-").FullName);
+
+    /// <summary>How long a caller refused as <see cref="SqlFailure.Busy"/> should wait before trying again.</summary>
+    public static TimeSpan RetryAfter { get; } = TimeSpan.FromSeconds(5);
 
     public async Task<SqlOutcome> RunAsync(string? sql, int? maxRows, CancellationToken cancellationToken)
     {
@@ -65,6 +89,31 @@ public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions
             return SqlOutcome.Fail(SqlFailure.NoSnapshot, "No snapshot yet: take one (POST /api/analytics/snapshots) or wait for the nightly one.");
         }
 
+        if (!await _slot.WaitAsync(options.QueueWait, cancellationToken).ConfigureAwait(false))
+        {
+            LogBusy(logger, options.QueueWait.TotalSeconds);
+            return SqlOutcome.Fail(SqlFailure.Busy, string.Create(CultureInfo.InvariantCulture, $"Another query is running on this instance; try again in {RetryAfter.TotalSeconds:0} s."));
+        }
+
+        try
+        {
+            return await RunOneAsync(sql!, maxRows, manifest, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slot.Release();
+        }
+    }
+
+    /// <summary>Takes this instance's query slot, as a running query does, until the result is disposed (maintenance and tests).</summary>
+    public async Task<IDisposable> HoldAsync(CancellationToken cancellationToken)
+    {
+        await _slot.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Slot(_slot);
+    }
+
+    private async Task<SqlOutcome> RunOneAsync(string sql, int? maxRows, SnapshotManifest manifest, CancellationToken cancellationToken)
+    {
         var file = await DatabaseAsync(manifest, cancellationToken).ConfigureAwait(false);
         var limit = Math.Clamp(maxRows ?? options.MaxRows, 1, options.MaxRows);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -79,7 +128,7 @@ public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions
         {
             // DuckDB runs the query on this thread; the timer interrupts it from another.
             using var interrupt = timeout.Token.Register(command.Cancel);
-            return await Task.Run(() => Read(command, manifest, limit, started), CancellationToken.None).ConfigureAwait(false);
+            return await Task.Run(() => Read(command, manifest, limit, options.MaxBytes, started), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -92,32 +141,63 @@ public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions
         }
     }
 
-    private static SqlOutcome Read(DuckDBCommand command, SnapshotManifest manifest, int limit, long started)
+    private sealed class Slot(SemaphoreSlim slot) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                slot.Release();
+            }
+        }
+    }
+
+    private static SqlOutcome Read(DuckDBCommand command, SnapshotManifest manifest, int limit, long maxBytes, long started)
     {
         using var reader = command.ExecuteReader();
         var columns = Enumerable.Range(0, reader.FieldCount).Select(i => new SqlColumn(reader.GetName(i), reader.GetDataTypeName(i))).ToList();
         var rows = new List<object?[]>();
-        var truncated = false;
+        string? truncatedBy = null;
+        long bytes = columns.Sum(c => (long)Encoding.UTF8.GetByteCount(c.Name) + 4);
         while (reader.Read())
         {
             if (rows.Count == limit)
             {
-                truncated = true;
+                truncatedBy = "rows";
                 break;
             }
 
             var row = new object?[reader.FieldCount];
+            long rowBytes = 0;
             for (var i = 0; i < row.Length; i++)
             {
                 row[i] = reader.IsDBNull(i) ? null : Plain(reader.GetValue(i));
+                rowBytes += SizeOf(row[i]);
             }
 
+            if (bytes + rowBytes > maxBytes)
+            {
+                truncatedBy = "bytes";
+                break;
+            }
+
+            bytes += rowBytes;
             rows.Add(row);
         }
 
         var elapsed = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return new SqlOutcome(new SqlAnswer(manifest.Id, manifest.TakenAt, columns, rows, truncated, elapsed), null, null);
+        return new SqlOutcome(new SqlAnswer(manifest.Id, manifest.TakenAt, columns, rows, truncatedBy is not null, elapsed) { TruncatedBy = truncatedBy }, null, null);
     }
+
+    /// <summary>A value's size in an answer: its UTF-8 text (what JSON and CSV carry) plus a separator's worth.</summary>
+    private static long SizeOf(object? value) => value switch
+    {
+        null => 4,
+        string s => Encoding.UTF8.GetByteCount(s) + 4,
+        _ => 32,
+    };
 
     /// <summary>Values JSON and CSV can carry as they are: DuckDB's HUGEINT sums arrive as BigInteger, dates as DateOnly.</summary>
     private static object? Plain(object value) => value switch
@@ -236,6 +316,7 @@ public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions
 
     public void Dispose()
     {
+        _slot.Dispose();
         if (_root.IsValueCreated)
         {
             TryDelete(_root.Value);
@@ -254,30 +335,22 @@ public sealed partial class FreeSql(AnalyticsSnapshots snapshots, FreeSqlOptions
         }
     }
 
-    /// <summary>Writes the answer as CSV (UTF-8 with BOM, so Excel in Japan opens it as UTF-8), header first.</summary>
+    /// <summary>Writes the answer as CSV (UTF-8 with BOM, so Excel in Japan opens it as UTF-8), header first, through the app's one CSV writer.</summary>
     public static byte[] ToCsv(SqlAnswer answer)
     {
         ArgumentNullException.ThrowIfNull(answer);
         var text = new StringBuilder();
-        text.AppendJoin(',', answer.Columns.Select(c => Field(c.Name))).Append("\r\n");
+        text.Append(CsvWriter.Row(answer.Columns.Select(c => c.Name)));
         foreach (var row in answer.Rows)
         {
-            text.AppendJoin(',', row.Select(v => Field(v switch
-            {
-                null => string.Empty,
-                DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                bool b => b ? "true" : "false",
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                _ => v.ToString() ?? string.Empty,
-            }))).Append("\r\n");
+            text.AppendJoin(',', row.Select(CsvWriter.Value)).Append(CsvWriter.NewLine);
         }
 
         return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text.ToString())];
     }
 
-    private static string Field(string value) =>
-        value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "Free SQL query refused: another query held the instance's slot for {Seconds} s")]
+    private static partial void LogBusy(ILogger logger, double seconds);
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Free SQL query stopped after {Seconds} s ({Exception})")]
     private static partial void LogTimedOut(ILogger logger, double seconds, string exception);

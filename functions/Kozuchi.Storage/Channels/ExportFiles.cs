@@ -14,7 +14,7 @@ public sealed class ExportFiles(StorageClients clients, Erasure.BlobIndex index)
 
     /// <summary>Names are flat and ASCII (<c>dm-2026-11-campaign.csv</c>): what a download URL can carry unescaped.</summary>
     public static bool IsValidName(string name) =>
-        name.Length is > 0 and <= 200 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !name.StartsWith('.');
+        name.Length is > 0 and <= 200 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !name.StartsWith('.') && BlobNames.IsSafe(name);
 
     /// <summary>
     /// Writes the file through <paramref name="write"/>, then stores what it cost and counted as metadata.
@@ -28,7 +28,7 @@ public sealed class ExportFiles(StorageClients clients, Erasure.BlobIndex index)
             throw new ArgumentException($"'{name}' is not a valid export name.", nameof(name));
         }
 
-        var blob = _container.GetBlobClient(name);
+        var blob = _container.Blob(name);
 
         // Buffered so the counts and cost land as metadata in the same upload as the content: a list is never
         // visible without them. Lists are tens of MB at most (100k pieces ≈ 15 MB).
@@ -57,7 +57,7 @@ public sealed class ExportFiles(StorageClients clients, Erasure.BlobIndex index)
 
         try
         {
-            var download = await _container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var download = await _container.Blob(name).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             var d = download.Value.Details;
             return (new ExportFile(name, d.ContentLength, d.ContentType ?? "application/octet-stream", d.Metadata.ToDictionary()), download.Value.Content);
         }

@@ -96,7 +96,7 @@ public sealed class OutboxStore(StorageClients clients)
             // Metadata is ASCII: the summary is escaped, and cut so a list stays small.
             ["summary"] = Uri.EscapeDataString(summary.Length > 80 ? summary[..80] : summary),
         };
-        await _container.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(message, OutboxMessage.Json), new BlobUploadOptions
+        await _container.Blob(name).UploadAsync(BinaryData.FromObjectAsJson(message, OutboxMessage.Json), new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
             Metadata = metadata,
@@ -113,7 +113,7 @@ public sealed class OutboxStore(StorageClients clients)
 
         try
         {
-            var content = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            var content = await _container.Blob(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
             return content.Value.Content.ToObjectFromJson<OutboxMessage>(OutboxMessage.Json);
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -173,7 +173,7 @@ public sealed class OutboxStore(StorageClients clients)
     /// <summary>Names are what <see cref="NameOf"/> makes: three escaped parts, no way out of the container.</summary>
     public static bool IsValidName(string name) =>
         name.Length is > 0 and <= 1000 && name.Split('/') is { Length: 3 } parts && parts.All(p => p.Length > 0 && p != "." && p != "..")
-        && name.EndsWith(".json", StringComparison.Ordinal) && !name.Contains('\\', StringComparison.Ordinal);
+        && name.EndsWith(".json", StringComparison.Ordinal) && BlobNames.IsSafe(name);
 
     private async Task<List<string>> ScenarioPrefixesAsync(CancellationToken cancellationToken)
     {

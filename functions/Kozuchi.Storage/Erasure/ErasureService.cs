@@ -101,7 +101,7 @@ public sealed partial class ErasureService(
 
         var name = $"{subject.CustomerId}/{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.json";
         var document = new { customerId = subject.CustomerId, customerIds = subject.CustomerIds, generatedAt = now, held = sections };
-        await clients.Container(StorageCatalog.Containers.DataRequests).GetBlobClient(name)
+        await clients.Container(StorageCatalog.Containers.DataRequests).Blob(name)
             .UploadAsync(BinaryData.FromString(JsonSerializer.Serialize(document, CustomerEntities.Json)), overwrite: true, cancellationToken).ConfigureAwait(false);
         var auditId = await AuditAsync("data-request", subject, requestedBy, reason, counts, name, now, cancellationToken).ConfigureAwait(false);
         LogExported(logger, subject.CustomerId, auditId);

@@ -80,7 +80,10 @@ public static class StorageCatalog
         /// <summary>Queued erasures (Shopify shop/redact, large erasures): status and progress, no personal data.</summary>
         public const string ErasureJobs = "KozuchiErasureJobs";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, BlobIndex, ErasureJobs];
+        /// <summary>Operator sign-in sessions (Key mode) by random id: signing out deletes the row, so a copied cookie stops working.</summary>
+        public const string Sessions = "KozuchiSessions";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, BlobIndex, ErasureJobs, Sessions];
     }
 
     public static class Queues

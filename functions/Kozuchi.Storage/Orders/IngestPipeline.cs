@@ -26,7 +26,7 @@ public sealed class UnreadablePayloadException(string message) : Exception(messa
 }
 
 /// <summary>From stored payload to customer tables: read the blob, parse by kind, ingest.</summary>
-public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clients, CustomerStore store, OrderIngestor ingestor, ShopTime shopTime, ILogger<IngestPipeline> logger)
+public sealed partial class IngestPipeline(RawPayloads raw, ImportChunks chunks, StorageClients clients, CustomerStore store, OrderIngestor ingestor, ShopTime shopTime, ILogger<IngestPipeline> logger)
 {
     private readonly QueueClient _queue = clients.Queue(StorageCatalog.Queues.OrdersIncoming);
     private readonly QueueClient _checkouts = clients.Queue(StorageCatalog.Queues.CheckoutsIncoming);
@@ -51,7 +51,7 @@ public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clien
             {
                 "shopify" => PayloadKind.Shopify,
                 "kozuchi" => PayloadKind.Kozuchi,
-                "chunk" => PayloadKind.Chunk,
+                ImportChunks.KindChunk => PayloadKind.Chunk,
                 "shopify-checkout" => PayloadKind.ShopifyCheckout,
                 "kozuchi-checkout" => PayloadKind.KozuchiCheckout,
                 "pull" => PayloadKind.Pull,
@@ -122,7 +122,14 @@ public sealed partial class IngestPipeline(RawPayloads raw, StorageClients clien
                 throw new UnreadablePayloadException($"Unknown payload kind {message.Kind}.");
         }
 
-        return await ingestor.IngestAsync(orders, bulk, cancellationToken).ConfigureAwait(false);
+        var result = await ingestor.IngestAsync(orders, bulk, cancellationToken).ConfigureAwait(false);
+        if (message.Kind == PayloadKind.Chunk)
+        {
+            // Every order of the chunk is in the customer tables now: the import's progress counts them as stored.
+            await chunks.MarkStoredAsync(message.Blob, payload.Metadata, orders.Count, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     public static BinaryData WriteChunk(IEnumerable<Order> orders)

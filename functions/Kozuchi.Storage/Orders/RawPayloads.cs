@@ -26,7 +26,7 @@ public sealed class RawPayloads(StorageClients clients)
     {
         try
         {
-            await _container.GetBlobClient(name).UploadAsync(BinaryData.FromBytes(content), new BlobUploadOptions
+            await _container.Blob(name).UploadAsync(BinaryData.FromBytes(content), new BlobUploadOptions
             {
                 Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
                 Metadata = metadata,
@@ -42,13 +42,17 @@ public sealed class RawPayloads(StorageClients clients)
 
     /// <summary>Overwrites: for import chunks whose content is fully determined by the import, so a re-run writes the same bytes.</summary>
     public async Task StoreAsync(string name, BinaryData content, IDictionary<string, string> metadata, CancellationToken cancellationToken) =>
-        await _container.GetBlobClient(name).UploadAsync(content, new BlobUploadOptions { Metadata = metadata }, cancellationToken).ConfigureAwait(false);
+        await _container.Blob(name).UploadAsync(content, new BlobUploadOptions { Metadata = metadata }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Replaces a stored payload's metadata (its content and name stay).</summary>
+    public async Task SetMetadataAsync(string name, IDictionary<string, string> metadata, CancellationToken cancellationToken) =>
+        await _container.Blob(name).SetMetadataAsync(metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
 
     public async Task<RawPayload?> ReadAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            var result = await _container.Blob(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
             return new RawPayload(name, result.Value.Content, result.Value.Details.Metadata.AsReadOnly());
         }
         catch (RequestFailedException ex) when (ex.Status == 404)

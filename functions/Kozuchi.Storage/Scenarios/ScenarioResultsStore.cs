@@ -18,8 +18,8 @@ public sealed class ScenarioResultsStore(StorageClients clients)
     public static string BlobName(string scenarioId) => $"reports/scenario-results/{scenarioId}.v{FormatVersion}.json";
 
     public Task<MarkedContent?> ReadAsync(string scenarioId, CancellationToken cancellationToken) =>
-        MarkedBlob.ReadAsync(clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName(scenarioId)), cancellationToken);
+        MarkedBlob.ReadAsync(clients.Container(StorageCatalog.Containers.Runtime).Blob(BlobName(scenarioId)), cancellationToken);
 
     public Task WriteAsync(string scenarioId, string key, BinaryData content, CancellationToken cancellationToken) =>
-        MarkedBlob.WriteAsync(clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName(scenarioId)), content, key, cancellationToken);
+        MarkedBlob.WriteAsync(clients.Container(StorageCatalog.Containers.Runtime).Blob(BlobName(scenarioId)), content, key, cancellationToken);
 }

@@ -38,8 +38,9 @@ public sealed class ChannelConsentTests
 
         Assert.True(ChannelConsent.SuppressEmail(record)!.EmailSuppressed);
         Assert.Null(ChannelConsent.SuppressEmail(record with { EmailSuppressed = true }));
-        Assert.True(ChannelConsent.LineFollowing(record, true)!.LineFollowing);
-        Assert.Null(ChannelConsent.LineFollowing(record, false));
+        var at = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        Assert.True(ChannelConsent.LineFollowing(record, true, at)!.LineFollowing);
+        Assert.Null(ChannelConsent.LineFollowing(record with { LineEventAt = at }, false, at));
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
     }
 
     [Fact]
-    public async Task An_imported_file_is_listed_with_its_counts_and_its_error_report_downloads()
+    public async Task An_imported_file_is_listed_with_its_counts_and_progress_and_its_error_report_downloads()
     {
         var ct = TestContext.Current.CancellationToken;
         var csv = "order_id,ordered_at,customer_ref,order_total\r\n1,2026-10-01,c1,100\r\n2,2026-10-01,,100\r\n";
@@ -87,7 +87,19 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
         await _page.Locator("#nav a[data-page='operations']").ClickAsync();
         var row = _page.Locator("[data-testid='imports'] tbody tr", new() { HasText = "october.csv" });
         await Assertions.Expect(row).ToBeVisibleAsync();
+        // The file name is the row's header cell; then time, rows read, accepted, stored, pending, rejected.
+        await Assertions.Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("1");
+        await Assertions.Expect(row.Locator("td").Nth(5)).ToHaveTextAsync("1");
+
+        // Read and queued, not applied yet: the accepted order has not arrived, its chunk is pending.
+        await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("0");
+        await Assertions.Expect(row.Locator("td").Nth(4)).ToHaveTextAsync("1 (1/1 チャンク)");
+        await Shot("operations-imports-pending");
+        Assert.Equal(1, await _app.Functions.DrainAsync(Kozuchi.Storage.Infrastructure.StorageCatalog.Queues.OrdersIncoming, "ProcessOrders", ct));
+        await _page.ReloadAsync();
+        row = _page.Locator("[data-testid='imports'] tbody tr", new() { HasText = "october.csv" });
         await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("1");
+        await Assertions.Expect(row.Locator("td").Nth(4)).ToHaveTextAsync("0");
         await Shot("operations-imports");
         var download = await _page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Link, new() { Name = "エラー一覧 (CSV)" }).ClickAsync());
         var text = await File.ReadAllTextAsync(await download.PathAsync(), ct);

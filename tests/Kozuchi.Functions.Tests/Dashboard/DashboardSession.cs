@@ -58,6 +58,8 @@ public sealed class DashboardSession : IAsyncDisposable
         app.StartServer();
         var baseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "ja-JP", TimezoneId = "Asia/Tokyo", ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        context.SetDefaultTimeout((float)BrowserFixture.Patience.TotalMilliseconds);
+        context.SetDefaultNavigationTimeout((float)BrowserFixture.Patience.TotalMilliseconds);
         return new DashboardSession(storage, app, baseAddress, context, await context.NewPageAsync());
     }
 

@@ -44,6 +44,8 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
         ["Kozuchi__Scenarios__WinnerMinSamplePerArm"] = "the default (200 per arm) suits Azure",
         ["Kozuchi__Analytics__SqlTimeout"] = "the default (30 s) suits a Flex Consumption instance",
         ["Kozuchi__Analytics__SqlMaxRows"] = "the default (100,000 rows) suits Azure",
+        ["Kozuchi__Analytics__SqlMaxBytes"] = "the default (16 MiB an answer) suits a Flex Consumption instance",
+        ["Kozuchi__Analytics__SqlQueueWait"] = "the default (5 s before a 429) suits Azure",
     };
 
     /// <summary>Whole groups that only exist outside Azure.</summary>
@@ -85,7 +87,7 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
 
         foreach (var secret in new[] { "Kozuchi__Webhooks__ShopifySecret", "Kozuchi__Webhooks__ShopifySecretPrevious", "Kozuchi__Webhooks__OrderSecret", "Kozuchi__Webhooks__OrderSecretPrevious", "Kozuchi__Auth__OperatorKey" })
         {
-            Assert.Contains(KeyVaultReferences.Prefix + "SecretUri=", appSettings[secret], StringComparison.Ordinal);
+            Assert.Contains(Secrets.KeyVaultReferencePrefix + "SecretUri=", appSettings[secret], StringComparison.Ordinal);
         }
 
         Assert.Equal("managedidentity", appSettings["AzureWebJobsStorage__credential"]);

@@ -17,7 +17,7 @@ public sealed class UnresolvedKeyVaultReferenceTests(AzuriteFixture azurite)
     private const string OperatorReference = "@Microsoft.KeyVault(SecretUri=https://kv-example.vault.azure.net/secrets/operator-key/)";
 
     [Fact]
-    public async Task A_webhook_signed_with_the_unresolved_reference_text_is_refused()
+    public async Task A_webhook_signed_with_the_unresolved_reference_text_is_answered_not_configured()
     {
         await using var storage = await azurite.CreateScopeAsync();
         await using var app = new KozuchiAppFactory(storage).WithSetting("Kozuchi:Webhooks:OrderSecret", OrderReference);
@@ -30,7 +30,7 @@ public sealed class UnresolvedKeyVaultReferenceTests(AzuriteFixture azurite)
 
         var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
     }
 
     [Fact]

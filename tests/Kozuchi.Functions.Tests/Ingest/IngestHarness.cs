@@ -11,6 +11,7 @@ internal sealed class IngestHarness : IAsyncDisposable
     public const string ShopifyPreviousSecret = "shopify-old-secret-placeholder";
     public const string OrderSecret = "order-secret-placeholder";
     public const string OperatorKey = "operator-key-placeholder";
+    public const string ShopDomain = "kozuchi-test.myshopify.com";
 
     private IngestHarness(StorageScope storage, KozuchiAppFactory app)
     {
@@ -34,6 +35,7 @@ internal sealed class IngestHarness : IAsyncDisposable
             .WithSetting("Kozuchi:Webhooks:ShopifySecret", ShopifySecret)
             .WithSetting("Kozuchi:Webhooks:ShopifySecretPrevious", ShopifyPreviousSecret)
             .WithSetting("Kozuchi:Webhooks:OrderSecret", OrderSecret)
+            .WithSetting("Kozuchi:Webhooks:ShopifyShopDomain", ShopDomain)
             .WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey);
         configure?.Invoke(app);
         return new IngestHarness(storage, app);
@@ -52,7 +54,7 @@ internal sealed class IngestHarness : IAsyncDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/webhooks/shopify", UriKind.Relative)) { Content = new ByteArrayContent(body) };
         request.Headers.Add("X-Shopify-Hmac-Sha256", Kozuchi.Core.Orders.Formats.WebhookSignatures.SignShopify(body, ShopifySecret));
         request.Headers.Add("X-Shopify-Topic", "orders/create");
-        request.Headers.Add("X-Shopify-Shop-Domain", "kozuchi-test.myshopify.com");
+        request.Headers.Add("X-Shopify-Shop-Domain", ShopDomain);
         request.Headers.Add("X-Shopify-Webhook-Id", webhookId);
         return await Client.SendAsync(request, cancellationToken);
     }

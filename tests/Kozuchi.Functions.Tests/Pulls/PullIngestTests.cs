@@ -62,6 +62,7 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/webhooks/shopify", UriKind.Relative)) { Content = new ByteArrayContent(bytes) };
         request.Headers.Add("X-Shopify-Hmac-Sha256", WebhookSignatures.SignShopify(bytes, IngestHarness.ShopifySecret));
         request.Headers.Add("X-Shopify-Topic", topic);
+        request.Headers.Add("X-Shopify-Shop-Domain", IngestHarness.ShopDomain);
         request.Headers.Add("X-Shopify-Webhook-Id", Guid.NewGuid().ToString());
         return await _h.Client.SendAsync(request, TestContext.Current.CancellationToken);
     }

@@ -305,8 +305,11 @@
       const loadImports = async () => {
         const rows = (await api("operations/imports")) || [];
         imports.replaceChildren(rows.length === 0 ? el("p", { class: "empty", text: t("operations.noImports") }) :
-          table([t("operations.file"), t("operations.at"), t("operations.rowsRead"), t("operations.ordersAccepted"), t("operations.rowsRejected"), ""],
+          table([t("operations.file"), t("operations.at"), t("operations.rowsRead"), t("operations.ordersAccepted"), t("operations.stored"), t("operations.pending"), t("operations.rowsRejected"), ""],
             rows.map((i) => [i.file, (i.at || "").replace("T", " ").slice(0, 16), num(i.report.summary.rowsRead), num(i.report.summary.ordersAccepted),
+              // Accepted is what the file gave; only chunks the queue has applied are stored (the rest: pending, per chunk).
+              num(i.progress.stored), i.progress.pending === 0 ? num(0)
+                : `${num(i.progress.pending)} (${i.progress.chunks.filter((c) => c.pending > 0).length}/${i.progress.chunks.length} ${t("operations.chunks")})`,
               num(i.report.summary.rowsRejected),
               i.hasErrors ? el("a", { href: `../operations/imports/errors?file=${encodeURIComponent(i.file)}`, download: "", text: t("operations.errors") }) : ""]),
             t("operations.imports")));

@@ -32,7 +32,8 @@ window.KOZUCHI_I18N = {
     "operations.count": "件数", "operations.sample": "内容 (先頭)", "operations.replay": "再実行", "operations.replayed": "件を再投入しました",
     "operations.none": "処理できなかったメッセージはありません。", "operations.imports": "取込履歴",
     "operations.noImports": "取り込んだファイルはまだありません。", "operations.file": "ファイル", "operations.at": "日時",
-    "operations.rowsRead": "読込行数", "operations.ordersAccepted": "取込注文数", "operations.rowsRejected": "エラー行数",
+    "operations.rowsRead": "読込行数", "operations.ordersAccepted": "受付注文数", "operations.stored": "保存済み", "operations.pending": "未反映",
+    "operations.chunks": "チャンク", "operations.rowsRejected": "エラー行数",
     "operations.errors": "エラー一覧 (CSV)",
     "nav.outbox": "送信プレビュー",
     "outbox.title": "送信プレビュー", "outbox.intro": "シナリオが送ったメールとLINEを、お客様に届く姿のまま確認できます。サンドボックスでは実際には送信されず、ここに保存されます。",
@@ -61,7 +62,8 @@ window.KOZUCHI_I18N = {
     "builder.toList": "シナリオ一覧へ", "builder.notSaved": "保存できませんでした", "builder.noSegment": "セグメントが指定されていません。",
     "builder.unknownSegment": "このIDのセグメントはまだ保存されていません。", "builder.membersNow": "現在の該当者", "builder.days": " 日",
     "builder.step.send": "送信", "builder.step.wait": "待機", "builder.step.waitForEvent": "イベント待ち", "builder.step.branch": "分岐",
-    "builder.step.split": "振り分け（ホールドアウト）", "builder.step.goal": "ゴール計測", "builder.step.exit": "終了"
+    "builder.step.split": "振り分け（ホールドアウト）", "builder.step.goal": "ゴール計測", "builder.step.exit": "終了",
+    "login.throttled": "試行回数が多すぎます。しばらくしてからもう一度お試しください。"
   },
   en: {
     "nav.skip": "Skip to content", "nav.label": "Main", "nav.overview": "Overview", "nav.rfm": "RFM", "nav.cohorts": "Cohorts",
@@ -95,7 +97,8 @@ window.KOZUCHI_I18N = {
     "operations.count": "Count", "operations.sample": "Content (first)", "operations.replay": "Replay", "operations.replayed": "messages re-queued",
     "operations.none": "No failed messages.", "operations.imports": "Imports",
     "operations.noImports": "No files imported yet.", "operations.file": "File", "operations.at": "Time",
-    "operations.rowsRead": "Rows read", "operations.ordersAccepted": "Orders imported", "operations.rowsRejected": "Rows rejected",
+    "operations.rowsRead": "Rows read", "operations.ordersAccepted": "Orders accepted", "operations.stored": "Stored", "operations.pending": "Pending",
+    "operations.chunks": "chunks", "operations.rowsRejected": "Rows rejected",
     "operations.errors": "Error report (CSV)",
     "nav.outbox": "Send preview",
     "outbox.title": "Send preview", "outbox.intro": "The emails and LINE messages scenarios sent, as the customer sees them. In the sandbox nothing is actually sent: the messages are kept here.",
@@ -124,6 +127,7 @@ window.KOZUCHI_I18N = {
     "builder.toList": "Scenario list", "builder.notSaved": "Not saved", "builder.noSegment": "No segment given.",
     "builder.unknownSegment": "No segment with this id is saved yet.", "builder.membersNow": "in it now:", "builder.days": " days",
     "builder.step.send": "Send", "builder.step.wait": "Wait", "builder.step.waitForEvent": "Wait for an event", "builder.step.branch": "Branch",
-    "builder.step.split": "Split (holdout)", "builder.step.goal": "Goal", "builder.step.exit": "Exit"
+    "builder.step.split": "Split (holdout)", "builder.step.goal": "Goal", "builder.step.exit": "Exit",
+    "login.throttled": "Too many attempts. Please wait a while and try again."
   }
 };

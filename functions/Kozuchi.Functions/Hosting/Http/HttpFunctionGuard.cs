@@ -1,4 +1,3 @@
-using System.Globalization;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Functions.Security;
 using Kozuchi.Storage.Infrastructure;
@@ -28,7 +27,7 @@ public sealed class HttpFunctionGuard(OperatorAccess operators, StorageReadiness
             return TypedResults.Problem("This function declares no access level.", statusCode: StatusCodes.Status500InternalServerError);
         }
 
-        if (declared.Access == Access.Operator && Admit(http) is { } refusal)
+        if (declared.Access == Access.Operator && await AdmitAsync(http) is { } refusal)
         {
             return refusal;
         }
@@ -65,42 +64,46 @@ public sealed class HttpFunctionGuard(OperatorAccess operators, StorageReadiness
         {
             return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
         }
+        catch (HttpPayloadTooLargeException e)
+        {
+            return HttpInput.TooLarge(e.MaxBytes);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // The server's own limits (Kestrel's request body size: 413) while a function reads the body.
+            return TypedResults.Problem(e.Message, statusCode: e.StatusCode, title: e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload too large" : "Bad request");
+        }
         catch (ReportSetPendingException e)
         {
-            return new RetryLater(e.RetryAfter, e.Message);
+            return new RetryLater(e.RetryAfter, e.Message, StatusCodes.Status503ServiceUnavailable, "report-set-pending");
         }
     }
 
-    /// <summary>Operator functions: pages redirect to the login page, API calls get 401; cookie-authenticated writes need the CSRF header.</summary>
-    private IResult? Admit(HttpContext http)
+    /// <summary>
+    /// Operator functions: pages redirect to the login page, API calls get 401 (403 for a signed-in user who is no
+    /// operator, 429 after too many wrong keys); cookie-authenticated writes need the CSRF header.
+    /// </summary>
+    private async Task<IResult?> AdmitAsync(HttpContext http)
     {
-        var decision = operators.Check(http.Request);
-        if (decision.IsNotConfigured)
+        var decision = await operators.CheckAsync(http.Request, http.RequestAborted);
+        switch (decision.Outcome)
         {
-            return TypedResults.Problem("Operator access is not configured: set Kozuchi:Auth:OperatorKey, or Kozuchi:Auth:Mode=AppService behind App Service Authentication.", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
-        if (!decision.IsAllowed)
-        {
-            var wantsPage = HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal);
-            return wantsPage
-                ? TypedResults.Redirect($"{ApiPrefix}/dashboard/login?next={Uri.EscapeDataString(http.Request.Path + http.Request.QueryString)}")
-                : TypedResults.Problem("Sign in as an operator.", statusCode: StatusCodes.Status401Unauthorized);
+            case AccessOutcome.NotConfigured:
+                return TypedResults.Problem("Operator access is not configured: set Kozuchi:Auth:OperatorKey, or Kozuchi:Auth:Mode=AppService with Kozuchi:Auth:OperatorRole behind App Service Authentication.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            case AccessOutcome.Forbidden:
+                return TypedResults.Problem("Signed in, but not an operator of this shop: ask for the operator role.", statusCode: StatusCodes.Status403Forbidden);
+            case AccessOutcome.Throttled:
+                return new RetryLater(decision.RetryAfter, "Too many wrong operator keys from this client; wait before trying again.", StatusCodes.Status429TooManyRequests, "too-many-attempts");
+            case AccessOutcome.Denied:
+                var wantsPage = HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal);
+                return wantsPage && operators.Options.Mode == OperatorAuthMode.Key
+                    ? TypedResults.Redirect($"{ApiPrefix}/dashboard/login?next={Uri.EscapeDataString(http.Request.Path + http.Request.QueryString)}")
+                    : TypedResults.Problem("Sign in as an operator.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
         var safe = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method);
         return decision.ViaCookie && !safe && !http.Request.Headers.ContainsKey(OperatorAccess.CsrfHeader)
-            ? TypedResults.Problem($"Requests authenticated by the session cookie must send the {OperatorAccess.CsrfHeader} header.", statusCode: StatusCodes.Status403Forbidden)
+            ? TypedResults.Problem($"Requests authenticated by a session cookie must send the {OperatorAccess.CsrfHeader} header.", statusCode: StatusCodes.Status403Forbidden)
             : null;
-    }
-
-    /// <summary>503 with Retry-After and a problem body the dashboard shows (the first report set is being computed).</summary>
-    private sealed class RetryLater(TimeSpan retryAfter, string detail) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "report-set-pending").ExecuteAsync(httpContext);
-        }
     }
 }

@@ -6,6 +6,12 @@ namespace Kozuchi.Functions.Hosting.Http;
 /// <summary>A request the function cannot read (a query value of the wrong type, a malformed JSON body): answered 400 by <see cref="HttpFunctionGuard"/>.</summary>
 public sealed class HttpInputException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>A body larger than the function reads: answered 413 by <see cref="HttpFunctionGuard"/>, never read whole.</summary>
+public sealed class HttpPayloadTooLargeException(long maxBytes) : Exception($"The body is larger than {maxBytes} bytes.")
+{
+    public long MaxBytes { get; } = maxBytes;
+}
+
 /// <summary>
 /// Typed reads of a request's query string and JSON body for HTTP functions. A value that is present but unreadable
 /// throws <see cref="HttpInputException"/> (a 400 with the parameter's name), as ASP.NET Core's parameter binding did.
@@ -31,12 +37,17 @@ public static class HttpInput
     public static string RequiredText(this HttpRequest request, string name) =>
         request.Text(name) ?? throw new HttpInputException($"{name} is required.");
 
-    /// <summary>The body as JSON (web defaults, as the API answers); an empty body is null.</summary>
+    /// <summary>The most a JSON or text body of the API may hold (a DM list of 100,000 recipients is about 6 MB).</summary>
+    public const int MaxJsonBytes = 8 * 1024 * 1024;
+
+    /// <summary>The most a sign-in or unsubscribe form may hold.</summary>
+    public const int MaxFormBytes = 16 * 1024;
+
+    /// <summary>The body as JSON (web defaults, as the API answers); an empty body is null; over <see cref="MaxJsonBytes"/> is 413.</summary>
     public static async Task<T?> ReadJsonAsync<T>(this HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var body = new MemoryStream();
-        await request.Body.CopyToAsync(body, cancellationToken);
+        var body = await request.ReadBodyAsync(MaxJsonBytes, cancellationToken) ?? throw new HttpPayloadTooLargeException(MaxJsonBytes);
         if (body.Length == 0)
         {
             return default;
@@ -44,7 +55,7 @@ public static class HttpInput
 
         try
         {
-            return JsonSerializer.Deserialize<T>(body.GetBuffer().AsSpan(0, (int)body.Length), ApiJson.Options);
+            return JsonSerializer.Deserialize<T>(body, ApiJson.Options);
         }
         catch (JsonException e)
         {
@@ -54,6 +65,28 @@ public static class HttpInput
 
     public static async Task<T> RequiredJsonAsync<T>(this HttpRequest request, CancellationToken cancellationToken) =>
         await request.ReadJsonAsync<T>(cancellationToken) ?? throw new HttpInputException("A JSON body is required.");
+
+    /// <summary>The body as UTF-8 text, up to <paramref name="maxBytes"/> (413 past it).</summary>
+    public static async Task<string> ReadTextAsync(this HttpRequest request, int maxBytes, CancellationToken cancellationToken) =>
+        System.Text.Encoding.UTF8.GetString(await request.ReadBodyAsync(maxBytes, cancellationToken) ?? throw new HttpPayloadTooLargeException(maxBytes));
+
+    /// <summary>
+    /// A small <c>application/x-www-form-urlencoded</c> form (sign-in, unsubscribe): anything else (JSON, multipart) is
+    /// 400, more than <see cref="MaxFormBytes"/> is 413, both without reading further.
+    /// </summary>
+    public static async Task<IFormCollection> ReadSmallFormAsync(this HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+            || !type.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new HttpInputException("This endpoint reads a form (application/x-www-form-urlencoded).");
+        }
+
+        var body = await request.ReadBodyAsync(MaxFormBytes, cancellationToken) ?? throw new HttpPayloadTooLargeException(MaxFormBytes);
+        using var reader = new Microsoft.AspNetCore.WebUtilities.FormReader(new MemoryStream(body));
+        return new FormCollection(await reader.ReadFormAsync(cancellationToken));
+    }
 
     /// <summary>The raw body up to <paramref name="maxBytes"/>; null when it is larger (the caller answers 413).</summary>
     public static async Task<byte[]?> ReadBodyAsync(this HttpRequest request, int maxBytes, CancellationToken cancellationToken)
@@ -80,7 +113,7 @@ public static class HttpInput
         return buffer.ToArray();
     }
 
-    public static IResult TooLarge(int maxBytes) =>
+    public static IResult TooLarge(long maxBytes) =>
         TypedResults.Problem($"The body is larger than {maxBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large");
 }
 

@@ -29,6 +29,7 @@ public sealed class PersonalData
         AddEmail(contact.Email);
         AddPhone(contact.Phone);
         AddName(contact.Name);
+        AddName(contact.NameKana);
         AddText(contact.Address);
         AddPostal(contact.PostalCode);
     }

@@ -14,8 +14,10 @@ public static class ErasureServiceCollectionExtensions
         services.TryAddSingleton<ErasedIdentifiers>();
         services.TryAddSingleton<ErasureService>();
         services.TryAddSingleton<Checkouts.CheckoutStore>();
+        services.TryAddSingleton<Customers.CustomerSearchIndex>();
         services.AddSingleton<IErasureParticipant, CustomerRecordsParticipant>();
         services.AddSingleton<IErasureParticipant, IdentityRowsParticipant>();
+        services.AddSingleton<IErasureParticipant, CustomerSearchParticipant>();
         services.AddSingleton<IErasureParticipant, OrderRowsParticipant>();
         services.AddSingleton<IErasureParticipant, RawPayloadsParticipant>();
         services.AddSingleton<IErasureParticipant, ImportFilesParticipant>();

@@ -74,7 +74,13 @@ public static class StorageCatalog
         /// <summary>Postal DM and call recipients the send-dm / send-call consumers added, one list per channel and shop day.</summary>
         public const string SendLists = "KozuchiSendLists";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures];
+        /// <summary>
+        /// Customer search: normalised name and kana prefixes → customer (partition = the token's first character), and
+        /// the order sources seen (for an order id searched without its source). Personal data: erased with the customer.
+        /// </summary>
+        public const string CustomerSearch = "KozuchiCustomerSearch";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, CustomerSearch];
     }
 
     public static class Queues

@@ -2,7 +2,7 @@
 // (#/customers/<id>): profile, consent per channel, orders, merged records with why and how to undo, scenarios and
 // sends, predictions, and the data-request export and erasure.
 import { definePage, flash, href, navigate } from "../lib/router.js";
-import { addTexts, t } from "../lib/i18n.js";
+import { addTexts, hasText, t } from "../lib/i18n.js";
 import { el, field, replace } from "../lib/dom.js";
 import { api, download } from "../lib/api.js";
 import { date, money, num } from "../lib/format.js";
@@ -16,7 +16,7 @@ addTexts({
     "customers.query": "検索語", "customers.search": "検索", "customers.placeholder": "例: 山田 太郎 / ヤマダ / taro@example.jp / 090-1234-5678 / 1001",
     "customers.results": "{n} 件見つかりました", "customers.noResults": "該当する顧客は見つかりませんでした。表記を変えるか、別の項目で探してください。",
     "customers.matchedBy": "一致した項目", "customers.by.name": "氏名", "customers.by.kana": "フリガナ", "customers.by.email": "メールアドレス",
-    "customers.by.phone": "電話番号", "customers.by.order": "注文番号", "customers.by.id": "顧客ID", "customers.name": "氏名", "customers.id": "顧客ID",
+    "customers.by.phone": "電話番号", "customers.by.order": "注文番号", "customers.by.id": "顧客ID", "customers.by.cartCustomer": "カートの会員ID", "customers.kana": "フリガナ", "customers.name": "氏名", "customers.id": "顧客ID",
     "customers.lastOrder": "最終購入日", "customers.orders": "購入回数", "customers.revenue": "累計購入額", "customers.hint": "個人情報を含む検索語は記録に残りません。",
     "customer.title": "顧客", "customer.mergedNote": "{requested} は {id} に統合されています。統合後の顧客を表示しています。",
     "customer.profile": "プロフィール", "customer.email": "メールアドレス", "customer.phone": "電話番号", "customer.address": "住所", "customer.postalCode": "郵便番号",
@@ -49,6 +49,10 @@ addTexts({
     "customer.erased": "削除しました。", "customer.eraseConfirm": "削除する", "customer.exported": "書き出しました。",
     "customer.prediction": "予測（BG/NBD・Gamma-Gamma）", "customer.pAlive": "継続利用の確率", "customer.clv12": "今後 12 か月の予測 LTV",
     "customer.expected90": "90 日の予測購入回数", "customer.churnRisk": "離脱リスク", "customer.noPrediction": "この顧客の予測はまだありません（2 回目の購入がない顧客は離脱を判定できません）。",
+    "customer.sendList": "送信の記録", "customer.sentAt": "送信日時", "customer.step": "ステップ", "customer.sendReason": "理由", "customer.message": "内容", "customer.openMessage": "送信プレビューで見る",
+    "send.status.Requested": "送信待ち", "send.status.Delivered": "送信済み", "send.status.Failed": "失敗",
+    "customer.channel.dm": "DM（郵送）", "customer.channel.call": "電話",
+    "customer.kind.Email": "メール", "customer.kind.Phone": "電話", "customer.kind.CartCustomer": "カート会員ID", "customer.kind.LineUser": "LINE",
     "churn.high": "高", "churn.medium": "中", "churn.low": "低", "customer.mask": "個人情報を隠す", "customer.state.Erased": "削除済み", "customer.state.Active": "有効",
   },
   en: {
@@ -56,7 +60,7 @@ addTexts({
     "customers.query": "Search", "customers.search": "Search", "customers.placeholder": "e.g. 山田 太郎 / ヤマダ / taro@example.jp / 090-1234-5678 / 1001",
     "customers.results": "{n} found", "customers.noResults": "No customer matches. Try another spelling or another field.",
     "customers.matchedBy": "Matched on", "customers.by.name": "Name", "customers.by.kana": "Kana", "customers.by.email": "Email",
-    "customers.by.phone": "Phone", "customers.by.order": "Order id", "customers.by.id": "Customer id", "customers.name": "Name", "customers.id": "Customer id",
+    "customers.by.phone": "Phone", "customers.by.order": "Order id", "customers.by.id": "Customer id", "customers.by.cartCustomer": "Cart customer id", "customers.kana": "Kana", "customers.name": "Name", "customers.id": "Customer id",
     "customers.lastOrder": "Last order", "customers.orders": "Orders", "customers.revenue": "Total spent", "customers.hint": "Searches with personal data are not logged.",
     "customer.title": "Customer", "customer.mergedNote": "{requested} was merged into {id}; showing the merged customer.",
     "customer.profile": "Profile", "customer.email": "Email", "customer.phone": "Phone", "customer.address": "Address", "customer.postalCode": "Postal code",
@@ -89,6 +93,10 @@ addTexts({
     "customer.erased": "Erased.", "customer.eraseConfirm": "Erase", "customer.exported": "Exported.",
     "customer.prediction": "Predictions (BG/NBD, Gamma-Gamma)", "customer.pAlive": "Probability still active", "customer.clv12": "Predicted LTV, next 12 months",
     "customer.expected90": "Expected orders, 90 days", "customer.churnRisk": "Churn risk", "customer.noPrediction": "No prediction for this customer yet (a customer without a second order cannot be judged lapsed).",
+    "customer.sendList": "Sends", "customer.sentAt": "Sent at", "customer.step": "Step", "customer.sendReason": "Reason", "customer.message": "Message", "customer.openMessage": "Open in the send preview",
+    "send.status.Requested": "Queued", "send.status.Delivered": "Sent", "send.status.Failed": "Failed",
+    "customer.channel.dm": "Postal DM", "customer.channel.call": "Phone",
+    "customer.kind.Email": "Email", "customer.kind.Phone": "Phone", "customer.kind.CartCustomer": "Cart customer id", "customer.kind.LineUser": "LINE",
     "churn.high": "high", "churn.medium": "medium", "churn.low": "low", "customer.mask": "Hide personal data", "customer.state.Erased": "Erased", "customer.state.Active": "Active",
   },
 });
@@ -123,17 +131,19 @@ definePage({
       if (!text) { replace(results); return; }
       replace(results, loadingState());
       try {
-        const answer = await api(`customers/search?q=${encodeURIComponent(text)}`, { signal: ctx.signal });
+        // The text goes in the body, never in a URL (server logs, proxies).
+        const answer = await api("customers/search", { method: "POST", body: { q: text, take: 50 }, signal: ctx.signal });
         const rows = (answer && answer.customers) || [];
         if (rows.length === 0) { replace(results, emptyState(t("customers.noResults"))); return; }
         replace(results, el("p", { class: "hint", "data-testid": "result-count", text: t("customers.results", { n: num(rows.length) }) }), dataTable({
           testId: "customer-list", caption: t("customers.title"),
           columns: [
             { key: "name", label: t("customers.name"), format: (c) => el("a", { href: href(`customers/${encodeURIComponent(c.customerId)}`), text: (masked() ? maskName(c.name) : c.name) || c.customerId }) },
-            { key: "customerId", label: t("customers.id") },
+            { key: "nameKana", label: t("customers.kana"), value: (c) => (masked() ? maskName(c.nameKana) : c.nameKana) },
+            { key: "customerId", label: t("customers.id"), format: (c) => el("code", { text: c.customerId }), value: (c) => c.customerId },
             { key: "matchedBy", label: t("customers.matchedBy"), value: (c) => t(`customers.by.${c.matchedBy}`) },
             { key: "frequency", label: t("customers.orders"), type: "number" },
-            { key: "monetary", label: t("customers.revenue"), type: "money" },
+            { key: "monetary", label: t("customers.revenue"), type: "money", currency: (c) => c.currency },
             { key: "lastOrderAt", label: t("customers.lastOrder"), type: "date" },
           ],
           rows,
@@ -169,10 +179,11 @@ definePage({
   title: "customer.title",
   async render(ctx) {
     const id = ctx.args.id;
-    const [view, enrollments] = await Promise.all([
-      api(`customers/${encodeURIComponent(id)}`, { signal: ctx.signal }),
-      api(`customers/${encodeURIComponent(id)}/enrollments`, { signal: ctx.signal })]);
+    const view = await api(`customers/${encodeURIComponent(id)}`, { signal: ctx.signal });
     if (!view) throw Object.assign(new Error(`${t("customer.title")} ${id}`), { notFound: true });
+    const [enrollments, sends] = await Promise.all([
+      api(`customers/${encodeURIComponent(view.customerId)}/enrollments`, { signal: ctx.signal }),
+      api(`customers/${encodeURIComponent(view.customerId)}/sends`, { signal: ctx.signal })]);
     const p = view.profile;
     const c = view.contact || {};
     const currency = p.currency || "JPY";
@@ -191,7 +202,7 @@ definePage({
       [t("customer.aov"), p.frequency ? money(p.monetary / p.frequency, currency) : "—"],
       [t("customer.entry"), (view.entryProductNames && view.entryProductNames.length ? view.entryProductNames : p.entryProducts || []).join("、") || "—"],
       [t("customer.medium"), p.acquisitionMedium || "—"], [t("customer.subscriber"), p.isSubscriber ? t("customer.yes") : t("customer.no")],
-      [t("customer.identifiers"), (view.identifiers || []).join("\n")],
+      [t("customer.identifiers"), (view.identifiers || []).map(identifierText).join("\n")],
     ]), { id: "profile", testId: "customer-profile" });
 
     const consent = section(t("customer.consent"), el("ul", { class: "reach-list", "data-testid": "consent" }, reachRows(p).map((x) =>
@@ -266,6 +277,23 @@ definePage({
       rows: enrolled,
     }), { id: "scenarios", actions: el("a", { class: "button secondary small", href: href("outbox", { customer: view.customerId }), text: t("customer.outbox") }) });
 
+    const sent = sends || [];
+    const sendList = sent.length === 0 ? null : dataTable({
+      testId: "customer-sends", caption: t("customer.sendList"), sort: { key: "at", dir: "desc" },
+      columns: [
+        { key: "at", label: t("customer.sentAt"), type: "dateTime" },
+        { key: "scenarioId", label: t("customer.scenario") },
+        { key: "stepId", label: t("customer.step") },
+        { key: "channel", label: t("customer.channel"), value: (x) => (hasText(`customer.channel.${x.channel}`) ? t(`customer.channel.${x.channel}`) : x.channel) },
+        { key: "status", label: t("customer.status"), format: (x) => badge(t(`send.status.${x.status}`), x.status === "Failed" ? "bad" : x.status === "Delivered" ? "good" : "neutral") , value: (x) => t(`send.status.${x.status}`) },
+        { key: "reason", label: t("customer.sendReason"), value: (x) => (x.reason ? (hasText(`suppressed.${x.reason}`) ? t(`suppressed.${x.reason}`) : x.reason) : "") },
+        { key: "outboxMessage", label: t("customer.message"), sortable: false, csv: false, format: (x) => (x.outboxMessage
+          ? el("a", { href: href("outbox", { scenario: x.scenarioId, customer: view.customerId, message: x.outboxMessage }), text: t("customer.openMessage") }) : "—") },
+      ],
+      rows: sent,
+    });
+    if (sendList) scenarios.append(el("h3", { text: t("customer.sendList") }), sendList);
+
     const privacy = section(t("customer.privacy"), el("div", { class: "actions" },
       el("button", { type: "button", class: "secondary", "data-testid": "export", text: t("customer.export"),
         onclick: async () => {
@@ -279,7 +307,7 @@ definePage({
 
     return [
       pageHeader(title, {
-        note: el("p", { class: "hint" }, badge(t(`customer.state.${p.state}`) || p.state, p.state === "Active" ? "good" : "neutral"), " ", el("code", { text: view.customerId }),
+        note: el("p", { class: "hint" }, badge(hasText(`customer.state.${view.state}`) ? t(`customer.state.${view.state}`) : view.state, view.state === "Active" ? "good" : "neutral"), " ", el("code", { text: view.customerId }),
           view.requestedId ? el("span", { class: "note", text: ` ${t("customer.mergedNote", { requested: view.requestedId, id: view.customerId })}` }) : null),
         actions: maskToggle(() => reload()),
       }),
@@ -288,6 +316,12 @@ definePage({
       orders, merges, scenarios, privacy];
   },
 });
+
+/** "Email: t***@example.jp" → "メールアドレス: t***@example.jp" (the kind in the operator's language). */
+function identifierText(text) {
+  const m = /^(\w+): (.*)$/.exec(text);
+  return m && hasText(`customer.kind.${m[1]}`) ? `${t(`customer.kind.${m[1]}`)}: ${m[2]}` : text;
+}
 
 function mergeReason(m) {
   const kind = (m.reason || "").replace(/^same /, "");

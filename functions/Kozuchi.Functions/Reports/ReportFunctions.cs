@@ -15,7 +15,12 @@ public sealed class ReportFunctions(ReportService reports, ReportSets reportSets
 {
     public sealed record PrecomputeAnswer(DateOnly AsOf, DateTimeOffset ComputedAt, double ComputeSeconds, int Customers);
 
-    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine);
+    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine)
+    {
+        /// <summary>The customer's name, read for the page asked for (never kept in the report set: its blob holds no personal data).</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? Name { get; init; }
+    }
 
     public sealed record RfmCustomerPage(int R, int F, int Total, IReadOnlyList<RfmCustomerRow> Customers);
 
@@ -154,7 +159,7 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
             && (set.Cell(r, f) ?? new RfmCellCustomers(r, f, 0, [])) is { } cell
             && (skip + take <= cell.Top.Count || cell.Top.Count == cell.Total))
         {
-            return new ReportFunctions.RfmCustomerPage(r, f, cell.Total, [.. cell.Top.Skip(skip).Take(take)]);
+            return await NamedAsync(new ReportFunctions.RfmCustomerPage(r, f, cell.Total, [.. cell.Top.Skip(skip).Take(take)]), cancellationToken);
         }
 
         var day = asOf ?? shopTime.Today(time.GetUtcNow());
@@ -162,7 +167,21 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
             .Where(p => RfmGrid.Score(p, day, shopTime.Zone, RfmSettings.Default) == new RfmCell(r, f))
             .OrderByDescending(p => p.Monetary).ThenBy(p => p.CustomerId, StringComparer.Ordinal)
             .ToList();
-        return new ReportFunctions.RfmCustomerPage(r, f, inCell.Count, [.. inCell.Skip(skip).Take(take).Select(Row)]);
+        return await NamedAsync(new ReportFunctions.RfmCustomerPage(r, f, inCell.Count, [.. inCell.Skip(skip).Take(take).Select(Row)]), cancellationToken);
+    }
+
+    /// <summary>The page's customers with their names, by point reads of their rows (a page is at most 500).</summary>
+    private async Task<ReportFunctions.RfmCustomerPage> NamedAsync(ReportFunctions.RfmCustomerPage page, CancellationToken cancellationToken)
+    {
+        var named = page.Customers.ToArray();
+        await Parallel.ForEachAsync(Enumerable.Range(0, named.Length), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            if (await store.GetAsync(named[i].CustomerId, ct).ConfigureAwait(false) is { State: CustomerState.Active, Contact.Name: { } name })
+            {
+                named[i] = named[i] with { Name = name };
+            }
+        }).ConfigureAwait(false);
+        return page with { Customers = named };
     }
 
     public async Task<IReadOnlyList<RfmMovement>> MovementAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken) =>

@@ -5,9 +5,13 @@ import { addTexts, pick, t } from "../lib/i18n.js";
 import { el, field, replace } from "../lib/dom.js";
 import { api } from "../lib/api.js";
 import { money, num, pct } from "../lib/format.js";
+import { maskName, masked, maskToggle } from "./customers.js";
 import { dataTable } from "../components/data-table.js";
 import { heatmap } from "../components/heatmap.js";
-import { badge, emptyState, errorState, freshnessNote, pageHeader, section } from "../components/states.js";
+import { badge, emptyState, errorState, freshnessNote, loadingState, pageHeader, section } from "../components/states.js";
+
+/** "2026-12-06" moved by n days (calendar arithmetic in UTC: the text is a date, not an instant). */
+const shiftDay = (text, n) => { const d = new Date(`${text}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10); };
 
 addTexts({
   ja: {
@@ -21,6 +25,10 @@ addTexts({
     "rfm.startScenario": "このセルにシナリオを開始", "rfm.customer": "顧客", "rfm.orders": "購入回数", "rfm.revenue": "累計購入額", "rfm.lastOrder": "最終購入日",
     "rfm.entryProduct": "初回購入商品", "rfm.reach": "連絡手段", "rfm.email": "メール", "rfm.line": "LINE", "rfm.none": "なし",
     "rfm.csvName": "RFM_R{r}_F{f}_{asOf}",
+    "rfm.movement": "セル間の移動", "rfm.movementLead": "比べる日から基準日までに、顧客がどのセルからどのセルへ移ったかです（同じセルにとどまった顧客は除きます）。セルを選ぶと、そのセルへの出入りだけを表示します。",
+    "rfm.since": "比べる日", "rfm.compare": "移動を表示", "rfm.from": "移動元", "rfm.to": "移動先", "rfm.moved": "人数",
+    "rfm.movedTotal": "{from} から {to} までに {n} 人がセルを移りました。", "rfm.movedCell": "{name} への流入 {in} 人・流出 {out} 人",
+    "rfm.noMovement": "この期間にセルを移った顧客はいません。", "rfm.movementSlow": "全顧客の購入履歴から計算します（大きなショップでは数十秒かかります）。",
   },
   en: {
     "nav.rfm": "RFM", "rfm.title": "RFM grid", "rfm.lead": "Customers in 25 cells by days since their last order (R) and number of orders (F). Choose a cell to list its customers.",
@@ -33,6 +41,10 @@ addTexts({
     "rfm.startScenario": "Start a scenario for this cell", "rfm.customer": "Customer", "rfm.orders": "Orders", "rfm.revenue": "Total spent", "rfm.lastOrder": "Last order",
     "rfm.entryProduct": "First product", "rfm.reach": "Reachable by", "rfm.email": "Email", "rfm.line": "LINE", "rfm.none": "none",
     "rfm.csvName": "RFM_R{r}_F{f}_{asOf}",
+    "rfm.movement": "Movement between cells", "rfm.movementLead": "Which cell customers moved from and to between the comparison day and the as-of day (those who stayed in their cell are left out). Choose a cell to see only its moves.",
+    "rfm.since": "Compare with", "rfm.compare": "Show movement", "rfm.from": "From", "rfm.to": "To", "rfm.moved": "Customers",
+    "rfm.movedTotal": "{n} customers changed cell between {from} and {to}.", "rfm.movedCell": "{name}: {in} in, {out} out",
+    "rfm.noMovement": "No customer changed cell in this period.", "rfm.movementSlow": "Computed from every customer's orders (tens of seconds for a large shop).",
   },
 });
 
@@ -134,7 +146,8 @@ definePage({
           },
         },
         columns: [
-          { key: "customerId", label: t("rfm.customer"), sortable: false, format: (x) => el("a", { href: href(`customers/${encodeURIComponent(x.customerId)}`), text: x.name || x.customerId }), csv: (x) => x.customerId },
+          { key: "customerId", label: t("rfm.customer"), sortable: false, format: (x) => el("a", { href: href(`customers/${encodeURIComponent(x.customerId)}`), text: (masked() ? maskName(x.name) : x.name) || x.customerId }),
+            csv: (x) => (masked() ? x.customerId : [x.name, x.customerId].filter(Boolean).join(" ")) },
           { key: "frequency", label: t("rfm.orders"), type: "number", sortable: false },
           { key: "monetary", label: t("rfm.revenue"), type: "money", sortable: false, currency: (x) => x.currency || data.currency || "JPY" },
           { key: "lastOrderAt", label: t("rfm.lastOrder"), type: "date", sortable: false },
@@ -142,10 +155,56 @@ definePage({
           { key: "reach", label: t("rfm.reach"), sortable: false, format: (x) => reach(x), csv: (x) => [x.canEmail && "email", x.canLine && "line"].filter(Boolean).join(" ") },
         ],
       });
-      replace(drill, section(t("rfm.drill", { name, r, f, n: num(c.customers) }), table, { id: "rfm-cell", actions: start, testId: "rfm-cell" }));
+      const mask = maskToggle(() => showCell(r, f));
+      replace(drill, section(t("rfm.drill", { name, r, f, n: num(c.customers) }), table, { id: "rfm-cell", actions: el("div", { class: "actions" }, mask, start), testId: "rfm-cell" }));
+      drawMovement();
       drill.querySelector("h2").setAttribute("tabindex", "-1");
       drill.querySelector("h2").focus({ preventScroll: false });
     }
+
+    // Movement since a chosen day: computed on request (it refolds every customer's orders), shown for the selected cell.
+    const since = el("input", { type: "date", id: "rfm-since", value: ctx.params.get("since") || "" });
+    const movementBody = el("div", { "data-testid": "rfm-movement" }, el("p", { class: "hint", text: t("rfm.movementSlow") }));
+    let moves = null;
+    const cellText = (c) => `${pick(c.name) || `R${c.r} F${c.f}`} (R${c.r}×F${c.f})`;
+    function drawMovement() {
+      if (!moves) return;
+      const changed = moves.rows.filter((m) => m.from.r !== m.to.r || m.from.f !== m.to.f);
+      const mine = selected ? changed.filter((m) => (m.from.r === selected.r && m.from.f === selected.f) || (m.to.r === selected.r && m.to.f === selected.f)) : changed;
+      const sum = (list) => list.reduce((a, m) => a + m.customers, 0);
+      const is = (x) => selected && x.r === selected.r && x.f === selected.f;
+      const summary = selected
+        ? t("rfm.movedCell", { name: cellText(cellOf(selected.r, selected.f)), in: num(sum(mine.filter((m) => is(m.to)))), out: num(sum(mine.filter((m) => is(m.from)))) })
+        : t("rfm.movedTotal", { n: num(sum(changed)), from: moves.from, to: moves.to });
+      replace(movementBody, el("p", { class: "hint", "data-testid": "rfm-movement-summary", text: summary }), mine.length === 0 ? emptyState(t("rfm.noMovement")) : dataTable({
+        testId: "rfm-movement-table", caption: t("rfm.movement"), sort: { key: "customers", dir: "desc" }, pageSize: 20,
+        csv: { filename: `RFM_movement_${moves.from}_${moves.to}` },
+        columns: [
+          { key: "from", label: t("rfm.from"), value: (m) => cellText(m.from) },
+          { key: "to", label: t("rfm.to"), value: (m) => cellText(m.to) },
+          { key: "customers", label: t("rfm.moved"), type: "number" },
+        ],
+        rows: mine,
+      }));
+    }
+    const compare = async (e) => {
+      e.preventDefault();
+      const to = asOf.value || data.asOf;
+      if (!since.value || since.value >= to) return;
+      ctx.setParams({ since: since.value });
+      const button = e.currentTarget.querySelector("button");
+      button.disabled = true;
+      replace(movementBody, loadingState());
+      try {
+        const rows = await api(`reports/rfm/movement?from=${since.value}&to=${to}`, { signal: ctx.signal });
+        moves = { from: since.value, to, rows: rows || [] };
+        drawMovement();
+      } catch (error) { replace(movementBody, errorState(error)); } finally { button.disabled = false; }
+    };
+    const movement = section(t("rfm.movement"), [
+      el("form", { class: "toolbar", onsubmit: compare, "data-testid": "rfm-movement-form" },
+        field(t("rfm.since"), since), el("button", { type: "submit", class: "secondary", text: t("rfm.compare") })),
+      movementBody], { id: "rfm-movement-section", lead: t("rfm.movementLead") });
 
     const reach = (x) => {
       const parts = [x.canEmail ? badge(t("rfm.email"), "info") : null, x.canLine ? badge(t("rfm.line"), "good") : null].filter(Boolean);
@@ -155,6 +214,7 @@ definePage({
     const load = async () => {
       data = await api(`reports/rfm${asOf.value ? `?asOf=${asOf.value}` : ""}`, { signal: ctx.signal });
       if (data && !asOf.value) asOf.value = data.asOf;
+      if (data && !since.value) since.value = shiftDay(data.asOf, -90);
       draw();
     };
 
@@ -162,6 +222,8 @@ definePage({
       e.preventDefault();
       ctx.setParams({ asOf: asOf.value, r: null, f: null });
       selected = null;
+      moves = null;
+      replace(movementBody, el("p", { class: "hint", text: t("rfm.movementSlow") }));
       replace(drill, el("p", { class: "hint", text: t("rfm.pickCell") }));
       try { await load(); } catch (error) { replace(grid, errorState(error)); }
     };
@@ -174,6 +236,6 @@ definePage({
         field(t("common.asOf"), asOf), el("button", { type: "submit", class: "secondary", text: t("common.apply") }),
         el("span", { class: "spacer" }), toggle),
       section(t("rfm.title"), [grid, totals], { id: "rfm-grid-section" }),
-      drill];
+      drill, movement];
   },
 });

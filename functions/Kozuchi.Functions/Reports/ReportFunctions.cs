@@ -1,3 +1,4 @@
+using Kozuchi.Core.Analytics;
 using System.Globalization;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
@@ -48,6 +49,12 @@ public sealed class ReportFunctions(ReportService reports, ReportSets reportSets
     [HttpAccess(Access.Operator)]
     public async Task<IResult> SummaryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/summary")] HttpRequest req, CancellationToken cancellationToken) =>
         TypedResults.Ok(await reports.SummaryAsync(cancellationToken));
+
+    /// <summary>Product names by key (SKU), for the pages that list products by key: <c>{"KZ-1": "こづち 薬用ローション"}</c>.</summary>
+    [Function("ReportProductNames")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ProductNamesAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/products/names")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await reports.ProductNamesAsync(cancellationToken));
 
     [Function("ReportRfm")]
     [HttpAccess(Access.Operator)]
@@ -128,6 +135,23 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
         await reportSets.ForDayAsync(null, cancellationToken) is { } set
             ? set.Summary
             : CustomerSummary.Of(await snapshots.CurrentAsync(cancellationToken));
+
+    /// <summary>Today's set has the names from its pass; without precomputed sets the customer rows are read for them.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ProductNamesAsync(CancellationToken cancellationToken)
+    {
+        if (await reportSets.ForDayAsync(null, cancellationToken) is { } set)
+        {
+            return set.ProductNames;
+        }
+
+        var tally = new ProductNameTally();
+        await foreach (var record in store.ScanRecordsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tally.Add(record);
+        }
+
+        return tally.Names();
+    }
 
     /// <summary>Today's grid reads scalar columns; a past date refolds each customer's orders up to that day.</summary>
     public async Task<IReadOnlyList<CustomerProfile>> ProfilesAsOfAsync(DateOnly? asOf, CancellationToken cancellationToken)

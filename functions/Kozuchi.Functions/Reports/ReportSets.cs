@@ -40,6 +40,9 @@ public sealed record ReportSet(
     IReadOnlyList<RfmCellCustomers> RfmCustomers)
 {
     public RfmCellCustomers? Cell(int r, int f) => RfmCustomers.FirstOrDefault(c => c.R == r && c.F == f);
+
+    /// <summary>Product names by key (SKU) from the same pass (<see cref="ProductNameTally"/>); empty in sets stored before they were kept.</summary>
+    public IReadOnlyDictionary<string, string> ProductNames { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Settings under <c>Kozuchi:Reports</c>.</summary>
@@ -374,12 +377,17 @@ public sealed partial class ReportSets(
     {
         var clock = Stopwatch.StartNew();
         var rows = new ConcurrentBag<Row>();
-        await store.ReadAllRecordsAsync((record, profile) => rows.Add(new Row(
-            CustomerEntities.CustomerPartition(record.CustomerId),
-            record.CustomerId,
-            CustomerHistory.Of(record, day, shopTime),
-            profile,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
+        var names = new ProductNameTally();
+        await store.ReadAllRecordsAsync((record, profile) =>
+        {
+            names.Add(record);
+            rows.Add(new Row(
+                CustomerEntities.CustomerPartition(record.CustomerId),
+                record.CustomerId,
+                CustomerHistory.Of(record, day, shopTime),
+                profile,
+                RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod)));
+        }, cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order (partition, then row key), as the per-request scans read it: the reports see their customers in
         // the same order as when computed from the tables, so even ties and sums come out identical.
@@ -421,7 +429,10 @@ public sealed partial class ReportSets(
             ProductAnalyses.DaysToSecond(histories),
             ProductAnalyses.Basket(histories),
             RfmGrid.Build(profiles, day, zone, RfmSettings.Default),
-            cells);
+            cells)
+        {
+            ProductNames = names.Names(),
+        };
         // CLV from the same pass: its fits (on a fixed sample, see ClvReports.FitSampleLimit) cost seconds, a second
         // scan minutes. A failure here leaves the set intact; the CLV page then fits for itself.
         if (!_clv.Holds(day, marker))

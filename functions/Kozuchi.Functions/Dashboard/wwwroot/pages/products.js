@@ -61,12 +61,13 @@ definePage({
   path: "products",
   nav: { order: 70, label: "nav.products" },
   async render(ctx) {
-    const [entry, conversion, basket, fresh] = await Promise.all([
+    const [entry, conversion, basket, productNames, fresh] = await Promise.all([
       api("reports/products/entry", { signal: ctx.signal }),
       api("reports/products/conversion?top=1000", { signal: ctx.signal }),
       api("reports/products/basket?top=1000", { signal: ctx.signal }),
+      api("reports/products/names", { signal: ctx.signal }),
       api("reports/freshness", { signal: ctx.signal })]);
-    const names = { ...(entry && entry.productNames), ...(conversion && conversion.productNames), ...(basket && basket.productNames) };
+    const names = { ...productNames };
     const currency = (entry && entry.currency) || "JPY";
     const header = pageHeader(t("products.title"), { lead: t("products.lead"), note: freshnessNote(fresh) });
     const entryRows = (entry && entry.rows) || [];

@@ -25,6 +25,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         Directory.CreateDirectory(ScreenshotDirectory);
+
+        // Expectations wait (never sleep) until the page shows what they look for; on a shared 2-core machine a page
+        // with a chart and the demo shop can take longer than Playwright's 5 s default to draw.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

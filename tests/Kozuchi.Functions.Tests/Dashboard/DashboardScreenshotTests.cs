@@ -37,6 +37,10 @@ public sealed class DashboardScreenshotTests(AzuriteFixture azurite, BrowserFixt
         if (smallPage is not null)
         {
             Session.Watch(smallPage);
+
+            // Signed in by the copied cookie: the dashboard opens, then each page by its address.
+            await smallPage.GotoAsync(new Uri(Session.Base, "/api/dashboard/").ToString());
+            await Assertions.Expect(smallPage.Locator("main[data-page]:not([aria-busy])")).ToBeVisibleAsync();
         }
 
         var pages = await Page.Locator("#nav a").EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href'))");
@@ -57,6 +61,7 @@ public sealed class DashboardScreenshotTests(AzuriteFixture azurite, BrowserFixt
             if (smallPage is not null)
             {
                 await Session.OpenAsync(hash, smallPage);
+                await Assertions.Expect(smallPage.Locator("main [data-testid='loading']")).ToHaveCountAsync(0);
                 await smallPage.WaitForFunctionAsync("() => [...document.querySelectorAll('canvas')].every(c => window.Chart && window.Chart.getChart(c))");
                 await smallPage.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(docs!, $"{name}.png") });
             }

@@ -30,7 +30,9 @@ public sealed class PersonalData
         AddPhone(contact.Phone);
         AddName(contact.Name);
         AddName(contact.NameKana);
+        AddName(contact.AddressName);
         AddText(contact.Address);
+        AddAddressLines(contact.AddressLine1, contact.AddressLine2);
         AddPostal(contact.PostalCode);
     }
 
@@ -38,11 +40,31 @@ public sealed class PersonalData
     {
         ArgumentNullException.ThrowIfNull(contact);
         AddEmail(contact.Email);
-        AddPhone(contact.Phone);
+        AddPhone(contact.Phone, contact.Country);
         AddName(contact.Name);
         AddName(contact.NameKana);
+        AddName(contact.AddressName);
         AddText(contact.Address);
-        AddPostal(contact.PostalCode);
+        AddAddressLines(contact.AddressLine1, contact.AddressLine2);
+        AddPostal(contact.PostalCode, contact.Country);
+        foreach (var other in contact.Identifiers ?? [])
+        {
+            if (other.Kind == IdentityKind.Email)
+            {
+                AddEmail(other.Value);
+            }
+            else if (other.Kind == IdentityKind.Phone)
+            {
+                AddPhone(other.Value, contact.Country);
+            }
+        }
+    }
+
+    /// <summary>Street lines are theirs; the region and city alone are shared by many people and are not searched for.</summary>
+    private void AddAddressLines(string? line1, string? line2)
+    {
+        AddText(line1);
+        AddText(line2);
     }
 
     public void Add(IdentityKey key)
@@ -152,9 +174,9 @@ public sealed class PersonalData
         AddNeedle(value?.Trim());
     }
 
-    private void AddPhone(string? value)
+    private void AddPhone(string? value, string? country = null)
     {
-        if (IdentityNormalizer.Phone(value) is { } phone)
+        if (IdentityNormalizer.Phone(value, country) is { } phone)
         {
             _phones.Add(phone);
             AddNeedle(phone);
@@ -196,9 +218,9 @@ public sealed class PersonalData
         AddNeedle(value.Trim());
     }
 
-    private void AddPostal(string? value)
+    private void AddPostal(string? value, string? country = null)
     {
-        if (IdentityNormalizer.PostalCode(value) is { } postal)
+        if (IdentityNormalizer.PostalCode(value, country) is { } postal)
         {
             _postalCodes.Add(postal);
         }

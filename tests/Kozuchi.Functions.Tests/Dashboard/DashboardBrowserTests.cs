@@ -165,6 +165,50 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
     }
 
     [Fact]
+    public async Task Every_amount_is_shown_in_its_own_currency_and_other_currencies_are_listed_apart()
+    {
+        // This morning in Tokyo (the app's clock is 2026-11-01 09:00 JST): the month the overview's KPI cards show.
+        Kozuchi.Core.Orders.Order Order(string id, string email, decimal total, string currency, int hour) => new()
+        {
+            Key = new Kozuchi.Core.Orders.OrderKey("shopify", id),
+            OrderedAt = new DateTimeOffset(2026, 11, 1, hour, 0, 0, TimeSpan.FromHours(9)),
+            UpdatedAt = new DateTimeOffset(2026, 11, 1, hour, 0, 0, TimeSpan.FromHours(9)),
+            Contact = new Kozuchi.Core.Orders.OrderContact { Email = email },
+            Lines = [new Kozuchi.Core.Orders.OrderLine { Sku = "S", ProductName = "商品", UnitPrice = total }],
+            Total = total,
+            Currency = currency,
+        };
+        await App.Services.GetRequiredService<Kozuchi.Storage.Customers.OrderIngestor>().IngestAsync(
+            [new(Order("1001", "hanako@example.jp", 5980m, "JPY", 7), null), new(Order("1002", "john@test.com", 403.00m, "USD", 8), null)], null, Ct);
+        await SignInAsync();
+
+        // The yen shop's revenue is yen; the dollar order is beside it, in dollars, not added.
+        await Assertions.Expect(Page.Locator("[data-testid='lifetime'] [data-kpi='revenue']")).ToContainTextAsync("￥5,980");
+        await Assertions.Expect(Page.Locator("[data-testid='summary-other-currencies']")).ToHaveTextAsync("他の通貨（合算していません）: $403.00 (1件)");
+        await Assertions.Expect(Page.Locator("[data-testid='kpis'] .card").First).ToContainTextAsync("￥5,980");
+        await Assertions.Expect(Page.Locator("[data-testid='kpi-other-currencies']")).ToContainTextAsync("$403.00");
+        await ShotAsync("currency-overview");
+
+        // Each customer's figure in their own currency in the drill-down.
+        await Page.Locator("#nav a[data-page='rfm']").ClickAsync();
+        var cell = Page.Locator("[data-testid='rfm-grid'] button[data-r='1'][data-f='1']");
+        await Assertions.Expect(cell.Locator(".heat-text")).ToHaveTextAsync("新規顧客");
+        await Assertions.Expect(cell).ToHaveAttributeAsync("data-customers", "2");
+        await Assertions.Expect(Page.Locator("main")).Not.ToContainTextAsync("[object Object]");
+        await cell.ClickAsync();
+        var rows = Page.Locator("[data-testid='rfm-customers'] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("￥5,980");
+        await Assertions.Expect(rows.Nth(1)).ToContainTextAsync("$403.00");
+        await ShotAsync("currency-rfm-drill-down");
+
+        await Page.GetByLabel("表示言語").SelectOptionAsync("en");
+        await Page.Locator("#nav a[data-page='overview']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='summary-other-currencies']")).ToHaveTextAsync("Other currencies (not added): $403.00 (1 orders)");
+        await Assertions.Expect(Page.Locator("[data-testid='lifetime'] [data-kpi='revenue']")).ToContainTextAsync("¥5,980");
+    }
+
+    [Fact]
     public async Task Dashboard_is_keyboard_navigable_with_a_skip_link_labelled_controls_and_no_frame_around_the_content()
     {
         await SignInAsync();

@@ -1,8 +1,8 @@
 // What a page shows while it loads, when there is nothing yet, when something failed, and while the shop's first
 // figures are computed; and the small pieces every page uses (section headings, badges, freshness).
 import { el } from "../lib/dom.js";
-import { t } from "../lib/i18n.js";
-import { dateTime } from "../lib/format.js";
+import { lang, t } from "../lib/i18n.js";
+import { dateTime, money, num } from "../lib/format.js";
 
 export const loadingState = (text) =>
   el("p", { class: "state loading", role: "status", "data-testid": "loading" }, el("span", { class: "spinner", "aria-hidden": "true" }), text || t("state.loading"));
@@ -53,3 +53,13 @@ export function freshnessNote(f) {
 /** A line of small facts: [label, value] pairs as a definition list. */
 export const facts = (rows, className) => el("dl", { class: ["facts", className] },
   rows.filter((r) => r && r[1] !== undefined && r[1] !== null && r[1] !== "").flatMap(([k, v]) => [el("dt", { text: k }), el("dd", {}, v)]));
+
+/**
+ * Figures in other currencies than the page's, listed apart and never added to it:
+ * "他の通貨（合算していません）: $403.00 (1件) · A$12.50 (2件)". Null when there are none.
+ */
+export function otherCurrencies(list, { testId, amount = (o) => o.revenue, count = (o) => o.orders, unit = "common.ordersUnit" } = {}) {
+  if (!list || list.length === 0) return null;
+  const text = list.map((o) => `${money(amount(o), o.currency)}${count(o) === null || count(o) === undefined ? "" : ` (${num(count(o))}${lang() === "ja" ? "" : " "}${t(unit)})`}`).join(" · ");
+  return el("p", { class: "hint", "data-testid": testId }, `${t("common.otherCurrencies")}: ${text}`);
+}

@@ -16,7 +16,7 @@ addTexts({
     "dialog.ok": "実行する", "dialog.cancel": "キャンセル", "dialog.typeToConfirm": "確認のため「{text}」と入力してください",
     "unit.days": "{n}日", "unit.people": "{n} 人", "unit.orders": "{n} 件",
     "common.customers": "顧客数", "common.revenue": "売上", "common.orders": "注文数", "common.asOf": "基準日", "common.apply": "表示",
-    "common.otherCurrencies": "他の通貨（合算していません）",
+    "common.otherCurrencies": "他の通貨（合算していません）", "common.ordersUnit": "件", "common.customersUnit": "人",
   },
   en: {
     "app.name": "Kozuchi", "nav.skip": "Skip to content", "nav.label": "Main", "nav.logout": "Sign out", "lang.label": "Language",
@@ -32,6 +32,6 @@ addTexts({
     "dialog.ok": "Go ahead", "dialog.cancel": "Cancel", "dialog.typeToConfirm": "Type “{text}” to confirm",
     "unit.days": "{n} days", "unit.people": "{n} customers", "unit.orders": "{n} orders",
     "common.customers": "Customers", "common.revenue": "Revenue", "common.orders": "Orders", "common.asOf": "As of", "common.apply": "Show",
-    "common.otherCurrencies": "Other currencies (not added)",
+    "common.otherCurrencies": "Other currencies (not added)", "common.ordersUnit": "orders", "common.customersUnit": "customers",
   },
 });

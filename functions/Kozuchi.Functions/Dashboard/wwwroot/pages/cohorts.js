@@ -83,6 +83,7 @@ definePage({
           { key: "averageOrders", label: t("cohorts.avgOrders"), type: "measure" },
           { key: "ltv", label: t("cohorts.ltvSoFar"), type: "money", currency: () => currency },
           { key: "ltv365", label: t("cohorts.ltv365"), type: "money", currency: () => currency },
+          ...(byMedium.some((g) => g.otherCurrencies && g.otherCurrencies.length) ? [{ key: "otherCurrencies", label: t("common.otherCurrencies"), sortable: false, value: (g) => (g.otherCurrencies || []).map((o) => `${money(o.ltv, o.currency)} (${num(o.customers)}${t("common.customersUnit")})`).join(" · ") },] : []),
         ],
         rows: byMedium,
       }), { id: "medium" }) : null];

@@ -324,9 +324,9 @@ function identifierText(text) {
 }
 
 function mergeReason(m) {
-  const kind = (m.reason || "").replace(/^same /, "");
-  const key = `customer.reason.${kind}`;
-  const text = t(key);
-  return text === key ? m.reason : text;
+  // "same Email" or, where the order said where it carried the identifier, "same Email (customer.email)".
+  const match = /^same (\w+)/.exec(m.reason || "");
+  const key = match ? `customer.reason.${match[1]}` : null;
+  const text = key && hasText(key) ? t(key) : m.reason;
+  return m.source ? `${text}（${m.source}）` : text;
 }
-

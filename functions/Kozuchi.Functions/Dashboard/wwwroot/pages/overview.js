@@ -8,7 +8,7 @@ import { api } from "../lib/api.js";
 import { day, money, month, num, pct, ratioChange } from "../lib/format.js";
 import { chart, COLORS, moneyAxis } from "../components/chart.js";
 import { kpiCard } from "../components/kpi-card.js";
-import { emptyState, freshnessNote, pageHeader, section } from "../components/states.js";
+import { emptyState, freshnessNote, otherCurrencies, pageHeader, section } from "../components/states.js";
 
 addTexts({
   ja: {
@@ -124,14 +124,16 @@ definePage({
       kpiCard({ label: t("overview.ltv12"), value: ltv ? money(ltv.value, ltvCurrency) : "—", sub: ltv ? t("overview.ltvSub", { month: month(ltv.item.month) }) : null, href: href("cohorts"), kpi: "ltv12",
         comparisons: ltv ? [{ label: t("overview.mom"), ratio: ratioChange(ltv.value, ltv.before) }, { label: t("overview.yoy"), ratio: ltvYear ? ratioChange(ltv.value, ltv12(ltvYear)) : null }] : [] }),
       summary ? kpiCard({ label: `${t("common.customers")}（${t("overview.allTime")}）`, value: num(summary.customers), href: href("customers"), kpi: "customers" }) : null,
+      summary ? kpiCard({ label: `${t("common.orders")}（${t("overview.allTime")}）`, value: num(summary.orders), href: href("products"), kpi: "allOrders" }) : null,
       summary ? kpiCard({ label: `${t("common.revenue")}（${t("overview.allTime")}）`, value: money(summary.revenue, summary.currency || currency), href: href("cohorts"), kpi: "revenue" }) : null);
 
     const label = (m) => (m.complete ? month(m.month, { short: true }) : t("overview.partialOption", { month: month(m.month, { short: true }) }));
     const shown = months.slice(-24);
     return [header,
       el("form", { class: "toolbar", onsubmit: (e) => e.preventDefault() }, field(t("overview.month"), picker)),
-      section(chosen.complete ? t("overview.monthly", { month: month(chosen.month) }) : t("overview.monthlyPartial", { month: month(chosen.month), asOf: day(data.asOf) }), cards(chosen), { id: "kpis" }),
-      section(t("overview.lifetime"), lifetime, { id: "lifetime" }),
+      section(chosen.complete ? t("overview.monthly", { month: month(chosen.month) }) : t("overview.monthlyPartial", { month: month(chosen.month), asOf: day(data.asOf) }),
+        [cards(chosen), otherCurrencies(chosen.otherCurrencies, { testId: "kpi-other-currencies", amount: (o) => o.sales })], { id: "kpis" }),
+      section(t("overview.lifetime"), [lifetime, summary ? otherCurrencies(summary.otherCurrencies, { testId: "summary-other-currencies" }) : null], { id: "lifetime" }),
       section(t("overview.chart"), chart(ctx, {
         type: "bar",
         data: { labels: shown.map(label), datasets: [

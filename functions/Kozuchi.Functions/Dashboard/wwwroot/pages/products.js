@@ -108,6 +108,7 @@ definePage({
             { key: "averageOrders", label: t("products.avgOrders"), type: "measure" },
             { key: "ltv", label: t("products.ltv"), type: "money", currency: () => currency },
             { key: "ltv365", label: t("products.ltv365"), type: "money", currency: () => currency },
+            ...(entryRows.some((g) => g.otherCurrencies && g.otherCurrencies.length) ? [{ key: "otherCurrencies", label: t("common.otherCurrencies"), sortable: false, value: (g) => (g.otherCurrencies || []).map((o) => `${money(o.ltv, o.currency)} (${num(o.customers)}${t("common.customersUnit")})`).join(" · ") },] : []),
           ],
           rows: entryRows,
         }),

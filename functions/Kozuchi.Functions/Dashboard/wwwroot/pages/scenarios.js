@@ -7,7 +7,7 @@ import { api } from "../lib/api.js";
 import { money, num, pct } from "../lib/format.js";
 import { dataTable } from "../components/data-table.js";
 import { kpiCard } from "../components/kpi-card.js";
-import { emptyState, errorState, freshnessNote, loadingState, pageHeader, section } from "../components/states.js";
+import { emptyState, errorState, freshnessNote, loadingState, pageHeader, section, otherCurrencies } from "../components/states.js";
 
 addTexts({
   ja: {
@@ -73,6 +73,7 @@ async function results(ctx, id, detail) {
       kpiCard({ label: t("scenarios.recipients"), value: num(r.arms.filter((a) => !a.holdout).reduce((n, a) => n + a.recipients, 0)) }),
       kpiCard({ label: t("scenarios.converted"), value: num(r.converted) }),
       kpiCard({ label: t("common.revenue"), value: money(r.revenue, currency) })),
+    otherCurrencies(r.otherRevenue, { testId: "scenario-other-currencies", amount: (o) => o.amount }),
     el("h3", { text: t("scenarios.sends") }),
     el("div", { class: "cards sends", "data-testid": "send-outcomes" },
       kpiCard({ label: t("scenarios.sent"), value: num(tally.sent || 0) }), kpiCard({ label: t("scenarios.delivered"), value: num(tally.delivered || 0) }),

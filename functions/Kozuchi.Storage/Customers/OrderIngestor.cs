@@ -29,7 +29,7 @@ public sealed record IngestResult(IReadOnlyList<IngestedOrder> Orders, int Attem
 /// erased customer's identifier (<see cref="ErasedIdentifiers"/>) is kept without its personal fields, on an anonymous
 /// customer flagged <see cref="CustomerFlags.ErasedIdentifier"/>, so the erased person is never recreated silently.
 /// </summary>
-public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger, ErasedIdentifiers? erased = null)
+public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger, ErasedIdentifiers? erased = null, CustomerSearchIndex? search = null)
 {
     private const int MaxAttempts = 12;
 
@@ -47,7 +47,9 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
             try
             {
                 await store.LoadAsync(session, ordered, cancellationToken).ConfigureAwait(false);
+                var names = search is null ? null : CustomerSearchIndex.Before(session.Set);
                 var results = Decide(session.Set, ordered, latest, flagged, time.GetUtcNow());
+                await IndexAsync(session.Set, names, ordered, cancellationToken).ConfigureAwait(false);
                 await store.SaveAsync(session, latest, cancellationToken).ConfigureAwait(false);
                 await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
 
@@ -90,7 +92,9 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         var (screened, flagged) = await ScreenAsync(incoming, cancellationToken).ConfigureAwait(false);
         var (latest, ordered) = Latest(screened);
         await store.LoadAsync(bulk, ordered, cancellationToken).ConfigureAwait(false);
+        var names = search is null ? null : CustomerSearchIndex.Before(bulk.Set);
         var results = Decide(bulk.Set, ordered, latest, flagged, time.GetUtcNow());
+        await IndexAsync(bulk.Set, names, ordered, cancellationToken).ConfigureAwait(false);
         await store.SaveCustomersAsync(bulk, cancellationToken).ConfigureAwait(false);
         await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
 
@@ -170,6 +174,10 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
 
         return results;
     }
+
+    /// <summary>Customer search's index gets the names the batch gave its customers (before they are saved: a retry indexes again).</summary>
+    private Task IndexAsync(IngestWorkingSet set, IReadOnlyDictionary<string, IReadOnlyCollection<(SearchMatch Kind, string Token)>>? before, List<Order> ordered, CancellationToken cancellationToken) =>
+        search is null || before is null ? Task.CompletedTask : search.IndexChangesAsync(set, before, ordered, cancellationToken);
 
     /// <summary>Reports snapshots stale only when the batch changed something (a redelivery keeps them current).</summary>
     private Task TouchIfChangedAsync(List<IngestedOrder> results, CancellationToken cancellationToken) =>

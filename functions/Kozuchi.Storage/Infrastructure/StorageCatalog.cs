@@ -74,7 +74,10 @@ public static class StorageCatalog
         /// <summary>Postal DM and call recipients the send-dm / send-call consumers added, one list per channel and shop day.</summary>
         public const string SendLists = "KozuchiSendLists";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures];
+        /// <summary>What operators read on 取込・エラー: every import run and webhook day, and why queue messages failed.</summary>
+        public const string Operations = "KozuchiOperations";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, Operations];
     }
 
     public static class Queues

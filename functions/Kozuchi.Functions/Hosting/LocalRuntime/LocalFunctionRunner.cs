@@ -34,6 +34,11 @@ public sealed partial class LocalFunctionRunner(IServiceScopeFactory scopes, Sto
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             LogFailed(logger, e, function.Name);
+            if (trigger?.Value is Azure.Storage.Queues.Models.QueueMessage message && scope.ServiceProvider.GetService<Operations.QueueFailureRecorder>() is { } failures)
+            {
+                await failures.RecordAsync(function.Trigger["queueName"], message, e);
+            }
+
             throw new FunctionFailedException(function.Name, e);
         }
     }

@@ -24,6 +24,7 @@ public static class WorkerHost
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<HttpFunctionMiddleware>();
+        builder.UseMiddleware<QueueFailureMiddleware>();
         builder.Services.AddKozuchi(builder.Configuration);
         builder.Services.AddFunctionServices(builder.Configuration);
         Telemetry.AddKozuchiTelemetry(builder.Services, builder.Logging, builder.Configuration, worker: true);

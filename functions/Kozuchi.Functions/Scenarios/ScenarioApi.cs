@@ -157,5 +157,5 @@ public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, Sc
         _ => TypedResults.Ok(outcome.Head!),
     };
 
-    private static ErrorView View(ValidationError e) => new(e.Path, e.NodeId, e.Field, e.Message, e.ToString());
+    internal static ErrorView View(ValidationError e) => new(e.Path, e.NodeId, e.Field, e.Message, e.ToString());
 }

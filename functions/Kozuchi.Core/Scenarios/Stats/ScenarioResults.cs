@@ -8,6 +8,9 @@ namespace Kozuchi.Core.Scenarios.Stats;
 public sealed record EnrollmentOutcome(string? Arm, bool HeldOut, int Sends, bool Converted, decimal Revenue, decimal Cost = 0)
 {
     public SendTally Tally { get; init; } = new() { Sent = Sends };
+
+    /// <summary>The enrollment has not completed yet (waiting, or its goal window open).</summary>
+    public bool Running { get; init; }
 }
 
 /// <summary>An arm compared with the control arm (the first arm of the first split): conversion by z-test, revenue per customer by Welch.</summary>
@@ -66,6 +69,9 @@ public sealed record ScenarioResults(
     /// <summary>What became of every send of the scenario: sent, delivered, sandbox, failed, suppressed by reason, pending.</summary>
     public SendTally Tally { get; init; } = SendTally.Empty;
 
+    /// <summary>Enrollments not completed yet: a broadcast whose enrollments have all completed is finished (完了).</summary>
+    public long Running { get; init; }
+
     /// <summary>The arm of an enrollment that passed no split.</summary>
     public const string NoSplit = "(all)";
 
@@ -120,6 +126,7 @@ public sealed record ScenarioResults(
             Recommend(groups, order, confidence, minSamplePerArm))
         {
             Tally = SendTally.Sum(all.Select(e => e.Tally)),
+            Running = all.Count(e => e.Running),
         };
     }
 

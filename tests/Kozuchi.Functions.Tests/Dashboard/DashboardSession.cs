@@ -201,6 +201,11 @@ public abstract class DashboardTest(AzuriteFixture azurite, BrowserFixture brows
             {
                 Session.AssertClean();
             }
+            else if (Session.Problems.Count > 0)
+            {
+                // What the browser reported helps to read why the test failed.
+                Console.WriteLine("The browser reported: " + string.Join(" | ", Session.Problems));
+            }
         }
         finally
         {

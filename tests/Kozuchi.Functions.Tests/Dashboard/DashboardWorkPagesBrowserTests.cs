@@ -129,7 +129,14 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         await Assertions.Expect(Page.Locator("main[data-path='templates/:id']:not([aria-busy])")).ToBeVisibleAsync();
 
         await Assertions.Expect(Page.Locator("[data-testid='preview-subject']")).ToHaveTextAsync("佐藤 花子 様、ご購入ありがとうございます");
+        await Assertions.Expect(Page.FrameLocator("[data-testid='preview-frame']").Locator("body")).ToContainTextAsync("佐藤 花子 様");
+
+        // An edit not saved yet is previewed as typed.
+        await Page.GetByLabel("件名").First.FillAsync("{{ customer }}、秋の新作のご案内");
+        await Assertions.Expect(Page.Locator("[data-testid='preview-subject']")).ToHaveTextAsync("佐藤 花子 様、秋の新作のご案内");
         await ShotAsync("template-preview");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "変更を取り消す" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='preview-subject']")).ToHaveTextAsync("佐藤 花子 様、ご購入ありがとうございます");
         await Page.GetByRole(AriaRole.Button, new() { Name = "メールをテスト送信" }).ClickAsync();
         await Page.Locator("[data-testid='test-send-link']").ClickAsync();
         await Assertions.Expect(Page.Locator("main[data-page='outbox']:not([aria-busy])")).ToBeVisibleAsync();

@@ -14,7 +14,7 @@ addTexts({
     "audience.reason.no-address": "{n} 人は連絡手段がないため対象外", "audience.reason.no-consent": "{n} 人は配信の同意がないため対象外",
     "audience.reason.unsubscribed": "{n} 人は配信停止 (またはメール不達) のため対象外", "audience.reason.not-active": "{n} 人は統合・削除済みのため対象外",
     "audience.reason.frequency-cap": "{n} 人は参加したものの、配信回数の上限で送信が保留されました", "audience.reason.joined-later": "{n} 人は一斉配信の後にセグメントに入ったため対象外",
-    "audience.reason.next-run": "{n} 人は次回の実行で参加します",
+    "audience.reason.next-run": "{n} 人は次回の実行で参加します", "audience.reason.entered": "{n} 人が参加しました",
     "audience.reached": "トリガーの対象 {n} 人のうち", "audience.entered": "参加済み {n} 人", "audience.enter": "参加", "audience.holdout": "ホールドアウト",
     "audience.event": "注文やカートのたびに参加するシナリオです。直近 {days} 日では {n} 人が該当しました。", "audience.cart": "カゴ落ちのたびに参加するシナリオです。",
     "audience.segmentMissing": "セグメント「{id}」が保存されていません。", "audience.none": "トリガーが設定されていません。",
@@ -28,7 +28,7 @@ addTexts({
     "audience.reason.no-address": "{n} have no way to be contacted", "audience.reason.no-consent": "{n} have not consented to these channels",
     "audience.reason.unsubscribed": "{n} unsubscribed (or their email bounced)", "audience.reason.not-active": "{n} were merged or erased",
     "audience.reason.frequency-cap": "{n} entered, but a send was held by the frequency cap", "audience.reason.joined-later": "{n} joined the segment after the broadcast",
-    "audience.reason.next-run": "{n} will enter on the next run",
+    "audience.reason.next-run": "{n} will enter on the next run", "audience.reason.entered": "{n} entered",
     "audience.reached": "Of the {n} customers the trigger reaches", "audience.entered": "{n} entered", "audience.enter": "Enter", "audience.holdout": "Holdout",
     "audience.event": "Customers enter on each order or cart. In the last {days} days, {n} customers would have.", "audience.cart": "Customers enter on each abandoned cart.",
     "audience.segmentMissing": "Segment “{id}” is not stored.", "audience.none": "No trigger is set.",
@@ -48,12 +48,13 @@ export function audienceView(a, { sample = true } = {}) {
   }
   if (a.segmentMissing) return el("p", { class: "hint", text: t("audience.segmentMissing", { id: a.segmentId }) });
   if (a.kind === "none") return el("p", { class: "hint", text: t("audience.none") });
+  const stored = a.entered !== null && a.entered !== undefined;
   const reasons = [...a.reasons].sort((x, y) => Number(GOOD.has(y.reason)) - Number(GOOD.has(x.reason)) || y.count - x.count);
   return el("div", { class: "audience", "data-testid": "audience" },
     el("p", {}, el("strong", { text: t("audience.reached", { n: num(a.candidates) }) }),
       a.entered !== null && a.entered !== undefined ? el("span", { class: "hint", text: ` (${t("audience.entered", { n: num(a.entered) })})` }) : null),
     el("ul", { class: "audience-reasons" }, reasons.map((r) => el("li", { "data-reason": r.reason, "data-count": String(r.count), class: GOOD.has(r.reason) ? "good" : r.reason === "holdout" ? "neutral" : "gap" },
-      t(`audience.reason.${r.reason}`, { n: num(r.count) })))),
+      t(`audience.reason.${r.reason === "enters" && stored ? "entered" : r.reason}`, { n: num(r.count) })))),
     sample && a.sample.length ? dataTable({
       caption: t("audience.sample", { n: a.sample.length }), dense: true, testId: "audience-sample", pageSize: 20,
       columns: [

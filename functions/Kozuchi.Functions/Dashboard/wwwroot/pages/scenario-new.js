@@ -30,7 +30,7 @@ addTexts({
     "scenarioNew.ready": "足りないものはありません。開始できます。", "scenarioNew.refused": "足りないテンプレートまたはチャネルがあるため開始できません。",
     "scenarioNew.invalid": "この設定ではシナリオになりません", "scenarioNew.who": "いま参加する顧客",
     "scenarioNew.start": "作成して開始", "scenarioNew.draft": "下書きとして保存", "scenarioNew.started": "「{name}」を開始しました", "scenarioNew.drafted": "「{name}」を下書きとして保存しました",
-    "scenarioNew.notStarted": "シナリオを作成できませんでした", "scenarioNew.description": "説明", "scenarioNew.goal": "目標: {days} 日以内の注文",
+    "scenarioNew.notStarted": "シナリオを作成できませんでした", "scenarioNew.description": "説明", "scenarioNew.goal": "{days} 日以内の注文", "scenarioNew.goalLabel": "目標",
     "scenarioNew.channel.email": "メール", "scenarioNew.channel.line": "LINE", "scenarioNew.channel.postal": "DM", "scenarioNew.channel.phone": "電話",
     "scenarioNew.fromRfm": "RFM に戻る", "scenarioNew.fromOverview": "概要に戻る", "scenarioNew.fromSegments": "セグメントに戻る",
   },
@@ -51,7 +51,7 @@ addTexts({
     "scenarioNew.ready": "Nothing is missing. It can start.", "scenarioNew.refused": "It cannot start while a template or channel is missing.",
     "scenarioNew.invalid": "This is not a valid scenario", "scenarioNew.who": "Who enters now",
     "scenarioNew.start": "Create and start", "scenarioNew.draft": "Save as draft", "scenarioNew.started": "Started “{name}”", "scenarioNew.drafted": "Saved “{name}” as a draft",
-    "scenarioNew.notStarted": "The scenario was not created", "scenarioNew.description": "Description", "scenarioNew.goal": "Goal: an order within {days} days",
+    "scenarioNew.notStarted": "The scenario was not created", "scenarioNew.description": "Description", "scenarioNew.goal": "an order within {days} days", "scenarioNew.goalLabel": "Goal",
     "scenarioNew.channel.email": "Email", "scenarioNew.channel.line": "LINE", "scenarioNew.channel.postal": "DM", "scenarioNew.channel.phone": "Phone",
     "scenarioNew.fromRfm": "Back to RFM", "scenarioNew.fromOverview": "Back to the overview", "scenarioNew.fromSegments": "Back to segments",
   },
@@ -166,7 +166,7 @@ definePage({
       const p = presetOf();
       replace(presetAbout, p ? [el("p", { "data-testid": "preset-description", text: pick(p.preset.description) }),
         facts([[t("scenarioNew.trigger"), pick(p.preset.trigger)], [t("scenarioNew.channels"), p.preset.channels.map((c) => t(`scenarioNew.channel.${c}`)).join("・")],
-          [t("scenarioNew.template"), p.preset.templates.join(", ")], p.preset.goalDays ? [t("scenarioNew.description"), t("scenarioNew.goal", { days: num(p.preset.goalDays) })] : null])] : null);
+          [t("scenarioNew.template"), p.preset.templates.join(", ")], p.preset.goalDays ? [t("scenarioNew.goalLabel"), t("scenarioNew.goal", { days: num(p.preset.goalDays) })] : null])] : null);
     };
 
     const drawWhen = () => {

@@ -172,7 +172,7 @@ definePage({
             el("strong", { text: s.scenario.name || s.scenario.scenarioId }), el("code", { class: "hint", text: ` ${s.scenario.scenarioId}` }),
             s.description ? el("p", { class: "hint scenario-description", text: s.description }) : null) },
           { key: "trigger", label: t("scenarios.trigger"), value: (s) => pick(s.trigger) },
-          { key: "nextRun", label: t("scenarios.nextRun"), value: (s) => s.nextRun, format: (s) => (s.nextRun ? dateTime(s.nextRun) : s.finished || s.scenario.status !== "Active" ? "—" : t("scenarios.onEvent")) },
+          { key: "nextRun", label: t("scenarios.nextRun"), value: (s) => s.nextRun, format: (s) => (s.nextRun ? dateTime(s.nextRun) : s.finished || s.triggerType === "broadcast" || s.scenario.status !== "Active" ? "—" : t("scenarios.onEvent")) },
           { key: "status", label: t("scenarios.status"), value: (s) => statusOf(s), format: (s) => badge(t(`scenarios.status.${statusOf(s)}`), statusKind[statusOf(s)] || "neutral", { "data-testid": "scenario-state" }) },
           { key: "entered", label: t("scenarios.entered"), type: "number" },
           { key: "sent", label: t("scenarios.sent"), type: "number" },

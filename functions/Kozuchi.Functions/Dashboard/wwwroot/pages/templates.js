@@ -14,7 +14,7 @@ import { badge, emptyState, errorState, pageHeader, section } from "../component
 addTexts({
   ja: {
     "nav.templates": "テンプレート", "templates.title": "テンプレート",
-    "templates.lead": "シナリオが送るメール・LINE・DM・架電の文面です。編集すると次の送信から使われます。お客様の名前や商品名は {{ name }} などの差し込みで入ります。",
+    "templates.lead": "シナリオが送るメール・LINE・DM・架電の文面です。編集すると次の送信から使われます。お客様の名前や商品名は {{ customer }} などの差し込みで入ります。",
     "templates.id": "ID", "templates.description": "説明", "templates.channels": "チャネル", "templates.usedBy": "使っているプリセット", "templates.state": "状態",
     "templates.updated": "更新", "templates.default": "既定", "templates.edited": "編集済み (第 {n} 版)", "templates.edit": "編集",
     "templates.channel.email": "メール", "templates.channel.line": "LINE", "templates.channel.postal": "DM", "templates.channel.phone": "架電",
@@ -32,12 +32,12 @@ addTexts({
     "templates.noPart": "この部分はありません。", "templates.testSend": "テスト送信", "templates.testEmail": "メールをテスト送信", "templates.testLine": "LINE をテスト送信",
     "templates.testHint": "テスト送信は送信プレビュー (サンドボックス) に保存され、お客様には届きません。保存済みの内容が送られます。",
     "templates.testSaveFirst": "変更を保存してからテスト送信できます。", "templates.testDone": "テスト送信しました。", "templates.openOutbox": "送信プレビューで見る",
-    "templates.variables": "差し込み: {{ name }} (お名前 様)・{{ last_product }}・{{ entry_product }}・{{ coupon }}・{{ shop_name }}・{{ unsubscribe_url }}",
+    "templates.variables": "差し込み: {{ customer }} (佐藤 花子 様)・{{ name }} (お名前のみ)・{{ last_product }}・{{ entry_product }}・{{ coupon }}・{{ shop_name }}・{{ unsubscribe_url }}",
     "templates.search": "検索",
   },
   en: {
     "nav.templates": "Templates", "templates.title": "Templates",
-    "templates.lead": "The email, LINE, DM and call texts scenarios send. An edit is used from the next send on. Names and products come in through placeholders such as {{ name }}.",
+    "templates.lead": "The email, LINE, DM and call texts scenarios send. An edit is used from the next send on. Names and products come in through placeholders such as {{ customer }}.",
     "templates.id": "Id", "templates.description": "Description", "templates.channels": "Channels", "templates.usedBy": "Used by presets", "templates.state": "State",
     "templates.updated": "Updated", "templates.default": "Built-in", "templates.edited": "Edited (revision {n})", "templates.edit": "Edit",
     "templates.channel.email": "Email", "templates.channel.line": "LINE", "templates.channel.postal": "DM", "templates.channel.phone": "Call",
@@ -55,7 +55,7 @@ addTexts({
     "templates.noPart": "This part is not set.", "templates.testSend": "Test send", "templates.testEmail": "Test-send the email", "templates.testLine": "Test-send the LINE message",
     "templates.testHint": "A test send goes to the send preview (sandbox) and never reaches a customer. The saved version is sent.",
     "templates.testSaveFirst": "Save your changes to test-send them.", "templates.testDone": "Test sent.", "templates.openOutbox": "Open it in the send preview",
-    "templates.variables": "Placeholders: {{ name }} (the addressee), {{ last_product }}, {{ entry_product }}, {{ coupon }}, {{ shop_name }}, {{ unsubscribe_url }}",
+    "templates.variables": "Placeholders: {{ customer }} (the addressee, 佐藤 花子 様), {{ name }} (the name alone), {{ last_product }}, {{ entry_product }}, {{ coupon }}, {{ shop_name }}, {{ unsubscribe_url }}",
     "templates.search": "Search",
   },
 });

@@ -153,7 +153,7 @@ public sealed partial class WebhookReceiver(
             metadata["reason"] = Safe(error);
             var rejected = RawPayloads.ContentName("rejected/" + metadata["kind"], body);
             await raw.TryStoreAsync(rejected, body, metadata, cancellationToken);
-            LogMalformed(logger, rejected);
+            LogMalformed(logger, metadata["kind"], error, rejected);
             await RecordAsync(metadata["kind"], "rejected", rejected, error, cancellationToken);
             return Outcome.Invalid<Accepted>(error);
         }
@@ -197,8 +197,9 @@ public sealed partial class WebhookReceiver(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} refused: signature {Check}")]
     private static partial void LogRejected(ILogger logger, string kind, string check);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook body unreadable, kept as {Blob}")]
-    private static partial void LogMalformed(ILogger logger, string blob);
+    /// <summary>The reason names the field at fault ("order is missing created_at"); parsers never put personal values in it.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} refused: {Reason}; body kept as {Blob}")]
+    private static partial void LogMalformed(ILogger logger, string kind, string reason, string blob);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind}: the delivery was stored and queued but not added to the import history")]
     private static partial void LogNotRecorded(ILogger logger, Exception exception, string kind);

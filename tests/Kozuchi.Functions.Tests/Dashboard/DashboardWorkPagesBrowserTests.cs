@@ -179,7 +179,8 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         await SignInAsync();
         await OpenAsync("#/sql");
         await Page.Locator("[data-testid='sql-run']").ClickAsync();
-        await Assertions.Expect(Page.Locator("[data-testid='sql-table'] tbody tr").First).ToBeVisibleAsync();
+        // The first query loads the snapshot into DuckDB: seconds on a busy machine.
+        await Assertions.Expect(Page.Locator("[data-testid='sql-table'] tbody tr").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Assertions.Expect(Page.Locator("[data-testid='sql-table'] thead")).ToContainTextAsync("sales");
         await Assertions.Expect(Page.Locator("[data-testid='sql-summary']")).ToContainTextAsync("行");
         await ShotAsync("sql");

@@ -5,10 +5,12 @@ using Kozuchi.Functions.Customers;
 using Kozuchi.Functions.Erasure;
 using Kozuchi.Functions.Health;
 using Kozuchi.Functions.Ingest;
+using Kozuchi.Functions.NextActions;
 using Kozuchi.Functions.Operations;
 using Kozuchi.Functions.Pulls;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Functions.Scenarios;
+using Kozuchi.Functions.Segments;
 
 namespace Kozuchi.Functions;
 
@@ -26,6 +28,9 @@ public static class Features
         services.AddErasureServices();
         services.AddReports(configuration);
         services.AddAnalytics();
+        services.AddClv(configuration);
+        services.AddSegments();
+        services.AddNextActions();
         services.AddFreeSql();
         services.AddChannels(configuration);
         services.AddScenarios(configuration);

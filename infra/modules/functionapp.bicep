@@ -140,6 +140,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Kozuchi__Reports__Precomputed: 'true'
       Kozuchi__Reports__StaleAfterSeconds: '0.25'
       Kozuchi__Reports__PendingAfterSeconds: '20'
+      // Churn-risk bands of P(alive) for segments and the 優良顧客の離脱防止 preset (docs/ANALYTICS.md, "Predictions in segments").
+      Kozuchi__Clv__ChurnRiskHighBelow: '0.3'
+      Kozuchi__Clv__ChurnRiskMediumBelow: '0.6'
       Kozuchi__Auth__OperatorKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.operatorKey}/)'
       Kozuchi__Webhooks__ShopifySecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecret}/)'
       Kozuchi__Webhooks__ShopifySecretPrevious: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.shopifySecretPrevious}/)'

@@ -1,3 +1,4 @@
+using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
 
 namespace Kozuchi.Core.Customers;
@@ -103,10 +104,12 @@ public sealed record CustomerProfile
 
     public Reachability Reachability { get; init; } = new();
 
-    /// <summary>Model outputs (BG/NBD, Gamma-Gamma) when a fit has run; null before.</summary>
-    public double? ProbabilityAlive { get; init; }
-    public double? ExpectedOrders90Days { get; init; }
-    public decimal? PredictedValue { get; init; }
+    /// <summary>
+    /// Model outputs (BG/NBD, Gamma-Gamma: P(alive), expected orders, 12-month CLV, churn-risk band, CLV rank) as of the
+    /// day they were computed for; null when no fit covers the customer. Not stored with the profile: attached from the
+    /// day's predictions when a segment rule reads them.
+    /// </summary>
+    public CustomerPrediction? Prediction { get; init; }
 
     public int? DaysSinceLastOrder(DateOnly asOf, TimeZoneInfo zone) =>
         LastOrderAt is { } last ? asOf.DayNumber - DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(last, zone).DateTime).DayNumber : null;

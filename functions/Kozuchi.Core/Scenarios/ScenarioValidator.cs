@@ -268,6 +268,13 @@ public static class ScenarioValidator
                     error(e.Path, e.Message, id, e.Field);
                 }
 
+                // The engine decides a branch on the profile it read for the event; predictions are computed for the
+                // whole customer base once a day and are not on it, so such a rule would silently never match.
+                if (branch.Rule is not null && branch.Rule.ReadsPredictions())
+                {
+                    error($"{path}.rule", "A branch cannot read predictions (predicted, churnRisk, clvTop); put them in the segment of a segmentEntry or broadcast trigger.", id, "rule");
+                }
+
                 break;
             case SplitStep split:
                 CheckSplit(split, path, error);

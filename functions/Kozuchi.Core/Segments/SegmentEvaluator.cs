@@ -67,6 +67,8 @@ public static class SegmentEvaluator
         ReachableRule r => p => p.Reachability.CanReach(r.Channel),
         ConsentRule r => p => p.Reachability.HasConsent(r.Channel),
         PredictedRule pr => Predicted(pr),
+        ChurnRiskRule risk => InBands(risk),
+        ClvTopRule top => p => p.Prediction?.ClvTopPercent is { } rank && rank < top.Percent,
         _ => throw new NotSupportedException($"Segment rule {rule.GetType().Name} has no evaluator."),
     };
 
@@ -131,11 +133,18 @@ public static class SegmentEvaluator
 
     private static Func<CustomerProfile, bool> Predicted(PredictedRule rule) => rule.Measure switch
     {
-        PredictedMeasure.ProbabilityAlive => p => p.ProbabilityAlive is { } v && InRange(v, rule.Min, rule.Max),
-        PredictedMeasure.ExpectedOrders90Days => p => p.ExpectedOrders90Days is { } v && InRange(v, rule.Min, rule.Max),
-        PredictedMeasure.ExpectedValue => p => p.PredictedValue is { } v && InRange((double)v, rule.Min, rule.Max),
+        PredictedMeasure.ProbabilityAlive => p => p.Prediction is { } v && InRange(v.ProbabilityAlive, rule.Min, rule.Max),
+        PredictedMeasure.ExpectedOrders90Days => p => p.Prediction is { } v && InRange(v.ExpectedOrders90Days, rule.Min, rule.Max),
+        PredictedMeasure.ExpectedOrders365Days => p => p.Prediction is { } v && InRange(v.ExpectedOrders365Days, rule.Min, rule.Max),
+        PredictedMeasure.ExpectedValue => p => p.Prediction?.Clv12Months is { } v && InRange((double)v, rule.Min, rule.Max),
         _ => _ => false,
     };
+
+    private static Func<CustomerProfile, bool> InBands(ChurnRiskRule rule)
+    {
+        var bands = rule.Bands.Distinct().ToArray();
+        return p => p.Prediction?.ChurnRisk is { } band && Array.IndexOf(bands, band) >= 0;
+    }
 
     private static int Days(DateTimeOffset instant, SegmentContext c) => c.Today.DayNumber - c.Shop.Today(instant).DayNumber;
 

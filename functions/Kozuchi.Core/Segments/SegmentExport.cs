@@ -91,7 +91,7 @@ public static class SegmentExport
             string.Join('|', p.EntryProducts),
             p.IsSubscriber,
             string.Join('|', channels),
-            p.ProbabilityAlive,
-            p.PredictedValue);
+            p.Prediction?.ProbabilityAlive,
+            p.Prediction?.Clv12Months);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
 
 namespace Kozuchi.Core.Segments;
@@ -23,13 +24,15 @@ namespace Kozuchi.Core.Segments;
 [JsonDerivedType(typeof(ReachableRule), "reachable")]
 [JsonDerivedType(typeof(ConsentRule), "consent")]
 [JsonDerivedType(typeof(PredictedRule), "predicted")]
+[JsonDerivedType(typeof(ChurnRiskRule), "churnRisk")]
+[JsonDerivedType(typeof(ClvTopRule), "clvTop")]
 public abstract record SegmentRule
 {
     /// <summary>The discriminators, for validators that read JSON before it is bound.</summary>
     public static IReadOnlySet<string> TypeNames { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "and", "or", "not", "rfm", "frequency", "monetary", "daysSinceLastOrder", "daysSinceFirstOrder",
-        "entryProduct", "bought", "subscription", "reachable", "consent", "predicted",
+        "entryProduct", "bought", "subscription", "reachable", "consent", "predicted", "churnRisk", "clvTop",
     };
 }
 
@@ -144,7 +147,11 @@ public enum PredictedMeasure
     [JsonStringEnumMemberName("expectedOrders90Days")]
     ExpectedOrders90Days,
 
-    /// <summary>Predicted customer value (BG/NBD × Gamma-Gamma), in the shop's currency.</summary>
+    /// <summary>Expected orders in the next 365 days.</summary>
+    [JsonStringEnumMemberName("expectedOrders365Days")]
+    ExpectedOrders365Days,
+
+    /// <summary>Predicted 12-month CLV (BG/NBD expected orders in 365 days × Gamma-Gamma value), in the shop's base currency.</summary>
     [JsonStringEnumMemberName("expectedValue")]
     ExpectedValue,
 }
@@ -157,6 +164,24 @@ public sealed record PredictedRule : SegmentRule
     public double? Max { get; init; }
 }
 
+/// <summary>
+/// The customer's churn-risk band (P(alive) cut at the shop's thresholds) is one of <see cref="Bands"/>. Customers
+/// without a band — no fit yet, or no repeat purchase, which BG/NBD cannot judge — never match.
+/// </summary>
+public sealed record ChurnRiskRule : SegmentRule
+{
+    public required IReadOnlyList<ChurnRisk> Bands { get; init; }
+}
+
+/// <summary>
+/// The customer is in the top <see cref="Percent"/> % of predicted 12-month CLV: fewer than that share of customers have
+/// a strictly higher one (ties are all in or all out). Customers without a CLV never match.
+/// </summary>
+public sealed record ClvTopRule : SegmentRule
+{
+    public required double Percent { get; init; }
+}
+
 /// <summary>A named segment as stored and exchanged; <see cref="SchemaVersion"/> versions the JSON shape.</summary>
 public sealed record SegmentDefinition
 {
@@ -167,4 +192,20 @@ public sealed record SegmentDefinition
     public string? Name { get; init; }
     public string? Description { get; init; }
     public required SegmentRule Rule { get; init; }
+}
+
+public static class SegmentRules
+{
+    /// <summary>
+    /// Whether the rule reads a model output (<c>predicted</c>, <c>churnRisk</c>, <c>clvTop</c>): whoever evaluates it
+    /// must first attach the day's predictions to the profiles, since profiles do not carry them.
+    /// </summary>
+    public static bool ReadsPredictions(this SegmentRule rule) => rule switch
+    {
+        AndRule and => and.Rules.Any(ReadsPredictions),
+        OrRule or => or.Rules.Any(ReadsPredictions),
+        NotRule not => not.Rule.ReadsPredictions(),
+        PredictedRule or ChurnRiskRule or ClvTopRule => true,
+        _ => false,
+    };
 }

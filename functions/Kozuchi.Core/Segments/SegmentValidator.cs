@@ -84,6 +84,12 @@ public static class SegmentValidator
             case PredictedRule p:
                 Range(p.Min, p.Max, double.MinValue);
                 break;
+            case ChurnRiskRule risk when risk.Bands is null || risk.Bands.Count == 0:
+                Error("bands", "List at least one band: low, medium or high.");
+                break;
+            case ClvTopRule top when top.Percent is <= 0 or > 100 || !double.IsFinite(top.Percent):
+                Error("percent", $"percent is the top share of customers by predicted CLV, more than 0 and at most 100 (got {top.Percent}).");
+                break;
             case EntryProductRule e when e.Products.Count == 0 || e.Products.Any(string.IsNullOrWhiteSpace):
                 Error("products", "List at least one product key, none blank.");
                 break;

@@ -79,6 +79,95 @@ public static class ClvCommands
 
             return 0;
         });
-        return new Command("clv", "Predictive customer lifetime value (BG/NBD, Gamma-Gamma).") { fit };
+        return new Command("clv", "Predictive customer lifetime value (BG/NBD, Gamma-Gamma).") { fit, Backtest(json) };
+    }
+
+    /// <summary><c>kozuchi clv backtest</c>: fits on the calibration period of a transaction file and compares the holdout forecast with what happened.</summary>
+    private static Command Backtest(Option<bool> json)
+    {
+        var transactions = new Option<FileInfo>("--transactions") { Description = "Transactions: the Kozuchi order CSV (--format kozuchi) or the CDNOW sample's layout (--format cdnow)", Required = true };
+        var format = new Option<string>("--format") { Description = "kozuchi (default) or cdnow", DefaultValueFactory = _ => "kozuchi" };
+        format.AcceptOnlyFromAmong("kozuchi", "cdnow");
+        var calibrationEnd = new Option<DateOnly>("--calibration-end") { Description = "Last day of the calibration period (YYYY-MM-DD); the models are fitted on purchases up to and including it", Required = true };
+        var holdoutEnd = new Option<DateOnly>("--holdout-end") { Description = "Last day of the holdout period (YYYY-MM-DD), included", Required = true };
+        var currency = new Option<string?>("--currency") { Description = "Kozuchi format: keep the orders in this currency (required when the file has several)" };
+        var zone = new Option<string>("--time-zone") { Description = "Kozuchi format: the shop's time zone, which decides each order's day", DefaultValueFactory = _ => "Asia/Tokyo" };
+        var command = new Command("backtest", "Fit BG/NBD and Gamma-Gamma on the calibration period only and compare their holdout forecast with the purchases made.")
+        {
+            transactions, format, calibrationEnd, holdoutEnd, currency, zone, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            var file = parse.GetValue(transactions)!;
+            var calibration = parse.GetValue(calibrationEnd);
+            var holdout = parse.GetValue(holdoutEnd);
+            if (!file.Exists)
+            {
+                await error.WriteLineAsync($"No such file: {file.FullName}");
+                return 2;
+            }
+
+            if (holdout <= calibration)
+            {
+                await error.WriteLineAsync($"--holdout-end ({holdout:yyyy-MM-dd}) must come after --calibration-end ({calibration:yyyy-MM-dd}).");
+                return 2;
+            }
+
+            TimeZoneInfo timeZone;
+            try
+            {
+                timeZone = TimeZoneInfo.FindSystemTimeZoneById(parse.GetValue(zone)!);
+            }
+            catch (TimeZoneNotFoundException)
+            {
+                await error.WriteLineAsync($"Unknown time zone: {parse.GetValue(zone)}");
+                return 2;
+            }
+
+            PurchaseFile read;
+            using (var reader = new StreamReader(file.FullName))
+            {
+                read = parse.GetValue(format) == "cdnow" ? PurchaseFiles.ReadCdnow(reader) : PurchaseFiles.ReadOrders(reader, timeZone, parse.GetValue(currency));
+            }
+
+            if (!read.Ok)
+            {
+                await error.WriteLineAsync(read.Error);
+                return 2;
+            }
+
+            if (read.Skipped > 0)
+            {
+                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{read.Skipped:N0} orders left out (rejected rows, no customer identifier, or another currency than {read.Currency})."));
+            }
+
+            var report = ClvBacktest.Run(read.Purchases, calibration, holdout, ClvReports.DaysPerPeriod, currency: read.Currency);
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(report, Json));
+                return 0;
+            }
+
+            await WriteBacktestAsync(output, report);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task WriteBacktestAsync(TextWriter output, ClvBacktestResult r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        await output.WriteLineAsync(string.Create(c, $"Calibration to {r.CalibrationEnd:yyyy-MM-dd} ({r.CalibrationWeeks:0.#} weeks), holdout to {r.HoldoutEnd:yyyy-MM-dd} ({r.HoldoutWeeks:0.#} weeks): {r.Customers:N0} customers, {r.RepeatCustomers:N0} with repeat purchases"));
+        await output.WriteLineAsync(string.Create(c, $"holdout purchases  predicted {r.PredictedHoldoutPurchases,12:N1}  actual {r.ActualHoldoutPurchases,10:N0}  ({r.PurchaseError,6:P1})"));
+        await output.WriteLineAsync(string.Create(c, $"holdout revenue    predicted {r.PredictedHoldoutRevenue,12:N0}  actual {r.ActualHoldoutRevenue,10:N0}  ({r.RevenueError,6:P1}) {r.Currency}"));
+        await output.WriteLineAsync("repeats in calibration  customers  predicted  actual");
+        foreach (var b in r.ByFrequency)
+        {
+            await output.WriteLineAsync(string.Create(c, $"{b.Label,22}  {b.Customers,9:N0}  {b.Predicted,9:N1}  {b.Actual,6:N0}"));
+        }
+
+        await output.WriteLineAsync(r.Trust.Statement.English);
     }
 }

@@ -2,14 +2,21 @@ using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
 using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Functions.Reports;
+using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Analytics;
 
-/// <summary><c>GET /api/reports/clv</c>: predictive CLV as of a day (<see cref="ClvReports"/>).</summary>
-public sealed class ClvFunctions(ClvReports clv, ReportService reports)
+/// <summary><c>GET /api/reports/clv</c>: predictive CLV as of a day (<see cref="ClvReports"/>); <c>GET /api/reports/clv/backtest</c>: the shop's own backtest.</summary>
+public sealed class ClvFunctions(ClvReports clv, ReportService reports, PredictiveService predictive)
 {
+    /// <summary>The shop's own backtest (the split chosen from its history), for the chart of predicted vs actual by repeat count.</summary>
+    [Function("ReportClvBacktest")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> BacktestAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/clv/backtest")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await predictive.TodayAsync(cancellationToken)).Backtest);
+
     [Function("ReportClv")]
     [HttpAccess(Access.Operator)]
     public async Task<IResult> ClvAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/clv")] HttpRequest req, CancellationToken cancellationToken)
@@ -56,7 +63,7 @@ public sealed class ClvReports(CustomerStore store, ReportSets reportSets, Repor
     public const int DefaultHorizonDays = 365;
 
     /// <summary>The most customers the models are fitted on (see <see cref="RepeatSummaries.FitSample"/>); every customer gets an outlook.</summary>
-    public const int FitSampleLimit = 100_000;
+    public const int FitSampleLimit = ClvFit.DefaultSampleLimit;
 
     /// <summary>
     /// The report in <paramref name="currency"/> (the base currency when null): today's default horizon in the base
@@ -71,30 +78,29 @@ public sealed class ClvReports(CustomerStore store, ReportSets reportSets, Repor
             return cached with { Top = [.. cached.Top.Take(take)] };
         }
 
-        var summaries = new List<RepeatSummary>();
-        await foreach (var record in store.ScanRecordsAsync(cancellationToken))
-        {
-            summaries.AddRange(RepeatSummaries.FromCustomers([record], d, shopTime, DaysPerPeriod, c));
-        }
-
-        return Compute(summaries, d, horizon, take, c);
+        // The customers whose value is in the currency, and their orders in it, as the report pass fits them.
+        var rows = await PredictiveRows.ScanAsync(store, d, shopTime, parallelism: 4, c, cancellationToken);
+        return Compute([.. rows.SelectMany(r => r.Repeat)], d, horizon, take, c);
     }
 
     /// <summary>Fits both models on the summaries (in table order; a fixed sample beyond <see cref="FitSampleLimit"/>) and ranks the customers by expected value.</summary>
-    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top, string currency = Currencies.Default)
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, DateOnly d, int horizon, int top, string currency = Currencies.Default) =>
+        Compute(summaries, ClvFit.Of(summaries, FitSampleLimit), d, horizon, top, currency);
+
+    /// <summary>The report from a fit already made on <paramref name="summaries"/> (the report pass fits once for the report and the predictions).</summary>
+    public static ClvReport Compute(IReadOnlyList<RepeatSummary> summaries, ClvFit? fit, DateOnly d, int horizon, int top, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(summaries);
 
         // A fit needs some repeat behaviour to say anything: with no repeat buyer the likelihood has no maximum.
-        if (!summaries.Any(s => s.Frequency > 0))
+        if (fit is null)
         {
             return new ClvReport(d, horizon, summaries.Count, null, null, 0, 0, null, [], currency);
         }
 
-        var sample = RepeatSummaries.FitSample(summaries, FitSampleLimit);
-        var model = BgNbd.Fit(sample);
-        var spend = sample.Count(s => s.Frequency > 0 && s.MonetaryValue > 0) >= 2 ? GammaGamma.Fit(sample) : null;
-        var usableSpend = spend is { Parameters.Q: > 1 } ? spend.Parameters : null;
+        var model = fit.Model;
+        var spend = fit.Spend;
+        var usableSpend = fit.UsableSpend;
         var predictions = summaries.Zip(ClvPredictions.Predict(model.Parameters, usableSpend, summaries, horizon / DaysPerPeriod),
             (s, p) => new CustomerOutlook(s.CustomerId, s.Frequency, s.Recency, s.T, s.MonetaryValue, p.ProbabilityAlive, p.ExpectedOrders, p.ExpectedAverageValue, p.ExpectedValue)).ToList();
         var m = model.Parameters;
@@ -109,5 +115,20 @@ public sealed class ClvReports(CustomerStore store, ReportSets reportSets, Repor
             usableSpend is null ? null : predictions.Sum(p => p.ExpectedValue),
             [.. predictions.OrderByDescending(p => p.ExpectedValue ?? p.ExpectedOrders).ThenBy(p => p.CustomerId, StringComparer.Ordinal).Take(top)],
             currency);
+    }
+}
+
+public static class ClvFeature
+{
+    /// <summary>The CLV settings (<c>Kozuchi:Clv</c>, checked at start), the day's predictions and the predictive report.</summary>
+    public static IServiceCollection AddClv(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ClvOptions>()
+            .Bind(configuration.GetSection("Kozuchi:Clv"))
+            .Validate(o => o.Thresholds.Problem is null, "Kozuchi__Clv__ChurnRiskHighBelow and __ChurnRiskMediumBelow need 0 < high ≤ medium ≤ 1.")
+            .ValidateOnStart();
+        services.AddSingleton<CustomerPredictionStore>();
+        services.AddSingleton<PredictiveService>();
+        return services;
     }
 }

@@ -96,6 +96,7 @@ public sealed partial class ReportSets(
     TimeProvider time,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     IOptions<ReportSetOptions> options,
+    CustomerPredictionStore predictionStore,
     IHostApplicationLifetime lifetime,
     ILogger<ReportSets> logger) : IDisposable
 {
@@ -113,6 +114,7 @@ public sealed partial class ReportSets(
     // The base currency is in the kind: a set computed before the shop's currency setting changed is never handed out.
     private readonly Slot<ReportSet> _set = new($"report-set.{shopCurrency.Code}");
     private readonly Slot<ClvReports.ClvReport> _clv = new($"clv.{shopCurrency.Code}");
+    private readonly Slot<PredictiveReport> _predictive = new($"predictive.{shopCurrency.Code}");
     private readonly ComputeGate _computeGate = new();
 
     /// <summary>How many times this instance scanned the table for a report set (tests and the benchmark read it).</summary>
@@ -122,10 +124,10 @@ public sealed partial class ReportSets(
     public int ClvComputations => _clv.Computations;
 
     /// <summary>How many answers this instance gave from a previous set while a new one was being computed.</summary>
-    public int StaleAnswers => _set.StaleAnswers + _clv.StaleAnswers;
+    public int StaleAnswers => _set.StaleAnswers + _clv.StaleAnswers + _predictive.StaleAnswers;
 
     /// <summary>Completes when no set or CLV computation is under way on this instance (tests and the benchmark wait on it).</summary>
-    public Task IdleAsync() => Task.WhenAll(_set.Flights.Values.Select(f => (Task)f.Work.Value).Concat(_clv.Flights.Values.Select(f => (Task)f.Work.Value))
+    public Task IdleAsync() => Task.WhenAll(_set.Flights.Values.Select(f => (Task)f.Work.Value).Concat(_clv.Flights.Values.Select(f => (Task)f.Work.Value)).Concat(_predictive.Flights.Values.Select(f => (Task)f.Work.Value))
         .Select(t => t.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
 
     public DateOnly Today => shopTime.Today(time.GetUtcNow());
@@ -134,16 +136,8 @@ public sealed partial class ReportSets(
     /// The set when the request is for today (the day it is precomputed for) and precomputing is on; null otherwise,
     /// and the caller computes from the tables.
     /// </summary>
-    public async Task<ReportSet?> ForDayAsync(DateOnly? asOf, CancellationToken cancellationToken)
-    {
-        var today = Today;
-        if (!options.Value.Precomputed || asOf is { } day && day != today)
-        {
-            return null;
-        }
-
-        return await GetAsync(_set, today, StalePolicy(asOf), ComputeAsync, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<ReportSet?> ForDayAsync(DateOnly? asOf, CancellationToken cancellationToken) =>
+        TodaysAsync(_set, asOf, ComputeAsync, cancellationToken);
 
     /// <summary>The set for the day under the current marker: from memory, from blob, or computed (once); never a previous one.</summary>
     public Task<ReportSet> CurrentAsync(DateOnly day, CancellationToken cancellationToken) =>
@@ -170,7 +164,20 @@ public sealed partial class ReportSets(
     /// null when the request is for another day. Computed by the set's pass (from the same rows) and kept beside it in
     /// its own blob; a CLV request that finds none for the marker fits it itself.
     /// </summary>
-    public async Task<ClvReports.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    public Task<ClvReports.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken) =>
+        TodaysAsync(_clv, asOf, ComputeClvAsync, cancellationToken);
+
+    /// <summary>
+    /// Today's predictive report (the shop's backtest, the prediction summary, 次の一手's audiences) under the same
+    /// marker rule, or null when precomputing is off. Computed by the set's pass and kept in its own blob; a request
+    /// that finds none for the marker computes it (with the CLV report and the predictions) from one scan.
+    /// </summary>
+    public Task<PredictiveReport?> PredictiveForDayAsync(DateOnly? asOf, CancellationToken cancellationToken) =>
+        TodaysAsync(_predictive, asOf, ComputePredictiveAsync, cancellationToken);
+
+    /// <summary>The slot's value for today when precomputing is on and the request is for today (or names no day); null otherwise.</summary>
+    private async Task<T?> TodaysAsync<T>(Slot<T> slot, DateOnly? asOf, Func<DateOnly, string, CancellationToken, Task<T>> compute, CancellationToken cancellationToken)
+        where T : class
     {
         var today = Today;
         if (!options.Value.Precomputed || asOf is { } day && day != today)
@@ -178,7 +185,7 @@ public sealed partial class ReportSets(
             return null;
         }
 
-        return await GetAsync(_clv, today, StalePolicy(asOf), ComputeClvAsync, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(slot, today, StalePolicy(asOf), compute, cancellationToken).ConfigureAwait(false);
     }
 
     private enum Stale
@@ -362,15 +369,35 @@ public sealed partial class ReportSets(
 
     private async Task<ClvReports.ClvReport> ComputeClvAsync(DateOnly day, string marker, CancellationToken cancellationToken)
     {
-        var rows = new ConcurrentBag<(string Partition, string Id, IReadOnlyList<RepeatSummary> Summary)>();
-        await store.ReadAllRecordsAsync((record, _) => rows.Add((
-            CustomerEntities.CustomerPartition(record.CustomerId),
-            record.CustomerId,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod, shopCurrency.Code))), cancellationToken, PassParallelism).ConfigureAwait(false);
+        var rows = await PredictiveRows.ScanAsync(store, day, shopTime, PassParallelism, shopCurrency.Code, cancellationToken).ConfigureAwait(false);
+        return (await StorePredictiveAsync(day, marker, rows, cancellationToken).ConfigureAwait(false)).Clv;
+    }
 
-        // Table order, as the per-request scan reads it: the fits sum doubles in that order.
-        var summaries = rows.OrderBy(r => r.Partition, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).SelectMany(r => r.Summary).ToList();
-        return ClvReports.Compute(summaries, day, ClvReports.DefaultHorizonDays, ClvReports.MaxTop, shopCurrency.Code);
+    private async Task<PredictiveReport> ComputePredictiveAsync(DateOnly day, string marker, CancellationToken cancellationToken)
+    {
+        var rows = await PredictiveRows.ScanAsync(store, day, shopTime, PassParallelism, shopCurrency.Code, cancellationToken).ConfigureAwait(false);
+        var result = await StorePredictiveAsync(day, marker, rows, cancellationToken).ConfigureAwait(false);
+        return result.Report;
+    }
+
+    /// <summary>One fit for the CLV report, the predictions segments read and the predictive report; each kept under the marker.</summary>
+    private async Task<PredictivePass.Result> StorePredictiveAsync(DateOnly day, string marker, IReadOnlyList<PredictiveRow> rows, CancellationToken cancellationToken)
+    {
+        var result = PredictivePass.Compute(day, rows, shopTime, predictionStore.Thresholds, shopCurrency.Code);
+        await predictionStore.StoreAsync(result.Predictions, marker, cancellationToken).ConfigureAwait(false);
+        if (!_clv.Holds(day, marker))
+        {
+            await blobs.WriteAsync(_clv.Kind, day, marker, BinaryData.FromObjectAsJson(result.Clv, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+            _clv.Remember(day, marker, result.Clv);
+        }
+
+        if (!_predictive.Holds(day, marker))
+        {
+            await blobs.WriteAsync(_predictive.Kind, day, marker, BinaryData.FromObjectAsJson(result.Report, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
+            _predictive.Remember(day, marker, result.Report);
+        }
+
+        return result;
     }
 
     private sealed record Row(string Partition, string Id, CustomerHistory? History, CustomerProfile Profile, IReadOnlyList<RepeatSummary> Repeat);
@@ -391,7 +418,7 @@ public sealed partial class ReportSets(
         var ordered = rows.OrderBy(r => r.Partition, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
         rows.Clear();
         var histories = ordered.Where(r => r.History is not null).Select(r => r.History!).ToList();
-        var repeat = ordered.SelectMany(r => r.Repeat).ToList();
+        var predictive = ordered.Select(r => new PredictiveRow(r.Id, r.History, r.Profile, r.Repeat)).ToList();
         var profiles = ordered.Select(r => r.Profile).OrderBy(p => p.CustomerId, StringComparer.Ordinal).ToList();
         ordered.Clear();
 
@@ -430,22 +457,27 @@ public sealed partial class ReportSets(
         {
             Currency = currency,
         };
-        // CLV from the same pass: its fits (on a fixed sample, see ClvReports.FitSampleLimit) cost seconds, a second
-        // scan minutes. A failure here leaves the set intact; the CLV page then fits for itself.
-        if (!_clv.Holds(day, marker))
+        // CLV, the predictions and the predictive report from the same pass: their fits (on a fixed sample, see
+        // ClvReports.FitSampleLimit) cost seconds, a second scan minutes. A failure here leaves the set intact; the
+        // CLV and predictive pages then compute for themselves.
+        if (!_clv.Holds(day, marker) || !_predictive.Holds(day, marker))
         {
             try
             {
-                _clv.Counted();
-                var clv = ClvReports.Compute(repeat, day, ClvReports.DefaultHorizonDays, ClvReports.MaxTop, currency);
-                await blobs.WriteAsync(_clv.Kind, day, marker, BinaryData.FromObjectAsJson(clv, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
-                _clv.Remember(day, marker, clv);
+                if (!_clv.Holds(day, marker))
+                {
+                    _clv.Counted();
+                }
+
+                await StorePredictiveAsync(day, marker, predictive, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogFailed(logger, e, _clv.Kind, day);
+                LogFailed(logger, e, _predictive.Kind, day);
             }
         }
+
+        predictive.Clear();
 
         set = set with { ComputeSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         double[] laps = [Math.Round(scanned, 3), Math.Round(set.ComputeSeconds - scanned, 3)];

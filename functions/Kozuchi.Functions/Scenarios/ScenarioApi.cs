@@ -1,13 +1,13 @@
 using Kozuchi.Core.Common;
-using Kozuchi.Core.Segments;
 using Kozuchi.Functions.Hosting.Http;
+using Kozuchi.Functions.Segments;
 using Kozuchi.Storage.Scenarios;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Scenarios;
 
 /// <summary>The scenario API: create from JSON (validated), lifecycle, lists, results, a customer's enrollments, the segments triggers name.</summary>
-public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, ScenarioResultsCache results, SegmentStore segments)
+public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, ScenarioResultsCache results, SegmentStore segments, SegmentService segmentService)
 {
     /// <summary>Definitions are small; a larger body is a mistake (or an attack), not a scenario.</summary>
     public const int MaxDefinitionBytes = 256 * 1024;
@@ -37,21 +37,15 @@ public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, Sc
 
     public sealed record StopView(ScenarioHead Scenario, int EnrollmentsStopped);
 
-    /// <summary>Stores (or replaces) a segment that segment-entry and broadcast triggers name; validated like a scenario.</summary>
+    /// <summary>Stores (or replaces) a segment that segment-entry and broadcast triggers name, validated like a scenario, and answers who is in it now.</summary>
     [Function("PutSegment")]
     [HttpAccess(Access.Operator)]
     public async Task<IResult> PutSegmentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "segments")] HttpRequest req, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(req);
         using var reader = new StreamReader(req.Body);
-        var (definition, errors) = SegmentJson.Parse(await reader.ReadToEndAsync(cancellationToken));
-        if (definition is null)
-        {
-            return TypedResults.BadRequest(new ErrorsView("The segment is not valid", [.. errors.Select(View)]));
-        }
-
-        await segments.PutAsync(definition, cancellationToken);
-        return TypedResults.Ok(definition);
+        var (view, errors) = await segmentService.PutAsync(await reader.ReadToEndAsync(cancellationToken), cancellationToken);
+        return view is null ? TypedResults.BadRequest(new ErrorsView("The segment is not valid", [.. errors.Select(View)])) : TypedResults.Ok(view);
     }
 
     [Function("GetSegment")]

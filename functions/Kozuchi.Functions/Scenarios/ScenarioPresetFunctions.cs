@@ -4,7 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Kozuchi.Functions.Scenarios;
 
 /// <summary><c>GET /api/scenarios/presets</c>: the built-in presets, for the builder's "create from preset".</summary>
-public sealed class ScenarioPresetFunctions
+public static class ScenarioPresetFunctions
 {
     [Function("ListScenarioPresets")]
     [HttpAccess(Access.Operator)]

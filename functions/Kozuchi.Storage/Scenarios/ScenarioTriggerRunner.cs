@@ -5,6 +5,7 @@ using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Scenarios;
 using Kozuchi.Core.Segments;
+using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Microsoft.Extensions.Logging;
@@ -89,6 +90,7 @@ public sealed partial class ScenarioTriggerRunner(
     SegmentStore segments,
     CustomerStore customers,
     ProfileSnapshots snapshots,
+    CustomerPredictionStore predictions,
     ScenarioEventPublisher publisher,
     ShopTime shop,
     TimeProvider time,
@@ -120,6 +122,7 @@ public sealed partial class ScenarioTriggerRunner(
 
         int enters = 0, exits = 0, enrolls = 0;
         var dayStart = shop.At(today, TimeOnly.MinValue);
+        IReadOnlyList<CustomerProfile>? predicted = null;
         foreach (var segmentId in segmentTriggered.Select(d => ((SegmentEntryTrigger)d.Trigger!).SegmentId).Distinct(StringComparer.Ordinal))
         {
             if (await segments.GetAsync(segmentId, cancellationToken).ConfigureAwait(false) is not { } segment)
@@ -129,7 +132,10 @@ public sealed partial class ScenarioTriggerRunner(
             }
 
             var previous = await segments.MembersAsync(segmentId, cancellationToken).ConfigureAwait(false);
-            var current = SegmentEvaluator.Members(segment.Rule, profiles, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code });
+            var audience = segment.Rule.ReadsPredictions()
+                ? predicted ??= await WithPredictionsAsync(profiles, today, cancellationToken).ConfigureAwait(false)
+                : profiles;
+            var current = SegmentEvaluator.Members(segment.Rule, audience, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code });
             var changes = SegmentChanges.Diff(segmentId, previous, current, dayStart);
             var entered = changes.Where(c => c.Kind == SegmentChangeKind.Enter).ToList();
             foreach (var definition in segmentTriggered.Where(d => ((SegmentEntryTrigger)d.Trigger!).SegmentId == segmentId))
@@ -173,6 +179,7 @@ public sealed partial class ScenarioTriggerRunner(
         }
 
         var profiles = await LoadProfilesAsync(false, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<CustomerProfile>? predicted = null;
         var total = 0;
         foreach (var (definition, trigger) in due)
         {
@@ -182,7 +189,10 @@ public sealed partial class ScenarioTriggerRunner(
                 continue;
             }
 
-            var members = SegmentEvaluator.Members(segment.Rule, profiles, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code }).ToList();
+            var audience = segment.Rule.ReadsPredictions()
+                ? predicted ??= await WithPredictionsAsync(profiles, shop.Today(now), cancellationToken).ConfigureAwait(false)
+                : profiles;
+            var members = SegmentEvaluator.Members(segment.Rule, audience, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code }).ToList();
             await publisher.PublishEnrollmentsAsync(definition.Id, "broadcast", members, cancellationToken).ConfigureAwait(false);
             await scenarios.MarkBroadcastAsync(definition.Id, now, cancellationToken).ConfigureAwait(false);
             total += members.Count;
@@ -195,6 +205,13 @@ public sealed partial class ScenarioTriggerRunner(
         withBirthdays
             ? await customers.ScanRecordsAsync(cancellationToken).Select(r => r.ToProfile()).ToListAsync(cancellationToken).ConfigureAwait(false)
             : [.. await snapshots.CurrentAsync(cancellationToken).ConfigureAwait(false)];
+
+    /// <summary>The profiles with today's predictions attached, for segments on P(alive), churn risk or CLV.</summary>
+    private async Task<IReadOnlyList<CustomerProfile>> WithPredictionsAsync(IReadOnlyList<CustomerProfile> profiles, DateOnly today, CancellationToken cancellationToken)
+    {
+        var set = await predictions.CurrentAsync(today, cancellationToken).ConfigureAwait(false);
+        return [.. set.Attach(profiles)];
+    }
 
     private static ScenarioEventItem Enroll(string scenarioId, string customerId, string triggerKey) =>
         new() { Kind = ScenarioEventKind.Enroll, CustomerId = customerId, ScenarioId = scenarioId, TriggerKey = triggerKey };

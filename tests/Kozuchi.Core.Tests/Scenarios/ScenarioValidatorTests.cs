@@ -134,6 +134,7 @@ public sealed class ScenarioValidatorTests
     [InlineData("""{"type":"send","id":"s","channels":["email","email"],"template":"t"}""", "s", "channels")]
     [InlineData("""{"type":"send","id":"s","channels":["email"]}""", "s", null)]
     [InlineData("""{"type":"wait","id":"w","days":1,"atTime":"25:00"}""", "w", "atTime")]
+    [InlineData("""{"type":"branch","id":"b","rule":{"type":"not","rule":{"type":"churnRisk","bands":["high"]}}}""", "b", "rule")]
     public void Step_mistakes_point_at_the_step_and_field(string step, string node, string? field)
     {
         var e = OnlyError(step);

@@ -1,3 +1,4 @@
+using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Segments;
@@ -35,6 +36,7 @@ public sealed class SegmentDefinitionTests
     [InlineData("""{"id":"s","rule":{"type":"frequncy","min":1}}""", "frequncy")]
     [InlineData("""{"id":"s","rule":{"type":"frequency","minimum":1}}""", "minimum")]
     [InlineData("""{"id":"s","rule":{"type":"reachable","channel":"fax"}}""", "$.rule.channel")]
+    [InlineData("""{"id":"s","rule":{"type":"churnRisk","bands":["severe"]}}""", "$.rule.bands")]
     public void Json_mistakes_are_errors_with_a_path(string json, string expected)
     {
         var (definition, errors) = SegmentJson.Parse(json);
@@ -49,6 +51,9 @@ public sealed class SegmentDefinitionTests
     [InlineData("""{"type":"frequency"}""", "rule.min")]
     [InlineData("""{"type":"or","rules":[{"type":"rfm","r":[0,6]}]}""", "rule.rules[0].r")]
     [InlineData("""{"type":"not","rule":{"type":"bought","products":[]}}""", "rule.rule.products")]
+    [InlineData("""{"type":"churnRisk","bands":[]}""", "rule.bands")]
+    [InlineData("""{"type":"clvTop","percent":0}""", "rule.percent")]
+    [InlineData("""{"type":"and","rules":[{"type":"clvTop","percent":120}]}""", "rule.rules[0].percent")]
     public void Semantic_mistakes_point_at_the_field(string rule, string field)
     {
         var (definition, errors) = SegmentJson.Parse($$"""{"id":"seg-1","rule":{{rule}}}""");
@@ -82,7 +87,7 @@ public sealed class SegmentDefinitionTests
             LastOrderAt = new DateTimeOffset(2026, 2, 28, 16, 0, 0, TimeSpan.Zero), // March 1 in Tokyo
             EntryProducts = ["A", "B"],
             Reachability = new Reachability { HasEmail = true, EmailOptIn = true, HasPostalAddress = true },
-            ProbabilityAlive = 0.123456,
+            Prediction = new CustomerPrediction(0.123456, 0.1, 0.4, null, ChurnRisk.High, null),
         };
         var row = Assert.Single(SegmentExport.Rows(new FrequencyRule { Min = 2 }, [profile, profile with { CustomerId = "c2", Frequency = 1 }], new SegmentContext(now, ShopTime.Tokyo)));
         Assert.Equal(SegmentExportRow.Header.Count, row.Fields().Count);

@@ -1,3 +1,4 @@
+using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Segments;
@@ -72,7 +73,7 @@ public sealed class SegmentEvaluatorTests
     [InlineData("expectedValue", 30000.0, null, false)]
     public void Predicted_values_are_compared_within_bounds(string measure, double min, double? max, bool member)
     {
-        var c = Customer("c") with { ProbabilityAlive = 0.8, ExpectedOrders90Days = 0.35, PredictedValue = 25000m };
+        var c = Customer("c") with { Prediction = new CustomerPrediction(0.8, 0.35, 1.2, 25000m, ChurnRisk.Low, 10) };
         var maxJson = max is { } hi ? $",\"max\":{hi.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
         var rule = Rule($$"""{"type":"predicted","measure":"{{measure}}","min":{{min.ToString(System.Globalization.CultureInfo.InvariantCulture)}}{{maxJson}}}""");
         Assert.Equal(member, SegmentEvaluator.Matches(rule, c, Context));
@@ -107,5 +108,59 @@ public sealed class SegmentEvaluatorTests
         var rule = Rule("""{"type":"daysSinceLastOrder","min":90}""");
         var profiles = Enumerable.Range(0, 200).Select(i => Customer($"c{i:000}", daysAgo: i)).Reverse();
         Assert.Equal(Enumerable.Range(90, 110).Reverse().Select(i => $"c{i:000}"), SegmentEvaluator.Members(rule, profiles, Context));
+    }
+
+    [Theory]
+    [InlineData("""{"type":"churnRisk","bands":["high"]}""", new[] { "lapsing-vip", "lapsing" })]
+    [InlineData("""{"type":"churnRisk","bands":["low","medium"]}""", new[] { "loyal", "steady" })]
+    [InlineData("""{"type":"clvTop","percent":20}""", new[] { "loyal", "lapsing-vip" })]
+    [InlineData("""{"type":"and","rules":[{"type":"churnRisk","bands":["high"]},{"type":"clvTop","percent":20}]}""", new[] { "lapsing-vip" })]
+    [InlineData("""{"type":"predicted","measure":"expectedOrders365Days","min":1}""", new[] { "loyal", "steady" })]
+    public void Churn_risk_bands_and_clv_top_share_select_on_the_attached_predictions(string json, string[] expected)
+    {
+        CustomerProfile With(string id, ChurnRisk? band, double? topPercent, double yearOrders) =>
+            Customer(id) with { Prediction = new CustomerPrediction(0.5, yearOrders / 4, yearOrders, 10000m, band, topPercent) };
+        CustomerProfile[] profiles =
+        [
+            With("loyal", ChurnRisk.Low, 0, 3),
+            With("lapsing-vip", ChurnRisk.High, 19.9, 0.4),
+            With("steady", ChurnRisk.Medium, 20, 1.5),
+            With("lapsing", ChurnRisk.High, 60, 0.2),
+            With("one-time", null, 80, 0.3),
+            Customer("no-fit"),
+        ];
+
+        Assert.Equal(expected, SegmentEvaluator.Members(Rule(json), profiles, Context));
+    }
+
+    [Fact]
+    public void A_rule_says_whether_it_reads_predictions_anywhere_in_its_tree()
+    {
+        Assert.True(Rule("""{"type":"not","rule":{"type":"or","rules":[{"type":"frequency","min":1},{"type":"clvTop","percent":5}]}}""").ReadsPredictions());
+        Assert.True(Rule("""{"type":"churnRisk","bands":["medium"]}""").ReadsPredictions());
+        Assert.False(Rule("""{"type":"and","rules":[{"type":"frequency","min":1},{"type":"daysSinceLastOrder","min":30}]}""").ReadsPredictions());
+    }
+
+    [Fact]
+    public void Predictions_are_attached_by_customer_id_whatever_the_order_and_missing_ones_stay_null()
+    {
+        var p = new CustomerPrediction(0.4, 0.2, 0.8, 3000m, ChurnRisk.Medium, 40);
+        var set = new PredictionSet(new DateOnly(2026, 6, 30), ChurnRiskThresholds.Default, [("c", p), ("a", p with { ProbabilityAlive = 0.9 }), ("e", p with { ClvTopPercent = 1 })]);
+
+        var attached = set.Attach([Customer("a"), Customer("b"), Customer("e"), Customer("c"), Customer("a")]).ToList();
+
+        Assert.Equal(["a", "b", "e", "c", "a"], attached.Select(x => x.CustomerId));
+        Assert.Equal([0.9, (double?)null, 0.4, 0.4, 0.9], attached.Select(x => x.Prediction?.ProbabilityAlive));
+        Assert.Equal(1, attached[2].Prediction!.ClvTopPercent);
+    }
+
+    [Fact]
+    public void The_builders_catalogue_describes_every_rule_type_in_japanese_and_english()
+    {
+        Assert.Equal(SegmentRule.TypeNames.Order(StringComparer.Ordinal), SegmentCatalog.Types.Select(t => t.Type).Order(StringComparer.Ordinal));
+        Assert.All(SegmentCatalog.Types, t => Assert.False(string.IsNullOrWhiteSpace(t.Label.Japanese) || string.IsNullOrWhiteSpace(t.Label.English)));
+        Assert.Equal(["churnRisk", "clvTop", "predicted"], SegmentCatalog.Types.Where(t => t.Predictive).Select(t => t.Type).Order(StringComparer.Ordinal));
+        Assert.Equal(Enum.GetValues<PredictedMeasure>().Length, SegmentCatalog.PredictedMeasures.Count);
+        Assert.Equal(Enum.GetValues<ChurnRisk>().Length, SegmentCatalog.ChurnRiskBands.Count);
     }
 }

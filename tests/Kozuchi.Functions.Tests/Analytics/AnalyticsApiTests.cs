@@ -164,8 +164,9 @@ public sealed class AnalyticsApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(values.OrderDescending(), values);
         Assert.InRange(clv.GetProperty("atRisk").GetInt32(), 0, clv.GetProperty("customers").GetInt32());
 
-        // Each ranked customer's summary, recomputed from the generated orders of that person (ground truth).
-        var byPerson = _data.Orders.Where(o => o.Status != OrderStatus.Cancelled).GroupBy(o => _data.GroundTruth[o.Key]).ToList();
+        // Each ranked customer's summary, recomputed from the generated orders of that person (ground truth); a purchase
+        // is an order of positive value (a fully refunded order is none).
+        var byPerson = _data.Orders.Where(o => o.Status != OrderStatus.Cancelled && o.NetAmount > 0).GroupBy(o => _data.GroundTruth[o.Key]).ToList();
         var asOf = DateOnly.Parse(clv.GetProperty("asOf").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         foreach (var c in top)
         {

@@ -121,7 +121,7 @@ public sealed partial class PresetTemplateTests
     }
 
     /// <summary>Everything the customer (or the operator, the printer) reads of one channel's part, rendered.</summary>
-    private static string Render(MessageTemplate template, Channel channel, string language)
+    internal static string Render(MessageTemplate template, Channel channel, string language)
     {
         var providers = new ChannelProviders(
             Options.Create(new ChannelProviderOptions { Language = language, ShopName = "こづちストア", ShopUrl = "https://shop.example.jp/" }),

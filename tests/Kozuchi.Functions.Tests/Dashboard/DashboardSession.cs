@@ -38,6 +38,9 @@ public sealed class DashboardSession : IAsyncDisposable
         Watch(page);
     }
 
+    /// <summary>Console errors and warnings (a policy violation is one) and uncaught page errors so far: a test asserts none.</summary>
+    public IReadOnlyList<string> Problems => _problems;
+
     public StorageScope Storage { get; }
     public KozuchiAppFactory App { get; }
     public Uri Base { get; }

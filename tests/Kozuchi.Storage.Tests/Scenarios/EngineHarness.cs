@@ -2,6 +2,7 @@ using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Orders;
 using Kozuchi.Core.Scenarios;
+using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
@@ -69,8 +70,11 @@ public sealed class EngineHarness : IAsyncDisposable
         Wakeups = new ScenarioWakeups(Engine, Timers, time, opts, NullLogger<ScenarioWakeups>.Instance);
         Service = new ScenarioService(Scenarios, Enrollments, Engine, Wakeups, time, opts);
         Segments = new SegmentStore(storage.Clients);
-        Triggers = new ScenarioTriggerRunner(Scenarios, Segments, Customers, Snapshots, Publisher, ShopTime.Tokyo, time, NullLogger<ScenarioTriggerRunner>.Instance);
+        Predictions = new CustomerPredictionStore(storage.Clients, Customers, Snapshots, ShopTime.Tokyo, Options.Create(new ClvOptions()));
+        Triggers = new ScenarioTriggerRunner(Scenarios, Segments, Customers, Snapshots, Predictions, Publisher, ShopTime.Tokyo, time, NullLogger<ScenarioTriggerRunner>.Instance);
     }
+
+    public CustomerPredictionStore Predictions { get; }
 
     public ProfileSnapshots Snapshots { get; }
     public SegmentStore Segments { get; }
@@ -236,5 +240,9 @@ public sealed class EngineHarness : IAsyncDisposable
         return next;
     }
 
-    public async ValueTask DisposeAsync() => await Storage.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        Predictions.Dispose();
+        await Storage.DisposeAsync();
+    }
 }

@@ -45,7 +45,8 @@ public static class RepeatSummaries
     }
 
     /// <summary>
-    /// Summaries of live customers' counted orders (net of refunds), days in the shop's time zone. With a
+    /// Summaries of live customers' counted orders with a value above zero (net of refunds: a fully refunded or free
+    /// order is not a purchase, as in <see cref="ClvBacktest"/>), days in the shop's time zone. With a
     /// <paramref name="currency"/>, only the customers whose value is in it (their first order's currency) and their
     /// orders in it: a spend model fitted on amounts in two currencies would mean nothing.
     /// </summary>
@@ -55,7 +56,7 @@ public static class RepeatSummaries
         ArgumentNullException.ThrowIfNull(shopTime);
         return FromPurchases(
             customers.Where(c => c.State.CountsInAnalytics() && (currency is null || c.MonetaryCurrency() == currency))
-                .SelectMany(c => c.Orders.Where(o => o.Counts && (currency is null || c.CurrencyOf(o) == currency)).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
+                .SelectMany(c => c.Orders.Where(o => o.Counts && o.Net > 0 && (currency is null || c.CurrencyOf(o) == currency)).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
             observationEnd,
             daysPerPeriod);
     }

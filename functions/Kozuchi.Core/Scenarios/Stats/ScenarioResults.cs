@@ -87,6 +87,9 @@ public sealed record ScenarioResults(
     /// <summary>The arm of an enrollment that passed no split.</summary>
     public const string NoSplit = "(all)";
 
+    /// <summary>The <see cref="HoldoutUplift.Treatment"/> of every arm together against the holdout.</summary>
+    public const string AllArms = "all arms";
+
     /// <summary>
     /// Folds enrollments into per-arm results. Revenue per customer counts every entered customer (zeros included),
     /// which is what makes arms and holdout comparable; per recipient divides by those actually sent something.
@@ -125,7 +128,7 @@ public sealed record ScenarioResults(
             var treated = all.Where(e => !e.HeldOut && e.Sends > 0).ToList();
             if (treated.Count >= 2)
             {
-                uplift.Add(Incremental("all arms", treated, holdout, confidence));
+                uplift.Add(Incremental(AllArms, treated, holdout, confidence));
             }
 
             foreach (var arm in order.Where(a => a != SplitStep.HoldoutArm))

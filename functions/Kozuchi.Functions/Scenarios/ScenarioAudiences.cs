@@ -2,6 +2,7 @@ using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Scenarios;
 using Kozuchi.Core.Segments;
+using Kozuchi.Functions.Segments;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Scenarios;
 
@@ -43,7 +44,7 @@ public sealed record ScenarioAudience(
 /// by the engine's own entry rules (<see cref="EnrollmentGaps"/>). For a scenario that runs, its enrollments say who
 /// did enter, so the page can explain "12 in the segment, 5 entered" with the 7's reasons.
 /// </summary>
-public sealed class ScenarioAudiences(SegmentStore segments, ProfileSnapshots snapshots, CustomerStore customers, EnrollmentStore enrollments, ShopTime shop, TimeProvider time)
+public sealed class ScenarioAudiences(SegmentStore segments, SegmentService members, ProfileSnapshots snapshots, CustomerStore customers, EnrollmentStore enrollments, ShopTime shop, TimeProvider time)
 {
     public const int SampleSize = 20;
     public const int EstimateDays = 30;
@@ -107,8 +108,8 @@ public sealed class ScenarioAudiences(SegmentStore segments, ProfileSnapshots sn
                 return new ScenarioAudience(kind, segmentId, null, true, today, 0, 0, 0, [], [], null, entered);
             }
 
-            var predicate = SegmentEvaluator.Compile(segment.Rule, new SegmentContext(now, shop));
-            candidates = [.. (await snapshots.CurrentAsync(cancellationToken)).Where(predicate)];
+            // The segment's members as the segment API and the daily run see them (predictions attached when the rule reads them).
+            candidates = (await members.MembersAsync(segment.Rule, cancellationToken)).Members;
         }
         else if (TriggerTexts.IsDaily(trigger))
         {

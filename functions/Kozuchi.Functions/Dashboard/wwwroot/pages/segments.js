@@ -131,7 +131,8 @@ definePage({
     const state = { match: "and", rows: [] };
     const open = ctx.params.get("id") && (saved || []).find((s) => s.id === ctx.params.get("id"));
     if (open) Object.assign(state, rowsOf(open.rule, attributes.rules) || {});
-    if (state.rows.length === 0) state.rows.push({ type: types.find((x) => x.type === "daysSinceLastOrder") || types[0], values: {}, negate: false });
+    // A first condition that is already a rule (a bound given): the page opens with a count, not a refusal.
+    if (state.rows.length === 0) state.rows.push({ type: types.find((x) => x.type === "daysSinceLastOrder") || types[0], values: { min: 90 }, negate: false });
 
     const rulesBox = el("div", { class: "rule-rows", "data-testid": "segment-rules" });
     const count = el("div", { class: "segment-count", "data-testid": "segment-count", role: "status", "aria-live": "polite" });

@@ -89,7 +89,10 @@ public static class StorageCatalog
         /// </summary>
         public const string CustomerSearch = "KozuchiCustomerSearch";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, BlobIndex, ErasureJobs, Sessions, CustomerSearch];
+        /// <summary>What operators read on 取込・エラー: every import run and webhook day, and why queue messages failed.</summary>
+        public const string Operations = "KozuchiOperations";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, BlobIndex, ErasureJobs, Sessions, CustomerSearch, Operations];
     }
 
     public static class Queues

@@ -140,15 +140,17 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
         await Page.GetByRole(AriaRole.Button, new() { Name = "このセルにシナリオを開始" }).ClickAsync();
         await Assertions.Expect(Page.Locator("main[data-path='scenarios/new']:not([aria-busy])")).ToBeVisibleAsync();
         Assert.Contains($"segment=rfm-r{r}-f{f}", Page.Url, StringComparison.Ordinal);
-        await Assertions.Expect(Page.Locator("[data-testid='segment-name']")).ToContainTextAsync($"(R{r}×F{f})");
-        var form = Page.Locator("[data-testid='start-scenario']");
-        await Page.GetByLabel("名前").FillAsync("休眠前フォロー");
-        await Assertions.Expect(Page.GetByLabel("テンプレート")).ToHaveValueAsync("segment-broadcast");
-        await Page.GetByLabel("配信日時").FillAsync("2026-11-01T12:00");
-        await ShotAsync("scenario-start-form");
-        await form.GetByRole(AriaRole.Button, new() { Name = "シナリオを開始" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#scenario-segment")).ToHaveValueAsync($"rfm-r{r}-f{f}");
+        await Assertions.Expect(Page.Locator("#scenario-segment option:checked")).ToContainTextAsync($"(R{r}×F{f})");
+        await Page.Locator("#scenario-name").FillAsync("休眠前フォロー");
         var scenarioId = $"broadcast-rfm-r{r}-f{f}-202611011200";
-        await Assertions.Expect(Page.Locator("[data-testid='flash']")).ToHaveTextAsync($"{scenarioId}: 開始しました");
+        await Page.Locator("#scenario-id").FillAsync(scenarioId);
+        await Assertions.Expect(Page.Locator("[data-testid='send-template']")).ToHaveValueAsync("segment-broadcast");
+        await Page.Locator("#scenario-at").FillAsync("2026-11-01T12:00");
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-preview'][data-state='ready']")).ToBeVisibleAsync();
+        await ShotAsync("scenario-start-form");
+        await Page.Locator("[data-testid='scenario-start']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='flash']")).ToHaveTextAsync("「休眠前フォロー」を開始しました");
         await Assertions.Expect(Page.Locator("main table tbody tr", new() { HasText = scenarioId })).ToContainTextAsync("稼働中");
 
         // The broadcast goes out when its time comes: the sweep enrolls the segment, the router starts each enrollment.

@@ -140,7 +140,9 @@ public sealed class DashboardSession : IAsyncDisposable
         await page.GotoAsync(new Uri(Base, "/api/dashboard/").ToString());
         await page.GetByLabel("オペレーターキー / Operator key").FillAsync(OperatorKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "ログイン / Sign in" }).ClickAsync();
-        await Assertions.Expect(page.Locator("main[data-page]:not([aria-busy])")).ToBeVisibleAsync();
+        // The first page is the overview, whose first report pass over a shop (with the predictive fit) can take more
+        // than the default 5 s on a busy machine: no fault of the page.
+        await Assertions.Expect(page.Locator("main[data-page]:not([aria-busy])")).ToBeVisibleAsync(new() { Timeout = 30_000 });
     }
 
     /// <summary>Opens a dashboard address (<c>#/customers/c-1</c>) and waits until the page has drawn.</summary>
@@ -202,6 +204,11 @@ public abstract class DashboardTest(AzuriteFixture azurite, BrowserFixture brows
             if (TestContext.Current.TestState?.Result is not TestResult.Failed)
             {
                 Session.AssertClean();
+            }
+            else if (Session.Problems.Count > 0)
+            {
+                // What the browser reported helps to read why the test failed.
+                Console.WriteLine("The browser reported: " + string.Join(" | ", Session.Problems));
             }
         }
         finally

@@ -43,6 +43,16 @@ public sealed partial class LocalFunctionRunner(IServiceScopeFactory scopes, Sto
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             LogFailed(logger, e, function.Name);
+            if (trigger?.Value is Azure.Storage.Queues.Models.QueueMessage message)
+            {
+                // The invocation's scope is gone with the recovery's attempt: the failure is recorded in a scope of its own.
+                await using var scope = scopes.CreateAsyncScope();
+                if (scope.ServiceProvider.GetService<Operations.QueueFailureRecorder>() is { } failures)
+                {
+                    await failures.RecordAsync(function.Trigger["queueName"], message, e);
+                }
+            }
+
             throw new FunctionFailedException(function.Name, e);
         }
     }

@@ -55,7 +55,8 @@ async function check(response) {
   }
   const errors = problem && Array.isArray(problem.errors) ? problem.errors.map((e) => (typeof e === "string" ? e : e.message || JSON.stringify(e)))
     : problem && problem.errors && typeof problem.errors === "object" ? Object.values(problem.errors).flat().map(String) : [];
-  const text = problem ? problem.detail || problem.title : (await response.text().catch(() => "")).slice(0, 300);
+  // A problem document's detail, or a plain reason the API answered as a JSON string.
+  const text = typeof problem === "string" ? problem : problem ? problem.detail || problem.title : (await response.text().catch(() => "")).slice(0, 300);
   throw new ApiError(response.status, text || `${response.status} ${response.statusText}`, errors);
 }
 

@@ -1,13 +1,15 @@
 // シナリオ: the list with lifecycle buttons and, per scenario, its results (totals, what became of the sends,
 // variants, uplift over the holdout, the winner). Texts shared with the builder page (scenario-new.js) live here.
 import { definePage, href } from "../lib/router.js";
-import { addTexts, t } from "../lib/i18n.js";
+import { addTexts, pick, t } from "../lib/i18n.js";
 import { el, replace } from "../lib/dom.js";
 import { api } from "../lib/api.js";
-import { money, num, pct } from "../lib/format.js";
+import { dateTime, money, num, pct } from "../lib/format.js";
 import { dataTable } from "../components/data-table.js";
 import { kpiCard } from "../components/kpi-card.js";
-import { emptyState, errorState, freshnessNote, loadingState, pageHeader, section, otherCurrencies } from "../components/states.js";
+import { badge, emptyState, errorState, freshnessNote, loadingState, pageHeader, section, otherCurrencies } from "../components/states.js";
+import { confirmDialog } from "../components/dialog.js";
+import { audienceView } from "../components/audience.js";
 
 addTexts({
   ja: {
@@ -21,7 +23,9 @@ addTexts({
     "scenarios.status.draft": "下書き", "scenarios.status.active": "稼働中", "scenarios.status.paused": "一時停止", "scenarios.status.stopped": "停止",
     "scenarios.pause": "一時停止", "scenarios.resume": "再開", "scenarios.activate": "開始", "scenarios.stop": "停止",
     "scenarios.did.pause": "{id}: 一時停止しました", "scenarios.did.resume": "{id}: 再開しました", "scenarios.did.activate": "{id}: 開始しました", "scenarios.did.stop": "{id}: 停止しました",
-    "scenarios.new": "シナリオを作成",
+    "scenarios.new": "シナリオを作成", "scenarios.status.finished": "完了", "scenarios.otherCurrencies": "他の通貨の売上 (合算していません)", "scenarios.ordersCount": "{n} 件", "scenarios.trigger": "トリガー", "scenarios.nextRun": "次回の実行", "scenarios.onEvent": "イベントのたび",
+    "scenarios.updated": "更新", "scenarios.audience": "対象者の内訳", "scenarios.audienceOf": "対象者の内訳: {name}",
+    "scenarios.stopTitle": "「{name}」を停止しますか?", "scenarios.stopMessage": "実行中の参加者はすべて終了し、このあと送信されません。停止したシナリオは再開できません。",
     "scenarios.sends": "送信の結果", "scenarios.recipients": "受信者 (送信が受け付けられた顧客)", "scenarios.delivered": "到達", "scenarios.sandbox": "送信 (サンドボックス)", "scenarios.failed": "失敗",
     "scenarios.suppressed": "抑止", "scenarios.pending": "送信待ち", "scenarios.quietHours": "配信時間外のため延期 (後で送信)", "scenarios.reason": "内訳",
     "scenarios.count": "件数", "scenarios.recipientCvr": "受信者CVR", "scenarios.openOutbox": "送信プレビューで内容を見る",
@@ -40,7 +44,9 @@ addTexts({
     "scenarios.status.draft": "Draft", "scenarios.status.active": "Active", "scenarios.status.paused": "Paused", "scenarios.status.stopped": "Stopped",
     "scenarios.pause": "Pause", "scenarios.resume": "Resume", "scenarios.activate": "Activate", "scenarios.stop": "Stop",
     "scenarios.did.pause": "{id}: paused", "scenarios.did.resume": "{id}: resumed", "scenarios.did.activate": "{id}: activated", "scenarios.did.stop": "{id}: stopped",
-    "scenarios.new": "Create a scenario",
+    "scenarios.new": "Create a scenario", "scenarios.status.finished": "Finished", "scenarios.otherCurrencies": "Revenue in other currencies (not added)", "scenarios.ordersCount": "{n} orders", "scenarios.trigger": "Trigger", "scenarios.nextRun": "Next run", "scenarios.onEvent": "On each event",
+    "scenarios.updated": "Updated", "scenarios.audience": "Who entered", "scenarios.audienceOf": "Who entered: {name}",
+    "scenarios.stopTitle": "Stop “{name}”?", "scenarios.stopMessage": "Every running enrolment ends and nothing more is sent. A stopped scenario cannot be resumed.",
     "scenarios.sends": "What became of the sends", "scenarios.recipients": "Recipients (a send was accepted)", "scenarios.delivered": "Delivered", "scenarios.sandbox": "Sent (sandbox)", "scenarios.failed": "Failed",
     "scenarios.suppressed": "Suppressed", "scenarios.pending": "Pending", "scenarios.quietHours": "Deferred for quiet hours (sent later)", "scenarios.reason": "Breakdown",
     "scenarios.count": "Count", "scenarios.recipientCvr": "Recipient CVR", "scenarios.openOutbox": "See the messages in the send preview",
@@ -123,6 +129,23 @@ async function results(ctx, id, detail) {
   replace(detail, parts);
 }
 
+const statusKind = { active: "good", paused: "warn", draft: "neutral", stopped: "bad", finished: "info" };
+/** 完了 for a broadcast that went out and whose enrolments have all completed; else the lifecycle status. */
+const statusOf = (s) => (s.finished ? "finished" : s.scenario.status.toLowerCase());
+
+/** Who the scenario's trigger reaches, who entered and why the others did not ("7 人は連絡手段がないため対象外"). */
+async function audience(ctx, row, detail) {
+  const heading = el("h2", { id: "results-title", tabindex: "-1", text: t("scenarios.audienceOf", { name: row.scenario.name || row.scenario.scenarioId }) });
+  replace(detail, heading, loadingState());
+  heading.focus({ preventScroll: true });
+  try {
+    const a = await api(`scenarios/${encodeURIComponent(row.scenario.scenarioId)}/audience`, { signal: ctx.signal });
+    replace(detail, heading, el("p", { class: "hint", text: pick(row.trigger) }), audienceView(a));
+  } catch (e) {
+    replace(detail, heading, errorState(e));
+  }
+}
+
 definePage({
   path: "scenarios",
   nav: { order: 50, label: "nav.scenarios" },
@@ -140,23 +163,36 @@ definePage({
       await load();
     };
     const load = async () => {
-      const rows = (await api("scenarios", { signal: ctx.signal })) || [];
+      const rows = (await api("scenarios/builder/list", { signal: ctx.signal })) || [];
       replace(list, rows.length === 0 ? emptyState(t("scenarios.none"), { href: href("scenarios/new"), text: t("scenarios.new") }) : dataTable({
         caption: t("scenarios.title"),
-        rowKey: (s) => s.scenarioId,
+        rowKey: (s) => s.scenario.scenarioId,
+        sort: { key: "updated", dir: "desc" },
         columns: [
-          { key: "scenarioId", label: t("scenarios.id") },
-          { key: "name", label: t("scenarios.name") },
-          { key: "status", label: t("scenarios.status"), format: (s) => t(`scenarios.status.${s.status.toLowerCase()}`) },
-          { key: "version", label: t("scenarios.version"), type: "number", value: (s) => s.activeVersion || s.latestVersion },
-          { key: "actions", label: "", sortable: false, format: (s) => el("span", { class: "actions" },
-            el("button", { type: "button", class: "secondary small", "data-results": s.scenarioId, onclick: () => { ctx.setParams({ id: s.scenarioId }); results(ctx, s.scenarioId, detail); }, text: t("scenarios.results") }),
-            s.status === "Active" ? el("button", { type: "button", class: "secondary small", onclick: lifecycle(s.scenarioId, "pause"), text: t("scenarios.pause") }) : null,
-            s.status === "Paused" ? el("button", { type: "button", class: "secondary small", onclick: lifecycle(s.scenarioId, "resume"), text: t("scenarios.resume") }) : null,
-            s.status === "Draft" ? el("button", { type: "button", class: "small", onclick: lifecycle(s.scenarioId, "activate"), text: t("scenarios.activate") }) : null) },
+          { key: "name", label: t("scenarios.name"), value: (s) => s.scenario.name || s.scenario.scenarioId, format: (s) => el("div", { class: "scenario-name" },
+            el("strong", { text: s.scenario.name || s.scenario.scenarioId }), el("code", { class: "hint", text: ` ${s.scenario.scenarioId}` }),
+            s.description ? el("p", { class: "hint scenario-description", text: s.description }) : null) },
+          { key: "trigger", label: t("scenarios.trigger"), value: (s) => pick(s.trigger) },
+          { key: "nextRun", label: t("scenarios.nextRun"), value: (s) => s.nextRun, format: (s) => (s.nextRun ? dateTime(s.nextRun) : s.finished || s.triggerType === "broadcast" || s.scenario.status !== "Active" ? "—" : t("scenarios.onEvent")) },
+          { key: "status", label: t("scenarios.status"), value: (s) => statusOf(s), format: (s) => badge(t(`scenarios.status.${statusOf(s)}`), statusKind[statusOf(s)] || "neutral", { "data-testid": "scenario-state" }) },
+          { key: "entered", label: t("scenarios.entered"), type: "number" },
+          { key: "sent", label: t("scenarios.sent"), type: "number" },
+          { key: "converted", label: t("scenarios.converted"), type: "number" },
+          { key: "updated", label: t("scenarios.updated"), type: "dateTime", value: (s) => s.scenario.updatedAt },
+          { key: "actions", label: "", sortable: false, csv: false, format: (s) => { const id = s.scenario.scenarioId; const st = s.scenario.status; return el("span", { class: "actions" },
+            el("button", { type: "button", class: "secondary small", "data-results": id, onclick: () => { ctx.setParams({ id }); results(ctx, id, detail); }, text: t("scenarios.results") }),
+            el("button", { type: "button", class: "secondary small", "data-audience": id, onclick: () => audience(ctx, s, detail), text: t("scenarios.audience") }),
+            st === "Active" ? el("button", { type: "button", class: "secondary small", onclick: lifecycle(id, "pause"), text: t("scenarios.pause") }) : null,
+            st === "Paused" ? el("button", { type: "button", class: "secondary small", onclick: lifecycle(id, "resume"), text: t("scenarios.resume") }) : null,
+            st === "Draft" ? el("button", { type: "button", class: "small", onclick: lifecycle(id, "activate"), text: t("scenarios.activate") }) : null,
+            st !== "Stopped" && !s.finished ? el("button", { type: "button", class: "danger secondary small", onclick: stop(s), text: t("scenarios.stop") }) : null); } },
         ],
         rows,
       }));
+    };
+    const stop = (s) => async () => {
+      const ok = await confirmDialog({ title: t("scenarios.stopTitle", { name: s.scenario.name || s.scenario.scenarioId }), message: t("scenarios.stopMessage"), danger: true, confirmLabel: t("scenarios.stop") });
+      if (ok) await lifecycle(s.scenario.scenarioId, "stop")();
     };
     await load();
     if (ctx.params.get("id")) results(ctx, ctx.params.get("id"), detail);

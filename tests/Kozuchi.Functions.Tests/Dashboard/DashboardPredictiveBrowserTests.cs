@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Kozuchi.Core.Analytics.Clv;
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Customers;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,30 +12,91 @@ using Microsoft.Playwright;
 namespace Kozuchi.Functions.Tests.Dashboard;
 
 /// <summary>
-/// The predictive preset in real Chromium over a generated shop: the scenario builder opened as 次の一手's card opens it
-/// (the segment saved, then #/scenarios/new?preset=&amp;segment=), previewing the segment's members with today's
-/// predictions — no console error, no policy violation. (The overview's 次の一手 cards and backtest chart are the
-/// overview page's, issue 17 part A.)
+/// The predictive parts of the dashboard in real Chromium over a generated shop, read as the CRM manager reads them: the
+/// overview's 次の一手 with its basis and counts and the shop's backtest (predicted beside actual by repeat count), and
+/// the scenario builder opened as 次の一手's card opens it (the segment saved, then #/scenarios/new?preset=&amp;segment=),
+/// previewing the segment's members with today's predictions — no console error, no policy violation.
 /// </summary>
 public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, BrowserFixture browser) : IAsyncLifetime, IClassFixture<BrowserFixture>
 {
     private static readonly CultureInfo Ja = CultureInfo.GetCultureInfo("ja-JP");
 
     private DashboardSession _session = null!;
+    private IReadOnlyList<CustomerRecord> _records = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private IPage Page => _session.Page;
 
+    private DateOnly Today => ShopTime.Tokyo.Today(_session.App.Time.GetUtcNow());
+
     public async ValueTask InitializeAsync()
     {
         _session = await DashboardSession.StartAsync(azurite, browser, app => app.WithSetting("Kozuchi:Reports:StaleAfterSeconds", "-1"));
-        var records = PredictiveShop.Records(_session.App.Time.GetUtcNow());
+        _records = PredictiveShop.Records(_session.App.Time.GetUtcNow());
         var services = _session.App.Services;
-        await PredictiveShop.WriteAsync(services.GetRequiredService<CustomerStore>(), services.GetRequiredService<ProfileSnapshots>(), records, Ct);
+        await PredictiveShop.WriteAsync(services.GetRequiredService<CustomerStore>(), services.GetRequiredService<ProfileSnapshots>(), _records, Ct);
     }
 
     public async ValueTask DisposeAsync() => await _session.DisposeAsync();
+
+    [Fact]
+    public async Task The_overview_shows_next_steps_with_their_basis_and_counts_and_the_backtest_of_predicted_beside_actual()
+    {
+        await SignIn();
+
+        var cards = Page.Locator("[data-testid='next-action']");
+        await Assertions.Expect(cards.First).ToBeVisibleAsync();
+        var count = await cards.CountAsync();
+        Assert.InRange(count, 1, 5);
+        for (var i = 0; i < count; i++)
+        {
+            await Assertions.Expect(cards.Nth(i).Locator("h3")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^{i + 1}\\. \\S"));
+            Assert.Contains(await cards.Nth(i).Locator(".basis").TextContentAsync(), new[] { "この店舗での実測（ホールドアウト比較）", "過去の購買実績（施策なし）", "根拠なし" });
+        }
+
+        // The dormant card: who and how many, counted here from the records (last order 90–179 days ago in JST), and
+        // why, said as what it is — the segment's own past, not a scenario's effect.
+        var dormant = Page.Locator("[data-testid='next-action'][data-action='dormant']");
+        var members = _records.Count(r => Today.DayNumber - r.Orders.Max(o => ShopTime.Tokyo.Today(o.OrderedAt)).DayNumber is >= 90 and <= 179);
+        Assert.True(members > 0);
+        await Assertions.Expect(dormant.Locator("[data-testid='who']")).ToContainTextAsync($"最終購入から 90〜179 日 — {members.ToString("N0", Ja)} 人");
+        await Assertions.Expect(dormant.Locator(".basis")).ToHaveTextAsync("過去の購買実績（施策なし）");
+        await Assertions.Expect(dormant.Locator("[data-testid='why']")).ToContainTextAsync("シナリオによる上乗せではなく");
+        await Assertions.Expect(dormant.Locator("[data-testid='expected']")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("￥[0-9,]+（95% 区間 ￥[0-9,]+〜￥[0-9,]+）"));
+        await Assertions.Expect(dormant.Locator("[data-testid='preset']")).ToHaveTextAsync("dormant-reactivation");
+
+        // The backtest: one row per repeat count 0…6 and 7+, then the total; the actual holdout purchases counted here.
+        var section = Page.Locator("[data-testid='backtest']");
+        await section.ScrollIntoViewIfNeededAsync();
+        await Assertions.Expect(section.GetByRole(AriaRole.Img, new() { Name = "検証期間の購入回数: 予測と実績（学習期間のリピート回数別）" })).ToBeVisibleAsync();
+        var first = _records.SelectMany(r => r.Orders).Min(o => ShopTime.Tokyo.Today(o.OrderedAt));
+        var split = BacktestSplit.Choose(first, Today)!;
+        var actual = _records
+            .Select(r => r.Orders.Select(o => ShopTime.Tokyo.Today(o.OrderedAt)).Distinct().ToList())
+            .Where(days => days.Min() <= split.CalibrationEnd)
+            .Sum(days => days.Count(d => d > split.CalibrationEnd && d <= split.HoldoutEnd));
+        var rows = section.Locator("tbody tr");
+        Assert.Equal(["0", "1", "2", "3", "4", "5", "6", "7+", "合計"], await rows.Locator("th").AllTextContentsAsync());
+        await Assertions.Expect(rows.Last.Locator("td").Nth(2)).ToHaveTextAsync(actual.ToString("N0", Ja));
+        // The predicted total carries its error against the actual: the sign of predicted − actual, the figure the trust
+        // sentence gives.
+        var total = (await rows.Last.Locator("td").Nth(1).TextContentAsync())!;
+        var predicted = double.Parse(total.Split('（')[0], NumberStyles.Number, Ja);
+        var error = total.Split('（')[1].TrimEnd('）');
+        Assert.Equal(predicted >= actual ? '+' : '−', error[0]);
+        await Assertions.Expect(section.Locator("[data-testid='trust']")).ToContainTextAsync($"（{error}）");
+        await Assertions.Expect(section.Locator("[data-testid='trust']")).ToContainTextAsync(actual.ToString("N0", Ja));
+        await Assertions.Expect(section).ToContainTextAsync($"学習期間 〜{split.CalibrationEnd:yyyy-MM-dd} / 検証期間 〜{split.HoldoutEnd:yyyy-MM-dd}");
+        await Assertions.Expect(section.Locator("[data-testid='backtest-revenue']")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("予測 ￥[0-9,]+ / 実績 ￥[0-9,]+"));
+        // The chart really drew (Chart.js sized its canvas), and in English the same figures read in English.
+        Assert.True(await section.Locator("canvas").EvaluateAsync<int>("c => c.width") > 0);
+        await Shot("overview-next-actions");
+        await Page.GetByLabel("表示言語").SelectOptionAsync("en");
+        await Assertions.Expect(Page.Locator("[data-testid='backtest'] h2")).ToHaveTextAsync("How far to trust the predictions (CLV backtest)");
+        await Assertions.Expect(Page.Locator("[data-testid='next-action'][data-action='dormant'] .basis")).ToHaveTextAsync("Past purchases, without the scenario");
+        Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+    }
 
     [Fact]
     public async Task The_builder_opened_for_the_vip_preset_and_its_saved_segment_previews_its_members_and_saves_a_draft()

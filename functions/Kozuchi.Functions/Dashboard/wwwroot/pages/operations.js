@@ -21,6 +21,7 @@ addTexts({
     "operations.noImports": "取り込んだ記録はまだありません。CLI (kozuchi import orders)、imports コンテナーへのファイル投入、カート API の取得がここに記録されます。",
     "operations.file": "ファイル・取込元", "operations.at": "日時",
     "operations.rowsRead": "読込行数", "operations.ordersAccepted": "取込注文数", "operations.rowsRejected": "エラー行数",
+    "operations.storedOrders": "保存済み", "operations.pendingOrders": "未反映", "operations.chunks": "チャンク",
     "operations.errors": "エラー一覧 (CSV)", "operations.path": "経路", "operations.result": "結果",
     "operations.path.cli": "CLI", "operations.path.blob": "ファイル投入", "operations.path.pull": "カート API", "operations.path.webhook": "Webhook",
     "operations.status.ok": "正常", "operations.status.partial": "一部エラー", "operations.status.failed": "失敗",
@@ -45,6 +46,7 @@ addTexts({
     "operations.noImports": "Nothing imported yet. The CLI (kozuchi import orders), files dropped in the imports container and cart pulls are recorded here.",
     "operations.file": "File / source", "operations.at": "Time",
     "operations.rowsRead": "Rows read", "operations.ordersAccepted": "Orders imported", "operations.rowsRejected": "Rows rejected",
+    "operations.storedOrders": "Stored", "operations.pendingOrders": "Pending", "operations.chunks": "chunks",
     "operations.errors": "Error report (CSV)", "operations.path": "Path", "operations.result": "Result",
     "operations.path.cli": "CLI", "operations.path.blob": "Dropped file", "operations.path.pull": "Cart API", "operations.path.webhook": "Webhook",
     "operations.status.ok": "OK", "operations.status.partial": "Some rows rejected", "operations.status.failed": "Failed",
@@ -149,6 +151,11 @@ definePage({
           { key: "at", label: t("operations.at"), type: "dateTime" },
           { key: "rowsRead", label: t("operations.rowsRead"), type: "number", value: (r) => r.report.summary.rowsRead },
           { key: "ordersAccepted", label: t("operations.ordersAccepted"), type: "number", value: (r) => r.report.summary.ordersAccepted },
+          // Accepted is what the file gave; only chunks already applied are stored (the rest: pending, per chunk). A pull has no chunks.
+          { key: "stored", label: t("operations.storedOrders"), type: "number", value: (r) => (r.progress ? r.progress.stored : null) },
+          { key: "pending", label: t("operations.pendingOrders"), type: "number", value: (r) => (r.progress ? r.progress.pending : null),
+            format: (r) => !r.progress ? "—" : r.progress.pending === 0 ? num(0)
+              : `${num(r.progress.pending)} (${r.progress.chunks.filter((c) => c.pending > 0).length}/${r.progress.chunks.length} ${t("operations.chunks")})` },
           { key: "rowsRejected", label: t("operations.rowsRejected"), type: "number", value: (r) => r.report.summary.rowsRejected },
           { key: "path", label: t("operations.path"), format: (r) => badge(t(`operations.path.${r.path}`), "info"), csv: (r) => r.path },
           { key: "status", label: t("operations.result"), format: (r) => el("span", {}, badge(t(`operations.status.${r.status}`), statusKind[r.status] || "neutral"),

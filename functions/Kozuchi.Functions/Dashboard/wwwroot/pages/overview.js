@@ -1,14 +1,17 @@
 // 概要: a month's KPIs with 前月比 and 前年同月比 (the month still under way marked as such; each card links to the page
 // that explains it), F2 転換率 of the latest observable month, LTV (12 months) of the latest cohort that has had them,
-// targets with progress, and the monthly new / repeat revenue chart with a ￥ axis.
+// targets with progress, and the monthly new / repeat revenue chart with a ￥ axis; then 次の一手 (ranked actions with
+// their measured basis, one click from a card into the builder on its preset) and the shop's CLV backtest (predicted
+// beside actual holdout purchases), both loaded apart so the KPIs never wait for the predictions.
 import { definePage, href } from "../lib/router.js";
-import { addTexts, t } from "../lib/i18n.js";
-import { el, field, select } from "../lib/dom.js";
+import { addTexts, pick, t } from "../lib/i18n.js";
+import { el, field, replace, select } from "../lib/dom.js";
 import { api } from "../lib/api.js";
 import { day, money, month, num, pct, ratioChange } from "../lib/format.js";
-import { chart, COLORS, moneyAxis } from "../components/chart.js";
+import { chart, COLORS, countAxis, moneyAxis } from "../components/chart.js";
+import { dataTable } from "../components/data-table.js";
 import { kpiCard } from "../components/kpi-card.js";
-import { emptyState, freshnessNote, otherCurrencies, pageHeader, section } from "../components/states.js";
+import { emptyState, errorState, facts, freshnessNote, loadingState, otherCurrencies, pageHeader, section } from "../components/states.js";
 
 addTexts({
   ja: {
@@ -20,6 +23,11 @@ addTexts({
     "overview.f2": "F2 転換率（90日）", "overview.f2Sub": "{month} の新規顧客のうち 90 日以内に 2 回目を購入した割合",
     "overview.ltv12": "LTV（12 か月）", "overview.ltvSub": "{month} に初回購入した顧客 1 人あたりの 12 か月後までの購入額",
     "overview.forecast": "月末見込み {value}", "overview.lifetime": "長期の指標",
+    "next.title": "次の一手", "next.none": "いま提案できる施策はありません。", "next.who": "対象", "next.people": " 人", "next.reachable": "届く",
+    "next.preset": "プリセット", "next.why": "根拠", "next.expected": "見込み", "next.create": "プリセットからシナリオを作成",
+    "backtest.title": "予測の信頼度（CLV バックテスト）", "backtest.calibration": "学習期間", "backtest.holdout": "検証期間",
+    "backtest.chart": "検証期間の購入回数: 予測と実績（学習期間のリピート回数別）", "backtest.predicted": "予測", "backtest.actual": "実績",
+    "backtest.x": "学習期間のリピート回数", "backtest.purchases": "検証期間の購入回数", "backtest.all": "合計", "backtest.revenue": "検証期間の売上",
   },
   en: {
     "nav.overview": "Overview", "overview.title": "Overview", "overview.sales": "Sales", "overview.newSales": "New-customer sales", "overview.repeatSales": "Repeat sales",
@@ -30,6 +38,11 @@ addTexts({
     "overview.f2": "F2 conversion (90 days)", "overview.f2Sub": "Share of {month}'s new customers who ordered again within 90 days",
     "overview.ltv12": "LTV (12 months)", "overview.ltvSub": "Spent per customer who first ordered in {month}, over 12 months",
     "overview.forecast": "Month-end pace {value}", "overview.lifetime": "Long-run measures",
+    "next.title": "Next steps", "next.none": "No action to suggest right now.", "next.who": "Who", "next.people": " customers", "next.reachable": "reachable",
+    "next.preset": "Preset", "next.why": "Why", "next.expected": "Expected", "next.create": "Create the scenario from the preset",
+    "backtest.title": "How far to trust the predictions (CLV backtest)", "backtest.calibration": "Calibration", "backtest.holdout": "Holdout",
+    "backtest.chart": "Holdout purchases: predicted and actual, by repeat purchases in calibration", "backtest.predicted": "Predicted", "backtest.actual": "Actual",
+    "backtest.x": "Repeat purchases in calibration", "backtest.purchases": "Purchases in the holdout", "backtest.all": "All", "backtest.revenue": "Holdout revenue",
   },
 });
 
@@ -142,6 +155,79 @@ definePage({
         options: { scales: { x: { stacked: true }, y: { stacked: true, ...moneyAxis(currency) } },
           plugins: { tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${yen(item.raw)}` } } } },
       }, { label: t("overview.chart"), testId: "monthly-chart", size: "lg",
-        table: { headers: [t("overview.month"), t("overview.newSales"), t("overview.repeatSales")], rows: shown.map((m) => [label(m), yen(m.newSales), yen(m.repeatSales)]) } }), { id: "monthly" })];
+        table: { headers: [t("overview.month"), t("overview.newSales"), t("overview.repeatSales")], rows: shown.map((m) => [label(m), yen(m.newSales), yen(m.repeatSales)]) } }), { id: "monthly" }),
+      later(ctx, t("next.title"), { id: "next-actions", testId: "next-actions" }, nextActions),
+      later(ctx, t("backtest.title"), { id: "backtest", testId: "backtest" }, backtest)];
   },
 });
+
+/** A section drawn once its data has come (the predictions can take longer than the KPIs): loading, then content or the error. */
+function later(ctx, title, options, draw) {
+  const body = el("div", {}, loadingState());
+  draw(ctx).then((content) => replace(body, content), (e) => { if (!ctx.signal.aborted) replace(body, errorState(e)); });
+  return section(title, body, options);
+}
+
+// 次の一手: up to five ranked cards; the button saves the card's segment, then opens the builder on the preset.
+async function nextActions(ctx) {
+  const plan = await api("reports/next-actions", { signal: ctx.signal });
+  if (!plan || !plan.actions || plan.actions.length === 0) return [plan ? el("p", { class: "hint", text: pick(plan.about) }) : null, emptyState(t("next.none"))];
+  const status = el("p", { role: "status", class: "status-line" });
+  const create = (action) => async (e) => {
+    e.target.disabled = true;
+    try {
+      await api("segments", { method: "POST", body: action.draft.segment });
+      location.hash = action.draft.dashboardPath;
+    } catch (error) {
+      e.target.disabled = false;
+      replace(status, errorState(error));
+    }
+  };
+  return [el("p", { class: "hint", text: pick(plan.about) }), status,
+    el("div", { class: "action-cards" }, plan.actions.map((a) =>
+      el("article", { class: "card action", "data-testid": "next-action", "data-action": a.id, "aria-labelledby": `action-${a.id}` },
+        el("h3", { id: `action-${a.id}`, text: `${a.rank}. ${pick(a.title)}` }),
+        el("p", { class: "basis", "data-basis": a.basis, text: pick(a.basisLabel) }),
+        facts([
+          [t("next.who"), el("span", { "data-testid": "who", text: `${pick(a.segmentName)} — ${num(a.members)}${t("next.people")}（${t("next.reachable")} ${num(a.reachable)}${t("next.people")}）` })],
+          [t("next.preset"), el("span", { "data-testid": "preset", text: a.presetId })],
+          [t("next.why"), el("span", { "data-testid": "why", text: pick(a.why) })],
+          [t("next.expected"), el("span", { "data-testid": "expected", text: pick(a.expectedText) })]]),
+        el("button", { type: "button", onclick: create(a), text: t("next.create") }))))];
+}
+
+// The shop's backtest: predicted beside actual holdout purchases by calibration repeat count, as a chart and its table.
+async function backtest(ctx) {
+  const data = await api("reports/clv/backtest", { signal: ctx.signal });
+  const b = data && data.backtest;
+  if (!b) return emptyState(data ? pick(data.unavailable) : undefined);
+  const one = (n) => (n === null || n === undefined ? "—" : num(Math.round(n * 10) / 10));
+  // purchaseError = (predicted − actual) / actual, as the trust sentence says it.
+  const error = b.purchaseError;
+  const total = b.predictedHoldoutPurchases === null || b.predictedHoldoutPurchases === undefined ? "—"
+    : `${one(b.predictedHoldoutPurchases)}${error === null || error === undefined ? "" : `（${error >= 0 ? "+" : "−"}${(Math.abs(error) * 100).toFixed(1)}%）`}`;
+  const rows = [...b.byFrequency.map((r) => ({ label: r.label, customers: num(r.customers), predicted: one(r.predicted), actual: num(r.actual) })),
+    { label: t("backtest.all"), customers: num(b.customers), predicted: total, actual: num(b.actualHoldoutPurchases) }];
+  return [
+    el("p", { class: "trust", "data-testid": "trust", "data-level": (b.trust && b.trust.level) || "", text: pick(b.trust && b.trust.statement) }),
+    el("p", { class: "hint", text: `${t("backtest.calibration")} 〜${b.calibrationEnd} / ${t("backtest.holdout")} 〜${b.holdoutEnd} — ${pick(data.splitRule)}` }),
+    chart(ctx, {
+      type: "bar",
+      data: { labels: b.byFrequency.map((r) => r.label), datasets: [
+        { label: t("backtest.predicted"), data: b.byFrequency.map((r) => r.predicted), backgroundColor: COLORS.blue },
+        { label: t("backtest.actual"), data: b.byFrequency.map((r) => r.actual), backgroundColor: COLORS.orange }] },
+      options: { scales: { x: { title: { display: true, text: t("backtest.x") } }, y: { ...countAxis(), title: { display: true, text: t("backtest.purchases") } } } },
+    }, { label: t("backtest.chart"), testId: "backtest-chart" }),
+    // The chart's figures, the total last with its error against the actual (kept in this order: not sortable).
+    dataTable({
+      caption: t("backtest.chart"), dense: true, testId: "backtest-table",
+      columns: [
+        { key: "label", label: t("backtest.x"), sortable: false },
+        { key: "customers", label: t("common.customers"), type: "number", sortable: false, format: (r) => r.customers },
+        { key: "predicted", label: t("backtest.predicted"), type: "number", sortable: false, format: (r) => r.predicted },
+        { key: "actual", label: t("backtest.actual"), type: "number", sortable: false, format: (r) => r.actual }],
+      rows,
+    }),
+    b.predictedHoldoutRevenue === null || b.predictedHoldoutRevenue === undefined ? null : el("p", { "data-testid": "backtest-revenue",
+      text: `${t("backtest.revenue")}: ${t("backtest.predicted")} ${money(b.predictedHoldoutRevenue, b.currency)} / ${t("backtest.actual")} ${money(b.actualHoldoutRevenue, b.currency)}` })];
+}

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using Kozuchi.Core.Demo;
 using Kozuchi.Core.Orders.Formats;
 using Kozuchi.Functions;
+using Azure.Data.Tables;
+using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,7 +19,7 @@ internal static class WebhookBench
     private const int OrdersPerRequest = 100;
     private const string Secret = "bench-secret-placeholder";
 
-    public static async Task RunAsync(int orders, int senders, bool inOrder)
+    public static async Task RunAsync(int orders, int senders, bool inOrder, bool countOps = false)
     {
         Console.WriteLine($"# webhooks: {orders:N0} orders in signed batches of {OrdersPerRequest}, {senders} concurrent senders, {(inOrder ? "history in time order (worst-case contention)" : "history shuffled (many different customers at once)")}");
         await using var storage = await BenchStorage.StartAsync();
@@ -47,6 +49,9 @@ internal static class WebhookBench
         var bodies = history.Chunk(OrdersPerRequest).Select(b => KozuchiOrderJson.Write(b)).ToList();
         var next = -1;
         var refused = 0;
+        var store = app.Services.GetRequiredService<CustomerStore>();
+        var written = Tables(store).Sum(store.RowsWritten);
+        using var ops = countOps ? new StorageRequestCounter() : null;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
         {
@@ -63,12 +68,17 @@ internal static class WebhookBench
 
         var clients = storage.Services.GetRequiredService<StorageClients>();
         var queue = clients.Queue(StorageCatalog.Queues.OrdersIncoming);
-        while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+        var events = clients.Queue(StorageCatalog.Queues.ScenarioEvents);
+
+        // Done when the orders are in the tables and what they mean for scenarios is routed: both queues empty.
+        while (await PendingAsync(queue, ops) + await PendingAsync(events, ops) > 0)
         {
-            await Task.Delay(250);
+            await Task.Delay(100);
         }
 
         var processed = clock.Elapsed.TotalSeconds;
+        var counts = ops?.Take();
+        var rowsPerOrder = (double)(Tables(store).Sum(store.RowsWritten) - written) / orders;
         var rows = await BenchStorage.CountAsync(clients.Table(StorageCatalog.Tables.Orders));
         var poison = (await clients.Queue(StorageCatalog.Queues.OrdersIncoming + "-poison").ExistsAsync()).Value
             ? (await clients.Queue(StorageCatalog.Queues.OrdersIncoming + "-poison").GetPropertiesAsync()).Value.ApproximateMessagesCount
@@ -77,7 +87,36 @@ internal static class WebhookBench
 
         Report.Line("webhook acceptance (verify HMAC, store body, queue pointer)", orders / accepted, "orders/s", $"{bodies.Count / accepted:N0} requests/s; {refused} refused and retried");
         Report.Line("sustained end to end (accepted → customer tables, local runtime)", orders / processed, "orders/s", $"{processed:N0} s for {orders:N0}");
+        Report.Line("rows written per order (orders, identities, customers; rewrites included)", rowsPerOrder, "rows");
+        Report.Line("sustained rate × rows written per order", orders / processed * rowsPerOrder, "rows/s", $"{orders / processed * rowsPerOrder / raw:P0} of the raw batched write");
         Report.Line("orders lost", orders - rows, "orders", $"{rows:N0} order rows, {poison} poison messages");
+        if (counts is not null)
+        {
+            StorageRequestCounter.Print("order", orders, counts);
+        }
+    }
+
+    private static TableClient[] Tables(CustomerStore store) => [store.OrdersTable, store.IdentitiesTable, store.CustomersTable];
+
+    /// <summary>Messages still on a queue (visible or in flight); the bench's own look is not counted.</summary>
+    private static async Task<int> PendingAsync(Azure.Storage.Queues.QueueClient queue, StorageRequestCounter? ops)
+    {
+        if (ops is not null)
+        {
+            ops.Paused = true;
+        }
+
+        try
+        {
+            return (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        }
+        finally
+        {
+            if (ops is not null)
+            {
+                ops.Paused = false;
+            }
+        }
     }
 
     private static async Task<bool> PostAsync(HttpClient http, byte[] body)

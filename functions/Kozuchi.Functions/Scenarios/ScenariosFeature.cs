@@ -123,7 +123,7 @@ public sealed partial class RouteScenarioEventsFunction(ScenarioRouter router, I
     private static partial void LogRouted(ILogger logger, int events, int started, int delivered);
 }
 
-/// <summary>Queue <c>scenario-wakeups</c>: a timer of one enrollment (re-queued when it arrives before its time).</summary>
+/// <summary>Queue <c>scenario-wakeups</c>: the timers of one or many enrollments (re-queued when they arrive before their time).</summary>
 public sealed class ScenarioWakeupFunction(ScenarioWakeups wakeups) : IQueueFunction
 {
     public const string Name = "ScenarioWakeup";
@@ -132,8 +132,8 @@ public sealed class ScenarioWakeupFunction(ScenarioWakeups wakeups) : IQueueFunc
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(context);
-        var result = await wakeups.HandleAsync(WakeupMessage.Parse(message.Text), cancellationToken);
-        context.Log(result.ToString());
+        var results = await wakeups.HandleAsync(message.Text, cancellationToken);
+        context.Log(string.Join(", ", results.GroupBy(r => r).Select(g => $"{g.Count()} {g.Key}")));
     }
 }
 

@@ -14,6 +14,7 @@ public static class ErasureServiceCollectionExtensions
         services.TryAddSingleton<ErasedIdentifiers>();
         services.TryAddSingleton<ErasureService>();
         services.TryAddSingleton<Checkouts.CheckoutStore>();
+        services.TryAddSingleton<Scenarios.EnrollmentStore>();
         services.AddSingleton<IErasureParticipant, CustomerRecordsParticipant>();
         services.AddSingleton<IErasureParticipant, IdentityRowsParticipant>();
         services.AddSingleton<IErasureParticipant, OrderRowsParticipant>();

@@ -15,7 +15,7 @@ switch (command)
         await IngestBench.RunAsync(Option("--orders", 1_000_000), TimeSpan.FromSeconds(Option("--deadline-seconds", Option("--deadline-minutes", 0) * 60)), !args.Contains("--no-count"));
         break;
     case "webhooks":
-        await WebhookBench.RunAsync(Option("--orders", 100_000), Option("--senders", 4), args.Contains("--in-order"), args.Contains("--count-ops"));
+        await WebhookBench.RunAsync(Option("--orders", 100_000), Option("--senders", 4), args.Contains("--in-order"), args.Contains("--count-ops"), args.Contains("--with-scenario"));
         break;
     case "decider":
         DeciderBenchmarks.Run();
@@ -45,7 +45,7 @@ switch (command)
         await SendsBench.RunAsync(Option("--line", 20_000), Option("--batch", Kozuchi.Storage.Scenarios.SendBatchMessage.MaxRecipients), Option("--emails", 1_800), Option("--email-rate", 600));
         break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] [--deadline-minutes N | --deadline-seconds N] [--no-count] | webhooks [--orders 100000] [--senders 4] [--in-order] [--count-ops] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] [--deadline-minutes N] [--count-ops] | requests [--orders 2000] [--customers 2000] [--erasures 100] [--only webhook csv pull scenario sends erasure] | sends [--line 20000] [--batch 500] [--emails 1800] [--email-rate 600]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] [--deadline-minutes N | --deadline-seconds N] [--no-count] | webhooks [--orders 100000] [--senders 4] [--in-order] [--count-ops] [--with-scenario] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] [--deadline-minutes N] [--count-ops] | requests [--orders 2000] [--customers 2000] [--erasures 100] [--only webhook csv pull scenario sends erasure] | sends [--line 20000] [--batch 500] [--emails 1800] [--email-rate 600]");
         return 2;
 }
 

@@ -19,9 +19,11 @@ internal static class WebhookBench
     private const int OrdersPerRequest = 100;
     private const string Secret = "bench-secret-placeholder";
 
-    public static async Task RunAsync(int orders, int senders, bool inOrder, bool countOps = false)
+    /// <param name="withScenario">With the first-order step-mail preset active: every order's customer is routed to the scenario engine's entry rules.</param>
+    public static async Task RunAsync(int orders, int senders, bool inOrder, bool countOps = false, bool withScenario = false)
     {
-        Console.WriteLine($"# webhooks: {orders:N0} orders in signed batches of {OrdersPerRequest}, {senders} concurrent senders, {(inOrder ? "history in time order (worst-case contention)" : "history shuffled (many different customers at once)")}");
+        Console.WriteLine($"# webhooks: {orders:N0} orders in signed batches of {OrdersPerRequest}, {senders} concurrent senders, {(inOrder ? "history in time order (worst-case contention)" : "history shuffled (many different customers at once)")}{(withScenario ? ", an order-triggered scenario active" : "")}");
+        Console.WriteLine($"# load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
         await using var storage = await BenchStorage.StartAsync();
         var raw = await storage.RawBatchedWriteRateAsync(100_000);
         Report.Line("reference: Azurite raw batched write (100 rows/transaction, 4 in flight)", raw, "rows/s");
@@ -35,6 +37,10 @@ internal static class WebhookBench
         var port = FreePort();
         await using var app = KozuchiApp.Build([], RunMode.Serve, port);
         await app.StartAsync();
+        if (withScenario)
+        {
+            await RequestsBench.ActivatePresetAsync(storage, "first-order-steps.json");
+        }
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(2) };
 
         // Live traffic is orders placed now by many different people. A generated three-year history sent in time order
@@ -52,6 +58,7 @@ internal static class WebhookBench
         var store = app.Services.GetRequiredService<CustomerStore>();
         var written = Tables(store).Sum(store.RowsWritten);
         using var ops = countOps ? new StorageRequestCounter() : null;
+        var azuriteCpu = Report.CpuSeconds(storage.Azurite.ProcessId);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
         {
@@ -90,6 +97,7 @@ internal static class WebhookBench
         Report.Line("rows written per order (orders, identities, customers; rewrites included)", rowsPerOrder, "rows");
         Report.Line("sustained rate × rows written per order", orders / processed * rowsPerOrder, "rows/s", $"{orders / processed * rowsPerOrder / raw:P0} of the raw batched write");
         Report.Line("orders lost", orders - rows, "orders", $"{rows:N0} order rows, {poison} poison messages");
+        Console.WriteLine($"# load average at end: {File.ReadAllText("/proc/loadavg").Trim()}; Azurite used {(Report.CpuSeconds(storage.Azurite.ProcessId) - azuriteCpu) / processed:P0} of one core");
         if (counts is not null)
         {
             StorageRequestCounter.Print("order", orders, counts);

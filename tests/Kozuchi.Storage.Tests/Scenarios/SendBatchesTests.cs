@@ -96,26 +96,29 @@ public sealed class SendBatchesTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Throws<System.Text.Json.JsonException>(() => SendBatchMessage.Parse(v1.Replace("\"v\":1", "\"v\":3", StringComparison.Ordinal)));
     }
 
+    /// <summary>A ledger row as builds before the buckets wrote it: in the enrollment's own partition, under <paramref name="rowKey"/>.</summary>
+    private static TableEntity OlderRow(SendCommand send, string rowKey, LedgerStatus status) => new(send.EnrollmentId, rowKey)
+    {
+        ["Key"] = send.IdempotencyKey,
+        ["CustomerId"] = send.CustomerId,
+        ["ScenarioId"] = send.ScenarioId,
+        ["Version"] = 1,
+        ["StepId"] = send.StepId,
+        ["Attempt"] = 1,
+        ["Channel"] = "line",
+        ["Template"] = send.Template,
+        ["Status"] = status.ToString(),
+        ["RecordedAt"] = Now,
+        ["QueuedAt"] = status == LedgerStatus.Queued ? Now : null,
+    };
+
     [Fact]
     public async Task A_ledger_row_written_in_format_1_is_found_claimed_and_completed_in_place_and_never_recorded_twice()
     {
         var ledger = new SendLedger(_storage.Clients);
         var send = Send(1);
         var table = _storage.Clients.Table(StorageCatalog.Tables.SendLedger);
-        await table.AddEntityAsync(new TableEntity(send.EnrollmentId, "step:1")
-        {
-            ["Key"] = send.IdempotencyKey,
-            ["CustomerId"] = send.CustomerId,
-            ["ScenarioId"] = send.ScenarioId,
-            ["Version"] = 1,
-            ["StepId"] = send.StepId,
-            ["Attempt"] = 1,
-            ["Channel"] = "line",
-            ["Template"] = send.Template,
-            ["Status"] = nameof(LedgerStatus.Queued),
-            ["RecordedAt"] = Now,
-            ["QueuedAt"] = Now,
-        }, Ct);
+        await table.AddEntityAsync(OlderRow(send, "step:1", LedgerStatus.Queued), Ct);
 
         Assert.False(await ledger.RecordAsync(send, Now, Ct));
         Assert.Equal(ClaimResult.AlreadyQueued, await ledger.ClaimAsync(send, Now, Ct));
@@ -146,19 +149,7 @@ public sealed class SendBatchesTests(AzuriteFixture azurite) : IAsyncLifetime
         var ledger = new SendLedger(_storage.Clients);
         var send = Send(3);
         var table = _storage.Clients.Table(StorageCatalog.Tables.SendLedger);
-        await table.AddEntityAsync(new TableEntity(send.EnrollmentId, send.IdempotencyKey)
-        {
-            ["Key"] = send.IdempotencyKey,
-            ["CustomerId"] = send.CustomerId,
-            ["ScenarioId"] = send.ScenarioId,
-            ["Version"] = 1,
-            ["StepId"] = send.StepId,
-            ["Attempt"] = 1,
-            ["Channel"] = "line",
-            ["Template"] = send.Template,
-            ["Status"] = nameof(LedgerStatus.Recorded),
-            ["RecordedAt"] = Now,
-        }, Ct);
+        await table.AddEntityAsync(OlderRow(send, send.IdempotencyKey, LedgerStatus.Recorded), Ct);
 
         Assert.False(await ledger.RecordAsync(send, Now, Ct));
         Assert.Equal(ClaimResult.Claimed, await ledger.ClaimAsync(send, Now, Ct));

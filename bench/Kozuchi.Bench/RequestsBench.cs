@@ -99,7 +99,7 @@ internal static class RequestsBench
     /// </summary>
     private static async Task<(string, long, IReadOnlyDictionary<string, long>)> WebhookAsync(int orders, StorageRequestCounter counter, bool withScenario)
     {
-        await using var storage = await StartAsync(counter);
+        await using var storage = await StartAsync();
         if (withScenario)
         {
             await ActivatePresetAsync(storage, "first-order-steps.json");
@@ -124,7 +124,7 @@ internal static class RequestsBench
     /// <summary>The bulk import of <c>kozuchi import orders</c> (preloaded session, chunks pipelined).</summary>
     private static async Task<(string, long, IReadOnlyDictionary<string, long>)> CsvAsync(int orders, StorageRequestCounter counter)
     {
-        await using var storage = await StartAsync(counter);
+        await using var storage = await StartAsync();
         using var csv = new MemoryStream();
         DemoGenerator.WriteCsv(csv, DemoOptions.ForOrders(orders, seed: 1, new DateOnly(2026, 10, 31)));
         csv.Position = 0;
@@ -141,7 +141,7 @@ internal static class RequestsBench
     /// <summary>A cart pull (a loopback cart serving Shopify order JSON, 100 a page): pages landed and queued, then the webhook's processing.</summary>
     private static async Task<(string, long, IReadOnlyDictionary<string, long>)> PullAsync(int orders, StorageRequestCounter counter)
     {
-        await using var storage = await StartAsync(counter);
+        await using var storage = await StartAsync();
         var time = storage.Services.GetRequiredService<TimeProvider>();
         var now = time.GetUtcNow();
         var adapter = new PagedCart(Enumerable.Range(0, orders).Select(i => ShopifyOrder(i, now.AddMinutes(-orders + i))).ToList(), 100);
@@ -162,7 +162,7 @@ internal static class RequestsBench
     private static async Task<IEnumerable<(string, long, IReadOnlyDictionary<string, long>)>> ScenarioAsync(int customers, StorageRequestCounter counter)
     {
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var storage = await StartAsync(counter, time);
+        await using var storage = await StartAsync(time);
         await ScenarioBench.SeedDormantAsync(storage, time, customers);
         var service = storage.Services.GetRequiredService<ScenarioService>();
         await service.CreateAsync(ScenarioBench.Definition, null, CancellationToken.None);
@@ -171,9 +171,11 @@ internal static class RequestsBench
         await storage.Services.GetRequiredService<ScenarioTriggerRunner>().RunDailyAsync(CancellationToken.None);
         var started = await RouteAsync(storage);
         var enrollment = counter.Take();
-        counter.Paused = true;
-        await DrainAsync(storage, StorageCatalog.Queues.SendEmail);
-        counter.Paused = false;
+        using (StorageRequestCounter.Exclude())
+        {
+            await DrainAsync(storage, StorageCatalog.Queues.SendEmail);
+        }
+
         if (started != customers)
         {
             throw new InvalidOperationException($"Expected {customers} enrollments, got {started}.");
@@ -203,7 +205,7 @@ internal static class RequestsBench
         var time = new FakeTimeProvider(new DateTimeOffset(TimeProvider.System.GetUtcNow().UtcDateTime.Date.AddHours(3), TimeSpan.Zero));
         try
         {
-            await using var storage = await StartAsync(counter, time, new Dictionary<string, string?>
+            await using var storage = await StartAsync(time, new Dictionary<string, string?>
             {
                 ["Kozuchi:Line:BaseUrl"] = line.Url,
                 ["Kozuchi:Line:ChannelAccessToken"] = "line-token-placeholder",
@@ -259,7 +261,7 @@ internal static class RequestsBench
     /// <summary>Customers ingested through the webhook path, then erased one by one as <c>DELETE /api/customers/{id}</c> does.</summary>
     private static async Task<(string, long, IReadOnlyDictionary<string, long>)> ErasureAsync(int erasures, StorageRequestCounter counter)
     {
-        await using var storage = await StartAsync(counter);
+        await using var storage = await StartAsync();
         var raw = storage.Services.GetRequiredService<RawPayloads>();
         var pipeline = storage.Services.GetRequiredService<IngestPipeline>();
         var orders = DemoGenerator.Stream(DemoOptions.ForOrders(erasures * 3, seed: 3, new DateOnly(2026, 10, 31))).ToList();
@@ -292,12 +294,12 @@ internal static class RequestsBench
         await service.ActivateAsync(created.Definition?.Id ?? throw new InvalidOperationException(string.Join("; ", created.Errors)), CancellationToken.None);
     }
 
-    private static async Task<BenchStorage> StartAsync(StorageRequestCounter counter, TimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
+    private static async Task<BenchStorage> StartAsync(TimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        counter.Paused = true;
-        var storage = await BenchStorage.StartAsync(time, new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Kozuchi:Webhooks:OrderSecret"] = OrderSecret, ["Logging:LogLevel:Default"] = "Warning" });
-        counter.Paused = false;
-        return storage;
+        using (StorageRequestCounter.Exclude())
+        {
+            return await BenchStorage.StartAsync(time, new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Kozuchi:Webhooks:OrderSecret"] = OrderSecret, ["Logging:LogLevel:Default"] = "Warning" });
+        }
     }
 
     /// <summary>orders-incoming as ProcessOrders handles it (ingest, checkouts, scenario events), then scenario-events as the router function does.</summary>

@@ -12,17 +12,26 @@ namespace Kozuchi.Bench;
 /// </summary>
 internal sealed class StorageRequestCounter : IDisposable
 {
+    private static readonly AsyncLocal<bool> Excluded = new();
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly AzureEventSourceListener _listener;
-    private volatile bool _paused;
 
     public StorageRequestCounter() => _listener = new AzureEventSourceListener(Count, EventLevel.Informational);
 
-    /// <summary>Requests sent while paused (the bench's own checks) are not counted.</summary>
-    public bool Paused
+    /// <summary>
+    /// Requests sent from within the scope (the bench's own set-up and checks) are not counted; requests the app sends
+    /// meanwhile on other flows are. The SDK writes its request event on the flow that sends the request.
+    /// </summary>
+    public static IDisposable Exclude()
     {
-        get => _paused;
-        set => _paused = value;
+        var before = Excluded.Value;
+        Excluded.Value = true;
+        return new Scope(before);
+    }
+
+    private sealed class Scope(bool before) : IDisposable
+    {
+        public void Dispose() => Excluded.Value = before;
     }
 
     public long Total => _counts.Values.Sum();
@@ -44,7 +53,7 @@ internal sealed class StorageRequestCounter : IDisposable
 
     private void Count(EventWrittenEventArgs e, string message)
     {
-        if (_paused || e.EventName != "Request" || e.Payload is not { Count: >= 3 } payload || payload[1] is not string method || payload[2] is not string uri)
+        if (Excluded.Value || e.EventName != "Request" || e.Payload is not { Count: >= 3 } payload || payload[1] is not string method || payload[2] is not string uri)
         {
             return;
         }

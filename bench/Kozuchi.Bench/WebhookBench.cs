@@ -78,7 +78,7 @@ internal static class WebhookBench
         var events = clients.Queue(StorageCatalog.Queues.ScenarioEvents);
 
         // Done when the orders are in the tables and what they mean for scenarios is routed: both queues empty.
-        while (await PendingAsync(queue, ops) + await PendingAsync(events, ops) > 0)
+        while (await PendingAsync(queue) + await PendingAsync(events) > 0)
         {
             await Task.Delay(100);
         }
@@ -107,23 +107,11 @@ internal static class WebhookBench
     private static TableClient[] Tables(CustomerStore store) => [store.OrdersTable, store.IdentitiesTable, store.CustomersTable];
 
     /// <summary>Messages still on a queue (visible or in flight); the bench's own look is not counted.</summary>
-    private static async Task<int> PendingAsync(Azure.Storage.Queues.QueueClient queue, StorageRequestCounter? ops)
+    private static async Task<int> PendingAsync(Azure.Storage.Queues.QueueClient queue)
     {
-        if (ops is not null)
-        {
-            ops.Paused = true;
-        }
-
-        try
+        using (StorageRequestCounter.Exclude())
         {
             return (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
-        }
-        finally
-        {
-            if (ops is not null)
-            {
-                ops.Paused = false;
-            }
         }
     }
 

@@ -1,4 +1,4 @@
-// Kozuchi on Azure: one resource group holding the function app (custom handler on Flex Consumption), its
+// Kozuchi on Azure: one resource group holding the function app (.NET 10 isolated worker on Flex Consumption), its
 // storage, monitoring, Key Vault, email (Azure Communication Services) and the Event Grid feed of the import
 // container. `azd up` deploys it with main.parameters.json; docs/DEPLOY.md explains every knob.
 targetScope = 'subscription'
@@ -22,13 +22,6 @@ param principalId string = ''
 ])
 @description('Kind of principal behind principalId.')
 param principalType string = 'User'
-
-@allowed([
-  'custom'
-  'dotnet-isolated'
-])
-@description('Flex Consumption runtime. `custom` is what Kozuchi is; `dotnet-isolated` is the documented fallback for regions or API versions that reject `custom` (host.json still starts the self-contained kozuchi executable).')
-param functionRuntime string = 'custom'
 
 @minValue(40)
 @maxValue(1000)
@@ -89,7 +82,7 @@ param lineChannelSecret string = ''
 @description('LINE channel access token (KOZUCHI_LINE_CHANNEL_ACCESS_TOKEN); empty leaves the vault as it is.')
 param lineChannelAccessToken string = ''
 
-@description('Name of the blob-triggered function fed by Event Grid (from the function registry).')
+@description('Name of the blob-triggered function fed by Event Grid (its [Function] name in functions.metadata).')
 param blobFunctionName string = 'ImportOrders'
 
 var abbreviations = {
@@ -233,7 +226,6 @@ module functionApp 'modules/functionapp.bicep' = {
     secretNames: keyVault.outputs.secretNames
     emailEndpoint: communication.outputs.endpoint
     emailSender: communication.outputs.senderAddress
-    runtimeName: functionRuntime
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyHttpInstances: alwaysReadyHttpInstances

@@ -21,7 +21,7 @@ internal static class ClvBench
         var summaries = new List<RepeatSummary>(customers);
         foreach (var record in ReportsBench.Customers(customers, today))
         {
-            summaries.AddRange(RepeatSummaries.FromCustomers([record], today, shop, ClvFunctions.DaysPerPeriod));
+            summaries.AddRange(RepeatSummaries.FromCustomers([record], today, shop, ClvReports.DaysPerPeriod));
         }
 
         var distinct = summaries.Select(s => (s.Frequency, s.Recency, s.T)).Distinct().Count();
@@ -30,7 +30,7 @@ internal static class ClvBench
         var evaluation = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
-        var report = ClvFunctions.Compute(summaries, today, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop);
+        var report = ClvReports.Compute(summaries, today, ClvReports.DefaultHorizonDays, ClvReports.MaxTop);
         var seconds = clock.Elapsed.TotalSeconds;
         var fit = report.BgNbd;
         Report.Line("CLV report (BG/NBD + Gamma-Gamma fits, every customer's outlook)", seconds, "s",

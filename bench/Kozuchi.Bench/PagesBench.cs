@@ -48,7 +48,6 @@ internal static class PagesBench
         ("imports and failures (poison queues + imports list of 30)", [["operations/poison", "operations/imports"]]),
     ];
 
-    private const string TimerPayload = """{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},"Metadata":{}}""";
 
     /// <param name="writeMinutes">Stop writing customers after this long (between slices of 25,000) and measure the pages over what was written: a run must fit its benchmark slot.</param>
     public static async Task RunAsync(int customers, int enrollments, bool duckDb, int writeMinutes)
@@ -95,11 +94,11 @@ internal static class PagesBench
         {
             // What the host does every 15 minutes: the report set's pass, then each scenario's results.
             var precompute = Stopwatch.StartNew();
-            await InvokeTimerAsync(port, Kozuchi.Functions.Reports.ReportSetRefreshFunction.Name);
+            await app.Services.GetRequiredService<Kozuchi.Functions.Reports.ReportSetRefresh>().RunAsync(CancellationToken.None);
             precompute.Stop();
             var sets = app.Services.GetRequiredService<Kozuchi.Functions.Reports.ReportSets>();
             var results = app.Services.GetRequiredService<Kozuchi.Functions.Scenarios.ScenarioResultsCache>();
-            Report.Line("refresh timer (ReportSetRefresh as the host invokes it): report-set pass over the customer table + the scenario's results", precompute.Elapsed.TotalSeconds, "s",
+            Report.Line("refresh timer (ReportSetRefresh's work, as its timer runs it): report-set pass over the customer table + the scenario's results", precompute.Elapsed.TotalSeconds, "s",
                 $"{sets.Computations} report-set pass(es), {results.Computations} results count(s); freshness {await GetAsync(http, "reports/freshness")}");
 
             await MeasurePagesAsync(http, "page");
@@ -189,17 +188,6 @@ internal static class PagesBench
         }
     }
 
-    private static async Task InvokeTimerAsync(int port, string function)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(30) };
-        using var content = new StringContent(TimerPayload, System.Text.Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(new Uri(function, UriKind.Relative), content);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"{function}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        }
-    }
-
     /// <summary>The imports page's history: <paramref name="count"/> monthly order files with their summaries (as the import function leaves them).</summary>
     private static async Task WriteImportHistoryAsync(StorageClients clients, int count)
     {
@@ -261,7 +249,7 @@ internal static class PagesBench
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Kozuchi.Functions.Reports.ReportSets=Information",
             "--Logging:LogLevel:Kozuchi.Functions.Scenarios.ScenarioResultsCache=Warning",
-        ], RunMode.Handler, port);
+        ], port);
         await app.StartAsync();
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/"), Timeout = TimeSpan.FromMinutes(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);

@@ -35,7 +35,7 @@ internal static class WebhookBench
 
         Environment.SetEnvironmentVariable("Kozuchi__Webhooks__OrderSecret", Secret);
         var port = FreePort();
-        await using var app = KozuchiApp.Build([], RunMode.Serve, port);
+        await using var app = KozuchiApp.Build([], port);
         await app.StartAsync();
         if (withScenario)
         {

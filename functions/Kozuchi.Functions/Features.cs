@@ -2,10 +2,8 @@ using Kozuchi.Functions.Analytics;
 using Kozuchi.Functions.Channels;
 using Kozuchi.Functions.Checkouts;
 using Kozuchi.Functions.Customers;
-using Kozuchi.Functions.Dashboard;
 using Kozuchi.Functions.Erasure;
 using Kozuchi.Functions.Health;
-using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Ingest;
 using Kozuchi.Functions.Operations;
 using Kozuchi.Functions.Pulls;
@@ -14,7 +12,10 @@ using Kozuchi.Functions.Scenarios;
 
 namespace Kozuchi.Functions;
 
-/// <summary>The app's features: their services, and their functions in the one registry.</summary>
+/// <summary>
+/// The features' application services. Their functions are the <c>[Function]</c> methods in each feature's folder;
+/// the Worker SDK lists them in <c>functions.metadata</c> at build time, for the host and for <c>kozuchi serve</c>.
+/// </summary>
 public static class Features
 {
     public static IServiceCollection AddFeatureServices(this IServiceCollection services, IConfiguration configuration)
@@ -29,24 +30,8 @@ public static class Features
         services.AddChannels(configuration);
         services.AddScenarios(configuration);
         services.AddCheckouts(configuration);
+        services.AddSingleton<CustomerViews>();
+        services.AddSingleton<StorageHealth>();
         return services;
     }
-
-    /// <summary>The registry; with configuration it includes one pull timer per configured cart source.</summary>
-    public static FunctionRegistry CreateRegistry(IConfiguration? configuration = null) =>
-        new FunctionRegistry()
-            .AddHealthFunctions()
-            .AddOperationsFunctions()
-            .AddIngestFunctions()
-            .AddPullFunctions(PullSources.Read(configuration))
-            .AddCustomerFunctions()
-            .AddErasureFunctions()
-            .AddReportFunctions()
-            .AddAnalyticsFunctions()
-            .AddClvFunctions()
-            .AddFreeSqlFunctions()
-            .AddChannelsFunctions()
-            .AddScenarioFunctions()
-            .AddCheckoutFunctions()
-            .AddDashboardFunctions();
 }

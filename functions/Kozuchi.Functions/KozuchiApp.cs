@@ -1,23 +1,14 @@
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.LocalRuntime;
 using Kozuchi.Functions.Observability;
 
 namespace Kozuchi.Functions;
 
-public enum RunMode
-{
-    /// <summary>Started by the Functions host: listen on 127.0.0.1:<c>FUNCTIONS_CUSTOMHANDLER_PORT</c>.</summary>
-    Handler,
-
-    /// <summary><c>kozuchi serve</c>: the same app plus the local trigger runtime, on 127.0.0.1:7071.</summary>
-    Serve,
-}
-
+/// <summary><c>kozuchi serve</c>: the local runtime on 127.0.0.1, calling the same function classes as the worker.</summary>
 public static class KozuchiApp
 {
-    public const string PortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
     public const int DefaultServePort = 7071;
 
-    public static WebApplication Build(string[] args, RunMode mode, int? port = null)
+    public static WebApplication Build(string[] args, int? port = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -25,16 +16,9 @@ public static class KozuchiApp
             ContentRootPath = AppContext.BaseDirectory,
         });
 
-        if (mode == RunMode.Serve)
-        {
-            LocalSettings.AddTo(builder.Configuration);
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Kozuchi:LocalRuntime:Enabled"] = "true" });
-        }
-
-        var listenPort = port ?? (mode == RunMode.Handler
-            ? int.Parse(builder.Configuration[PortVariable] ?? throw new InvalidOperationException($"{PortVariable} is not set."), System.Globalization.CultureInfo.InvariantCulture)
-            : DefaultServePort);
-        builder.WebHost.UseUrls($"http://127.0.0.1:{listenPort}");
+        LocalSettings.AddTo(builder.Configuration);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Kozuchi:LocalRuntime:Enabled"] = "true" });
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port ?? DefaultServePort}");
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -42,18 +26,19 @@ public static class KozuchiApp
         });
 
         builder.Services.AddKozuchi(builder.Configuration);
-        builder.Services.AddFunctionHost(builder.Configuration);
-        builder.AddKozuchiTelemetry();
+        builder.Services.AddFunctionServices(builder.Configuration);
+        builder.Services.AddLocalRuntime(builder.Configuration);
+        Telemetry.AddKozuchiTelemetry(builder.Services, builder.Logging, builder.Configuration, worker: false);
 
         var app = builder.Build();
         app.UseExceptionHandler();
-        app.MapFunctionHost();
+        app.MapLocalFunctions();
         return app;
     }
 
     /// <summary>
-    /// True when the process should be the web app rather than a CLI command: no arguments, or only the
-    /// <c>--key=value</c> settings that hosts and the test host pass.
+    /// True when the process should serve rather than run a CLI command: no arguments, or only the
+    /// <c>--key=value</c> settings that the test host passes.
     /// </summary>
     public static bool IsWebInvocation(string[] args) =>
         args.All(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal));

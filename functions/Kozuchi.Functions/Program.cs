@@ -1,11 +1,18 @@
 using Kozuchi.Functions;
 using Kozuchi.Functions.Cli;
+using Kozuchi.Functions.Hosting.Worker;
+
+// One executable, three modes: the isolated worker when the Functions host starts it, `kozuchi serve` (also with no
+// arguments), and the CLI.
+if (WorkerHost.IsStartedByHost(args))
+{
+    await WorkerHost.Build(args).RunAsync();
+    return 0;
+}
 
 if (KozuchiApp.IsWebInvocation(args))
 {
-    // Started by the Functions host (or the test host): serve invocations; without the host's port, run locally.
-    var mode = Environment.GetEnvironmentVariable(KozuchiApp.PortVariable) is { Length: > 0 } ? RunMode.Handler : RunMode.Serve;
-    await KozuchiApp.Build(args, mode).RunAsync();
+    await KozuchiApp.Build(args).RunAsync();
     return 0;
 }
 

@@ -1,5 +1,5 @@
-// The Flex Consumption plan and the function app. The package (scripts/package) holds host.json, one folder
-// per function and the self-contained `kozuchi` executable that the host starts as a custom handler.
+// The Flex Consumption plan and the function app: .NET 10 isolated worker. The package (scripts/package) is the
+// worker's Release publish: kozuchi.dll, functions.metadata, worker.config.json, .azurefunctions/ and host.json.
 param name string
 param planName string
 param location string
@@ -14,20 +14,11 @@ param secretNames object
 param emailEndpoint string
 param emailSender string
 
-@allowed([
-  'custom'
-  'dotnet-isolated'
-])
-param runtimeName string = 'custom'
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 param alwaysReadyHttpInstances int = 0
 param operatorAuthMode string = 'Key'
 param shopTimeZone string = 'Asia/Tokyo'
-
-// `custom` has one version; under the dotnet-isolated fallback the version only picks the image, since the
-// package is self-contained and does not use the image's .NET.
-var runtimeVersion = runtimeName == 'custom' ? '1.0' : '8.0'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -92,15 +83,17 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
             ]
           : []
       }
+      // The newest .NET Flex Consumption offers for the isolated worker (GA there since 2025-11; docs/DEPLOY.md).
       runtime: {
-        name: runtimeName
-        version: runtimeVersion
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
     }
   }
 
   // Every setting the app reads in Azure (README "Configuration"); a test compares this list with the code.
-  // FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are not allowed on Flex (functionAppConfig sets them).
+  // FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are not allowed on Flex (functionAppConfig sets them:
+  // dotnet-isolated, ~4).
   resource settings 'config' = {
     name: 'appsettings'
     properties: {
@@ -131,6 +124,18 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Kozuchi__Unsubscribe__SigningKey: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.unsubscribeSigningKey}/)'
       Kozuchi__Unsubscribe__BaseUrl: 'https://${app.properties.defaultHostName}'
       Kozuchi__EventGrid__Key: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.eventGridKey}/)'
+      // The trigger attributes name their queues and the import container as %settings% (Hosting/TriggerNames.cs) that
+      // the host resolves from here. Production has no storage prefix: each is the catalog's own name.
+      KozuchiQueueOrdersIncoming: 'orders-incoming'
+      KozuchiQueueScenarioEvents: 'scenario-events'
+      KozuchiQueueScenarioWakeups: 'scenario-wakeups'
+      KozuchiQueueSendEmail: 'send-email'
+      KozuchiQueueSendLine: 'send-line'
+      KozuchiQueueSendDm: 'send-dm'
+      KozuchiQueueSendCall: 'send-call'
+      KozuchiQueueCheckoutsIncoming: 'checkouts-incoming'
+      KozuchiQueueCheckoutTimers: 'checkout-timers'
+      KozuchiContainerImports: 'imports'
     }
   }
 }

@@ -1,5 +1,5 @@
-// Zips a directory with each file's Unix mode kept (the executable bit of the custom handler must survive:
-// the Functions host runs the file directly). Node ships no zip writer, and `zip` is not on every fresh Debian
+// Zips a directory with each file's Unix mode kept (an apphost or script in a package keeps its executable bit:
+// a Functions host may run such a file directly). Node ships no zip writer, and `zip` is not on every fresh Debian
 // machine, so this writes the format itself: deflate from node's zlib, "made by Unix" central directory
 // entries carrying st_mode in the high 16 bits of the external attributes. Entries are sorted and timestamps
 // fixed so the same input gives the same bytes.

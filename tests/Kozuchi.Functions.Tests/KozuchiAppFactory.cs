@@ -1,4 +1,3 @@
-using Kozuchi.Functions.Hosting;
 using Kozuchi.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -10,15 +9,19 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Kozuchi.Functions.Tests;
 
 /// <summary>
-/// The app through its HTTP surface, on the caller's own storage scope and clock. Tests may add functions
-/// of their own to the registry (a recording handler, a failing one) to exercise the hosting contract.
+/// <c>kozuchi serve</c> (the local runtime) on the caller's own storage scope and clock: the HTTP functions through
+/// their routes, the queue, timer and blob functions through <see cref="Functions"/> as its trigger runner delivers
+/// them. Tests may add services (a test function catalog, a recorder) with <paramref name="configureServices"/>.
 /// </summary>
-public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvider? time = null, Action<FunctionRegistry, IServiceCollection>? extraFunctions = null)
+public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvider? time = null, Action<IServiceCollection>? configureServices = null)
     : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _overrides = [];
 
     public ObservableTimeProvider Time { get; } = time ?? new ObservableTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
+
+    /// <summary>The queue, timer and blob functions, invoked as the local runtime invokes them.</summary>
+    public LocalFunctions Functions => new(Services);
 
     /// <summary>Overrides one setting (before the app is first used).</summary>
     public KozuchiAppFactory WithSetting(string key, string? value)
@@ -47,13 +50,7 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Time);
-            if (extraFunctions is not null)
-            {
-                var registry = Features.CreateRegistry();
-                extraFunctions(registry, services);
-                services.RemoveAll<FunctionRegistry>();
-                services.AddSingleton(registry);
-            }
+            configureServices?.Invoke(services);
         });
     }
 }

@@ -6,23 +6,16 @@ using System.Net.Sockets;
 namespace Kozuchi.Testing;
 
 /// <summary>
-/// The <c>kozuchi</c> executable started as the Functions host starts a custom handler: a child process with
-/// <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set to a free port. Readiness is seen in its own output (Kestrel's
-/// "Now listening on"), then confirmed by <c>GET /</c> as the host probes it.
+/// The <c>kozuchi</c> executable started as a child process (<c>kozuchi serve</c>, or the worker as the Functions host
+/// starts it), its output collected so that a test can wait for a line it writes instead of sleeping.
 /// </summary>
 public sealed class KozuchiProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly System.Text.StringBuilder _output = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _waits = [];
 
-    private KozuchiProcess(Process process, int port)
-    {
-        _process = process;
-        Port = port;
-    }
-
-    public int Port { get; }
-    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+    private KozuchiProcess(Process process) => _process = process;
 
     public string Output
     {
@@ -35,10 +28,29 @@ public sealed class KozuchiProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="executable"/> (an apphost or a .dll run by dotnet) in <paramref name="workingDirectory"/>.</summary>
-    public static async Task<KozuchiProcess> StartHandlerAsync(string executable, string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
+    /// <summary><c>kozuchi serve --port</c> on a free port, ready once Kestrel says it listens.</summary>
+    public static async Task<(KozuchiProcess Process, Uri BaseAddress)> ServeAsync(string executable, string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
     {
         var port = FreePort();
+        var process = Start(executable, ["serve", "--port", port.ToString(CultureInfo.InvariantCulture)], workingDirectory, environment);
+        try
+        {
+            await process.WaitForOutputAsync(line => line.Contains("Now listening on", StringComparison.Ordinal), timeout);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+
+        return (process, new Uri($"http://127.0.0.1:{port}/"));
+    }
+
+    /// <summary>Starts <paramref name="executable"/> (an apphost or a .dll run by dotnet) in <paramref name="workingDirectory"/>.</summary>
+    public static KozuchiProcess Start(string executable, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(executable);
+        ArgumentNullException.ThrowIfNull(environment);
         var isDll = executable.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var start = new ProcessStartInfo(isDll ? "dotnet" : executable)
         {
@@ -52,56 +64,53 @@ public sealed class KozuchiProcess : IAsyncDisposable
             start.ArgumentList.Add(executable);
         }
 
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_WORKER_ID"] = Guid.NewGuid().ToString();
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} could not be started.");
-        var handler = new KozuchiProcess(process, port);
-        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Collect(string? line)
-        {
-            if (line is null)
-            {
-                listening.TrySetException(new InvalidOperationException($"kozuchi exited before listening:\n{handler.Output}"));
-                return;
-            }
-
-            lock (handler._output)
-            {
-                handler._output.AppendLine(line);
-            }
-
-            if (line.Contains("Now listening on", StringComparison.Ordinal))
-            {
-                listening.TrySetResult();
-            }
-        }
-
-        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        var kozuchi = new KozuchiProcess(process);
+        process.OutputDataReceived += (_, e) => kozuchi.Collect(e.Data);
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
             {
-                Collect(e.Data);
+                kozuchi.Collect(e.Data);
             }
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        try
+        return kozuchi;
+    }
+
+    /// <summary>Waits for an output line (one written already counts); fails if the process ends first.</summary>
+    public async Task WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
         {
-            await listening.Task.WaitAsync(timeout);
-        }
-        catch
-        {
-            await handler.DisposeAsync();
-            throw;
+            if (_output.ToString().Split('\n').Any(l => match(l.TrimEnd('\r'))))
+            {
+                return;
+            }
+
+            _waits.Add((match, seen));
         }
 
-        return handler;
+        try
+        {
+            await seen.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"kozuchi did not write the awaited line within {timeout}:\n{Output}", e);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -115,10 +124,33 @@ public sealed class KozuchiProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Collect(string? line)
+    {
+        lock (_output)
+        {
+            if (line is null)
+            {
+                foreach (var (_, seen) in _waits)
+                {
+                    seen.TrySetException(new InvalidOperationException($"kozuchi exited:\n{_output}"));
+                }
+
+                return;
+            }
+
+            _output.AppendLine(line);
+            foreach (var wait in _waits.Where(w => w.Match(line)).ToList())
+            {
+                wait.Seen.TrySetResult();
+                _waits.Remove(wait);
+            }
+        }
     }
 }

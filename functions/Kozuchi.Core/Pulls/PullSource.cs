@@ -102,11 +102,9 @@ public sealed class PullSource
         _ => 100,
     };
 
-    public string FunctionName => "Pull_" + Name;
-
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name} ({Kind.Code()})");
 
-    /// <summary>Names are used in function names, table keys and blob paths: ASCII letters, digits, '-' and '_'.</summary>
+    /// <summary>Names are used in table keys, lease blob names and blob paths: ASCII letters, digits, '-' and '_'.</summary>
     public static bool IsValidName(string? name) =>
         name is { Length: > 0 and <= 60 } && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }

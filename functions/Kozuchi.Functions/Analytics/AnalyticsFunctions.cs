@@ -1,34 +1,18 @@
 using System.Globalization;
 using Kozuchi.Core.Analytics;
 using Kozuchi.Core.Common;
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using static Kozuchi.Functions.Analytics.AnalyticsFunctions;
 
 namespace Kozuchi.Functions.Analytics;
 
 /// <summary>KPIs and targets, cohorts, entry products, product conversion and basket: what the dashboard's pages read.</summary>
-public static class AnalyticsFunctions
+public sealed class AnalyticsFunctions(AnalyticsService analytics, KpiTargetStore targets)
 {
-    public static FunctionRegistry AddAnalyticsFunctions(this FunctionRegistry registry) =>
-        registry
-            .Http("ReportKpis", "GET", "reports/kpis", KpisAsync)
-            .Http("ReportTargets", "GET", "reports/targets", TargetsAsync)
-            .Http("ReportTargetsSet", "PUT", "reports/targets", SetTargetsAsync)
-            .Http("ReportCohorts", "GET", "reports/cohorts", CohortsAsync)
-            .Http("ReportProductsEntry", "GET", "reports/products/entry", EntryAsync)
-            .Http("ReportProductsConversion", "GET", "reports/products/conversion", ConversionAsync)
-            .Http("ReportProductsBasket", "GET", "reports/products/basket", BasketAsync);
-
-    public static IServiceCollection AddAnalytics(this IServiceCollection services)
-    {
-        services.AddSingleton<KpiTargetStore>();
-        services.AddSingleton<AnalyticsService>();
-        return services;
-    }
-
     public sealed record CohortReport(DateOnly AsOf, IReadOnlyList<Cohort> Cohorts, IReadOnlyList<AcquisitionGroup> ByMedium);
 
     public sealed record RowsReport<T>(DateOnly AsOf, IReadOnlyList<T> Rows);
@@ -39,15 +23,17 @@ public static class AnalyticsFunctions
 
     private const string AsOfError = "asOf is a date YYYY-MM-DD.";
 
-    internal static async Task<Results<Ok<KpiReport>, BadRequest<string>>> KpisAsync(AnalyticsService analytics, string? asOf, string? from, CancellationToken cancellationToken)
+    [Function("ReportKpis")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> KpisAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/kpis")] HttpRequest req, CancellationToken cancellationToken)
     {
-        if (!ReportService.TryDay(asOf, out var day))
+        if (!ReportService.TryDay(req.Text("asOf"), out var day))
         {
             return TypedResults.BadRequest(AsOfError);
         }
 
         DateOnly? start = null;
-        if (!string.IsNullOrEmpty(from))
+        if (req.Text("from") is { } from)
         {
             if (!TryMonth(from, out var m))
             {
@@ -60,12 +46,17 @@ public static class AnalyticsFunctions
         return TypedResults.Ok(await analytics.KpisAsync(day, start, cancellationToken));
     }
 
-    internal static async Task<Ok<IReadOnlyList<KpiTarget>>> TargetsAsync(KpiTargetStore targets, CancellationToken cancellationToken) =>
+    [Function("ReportTargets")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> TargetsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/targets")] HttpRequest req, CancellationToken cancellationToken) =>
         TypedResults.Ok(await targets.ListAsync(cancellationToken));
 
     /// <summary>Sets targets: <c>[{kpi, month, value}]</c>; a null value removes that target.</summary>
-    internal static async Task<Results<Ok<IReadOnlyList<KpiTarget>>, BadRequest<string>>> SetTargetsAsync(KpiTargetStore targets, IReadOnlyList<TargetInput>? body, CancellationToken cancellationToken)
+    [Function("ReportTargetsSet")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> SetTargetsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "reports/targets")] HttpRequest req, CancellationToken cancellationToken)
     {
+        var body = await req.ReadJsonAsync<IReadOnlyList<TargetInput>>(cancellationToken);
         if (body is null || body.Count is 0 or > 500)
         {
             return TypedResults.BadRequest("Send 1–500 targets as [{\"kpi\": …, \"month\": \"YYYY-MM\", \"value\": …}].");
@@ -83,82 +74,56 @@ public static class AnalyticsFunctions
         return TypedResults.Ok(await targets.ListAsync(cancellationToken));
     }
 
-    internal static async Task<Results<Ok<CohortReport>, BadRequest<string>>> CohortsAsync(AnalyticsService analytics, string? asOf, CancellationToken cancellationToken)
+    [Function("ReportCohorts")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> CohortsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/cohorts")] HttpRequest req, CancellationToken cancellationToken) =>
+        ReportService.TryDay(req.Text("asOf"), out var day) ? TypedResults.Ok(await analytics.CohortsAsync(day, cancellationToken)) : TypedResults.BadRequest(AsOfError);
+
+    [Function("ReportProductsEntry")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> EntryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/products/entry")] HttpRequest req, CancellationToken cancellationToken) =>
+        ReportService.TryDay(req.Text("asOf"), out var day) ? TypedResults.Ok(await analytics.EntryProductsAsync(day, cancellationToken)) : TypedResults.BadRequest(AsOfError);
+
+    [Function("ReportProductsConversion")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ConversionAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/products/conversion")] HttpRequest req, CancellationToken cancellationToken)
     {
-        if (!ReportService.TryDay(asOf, out var day))
+        if (!ReportService.TryDay(req.Text("asOf"), out var day))
         {
             return TypedResults.BadRequest(AsOfError);
         }
 
-        if (await analytics.ReportSetAsync(day, cancellationToken) is { } set)
-        {
-            return TypedResults.Ok(new CohortReport(set.AsOf, set.Cohorts, set.ByMedium));
-        }
-
-        var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
-        return TypedResults.Ok(new CohortReport(d, Cohorts.ByFirstMonth(histories, d), Cohorts.ByMedium(histories, d)));
+        var report = await analytics.ConversionsAsync(day, req.Flag("firstToSecond") ?? false, Math.Max(1, req.Number("minCount") ?? 1), Math.Clamp(req.Number("top") ?? 100, 1, 10_000), cancellationToken);
+        return TypedResults.Ok(report);
     }
 
-    internal static async Task<Results<Ok<RowsReport<AcquisitionGroup>>, BadRequest<string>>> EntryAsync(AnalyticsService analytics, string? asOf, CancellationToken cancellationToken)
+    [Function("ReportProductsBasket")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> BasketAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/products/basket")] HttpRequest req, CancellationToken cancellationToken)
     {
-        if (!ReportService.TryDay(asOf, out var day))
+        if (!ReportService.TryDay(req.Text("asOf"), out var day))
         {
             return TypedResults.BadRequest(AsOfError);
         }
 
-        if (await analytics.ReportSetAsync(day, cancellationToken) is { } set)
-        {
-            return TypedResults.Ok(new RowsReport<AcquisitionGroup>(set.AsOf, set.ByEntryProduct));
-        }
-
-        var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
-        return TypedResults.Ok(new RowsReport<AcquisitionGroup>(d, Cohorts.ByEntryProduct(histories, d)));
-    }
-
-    internal static async Task<Results<Ok<ConversionReport>, BadRequest<string>>> ConversionAsync(AnalyticsService analytics, string? asOf, bool? firstToSecond, int? minCount, int? top, CancellationToken cancellationToken)
-    {
-        if (!ReportService.TryDay(asOf, out var day))
-        {
-            return TypedResults.BadRequest(AsOfError);
-        }
-
-        var min = Math.Max(1, minCount ?? 1);
-        var take = Math.Clamp(top ?? 100, 1, 10_000);
-
-        // The set keeps every pair (min count 1) in the report's order, so a higher minimum is a filter of it.
-        if (firstToSecond != true && await analytics.ReportSetAsync(day, cancellationToken) is { } set)
-        {
-            return TypedResults.Ok(new ConversionReport(set.AsOf, [.. set.Conversions.Where(c => c.Count >= min).Take(take)], set.DaysToSecond));
-        }
-
-        var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
-        var rows = ProductAnalyses.Conversions(histories, firstToSecond ?? false, min);
-        return TypedResults.Ok(new ConversionReport(d, [.. rows.Take(take)], ProductAnalyses.DaysToSecond(histories)));
-    }
-
-    internal static async Task<Results<Ok<RowsReport<BasketPair>>, BadRequest<string>>> BasketAsync(AnalyticsService analytics, string? asOf, int? minOrders, int? top, CancellationToken cancellationToken)
-    {
-        if (!ReportService.TryDay(asOf, out var day))
-        {
-            return TypedResults.BadRequest(AsOfError);
-        }
-
-        var min = Math.Max(1, minOrders ?? 1);
-        var take = Math.Clamp(top ?? 100, 1, 10_000);
-        if (await analytics.ReportSetAsync(day, cancellationToken) is { } set)
-        {
-            return TypedResults.Ok(new RowsReport<BasketPair>(set.AsOf, [.. set.Basket.Where(b => b.Orders >= min).Take(take)]));
-        }
-
-        var (d, histories) = await analytics.HistoriesAsync(day, cancellationToken);
-        var rows = ProductAnalyses.Basket(histories, min);
-        return TypedResults.Ok(new RowsReport<BasketPair>(d, [.. rows.Take(take)]));
+        return TypedResults.Ok(await analytics.BasketAsync(day, Math.Max(1, req.Number("minOrders") ?? 1), Math.Clamp(req.Number("top") ?? 100, 1, 10_000), cancellationToken));
     }
 
     internal static bool TryMonth(string? text, out DateOnly month)
     {
         var ok = DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out month);
         return ok && text!.Length == 7;
+    }
+}
+
+public static class AnalyticsFeature
+{
+    public static IServiceCollection AddAnalytics(this IServiceCollection services)
+    {
+        services.AddSingleton<KpiTargetStore>();
+        services.AddSingleton<AnalyticsService>();
+        services.AddSingleton<ClvReports>();
+        return services;
     }
 }
 
@@ -193,5 +158,51 @@ public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets
 
         var (day, histories) = await HistoriesAsync(asOf, cancellationToken);
         return MonthlyKpis.Compute(histories, day, await targets.ListAsync(cancellationToken), from);
+    }
+
+    public async Task<CohortReport> CohortsAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    {
+        if (await ReportSetAsync(asOf, cancellationToken) is { } set)
+        {
+            return new CohortReport(set.AsOf, set.Cohorts, set.ByMedium);
+        }
+
+        var (d, histories) = await HistoriesAsync(asOf, cancellationToken);
+        return new CohortReport(d, Cohorts.ByFirstMonth(histories, d), Cohorts.ByMedium(histories, d));
+    }
+
+    public async Task<RowsReport<AcquisitionGroup>> EntryProductsAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    {
+        if (await ReportSetAsync(asOf, cancellationToken) is { } set)
+        {
+            return new RowsReport<AcquisitionGroup>(set.AsOf, set.ByEntryProduct);
+        }
+
+        var (d, histories) = await HistoriesAsync(asOf, cancellationToken);
+        return new RowsReport<AcquisitionGroup>(d, Cohorts.ByEntryProduct(histories, d));
+    }
+
+    public async Task<ConversionReport> ConversionsAsync(DateOnly? asOf, bool firstToSecond, int minCount, int top, CancellationToken cancellationToken)
+    {
+        // The set keeps every pair (min count 1) in the report's order, so a higher minimum is a filter of it.
+        if (!firstToSecond && await ReportSetAsync(asOf, cancellationToken) is { } set)
+        {
+            return new ConversionReport(set.AsOf, [.. set.Conversions.Where(c => c.Count >= minCount).Take(top)], set.DaysToSecond);
+        }
+
+        var (d, histories) = await HistoriesAsync(asOf, cancellationToken);
+        var rows = ProductAnalyses.Conversions(histories, firstToSecond, minCount);
+        return new ConversionReport(d, [.. rows.Take(top)], ProductAnalyses.DaysToSecond(histories));
+    }
+
+    public async Task<RowsReport<BasketPair>> BasketAsync(DateOnly? asOf, int minOrders, int top, CancellationToken cancellationToken)
+    {
+        if (await ReportSetAsync(asOf, cancellationToken) is { } set)
+        {
+            return new RowsReport<BasketPair>(set.AsOf, [.. set.Basket.Where(b => b.Orders >= minOrders).Take(top)]);
+        }
+
+        var (d, histories) = await HistoriesAsync(asOf, cancellationToken);
+        return new RowsReport<BasketPair>(d, [.. ProductAnalyses.Basket(histories, minOrders).Take(top)]);
     }
 }

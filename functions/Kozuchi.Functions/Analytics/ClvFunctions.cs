@@ -1,23 +1,37 @@
 using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Functions.Reports;
 using Kozuchi.Storage.Customers;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Analytics;
 
+/// <summary><c>GET /api/reports/clv</c>: predictive CLV as of a day (<see cref="ClvReports"/>).</summary>
+public sealed class ClvFunctions(ClvReports clv)
+{
+    [Function("ReportClv")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ClvAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/clv")] HttpRequest req, CancellationToken cancellationToken)
+    {
+        var horizonDays = req.Number("horizonDays");
+        if (!ReportService.TryDay(req.Text("asOf"), out var day) || horizonDays is <= 0 or > 3650)
+        {
+            return TypedResults.BadRequest("asOf is a date YYYY-MM-DD; horizonDays is 1–3650.");
+        }
+
+        return TypedResults.Ok(await clv.ReportAsync(day, horizonDays ?? ClvReports.DefaultHorizonDays, Math.Clamp(req.Number("top") ?? 50, 1, ClvReports.MaxTop), cancellationToken));
+    }
+}
+
 /// <summary>Predictive CLV over the shop's own customers: BG/NBD and Gamma-Gamma fitted as of a day, customers ranked by expected value.</summary>
-public static class ClvFunctions
+public sealed class ClvReports(CustomerStore store, ReportSets reportSets, ShopTime shopTime, TimeProvider time)
 {
     /// <summary>The models' time unit: a week, as in the papers (a day-level unit makes the likelihood flat and slow to fit).</summary>
     public const double DaysPerPeriod = 7;
 
     /// <summary>Below this P(alive) a customer counts as at risk of having churned.</summary>
     public const double AtRiskBelow = 0.5;
-
-    public static FunctionRegistry AddClvFunctions(this FunctionRegistry registry) =>
-        registry.Http("ReportClv", "GET", "reports/clv", ClvAsync);
 
     public sealed record ModelFit(double R, double Alpha, double A, double B, double LogLikelihood, bool Converged);
 
@@ -35,19 +49,12 @@ public static class ClvFunctions
     /// <summary>The most customers the models are fitted on (see <see cref="RepeatSummaries.FitSample"/>); every customer gets an outlook.</summary>
     public const int FitSampleLimit = 100_000;
 
-    internal static async Task<Results<Ok<ClvReport>, BadRequest<string>>> ClvAsync(CustomerStore store, ReportSets reportSets, ShopTime shopTime, TimeProvider time, string? asOf, int? horizonDays, int? top, CancellationToken cancellationToken)
+    public async Task<ClvReport> ReportAsync(DateOnly? day, int horizon, int take, CancellationToken cancellationToken)
     {
-        if (!ReportService.TryDay(asOf, out var day) || horizonDays is <= 0 or > 3650)
-        {
-            return TypedResults.BadRequest("asOf is a date YYYY-MM-DD; horizonDays is 1–3650.");
-        }
-
         var d = day ?? shopTime.Today(time.GetUtcNow());
-        var horizon = horizonDays ?? DefaultHorizonDays;
-        var take = Math.Clamp(top ?? 50, 1, MaxTop);
         if (horizon == DefaultHorizonDays && await reportSets.ClvForDayAsync(d, cancellationToken) is { } cached)
         {
-            return TypedResults.Ok(cached with { Top = [.. cached.Top.Take(take)] });
+            return cached with { Top = [.. cached.Top.Take(take)] };
         }
 
         var summaries = new List<RepeatSummary>();
@@ -56,7 +63,7 @@ public static class ClvFunctions
             summaries.AddRange(RepeatSummaries.FromCustomers([record], d, shopTime, DaysPerPeriod));
         }
 
-        return TypedResults.Ok(Compute(summaries, d, horizon, take));
+        return Compute(summaries, d, horizon, take);
     }
 
     /// <summary>Fits both models on the summaries (in table order; a fixed sample beyond <see cref="FitSampleLimit"/>) and ranks the customers by expected value.</summary>

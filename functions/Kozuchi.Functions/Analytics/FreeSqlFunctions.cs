@@ -1,7 +1,8 @@
 using System.Globalization;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Analytics;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Analytics;
 
@@ -9,7 +10,7 @@ namespace Kozuchi.Functions.Analytics;
 /// Free analysis: Parquet snapshots of customers and orders (nightly and on demand) and read-only SQL over the newest
 /// one, answered as JSON or downloaded as CSV. See docs/ANALYTICS.md, "Free SQL".
 /// </summary>
-public static class FreeSqlFunctions
+public static class FreeSqlFeature
 {
     /// <summary>03:00 in Tokyo, after the day's orders and before the shop's morning.</summary>
     public const string SnapshotSchedule = "0 0 18 * * *";
@@ -19,18 +20,12 @@ public static class FreeSqlFunctions
 
     public sealed record SqlRequest(string? Sql, int? MaxRows);
 
-    public static FunctionRegistry AddFreeSqlFunctions(this FunctionRegistry registry) =>
-        registry
-            .Http("AnalyticsSnapshotTake", "POST", "analytics/snapshots", TakeAsync)
-            .Http("AnalyticsSnapshotLatest", "GET", "analytics/snapshots/latest", LatestAsync)
-            .Http("AnalyticsSql", "POST", "analytics/sql", SqlAsync)
-            .Timer<AnalyticsSnapshotFunction>(AnalyticsSnapshotFunction.Name, SnapshotSchedule);
-
     public static IServiceCollection AddFreeSql(this IServiceCollection services)
     {
         services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>().GetSection("Kozuchi:Analytics")));
         services.AddSingleton<AnalyticsSnapshots>();
         services.AddSingleton<FreeSql>();
+        services.AddSingleton<SnapshotJob>();
         return services;
     }
 
@@ -51,29 +46,44 @@ public static class FreeSqlFunctions
 
         return options;
     }
+}
 
-    internal static async Task<Ok<SnapshotManifest>> TakeAsync(AnalyticsSnapshots snapshots, CancellationToken cancellationToken)
+/// <summary>A snapshot now (or nightly), then pruning to the newest <see cref="FreeSqlFeature.SnapshotsKept"/>.</summary>
+public sealed class SnapshotJob(AnalyticsSnapshots snapshots)
+{
+    public async Task<(SnapshotManifest Manifest, int Pruned)> RunAsync(CancellationToken cancellationToken)
     {
         var manifest = await snapshots.TakeAsync(cancellationToken);
-        await snapshots.PruneAsync(SnapshotsKept, cancellationToken);
-        return TypedResults.Ok(manifest);
+        var pruned = await snapshots.PruneAsync(FreeSqlFeature.SnapshotsKept, cancellationToken);
+        return (manifest, pruned);
     }
+}
 
-    internal static async Task<Results<Ok<SnapshotManifest>, NotFound<string>>> LatestAsync(AnalyticsSnapshots snapshots, CancellationToken cancellationToken) =>
-        await snapshots.LatestAsync(cancellationToken) is { } manifest
-            ? TypedResults.Ok(manifest)
-            : TypedResults.NotFound("No snapshot yet.");
+public sealed class FreeSqlFunctions(SnapshotJob job, AnalyticsSnapshots snapshots, FreeSql sql, ILogger<FreeSqlFunctions> logger)
+{
+    [Function("AnalyticsSnapshotTake")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> TakeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "analytics/snapshots")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await job.RunAsync(cancellationToken)).Manifest);
+
+    [Function("AnalyticsSnapshotLatest")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> LatestAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "analytics/snapshots/latest")] HttpRequest req, CancellationToken cancellationToken) =>
+        await snapshots.LatestAsync(cancellationToken) is { } manifest ? TypedResults.Ok(manifest) : TypedResults.NotFound("No snapshot yet.");
 
     /// <summary><c>{"sql": "...", "maxRows": 1000}</c>; <c>?format=csv</c> answers with a CSV file instead of JSON.</summary>
-    internal static async Task<Results<Ok<SqlAnswer>, FileContentHttpResult, BadRequest<string>, Conflict<string>>> SqlAsync(
-        FreeSql sql, SqlRequest? body, string? format, CancellationToken cancellationToken)
+    [Function("AnalyticsSql")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> SqlAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "analytics/sql")] HttpRequest req, CancellationToken cancellationToken)
     {
+        var format = req.Text("format");
         var csv = string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);
         if (format is not null && !csv && !string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
         {
             return TypedResults.BadRequest("format is json (default) or csv.");
         }
 
+        var body = await req.ReadJsonAsync<FreeSqlFeature.SqlRequest>(cancellationToken);
         var outcome = await sql.RunAsync(body?.Sql, body?.MaxRows, cancellationToken);
         return outcome switch
         {
@@ -83,18 +93,12 @@ public static class FreeSqlFunctions
             _ => TypedResults.BadRequest(outcome.Message!),
         };
     }
-}
 
-/// <summary>Timer: the nightly snapshot, then pruning to the newest <see cref="FreeSqlFunctions.SnapshotsKept"/>.</summary>
-public sealed class AnalyticsSnapshotFunction(AnalyticsSnapshots snapshots) : ITimerFunction
-{
-    public const string Name = "AnalyticsSnapshot";
-
-    public async Task HandleAsync(TimerInput timer, FunctionContext context, CancellationToken cancellationToken)
+    /// <summary>Timer: the nightly snapshot, 03:00 in Tokyo, after the day's orders and before the shop's morning.</summary>
+    [Function("AnalyticsSnapshot")]
+    public async Task SnapshotAsync([TimerTrigger(FreeSqlFeature.SnapshotSchedule)] TimerInfo timer, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var manifest = await snapshots.TakeAsync(cancellationToken);
-        var pruned = await snapshots.PruneAsync(FreeSqlFunctions.SnapshotsKept, cancellationToken);
-        context.Log($"snapshot {manifest.Id}: {manifest.Customers} customers, {manifest.Orders} orders; {pruned} old snapshots removed");
+        var (manifest, pruned) = await job.RunAsync(cancellationToken);
+        FunctionLog.Done(logger, "AnalyticsSnapshot", () => $"snapshot {manifest.Id}: {manifest.Customers} customers, {manifest.Orders} orders; {pruned} old snapshots removed");
     }
 }

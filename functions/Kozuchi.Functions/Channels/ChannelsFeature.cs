@@ -4,32 +4,13 @@ using Kozuchi.Channels.Line;
 using Kozuchi.Core.Channels;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Channels;
-using Kozuchi.Storage.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
 
-/// <summary>Delivery: provider clients, the endpoints providers and recipients call back, and list exports.</summary>
+/// <summary>Delivery: provider clients, the services behind the endpoints providers and recipients call back, and list exports.</summary>
 public static class ChannelsFeature
 {
-    public static FunctionRegistry AddChannelsFunctions(this FunctionRegistry registry) =>
-        registry
-            .Http("Unsubscribe", ["GET", "POST"], "unsubscribe", UnsubscribeFunctions.HandleAsync, Access.Public)
-            .Http("EmailDeliveryEvents", ["POST", "OPTIONS"], "webhooks/acs-email", EmailEventFunctions.HandleAsync, Access.Public)
-            .Http("LineWebhook", "POST", "webhooks/line", LineWebhookFunctions.HandleAsync, Access.Public)
-            .Http("LineLinkNonce", "POST", "channels/line/link", LineWebhookFunctions.IssueNonceAsync)
-            .Http("ExportDmList", "POST", "exports/dm", ExportFunctions.DmListAsync)
-            .Http("ExportCallList", "POST", "exports/calls", ExportFunctions.CallListAsync)
-            .Http("ImportCallResults", "POST", "channels/calls/results", ExportFunctions.CallResultsAsync)
-            .Http("DownloadExport", "GET", "exports/{name}", ExportFunctions.DownloadAsync)
-            .Http("ListTemplates", "GET", "templates", TemplateFunctions.ListAsync)
-            .Http("GetTemplate", "GET", "templates/{id}", TemplateFunctions.GetAsync)
-            .Http("PutTemplate", "PUT", "templates/{id}", TemplateFunctions.PutAsync)
-            .Queue<SendEmailFunction>(SendEmailFunction.Name, StorageCatalog.Queues.SendEmail)
-            .Queue<SendLineFunction>(SendLineFunction.Name, StorageCatalog.Queues.SendLine)
-            .Queue<SendDmFunction>(SendDmFunction.Name, StorageCatalog.Queues.SendDm)
-            .Queue<SendCallFunction>(SendCallFunction.Name, StorageCatalog.Queues.SendCall);
-
     public static IServiceCollection AddChannels(this IServiceCollection services, IConfiguration configuration)
     {
         // Section names match the app settings the Bicep sets (Kozuchi__Email__*, Kozuchi__Line__*, …).
@@ -61,6 +42,11 @@ public static class ChannelsFeature
         services.AddTransient<EmailDelivery>();
         services.AddTransient<LineDelivery>();
         services.AddSingleton<DmListDelivery>();
+        services.AddSingleton<Unsubscriptions>();
+        services.AddSingleton<EmailDeliveryReports>();
+        services.AddSingleton<LineWebhookHandler>();
+        services.AddSingleton<ListExports>();
+        services.AddSingleton<TemplateEditor>();
         services.AddSingleton<CallListDelivery>();
         services.AddHttpClient("acs-email", c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHttpClient("line", c => c.Timeout = Timeout.InfiniteTimeSpan);
@@ -80,23 +66,5 @@ public static class ChannelsFeature
     private sealed class UnsubscribeLinksUnavailable
     {
         public UnsubscribeLinks Links { get; } = new(new UnsubscribeOptions { SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) });
-    }
-
-    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 }

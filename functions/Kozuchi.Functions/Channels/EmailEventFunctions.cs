@@ -4,43 +4,43 @@ using System.Text.Json;
 using Kozuchi.Channels.Email;
 using Kozuchi.Core.Channels;
 using Kozuchi.Core.Identity;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Channels;
 using Kozuchi.Storage.Orders;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
 
 /// <summary>
-/// Event Grid webhook for ACS email delivery reports. Answers the subscription validation handshake, records each
-/// report (recipient hashed) and suppresses the customer's email on a hard bounce or ACS suppression.
+/// Event Grid webhook for ACS email delivery reports, authenticated by the key in its subscription URL: answers the
+/// subscription validation handshake (and CloudEvents' OPTIONS), then <see cref="EmailDeliveryReports"/> records them.
 /// </summary>
-public static partial class EmailEventFunctions
+public sealed class EmailEventFunctions(EmailDeliveryReports reports)
 {
+    public const int MaxBodyBytes = 1024 * 1024;
+
     public sealed record Validation(string ValidationResponse);
 
-    public sealed record Recorded(int Reports, int Suppressed, int Ignored);
-
-    internal static async Task<IResult> HandleAsync(
-        HttpRequest request, HttpResponse response, IOptions<EventGridOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    [Function("EmailDeliveryEvents")]
+    [HttpAccess(Access.Public)]
+    public async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "webhooks/acs-email")] HttpRequest req, CancellationToken cancellationToken)
     {
-        var logger = loggers.CreateLogger(typeof(EmailEventFunctions));
-        if (!KeyMatches(options.Value.Key, request.Query["key"]))
+        if (!reports.KeyMatches(req.Text("key")))
         {
-            LogRefused(logger);
             return TypedResults.Unauthorized();
         }
 
         // CloudEvents abuse protection (an Event Grid subscription using the CloudEvents schema): allow the origin.
-        if (HttpMethods.IsOptions(request.Method))
+        if (HttpMethods.IsOptions(req.Method))
         {
-            response.Headers["WebHook-Allowed-Origin"] = request.Headers["WebHook-Request-Origin"].ToString() is { Length: > 0 } origin ? origin : "*";
+            req.HttpContext.Response.Headers["WebHook-Allowed-Origin"] = req.Headers["WebHook-Request-Origin"].ToString() is { Length: > 0 } origin ? origin : "*";
             return TypedResults.Ok();
         }
 
-        var body = await ChannelsFeature.ReadBodyAsync(request, 1024 * 1024, cancellationToken);
-        if (body is null)
+        if (await req.ReadBodyAsync(MaxBodyBytes, cancellationToken) is not { } body)
         {
-            return TypedResults.BadRequest("Body too large.");
+            return HttpInput.TooLarge(MaxBodyBytes);
         }
 
         EventGridBatch batch;
@@ -53,10 +53,33 @@ public static partial class EmailEventFunctions
             return TypedResults.BadRequest("Not an Event Grid batch.");
         }
 
-        if (batch.ValidationCode is { } code)
+        return batch.ValidationCode is { } code
+            ? TypedResults.Ok(new Validation(code))
+            : TypedResults.Ok(await reports.RecordAsync(body, batch, cancellationToken));
+    }
+}
+
+/// <summary>ACS email delivery reports: stored write-first, each recorded (recipient hashed), hard bounces and ACS suppressions suppress the customer's email.</summary>
+public sealed partial class EmailDeliveryReports(IOptions<EventGridOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILogger<EmailDeliveryReports> logger)
+{
+    public sealed record Recorded(int Reports, int Suppressed, int Ignored);
+
+    public bool KeyMatches(string? given)
+    {
+        var configured = options.Value.Key;
+        var matches = !string.IsNullOrEmpty(configured) && given is not null
+            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(configured)), SHA256.HashData(Encoding.UTF8.GetBytes(given)));
+        if (!matches)
         {
-            return TypedResults.Ok(new Validation(code));
+            LogRefused(logger);
         }
+
+        return matches;
+    }
+
+    public async Task<Recorded> RecordAsync(byte[] body, EventGridBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
 
         // Write-first, as every inbound payload: a failure below can be replayed from the stored body.
         await raw.TryStoreAsync(RawPayloads.ContentName("webhooks/acs-email", body), body, new Dictionary<string, string> { ["kind"] = "acs-email", ["received"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken);
@@ -76,12 +99,8 @@ public static partial class EmailEventFunctions
         }
 
         LogRecorded(logger, batch.Reports.Count, suppressed, batch.Ignored);
-        return TypedResults.Ok(new Recorded(batch.Reports.Count, suppressed, batch.Ignored));
+        return new Recorded(batch.Reports.Count, suppressed, batch.Ignored);
     }
-
-    private static bool KeyMatches(string configured, string? given) =>
-        !string.IsNullOrEmpty(configured) && given is not null
-        && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(configured)), SHA256.HashData(Encoding.UTF8.GetBytes(given)));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event Grid delivery refused: key missing or wrong")]
     private static partial void LogRefused(ILogger logger);

@@ -4,14 +4,46 @@ using Kozuchi.Channels.Common;
 using Kozuchi.Channels.Postal;
 using Kozuchi.Core.Channels;
 using Kozuchi.Core.Common;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Channels;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
 
 /// <summary>Postal DM and call lists written to the <c>exports</c> container, their download, and call results coming back.</summary>
-public static partial class ExportFunctions
+public sealed class ExportFunctions(ListExports exports, ExportFiles files)
+{
+    public const int MaxCallResultsBytes = 16 * 1024 * 1024;
+
+    [Function("ExportDmList")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> DmListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "exports/dm")] HttpRequest req, CancellationToken cancellationToken) =>
+        (await exports.DmListAsync(await req.RequiredJsonAsync<ListExports.DmListRequest>(cancellationToken), cancellationToken)).ToResult();
+
+    [Function("ExportCallList")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> CallListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "exports/calls")] HttpRequest req, CancellationToken cancellationToken) =>
+        (await exports.CallListAsync(await req.RequiredJsonAsync<ListExports.CallListRequest>(cancellationToken), cancellationToken)).ToResult();
+
+    /// <summary>The call centre's results file (<c>?batch=</c> names the batch; default: the file's hash).</summary>
+    [Function("ImportCallResults")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> CallResultsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "channels/calls/results")] HttpRequest req, CancellationToken cancellationToken) =>
+        await req.ReadBodyAsync(MaxCallResultsBytes, cancellationToken) is { } body
+            ? TypedResults.Ok(await exports.CallResultsAsync(body, req.Text("batch"), cancellationToken))
+            : HttpInput.TooLarge(MaxCallResultsBytes);
+
+    [Function("DownloadExport")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> DownloadAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exports/{name}")] HttpRequest req, string name, CancellationToken cancellationToken) =>
+        await files.OpenAsync(name, cancellationToken) is { } found
+            ? TypedResults.Stream(found.Content, found.File.ContentType, fileDownloadName: found.File.Name)
+            : TypedResults.NotFound();
+}
+
+/// <summary>Writes DM and call lists (only customers who may be reached that way) and takes call results back.</summary>
+public sealed partial class ListExports(ExportFiles files, ChannelEvents events, SendLists lists, IOptions<PostalOptions> options, ShopTime shopTime, TimeProvider time, ILogger<ListExports> logger)
 {
     public sealed record DmListEntry(string CustomerId, string Variant);
 
@@ -29,18 +61,18 @@ public static partial class ExportFunctions
 
     public sealed record CallResultsResponse(int Imported, int DoNotCall, int UnknownCustomers, IReadOnlyList<CallResultError> Errors);
 
-    internal static async Task<Results<Ok<DmListResponse>, BadRequest<string>>> DmListAsync(
-        DmListRequest request, ExportFiles files, ChannelEvents events, SendLists lists, IOptions<PostalOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<Outcome<DmListResponse>> DmListAsync(DmListRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (!TryDay(request.Day, out var day))
         {
-            return TypedResults.BadRequest("day: yyyy-MM-dd.");
+            return Outcome.Invalid<DmListResponse>("day: yyyy-MM-dd.");
         }
 
-        var recipients = day is { } d ? await FromListAsync(lists, Channel.Postal, d, e => new DmListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
+        var recipients = day is { } d ? await FromListAsync(Channel.Postal, d, e => new DmListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
         if (Validate(request.Campaign, recipients, request.Encoding, request.Name, out var encoding) is { } problem)
         {
-            return TypedResults.BadRequest(problem);
+            return Outcome.Invalid<DmListResponse>(problem);
         }
 
         var pieces = new List<DmRecipient>();
@@ -61,27 +93,27 @@ public static partial class ExportFunctions
 
         var postal = options.Value;
         var cost = DmList.Cost(pieces.Count, skipped, request.CostPerPiece ?? postal.CostPerPiece, postal.Currency);
-        var name = request.Name ?? FileName("dm", request.Campaign, time);
+        var name = request.Name ?? FileName("dm", request.Campaign);
         await files.WriteAsync(name, ContentType(encoding), async stream =>
         {
             await DmList.WriteAsync(stream, pieces, encoding, cancellationToken);
             return (0, Metadata(("kind", "dm"), ("campaign", request.Campaign), ("pieces", cost.Pieces), ("skipped", skipped), ("costPerPiece", cost.CostPerPiece), ("totalCost", cost.TotalCost), ("currency", cost.Currency)));
         }, cancellationToken);
-        return TypedResults.Ok(new DmListResponse(name, Download(name), cost.Pieces, skipped, cost.CostPerPiece, cost.TotalCost, cost.Currency));
+        return new DmListResponse(name, Download(name), cost.Pieces, skipped, cost.CostPerPiece, cost.TotalCost, cost.Currency);
     }
 
-    internal static async Task<Results<Ok<CallListResponse>, BadRequest<string>>> CallListAsync(
-        CallListRequest request, ExportFiles files, ChannelEvents events, SendLists lists, ShopTime shopTime, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<Outcome<CallListResponse>> CallListAsync(CallListRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (!TryDay(request.Day, out var day))
         {
-            return TypedResults.BadRequest("day: yyyy-MM-dd.");
+            return Outcome.Invalid<CallListResponse>("day: yyyy-MM-dd.");
         }
 
-        var recipients = day is { } d ? await FromListAsync(lists, Channel.Phone, d, e => new CallListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
+        var recipients = day is { } d ? await FromListAsync(Channel.Phone, d, e => new CallListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
         if (Validate(request.Campaign, recipients, request.Encoding, request.Name, out var encoding) is { } problem)
         {
-            return TypedResults.BadRequest(problem);
+            return Outcome.Invalid<CallListResponse>(problem);
         }
 
         var candidates = new List<CallCandidate>();
@@ -100,25 +132,18 @@ public static partial class ExportFunctions
             candidates.Add(new CallCandidate(record.CustomerId, record.Contact.Phone, record.Contact.Name, profile.LastProducts.Count > 0 ? profile.LastProducts[0] : null, summary, entry.ScriptVariant, record.DoNotCall));
         }
 
-        var name = request.Name ?? FileName("calls", request.Campaign, time);
+        var name = request.Name ?? FileName("calls", request.Campaign);
         var result = await files.WriteAsync(name, ContentType(encoding), async stream =>
         {
             var s = await CallList.WriteAsync(stream, candidates, encoding, cancellationToken);
             return (s, Metadata(("kind", "calls"), ("campaign", request.Campaign), ("written", s.Written), ("doNotCall", s.DoNotCall), ("noPhone", s.NoPhone)));
         }, cancellationToken);
-        return TypedResults.Ok(new CallListResponse(name, Download(name), result.Written, result.DoNotCall, result.NoPhone, unknown));
+        return new CallListResponse(name, Download(name), result.Written, result.DoNotCall, result.NoPhone, unknown);
     }
 
-    internal static async Task<Results<Ok<CallResultsResponse>, BadRequest<string>>> CallResultsAsync(
-        HttpRequest request, ChannelEvents events, ShopTime shopTime, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public async Task<CallResultsResponse> CallResultsAsync(byte[] body, string? batchName, CancellationToken cancellationToken)
     {
-        var body = await ChannelsFeature.ReadBodyAsync(request, 16 * 1024 * 1024, cancellationToken);
-        if (body is null)
-        {
-            return TypedResults.BadRequest("File larger than 16 MB: split it.");
-        }
-
-        var batch = request.Query["batch"].ToString() is { Length: > 0 } b ? b : "calls-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body))[..12];
+        var batch = batchName is { Length: > 0 } b ? b : "calls-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body))[..12];
         var import = CallResults.Parse(body, shopTime.Zone);
         int imported = 0, dnc = 0, unknown = 0;
         foreach (var result in import.Results)
@@ -138,20 +163,8 @@ public static partial class ExportFunctions
             }
         }
 
-        var errors = import.Errors.Count;
-        var logger = loggers.CreateLogger(typeof(ExportFunctions));
-        LogImported(logger, imported, dnc, unknown, errors);
-        return TypedResults.Ok(new CallResultsResponse(imported, dnc, unknown, import.Errors));
-    }
-
-    internal static async Task<Results<FileStreamHttpResult, NotFound>> DownloadAsync(string name, ExportFiles files, CancellationToken cancellationToken)
-    {
-        if (await files.OpenAsync(name, cancellationToken) is not { } found)
-        {
-            return TypedResults.NotFound();
-        }
-
-        return TypedResults.Stream(found.Content, found.File.ContentType, fileDownloadName: found.File.Name);
+        LogImported(logger, imported, dnc, unknown, import.Errors.Count);
+        return new CallResultsResponse(imported, dnc, unknown, import.Errors);
     }
 
     private static bool TryDay(string? text, out DateOnly? day)
@@ -172,7 +185,7 @@ public static partial class ExportFunctions
     }
 
     /// <summary>The recipients the send-dm / send-call consumers put on a day's list, the scenario's arm as the variant.</summary>
-    private static async Task<IReadOnlyList<T>> FromListAsync<T>(SendLists lists, Channel channel, DateOnly day, Func<SendListEntry, T> entry, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<T>> FromListAsync<T>(Channel channel, DateOnly day, Func<SendListEntry, T> entry, CancellationToken cancellationToken)
     {
         var result = new List<T>();
         await foreach (var e in lists.ReadAsync(SendLists.ListId(channel, day), cancellationToken))
@@ -213,7 +226,7 @@ public static partial class ExportFunctions
         }
     }
 
-    private static string FileName(string kind, string campaign, TimeProvider time)
+    private string FileName(string kind, string campaign)
     {
         var safe = new string([.. campaign.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').Take(60)]);
         return $"{kind}-{safe}-{time.GetUtcNow():yyyyMMddHHmmss}.csv";

@@ -2,9 +2,10 @@ using System.Text.Json;
 using Kozuchi.Channels.Line;
 using Kozuchi.Core.Channels;
 using Kozuchi.Core.Identity;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Channels;
 using Kozuchi.Storage.Orders;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
@@ -13,28 +14,45 @@ namespace Kozuchi.Functions.Channels;
 /// The LINE webhook: the signature is checked on the raw bytes before anything is parsed; follow/unfollow keep LINE
 /// reachability current, accountLink attaches the LINE user to the customer the nonce was issued for.
 /// </summary>
-public static partial class LineWebhookFunctions
+public sealed class LineWebhookFunctions(LineWebhookHandler handler)
 {
-    public sealed record Handled(int Events, int Reachability, int Linked, int Ignored);
+    public const int MaxBodyBytes = 1024 * 1024;
 
     public sealed record LinkRequest(string CustomerId, string LinkToken);
 
+    [Function("LineWebhook")]
+    [HttpAccess(Access.Public)]
+    public async Task<IResult> WebhookAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/line")] HttpRequest req, CancellationToken cancellationToken) =>
+        await req.ReadBodyAsync(MaxBodyBytes, cancellationToken) is { } body
+            ? (await handler.HandleAsync(body, req.Headers["x-line-signature"].ToString(), cancellationToken)).ToResult()
+            : HttpInput.TooLarge(MaxBodyBytes);
+
+    /// <summary>
+    /// Step 2 of LINE account linking, called by the shop's site once the customer has logged in there: binds a
+    /// fresh nonce to the customer and gives the URL to send the browser to.
+    /// </summary>
+    [Function("LineLinkNonce")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> IssueNonceAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "channels/line/link")] HttpRequest req, CancellationToken cancellationToken)
+    {
+        var link = await req.RequiredJsonAsync<LinkRequest>(cancellationToken);
+        return (await handler.IssueNonceAsync(link.CustomerId, link.LinkToken, cancellationToken)).ToResult();
+    }
+}
+
+/// <summary>LINE webhook events (after the signature check on the raw bytes) and account-link nonces.</summary>
+public sealed partial class LineWebhookHandler(IOptions<LineOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILogger<LineWebhookHandler> logger)
+{
+    public sealed record Handled(int Events, int Reachability, int Linked, int Ignored);
+
     public sealed record LinkResponse(string Nonce, Uri RedirectUrl);
 
-    internal static async Task<Results<Ok<Handled>, UnauthorizedHttpResult, BadRequest<string>>> HandleAsync(
-        HttpRequest request, IOptions<LineOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public async Task<Outcome<Handled>> HandleAsync(byte[] body, string? signature, CancellationToken cancellationToken)
     {
-        var logger = loggers.CreateLogger(typeof(LineWebhookFunctions));
-        var body = await ChannelsFeature.ReadBodyAsync(request, 1024 * 1024, cancellationToken);
-        if (body is null)
-        {
-            return TypedResults.BadRequest("Body too large.");
-        }
-
-        if (!LineSignature.Verify(body, request.Headers["x-line-signature"], options.Value.ChannelSecret))
+        if (!LineSignature.Verify(body, signature, options.Value.ChannelSecret))
         {
             LogRefused(logger);
-            return TypedResults.Unauthorized();
+            return Outcome.Refused<Handled>();
         }
 
         // Write-first, as every inbound payload: a failure below can be replayed from the stored body.
@@ -47,7 +65,7 @@ public static partial class LineWebhookFunctions
         }
         catch (JsonException)
         {
-            return TypedResults.BadRequest("Not a LINE webhook body.");
+            return Outcome.Invalid<Handled>("Not a LINE webhook body.");
         }
 
         int reach = 0, linked = 0, ignored = 0;
@@ -96,29 +114,25 @@ public static partial class LineWebhookFunctions
             }
         }
 
-        return TypedResults.Ok(new Handled(lineEvents.Count, reach, linked, ignored));
+        return new Handled(lineEvents.Count, reach, linked, ignored);
     }
 
-    /// <summary>
-    /// Step 2 of LINE account linking, called by the shop's site once the customer has logged in there: binds a
-    /// fresh nonce to the customer and gives the URL to send the browser to.
-    /// </summary>
-    internal static async Task<Results<Ok<LinkResponse>, BadRequest<string>>> IssueNonceAsync(LinkRequest link, ChannelEvents events, CancellationToken cancellationToken)
+    public async Task<Outcome<LinkResponse>> IssueNonceAsync(string? customerId, string? linkToken, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(link.CustomerId) || string.IsNullOrWhiteSpace(link.LinkToken))
+        if (string.IsNullOrWhiteSpace(customerId) || string.IsNullOrWhiteSpace(linkToken))
         {
-            return TypedResults.BadRequest("customerId and linkToken are required.");
+            return Outcome.Invalid<LinkResponse>("customerId and linkToken are required.");
         }
 
-        if (await events.Customers.GetActiveAsync(link.CustomerId, cancellationToken) is not { } customer)
+        if (await events.Customers.GetActiveAsync(customerId, cancellationToken) is not { } customer)
         {
-            return TypedResults.BadRequest("Unknown customer.");
+            return Outcome.Invalid<LinkResponse>("Unknown customer.");
         }
 
         // LINE's link token lives 10 minutes; the nonce need not outlive it by much.
         var nonce = await events.IssueLinkNonceAsync(customer.CustomerId, TimeSpan.FromMinutes(15), cancellationToken);
-        var url = new Uri($"https://access.line.me/dialog/bot/accountLink?linkToken={Uri.EscapeDataString(link.LinkToken)}&nonce={Uri.EscapeDataString(nonce)}");
-        return TypedResults.Ok(new LinkResponse(nonce, url));
+        var url = new Uri($"https://access.line.me/dialog/bot/accountLink?linkToken={Uri.EscapeDataString(linkToken)}&nonce={Uri.EscapeDataString(nonce)}");
+        return new LinkResponse(nonce, url);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "LINE webhook refused: bad x-line-signature")]

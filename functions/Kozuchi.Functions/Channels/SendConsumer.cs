@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure.Storage.Queues.Models;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Scenarios;
@@ -7,6 +8,7 @@ using Kozuchi.Storage.Channels;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Channels;
@@ -381,39 +383,55 @@ public sealed partial class SendConsumer(
     private static partial void LogRetryable(ILogger logger, Channel channel, string enrollmentId, string? detail);
 }
 
-/// <summary>The queue functions on <c>send-email</c>, <c>send-line</c>, <c>send-dm</c>, <c>send-call</c>: one per channel, one consumer.</summary>
-public abstract class SendQueueFunction(SendConsumer consumer, IChannelDelivery delivery) : IQueueFunction
+/// <summary>
+/// The queue functions on <c>send-email</c>, <c>send-line</c>, <c>send-dm</c>, <c>send-call</c>: one per channel, one
+/// consumer. A failure throws, so the message is retried and ends in <c>send-*-poison</c>.
+/// </summary>
+public abstract class SendQueueFunction(SendConsumer consumer, IChannelDelivery delivery, ILogger logger)
 {
-    public async Task HandleAsync(QueueMessageInput message, FunctionContext context, CancellationToken cancellationToken)
+    protected async Task HandleAsync(string functionName, QueueMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(context);
-        var (batch, report) = await consumer.HandleMessageAsync(message.Text, delivery, message.Id, cancellationToken);
-        if (batch is null)
+        var (batch, report) = await consumer.HandleMessageAsync(message.Body.ToString(), delivery, message.MessageId, cancellationToken);
+        if (batch is not null)
         {
-            return;
+            FunctionLog.Done(logger, functionName, () => $"{batch.Channel.Code()} {batch.BatchId}: {report.Sent} sent, {report.Failed} failed, {report.Suppressed} suppressed, {report.Skipped} already handled, {report.Deferred} deferred");
         }
-
-        context.Log($"{batch.Channel.Code()} {batch.BatchId}: {report.Sent} sent, {report.Failed} failed, {report.Suppressed} suppressed, {report.Skipped} already handled, {report.Deferred} deferred");
     }
 }
 
-public sealed class SendEmailFunction(SendConsumer consumer, EmailDelivery delivery) : SendQueueFunction(consumer, delivery)
+public sealed class SendEmailFunction(SendConsumer consumer, EmailDelivery delivery, ILogger<SendEmailFunction> logger) : SendQueueFunction(consumer, delivery, logger)
 {
     public const string Name = "SendEmail";
+
+    [Function(Name)]
+    public Task RunAsync([QueueTrigger(TriggerNames.SendEmail, Connection = TriggerNames.Connection)] QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(Name, message, cancellationToken);
 }
 
-public sealed class SendLineFunction(SendConsumer consumer, LineDelivery delivery) : SendQueueFunction(consumer, delivery)
+public sealed class SendLineFunction(SendConsumer consumer, LineDelivery delivery, ILogger<SendLineFunction> logger) : SendQueueFunction(consumer, delivery, logger)
 {
     public const string Name = "SendLine";
+
+    [Function(Name)]
+    public Task RunAsync([QueueTrigger(TriggerNames.SendLine, Connection = TriggerNames.Connection)] QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(Name, message, cancellationToken);
 }
 
-public sealed class SendDmFunction(SendConsumer consumer, DmListDelivery delivery) : SendQueueFunction(consumer, delivery)
+public sealed class SendDmFunction(SendConsumer consumer, DmListDelivery delivery, ILogger<SendDmFunction> logger) : SendQueueFunction(consumer, delivery, logger)
 {
     public const string Name = "SendDm";
+
+    [Function(Name)]
+    public Task RunAsync([QueueTrigger(TriggerNames.SendDm, Connection = TriggerNames.Connection)] QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(Name, message, cancellationToken);
 }
 
-public sealed class SendCallFunction(SendConsumer consumer, CallListDelivery delivery) : SendQueueFunction(consumer, delivery)
+public sealed class SendCallFunction(SendConsumer consumer, CallListDelivery delivery, ILogger<SendCallFunction> logger) : SendQueueFunction(consumer, delivery, logger)
 {
     public const string Name = "SendCall";
+
+    [Function(Name)]
+    public Task RunAsync([QueueTrigger(TriggerNames.SendCall, Connection = TriggerNames.Connection)] QueueMessage message, CancellationToken cancellationToken) =>
+        HandleAsync(Name, message, cancellationToken);
 }

@@ -1,12 +1,32 @@
 using Kozuchi.Channels.Email;
 using Kozuchi.Channels.Line;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Channels;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Channels;
 
 /// <summary><c>GET/PUT /api/templates/{id}</c>: message templates as data, checked before they are stored.</summary>
-public static class TemplateFunctions
+public sealed class TemplateFunctions(TemplateEditor editor)
+{
+    [Function("ListTemplates")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "templates")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await editor.ListAsync(cancellationToken));
+
+    [Function("GetTemplate")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "templates/{id}")] HttpRequest req, string id, CancellationToken cancellationToken) =>
+        await editor.GetAsync(id, cancellationToken) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
+
+    [Function("PutTemplate")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> PutAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "templates/{id}")] HttpRequest req, string id, CancellationToken cancellationToken) =>
+        (await editor.PutAsync(id, await req.RequiredJsonAsync<TemplateEditor.TemplateRequest>(cancellationToken), cancellationToken)).ToResult();
+}
+
+/// <summary>Templates as stored, over the built-in defaults; an edit is compiled before it is saved, with optimistic concurrency.</summary>
+public sealed class TemplateEditor(MessageTemplateStore store, TimeProvider time)
 {
     /// <summary>What the API returns: the template, and whether it is a built-in default nobody has saved over yet.</summary>
     public sealed record TemplateView(MessageTemplate Template, bool IsDefault);
@@ -14,7 +34,7 @@ public static class TemplateFunctions
     /// <summary><see cref="ExpectedRevision"/>: the revision the editor started from (409 if someone saved since); omit to overwrite.</summary>
     public sealed record TemplateRequest(string? Description, EmailTemplateContent? Email, string? Line, int? ExpectedRevision);
 
-    internal static async Task<Ok<IReadOnlyList<TemplateView>>> ListAsync(MessageTemplateStore store, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TemplateView>> ListAsync(CancellationToken cancellationToken)
     {
         var stored = new List<TemplateView>();
         await foreach (var t in store.ListAsync(cancellationToken))
@@ -23,45 +43,41 @@ public static class TemplateFunctions
         }
 
         var defaults = DefaultTemplates.All.Where(d => stored.All(s => s.Template.Id != d.Id)).Select(d => new TemplateView(d, true));
-        return TypedResults.Ok<IReadOnlyList<TemplateView>>([.. stored.Concat(defaults).OrderBy(v => v.Template.Id, StringComparer.Ordinal)]);
+        return [.. stored.Concat(defaults).OrderBy(v => v.Template.Id, StringComparer.Ordinal)];
     }
 
-    internal static async Task<Results<Ok<TemplateView>, NotFound>> GetAsync(string id, MessageTemplateStore store, CancellationToken cancellationToken)
-    {
-        if (await store.GetAsync(id, cancellationToken) is { } stored)
-        {
-            return TypedResults.Ok(new TemplateView(stored, false));
-        }
+    public async Task<TemplateView?> GetAsync(string id, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is { } stored ? new TemplateView(stored, false)
+        : DefaultTemplates.Find(id) is { } builtIn ? new TemplateView(builtIn, true)
+        : null;
 
-        return DefaultTemplates.Find(id) is { } builtIn ? TypedResults.Ok(new TemplateView(builtIn, true)) : TypedResults.NotFound();
-    }
-
-    internal static async Task<Results<Ok<TemplateView>, BadRequest<string>, Conflict<string>>> PutAsync(string id, TemplateRequest request, MessageTemplateStore store, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<Outcome<TemplateView>> PutAsync(string id, TemplateRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (!MessageTemplateStore.IsValidId(id))
         {
-            return TypedResults.BadRequest("A template id is 1-100 ASCII letters, digits, '-' or '_'.");
+            return Outcome.Invalid<TemplateView>("A template id is 1-100 ASCII letters, digits, '-' or '_'.");
         }
 
         if (request.Email is null && request.Line is null)
         {
-            return TypedResults.BadRequest("A template needs an email part, a line part, or both.");
+            return Outcome.Invalid<TemplateView>("A template needs an email part, a line part, or both.");
         }
 
         if (request.Email is { } email && EmailProblem(email) is { } emailError)
         {
-            return TypedResults.BadRequest("email: " + emailError);
+            return Outcome.Invalid<TemplateView>("email: " + emailError);
         }
 
         if (request.Line is { } line && LineProblem(line) is { } lineError)
         {
-            return TypedResults.BadRequest("line: " + lineError);
+            return Outcome.Invalid<TemplateView>("line: " + lineError);
         }
 
         var saved = await store.SaveAsync(new MessageTemplate { Id = id, Description = request.Description, Email = request.Email, Line = request.Line }, request.ExpectedRevision, time.GetUtcNow(), cancellationToken);
         return saved is null
-            ? TypedResults.Conflict($"Template '{id}' was changed since revision {request.ExpectedRevision}; reload it and edit again.")
-            : TypedResults.Ok(new TemplateView(saved, false));
+            ? Outcome.Conflict<TemplateView>($"Template '{id}' was changed since revision {request.ExpectedRevision}; reload it and edit again.")
+            : new TemplateView(saved, false);
     }
 
     private static string? EmailProblem(EmailTemplateContent email)

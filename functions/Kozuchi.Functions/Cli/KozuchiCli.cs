@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Kozuchi.Functions.Hosting;
-using Kozuchi.Storage.Infrastructure;
 
 namespace Kozuchi.Functions.Cli;
 
@@ -9,9 +7,8 @@ public static class KozuchiCli
 {
     public static RootCommand Create()
     {
-        var root = new RootCommand("Kozuchi — CRM for e-commerce and D2C shops (小槌). Without a command: the Functions custom handler when FUNCTIONS_CUSTOMHANDLER_PORT is set, otherwise `serve`.");
+        var root = new RootCommand("Kozuchi — CRM for e-commerce and D2C shops (小槌). Without a command: `serve`. Started by the Functions host (--functions-uri), the isolated worker.");
         root.Subcommands.Add(Serve());
-        root.Subcommands.Add(Functions());
         root.Subcommands.Add(Operations.ReplayCommands.Create());
         root.Subcommands.Add(Reports.ReportCommands.Create());
         root.Subcommands.Add(Analytics.ClvCommands.Create());
@@ -29,34 +26,12 @@ public static class KozuchiCli
         var command = new Command("serve", "Run locally: the app on 127.0.0.1:7071 with queue, timer and blob triggers delivered from storage (Azurite).") { port };
         command.SetAction(async (parse, ct) =>
         {
-            var app = KozuchiApp.Build([], RunMode.Serve, parse.GetValue(port));
+            var app = KozuchiApp.Build([], parse.GetValue(port));
             await app.StartAsync(ct);
             await Console.Out.WriteLineAsync($"Kozuchi is running: http://127.0.0.1:{parse.GetValue(port)}/api/health  (Ctrl+C to stop)");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
         return command;
-    }
-
-    private static Command Functions()
-    {
-        var dir = new Argument<DirectoryInfo>("dir") { Description = "Directory to write <FunctionName>/function.json into (the app root of the deployment package)" };
-        var source = new Option<FunctionManifest.BlobSource>("--blob-source")
-        {
-            Description = "Event source of blob triggers: EventGrid (Flex Consumption) or LogsAndContainerScan",
-            DefaultValueFactory = _ => FunctionManifest.BlobSource.EventGrid,
-        };
-        var manifest = new Command("manifest", "Write the host's function.json files from the function registry.") { dir, source };
-        manifest.SetAction(parse =>
-        {
-            // The pull timers come from the Kozuchi__Pulls__Sources__* settings in the packaging environment (azd passes its
-            // environment's values to the prepackage hook); not local.settings.json, whose local sources Azure does not have.
-            var configuration = new ConfigurationManager();
-            configuration.AddEnvironmentVariables();
-            var written = FunctionManifest.Write(Features.CreateRegistry(configuration), StorageNames.Default, parse.GetValue(dir)!.FullName, parse.GetValue(source));
-            Console.WriteLine($"Wrote {written.Count} function.json files to {parse.GetValue(dir)!.FullName}");
-            return 0;
-        });
-        return new Command("functions", "Functions host integration.") { manifest };
     }
 }

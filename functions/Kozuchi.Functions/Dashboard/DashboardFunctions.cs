@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Security.Cryptography;
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Functions.Security;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Dashboard;
 
@@ -11,9 +11,61 @@ namespace Kozuchi.Functions.Dashboard;
 /// The operators' web dashboard, served by the app itself from files embedded in the executable (no separate
 /// static site to deploy): Japanese by default, English switchable; the pages call the app's own API.
 /// </summary>
-public static class DashboardFunctions
+public sealed class DashboardFunctions(OperatorAccess access)
 {
     public const string Route = "dashboard";
+
+    private const string ApiPrefix = HttpFunctionGuard.ApiPrefix;
+
+    [Function("Dashboard")]
+    [HttpAccess(Access.Operator)]
+    public static IResult Serve([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/{*path}")] HttpRequest req, string? path) =>
+        DashboardFiles.Serve(path, req.HttpContext);
+
+    [Function("DashboardLoginPage")]
+    [HttpAccess(Access.Public)]
+    public static IResult LoginPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/login")] HttpRequest req) =>
+        DashboardFiles.LoginPage(req.HttpContext, req.Text("next"), req.Text("error"));
+
+    [Function("DashboardLogin")]
+    [HttpAccess(Access.Public)]
+    public async Task<IResult> LoginAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/login")] HttpRequest req)
+    {
+        ArgumentNullException.ThrowIfNull(req);
+        var form = await req.ReadFormAsync(req.HttpContext.RequestAborted);
+        var next = DashboardFiles.SafeNext(form["next"]);
+        if (access.Options.Mode != OperatorAuthMode.Key || !access.KeyMatches(form["key"].ToString()))
+        {
+            return TypedResults.Redirect($"{ApiPrefix}/{Route}/login?error=1&next={Uri.EscapeDataString(next)}");
+        }
+
+        req.HttpContext.Response.Cookies.Append(OperatorAccess.CookieName, access.IssueSession(), new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Strict,
+            Secure = req.IsHttps,
+            Path = ApiPrefix,
+            MaxAge = access.Options.SessionLifetime,
+        });
+        return TypedResults.Redirect(next);
+    }
+
+    [Function("DashboardLogout")]
+    [HttpAccess(Access.Public)]
+    public static IResult Logout([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/logout")] HttpRequest req)
+    {
+        ArgumentNullException.ThrowIfNull(req);
+        req.HttpContext.Response.Cookies.Delete(OperatorAccess.CookieName, new CookieOptions { Path = ApiPrefix });
+        return TypedResults.Redirect($"{ApiPrefix}/{Route}/login");
+    }
+}
+
+/// <summary>The dashboard's files, embedded in the executable, with their security headers and ETags.</summary>
+public static class DashboardFiles
+{
+    private const string Route = DashboardFunctions.Route;
+
+    private const string ApiPrefix = HttpFunctionGuard.ApiPrefix;
 
     private static readonly ConcurrentDictionary<string, (byte[] Content, string ETag)?> Files = new(StringComparer.Ordinal);
 
@@ -28,15 +80,9 @@ public static class DashboardFunctions
         [".ico"] = "image/x-icon",
     };
 
-    public static FunctionRegistry AddDashboardFunctions(this FunctionRegistry registry) =>
-        registry
-            .Http("DashboardLoginPage", "GET", $"{Route}/login", LoginPage, Access.Public)
-            .Http("DashboardLogin", "POST", $"{Route}/login", LoginAsync, Access.Public)
-            .Http("DashboardLogout", "POST", $"{Route}/logout", Logout, Access.Public)
-            .Http("Dashboard", "GET", $"{Route}/{{*path}}", Serve);
-
-    internal static Results<FileContentHttpResult, StatusCodeHttpResult, NotFound> Serve(string? path, HttpContext context)
+    public static IResult Serve(string? path, HttpContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var name = string.IsNullOrEmpty(path) ? "index.html" : path;
         if (name.Contains("..", StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal))
         {
@@ -60,8 +106,9 @@ public static class DashboardFunctions
         return TypedResults.File(file.Content, ContentType(name));
     }
 
-    internal static ContentHttpResult LoginPage(HttpContext context, string? next, string? error)
+    public static IResult LoginPage(HttpContext context, string? next, string? error)
     {
+        ArgumentNullException.ThrowIfNull(context);
         SecurityHeaders(context.Response);
         var html = (Load("login.html")?.Content is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "<form method=post><input name=key type=password><button>Login</button></form>")
             .Replace("{{next}}", System.Net.WebUtility.HtmlEncode(SafeNext(next)), StringComparison.Ordinal)
@@ -69,37 +116,11 @@ public static class DashboardFunctions
         return TypedResults.Content(html, "text/html; charset=utf-8");
     }
 
-    internal static async Task<IResult> LoginAsync(HttpContext context, OperatorAccess access)
-    {
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        var next = SafeNext(form["next"]);
-        if (access.Options.Mode != OperatorAuthMode.Key || !access.KeyMatches(form["key"].ToString()))
-        {
-            return TypedResults.Redirect($"{HostEndpoints.ApiPrefix}/{Route}/login?error=1&next={Uri.EscapeDataString(next)}");
-        }
-
-        context.Response.Cookies.Append(OperatorAccess.CookieName, access.IssueSession(), new CookieOptions
-        {
-            HttpOnly = true,
-            SameSite = SameSiteMode.Strict,
-            Secure = context.Request.IsHttps,
-            Path = HostEndpoints.ApiPrefix,
-            MaxAge = access.Options.SessionLifetime,
-        });
-        return TypedResults.Redirect(next);
-    }
-
-    internal static RedirectHttpResult Logout(HttpContext context)
-    {
-        context.Response.Cookies.Delete(OperatorAccess.CookieName, new CookieOptions { Path = HostEndpoints.ApiPrefix });
-        return TypedResults.Redirect($"{HostEndpoints.ApiPrefix}/{Route}/login");
-    }
-
     /// <summary>Only our own dashboard paths: never an open redirect to another site.</summary>
-    private static string SafeNext(string? next) =>
-        next is { Length: > 0 } n && n.StartsWith($"{HostEndpoints.ApiPrefix}/{Route}", StringComparison.Ordinal) && !n.Contains("//", StringComparison.Ordinal)
+    public static string SafeNext(string? next) =>
+        next is { Length: > 0 } n && n.StartsWith($"{ApiPrefix}/{Route}", StringComparison.Ordinal) && !n.Contains("//", StringComparison.Ordinal)
             ? n
-            : $"{HostEndpoints.ApiPrefix}/{Route}/";
+            : $"{ApiPrefix}/{Route}/";
 
     private static void SecurityHeaders(HttpResponse response)
     {

@@ -1,53 +1,16 @@
-using Azure;
-using Kozuchi.Functions.Hosting;
-using Kozuchi.Storage.Infrastructure;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Kozuchi.Functions.Hosting.Http;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Health;
 
-public static class HealthFunctions
+public sealed class HealthFunctions(StorageHealth health)
 {
-    public static FunctionRegistry AddHealthFunctions(this FunctionRegistry registry) =>
-        registry.Http("Health", "GET", "health", GetHealthAsync, Access.Public);
-
-    public sealed record HealthReport(string Status, string Storage, bool StorageReady, IReadOnlyDictionary<string, string> Checks);
-
-    /// <summary>Reachability of each storage service; 503 when any is unreachable so probes and alerts see it.</summary>
-    internal static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> GetHealthAsync(
-        StorageClients storage, StorageReadiness readiness, CancellationToken cancellationToken)
+    /// <summary>Reachability of each storage service; 503 when any is unreachable so probes and alerts see it. Answers before storage is ready.</summary>
+    [Function("Health")]
+    [HttpAccess(Access.Public, WaitsForStorage = false)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Probes must answer within an alerting probe's patience, not wait out the SDK's retries.
-        timeout.CancelAfter(TimeSpan.FromSeconds(3));
-        var checks = new Dictionary<string, string>
-        {
-            ["tables"] = await Probe(async ct => { await foreach (var _ in storage.Tables.QueryAsync(maxPerPage: 1, cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, timeout.Token),
-            ["queues"] = await Probe(async ct => { await foreach (var _ in storage.Queues.GetQueuesAsync(cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, timeout.Token),
-            ["blobs"] = await Probe(async ct => { await foreach (var _ in storage.Blobs.GetBlobContainersAsync(cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, timeout.Token),
-        };
-        var healthy = checks.Values.All(v => v == "ok");
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", storage.Connection.Describe(), readiness.IsReady, checks);
-        return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
-
-    private static async Task<string> Probe(Func<CancellationToken, Task> probe, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await probe(cancellationToken);
-            return "ok";
-        }
-        catch (RequestFailedException e)
-        {
-            return $"error {e.Status} {e.ErrorCode}";
-        }
-        catch (OperationCanceledException)
-        {
-            return "timeout";
-        }
-        catch (Exception e) when (e is HttpRequestException or AggregateException or Azure.Identity.AuthenticationFailedException)
-        {
-            return $"unreachable: {e.GetType().Name}";
-        }
+        var report = await health.CheckAsync(cancellationToken);
+        return report.Status == "healthy" ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -16,8 +16,6 @@ public sealed record HostSettings
     public TimeSpan QueueMaxPollingInterval { get; init; } = TimeSpan.FromMinutes(1);
     public string QueueMessageEncoding { get; init; } = "base64";
     public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromMinutes(30);
-    public string ExecutablePath { get; init; } = "kozuchi";
-    public bool ForwardsHttpRequests { get; init; }
     public string RoutePrefix { get; init; } = "api";
 
     /// <summary>The blob trigger retries a blob this many times before its poison message (host default 5).</summary>
@@ -75,15 +73,6 @@ public sealed record HostSettings
             {
                 settings = settings with { RoutePrefix = prefix };
             }
-        }
-
-        if (Get(root, "customHandler") is { } ch)
-        {
-            settings = settings with
-            {
-                ForwardsHttpRequests = Get(ch, "enableForwardingHttpRequest")?.GetBoolean() ?? false,
-                ExecutablePath = Get(ch, "description") is { } d && Get(d, "defaultExecutablePath")?.GetString() is { } exe ? exe : settings.ExecutablePath,
-            };
         }
 
         return settings;

@@ -1,20 +1,13 @@
 using Kozuchi.Core.Common;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Customers;
-using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Orders;
 
 namespace Kozuchi.Functions.Ingest;
 
-/// <summary>Orders in: webhooks, the queue that processes them, imports.</summary>
+/// <summary>Orders in: webhooks, the queue that processes them, imports (their functions are in this folder).</summary>
 public static class IngestFeature
 {
-    public static FunctionRegistry AddIngestFunctions(this FunctionRegistry registry) =>
-        registry
-            .AddWebhookFunctions()
-            .Queue<ProcessOrdersFunction>(ProcessOrdersFunction.Name, StorageCatalog.Queues.OrdersIncoming)
-            .Blob<ImportOrdersFunction>(ImportOrdersFunction.Name, StorageCatalog.Containers.Imports);
-
     public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<WebhookOptions>(configuration.GetSection("Kozuchi:Webhooks"));
@@ -33,6 +26,9 @@ public static class IngestFeature
         services.AddSingleton<CustomerCorrections>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<OrderImporter>();
+        services.AddSingleton<WebhookReceiver>();
+        services.AddSingleton<OrderProcessing>();
+        services.AddSingleton<DroppedImports>();
         services.AddSingleton<Demo.DemoLoader>();
         return services;
     }

@@ -3,109 +3,128 @@ using Kozuchi.Core.Checkouts;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Orders.Formats;
 using Kozuchi.Functions.Erasure;
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Checkouts;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Erasure;
 using Kozuchi.Storage.Orders;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Ingest;
 
 /// <summary>
-/// Cart webhooks. Each verifies its signature on the raw bytes, stores the body (write-first) and queues a pointer,
-/// then answers: well inside Shopify's 5-second limit, and nothing is lost if processing fails later.
+/// Cart webhooks. Each verifies its signature on the raw bytes (413 past <see cref="WebhookReceiver.MaxBodyBytes"/>),
+/// and <see cref="WebhookReceiver"/> stores the body (write-first) and queues a pointer, then the function answers:
+/// well inside Shopify's 5-second limit, and nothing is lost if processing fails later.
 /// </summary>
-public static partial class WebhookFunctions
+public sealed class WebhookFunctions(WebhookReceiver receiver)
+{
+    [Function("ShopifyWebhook")]
+    [HttpAccess(Access.Public)]
+    public async Task<IResult> ShopifyAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/shopify")] HttpRequest req, CancellationToken cancellationToken)
+    {
+        if (await req.ReadBodyAsync(WebhookReceiver.MaxBodyBytes, cancellationToken) is not { } body)
+        {
+            return HttpInput.TooLarge(WebhookReceiver.MaxBodyBytes);
+        }
+
+        var delivery = new ShopifyDelivery(
+            req.Headers["X-Shopify-Hmac-Sha256"].ToString(), req.Headers["X-Shopify-Topic"].ToString(), req.Headers["X-Shopify-Shop-Domain"].ToString(),
+            req.Headers["X-Shopify-Webhook-Id"].ToString(), req.Headers["X-Shopify-Event-Id"].ToString());
+        return (await receiver.ShopifyAsync(body, delivery, cancellationToken)).ToResult();
+    }
+
+    [Function("OrderWebhook")]
+    [HttpAccess(Access.Public)]
+    public async Task<IResult> OrdersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/orders")] HttpRequest req, CancellationToken cancellationToken)
+    {
+        if (await req.ReadBodyAsync(WebhookReceiver.MaxBodyBytes, cancellationToken) is not { } body)
+        {
+            return HttpInput.TooLarge(WebhookReceiver.MaxBodyBytes);
+        }
+
+        return (await receiver.OrdersAsync(body, req.Headers["X-Kozuchi-Timestamp"].ToString(), req.Headers["X-Kozuchi-Signature"].ToString(), cancellationToken)).ToResult();
+    }
+}
+
+/// <summary>A Shopify delivery's headers: the signature and what the delivery is.</summary>
+public sealed record ShopifyDelivery(string? Hmac, string Topic, string ShopDomain, string WebhookId, string EventId);
+
+/// <summary>
+/// What a cart webhook does once its bytes are read: the signature check, then write-first landing in <c>raw</c>
+/// and a pointer on <c>orders-incoming</c> (or <c>checkouts-incoming</c>); Shopify's privacy topics are handled inline.
+/// </summary>
+public sealed partial class WebhookReceiver(
+    RawPayloads raw, IngestPipeline pipeline, CheckoutProcessor checkouts, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time,
+    ErasureService erasure, CustomerStore store, ILogger<WebhookReceiver> logger)
 {
     public const int MaxBodyBytes = 4 * 1024 * 1024;
 
     private static readonly string[] ShopifyOrderTopics = ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "refunds/create"];
 
-    public static FunctionRegistry AddWebhookFunctions(this FunctionRegistry registry) =>
-        registry
-            .Http("ShopifyWebhook", "POST", "webhooks/shopify", ShopifyAsync, Access.Public)
-            .Http("OrderWebhook", "POST", "webhooks/orders", OrdersAsync, Access.Public);
-
     public sealed record Accepted(string Status, string? Blob);
 
-    internal static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> ShopifyAsync(
-        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, CheckoutProcessor checkouts, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers,
-        ErasureService erasure, CustomerStore store, CancellationToken cancellationToken)
+    public async Task<Outcome<Accepted>> ShopifyAsync(byte[] body, ShopifyDelivery delivery, CancellationToken cancellationToken)
     {
-        var logger = loggers.CreateLogger(typeof(WebhookFunctions));
-        var body = await ReadBodyAsync(request, cancellationToken);
-        if (body is null)
-        {
-            return TypedResults.BadRequest($"Body larger than {MaxBodyBytes} bytes.");
-        }
-
-        var check = WebhookSignatures.Shopify(body, request.Headers["X-Shopify-Hmac-Sha256"], options.Value.Shopify());
+        ArgumentNullException.ThrowIfNull(delivery);
+        var check = WebhookSignatures.Shopify(body, delivery.Hmac, options.Value.Shopify());
         if (check != SignatureCheck.Valid)
         {
             LogRejected(logger, "shopify", check.ToString());
-            return TypedResults.Unauthorized();
+            return Outcome.Refused<Accepted>();
         }
 
-        var topic = request.Headers["X-Shopify-Topic"].ToString();
+        var topic = delivery.Topic;
         if (ShopifyPrivacy.Topics.Contains(topic))
         {
             // Handled inline and idempotently: a timeout or failure makes Shopify retry, and a retry finishes the job.
             var outcome = await ShopifyPrivacy.HandleAsync(topic, body, erasure, store, cancellationToken);
             if (outcome is null)
             {
-                return TypedResults.BadRequest("Privacy webhook body is not JSON.");
+                return Outcome.Invalid<Accepted>("Privacy webhook body is not JSON.");
             }
 
             LogPrivacy(logger, topic, outcome.Status, outcome.Customers);
-            return TypedResults.Ok(new Accepted(outcome.Status, null));
+            return new Accepted(outcome.Status, null);
         }
 
         var isCheckout = ShopifyCheckoutJson.Topics.Contains(topic);
         if (!ShopifyOrderTopics.Contains(topic) && !isCheckout)
         {
             // Subscribed to more than we use: acknowledge so Shopify does not retry.
-            return TypedResults.Ok(new Accepted("ignored", null));
+            return new Accepted("ignored", null);
         }
 
-        var deliveryId = request.Headers["X-Shopify-Event-Id"].ToString() is { Length: > 0 } eventId ? "event-" + eventId
-            : request.Headers["X-Shopify-Webhook-Id"].ToString() is { Length: > 0 } webhookId ? "webhook-" + webhookId
+        var deliveryId = delivery.EventId is { Length: > 0 } eventId ? "event-" + eventId
+            : delivery.WebhookId is { Length: > 0 } webhookId ? "webhook-" + webhookId
             : null;
         var name = deliveryId is null ? RawPayloads.ContentName("webhooks/shopify", body) : $"webhooks/shopify/{Safe(deliveryId)}.json";
         var metadata = new Dictionary<string, string>
         {
             ["kind"] = isCheckout ? "shopify-checkout" : "shopify",
             ["topic"] = topic,
-            ["shop"] = Safe(request.Headers["X-Shopify-Shop-Domain"].ToString()),
-            ["webhookId"] = Safe(request.Headers["X-Shopify-Webhook-Id"].ToString()),
-            ["eventId"] = Safe(request.Headers["X-Shopify-Event-Id"].ToString()),
+            ["shop"] = Safe(delivery.ShopDomain),
+            ["webhookId"] = Safe(delivery.WebhookId),
+            ["eventId"] = Safe(delivery.EventId),
         };
         if (isCheckout)
         {
             var checkout = ShopifyCheckoutJson.Parse(body, shopTime.Zone);
-            return await LandAsync(raw, logger, time, body, name, checkout.Error, null, metadata, ct => checkouts.EnqueueAsync(new IngestMessage { Kind = PayloadKind.ShopifyCheckout, Blob = name, Topic = topic }, ct), cancellationToken);
+            return await LandAsync(body, name, checkout.Error, null, metadata, ct => checkouts.EnqueueAsync(new IngestMessage { Kind = PayloadKind.ShopifyCheckout, Blob = name, Topic = topic }, ct), cancellationToken);
         }
 
         var parsed = ShopifyOrderJson.Parse(topic, body, shopTime.Zone);
-        return await LandAsync(raw, logger, time, body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Shopify, Blob = name, Topic = topic }, ct), cancellationToken);
+        return await LandAsync(body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Shopify, Blob = name, Topic = topic }, ct), cancellationToken);
     }
 
-    internal static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> OrdersAsync(
-        HttpRequest request, RawPayloads raw, IngestPipeline pipeline, CheckoutProcessor checkouts, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public async Task<Outcome<Accepted>> OrdersAsync(byte[] body, string timestamp, string signature, CancellationToken cancellationToken)
     {
-        var logger = loggers.CreateLogger(typeof(WebhookFunctions));
-        var body = await ReadBodyAsync(request, cancellationToken);
-        if (body is null)
-        {
-            return TypedResults.BadRequest($"Body larger than {MaxBodyBytes} bytes.");
-        }
-
-        var check = WebhookSignatures.Kozuchi(body, request.Headers["X-Kozuchi-Timestamp"], request.Headers["X-Kozuchi-Signature"], options.Value.Orders(), time.GetUtcNow());
+        var check = WebhookSignatures.Kozuchi(body, timestamp, signature, options.Value.Orders(), time.GetUtcNow());
         if (check != SignatureCheck.Valid)
         {
             LogRejected(logger, "orders", check.ToString());
-            return TypedResults.Unauthorized();
+            return Outcome.Refused<Accepted>();
         }
 
         // Content-addressed: the same body sent twice is one delivery; a changed order is a new body.
@@ -113,18 +132,18 @@ public static partial class WebhookFunctions
         {
             var checkoutName = RawPayloads.ContentName("webhooks/checkouts", body);
             var checkout = KozuchiCheckoutJson.Parse(body, shopTime.Zone);
-            var checkoutMetadata = new Dictionary<string, string> { ["kind"] = "kozuchi-checkout", ["timestamp"] = Safe(request.Headers["X-Kozuchi-Timestamp"].ToString()) };
-            return await LandAsync(raw, logger, time, body, checkoutName, checkout.Error, null, checkoutMetadata, ct => checkouts.EnqueueAsync(new IngestMessage { Kind = PayloadKind.KozuchiCheckout, Blob = checkoutName }, ct), cancellationToken);
+            var checkoutMetadata = new Dictionary<string, string> { ["kind"] = "kozuchi-checkout", ["timestamp"] = Safe(timestamp) };
+            return await LandAsync(body, checkoutName, checkout.Error, null, checkoutMetadata, ct => checkouts.EnqueueAsync(new IngestMessage { Kind = PayloadKind.KozuchiCheckout, Blob = checkoutName }, ct), cancellationToken);
         }
 
         var name = RawPayloads.ContentName("webhooks/orders", body);
         var parsed = KozuchiOrderJson.Parse(body, shopTime.Zone);
-        var metadata = new Dictionary<string, string> { ["kind"] = "kozuchi", ["timestamp"] = Safe(request.Headers["X-Kozuchi-Timestamp"].ToString()) };
-        return await LandAsync(raw, logger, time, body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Kozuchi, Blob = name }, ct), cancellationToken);
+        var metadata = new Dictionary<string, string> { ["kind"] = "kozuchi", ["timestamp"] = Safe(timestamp) };
+        return await LandAsync(body, name, parsed.Error, parsed.Ignored, metadata, ct => pipeline.EnqueueAsync(new IngestMessage { Kind = PayloadKind.Kozuchi, Blob = name }, ct), cancellationToken);
     }
 
-    private static async Task<Results<Ok<Accepted>, UnauthorizedHttpResult, BadRequest<string>>> LandAsync(
-        RawPayloads raw, ILogger logger, TimeProvider time, byte[] body, string name, string? error, string? ignored, Dictionary<string, string> metadata, Func<CancellationToken, Task> enqueue, CancellationToken cancellationToken)
+    private async Task<Outcome<Accepted>> LandAsync(
+        byte[] body, string name, string? error, string? ignored, Dictionary<string, string> metadata, Func<CancellationToken, Task> enqueue, CancellationToken cancellationToken)
     {
         metadata["received"] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
         if (error is not null)
@@ -134,12 +153,12 @@ public static partial class WebhookFunctions
             var rejected = RawPayloads.ContentName("rejected/" + metadata["kind"], body);
             await raw.TryStoreAsync(rejected, body, metadata, cancellationToken);
             LogMalformed(logger, rejected);
-            return TypedResults.BadRequest(error);
+            return Outcome.Invalid<Accepted>(error);
         }
 
         if (ignored is not null)
         {
-            return TypedResults.Ok(new Accepted("ignored: " + ignored, null));
+            return new Accepted("ignored: " + ignored, null);
         }
 
         var fresh = await raw.TryStoreAsync(name, body, metadata, cancellationToken);
@@ -148,25 +167,7 @@ public static partial class WebhookFunctions
         // what gets it processed, and processing the same payload twice changes nothing.
         await enqueue(cancellationToken);
         LogAccepted(logger, metadata["kind"], name, fresh);
-        return TypedResults.Ok(new Accepted(fresh ? "accepted" : "duplicate", name));
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
+        return new Accepted(fresh ? "accepted" : "duplicate", name);
     }
 
     /// <summary>Blob names and metadata are ASCII; anything else from a header is replaced.</summary>

@@ -1,7 +1,8 @@
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
-using Kozuchi.Functions.Hosting.Invocation;
+using Kozuchi.Functions.Hosting.LocalRuntime;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -13,29 +14,29 @@ namespace Kozuchi.Functions.Observability;
 /// Traces, metrics and logs through OpenTelemetry. The exporter follows the environment: Azure Monitor when
 /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set (Entra ID auth when the authentication string names a
 /// client id, since the Bicep disables local auth), OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set,
-/// otherwise none (logs still go to the console).
+/// otherwise none (logs still go to the console). In the isolated worker the Functions worker's own instrumentation
+/// (<c>UseFunctionsWorkerDefaults</c>: invocation spans correlated with the host's) is added.
 /// </summary>
 public static class Telemetry
 {
     public const string MeterName = "Kozuchi";
     public const string ServiceName = "kozuchi";
 
-    public static WebApplicationBuilder AddKozuchiTelemetry(this WebApplicationBuilder builder)
+    public static void AddKozuchiTelemetry(IServiceCollection services, ILoggingBuilder logging, IConfiguration config, bool worker)
     {
-        var config = builder.Configuration;
         var appInsights = config["APPLICATIONINSIGHTS_CONNECTION_STRING"];
         var otlp = config["OTEL_EXPORTER_OTLP_ENDPOINT"];
         if (string.IsNullOrWhiteSpace(appInsights) && string.IsNullOrWhiteSpace(otlp))
         {
-            return builder;
+            return;
         }
 
         var credential = AppInsightsCredential(config["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
-        var otel = builder.Services.AddOpenTelemetry()
+        var otel = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(ServiceName))
             .WithTracing(t =>
             {
-                t.AddSource(InvocationDispatcher.Activity.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                t.AddSource(LocalFunctionRunner.Activity.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
                 if (!string.IsNullOrWhiteSpace(appInsights))
                 {
                     t.AddAzureMonitorTraceExporter(o => Configure(o, appInsights, credential));
@@ -57,9 +58,12 @@ public static class Telemetry
                     m.AddOtlpExporter();
                 }
             });
-        _ = otel;
+        if (worker)
+        {
+            otel.UseFunctionsWorkerDefaults();
+        }
 
-        builder.Logging.AddOpenTelemetry(l =>
+        logging.AddOpenTelemetry(l =>
         {
             l.IncludeFormattedMessage = true;
             if (!string.IsNullOrWhiteSpace(appInsights))
@@ -71,8 +75,6 @@ public static class Telemetry
                 l.AddOtlpExporter();
             }
         });
-
-        return builder;
     }
 
     private static void Configure(AzureMonitorExporterOptions options, string connectionString, TokenCredential? credential)

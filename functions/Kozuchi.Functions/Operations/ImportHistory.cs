@@ -2,7 +2,6 @@ using System.Text.Json;
 using Azure.Storage.Blobs.Models;
 using Kozuchi.Functions.Ingest;
 using Kozuchi.Storage.Infrastructure;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kozuchi.Functions.Operations;
 
@@ -13,11 +12,11 @@ public sealed record ImportEntry(string File, DateTimeOffset? At, JsonElement Re
 /// The imports an operator sees on the operations page: every dropped file's summary, newest first, and its error
 /// report (row, column, reason) as the CSV written beside it.
 /// </summary>
-public static class ImportHistory
+public sealed class ImportHistory(StorageClients clients)
 {
     public const int MaxListed = 100;
 
-    internal static async Task<Ok<IReadOnlyList<ImportEntry>>> ListAsync(StorageClients clients, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ImportEntry>> ListAsync(CancellationToken cancellationToken)
     {
         var container = clients.Container(StorageCatalog.Containers.Imports);
         var summaries = new List<BlobItem>();
@@ -38,26 +37,20 @@ public static class ImportHistory
             return new ImportEntry(file, blob.Properties.LastModified, report, rejected);
         }));
 
-        return TypedResults.Ok<IReadOnlyList<ImportEntry>>(entries);
+        return entries;
     }
 
-    /// <summary><c>?file=</c> the dropped file's name; answers its error report as a CSV download.</summary>
-    internal static async Task<Results<FileContentHttpResult, NotFound<string>, BadRequest<string>>> ErrorsAsync(StorageClients clients, string? file, CancellationToken cancellationToken)
+    /// <summary>The error report written beside a dropped file, or null when there is none.</summary>
+    public async Task<byte[]?> ErrorReportAsync(string file, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(file) || file.EndsWith(ImportOrdersFunction.ErrorsSuffix, StringComparison.Ordinal))
-        {
-            return TypedResults.BadRequest("file is the name of a dropped import file, e.g. shopify/2026-11.csv.");
-        }
-
         var blob = clients.Container(StorageCatalog.Containers.Imports).GetBlobClient(file + ImportOrdersFunction.ErrorsSuffix);
         try
         {
-            var content = await blob.DownloadContentAsync(cancellationToken);
-            return TypedResults.File(content.Value.Content.ToArray(), "text/csv; charset=utf-8", Path.GetFileName(file) + ImportOrdersFunction.ErrorsSuffix);
+            return (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
         }
         catch (Azure.RequestFailedException e) when (e.Status == 404)
         {
-            return TypedResults.NotFound($"No error report for {file}.");
+            return null;
         }
     }
 }

@@ -1,33 +1,59 @@
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Operations;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Operations;
 
 /// <summary>Failures an operator can see and act on: poison queues, inspected and replayed; imports and their error reports.</summary>
-public static class OperationsFunctions
+public sealed class OperationsFunctions(PoisonQueues poison, ImportHistory imports)
 {
-    public static FunctionRegistry AddOperationsFunctions(this FunctionRegistry registry) =>
-        registry
-            .Http("ListPoison", "GET", "operations/poison", ListPoisonAsync)
-            .Http("ReplayPoison", "POST", "operations/poison/{queue}/replay", ReplayPoisonAsync)
-            .Http("ListImports", "GET", "operations/imports", ImportHistory.ListAsync)
-            .Http("ImportErrors", "GET", "operations/imports/errors", ImportHistory.ErrorsAsync);
+    [Function("ListPoison")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ListPoisonAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "operations/poison")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await poison.ListAsync(Math.Clamp(req.Number("sample") ?? 5, 0, 32), cancellationToken));
 
-    public static IServiceCollection AddOperations(this IServiceCollection services) => services.AddScoped<PoisonQueues>();
-
-    internal static async Task<Ok<IReadOnlyList<PoisonQueueSummary>>> ListPoisonAsync(PoisonQueues poison, int? sample, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await poison.ListAsync(Math.Clamp(sample ?? 5, 0, 32), cancellationToken));
-
-    internal static async Task<Results<Ok<ReplayOutcome>, NotFound<string>>> ReplayPoisonAsync(string queue, PoisonQueues poison, int? max, CancellationToken cancellationToken)
+    [Function("ReplayPoison")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ReplayPoisonAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "operations/poison/{queue}/replay")] HttpRequest req, string queue, CancellationToken cancellationToken)
     {
         try
         {
-            return TypedResults.Ok(await poison.ReplayAsync(queue, Math.Clamp(max ?? 1000, 1, 100_000), cancellationToken));
+            return TypedResults.Ok(await poison.ReplayAsync(queue, Math.Clamp(req.Number("max") ?? 1000, 1, 100_000), cancellationToken));
         }
         catch (ArgumentException e)
         {
             return TypedResults.NotFound(e.Message);
         }
+    }
+
+    [Function("ListImports")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ListImportsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "operations/imports")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await imports.ListAsync(cancellationToken));
+
+    /// <summary><c>?file=</c> the dropped file's name; answers its error report as a CSV download.</summary>
+    [Function("ImportErrors")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ImportErrorsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "operations/imports/errors")] HttpRequest req, CancellationToken cancellationToken)
+    {
+        var file = req.Text("file");
+        if (string.IsNullOrEmpty(file) || file.EndsWith(Ingest.ImportOrdersFunction.ErrorsSuffix, StringComparison.Ordinal))
+        {
+            return TypedResults.BadRequest("file is the name of a dropped import file, e.g. shopify/2026-11.csv.");
+        }
+
+        return await imports.ErrorReportAsync(file, cancellationToken) is { } csv
+            ? TypedResults.File(csv, "text/csv; charset=utf-8", Path.GetFileName(file) + Ingest.ImportOrdersFunction.ErrorsSuffix)
+            : TypedResults.NotFound($"No error report for {file}.");
+    }
+}
+
+public static class OperationsFeature
+{
+    public static IServiceCollection AddOperations(this IServiceCollection services)
+    {
+        services.AddScoped<PoisonQueues>();
+        services.AddSingleton<ImportHistory>();
+        return services;
     }
 }

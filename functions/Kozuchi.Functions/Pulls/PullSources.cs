@@ -6,15 +6,13 @@ namespace Kozuchi.Functions.Pulls;
 
 /// <summary>
 /// The configured shop sources (<c>Kozuchi:Pulls:Sources:{n}:…</c>, as app settings <c>Kozuchi__Pulls__Sources__0__Kind</c>
-/// …). Read once, both for the function registry (one timer per source) and for the runner.
+/// …). Read once; the <c>PullOrders</c> timer runs each on its own <c>Schedule</c>.
 /// </summary>
 public sealed class PullSources(IReadOnlyList<PullSource> sources)
 {
     public IReadOnlyList<PullSource> All { get; } = sources;
 
     public PullSource? Find(string name) => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
-
-    public PullSource? ForFunction(string functionName) => All.FirstOrDefault(s => string.Equals(s.FunctionName, functionName, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A misconfigured source stops start-up with the setting to fix: a pull that silently never runs loses orders.</summary>
     public static PullSources Read(IConfiguration? configuration)
@@ -56,6 +54,11 @@ public sealed class PullSources(IReadOnlyList<PullSource> sources)
                     RedirectUri = section["RedirectUri"],
                 },
             };
+            if (!IsSchedule(source.Schedule))
+            {
+                throw new InvalidOperationException($"{at}Schedule '{source.Schedule}' is not a six-field NCRONTAB expression (second minute hour day month weekday, UTC).");
+            }
+
             if (source.Kind == CartKind.Shopify && source.BaseUrl is null)
             {
                 throw new InvalidOperationException($"{at}BaseUrl must be the shop's https://<shop>.myshopify.com.");
@@ -70,6 +73,19 @@ public sealed class PullSources(IReadOnlyList<PullSource> sources)
         }
 
         return new PullSources(sources);
+    }
+
+    private static bool IsSchedule(string schedule)
+    {
+        try
+        {
+            _ = Cronos.CronExpression.Parse(schedule, Cronos.CronFormat.IncludeSeconds);
+            return true;
+        }
+        catch (Cronos.CronFormatException)
+        {
+            return false;
+        }
     }
 
     private static TimeSpan? Span(string? value, string setting) =>

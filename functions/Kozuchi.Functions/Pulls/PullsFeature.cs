@@ -3,30 +3,20 @@ using Kozuchi.Channels.Pulls;
 using Kozuchi.Core.Pulls;
 using Kozuchi.Functions.Cli;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Pulls;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Pulls;
 
-/// <summary>Orders pulled from carts' APIs: one timer per configured source, the runner, <c>kozuchi pull run</c>.</summary>
+/// <summary>Orders pulled from carts' APIs: the <c>PullOrders</c> timer, each source on its own schedule, the runner, <c>kozuchi pull run</c>.</summary>
 public static class PullsFeature
 {
-    public static FunctionRegistry AddPullFunctions(this FunctionRegistry registry, PullSources sources)
-    {
-        ArgumentNullException.ThrowIfNull(registry);
-        ArgumentNullException.ThrowIfNull(sources);
-        foreach (var source in sources.All)
-        {
-            registry.Timer<PullOrdersFunction>(source.FunctionName, source.Schedule);
-        }
-
-        return registry;
-    }
-
     public static IServiceCollection AddPulls(this IServiceCollection services)
     {
-        // Read when first needed, from the host's final configuration (see KozuchiServices).
+        // Read when first needed, from the host's final configuration (sources added late by tests included).
         services.AddSingleton(sp => PullSources.Read(sp.GetRequiredService<IConfiguration>()));
-        services.AddScoped<PullOrdersFunction>();
+        services.AddSingleton<PullScheduler>();
         services.AddSingleton<PullMarkStore>();
         services.AddSingleton<ICartTokenStore, StorageCartTokenStore>();
         services.AddSingleton(new CartHttpOptions());
@@ -66,21 +56,56 @@ public static class PullsFeature
 }
 
 /// <summary>
-/// Timer <c>Pull_{source}</c>: which source is the function's own name. A pull that stops early fails the invocation
-/// (after its state is saved), so the host's failure count and alerts show a shop whose token was revoked.
+/// Timer <c>PullOrders</c>, every minute: runs each configured source whose own <c>Schedule</c> has come due. A pull
+/// that stops early fails the invocation (after every due source ran and its state is saved), so the host's failure
+/// count and alerts show a shop whose token was revoked.
 /// </summary>
-public sealed class PullOrdersFunction(PullSources sources, PullRunner runner) : ITimerFunction
+public sealed class PullFunctions(PullScheduler scheduler, ILogger<PullFunctions> logger)
 {
-    public async Task HandleAsync(TimerInput timer, FunctionContext context, CancellationToken cancellationToken)
+    [Function("PullOrders")]
+    public async Task RunAsync([TimerTrigger(PullScheduler.Tick)] TimerInfo timer, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var source = sources.ForFunction(context.FunctionName)
-            ?? throw new InvalidOperationException($"{context.FunctionName} is no configured pull source.");
-        var report = await runner.RunAsync(source, cancellationToken);
-        context.Log(report.ToString());
-        if (!report.Succeeded)
+        var reports = await scheduler.RunDueAsync(cancellationToken);
+        foreach (var report in reports)
         {
-            throw new InvalidOperationException(report.ToString());
+            FunctionLog.Done(logger, "PullOrders", () => report.ToString());
         }
+
+        if (reports.Where(r => !r.Succeeded).Select(r => r.ToString()).ToList() is { Count: > 0 } failed)
+        {
+            throw new InvalidOperationException(string.Join("; ", failed));
+        }
+    }
+}
+
+/// <summary>
+/// Each source on its own NCRONTAB schedule (UTC), checked at every tick of the <c>PullOrders</c> timer: its last and
+/// next run kept in <c>KozuchiRuntime</c> and a blob lease per source (<see cref="ScheduledJob"/>), so a source runs
+/// once per occurrence however many instances tick, and a run missed while the app was stopped is made up once.
+/// </summary>
+public sealed class PullScheduler(PullSources sources, PullRunner runner, StorageClients storage, TimeProvider time)
+{
+    /// <summary>The timer's tick: every minute, the finest a source's schedule can be honoured.</summary>
+    public const string Tick = "0 * * * * *";
+
+    /// <summary>Runs the sources that are due, side by side; returns what each did (a source that threw reports its error).</summary>
+    public async Task<IReadOnlyList<PullReport>> RunDueAsync(CancellationToken cancellationToken)
+    {
+        var runs = sources.All.Select(async source =>
+        {
+            PullReport? report = null;
+            var job = new ScheduledJob("pull", source.Name, source.Schedule, storage, time);
+            try
+            {
+                await job.RunDueAsync(atStartup: false, runOnStartup: false, async (_, ct) => report = await runner.RunAsync(source, ct), cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                report = new PullReport(source.Name, PullStatus.Failed, 0, 0, null, e.Message);
+            }
+
+            return report;
+        });
+        return [.. (await Task.WhenAll(runs)).OfType<PullReport>()];
     }
 }

@@ -2,41 +2,27 @@ using System.Globalization;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Rfm;
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Reports;
 
-/// <summary>Reports over the customer aggregate: the summary and the RFM grid (with drill-down and movement).</summary>
-public static class ReportFunctions
+/// <summary>Reports over the customer aggregate: the summary and the RFM grid (with drill-down and movement), and the precomputed set.</summary>
+public sealed class ReportFunctions(ReportService reports, ReportSets reportSets, ReportSetRefresh refresh, IOptions<ReportSetOptions> options)
 {
-    public static FunctionRegistry AddReportFunctions(this FunctionRegistry registry) =>
-        registry
-            .Http("ReportSummary", "GET", "reports/summary", SummaryAsync)
-            .Http("ReportRfm", "GET", "reports/rfm", RfmAsync)
-            .Http("ReportRfmCustomers", "GET", "reports/rfm/customers", RfmCustomersAsync)
-            .Http("ReportRfmMovement", "GET", "reports/rfm/movement", RfmMovementAsync)
-            .Http("ReportSetPrecompute", "POST", "reports/precompute", PrecomputeAsync)
-            .Http("ReportFreshness", "GET", "reports/freshness", FreshnessAsync)
-            .Timer<ReportSetRefreshFunction>(ReportSetRefreshFunction.Name, ReportSetRefreshFunction.Schedule);
-
-    public static IServiceCollection AddReports(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.Configure<ReportSetOptions>(configuration.GetSection("Kozuchi:Reports"));
-        services.AddSingleton<ReportSetStore>();
-        services.AddSingleton<ReportSets>();
-        services.AddExceptionHandler<ReportSetPendingHandler>();
-        services.AddSingleton<ReportService>();
-        return services;
-    }
-
     public sealed record PrecomputeAnswer(DateOnly AsOf, DateTimeOffset ComputedAt, double ComputeSeconds, int Customers);
 
+    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine);
+
+    public sealed record RfmCustomerPage(int R, int F, int Total, IReadOnlyList<RfmCustomerRow> Customers);
+
     /// <summary>Computes today's set now unless the current one is still valid (then answers at once), and says when it was computed.</summary>
-    internal static async Task<Results<Ok<PrecomputeAnswer>, Conflict<string>>> PrecomputeAsync(ReportSets reportSets, IOptions<ReportSetOptions> options, CancellationToken cancellationToken)
+    [Function("ReportSetPrecompute")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> PrecomputeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "reports/precompute")] HttpRequest req, CancellationToken cancellationToken)
     {
         if (!options.Value.Precomputed)
         {
@@ -48,46 +34,64 @@ public static class ReportFunctions
     }
 
     /// <summary>What the dashboard's report pages are answered from (the set's day and time, current or being recomputed).</summary>
-    internal static async Task<Results<Ok<ReportFreshness>, NoContent>> FreshnessAsync(ReportSets reportSets, IOptions<ReportSetOptions> options, CancellationToken cancellationToken) =>
-        options.Value.Precomputed
-            ? TypedResults.Ok(await reportSets.FreshnessAsync(cancellationToken))
-            : TypedResults.NoContent();
+    [Function("ReportFreshness")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> FreshnessAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/freshness")] HttpRequest req, CancellationToken cancellationToken) =>
+        options.Value.Precomputed ? TypedResults.Ok(await reportSets.FreshnessAsync(cancellationToken)) : TypedResults.NoContent();
 
-    internal static async Task<Ok<CustomerSummary>> SummaryAsync(ReportService reports, CancellationToken cancellationToken) =>
+    [Function("ReportSummary")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> SummaryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/summary")] HttpRequest req, CancellationToken cancellationToken) =>
         TypedResults.Ok(await reports.SummaryAsync(cancellationToken));
 
-    internal static async Task<Results<Ok<RfmGridResult>, BadRequest<string>>> RfmAsync(ReportService reports, string? asOf, CancellationToken cancellationToken)
+    [Function("ReportRfm")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> RfmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/rfm")] HttpRequest req, CancellationToken cancellationToken) =>
+        ReportService.TryDay(req.Text("asOf"), out var day)
+            ? TypedResults.Ok(await reports.RfmAsync(day, cancellationToken))
+            : TypedResults.BadRequest("asOf must be a date YYYY-MM-DD.");
+
+    [Function("ReportRfmCustomers")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> RfmCustomersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/rfm/customers")] HttpRequest req, CancellationToken cancellationToken)
     {
-        if (!ReportService.TryDay(asOf, out var day))
-        {
-            return TypedResults.BadRequest("asOf must be a date YYYY-MM-DD.");
-        }
-
-        return TypedResults.Ok(await reports.RfmAsync(day, cancellationToken));
-    }
-
-    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine);
-
-    public sealed record RfmCustomerPage(int R, int F, int Total, IReadOnlyList<RfmCustomerRow> Customers);
-
-    internal static async Task<Results<Ok<RfmCustomerPage>, BadRequest<string>>> RfmCustomersAsync(ReportService reports, int r, int f, string? asOf, int? skip, int? take, CancellationToken cancellationToken)
-    {
-        if (r is < 1 or > 5 || f is < 1 or > 5 || !ReportService.TryDay(asOf, out var day))
+        var (r, f) = (req.RequiredNumber("r"), req.RequiredNumber("f"));
+        if (r is < 1 or > 5 || f is < 1 or > 5 || !ReportService.TryDay(req.Text("asOf"), out var day))
         {
             return TypedResults.BadRequest("r and f are 1–5; asOf is a date YYYY-MM-DD.");
         }
 
-        return TypedResults.Ok(await reports.RfmCustomersAsync(day, r, f, Math.Max(0, skip ?? 0), Math.Clamp(take ?? 50, 1, 500), cancellationToken));
+        return TypedResults.Ok(await reports.RfmCustomersAsync(day, r, f, Math.Max(0, req.Number("skip") ?? 0), Math.Clamp(req.Number("take") ?? 50, 1, 500), cancellationToken));
     }
 
-    internal static async Task<Results<Ok<IReadOnlyList<RfmMovement>>, BadRequest<string>>> RfmMovementAsync(ReportService reports, string from, string to, CancellationToken cancellationToken)
+    [Function("ReportRfmMovement")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> RfmMovementAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/rfm/movement")] HttpRequest req, CancellationToken cancellationToken)
     {
-        if (!ReportService.TryDay(from, out var a) || !ReportService.TryDay(to, out var b) || a is null || b is null)
+        if (!ReportService.TryDay(req.RequiredText("from"), out var a) || !ReportService.TryDay(req.RequiredText("to"), out var b) || a is null || b is null)
         {
             return TypedResults.BadRequest("from and to are dates YYYY-MM-DD.");
         }
 
         return TypedResults.Ok(await reports.MovementAsync(a.Value, b.Value, cancellationToken));
+    }
+
+    /// <summary>Timer: keeps today's set and every scenario's results ready, so the first page after a change (or after midnight) does not pay the scan.</summary>
+    [Function("ReportSetRefresh")]
+    public Task RefreshAsync([TimerTrigger(ReportSetRefresh.Schedule)] TimerInfo timer, CancellationToken cancellationToken) =>
+        refresh.RunAsync(cancellationToken);
+}
+
+public static class ReportsFeature
+{
+    public static IServiceCollection AddReports(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ReportSetOptions>(configuration.GetSection("Kozuchi:Reports"));
+        services.AddSingleton<ReportSetStore>();
+        services.AddSingleton<ReportSets>();
+        services.AddSingleton<ReportService>();
+        services.AddSingleton<ReportSetRefresh>();
+        return services;
     }
 }
 

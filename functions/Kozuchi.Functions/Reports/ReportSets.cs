@@ -6,7 +6,6 @@ using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Rfm;
 using Kozuchi.Functions.Analytics;
-using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Analytics;
 using Kozuchi.Storage.Customers;
 using Microsoft.Extensions.Options;
@@ -72,27 +71,6 @@ public sealed class ReportSetPendingException(TimeSpan retryAfter)
     public TimeSpan RetryAfter => retryAfter;
 }
 
-/// <summary>Turns <see cref="ReportSetPendingException"/> into 503 with Retry-After and a problem body the dashboard shows.</summary>
-public sealed class ReportSetPendingHandler(IProblemDetailsService problems) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
-{
-    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(httpContext);
-        if (exception is not ReportSetPendingException pending)
-        {
-            return false;
-        }
-
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(pending.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails = { Status = 503, Title = "report-set-pending", Detail = pending.Message },
-        });
-    }
-}
-
 /// <summary>
 /// Which set the report pages are answered from: its day, when it was computed, whether it is still current (nothing
 /// changed since its pass began), and whether a new pass is under way. <c>ComputedAt</c> is null before the first set.
@@ -129,7 +107,7 @@ public sealed partial class ReportSets(
     public const int DrillDownKept = 500;
 
     private readonly Slot<ReportSet> _set = new("report-set");
-    private readonly Slot<ClvFunctions.ClvReport> _clv = new("clv");
+    private readonly Slot<ClvReports.ClvReport> _clv = new("clv");
     private readonly ComputeGate _computeGate = new();
 
     /// <summary>How many times this instance scanned the table for a report set (tests and the benchmark read it).</summary>
@@ -183,11 +161,11 @@ public sealed partial class ReportSets(
     private static Stale StalePolicy(DateOnly? asOf) => asOf is null ? Stale.TodayOrYesterday : Stale.Today;
 
     /// <summary>
-    /// Today's CLV report (default horizon, the top <see cref="ClvFunctions.MaxTop"/>) under the same marker rule, or
+    /// Today's CLV report (default horizon, the top <see cref="ClvReports.MaxTop"/>) under the same marker rule, or
     /// null when the request is for another day. Computed by the set's pass (from the same rows) and kept beside it in
     /// its own blob; a CLV request that finds none for the marker fits it itself.
     /// </summary>
-    public async Task<ClvFunctions.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    public async Task<ClvReports.ClvReport?> ClvForDayAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
         var today = Today;
         if (!options.Value.Precomputed || asOf is { } day && day != today)
@@ -377,17 +355,17 @@ public sealed partial class ReportSets(
         public sealed record Entry(DateOnly Day, string Marker, T Value);
     }
 
-    private async Task<ClvFunctions.ClvReport> ComputeClvAsync(DateOnly day, string marker, CancellationToken cancellationToken)
+    private async Task<ClvReports.ClvReport> ComputeClvAsync(DateOnly day, string marker, CancellationToken cancellationToken)
     {
         var rows = new ConcurrentBag<(string Partition, string Id, IReadOnlyList<RepeatSummary> Summary)>();
         await store.ReadAllRecordsAsync((record, _) => rows.Add((
             CustomerEntities.CustomerPartition(record.CustomerId),
             record.CustomerId,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
+            RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order, as the per-request scan reads it: the fits sum doubles in that order.
         var summaries = rows.OrderBy(r => r.Partition, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).SelectMany(r => r.Summary).ToList();
-        return ClvFunctions.Compute(summaries, day, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop);
+        return ClvReports.Compute(summaries, day, ClvReports.DefaultHorizonDays, ClvReports.MaxTop);
     }
 
     private sealed record Row(string Partition, string Id, CustomerHistory? History, CustomerProfile Profile, IReadOnlyList<RepeatSummary> Repeat);
@@ -401,7 +379,7 @@ public sealed partial class ReportSets(
             record.CustomerId,
             CustomerHistory.Of(record, day, shopTime),
             profile,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvFunctions.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
+            RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod))), cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order (partition, then row key), as the per-request scans read it: the reports see their customers in
         // the same order as when computed from the tables, so even ties and sums come out identical.
@@ -444,14 +422,14 @@ public sealed partial class ReportSets(
             ProductAnalyses.Basket(histories),
             RfmGrid.Build(profiles, day, zone, RfmSettings.Default),
             cells);
-        // CLV from the same pass: its fits (on a fixed sample, see ClvFunctions.FitSampleLimit) cost seconds, a second
+        // CLV from the same pass: its fits (on a fixed sample, see ClvReports.FitSampleLimit) cost seconds, a second
         // scan minutes. A failure here leaves the set intact; the CLV page then fits for itself.
         if (!_clv.Holds(day, marker))
         {
             try
             {
                 _clv.Counted();
-                var clv = ClvFunctions.Compute(repeat, day, ClvFunctions.DefaultHorizonDays, ClvFunctions.MaxTop);
+                var clv = ClvReports.Compute(repeat, day, ClvReports.DefaultHorizonDays, ClvReports.MaxTop);
                 await blobs.WriteAsync(_clv.Kind, day, marker, BinaryData.FromObjectAsJson(clv, json.Value.SerializerOptions), cancellationToken).ConfigureAwait(false);
                 _clv.Remember(day, marker, clv);
             }
@@ -485,24 +463,24 @@ internal sealed record Flight<T>(Lazy<Task<T>> Work, long Started)
         staleAfterSeconds < 0 ? TimeSpan.FromSeconds(-1) : TimeSpan.FromSeconds(Math.Max(0, staleAfterSeconds - time.GetElapsedTime(Started).TotalSeconds));
 }
 
-/// <summary>Timer: keeps today's set and every scenario's results ready, so the first page after a change (or after midnight) does not pay the scan.</summary>
-public sealed class ReportSetRefreshFunction(ReportSets reportSets, Scenarios.ScenarioResultsCache scenarioResults, IOptions<ReportSetOptions> options) : ITimerFunction
+/// <summary>The report timer's work: today's set and every scenario's results computed ahead of the first page that needs them.</summary>
+public sealed partial class ReportSetRefresh(ReportSets reportSets, Scenarios.ScenarioResultsCache scenarioResults, IOptions<ReportSetOptions> options, ILogger<ReportSetRefresh> logger)
 {
-    public const string Name = "ReportSetRefresh";
-
     /// <summary>Every 15 minutes: after a change the set is ready within a quarter hour even if nobody opened a page, and a busy shop's passes do not pile up (one at a time).</summary>
     public const string Schedule = "0 */15 * * * *";
 
-    public async Task HandleAsync(TimerInput timer, FunctionContext context, CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
         if (!options.Value.Precomputed)
         {
             return;
         }
 
         var set = await reportSets.CurrentAsync(reportSets.Today, cancellationToken);
-        context.Log($"report set {set.AsOf:yyyy-MM-dd}: computed at {set.ComputedAt:O} in {set.ComputeSeconds} s");
+        LogComputed(logger, set.AsOf, set.ComputedAt, set.ComputeSeconds);
         await scenarioResults.RefreshAllAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Report set {AsOf}: computed at {ComputedAt:O} in {Seconds} s")]
+    private static partial void LogComputed(ILogger logger, DateOnly asOf, DateTimeOffset computedAt, double seconds);
 }

@@ -1,13 +1,13 @@
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Segments;
-using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Scenarios;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Scenarios;
 
 /// <summary>The scenario API: create from JSON (validated), lifecycle, lists, results, a customer's enrollments, the segments triggers name.</summary>
-public static class ScenarioApi
+public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, ScenarioResultsCache results, SegmentStore segments)
 {
     /// <summary>Definitions are small; a larger body is a mistake (or an attack), not a scenario.</summary>
     public const int MaxDefinitionBytes = 256 * 1024;
@@ -18,24 +18,13 @@ public static class ScenarioApi
 
     public sealed record StopView(ScenarioHead Scenario, int EnrollmentsStopped);
 
-    public static FunctionRegistry AddScenarioApi(this FunctionRegistry registry) =>
-        registry
-            .Http("CreateScenario", "POST", "scenarios", CreateAsync)
-            .Http("ListScenarios", "GET", "scenarios", ListAsync)
-            .Http("ActivateScenario", "POST", "scenarios/{id}/activate", ActivateAsync)
-            .Http("PauseScenario", "POST", "scenarios/{id}/pause", PauseAsync)
-            .Http("ResumeScenario", "POST", "scenarios/{id}/resume", ResumeAsync)
-            .Http("StopScenario", "POST", "scenarios/{id}/stop", StopAsync)
-            .Http("ScenarioResults", "GET", "scenarios/{id}/results", ResultsAsync)
-            .Http("CustomerEnrollments", "GET", "customers/{id}/enrollments", EnrollmentsAsync)
-            .Http("PutSegment", "POST", "segments", PutSegmentAsync)
-            .Http("GetSegment", "GET", "segments/{id}", GetSegmentAsync);
-
     /// <summary>Stores (or replaces) a segment that segment-entry and broadcast triggers name; validated like a scenario.</summary>
-    internal static async Task<Results<Ok<SegmentDefinition>, BadRequest<ErrorsView>>> PutSegmentAsync(HttpRequest request, SegmentStore segments, CancellationToken cancellationToken)
+    [Function("PutSegment")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> PutSegmentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "segments")] HttpRequest req, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        using var reader = new StreamReader(request.Body);
+        ArgumentNullException.ThrowIfNull(req);
+        using var reader = new StreamReader(req.Body);
         var (definition, errors) = SegmentJson.Parse(await reader.ReadToEndAsync(cancellationToken));
         if (definition is null)
         {
@@ -46,18 +35,22 @@ public static class ScenarioApi
         return TypedResults.Ok(definition);
     }
 
-    internal static async Task<Results<Ok<SegmentDefinition>, NotFound>> GetSegmentAsync(string id, SegmentStore segments, CancellationToken cancellationToken) =>
+    [Function("GetSegment")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> GetSegmentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "segments/{id}")] HttpRequest req, string id, CancellationToken cancellationToken) =>
         await segments.GetAsync(id, cancellationToken) is { } definition ? TypedResults.Ok(definition) : TypedResults.NotFound();
 
-    internal static async Task<Results<Created<ScenarioHead>, Ok<ScenarioHead>, BadRequest<ErrorsView>, Conflict<ErrorsView>>> CreateAsync(HttpRequest request, ScenarioService service, ScenarioStore store, CancellationToken cancellationToken)
+    [Function("CreateScenario")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "scenarios")] HttpRequest req, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (request.ContentLength > MaxDefinitionBytes)
+        ArgumentNullException.ThrowIfNull(req);
+        if (req.ContentLength > MaxDefinitionBytes)
         {
             return TypedResults.BadRequest(new ErrorsView("Too large", [View(new ValidationError("$", $"A scenario definition is at most {MaxDefinitionBytes} bytes."))]));
         }
 
-        using var reader = new StreamReader(request.Body);
+        using var reader = new StreamReader(req.Body);
         var json = await reader.ReadToEndAsync(cancellationToken);
         var created = await service.CreateAsync(json, null, cancellationToken);
         if (created.Outcome is null)
@@ -78,19 +71,29 @@ public static class ScenarioApi
             : TypedResults.Ok(head);
     }
 
-    internal static async Task<Ok<IReadOnlyList<ScenarioHead>>> ListAsync(ScenarioService service, CancellationToken cancellationToken) =>
+    [Function("ListScenarios")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "scenarios")] HttpRequest req, CancellationToken cancellationToken) =>
         TypedResults.Ok(await service.ListAsync(cancellationToken));
 
-    internal static async Task<Results<Ok<ScenarioHead>, NotFound, Conflict<ScenarioHead>>> ActivateAsync(string id, ScenarioService service, CancellationToken cancellationToken) =>
+    [Function("ActivateScenario")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ActivateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "scenarios/{id}/activate")] HttpRequest req, string id, CancellationToken cancellationToken) =>
         Lifecycle(await service.ActivateAsync(id, cancellationToken));
 
-    internal static async Task<Results<Ok<ScenarioHead>, NotFound, Conflict<ScenarioHead>>> PauseAsync(string id, ScenarioService service, CancellationToken cancellationToken) =>
+    [Function("PauseScenario")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> PauseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "scenarios/{id}/pause")] HttpRequest req, string id, CancellationToken cancellationToken) =>
         Lifecycle(await service.PauseAsync(id, cancellationToken));
 
-    internal static async Task<Results<Ok<ScenarioHead>, NotFound, Conflict<ScenarioHead>>> ResumeAsync(string id, ScenarioService service, CancellationToken cancellationToken) =>
+    [Function("ResumeScenario")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ResumeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "scenarios/{id}/resume")] HttpRequest req, string id, CancellationToken cancellationToken) =>
         Lifecycle(await service.ResumeAsync(id, cancellationToken));
 
-    internal static async Task<Results<Ok<StopView>, NotFound, Conflict<ScenarioHead>>> StopAsync(string id, ScenarioService service, CancellationToken cancellationToken)
+    [Function("StopScenario")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> StopAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "scenarios/{id}/stop")] HttpRequest req, string id, CancellationToken cancellationToken)
     {
         var (result, head, stopped) = await service.StopAsync(id, cancellationToken);
         return result switch
@@ -101,13 +104,17 @@ public static class ScenarioApi
         };
     }
 
-    internal static async Task<Results<Ok<ScenarioResultsView>, NotFound>> ResultsAsync(string id, ScenarioResultsCache results, CancellationToken cancellationToken) =>
+    [Function("ScenarioResults")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ResultsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "scenarios/{id}/results")] HttpRequest req, string id, CancellationToken cancellationToken) =>
         await results.ResultsAsync(id, cancellationToken) is { } view ? TypedResults.Ok(view) : TypedResults.NotFound();
 
-    internal static async Task<Ok<IReadOnlyList<EnrollmentSummary>>> EnrollmentsAsync(string id, ScenarioService service, CancellationToken cancellationToken) =>
+    [Function("CustomerEnrollments")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> EnrollmentsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/enrollments")] HttpRequest req, string id, CancellationToken cancellationToken) =>
         TypedResults.Ok(await service.EnrollmentsOfAsync(id, cancellationToken));
 
-    private static Results<Ok<ScenarioHead>, NotFound, Conflict<ScenarioHead>> Lifecycle((LifecycleResult Result, ScenarioHead? Head) outcome) => outcome.Result switch
+    private static IResult Lifecycle((LifecycleResult Result, ScenarioHead? Head) outcome) => outcome.Result switch
     {
         LifecycleResult.NotFound => TypedResults.NotFound(),
         LifecycleResult.Invalid => TypedResults.Conflict(outcome.Head!),

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using Azure.Storage.Queues.Models;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Scenarios;
 using Kozuchi.Functions.Hosting;
-using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Scenarios;
@@ -17,14 +18,6 @@ public static class ScenariosFeature
 
     /// <summary>00:05 UTC = 09:05 Asia/Tokyo: daily triggers run once the shop's day has begun and LINE quiet hours have ended.</summary>
     public const string DailySchedule = "0 5 0 * * *";
-
-    public static FunctionRegistry AddScenarioFunctions(this FunctionRegistry registry) =>
-        registry
-            .Queue<RouteScenarioEventsFunction>(RouteScenarioEventsFunction.Name, StorageCatalog.Queues.ScenarioEvents)
-            .Queue<ScenarioWakeupFunction>(ScenarioWakeupFunction.Name, StorageCatalog.Queues.ScenarioWakeups)
-            .Timer<ScenarioSweepFunction>(ScenarioSweepFunction.Name, SweepSchedule)
-            .Timer<ScenarioDailyTriggersFunction>(ScenarioDailyTriggersFunction.Name, DailySchedule)
-            .AddScenarioApi();
 
     public static IServiceCollection AddScenarios(this IServiceCollection services, IConfiguration configuration)
     {
@@ -46,6 +39,7 @@ public static class ScenariosFeature
         services.AddSingleton<EnrollmentChanges>();
         services.AddSingleton<ScenarioResultsStore>();
         services.AddSingleton<ScenarioResultsCache>();
+        services.AddSingleton<ScenarioJobs>();
         return services;
     }
 
@@ -94,19 +88,53 @@ public static class ScenariosFeature
     }
 }
 
-/// <summary>Queue <c>scenario-events</c>: starts enrollments and delivers orders to running ones.</summary>
-public sealed partial class RouteScenarioEventsFunction(ScenarioRouter router, ILogger<RouteScenarioEventsFunction> logger) : IQueueFunction
+/// <summary>The engine's queue and timer functions: each hands its trigger to <see cref="ScenarioJobs"/>.</summary>
+public sealed class ScenarioFunctions(ScenarioJobs jobs, ILogger<ScenarioFunctions> logger)
 {
-    public const string Name = "RouteScenarioEvents";
-
-    public async Task HandleAsync(QueueMessageInput message, FunctionContext context, CancellationToken cancellationToken)
+    /// <summary>Queue <c>scenario-events</c>: starts enrollments and delivers orders to running ones.</summary>
+    [Function("RouteScenarioEvents")]
+    public async Task RouteEventsAsync([QueueTrigger(TriggerNames.ScenarioEvents, Connection = TriggerNames.Connection)] QueueMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(context);
+        var summary = await jobs.RouteEventsAsync(message.Body.ToString(), cancellationToken);
+        FunctionLog.Done(logger, "RouteScenarioEvents", () => summary);
+    }
+
+    /// <summary>Queue <c>scenario-wakeups</c>: the timers of one or many enrollments (re-queued when they arrive before their time).</summary>
+    [Function("ScenarioWakeup")]
+    public async Task WakeupAsync([QueueTrigger(TriggerNames.ScenarioWakeups, Connection = TriggerNames.Connection)] QueueMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var summary = await jobs.WakeupAsync(message.Body.ToString(), cancellationToken);
+        FunctionLog.Done(logger, "ScenarioWakeup", () => summary);
+    }
+
+    /// <summary>Timer: fires what wake-up messages missed, finishes outboxes a crash left, and starts due broadcasts.</summary>
+    [Function("ScenarioSweep")]
+    public async Task SweepAsync([TimerTrigger(ScenariosFeature.SweepSchedule)] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        var summary = await jobs.SweepAsync(cancellationToken);
+        FunctionLog.Done(logger, "ScenarioSweep", () => summary);
+    }
+
+    /// <summary>Timer: daily triggers and segment entry over all customers, then auto-winner decisions.</summary>
+    [Function("ScenarioDailyTriggers")]
+    public async Task DailyTriggersAsync([TimerTrigger(ScenariosFeature.DailySchedule)] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        var summary = await jobs.DailyAsync(cancellationToken);
+        FunctionLog.Done(logger, "ScenarioDailyTriggers", () => summary);
+    }
+}
+
+/// <summary>What the engine's queue and timer functions do, each returning the line its function logs.</summary>
+public sealed partial class ScenarioJobs(ScenarioRouter router, ScenarioWakeups wakeups, ScenarioTriggerRunner triggers, ScenarioService scenarios, ILogger<ScenarioJobs> logger)
+{
+    public async Task<string> RouteEventsAsync(string message, CancellationToken cancellationToken)
+    {
         ScenarioEventBatch batch;
         try
         {
-            batch = ScenarioEventBatch.Parse(message.Text);
+            batch = ScenarioEventBatch.Parse(message);
         }
         catch (JsonException ex)
         {
@@ -116,57 +144,36 @@ public sealed partial class RouteScenarioEventsFunction(ScenarioRouter router, I
 
         var report = await router.RouteAsync(batch.Events, cancellationToken);
         LogRouted(logger, report.Events, report.Started, report.Delivered);
-        context.Log($"{report.Events} events: {report.Started} started, {report.Delivered} delivered, {report.Skipped} not entered");
+        return $"{report.Events} events: {report.Started} started, {report.Delivered} delivered, {report.Skipped} not entered";
+    }
+
+    /// <summary>One wake-up (version 1) or the wake-ups of a minute (version 2): fired together, early ones sent back.</summary>
+    public async Task<string> WakeupAsync(string message, CancellationToken cancellationToken) =>
+        string.Join(", ", (await wakeups.HandleAsync(message, cancellationToken)).GroupBy(r => r).Select(g => $"{g.Count()} {g.Key}"));
+
+    public async Task<string> SweepAsync(CancellationToken cancellationToken)
+    {
+        var report = await wakeups.SweepAsync(cancellationToken);
+        var broadcast = await triggers.RunBroadcastsAsync(cancellationToken);
+        return $"sweep: {report.Due} due, {report.Fired} fired, {report.Held} held; broadcast enrolls {broadcast}";
+    }
+
+    /// <summary>
+    /// Daily triggers (days since last order, anniversary, birthday) and segment entry over all customers, then
+    /// auto-winner decisions (daily, because results read every enrollment of a scenario and A/B tests run for weeks).
+    /// </summary>
+    public async Task<string> DailyAsync(CancellationToken cancellationToken)
+    {
+        var report = await triggers.RunDailyAsync(cancellationToken);
+        var summary = $"{report.Day:yyyy-MM-dd}: {report.Customers} customers, {report.Enrolls} enroll events, {report.SegmentEnters} segment enters";
+        foreach (var winner in await scenarios.ApplyAutoWinnersAsync(cancellationToken))
+        {
+            summary += $"; {winner.ScenarioId}: split {winner.SplitId} won by {winner.Arm}, new customers go to it";
+        }
+
+        return summary;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "scenario-events: {Events} events, {Started} started, {Delivered} delivered")]
     private static partial void LogRouted(ILogger logger, int events, int started, int delivered);
-}
-
-/// <summary>Queue <c>scenario-wakeups</c>: the timers of one or many enrollments (re-queued when they arrive before their time).</summary>
-public sealed class ScenarioWakeupFunction(ScenarioWakeups wakeups) : IQueueFunction
-{
-    public const string Name = "ScenarioWakeup";
-
-    public async Task HandleAsync(QueueMessageInput message, FunctionContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(context);
-        var results = await wakeups.HandleAsync(message.Text, cancellationToken);
-        context.Log(string.Join(", ", results.GroupBy(r => r).Select(g => $"{g.Count()} {g.Key}")));
-    }
-}
-
-/// <summary>Timer: fires what wake-up messages missed, finishes outboxes a crash left, and starts due broadcasts.</summary>
-public sealed class ScenarioSweepFunction(ScenarioWakeups wakeups, ScenarioTriggerRunner triggers) : ITimerFunction
-{
-    public const string Name = "ScenarioSweep";
-
-    public async Task HandleAsync(TimerInput timer, FunctionContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var report = await wakeups.SweepAsync(cancellationToken);
-        var broadcast = await triggers.RunBroadcastsAsync(cancellationToken);
-        context.Log($"sweep: {report.Due} due, {report.Fired} fired, {report.Held} held; broadcast enrolls {broadcast}");
-    }
-}
-
-/// <summary>
-/// Timer: daily triggers (days since last order, anniversary, birthday) and segment entry over all customers, then
-/// auto-winner decisions (daily, because results read every enrollment of a scenario and A/B tests run for weeks).
-/// </summary>
-public sealed class ScenarioDailyTriggersFunction(ScenarioTriggerRunner triggers, ScenarioService scenarios) : ITimerFunction
-{
-    public const string Name = "ScenarioDailyTriggers";
-
-    public async Task HandleAsync(TimerInput timer, FunctionContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var report = await triggers.RunDailyAsync(cancellationToken);
-        context.Log($"{report.Day:yyyy-MM-dd}: {report.Customers} customers, {report.Enrolls} enroll events, {report.SegmentEnters} segment enters");
-        foreach (var winner in await scenarios.ApplyAutoWinnersAsync(cancellationToken))
-        {
-            context.Log($"{winner.ScenarioId}: split {winner.SplitId} won by {winner.Arm}; new customers go to it");
-        }
-    }
 }

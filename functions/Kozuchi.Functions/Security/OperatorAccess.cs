@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Kozuchi.Functions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Security;
@@ -102,35 +101,4 @@ public readonly record struct AccessDecision(bool IsAllowed, bool ViaCookie, boo
     public static AccessDecision Denied => new(false, false, false);
     public static AccessDecision NotConfigured => new(false, false, true);
     public static AccessDecision Allowed(bool viaCookie) => new(true, viaCookie, false);
-}
-
-public static class OperatorAccessFilter
-{
-    /// <summary>Guards an operator function: pages redirect to the login page, API calls get 401; cookie-authenticated writes need the CSRF header.</summary>
-    public static async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var access = http.RequestServices.GetRequiredService<OperatorAccess>();
-        var decision = access.Check(http.Request);
-        if (decision.IsNotConfigured)
-        {
-            return TypedResults.Problem("Operator access is not configured: set Kozuchi:Auth:OperatorKey, or Kozuchi:Auth:Mode=AppService behind App Service Authentication.", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-
-        if (!decision.IsAllowed)
-        {
-            var wantsPage = HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal);
-            return wantsPage
-                ? TypedResults.Redirect($"{HostEndpoints.ApiPrefix}/dashboard/login?next={Uri.EscapeDataString(http.Request.Path + http.Request.QueryString)}")
-                : TypedResults.Problem("Sign in as an operator.", statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        var safe = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method);
-        if (decision.ViaCookie && !safe && !http.Request.Headers.ContainsKey(OperatorAccess.CsrfHeader))
-        {
-            return TypedResults.Problem($"Requests authenticated by the session cookie must send the {OperatorAccess.CsrfHeader} header.", statusCode: StatusCodes.Status403Forbidden);
-        }
-
-        return await next(context);
-    }
 }

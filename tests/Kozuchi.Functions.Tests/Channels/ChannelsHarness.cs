@@ -35,10 +35,10 @@ internal sealed class ChannelsHarness : IAsyncDisposable
     public CustomerStore Customers { get; }
     public ChannelEvents Events { get; }
 
-    public static async Task<ChannelsHarness> StartAsync(AzuriteFixture azurite, Action<KozuchiAppFactory>? configure = null, Action<Kozuchi.Functions.Hosting.FunctionRegistry, IServiceCollection>? services = null)
+    public static async Task<ChannelsHarness> StartAsync(AzuriteFixture azurite, Action<KozuchiAppFactory>? configure = null, Action<IServiceCollection>? services = null)
     {
         var storage = await azurite.CreateScopeAsync();
-        var app = new KozuchiAppFactory(storage, extraFunctions: services)
+        var app = new KozuchiAppFactory(storage, configureServices: services)
             .WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
             .WithSetting("Kozuchi:Unsubscribe:SigningKey", UnsubscribeKey)
             .WithSetting("Kozuchi:Unsubscribe:BaseUrl", "https://kozuchi.example.jp")

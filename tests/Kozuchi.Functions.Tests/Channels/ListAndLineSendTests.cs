@@ -71,7 +71,7 @@ public sealed class ListAndLineSendTests(AzuriteFixture azurite) : IAsyncLifetim
         var failures = 0;
         foreach (var m in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), Ct)).Value)
         {
-            if ((await HostInvocation.QueueAsync(_h.Client, function, m.MessageText, m.MessageId, m.DequeueCount, Ct)).IsSuccessStatusCode)
+            if (await _h.App.Functions.TryQueueAsync(function, m.MessageText, m.MessageId, m.DequeueCount, Ct))
             {
                 await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, Ct);
             }

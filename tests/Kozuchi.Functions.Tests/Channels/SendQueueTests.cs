@@ -60,7 +60,7 @@ public sealed class SendQueueTests(AzuriteFixture azurite) : IAsyncLifetime
                 .WithSetting("Kozuchi:Email:Sender", "DoNotReply@mail.example.jp")
                 .WithSetting("Kozuchi:Email:SendsPerMinute", "30")
                 .WithSetting("Kozuchi:Sends:MaxRequeueVisibility", "00:00:00"),
-            (_, services) =>
+            services =>
             {
                 services.RemoveAll<ISendProbe>();
                 services.AddSingleton<ISendProbe>(_kill);
@@ -102,8 +102,7 @@ public sealed class SendQueueTests(AzuriteFixture azurite) : IAsyncLifetime
         var failures = 0;
         foreach (var m in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), Ct)).Value)
         {
-            var response = await HostInvocation.QueueAsync(_h.Client, function, m.MessageText, m.MessageId, m.DequeueCount, Ct);
-            if (response.IsSuccessStatusCode)
+            if (await _h.App.Functions.TryQueueAsync(function, m.MessageText, m.MessageId, m.DequeueCount, Ct))
             {
                 await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, Ct);
             }

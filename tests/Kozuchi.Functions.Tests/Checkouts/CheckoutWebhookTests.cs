@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Kozuchi.Core.Orders.Formats;
-using Kozuchi.Functions.Checkouts;
-using Kozuchi.Functions.Scenarios;
 using Kozuchi.Functions.Tests.Ingest;
 using Kozuchi.Storage.Checkouts;
 using Kozuchi.Storage.Customers;
@@ -29,7 +27,6 @@ public sealed class CheckoutWebhookTests(AzuriteFixture azurite) : IAsyncLifetim
         }
         """;
 
-    private const string TimerPayload = """{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},"Metadata":{}}""";
 
     private IngestHarness _h = null!;
 
@@ -70,12 +67,6 @@ public sealed class CheckoutWebhookTests(AzuriteFixture azurite) : IAsyncLifetim
         return await _h.Client.SendAsync(request, Ct);
     }
 
-    private async Task<HttpResponseMessage> Invoke(string function, string payload)
-    {
-        using var content = new StringContent(payload, Encoding.UTF8, "application/json");
-        return await _h.Client.PostAsync(new Uri("/" + function, UriKind.Relative), content, Ct);
-    }
-
     private async Task<string> CustomerThroughOrderWebhookAsync()
     {
         const string order = """
@@ -86,7 +77,7 @@ public sealed class CheckoutWebhookTests(AzuriteFixture azurite) : IAsyncLifetim
             """;
         Assert.True((await PostShopify(order, "orders/create", "order-9001")).IsSuccessStatusCode);
         await _h.DrainAsync(Ct);
-        await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct);
+        await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct);
         return Assert.Single(await _h.App.Services.GetRequiredService<CustomerStore>().ScanProfilesAsync(Ct).ToListAsync(Ct)).CustomerId;
     }
 
@@ -123,19 +114,19 @@ public sealed class CheckoutWebhookTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal("duplicate", (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, update.StatusCode);
         Assert.Equal(2, await RawBlobCount("webhooks/shopify/event-co-"));
-        Assert.Equal(3, await _h.DrainAsync(StorageCatalog.Queues.CheckoutsIncoming, ProcessCheckoutsFunction.Name, Ct));
+        Assert.Equal(3, await _h.DrainAsync(StorageCatalog.Queues.CheckoutsIncoming, "ProcessCheckouts", Ct));
         var stored = await _h.App.Services.GetRequiredService<CheckoutStore>().GetAsync("shopify:7b1e2f9c3d4a", Ct);
         Assert.Equal(customerId, stored!.CustomerId);
 
         // 09:35: the create's check (09:30) is past the sweep's grace but the cart changed at 09:10; at 09:43 the
         // update's check (09:40) is too, and the cart is abandoned.
         _h.App.Time.Advance(TimeSpan.FromMinutes(35));
-        Assert.True((await Invoke(CheckoutSweepFunction.Name, TimerPayload)).IsSuccessStatusCode);
-        Assert.Equal(0, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct));
+        await _h.App.Functions.TimerAsync("CheckoutSweep", Ct);
+        Assert.Equal(0, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct));
         _h.App.Time.Advance(TimeSpan.FromMinutes(8));
-        Assert.True((await Invoke(CheckoutSweepFunction.Name, TimerPayload)).IsSuccessStatusCode);
-        Assert.True((await Invoke(CheckoutSweepFunction.Name, TimerPayload)).IsSuccessStatusCode);
-        Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct));
+        await _h.App.Functions.TimerAsync("CheckoutSweep", Ct);
+        await _h.App.Functions.TimerAsync("CheckoutSweep", Ct);
+        Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct));
 
         var enrollment = Assert.Single((await _h.Operator.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{customerId}/enrollments", UriKind.Relative), Ct)).EnumerateArray(), e => e.GetProperty("scenarioId").GetString() == "cart-30");
         Assert.Equal(1, enrollment.GetProperty("sends").GetInt32());
@@ -158,7 +149,7 @@ public sealed class CheckoutWebhookTests(AzuriteFixture azurite) : IAsyncLifetim
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(0, await RawBlobCount("webhooks/"));
-        Assert.Equal(0, await _h.DrainAsync(StorageCatalog.Queues.CheckoutsIncoming, ProcessCheckoutsFunction.Name, Ct));
+        Assert.Equal(0, await _h.DrainAsync(StorageCatalog.Queues.CheckoutsIncoming, "ProcessCheckouts", Ct));
     }
 
     [Fact]
@@ -182,7 +173,7 @@ public sealed class CheckoutWebhookTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(1, await RawBlobCount("rejected/kozuchi-checkout/"));
         Assert.Equal(0, await RawBlobCount("webhooks/orders/"));
 
-        Assert.Equal(2, await _h.DrainAsync(StorageCatalog.Queues.CheckoutsIncoming, ProcessCheckoutsFunction.Name, Ct));
+        Assert.Equal(2, await _h.DrainAsync(StorageCatalog.Queues.CheckoutsIncoming, "ProcessCheckouts", Ct));
         var stored = await _h.App.Services.GetRequiredService<CheckoutStore>().GetAsync("own:c-1", Ct);
         Assert.Null(stored!.CustomerId);
         Assert.Equal(3300m, stored.Checkout.Total);
@@ -194,9 +185,7 @@ public sealed class CheckoutWebhookTests(AzuriteFixture azurite) : IAsyncLifetim
         var timers = _h.Storage.Clients.Queue(StorageCatalog.Queues.CheckoutTimers);
         var timer = new CheckoutTimerMessage { CheckoutId = "shopify:none", ScenarioId = "cart-30", DueAt = _h.App.Time.GetUtcNow().AddHours(1) };
 
-        var response = await Invoke(CheckoutTimerFunction.Name, JsonSerializer.Serialize(new { Data = new { message = timer.ToJson() }, Metadata = new { DequeueCount = "1" } }));
-
-        Assert.True(response.IsSuccessStatusCode);
+        Assert.True(await _h.App.Functions.TryQueueAsync("CheckoutAbandonment", timer.ToJson(), cancellationToken: Ct));
         Assert.Equal(1, (await timers.GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount);
     }
 }

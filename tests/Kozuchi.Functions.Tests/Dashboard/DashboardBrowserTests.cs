@@ -80,14 +80,8 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
     {
         var ct = TestContext.Current.CancellationToken;
         var csv = "order_id,ordered_at,customer_ref,order_total\r\n1,2026-10-01,c1,100\r\n2,2026-10-01,,100\r\n";
-        var payload = System.Text.Json.JsonSerializer.Serialize(new
-        {
-            Data = new { blob = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(csv)) },
-            Metadata = new { BlobTrigger = "\"imports/october.csv\"", Name = "\"october.csv\"", sys = new { MethodName = "ImportOrders" } },
-        });
-        using var http = new HttpClient { BaseAddress = _base };
-        using var content = new StringContent(payload, System.Text.Encoding.UTF8, "application/json");
-        (await http.PostAsync(new Uri("/ImportOrders", UriKind.Relative), content, ct)).EnsureSuccessStatusCode();
+        await _storage.Clients.Container(Kozuchi.Storage.Infrastructure.StorageCatalog.Containers.Imports).GetBlobClient("october.csv").UploadAsync(BinaryData.FromString(csv), ct);
+        Assert.Equal(1, await _app.Functions.PollBlobsAsync(Kozuchi.Functions.Ingest.ImportOrdersFunction.Name, ct));
         await SignIn();
 
         await _page.Locator("#nav a[data-page='operations']").ClickAsync();
@@ -155,14 +149,12 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
         _app.Time.SetUtcNow(new DateTimeOffset(2026, 11, 1, 4, 0, 0, TimeSpan.Zero));
         var enrolled = await _app.Services.GetRequiredService<Kozuchi.Storage.Scenarios.ScenarioTriggerRunner>().RunBroadcastsAsync(ct);
         Assert.Equal(best.Count, enrolled);
-        using var http = new HttpClient { BaseAddress = _base };
         var events = _storage.Clients.Queue(Kozuchi.Storage.Infrastructure.StorageCatalog.Queues.ScenarioEvents);
         while ((await events.ReceiveMessagesAsync(32, cancellationToken: ct)).Value is { Length: > 0 } messages)
         {
             foreach (var m in messages)
             {
-                var routed = await HostInvocation.QueueAsync(http, "RouteScenarioEvents", m.MessageText, m.MessageId, m.DequeueCount, ct);
-                routed.EnsureSuccessStatusCode();
+                await _app.Functions.QueueAsync("RouteScenarioEvents", m.MessageText, m.MessageId, m.DequeueCount, ct);
                 await events.DeleteMessageAsync(m.MessageId, m.PopReceipt, ct);
             }
         }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kozuchi.Functions.Hosting;
+using Kozuchi.Functions.Hosting.LocalRuntime;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -25,7 +26,6 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
     {
         ["AzureWebJobsStorage"] = "a connection string; the account disallows shared keys, so Azure uses the identity-based AzureWebJobsStorage__* settings",
         ["AzureWebJobsStorage__accountName"] = "shortcut for the three service URIs, which the Bicep sets explicitly",
-        ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for each handler process",
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "the alternative exporter; in Azure telemetry goes to Application Insights",
         ["Kozuchi__StoragePrefix"] = "test isolation only; production names have no prefix",
         ["Kozuchi__Auth__SessionLifetime"] = "the default (12 h) suits Azure",
@@ -55,7 +55,7 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
         ["Kozuchi__Pulls__"] = "one group per connected cart, known only when a shop connects one; set as app settings (tokens and secrets as Key Vault references) and in the packaging environment (docs/INGEST.md)",
     };
 
-    private static readonly string[] AppSettingPrefixes = ["Kozuchi__", "AzureWebJobsStorage", "APPLICATIONINSIGHTS_", "OTEL_", "FUNCTIONS_", "AZURE_"];
+    private static readonly string[] AppSettingPrefixes = ["Kozuchi__", "KozuchiQueue", "KozuchiContainer", "AzureWebJobsStorage", "APPLICATIONINSIGHTS_", "OTEL_", "FUNCTIONS_", "AZURE_"];
 
     [Fact]
     public async Task Every_setting_the_code_reads_is_set_by_the_bicep_or_deliberately_left_out()
@@ -101,19 +101,56 @@ public sealed partial class BicepSettingsTests(AzuriteFixture azurite)
     public async Task Bicep_declares_the_catalogs_tables_queues_and_containers_and_feeds_the_blob_function_from_its_container()
     {
         var names = JsonNode.Parse(await File.ReadAllTextAsync(RepositoryTools.PathOf("infra", "storage-names.json"), TestContext.Current.CancellationToken))!;
-        var registry = Features.CreateRegistry();
-        var poison = registry.Functions.Select(f => f.Trigger).OfType<QueueTrigger>().Select(q => StorageNames.Default.PoisonQueue(q.QueueName));
+        var functions = FunctionCatalog.Load().Functions;
+        var physical = TriggerNames.Defaults(StorageNames.Default);
+        string Resolve(string text) => TriggerNames.Resolve(text, n => physical.GetValueOrDefault(n));
+        var poison = functions.Where(f => f.TriggerType == "queueTrigger").Select(f => Resolve(f.Trigger["queueName"]!) + "-poison");
 
         Assert.Equal(StorageCatalog.Tables.All.Order(), Strings(names["tables"]).Order());
         Assert.Equal(StorageCatalog.Queues.All.Concat(poison).Distinct().Order(), Strings(names["queues"]).Order());
         Assert.Equal(StorageCatalog.Containers.All.Order(), Strings(names["containers"]).Order());
 
-        var blobFunction = Assert.Single(registry.Functions, f => f.Trigger is BlobTrigger);
+        var blobFunction = Assert.Single(functions, f => f.TriggerType == "blobTrigger");
+        Assert.Equal("EventGrid", blobFunction.Trigger["source"]);
         var main = await CompileMainAsync();
         Assert.Equal(blobFunction.Name, main["parameters"]!["blobFunctionName"]!["defaultValue"]!.GetValue<string>());
         var blobEvents = Descendants(main).Single(o => o["name"] is JsonValue name && name.GetValueKind() == JsonValueKind.String && name.GetValue<string>() == "blob-events");
-        Assert.Equal(((BlobTrigger)blobFunction.Trigger).ContainerName, blobEvents["properties"]!["parameters"]!["containerName"]!["value"]!.GetValue<string>());
+        Assert.Equal(Resolve(blobFunction.Trigger["path"]!).Split('/')[0], blobEvents["properties"]!["parameters"]!["containerName"]!["value"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Every_binding_expression_in_functions_metadata_is_an_app_setting_holding_the_name_the_app_uses()
+    {
+        var appSettings = AppSettings(await CompileMainAsync());
+        var physical = TriggerNames.Defaults(StorageNames.Default);
+        var expressions = FunctionCatalog.Load().Functions.SelectMany(f => f.Bindings).SelectMany(b => b.Properties.Select(p => p.Value?.ToString() ?? string.Empty))
+            .SelectMany(v => BindingExpression().Matches(v).Select(m => m.Groups[1].Value)).Distinct(StringComparer.Ordinal).ToList();
+
+        Assert.NotEmpty(expressions);
+        foreach (var setting in expressions)
+        {
+            // The host resolves %setting% from app settings: a missing one stops the function, a wrong one listens elsewhere.
+            Assert.True(appSettings.TryGetValue(setting, out var value), $"functions.metadata uses %{setting}% but the Bicep does not set it.");
+            Assert.Equal(physical[setting], value);
+        }
+
+        Assert.Equal(physical.Keys.Order(StringComparer.Ordinal), expressions.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_function_app_runs_dotnet_isolated_on_net_10_on_flex_consumption()
+    {
+        var main = await CompileMainAsync();
+        var site = Descendants(main).Single(o => o["type"]?.GetValueKind() == JsonValueKind.String && o["type"]!.GetValue<string>() == "Microsoft.Web/sites"
+            && o["properties"] is JsonObject p && p["functionAppConfig"] is not null);
+        var runtime = site["properties"]!["functionAppConfig"]!["runtime"]!;
+
+        Assert.Equal("dotnet-isolated", runtime["name"]!.GetValue<string>());
+        Assert.Equal("10.0", runtime["version"]!.GetValue<string>());
+    }
+
+    [GeneratedRegex("%([A-Za-z0-9_]+)%")]
+    private static partial Regex BindingExpression();
 
     private static IEnumerable<string> Strings(JsonNode? array) => array!.AsArray().Select(n => n!.GetValue<string>());
 

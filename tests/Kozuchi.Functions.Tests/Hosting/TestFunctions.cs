@@ -1,91 +1,115 @@
 using System.Collections.Concurrent;
-using Kozuchi.Functions.Hosting;
+using Azure.Storage.Queues.Models;
+using Kozuchi.Functions.Hosting.Http;
+using Kozuchi.Functions.Hosting.LocalRuntime;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Kozuchi.Functions.Tests.Hosting;
 
 /// <summary>What test functions saw, per test (each test builds its own app and recorder).</summary>
 public sealed class Recorder
 {
-    public ConcurrentQueue<QueueMessageInput> Messages { get; } = new();
-    public ConcurrentQueue<TimerInput> Ticks { get; } = new();
-    public ConcurrentQueue<BlobInput> Blobs { get; } = new();
+    public ConcurrentQueue<QueueMessage> Messages { get; } = new();
+    public ConcurrentQueue<TimerInfo> Ticks { get; } = new();
+    public ConcurrentQueue<(string Name, byte[] Content)> Blobs { get; } = new();
+    public ConcurrentQueue<FunctionContext> Contexts { get; } = new();
 
     /// <summary>How many of the next invocations fail before one succeeds.</summary>
     public int FailuresLeft;
     public int Attempts;
 
-    public TaskCompletionSource<TimerInput> NextTick { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
+    public TaskCompletionSource<TimerInfo> NextTick { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-public sealed class RecordingQueueFunction(Recorder recorder) : IQueueFunction
-{
-    public Task HandleAsync(QueueMessageInput message, FunctionContext context, CancellationToken cancellationToken)
+    public void MaybeFail()
     {
-        Interlocked.Increment(ref recorder.Attempts);
-        if (Interlocked.Decrement(ref recorder.FailuresLeft) >= 0)
+        Interlocked.Increment(ref Attempts);
+        if (Interlocked.Decrement(ref FailuresLeft) >= 0)
         {
             throw new InvalidOperationException("planned failure");
         }
-
-        context.Log($"recorded {message.Id}");
-        recorder.Messages.Enqueue(message);
-        return Task.CompletedTask;
     }
 }
 
-public sealed class RecordingTimerFunction(Recorder recorder) : ITimerFunction
+/// <summary>Functions of the tests' own, written as the app's are ([Function] methods on a class with injected services).</summary>
+public sealed class RecordingFunctions(Recorder recorder)
 {
-    public Task HandleAsync(TimerInput timer, FunctionContext context, CancellationToken cancellationToken)
+    public const string Queue = "test-inbox";
+    public const string Container = "test-drop";
+
+    /// <summary>The settings the test functions' binding expressions name, under the scope's prefix.</summary>
+    public static Dictionary<string, string?> Settings(Kozuchi.Testing.StorageScope storage, string schedule = "0 */5 * * * *") => new()
+    {
+        ["TestQueueName"] = storage.Clients.Names.Queue(Queue),
+        ["TestContainer"] = storage.Clients.Names.Container(Container),
+        ["TestSchedule"] = schedule,
+    };
+
+    [Function("TestQueue")]
+    public Task QueueAsync([QueueTrigger("%TestQueueName%", Connection = "AzureWebJobsStorage")] QueueMessage message, FunctionContext context)
+    {
+        recorder.MaybeFail();
+        recorder.Messages.Enqueue(message);
+        recorder.Contexts.Enqueue(context);
+        return Task.CompletedTask;
+    }
+
+    [Function("TestTimer")]
+    public Task TimerAsync([TimerTrigger("%TestSchedule%")] TimerInfo timer)
     {
         recorder.Ticks.Enqueue(timer);
         recorder.NextTick.TrySetResult(timer);
         return Task.CompletedTask;
     }
-}
 
-public sealed class RecordingBlobFunction(Recorder recorder) : IBlobFunction
-{
-    public Task HandleAsync(BlobInput blob, FunctionContext context, CancellationToken cancellationToken)
+    [Function("TestBlob")]
+    public async Task BlobAsync([BlobTrigger("%TestContainer%/{name}", Connection = "AzureWebJobsStorage", Source = BlobTriggerSource.EventGrid)] Stream blob, string name, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref recorder.Attempts);
-        if (Interlocked.Decrement(ref recorder.FailuresLeft) >= 0)
-        {
-            throw new InvalidOperationException("planned failure");
-        }
-
-        recorder.Blobs.Enqueue(blob);
-        return Task.CompletedTask;
-    }
-}
-
-public static class TestFunctions
-{
-    public const string Queue = "test-inbox";
-    public const string Container = "test-drop";
-
-    public static Recorder Register(FunctionRegistry registry, IServiceCollection services, string timerSchedule = "0 0 * * * *")
-    {
-        var recorder = new Recorder();
-        services.AddSingleton(recorder);
-        services.AddScoped<RecordingQueueFunction>();
-        services.AddScoped<RecordingTimerFunction>();
-        services.AddScoped<RecordingBlobFunction>();
-        registry
-            .Queue<RecordingQueueFunction>("TestQueue", Queue)
-            .Timer<RecordingTimerFunction>("TestTimer", timerSchedule)
-            .Blob<RecordingBlobFunction>("TestBlob", Container)
-            .Http("TestEcho", "POST", "test/echo/{id}", Echo, Access.Public);
-        return recorder;
+        recorder.MaybeFail();
+        using var buffer = new MemoryStream();
+        await blob.CopyToAsync(buffer, cancellationToken);
+        recorder.Blobs.Enqueue((name, buffer.ToArray()));
     }
 
     public sealed record EchoResponse(string Id, string Body, string? Header, string? Query);
 
-    private static async Task<Ok<EchoResponse>> Echo(string id, HttpRequest request)
+    [Function("TestEcho")]
+    [HttpAccess(Access.Public)]
+    public static async Task<IResult> EchoAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "test/echo/{id}")] HttpRequest req, string id)
     {
-        using var reader = new StreamReader(request.Body);
-        return TypedResults.Ok(new EchoResponse(id, await reader.ReadToEndAsync(), request.Headers["X-Test"].FirstOrDefault(), request.Query["q"].FirstOrDefault()));
+        using var reader = new StreamReader(req.Body);
+        return TypedResults.Ok(new EchoResponse(id, await reader.ReadToEndAsync(), req.Headers["X-Test"].FirstOrDefault(), req.Query["q"].FirstOrDefault()));
+    }
+
+    /// <summary>Declares no access: refused for everyone, never public by omission.</summary>
+    [Function("TestUndeclared")]
+    public static IResult Undeclared([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "test/undeclared")] HttpRequest req) => TypedResults.Ok("should not run");
+
+    /// <summary>The metadata entries the Worker SDK writes for these methods (hand-written: the test project is no function app).</summary>
+    public const string Metadata = """
+        [
+          {"name":"TestQueue","scriptFile":"Kozuchi.Functions.Tests.dll","entryPoint":"Kozuchi.Functions.Tests.Hosting.RecordingFunctions.QueueAsync","language":"dotnet-isolated",
+           "bindings":[{"name":"message","direction":"In","type":"queueTrigger","queueName":"%TestQueueName%","connection":"AzureWebJobsStorage"}]},
+          {"name":"TestTimer","scriptFile":"Kozuchi.Functions.Tests.dll","entryPoint":"Kozuchi.Functions.Tests.Hosting.RecordingFunctions.TimerAsync","language":"dotnet-isolated",
+           "bindings":[{"name":"timer","direction":"In","type":"timerTrigger","schedule":"%TestSchedule%"}]},
+          {"name":"TestBlob","scriptFile":"Kozuchi.Functions.Tests.dll","entryPoint":"Kozuchi.Functions.Tests.Hosting.RecordingFunctions.BlobAsync","language":"dotnet-isolated",
+           "bindings":[{"name":"blob","direction":"In","type":"blobTrigger","path":"%TestContainer%/{name}","connection":"AzureWebJobsStorage","source":"EventGrid"}]},
+          {"name":"TestEcho","scriptFile":"Kozuchi.Functions.Tests.dll","entryPoint":"Kozuchi.Functions.Tests.Hosting.RecordingFunctions.EchoAsync","language":"dotnet-isolated",
+           "bindings":[{"name":"req","direction":"In","type":"httpTrigger","authLevel":"Anonymous","methods":["post"],"route":"test/echo/{id}"},{"name":"$return","type":"http","direction":"Out"}]},
+          {"name":"TestUndeclared","scriptFile":"Kozuchi.Functions.Tests.dll","entryPoint":"Kozuchi.Functions.Tests.Hosting.RecordingFunctions.Undeclared","language":"dotnet-isolated",
+           "bindings":[{"name":"req","direction":"In","type":"httpTrigger","authLevel":"Anonymous","methods":["get"],"route":"test/undeclared"},{"name":"$return","type":"http","direction":"Out"}]}
+        ]
+        """;
+
+    /// <summary>The app's catalog plus these functions, and a recorder for what they see.</summary>
+    public static Recorder Register(IServiceCollection services)
+    {
+        var recorder = new Recorder();
+        services.AddSingleton(recorder);
+        services.RemoveAll<FunctionCatalog>();
+        services.AddSingleton(FunctionCatalog.Load().With(Metadata));
+        return recorder;
     }
 }

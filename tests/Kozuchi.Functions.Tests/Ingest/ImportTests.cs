@@ -47,14 +47,8 @@ public sealed class ImportTests(AzuriteFixture azurite) : IAsyncLifetime
             + "1,2026-10-01,c1,,,,,,A,a,1,100,100,,,\r\n"
             + "2,2026-10-01,,,,,,,A,a,1,100,100,,,\r\n"
             + "3,2026-10-02,c1,,,,,,B,b,1,200,200,,,\r\n";
-        var payload = JsonSerializer.Serialize(new
-        {
-            Data = new { blob = Convert.ToBase64String(CsvEncoding.ShiftJis.GetBytes(csv)) },
-            Metadata = new { BlobTrigger = "\"imports/drop.csv\"", Name = "\"drop.csv\"", sys = new { MethodName = ImportOrdersFunction.Name } },
-        });
-        using var content = new StringContent(payload, Encoding.UTF8, "application/json");
-        var response = await _h.Client.PostAsync(new Uri("/" + ImportOrdersFunction.Name, UriKind.Relative), content, ct);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(ct));
+        await _h.Storage.Clients.Container(StorageCatalog.Containers.Imports).GetBlobClient("drop.csv").UploadAsync(BinaryData.FromBytes(CsvEncoding.ShiftJis.GetBytes(csv)), ct);
+        Assert.Equal(1, await _h.App.Functions.PollBlobsAsync(ImportOrdersFunction.Name, ct));
 
         Assert.Equal(1, await _h.DrainAsync(ct));
         var summary = await Reports.SummaryAsync(ct);

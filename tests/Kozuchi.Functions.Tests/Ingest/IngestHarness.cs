@@ -1,6 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Testing;
 
@@ -43,38 +41,9 @@ internal sealed class IngestHarness : IAsyncDisposable
     /// <summary>Delivers every queued ingest message to ProcessOrders, as the host does, deleting each one that succeeds.</summary>
     public Task<int> DrainAsync(CancellationToken cancellationToken) => DrainAsync(StorageCatalog.Queues.OrdersIncoming, "ProcessOrders", cancellationToken);
 
-    /// <summary>Delivers every message of a queue to a queue function through the invocation endpoint, as the host does.</summary>
-    public async Task<int> DrainAsync(string queueName, string functionName, CancellationToken cancellationToken)
-    {
-        var queue = Storage.Clients.Queue(queueName);
-        var delivered = 0;
-        while (true)
-        {
-            var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), cancellationToken)).Value;
-            if (messages.Length == 0)
-            {
-                return delivered;
-            }
-
-            foreach (var m in messages)
-            {
-                var payload = JsonSerializer.Serialize(new
-                {
-                    Data = new { message = m.MessageText },
-                    Metadata = new { DequeueCount = m.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Id = $"\"{m.MessageId}\"" },
-                });
-                using var content = new StringContent(payload, Encoding.UTF8, "application/json");
-                var response = await Client.PostAsync(new Uri("/" + functionName, UriKind.Relative), content, cancellationToken);
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw new InvalidOperationException($"{functionName} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
-                }
-
-                await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken);
-                delivered++;
-            }
-        }
-    }
+    /// <summary>Delivers every message of a queue to a queue function as the local runtime does, deleting each one that succeeds.</summary>
+    public Task<int> DrainAsync(string queueName, string functionName, CancellationToken cancellationToken) =>
+        App.Functions.DrainAsync(queueName, functionName, cancellationToken);
 
     /// <summary>A Shopify order webhook delivery signed with the current secret, as Shopify sends it.</summary>
     public async Task<HttpResponseMessage> PostShopifyOrderAsync(byte[] body, string webhookId, CancellationToken cancellationToken)

@@ -4,8 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Kozuchi.Core.Orders;
 using Kozuchi.Core.Orders.Formats;
-using Kozuchi.Functions.Hosting;
-using Kozuchi.Functions.Pulls;
 using Kozuchi.Functions.Tests.Ingest;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
@@ -29,6 +27,7 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
     private const string OrdersPath = "/admin/api/2025-10/orders.json";
     private readonly WireMockServer _shop = WireMockServer.Start();
     private IngestHarness _h = null!;
+    private bool _ticked;
 
     public async ValueTask InitializeAsync() =>
         _h = await IngestHarness.StartAsync(azurite, app => app
@@ -67,11 +66,31 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
         return await _h.Client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    /// <summary>The timer tick as the host delivers it.</summary>
-    private async Task<HttpResponseMessage> Tick(string function = "Pull_shopify")
+    /// <summary>
+    /// The <c>PullOrders</c> timer ticking at the source's next occurrence (its default schedule, minute 7 of each
+    /// hour): the tick that runs it. False when the invocation failed.
+    /// </summary>
+    private async Task<bool> Tick()
     {
-        using var content = new StringContent("""{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json");
-        return await _h.Client.PostAsync(new Uri("/" + function, UriKind.Relative), content, TestContext.Current.CancellationToken);
+        var ct = TestContext.Current.CancellationToken;
+        if (!_ticked)
+        {
+            // The first tick sees the source for the first time and books its next occurrence, as a new timer does.
+            await _h.App.Functions.TimerAsync("PullOrders", ct);
+            _ticked = true;
+        }
+
+        var schedule = Cronos.CronExpression.Parse(Core.Pulls.PullSource.DefaultSchedule, Cronos.CronFormat.IncludeSeconds);
+        _h.App.Time.SetUtcNow(new DateTimeOffset(schedule.GetNextOccurrence(_h.App.Time.GetUtcNow().UtcDateTime)!.Value, TimeSpan.Zero));
+        try
+        {
+            await _h.App.Functions.TimerAsync("PullOrders", ct);
+            return true;
+        }
+        catch (Kozuchi.Functions.Hosting.LocalRuntime.FunctionFailedException)
+        {
+            return false;
+        }
     }
 
     private async Task<JsonElement> Summary() =>
@@ -96,9 +115,9 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
         await _h.DrainAsync(ct);
         ShopServes(Order(5001, "2026-10-31T20:05:00+09:00", "paid"));
 
-        Assert.Equal(HttpStatusCode.OK, (await Tick()).StatusCode);
+        Assert.True(await Tick());
         Assert.Equal(1, await _h.DrainAsync(ct));
-        Assert.Equal(HttpStatusCode.OK, (await Tick()).StatusCode); // the overlap pulls it again
+        Assert.True(await Tick()); // the overlap pulls it again
         await _h.DrainAsync(ct);
 
         var summary = await Summary();
@@ -114,7 +133,7 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
         ShopServes(Order(5002, "2026-10-31T21:30:00+09:00", "paid"));
         Assert.Equal(0, (await Summary()).GetProperty("orders").GetInt32());
 
-        Assert.Equal(HttpStatusCode.OK, (await Tick()).StatusCode);
+        Assert.True(await Tick());
 
         Assert.Equal(1, await RawBlobs("pulls/shopify/")); // landed before it is processed, replayable like a webhook body
         Assert.Equal(1, await _h.DrainAsync(ct));
@@ -146,7 +165,7 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.False(tick.IsCompleted);
         _h.App.Time.Advance(TimeSpan.FromSeconds(2));
 
-        Assert.Equal(HttpStatusCode.OK, (await tick).StatusCode);
+        Assert.True(await tick);
         Assert.Equal(2, _shop.LogEntries.Count(e => e.RequestMessage!.Path == OrdersPath));
         Assert.Equal(1, await _h.DrainAsync(ct));
         Assert.Equal(1, (await Summary()).GetProperty("orders").GetInt32());
@@ -183,9 +202,9 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         _shop.Given(Request.Create().WithPath(OrdersPath).UsingGet()).RespondWith(Response.Create().WithStatusCode(401).WithBodyAsJson(new { errors = "[API] Invalid API key or access token" }));
 
-        var tick = await Tick();
+        var ticked = await Tick();
 
-        Assert.False(tick.IsSuccessStatusCode);
+        Assert.False(ticked);
         var mark = await _h.App.Services.GetRequiredService<PullMarkStore>().GetAsync("shopify", ct);
         Assert.Null(mark?.HighWater);
         Assert.StartsWith("Unauthorized", mark?.LastStatus, StringComparison.Ordinal);
@@ -193,41 +212,48 @@ public sealed class PullIngestTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_deployment_manifest_has_a_timer_function_json_per_source_in_the_packaging_environment()
+    public async Task One_timer_runs_each_source_on_its_own_schedule_once_per_occurrence_and_makes_up_a_missed_one_once()
     {
-        var dir = Directory.CreateTempSubdirectory("kozuchi-pull-manifest-");
-        try
+        var ct = TestContext.Current.CancellationToken;
+        await using var h = await IngestHarness.StartAsync(azurite, app => app
+            .WithSetting("Kozuchi:Pulls:Sources:0:Kind", "shopify")
+            .WithSetting("Kozuchi:Pulls:Sources:0:Name", "hourly")
+            .WithSetting("Kozuchi:Pulls:Sources:0:BaseUrl", _shop.Url)
+            .WithSetting("Kozuchi:Pulls:Sources:0:AccessToken", "token-hourly")
+            .WithSetting("Kozuchi:Pulls:Sources:1:Kind", "shopify")
+            .WithSetting("Kozuchi:Pulls:Sources:1:Name", "two-hourly")
+            .WithSetting("Kozuchi:Pulls:Sources:1:BaseUrl", _shop.Url)
+            .WithSetting("Kozuchi:Pulls:Sources:1:AccessToken", "token-two-hourly")
+            .WithSetting("Kozuchi:Pulls:Sources:1:Schedule", "0 30 */2 * * *"));
+        _shop.Given(Request.Create().WithPath(OrdersPath).UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody("{\"orders\":[]}"));
+        int Pulls(string token) => _shop.LogEntries.Count(e => e.RequestMessage!.Headers!["X-Shopify-Access-Token"].Contains(token));
+        async Task TickAt(KozuchiAppFactory app, int hour, int minute)
         {
-            var environment = new Dictionary<string, string?>
-            {
-                ["Kozuchi:Pulls:Sources:0:Kind"] = "base",
-                ["Kozuchi:Pulls:Sources:1:Kind"] = "colorme",
-                ["Kozuchi:Pulls:Sources:1:Name"] = "colorme-outlet",
-                ["Kozuchi:Pulls:Sources:1:Schedule"] = "0 30 */2 * * *",
-            };
-
-            var run = await KozuchiCliProcess.RunAsync(environment, TimeSpan.FromMinutes(2), "functions", "manifest", dir.FullName);
-
-            Assert.True(run.ExitCode == 0, run.Output + run.Error);
-            var base_ = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "Pull_base", "function.json"), TestContext.Current.CancellationToken)).RootElement.GetProperty("bindings")[0];
-            var outlet = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir.FullName, "Pull_colorme-outlet", "function.json"), TestContext.Current.CancellationToken)).RootElement.GetProperty("bindings")[0];
-            Assert.Equal(("timerTrigger", Core.Pulls.PullSource.DefaultSchedule), (base_.GetProperty("type").GetString(), base_.GetProperty("schedule").GetString()));
-            Assert.Equal("0 30 */2 * * *", outlet.GetProperty("schedule").GetString());
+            app.Time.SetUtcNow(new DateTimeOffset(2026, 11, 1, hour, minute, 0, TimeSpan.Zero));
+            await app.Functions.TimerAsync("PullOrders", ct);
         }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
 
-    [Fact]
-    public void Each_configured_source_is_a_timer_function_in_the_registry()
-    {
-        var registry = _h.App.Services.GetRequiredService<FunctionRegistry>();
+        await TickAt(h.App, 0, 0);  // first sight: each source books its next occurrence (00:07, 00:30)
+        await TickAt(h.App, 0, 6);
+        Assert.Equal((0, 0), (Pulls("token-hourly"), Pulls("token-two-hourly")));
+        await TickAt(h.App, 0, 7);
+        await TickAt(h.App, 0, 8);
+        Assert.Equal((1, 0), (Pulls("token-hourly"), Pulls("token-two-hourly")));
+        await TickAt(h.App, 0, 30);
+        await TickAt(h.App, 0, 31);
+        Assert.Equal((1, 1), (Pulls("token-hourly"), Pulls("token-two-hourly")));
 
-        Assert.True(registry.TryGet("Pull_shopify", out var function));
-        var timer = Assert.IsType<TimerTrigger>(function.Trigger);
-        Assert.Equal(Core.Pulls.PullSource.DefaultSchedule, timer.Schedule);
-        Assert.Equal(typeof(PullOrdersFunction), function.HandlerType);
+        // Nothing ticked from 00:31 to 05:00 (the app was stopped): each source makes up its missed runs once.
+        await TickAt(h.App, 5, 0);
+        await TickAt(h.App, 5, 1);
+        Assert.Equal((2, 2), (Pulls("token-hourly"), Pulls("token-two-hourly")));
+
+        // Another instance ticking the same minute runs nothing more: the occurrence is taken (lease and status in storage).
+        await TickAt(h.App, 5, 7);
+        await using var other = new KozuchiAppFactory(h.Storage, h.App.Time)
+            .WithSetting("Kozuchi:Pulls:Sources:0:Kind", "shopify").WithSetting("Kozuchi:Pulls:Sources:0:Name", "hourly")
+            .WithSetting("Kozuchi:Pulls:Sources:0:BaseUrl", _shop.Url).WithSetting("Kozuchi:Pulls:Sources:0:AccessToken", "token-hourly");
+        await TickAt(other, 5, 7);
+        Assert.Equal(3, Pulls("token-hourly"));
     }
 }

@@ -24,7 +24,8 @@ public sealed class PullSourcesTests
         var base_ = sources.Find("BASE")!;
         Assert.Equal((CartKind.Base, "base", TimeSpan.FromMinutes(10), TimeSpan.FromDays(30)), (base_.Kind, base_.EffectiveOrderSource, base_.Overlap, base_.EffectiveLookback));
         Assert.Null(base_.Credentials.AccessToken);
-        Assert.Same(sources.All[1], sources.ForFunction("Pull_jp-store"));
+        Assert.Same(sources.All[1], sources.Find("jp-store"));
+        Assert.Equal(Core.Pulls.PullSource.DefaultSchedule, sources.All[1].Schedule);
         Assert.Equal(TimeSpan.FromMinutes(30), sources.All[1].Overlap);
         Assert.Equal("shopify", sources.All[1].EffectiveOrderSource); // one order with its webhook
     }
@@ -33,6 +34,7 @@ public sealed class PullSourcesTests
     [InlineData("Kind", "amazon", "Kozuchi__Pulls__Sources__0__Kind")]
     [InlineData("Overlap", "ten minutes", "Kozuchi__Pulls__Sources__0__Overlap")]
     [InlineData("Name", "../etc", "Kozuchi__Pulls__Sources__0__Name")]
+    [InlineData("Schedule", "every hour", "Kozuchi__Pulls__Sources__0__Schedule")]
     [InlineData("BaseUrl", "not a url", "Kozuchi__Pulls__Sources__0__BaseUrl")]
     public void A_misconfigured_source_stops_start_up_naming_the_setting(string key, string value, string setting)
     {

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Kozuchi.Functions.Tests.Ingest;
-using Kozuchi.Functions.Scenarios;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
@@ -89,7 +88,7 @@ public sealed class ScenarioApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True((await _h.PostShopifyOrderAsync(body, "wh-9001", Ct)).IsSuccessStatusCode);
 
         await _h.DrainAsync(Ct);
-        Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct));
+        Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct));
 
         return Assert.Single(await _h.App.Services.GetRequiredService<CustomerStore>().ScanProfilesAsync(Ct).ToListAsync(Ct)).CustomerId;
     }
@@ -120,13 +119,12 @@ public sealed class ScenarioApiTests(AzuriteFixture azurite) : IAsyncLifetime
         var before = (await wakeups.GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount;
         var wakeup = new WakeupMessage { CustomerId = customerId, EnrollmentId = "thanks.none", Token = "thanks.none:t1", DueAt = _h.App.Time.GetUtcNow().AddDays(10) };
 
-        Assert.True((await Invoke(ScenarioWakeupFunction.Name, JsonSerializer.Serialize(new { Data = new { message = wakeup.ToJson() }, Metadata = new { DequeueCount = "1" } }))).IsSuccessStatusCode);
+        Assert.True(await _h.App.Functions.TryQueueAsync("ScenarioWakeup", wakeup.ToJson(), cancellationToken: Ct));
         Assert.Equal(before + 1, (await wakeups.GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount);
 
         _h.App.Time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(3));
-        var timer = """{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},"Metadata":{}}""";
-        Assert.True((await Invoke(ScenarioSweepFunction.Name, timer)).IsSuccessStatusCode);
-        Assert.True((await Invoke(ScenarioDailyTriggersFunction.Name, timer)).IsSuccessStatusCode);
+        await _h.App.Functions.TimerAsync("ScenarioSweep", Ct);
+        await _h.App.Functions.TimerAsync("ScenarioDailyTriggers", Ct);
 
         var enrollment = (await GetAsync($"customers/{customerId}/enrollments"))[0];
         Assert.Equal(("Completed", "Exited"), (enrollment.GetProperty("status").GetString(), enrollment.GetProperty("outcome").GetString()));
@@ -143,11 +141,5 @@ public sealed class ScenarioApiTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal("loyal", (await GetAsync("segments/loyal")).GetProperty("id").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await _h.Operator.GetAsync(new Uri("/api/segments/none", UriKind.Relative), Ct)).StatusCode);
-    }
-
-    private async Task<HttpResponseMessage> Invoke(string function, string payload)
-    {
-        using var content = new StringContent(payload, Encoding.UTF8, "application/json");
-        return await _h.Client.PostAsync(new Uri("/" + function, UriKind.Relative), content, Ct);
     }
 }

@@ -48,7 +48,7 @@ public sealed class ScenarioResultsCacheTests(AzuriteFixture azurite) : IAsyncLi
             """);
         Assert.True((await _h.PostShopifyOrderAsync(body, $"wh-{n}", Ct)).IsSuccessStatusCode);
         await _h.DrainAsync(Ct);
-        Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, RouteScenarioEventsFunction.Name, Ct));
+        Assert.Equal(1, await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct));
     }
 
     [Fact]
@@ -99,9 +99,7 @@ public sealed class ScenarioResultsCacheTests(AzuriteFixture azurite) : IAsyncLi
         await ResultsAsync(_h.Operator);
         await OrderAsync(2);
 
-        var timer = """{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},"Metadata":{}}""";
-        using var content = new StringContent(timer, Encoding.UTF8, "application/json");
-        Assert.True((await _h.Client.PostAsync(new Uri("/" + Kozuchi.Functions.Reports.ReportSetRefreshFunction.Name, UriKind.Relative), content, Ct)).IsSuccessStatusCode);
+        await _h.App.Functions.TimerAsync("ReportSetRefresh", Ct);
         Assert.Equal(2, Cache.Computations);
 
         Assert.Equal(2, Entered(await ResultsAsync(_h.Operator)));

@@ -5,7 +5,6 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Kozuchi.Functions.Hosting.Invocation;
 using Kozuchi.Storage.Infrastructure;
 
 namespace Kozuchi.Functions.Hosting.LocalRuntime;
@@ -22,24 +21,24 @@ public sealed partial class BlobTriggerPoller
     // A claim older than this belongs to a process that died mid-run: the blob is taken again.
     private static readonly TimeSpan ClaimTimeout = TimeSpan.FromMinutes(10);
 
-    private readonly FunctionDefinition _function;
-    private readonly BlobTrigger _trigger;
+    private readonly LocalFunction _function;
     private readonly BlobContainerClient _container;
     private readonly TableClient _receipts;
     private readonly QueueClient _poison;
-    private readonly InvocationDispatcher _dispatcher;
+    private readonly LocalFunctionRunner _runner;
     private readonly HostSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public BlobTriggerPoller(FunctionDefinition function, StorageClients storage, InvocationDispatcher dispatcher, HostSettings settings, TimeProvider time, ILogger logger)
+    /// <summary><paramref name="containerName"/> is the physical container of the trigger's path (<c>{container}/{name}</c>).</summary>
+    public BlobTriggerPoller(LocalFunction function, string containerName, StorageClients storage, LocalFunctionRunner runner, HostSettings settings, TimeProvider time, ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(storage);
         _function = function;
-        _trigger = (BlobTrigger)function.Trigger;
-        _container = storage.Container(_trigger.ContainerName);
+        _container = storage.Blobs.GetBlobContainerClient(containerName);
         _receipts = storage.Table(StorageCatalog.Tables.Runtime);
         _poison = storage.Queue(PoisonQueueName);
-        _dispatcher = dispatcher;
+        _runner = runner;
         _settings = settings;
         _time = time;
         _logger = logger;
@@ -136,14 +135,13 @@ public sealed partial class BlobTriggerPoller
     {
         var blob = _container.GetBlobClient(name);
         var content = await blob.DownloadContentAsync(cancellationToken);
-        var payload = InvocationPayload.Parse(HostPayloads.Blob(_trigger.BindingName, _container.Name, name, content.Value.Content.ToMemory().Span, blob.Uri, _time.GetUtcNow()));
         string state;
         try
         {
-            await _dispatcher.InvokeAsync(_function.Name, payload, Guid.NewGuid().ToString(), cancellationToken);
+            await _runner.InvokeAsync(_function, LocalTrigger.Blob(content.Value.Content, _container.Name, name, blob.Uri), cancellationToken);
             state = "done";
         }
-        catch (Exception e) when (e is InvocationFailedException or InvalidInvocationException)
+        catch (FunctionFailedException)
         {
             state = attempt >= _settings.BlobMaxAttempts ? "poisoned" : "failed";
         }

@@ -1,8 +1,6 @@
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Kozuchi.Functions.Hosting.Invocation;
-using Kozuchi.Storage.Infrastructure;
 
 namespace Kozuchi.Functions.Hosting.LocalRuntime;
 
@@ -16,22 +14,22 @@ public sealed partial class QueueTriggerListener
     // The host hides a message for 10 minutes while it runs and renews the hold: a crash releases it then.
     internal static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
 
-    private readonly FunctionDefinition _function;
-    private readonly QueueTrigger _trigger;
+    private readonly LocalFunction _function;
     private readonly QueueClient _queue;
     private readonly QueueClient _poison;
-    private readonly InvocationDispatcher _dispatcher;
+    private readonly LocalFunctionRunner _runner;
     private readonly HostSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public QueueTriggerListener(FunctionDefinition function, StorageClients storage, InvocationDispatcher dispatcher, HostSettings settings, TimeProvider time, ILogger logger)
+    /// <summary><paramref name="queueName"/> is the physical queue its trigger names; failures end in <c>&lt;queue&gt;-poison</c> beside it.</summary>
+    public QueueTriggerListener(LocalFunction function, QueueServiceClient queues, string queueName, LocalFunctionRunner runner, HostSettings settings, TimeProvider time, ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(queues);
         _function = function;
-        _trigger = (QueueTrigger)function.Trigger;
-        _queue = storage.Queue(_trigger.QueueName);
-        _poison = storage.PoisonQueue(_trigger.QueueName);
-        _dispatcher = dispatcher;
+        _queue = queues.GetQueueClient(queueName);
+        _poison = queues.GetQueueClient(queueName + "-poison");
+        _runner = runner;
         _settings = settings;
         _time = time;
         _logger = logger;
@@ -90,13 +88,10 @@ public sealed partial class QueueTriggerListener
         bool succeeded;
         try
         {
-            var payload = InvocationPayload.Parse(HostPayloads.Queue(
-                _trigger.BindingName, message.Body.ToString(), message.MessageId, message.DequeueCount,
-                message.InsertedOn, message.ExpiresOn, message.PopReceipt, _time.GetUtcNow()));
-            await _dispatcher.InvokeAsync(_function.Name, payload, Guid.NewGuid().ToString(), cancellationToken);
+            await _runner.InvokeAsync(_function, LocalTrigger.Queue(message), cancellationToken);
             succeeded = true;
         }
-        catch (Exception e) when (e is InvocationFailedException or InvalidInvocationException)
+        catch (FunctionFailedException)
         {
             succeeded = false;
         }

@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Kozuchi.Functions.Hosting.Worker;
+using Kozuchi.Testing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Moq;
+
+namespace Kozuchi.Functions.Tests.Hosting;
+
+/// <summary>
+/// HTTP functions pass one gate in both hosts: in <c>kozuchi serve</c> (real HTTP through the local runtime) and in the
+/// worker (its middleware, given the function's context as the worker builds it).
+/// </summary>
+public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const string OperatorKey = "operator-key-placeholder";
+    private StorageScope _storage = null!;
+    private KozuchiAppFactory _app = null!;
+    private HttpClient _client = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _storage = await azurite.CreateScopeAsync();
+        _app = new KozuchiAppFactory(_storage, configureServices: s => RecordingFunctions.Register(s)).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey);
+        foreach (var (key, value) in RecordingFunctions.Settings(_storage))
+        {
+            _app.WithSetting(key, value);
+        }
+
+        _client = _app.CreateClient();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.DisposeAsync();
+        await _storage.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_public_function_gets_the_raw_body_its_route_value_headers_and_query()
+    {
+        using var content = new StringContent("raw ✓ body", Encoding.UTF8, "text/plain");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/test/echo/7?q=yes", UriKind.Relative)) { Content = content };
+        request.Headers.Add("X-Test", "hello");
+
+        var response = await _client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new RecordingFunctions.EchoResponse("7", "raw ✓ body", "hello", "yes"), await response.Content.ReadFromJsonAsync<RecordingFunctions.EchoResponse>(Ct));
+    }
+
+    [Fact]
+    public async Task A_function_that_declares_no_access_is_run_for_nobody()
+    {
+        var response = await _client.GetAsync(new Uri("/api/test/undeclared", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.DoesNotContain("should not run", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ProcessOrders")]
+    [InlineData("ImportOrders")]
+    [InlineData("ScenarioSweep")]
+    [InlineData("TestQueue")]
+    public async Task No_queue_timer_or_blob_function_can_be_run_over_http(string function)
+    {
+        using var content = new StringContent("""{"Data":{"message":"{}"},"Metadata":{}}""", Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.PostAsync(new Uri("/" + function, UriKind.Relative), content, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.PostAsync(new Uri("/api/" + function, UriKind.Relative), content, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_operator_function_refuses_an_anonymous_call_and_answers_the_operator()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _client.GetAsync(new Uri("/api/reports/summary", UriKind.Relative), Ct)).StatusCode);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/reports/summary", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(request, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_query_value_the_function_cannot_read_is_a_400_naming_it()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/operations/poison?sample=many", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
+        var response = await _client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("sample", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task In_the_worker_the_middleware_applies_the_same_gate_from_the_functions_entry_point()
+    {
+        var report = _app.Functions["ReportSummary"];
+        var invoked = 0;
+        Task<object?> Invoke()
+        {
+            invoked++;
+            return Task.FromResult<object?>(TypedResults.Ok("figures"));
+        }
+
+        // As the worker hands a function its context: the definition names the entry point, the services are the app's.
+        var definition = new Mock<FunctionDefinition>();
+        definition.SetupGet(d => d.EntryPoint).Returns(report.EntryPoint);
+        definition.SetupGet(d => d.PathToAssembly).Returns(report.Method.DeclaringType!.Assembly.Location);
+        var context = new Mock<FunctionContext>();
+        context.SetupGet(c => c.FunctionDefinition).Returns(definition.Object);
+        context.SetupGet(c => c.InstanceServices).Returns(_app.Services);
+
+        var anonymous = new DefaultHttpContext { RequestServices = _app.Services };
+        var refused = await HttpFunctionMiddleware.GuardAsync(context.Object, anonymous, Invoke);
+        await refused.ExecuteAsync(anonymous);
+        Assert.Equal((StatusCodes.Status401Unauthorized, 0), (anonymous.Response.StatusCode, invoked));
+
+        var signedIn = new DefaultHttpContext { RequestServices = _app.Services };
+        signedIn.Request.Headers.Authorization = "Bearer " + OperatorKey;
+        var answered = await HttpFunctionMiddleware.GuardAsync(context.Object, signedIn, Invoke);
+        Assert.Equal(1, invoked);
+        Assert.Equal("figures", Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.Ok<string>>(answered).Value);
+    }
+}

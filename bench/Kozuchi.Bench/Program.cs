@@ -38,14 +38,17 @@ switch (command)
     case "scenarios":
         await ScenarioBench.RunAsync(Option("--customers", 100_000), args.Contains("--first-step-only"), Option("--deadline-minutes", 0), args.Contains("--count-ops"));
         break;
+    case "emulator":
+        await EmulatorCostBench.RunAsync([10_000, 40_000, 100_000]);
+        break;
     case "requests":
-        await RequestsBench.RunAsync(Option("--orders", 2_000), Option("--customers", 2_000), Option("--erasures", 100), args.SkipWhile(a => a != "--only").Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal));
+        await RequestsBench.RunAsync(Option("--orders", 20_000), Option("--customers", 2_000), Option("--erasures", 100), args.SkipWhile(a => a != "--only").Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal));
         break;
     case "sends":
         await SendsBench.RunAsync(Option("--line", 20_000), Option("--batch", Kozuchi.Storage.Scenarios.SendBatchMessage.MaxRecipients), Option("--emails", 1_800), Option("--email-rate", 600));
         break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] [--deadline-minutes N | --deadline-seconds N] [--no-count] | webhooks [--orders 100000] [--senders 4] [--in-order] [--count-ops] [--with-scenario] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] [--deadline-minutes N] [--count-ops] | requests [--orders 2000] [--customers 2000] [--erasures 100] [--only webhook csv pull scenario sends erasure] | sends [--line 20000] [--batch 500] [--emails 1800] [--email-rate 600]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] [--deadline-minutes N | --deadline-seconds N] [--no-count] | webhooks [--orders 100000] [--senders 4] [--in-order] [--count-ops] [--with-scenario] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] [--deadline-minutes N] [--count-ops] | emulator | requests [--orders 20000] [--customers 2000] [--erasures 100] [--only webhook csv pull scenario sends erasure] | sends [--line 20000] [--batch 500] [--emails 1800] [--email-rate 600]");
         return 2;
 }
 

@@ -92,7 +92,7 @@ internal sealed class StorageRequestCounter : IDisposable
 
     public static void Print(string item, long items, IReadOnlyDictionary<string, long> counts)
     {
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# storage requests per {item} ({items:N0} {item}s, Azure SDK request events)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# storage requests per item: {item} ({items:N0} items, Azure SDK request events)"));
         foreach (var (key, n) in counts.OrderByDescending(kv => kv.Value))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   {key}: {n:N0} ({(double)n / Math.Max(1, items):N3})"));

@@ -82,6 +82,25 @@ param lineChannelSecret string = ''
 @description('LINE channel access token (KOZUCHI_LINE_CHANNEL_ACCESS_TOKEN); empty leaves the vault as it is.')
 param lineChannelAccessToken string = ''
 
+@description('Who carries email: Acs (default) or Sandbox (a staging app that renders emails into its outbox and sends nothing).')
+param emailProvider string = 'Acs'
+
+@description('Who carries LINE: Line (default; needs KOZUCHI_LINE_CHANNEL_ACCESS_TOKEN) or Sandbox.')
+param lineProvider string = 'Line'
+
+@description('The shop\'s name as customer messages sign it.')
+param shopName string = ''
+
+@description('The shop\'s storefront URL for the message templates\' buttons.')
+param shopUrl string = ''
+
+@description('The language of customer messages: ja or en.')
+param messageLanguage string = 'ja'
+
+@secure()
+@description('HMAC key of the unsubscribe links every email carries. main.parameters.json keeps the vault\'s value or generates one.')
+param unsubscribeSigningKey string = ''
+
 @description('Name of the blob-triggered function fed by Event Grid (its [Function] name in functions.metadata).')
 param blobFunctionName string = 'ImportOrders'
 
@@ -184,6 +203,7 @@ module keyVault 'modules/keyvault.bicep' = {
     shopifyWebhookSecret: shopifyWebhookSecret
     lineChannelSecret: lineChannelSecret
     lineChannelAccessToken: lineChannelAccessToken
+    unsubscribeSigningKey: unsubscribeSigningKey
   }
   dependsOn: [
     communication
@@ -231,6 +251,11 @@ module functionApp 'modules/functionapp.bicep' = {
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     operatorAuthMode: operatorAuthMode
     shopTimeZone: shopTimeZone
+    emailProvider: emailProvider
+    lineProvider: lineProvider
+    shopName: shopName
+    shopUrl: shopUrl
+    messageLanguage: messageLanguage
   }
   // The host reads its storage and Key Vault references as soon as the site exists.
   dependsOn: [

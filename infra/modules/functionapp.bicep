@@ -20,6 +20,33 @@ param alwaysReadyHttpInstances int = 0
 param operatorAuthMode string = 'Key'
 param shopTimeZone string = 'Asia/Tokyo'
 
+@description('Who carries email: Acs (the Communication Service this deployment creates) or Sandbox (rendered into the outbox, nothing sent: a staging app).')
+@allowed([
+  'Acs'
+  'Sandbox'
+])
+param emailProvider string = 'Acs'
+
+@description('Who carries LINE: Line (needs the channel access token in the vault) or Sandbox.')
+@allowed([
+  'Line'
+  'Sandbox'
+])
+param lineProvider string = 'Line'
+
+@description('The shop\'s name as messages sign it; empty: 当店.')
+param shopName string = ''
+
+@description('The shop\'s storefront URL for the templates\' buttons; empty leaves them out.')
+param shopUrl string = ''
+
+@description('The language of customer messages: ja, or en for the templates\' English variants.')
+@allowed([
+  'ja'
+  'en'
+])
+param messageLanguage string = 'ja'
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -118,6 +145,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       Kozuchi__Webhooks__OrderSecretPrevious: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.orderSecretPrevious}/)'
       Kozuchi__Line__ChannelSecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.lineChannelSecret}/)'
       Kozuchi__Line__ChannelAccessToken: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.lineChannelAccessToken}/)'
+      // azd up creates the Communication Service and sets its endpoint and sender: email goes through ACS. LINE needs
+      // its token in the vault; until then its scenarios are refused at activation with the reason (docs/CHANNELS.md).
+      Kozuchi__Channels__Email__Provider: emailProvider
+      Kozuchi__Channels__Line__Provider: lineProvider
+      Kozuchi__Channels__ShopName: shopName
+      Kozuchi__Channels__ShopUrl: shopUrl
+      Kozuchi__Channels__Language: messageLanguage
       Kozuchi__Email__Endpoint: emailEndpoint
       Kozuchi__Email__Sender: emailSender
       Kozuchi__Email__ConnectionString: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${secretNames.emailConnectionString}/)'

@@ -27,6 +27,10 @@ param lineChannelSecret string = ''
 @description('LINE channel access token; empty leaves the vault\'s value as it is.')
 param lineChannelAccessToken string = ''
 
+@secure()
+@description('HMAC key of the unsubscribe links (azd keeps the vault\'s value or generates one).')
+param unsubscribeSigningKey string = ''
+
 // Secret names in the vault. The app setting each feeds is in functionapp.bicep.
 var secretNames = {
   operatorKey: 'operator-key'
@@ -107,6 +111,14 @@ resource lineToken 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(l
   name: secretNames.lineChannelAccessToken
   properties: {
     value: lineChannelAccessToken
+  }
+}
+
+resource unsubscribeKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(unsubscribeSigningKey)) {
+  parent: vault
+  name: secretNames.unsubscribeSigningKey
+  properties: {
+    value: unsubscribeSigningKey
   }
 }
 

@@ -11,6 +11,10 @@ param containers array
 param sendBatchContainer string = 'sendbatches'
 param sendBatchDays int = 30
 
+@description('Container of the sandbox providers\' rendered messages (送信プレビュー); they hold names and addresses, so they are removed after outboxDays.')
+param outboxContainer string = 'outbox'
+param outboxDays int = 90
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -76,6 +80,24 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
               filters: {
                 blobTypes: ['blockBlob']
                 prefixMatch: ['${sendBatchContainer}/']
+              }
+            }
+          }
+          {
+            enabled: true
+            name: 'expire-outbox'
+            type: 'Lifecycle'
+            definition: {
+              actions: {
+                baseBlob: {
+                  delete: {
+                    daysAfterModificationGreaterThan: outboxDays
+                  }
+                }
+              }
+              filters: {
+                blobTypes: ['blockBlob']
+                prefixMatch: ['${outboxContainer}/']
               }
             }
           }

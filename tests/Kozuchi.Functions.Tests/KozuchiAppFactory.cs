@@ -23,6 +23,27 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
     /// <summary>The queue, timer and blob functions, invoked as the local runtime invokes them.</summary>
     public LocalFunctions Functions => new(Services);
 
+    /// <summary>The unsubscribe signing key <see cref="WithStartSettings"/> stands in for the one scripts/start generates.</summary>
+    public const string StartUnsubscribeKey = "start-like-unsubscribe-key-for-tests";
+
+    /// <summary>
+    /// The settings a local run has: <c>local.settings.sample.json</c> as <c>scripts/start</c> copies it (email and LINE
+    /// on the sandbox providers, the shop's name), with a real unsubscribe signing key where the sample has its
+    /// placeholder (scripts/start generates one). Storage stays the test's own.
+    /// </summary>
+    public KozuchiAppFactory WithStartSettings()
+    {
+        using var sample = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Deploy.RepositoryTools.PathOf("local.settings.sample.json")));
+        foreach (var value in sample.RootElement.GetProperty("Values").EnumerateObject().Where(v => v.Name.StartsWith("Kozuchi__", StringComparison.Ordinal)))
+        {
+            var text = value.Value.GetString();
+            var placeholder = text is not null && text.StartsWith('<') && text.EndsWith('>');
+            WithSetting(value.Name.Replace("__", ":", StringComparison.Ordinal), placeholder ? null : text);
+        }
+
+        return WithSetting("Kozuchi:Unsubscribe:SigningKey", StartUnsubscribeKey);
+    }
+
     /// <summary>Overrides one setting (before the app is first used).</summary>
     public KozuchiAppFactory WithSetting(string key, string? value)
     {

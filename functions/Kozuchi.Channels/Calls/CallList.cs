@@ -2,14 +2,21 @@ using Kozuchi.Channels.Common;
 
 namespace Kozuchi.Channels.Calls;
 
-/// <summary>A customer the call centre may ring, with what the operator needs on screen.</summary>
-public sealed record CallCandidate(string CustomerId, string? Phone, string? Name, string? LastProduct, string PurchaseSummary, string ScriptVariant, bool DoNotCall);
+/// <summary>
+/// A customer the call centre may ring, with what the operator needs on screen: the name, the last product by its
+/// name (never a SKU), the purchase history, the script variant and, from the scenario's template, the talk script
+/// written for this customer.
+/// </summary>
+public sealed record CallCandidate(string CustomerId, string? Phone, string? Name, string? LastProduct, string PurchaseSummary, string ScriptVariant, bool DoNotCall)
+{
+    public string? Script { get; init; }
+}
 
 public sealed record CallListSummary(int Written, int DoNotCall, int NoPhone);
 
 public static class CallList
 {
-    public static readonly string[] Header = ["顧客ID", "電話番号", "氏名", "前回購入商品", "購入履歴", "スクリプト"];
+    public static readonly string[] Header = ["顧客ID", "電話番号", "氏名", "前回購入商品", "購入履歴", "スクリプト", "トークスクリプト"];
 
     /// <summary>
     /// Writes the list. Customers who asked not to be called, or have no number, are left out here, at the last step,
@@ -37,15 +44,12 @@ public static class CallList
                     continue;
                 }
 
-                await writer.WriteAsync(CsvText.Row(c.CustomerId, DomesticPhone(c.Phone), c.Name, c.LastProduct, c.PurchaseSummary, c.ScriptVariant).AsMemory(), cancellationToken).ConfigureAwait(false);
+                var name = string.IsNullOrWhiteSpace(c.Name) ? null : c.Name.Trim() + " 様";
+                await writer.WriteAsync(CsvText.Row(c.CustomerId, PhoneFormat.Domestic(c.Phone), name, c.LastProduct, c.PurchaseSummary, c.ScriptVariant, c.Script).AsMemory(), cancellationToken).ConfigureAwait(false);
                 written++;
             }
 
             return new CallListSummary(written, dnc, noPhone);
         }
     }
-
-    /// <summary>Operators dial domestic numbers: +81 90… becomes 090….</summary>
-    public static string DomesticPhone(string phone) =>
-        phone.StartsWith("+81", StringComparison.Ordinal) ? "0" + phone[3..] : phone;
 }

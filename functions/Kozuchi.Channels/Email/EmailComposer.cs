@@ -2,7 +2,8 @@ namespace Kozuchi.Channels.Email;
 
 /// <summary>
 /// Template + customer → the message ACS receives: the unsubscribe link is signed for this customer, placed in the
-/// template's <c>unsubscribe_url</c> and in the RFC 8058 headers, so every marketing email carries both.
+/// template's <c>unsubscribe_url</c> (and the layout's footer, <see cref="EmailLayout"/>) and in the RFC 8058 headers,
+/// so every marketing email carries both.
 /// </summary>
 public sealed class EmailComposer(UnsubscribeLinks links, TimeProvider time)
 {
@@ -17,7 +18,8 @@ public sealed class EmailComposer(UnsubscribeLinks links, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(values);
-        var rendered = template.Render(values with { UnsubscribeUrl = links.CreateUrl(customerId, Core.Common.Channel.Email, now) });
-        return new EmailMessage(to, toName, rendered.Subject, rendered.Html, rendered.Text) { Headers = links.Headers(customerId, now) };
+        var personal = values with { UnsubscribeUrl = links.CreateUrl(customerId, Core.Common.Channel.Email, now) };
+        var rendered = EmailLayout.Apply(template.Render(personal), personal);
+        return new EmailMessage(to, toName, rendered.Subject, rendered.Html, rendered.Text) { Headers = links.Headers(customerId, now), Preheader = rendered.Preheader };
     }
 }

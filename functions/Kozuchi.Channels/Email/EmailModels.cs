@@ -4,6 +4,9 @@ namespace Kozuchi.Channels.Email;
 public sealed record EmailMessage(string To, string? ToName, string Subject, string Html, string PlainText)
 {
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The preview line mail apps show after the subject; already in <see cref="Html"/> as its hidden first text.</summary>
+    public string? Preheader { get; init; }
 }
 
 /// <summary>

@@ -58,3 +58,27 @@ public sealed record LineFlex : LineMessage
 
     public override JsonObject ToJson() => new() { ["type"] = "flex", ["altText"] = AltText, ["contents"] = JsonNode.Parse(Contents.GetRawText()) };
 }
+
+/// <summary>Message objects back from their JSON (what a template rendered): text and flex, the types campaigns send.</summary>
+public static class LineMessageJson
+{
+    // Japanese as it is, not \uXXXX: the JSON is compared, logged and shown, never embedded in HTML.
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Write(IReadOnlyList<LineMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return new JsonArray([.. messages.Select(m => (JsonNode)m.ToJson())]).ToJsonString(Readable);
+    }
+
+    public static IReadOnlyList<LineMessage> Read(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return [.. doc.RootElement.EnumerateArray().Select(m => m.GetProperty("type").GetString() switch
+        {
+            "text" => LineMessage.Text(m.GetProperty("text").GetString()!),
+            "flex" => LineMessage.Flex(m.GetProperty("altText").GetString()!, m.GetProperty("contents").Clone()),
+            var other => throw new FormatException($"LINE message type '{other}' is not one Kozuchi sends."),
+        })];
+    }
+}

@@ -107,7 +107,8 @@ public sealed partial class LineMessagingClient(HttpClient http, LineOptions opt
         return new LineMulticastResult(results);
     }
 
-    internal static Guid ChunkKey(string idempotencyKey, int chunk) => IdempotencyKeys.Uuid($"{idempotencyKey}#multicast-{chunk}");
+    /// <summary>The X-Line-Retry-Key of a multicast's chunk: what a sandbox records as the key LINE would have got.</summary>
+    public static Guid ChunkKey(string idempotencyKey, int chunk) => IdempotencyKeys.Uuid($"{idempotencyKey}#multicast-{chunk}");
 
     private static JsonArray Messages(IReadOnlyList<LineMessage> messages)
     {

@@ -5,14 +5,20 @@ using Kozuchi.Core.Identity;
 namespace Kozuchi.Channels.Postal;
 
 /// <summary>One addressed piece of direct mail, as the print vendor sets it on the envelope or postcard.</summary>
-public sealed record DmRecipient(string CustomerId, string PostalCode, string Prefecture, string City, string AddressLine1, string? AddressLine2, string? Building, string Name, string VariantCode);
+/// <remarks><see cref="LastProduct"/> (by name) and <see cref="Copy"/> (the template's text for this customer) are for variable printing.</remarks>
+public sealed record DmRecipient(string CustomerId, string PostalCode, string Prefecture, string City, string AddressLine1, string? AddressLine2, string? Building, string Name, string VariantCode)
+{
+    public string? LastProduct { get; init; }
+
+    public string? Copy { get; init; }
+}
 
 /// <summary>What the list cost to mail: recorded with the export so ROAS can charge the campaign for it.</summary>
 public sealed record DmListSummary(int Pieces, int Skipped, decimal CostPerPiece, decimal TotalCost, string Currency);
 
 public static partial class DmList
 {
-    public static readonly string[] Header = ["顧客ID", "郵便番号", "都道府県", "市区町村", "住所1", "住所2", "建物名", "宛名", "バリアント"];
+    public static readonly string[] Header = ["顧客ID", "郵便番号", "都道府県", "市区町村", "住所1", "住所2", "建物名", "宛名", "バリアント", "前回購入商品", "文面"];
 
     /// <summary>
     /// Splits a stored address (normalised: prefecture first, the building after a space) into the vendor's columns.
@@ -51,7 +57,7 @@ public static partial class DmList
             var pieces = 0;
             foreach (var r in recipients)
             {
-                var row = CsvText.Row(r.CustomerId, "〒" + r.PostalCode, r.Prefecture, r.City, r.AddressLine1, r.AddressLine2, r.Building, r.Name + " 様", r.VariantCode);
+                var row = CsvText.Row(r.CustomerId, "〒" + r.PostalCode, r.Prefecture, r.City, r.AddressLine1, r.AddressLine2, r.Building, r.Name + " 様", r.VariantCode, r.LastProduct, r.Copy);
                 await writer.WriteAsync(row.AsMemory(), cancellationToken).ConfigureAwait(false);
                 pieces++;
             }

@@ -13,11 +13,21 @@ public sealed record OrderSummary(
     IReadOnlyList<string> Products,
     bool IsSubscription)
 {
+    /// <summary>
+    /// The products as the cart titled them (order line titles), for what a person reads: emails, LINE, call and DM
+    /// lists. <see cref="Products"/> are keys (SKUs) for analyses. Null on summaries stored before names were kept:
+    /// such an order gets them when it is ingested again (its next version, or <c>kozuchi replay raw</c>).
+    /// </summary>
+    public IReadOnlyList<string>? ProductNames { get; init; }
+
     public static OrderSummary Of(Order order)
     {
         ArgumentNullException.ThrowIfNull(order);
         return new(order.Key, order.OrderedAt, order.UpdatedAt, order.Counts, order.NetAmount,
-            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription);
+            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription)
+        {
+            ProductNames = [.. order.Lines.Select(l => l.ProductName.Trim()).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal)],
+        };
     }
 }
 
@@ -87,9 +97,18 @@ public sealed record CustomerRecord
     /// <summary>The customer as they were just before <paramref name="cutoff"/>: for RFM movement and as-of reports.</summary>
     public CustomerRecord AsOf(DateTimeOffset cutoff) => this with { Orders = [.. Orders.Where(o => o.OrderedAt < cutoff)] };
 
+    /// <summary>The product names of the first counted order (the entry products), as a person reads them; empty when unknown.</summary>
+    public IReadOnlyList<string> EntryProductNames() => Counted().FirstOrDefault()?.ProductNames ?? [];
+
+    /// <summary>The product names of the latest counted order, as a person reads them; empty when unknown.</summary>
+    public IReadOnlyList<string> LastProductNames() => Counted().LastOrDefault()?.ProductNames ?? [];
+
+    private List<OrderSummary> Counted() =>
+        [.. Orders.Where(o => o.Counts).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal)];
+
     public CustomerProfile ToProfile()
     {
-        var counted = Orders.Where(o => o.Counts).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList();
+        var counted = Counted();
         var first = counted.FirstOrDefault();
         var last = counted.LastOrDefault();
         var (prefecture, _) = IdentityNormalizer.SplitPrefecture(Contact.Address);

@@ -263,7 +263,9 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
             return null;
         }
 
-        var cleaned = Normalize(value).Replace(",", string.Empty, StringComparison.Ordinal).Replace("¥", string.Empty, StringComparison.Ordinal).Replace("円", string.Empty, StringComparison.Ordinal).Replace("$", string.Empty, StringComparison.Ordinal).Trim();
+        // 0x5C is ¥ in Shift_JIS but '\' once decoded: Japanese Excel saves "¥3,960" as "\3,960". In an amount it can only be the yen sign.
+        var cleaned = Normalize(value).Replace(",", string.Empty, StringComparison.Ordinal).Replace("¥", string.Empty, StringComparison.Ordinal).Replace("\\", string.Empty, StringComparison.Ordinal)
+            .Replace("円", string.Empty, StringComparison.Ordinal).Replace("$", string.Empty, StringComparison.Ordinal).Trim();
         return decimal.TryParse(cleaned, NumberStyles.Number, CultureInfo.InvariantCulture, out var d)
             ? d
             : throw new RowException(column, $"{column} '{value}' is not an amount.");

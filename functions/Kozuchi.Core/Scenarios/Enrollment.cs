@@ -53,7 +53,11 @@ public enum SendStatus
 }
 
 /// <summary>A send the decider asked for. <see cref="Attempt"/> counts sends of the step in this enrollment (fallbacks and revisits included).</summary>
-public sealed record SendRecord(string StepId, int Attempt, Channel Channel, IReadOnlyList<Channel> Fallback, string IdempotencyKey, DateTimeOffset At, SendStatus Status);
+public sealed record SendRecord(string StepId, int Attempt, Channel Channel, IReadOnlyList<Channel> Fallback, string IdempotencyKey, DateTimeOffset At, SendStatus Status)
+{
+    /// <summary>Why a failed send failed (<c>frequency-cap</c>, a suppression, the provider's code), as <see cref="SendFailed"/> said.</summary>
+    public string? Reason { get; init; }
+}
 
 /// <summary>
 /// Everything the decider knows about one customer's run through one scenario version; the engine stores it as is

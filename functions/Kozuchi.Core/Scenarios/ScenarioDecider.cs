@@ -183,7 +183,7 @@ public static class ScenarioDecider
             }
 
             var record = State.Sends[index];
-            State = State with { Sends = Replace(State.Sends, index, record with { Status = SendStatus.Failed }) };
+            State = State with { Sends = Replace(State.Sends, index, record with { Status = SendStatus.Failed, Reason = failed.Reason }) };
             if (record.Fallback.Count > 0 && definition.Step(record.StepId) is SendStep step)
             {
                 var channel = record.Fallback[0];

@@ -10,12 +10,21 @@ public sealed record ScenarioValidationOptions
 {
     public static ScenarioValidationOptions Default { get; } = new();
 
-    /// <summary>Template ids that exist; null skips the check.</summary>
+    /// <summary>Template ids that exist (with a part for every channel); null skips the check.</summary>
     public IReadOnlySet<string>? Templates { get; init; }
+
+    /// <summary>
+    /// Templates that exist and the channels each has a part for (email, LINE messages, postal copy, call script):
+    /// a send names a template that must exist and have a part for every channel it may use. Null skips the check.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlySet<Channel>>? TemplateChannels { get; init; }
 
     /// <summary>Segment ids that exist; null skips the check.</summary>
     public IReadOnlySet<string>? Segments { get; init; }
 }
+
+/// <summary>A template a scenario's sends need and the app lacks, or lacks the parts of: for which channels, in which steps.</summary>
+public sealed record MissingTemplate(string Template, bool Exists, IReadOnlyList<Channel> Channels, IReadOnlyList<string> Steps);
 
 /// <summary>
 /// Checks a scenario before it can run, with errors that name the step and field: unknown or duplicate ids,
@@ -158,6 +167,41 @@ public static class ScenarioValidator
         }
     }
 
+    /// <summary>
+    /// What a send lacks of its template: the template itself (<see cref="MissingTemplate.Exists"/> false, every channel
+    /// of the step), or the parts for some of its channels; null when nothing is missing.
+    /// </summary>
+    public static MissingTemplate? TemplateGap(SendStep send, IReadOnlyDictionary<string, IReadOnlySet<Channel>> parts)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        ArgumentNullException.ThrowIfNull(parts);
+        var exists = parts.TryGetValue(send.Template, out var has);
+        var missing = send.Channels.Distinct().Where(c => !exists || !has!.Contains(c)).ToList();
+        return missing.Count == 0 ? null : new MissingTemplate(send.Template, exists, missing, [send.Id]);
+    }
+
+    /// <summary>Every template a definition's sends lack (or lack parts of), one entry per template with the channels and steps concerned.</summary>
+    public static IReadOnlyList<MissingTemplate> MissingTemplates(ScenarioDefinition definition, IReadOnlyDictionary<string, IReadOnlySet<Channel>> parts)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return [.. definition.Steps.OfType<SendStep>()
+            .Where(s => !string.IsNullOrWhiteSpace(s.Template))
+            .Select(s => TemplateGap(s, parts))
+            .OfType<MissingTemplate>()
+            .GroupBy(g => g.Template, StringComparer.Ordinal)
+            .Select(g => new MissingTemplate(g.Key, g.First().Exists, [.. g.SelectMany(x => x.Channels).Distinct().Order()], [.. g.SelectMany(x => x.Steps)]))];
+    }
+
+    /// <summary>What a template holds for a channel, as the shop edits it.</summary>
+    public static string PartName(Channel channel) => channel switch
+    {
+        Channel.Email => "email (subject, HTML and text)",
+        Channel.Line => "LINE messages",
+        Channel.Postal => "postal DM copy",
+        Channel.Phone => "call script",
+        _ => channel.Code(),
+    };
+
     private static void CheckStep(ScenarioStep step, string path, ScenarioValidationOptions options, Action<string, string, string?, string?> error)
     {
         var id = step.Id;
@@ -180,6 +224,20 @@ public static class ScenarioValidator
                 else if (options.Templates is { } templates && !templates.Contains(send.Template))
                 {
                     error($"{path}.template", $"Unknown template '{send.Template}'.", id, "template");
+                }
+                else if (options.TemplateChannels is { } parts && TemplateGap(send, parts) is { } gap)
+                {
+                    if (!gap.Exists)
+                    {
+                        error($"{path}.template", $"Template '{send.Template}' does not exist (needed for {string.Join(", ", gap.Channels.Select(c => c.Code()))}).", id, "template");
+                    }
+                    else
+                    {
+                        foreach (var channel in gap.Channels)
+                        {
+                            error($"{path}.template", $"Template '{send.Template}' has no {PartName(channel)} for channel '{channel.Code()}'.", id, "template");
+                        }
+                    }
                 }
 
                 break;

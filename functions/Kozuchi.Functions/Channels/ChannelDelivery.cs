@@ -32,6 +32,9 @@ public sealed record DeliveryResult(DeliveryOutcome Outcome, string? Detail = nu
     /// same reason without being attempted, so the enrollments fall back instead of hammering a closed door.
     /// </summary>
     public bool StopsChannel { get; init; }
+
+    /// <summary>Who took a sent send (<see cref="ProviderStatus.Name"/>): the ledger keeps it, and results count <c>sandbox</c> apart.</summary>
+    public string? Provider { get; init; }
 }
 
 /// <summary>

@@ -20,6 +20,7 @@ public static class ChannelsFeature
         services.Configure<EventGridOptions>(configuration.GetSection("Kozuchi:EventGrid"));
         services.Configure<PostalOptions>(configuration.GetSection("Kozuchi:Postal"));
         services.Configure<SendQueueOptions>(configuration.GetSection("Kozuchi:Sends"));
+        services.AddSingleton<IOptions<ChannelProviderOptions>>(_ => Options.Create(ChannelProviderOptions.Read(configuration.GetSection("Kozuchi:Channels"))));
 
         // Secrets arrive as Key Vault references; one the platform could not resolve must never act as the secret.
         services.PostConfigure<AcsEmailOptions>(o => o.ConnectionString = KeyVaultReferences.Resolved(o.ConnectionString));
@@ -28,7 +29,7 @@ public static class ChannelsFeature
             o.ChannelSecret = KeyVaultReferences.Resolved(o.ChannelSecret) ?? string.Empty;
             o.ChannelAccessToken = KeyVaultReferences.Resolved(o.ChannelAccessToken) ?? string.Empty;
         });
-        services.PostConfigure<UnsubscribeOptions>(o => o.SigningKey = KeyVaultReferences.Resolved(o.SigningKey) ?? string.Empty);
+        services.PostConfigure<UnsubscribeOptions>(o => o.SigningKey = KeyVaultReferences.Resolved(o.SigningKey) is { } key && !IsPlaceholder(key) ? key : string.Empty);
         services.PostConfigure<EventGridOptions>(o => o.Key = KeyVaultReferences.Resolved(o.Key) ?? string.Empty);
         services.AddSingleton<ISendRateLimiter, StorageSendRateLimiter>();
         services.AddSingleton<ChannelEvents>();
@@ -38,7 +39,23 @@ public static class ChannelsFeature
         services.AddSingleton(ISendProbe.None);
         services.AddSingleton<SendConsumer>();
         services.AddSingleton<EmailComposer>();
+        services.AddSingleton<ChannelProviders>();
+        services.AddSingleton<MessageRenderer>();
+        services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<Kozuchi.Storage.Scenarios.IScenarioPreflight, ChannelPreflight>();
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<OutboxService>();
         services.AddTransient(sp => new Lazy<AcsEmailClient>(sp.GetRequiredService<AcsEmailClient>));
+
+        // A provider is built only when a send uses it, so an app configured for the sandbox never needs ACS or LINE settings.
+        services.AddTransient<AcsEmailProvider>();
+        services.AddTransient<SandboxEmailProvider>();
+        services.AddTransient<LineMessagingProvider>();
+        services.AddTransient<SandboxLineProvider>();
+        services.AddTransient(sp => new Lazy<AcsEmailProvider>(sp.GetRequiredService<AcsEmailProvider>));
+        services.AddTransient(sp => new Lazy<SandboxEmailProvider>(sp.GetRequiredService<SandboxEmailProvider>));
+        services.AddTransient(sp => new Lazy<LineMessagingProvider>(sp.GetRequiredService<LineMessagingProvider>));
+        services.AddTransient(sp => new Lazy<SandboxLineProvider>(sp.GetRequiredService<SandboxLineProvider>));
         services.AddTransient<EmailDelivery>();
         services.AddTransient<LineDelivery>();
         services.AddSingleton<DmListDelivery>();
@@ -61,6 +78,9 @@ public static class ChannelsFeature
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<UnsubscribeOptions>>().Value is { SigningKey.Length: > 0 } u ? new UnsubscribeLinks(u) : new UnsubscribeLinksUnavailable().Links);
         return services;
     }
+
+    /// <summary>A sample's placeholder (<c>&lt;random-32-byte-base64-key&gt;</c>) is public text and never acts as a key.</summary>
+    internal static bool IsPlaceholder(string value) => value.StartsWith('<') && value.EndsWith('>');
 
     /// <summary>Without a signing key there are no valid links: every token is refused rather than the app failing to start.</summary>
     private sealed class UnsubscribeLinksUnavailable

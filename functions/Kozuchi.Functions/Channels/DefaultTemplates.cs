@@ -1,61 +1,35 @@
+using System.Reflection;
+using System.Text.Json;
 using Kozuchi.Storage.Channels;
 
 namespace Kozuchi.Functions.Channels;
 
 /// <summary>
-/// Templates that exist before the shop writes any, so the preset scenarios send something sensible on day one. A
-/// stored template of the same id replaces its default (<c>PUT /api/templates/{id}</c>).
+/// Templates that exist before the shop writes any, so every preset scenario sends something sensible on day one: the
+/// files in <c>scenarios/templates/</c> (one per template id, Japanese with an English variant), embedded in the
+/// executable. A stored template of the same id replaces its default (<c>PUT /api/templates/{id}</c>).
 /// </summary>
 public static class DefaultTemplates
 {
-    public static IReadOnlyList<MessageTemplate> All { get; } =
-    [
-        new MessageTemplate
-        {
-            Id = "first-order-thanks",
-            Description = "初回購入のお礼（ステップメール 1 通目）",
-            Email = new EmailTemplateContent(
-                "{{ name }} 様、ご購入ありがとうございます",
-                """
-                <p>{{ name }} 様</p>
-                <p>このたびは「{{ entry_product }}」をお買い上げいただき、誠にありがとうございます。</p>
-                <p>お届けまで今しばらくお待ちください。ご不明な点はこのメールにご返信ください。</p>
-                <p style="font-size:small">配信停止は<a href="{{ unsubscribe_url }}">こちら</a></p>
-                """,
-                """
-                {{ name }} 様
+    private const string ResourcePrefix = "templates/";
 
-                このたびは「{{ entry_product }}」をお買い上げいただき、誠にありがとうございます。
-                お届けまで今しばらくお待ちください。ご不明な点はこのメールにご返信ください。
-
-                配信停止: {{ unsubscribe_url }}
-                """),
-            Line = "{{ name }} 様、「{{ entry_product }}」のご購入ありがとうございます！お届けまで今しばらくお待ちください。",
-        },
-        new MessageTemplate
-        {
-            Id = "winback-coupon",
-            Description = "休眠顧客の掘り起こし（クーポン）",
-            Email = new EmailTemplateContent(
-                "{{ name }} 様へ、お久しぶりのご挨拶とクーポンのお知らせ",
-                """
-                <p>{{ name }} 様</p>
-                <p>前回ご購入いただいた「{{ last_product }}」はいかがでしたか。</p>
-                <p>またお会いできるよう、次回のお買い物で使えるクーポンをご用意しました。{% if coupon != "" %}クーポンコード: <strong>{{ coupon }}</strong>{% endif %}</p>
-                <p style="font-size:small">配信停止は<a href="{{ unsubscribe_url }}">こちら</a></p>
-                """,
-                """
-                {{ name }} 様
-
-                前回ご購入いただいた「{{ last_product }}」はいかがでしたか。
-                またお会いできるよう、次回のお買い物で使えるクーポンをご用意しました。{% if coupon != "" %}
-                クーポンコード: {{ coupon }}{% endif %}
-
-                配信停止: {{ unsubscribe_url }}
-                """),
-            Line = "{{ name }} 様、お久しぶりです。「{{ last_product }}」のその後はいかがですか？次回のお買い物で使えるクーポンをご用意しました。",
-        },
-    ];
+    public static IReadOnlyList<MessageTemplate> All { get; } = Load();
 
     public static MessageTemplate? Find(string id) => All.FirstOrDefault(t => t.Id == id);
+
+    private static List<MessageTemplate> Load()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        var templates = new List<MessageTemplate>();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            var template = JsonSerializer.Deserialize<MessageTemplate>(stream, MessageTemplate.Json)
+                ?? throw new InvalidDataException($"{name} is JSON null.");
+            var id = name[ResourcePrefix.Length..^".json".Length];
+            templates.Add(template.Id == id ? template : throw new InvalidDataException($"{name} holds template '{template.Id}'; the file is named after its id."));
+        }
+
+        return templates;
+    }
 }

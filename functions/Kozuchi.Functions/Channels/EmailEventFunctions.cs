@@ -7,6 +7,7 @@ using Kozuchi.Core.Identity;
 using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Channels;
 using Kozuchi.Storage.Orders;
+using Kozuchi.Storage.Scenarios;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
@@ -60,7 +61,8 @@ public sealed class EmailEventFunctions(EmailDeliveryReports reports)
 }
 
 /// <summary>ACS email delivery reports: stored write-first, each recorded (recipient hashed), hard bounces and ACS suppressions suppress the customer's email.</summary>
-public sealed partial class EmailDeliveryReports(IOptions<EventGridOptions> options, ChannelEvents events, RawPayloads raw, TimeProvider time, ILogger<EmailDeliveryReports> logger)
+/// <remarks>A report for a message Kozuchi sent is also kept on its send ledger row, so results count it delivered (or not).</remarks>
+public sealed partial class EmailDeliveryReports(IOptions<EventGridOptions> options, ChannelEvents events, RawPayloads raw, SendLedger ledger, SendOutcomeChanges outcomes, TimeProvider time, ILogger<EmailDeliveryReports> logger)
 {
     public sealed record Recorded(int Reports, int Suppressed, int Ignored);
 
@@ -84,7 +86,7 @@ public sealed partial class EmailDeliveryReports(IOptions<EventGridOptions> opti
         // Write-first, as every inbound payload: a failure below can be replayed from the stored body.
         await raw.TryStoreAsync(RawPayloads.ContentName("webhooks/acs-email", body), body, new Dictionary<string, string> { ["kind"] = "acs-email", ["received"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken);
 
-        var suppressed = 0;
+        int suppressed = 0, sends = 0;
         foreach (var report in batch.Reports)
         {
             var email = IdentityNormalizer.Email(report.Recipient);
@@ -96,6 +98,18 @@ public sealed partial class EmailDeliveryReports(IOptions<EventGridOptions> opti
             }
 
             await events.RecordDeliveryAsync(new DeliveryRecord(report.MessageId, ChannelEvents.Hash(email ?? report.Recipient), report.Status.ToString(), customer?.CustomerId, time.GetUtcNow(), report.SuppressesAddress && customer is not null), cancellationToken);
+
+            // The send this message was: results count it delivered (or not) beside its ledger outcome.
+            if (await events.LedgerKeyOfEmailAsync(report.MessageId, cancellationToken) is { } key)
+            {
+                await ledger.RecordDeliveryReportAsync(key, report.Status.ToString(), time.GetUtcNow(), cancellationToken);
+                sends++;
+            }
+        }
+
+        if (sends > 0)
+        {
+            await outcomes.TouchAsync(cancellationToken);
         }
 
         LogRecorded(logger, batch.Reports.Count, suppressed, batch.Ignored);

@@ -43,19 +43,31 @@ public sealed class ExportFunctions(ListExports exports, ExportFiles files)
 }
 
 /// <summary>Writes DM and call lists (only customers who may be reached that way) and takes call results back.</summary>
-public sealed partial class ListExports(ExportFiles files, ChannelEvents events, SendLists lists, IOptions<PostalOptions> options, ShopTime shopTime, TimeProvider time, ILogger<ListExports> logger)
+/// <remarks>
+/// What a person reads in them is the customer's name with 様, the number as dialled and the last product by its name;
+/// the template (a scenario's on a day's list, or the request's) adds the DM copy or the call script for each customer.
+/// </remarks>
+public sealed partial class ListExports(ExportFiles files, ChannelEvents events, SendLists lists, TemplateCatalog templates, MessageRenderer renderer, IOptions<PostalOptions> options, ShopTime shopTime, TimeProvider time, ILogger<ListExports> logger)
 {
-    public sealed record DmListEntry(string CustomerId, string Variant);
+    /// <summary><see cref="Template"/>: the template whose postal copy is printed for this recipient (a scenario's, on a day's list).</summary>
+    public sealed record DmListEntry(string CustomerId, string Variant, string? Template = null);
 
-    /// <summary><see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's DM list instead of <see cref="Recipients"/>.</summary>
-    public sealed record DmListRequest(string Campaign, IReadOnlyList<DmListEntry>? Recipients, string? Encoding = null, decimal? CostPerPiece = null, string? Name = null, string? Day = null);
+    /// <summary>
+    /// <see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's DM list instead of
+    /// <see cref="Recipients"/>; <see cref="Template"/> names the postal copy for recipients given without one.
+    /// </summary>
+    public sealed record DmListRequest(string Campaign, IReadOnlyList<DmListEntry>? Recipients, string? Encoding = null, decimal? CostPerPiece = null, string? Name = null, string? Day = null, string? Template = null);
 
     public sealed record DmListResponse(string Name, Uri Download, int Pieces, int Skipped, decimal CostPerPiece, decimal TotalCost, string Currency);
 
-    public sealed record CallListEntry(string CustomerId, string ScriptVariant);
+    /// <summary><see cref="Template"/>: the template whose call script is written for this recipient (a scenario's, on a day's list).</summary>
+    public sealed record CallListEntry(string CustomerId, string ScriptVariant, string? Template = null);
 
-    /// <summary><see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's call list instead of <see cref="Recipients"/>.</summary>
-    public sealed record CallListRequest(string Campaign, IReadOnlyList<CallListEntry>? Recipients, string? Encoding = null, string? Name = null, string? Day = null);
+    /// <summary>
+    /// <see cref="Day"/> (yyyy-MM-dd, shop time) takes the recipients scenarios put on that day's call list instead of
+    /// <see cref="Recipients"/>; <see cref="Template"/> names the call script for recipients given without one.
+    /// </summary>
+    public sealed record CallListRequest(string Campaign, IReadOnlyList<CallListEntry>? Recipients, string? Encoding = null, string? Name = null, string? Day = null, string? Template = null);
 
     public sealed record CallListResponse(string Name, Uri Download, int Written, int DoNotCall, int NoPhone, int Unknown);
 
@@ -69,7 +81,7 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
             return Outcome.Invalid<DmListResponse>("day: yyyy-MM-dd.");
         }
 
-        var recipients = day is { } d ? await FromListAsync(Channel.Postal, d, e => new DmListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
+        var recipients = day is { } d ? await FromListAsync(Channel.Postal, d, e => new DmListEntry(e.CustomerId, e.Arm ?? "", e.Template), cancellationToken) : request.Recipients;
         if (Validate(request.Campaign, recipients, request.Encoding, request.Name, out var encoding) is { } problem)
         {
             return Outcome.Invalid<DmListResponse>(problem);
@@ -88,7 +100,8 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
                 continue;
             }
 
-            pieces.Add(piece);
+            var template = await TemplateAsync(entry.Template ?? request.Template, cancellationToken);
+            pieces.Add(piece with { LastProduct = record!.LastProductNames() is [var last, ..] ? last : null, Copy = renderer.PostalCopy(template, record) });
         }
 
         var postal = options.Value;
@@ -110,7 +123,7 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
             return Outcome.Invalid<CallListResponse>("day: yyyy-MM-dd.");
         }
 
-        var recipients = day is { } d ? await FromListAsync(Channel.Phone, d, e => new CallListEntry(e.CustomerId, e.Arm ?? ""), cancellationToken) : request.Recipients;
+        var recipients = day is { } d ? await FromListAsync(Channel.Phone, d, e => new CallListEntry(e.CustomerId, e.Arm ?? "", e.Template), cancellationToken) : request.Recipients;
         if (Validate(request.Campaign, recipients, request.Encoding, request.Name, out var encoding) is { } problem)
         {
             return Outcome.Invalid<CallListResponse>(problem);
@@ -129,7 +142,11 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
             var profile = record.ToProfile();
             var last = profile.LastOrderAt is { } at ? TimeZoneInfo.ConvertTime(at, shopTime.Zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-";
             var summary = string.Create(CultureInfo.InvariantCulture, $"{profile.Frequency}回 / ¥{profile.Monetary:N0} / 最終 {last}");
-            candidates.Add(new CallCandidate(record.CustomerId, record.Contact.Phone, record.Contact.Name, profile.LastProducts.Count > 0 ? profile.LastProducts[0] : null, summary, entry.ScriptVariant, record.DoNotCall));
+            var template = await TemplateAsync(entry.Template ?? request.Template, cancellationToken);
+            candidates.Add(new CallCandidate(record.CustomerId, record.Contact.Phone, record.Contact.Name, record.LastProductNames() is [var lastProduct, ..] ? lastProduct : null, summary, entry.ScriptVariant, record.DoNotCall)
+            {
+                Script = record.DoNotCall ? null : renderer.CallScript(template, record),
+            });
         }
 
         var name = request.Name ?? FileName("calls", request.Campaign);
@@ -166,6 +183,9 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
         LogImported(logger, imported, dnc, unknown, import.Errors.Count);
         return new CallResultsResponse(imported, dnc, unknown, import.Errors);
     }
+
+    private async Task<Kozuchi.Storage.Channels.MessageTemplate?> TemplateAsync(string? id, CancellationToken cancellationToken) =>
+        id is { Length: > 0 } ? (await templates.GetAsync(id, cancellationToken))?.Template : null;
 
     private static bool TryDay(string? text, out DateOnly? day)
     {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Azure.Storage.Queues.Models;
+using Kozuchi.Core.Channels;
 using Kozuchi.Core.Common;
-using Kozuchi.Core.Customers;
 using Kozuchi.Core.Scenarios;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Channels;
@@ -52,6 +52,7 @@ public sealed partial class SendConsumer(
     MessageTemplateStore templates,
     Kozuchi.Storage.Checkouts.CheckoutCarts carts,
     ScenarioEngine engine,
+    SendOutcomeChanges outcomes,
     StorageClients clients,
     ISendProbe probe,
     IOptions<SendQueueOptions> options,
@@ -88,6 +89,17 @@ public sealed partial class SendConsumer(
         var report = await HandleAsync(batch, delivery, messageId, cancellationToken);
         await _batches.CompleteAsync(batch, cancellationToken);
         return (batch, report);
+    }
+
+    /// <summary>Results count sends by fate from the ledger: once a batch recorded any, they are counted again.</summary>
+    private async Task<SendReport> CountedAsync(SendReport report, CancellationToken cancellationToken)
+    {
+        if (report.Sent + report.Failed + report.Suppressed > 0)
+        {
+            await outcomes.TouchAsync(cancellationToken);
+        }
+
+        return report;
     }
 
     /// <summary>
@@ -141,7 +153,7 @@ public sealed partial class SendConsumer(
             }
 
             var customer = await customers.GetActiveAsync(recipient.CustomerId, cancellationToken);
-            if (Unreachable(customer, batch.Channel) is { } reason)
+            if (SendSuppression.Reason(customer, batch.Channel) is { } reason)
             {
                 await FinishAsync(batch, recipient, LedgerStatus.Suppressed, reason, cancellationToken);
                 suppressed++;
@@ -154,7 +166,7 @@ public sealed partial class SendConsumer(
             switch (result.Outcome)
             {
                 case DeliveryOutcome.Sent:
-                    await ledger.CompleteDeliveryAsync(recipient.Key, LedgerStatus.Sent, result.Detail, time.GetUtcNow(), cancellationToken);
+                    await ledger.CompleteDeliveryAsync(recipient.Key, LedgerStatus.Sent, result.Detail, time.GetUtcNow(), cancellationToken, result.Provider);
                     sent++;
                     break;
                 case DeliveryOutcome.Failed:
@@ -169,10 +181,11 @@ public sealed partial class SendConsumer(
                     var wait = result.RetryAfter is { } after && after > MinimumRequeueDelay ? after : MinimumRequeueDelay;
                     await RequeueAsync(batch, rest, wait, cancellationToken);
                     LogThrottled(logger, batch.Channel, rest.Count, wait);
-                    return new SendReport(sent, failed, suppressed, skipped, rest.Count);
+                    return await CountedAsync(new SendReport(sent, failed, suppressed, skipped, rest.Count), cancellationToken);
                 }
 
                 default:
+                    await CountedAsync(new SendReport(sent, failed, suppressed, skipped, 0), cancellationToken);
                     await ledger.ReleaseDeliveryAsync(recipient.Key, owner, cancellationToken);
                     LogRetryable(logger, batch.Channel, recipient.EnrollmentId, result.Detail);
                     throw new RetryableSendException($"{batch.Channel} send for enrollment {recipient.EnrollmentId} is retryable ({result.Detail}); the message will be retried.");
@@ -180,7 +193,7 @@ public sealed partial class SendConsumer(
         }
 
         LogBatch(logger, batch.Channel, batch.BatchId, sent, failed, suppressed, skipped);
-        return new SendReport(sent, failed, suppressed, skipped, 0);
+        return await CountedAsync(new SendReport(sent, failed, suppressed, skipped, 0), cancellationToken);
     }
 
     /// <summary>
@@ -203,7 +216,7 @@ public sealed partial class SendConsumer(
             }
 
             var customer = await customers.GetActiveAsync(recipient.CustomerId, ct);
-            if (Unreachable(customer, batch.Channel) is { } reason)
+            if (SendSuppression.Reason(customer, batch.Channel) is { } reason)
             {
                 prepared[i] = (null, null, reason, false);
                 return;
@@ -232,6 +245,7 @@ public sealed partial class SendConsumer(
             else if (content?.Refusal is { } retry)
             {
                 // Not configured: nothing of this batch can go; give every claim back and let the host retry (then park).
+                await CountedAsync(new SendReport(0, failed, suppressed, skipped, 0), cancellationToken);
                 await ReleaseAsync(prepared.Where(p => p.Request is not null).Select(p => p.Request!), owner, cancellationToken);
                 LogRetryable(logger, batch.Channel, request!.Recipient.EnrollmentId, retry.Detail);
                 throw new RetryableSendException($"{batch.Channel} batch {batch.BatchId} is retryable ({retry.Detail}); the message will be retried.");
@@ -274,7 +288,7 @@ public sealed partial class SendConsumer(
             {
                 case DeliveryOutcome.Sent:
                     await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = PrepareParallelism, CancellationToken = cancellationToken }, async (r, ct) =>
-                        await ledger.CompleteDeliveryAsync(r.IdempotencyKey, LedgerStatus.Sent, result.Detail, time.GetUtcNow(), ct));
+                        await ledger.CompleteDeliveryAsync(r.IdempotencyKey, LedgerStatus.Sent, result.Detail, time.GetUtcNow(), ct, result.Provider));
                     sent += requests.Count;
                     break;
                 case DeliveryOutcome.Failed:
@@ -294,10 +308,11 @@ public sealed partial class SendConsumer(
                     var wait = result.RetryAfter is { } after && after > MinimumRequeueDelay ? after : MinimumRequeueDelay;
                     await RequeueAsync(batch, [.. rest.Select(r => r.Recipient).OrderBy(r => r.Key, StringComparer.Ordinal)], wait, cancellationToken);
                     LogThrottled(logger, batch.Channel, rest.Count, wait);
-                    return new SendReport(sent, failed, suppressed, skipped, rest.Count);
+                    return await CountedAsync(new SendReport(sent, failed, suppressed, skipped, rest.Count), cancellationToken);
                 }
 
                 default:
+                    await CountedAsync(new SendReport(sent, failed, suppressed, skipped, 0), cancellationToken);
                     await ReleaseAsync(units.Skip(u).SelectMany(x => x.Requests), owner, cancellationToken);
                     LogRetryable(logger, batch.Channel, requests[0].Recipient.EnrollmentId, result.Detail);
                     throw new RetryableSendException($"{batch.Channel} send for enrollment {requests[0].Recipient.EnrollmentId} is retryable ({result.Detail}); the message will be retried.");
@@ -305,7 +320,7 @@ public sealed partial class SendConsumer(
         }
 
         LogBatch(logger, batch.Channel, batch.BatchId, sent, failed, suppressed, skipped);
-        return new SendReport(sent, failed, suppressed, skipped, 0);
+        return await CountedAsync(new SendReport(sent, failed, suppressed, skipped, 0), cancellationToken);
     }
 
     private const int PrepareParallelism = 16;
@@ -318,32 +333,6 @@ public sealed partial class SendConsumer(
     private async Task ReleaseAsync(IEnumerable<DeliveryRequest> requests, string owner, CancellationToken cancellationToken) =>
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = PrepareParallelism, CancellationToken = cancellationToken }, async (r, ct) =>
             await ledger.ReleaseDeliveryAsync(r.IdempotencyKey, owner, ct));
-
-    /// <summary>Why this customer must not get this send now, or null when it may.</summary>
-    internal static string? Unreachable(CustomerRecord? customer, Channel channel)
-    {
-        if (customer is null || customer.State != CustomerState.Active)
-        {
-            return "no-customer";
-        }
-
-        var reach = customer.ToProfile().Reachability;
-        if (reach.CanReach(channel))
-        {
-            return null;
-        }
-
-        return channel switch
-        {
-            Channel.Email when customer.EmailOptIn == false => "unsubscribed",
-            Channel.Email when customer.EmailSuppressed => "email-suppressed",
-            Channel.Email => "no-consent-or-address",
-            Channel.Line when customer.LineUserId is null => "line-not-linked",
-            Channel.Line => "line-not-following",
-            Channel.Phone when customer.DoNotCall => "do-not-call",
-            _ => "unreachable",
-        };
-    }
 
     /// <summary>
     /// The enrollment hears first (its decider ignores a repeat), then the ledger: if the ledger write is lost, the

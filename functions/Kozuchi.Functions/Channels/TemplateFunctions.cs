@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Kozuchi.Channels.Email;
 using Kozuchi.Channels.Line;
 using Kozuchi.Functions.Hosting.Http;
@@ -25,31 +26,26 @@ public sealed class TemplateFunctions(TemplateEditor editor)
         (await editor.PutAsync(id, await req.RequiredJsonAsync<TemplateEditor.TemplateRequest>(cancellationToken), cancellationToken)).ToResult();
 }
 
-/// <summary>Templates as stored, over the built-in defaults; an edit is compiled before it is saved, with optimistic concurrency.</summary>
-public sealed class TemplateEditor(MessageTemplateStore store, TimeProvider time)
+/// <summary>Templates as stored, over the built-in defaults (<see cref="TemplateCatalog"/>); an edit is checked part by part before it is saved, with optimistic concurrency.</summary>
+public sealed class TemplateEditor(MessageTemplateStore store, TemplateCatalog catalog, TimeProvider time)
 {
-    /// <summary>What the API returns: the template, and whether it is a built-in default nobody has saved over yet.</summary>
-    public sealed record TemplateView(MessageTemplate Template, bool IsDefault);
-
     /// <summary><see cref="ExpectedRevision"/>: the revision the editor started from (409 if someone saved since); omit to overwrite.</summary>
-    public sealed record TemplateRequest(string? Description, EmailTemplateContent? Email, string? Line, int? ExpectedRevision);
-
-    public async Task<IReadOnlyList<TemplateView>> ListAsync(CancellationToken cancellationToken)
+    public sealed record TemplateRequest(string? Description, EmailTemplateContent? Email, string? Line, int? ExpectedRevision)
     {
-        var stored = new List<TemplateView>();
-        await foreach (var t in store.ListAsync(cancellationToken))
-        {
-            stored.Add(new TemplateView(t, false));
-        }
+        public IReadOnlyList<JsonElement>? LineMessages { get; init; }
 
-        var defaults = DefaultTemplates.All.Where(d => stored.All(s => s.Template.Id != d.Id)).Select(d => new TemplateView(d, true));
-        return [.. stored.Concat(defaults).OrderBy(v => v.Template.Id, StringComparer.Ordinal)];
+        public PostalTemplateContent? Postal { get; init; }
+
+        public CallTemplateContent? Call { get; init; }
+
+        public string? Coupon { get; init; }
+
+        public TemplateParts? En { get; init; }
     }
 
-    public async Task<TemplateView?> GetAsync(string id, CancellationToken cancellationToken) =>
-        await store.GetAsync(id, cancellationToken) is { } stored ? new TemplateView(stored, false)
-        : DefaultTemplates.Find(id) is { } builtIn ? new TemplateView(builtIn, true)
-        : null;
+    public Task<IReadOnlyList<TemplateView>> ListAsync(CancellationToken cancellationToken) => catalog.ListAsync(cancellationToken);
+
+    public Task<TemplateView?> GetAsync(string id, CancellationToken cancellationToken) => catalog.GetAsync(id, cancellationToken);
 
     public async Task<Outcome<TemplateView>> PutAsync(string id, TemplateRequest request, CancellationToken cancellationToken)
     {
@@ -59,25 +55,69 @@ public sealed class TemplateEditor(MessageTemplateStore store, TimeProvider time
             return Outcome.Invalid<TemplateView>("A template id is 1-100 ASCII letters, digits, '-' or '_'.");
         }
 
-        if (request.Email is null && request.Line is null)
+        var parts = new TemplateParts { Email = request.Email, Line = request.Line, LineMessages = request.LineMessages, Postal = request.Postal, Call = request.Call };
+        if (parts.Channels().Count == 0)
         {
-            return Outcome.Invalid<TemplateView>("A template needs an email part, a line part, or both.");
+            return Outcome.Invalid<TemplateView>("A template needs a part: email, line (or lineMessages), postal or call.");
         }
 
-        if (request.Email is { } email && EmailProblem(email) is { } emailError)
+        if ((Problem(parts, string.Empty) ?? (request.En is { } en ? Problem(en, "en.") : null)) is { } problem)
         {
-            return Outcome.Invalid<TemplateView>("email: " + emailError);
+            return Outcome.Invalid<TemplateView>(problem);
         }
 
-        if (request.Line is { } line && LineProblem(line) is { } lineError)
+        var template = new MessageTemplate
         {
-            return Outcome.Invalid<TemplateView>("line: " + lineError);
+            Id = id,
+            Description = request.Description,
+            Email = request.Email,
+            Line = request.Line,
+            LineMessages = request.LineMessages,
+            Postal = request.Postal,
+            Call = request.Call,
+            Coupon = request.Coupon,
+            En = request.En,
+        };
+        MessageTemplate? saved;
+        try
+        {
+            saved = await store.SaveAsync(template, request.ExpectedRevision, time.GetUtcNow(), cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            return Outcome.Invalid<TemplateView>(e.Message);
         }
 
-        var saved = await store.SaveAsync(new MessageTemplate { Id = id, Description = request.Description, Email = request.Email, Line = request.Line }, request.ExpectedRevision, time.GetUtcNow(), cancellationToken);
         return saved is null
             ? Outcome.Conflict<TemplateView>($"Template '{id}' was changed since revision {request.ExpectedRevision}; reload it and edit again.")
             : new TemplateView(saved, false);
+    }
+
+    /// <summary>What is wrong with a set of parts (each must parse as Liquid, LINE within its limits), prefixed by where; null when nothing.</summary>
+    internal static string? Problem(TemplateParts parts, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Email is { } email && EmailProblem(email) is { } emailError)
+        {
+            return prefix + "email: " + emailError;
+        }
+
+        if (parts.Line is { } line && LineProblem(line) is { } lineError)
+        {
+            return prefix + "line: " + lineError;
+        }
+
+        if (parts.LineMessages is { } messages && !LineTemplates.TryCompile(messages, out _, out var messagesError))
+        {
+            return prefix + "lineMessages: " + messagesError;
+        }
+
+        if (parts.Postal is { } postal && TextProblem(postal.Text) is { } postalError)
+        {
+            return prefix + "postal: " + postalError;
+        }
+
+        return parts.Call is { } call && TextProblem(call.Script) is { } callError ? prefix + "call: " + callError : null;
     }
 
     private static string? EmailProblem(EmailTemplateContent email)
@@ -87,7 +127,7 @@ public sealed class TemplateEditor(MessageTemplateStore store, TimeProvider time
             return "subject, html and text are required";
         }
 
-        return EmailTemplates.TryCompile(new EmailTemplate(email.Subject, email.Html, email.Text), out _, out var error) ? null : error ?? "does not parse";
+        return EmailTemplates.TryCompile(new EmailTemplate(email.Subject, email.Html, email.Text) { Preheader = email.Preheader }, out _, out var error) ? null : error ?? "does not parse";
     }
 
     private static string? LineProblem(string line)
@@ -97,6 +137,10 @@ public sealed class TemplateEditor(MessageTemplateStore store, TimeProvider time
             return $"1 to {LineMessage.MaxTextLength} characters";
         }
 
-        return EmailTemplates.TryCompile(new EmailTemplate("", "", line), out _, out var error) ? null : error ?? "does not parse";
+        return TextProblem(line);
     }
+
+    private static string? TextProblem(string text) =>
+        string.IsNullOrWhiteSpace(text) ? "empty"
+            : EmailTemplates.TryCompile(new EmailTemplate("", "", text), out _, out var error) ? null : error ?? "does not parse";
 }

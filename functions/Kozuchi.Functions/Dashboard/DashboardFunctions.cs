@@ -27,6 +27,12 @@ public sealed class DashboardFunctions(OperatorAccess access)
     public static IResult LoginPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/login")] HttpRequest req) =>
         DashboardFiles.LoginPage(req.HttpContext, req.Text("next"), req.Text("error"));
 
+    /// <summary>The login page's stylesheet, before anyone has signed in (the dashboard's own files need a session).</summary>
+    [Function("DashboardLoginStyle")]
+    [HttpAccess(Access.Public)]
+    public static IResult LoginStyle([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/login/app.css")] HttpRequest req) =>
+        DashboardFiles.Serve("app.css", req.HttpContext);
+
     [Function("DashboardLogin")]
     [HttpAccess(Access.Public)]
     public async Task<IResult> LoginAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route + "/login")] HttpRequest req)

@@ -14,7 +14,26 @@ public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, Sc
 
     public sealed record ErrorView(string Path, string? NodeId, string? Field, string Message, string Text);
 
-    public sealed record ErrorsView(string Title, IReadOnlyList<ErrorView> Errors);
+    public sealed record ErrorsView(string Title, IReadOnlyList<ErrorView> Errors)
+    {
+        /// <summary>With 422: the templates (and parts) and the channels the scenario needs and the app lacks.</summary>
+        public MissingView? Missing { get; init; }
+    }
+
+    public sealed record MissingTemplateView(string Template, bool Exists, IReadOnlyList<string> Channels, IReadOnlyList<string> Steps);
+
+    public sealed record MissingChannelView(string Channel, string Problem, IReadOnlyList<string> Steps);
+
+    public sealed record MissingView(IReadOnlyList<MissingTemplateView> Templates, IReadOnlyList<MissingChannelView> Channels)
+    {
+        public static MissingView Of(ScenarioGaps gaps)
+        {
+            ArgumentNullException.ThrowIfNull(gaps);
+            return new(
+                [.. gaps.Templates.Select(t => new MissingTemplateView(t.Template, t.Exists, [.. t.Channels.Select(c => c.Code())], t.Steps))],
+                [.. gaps.Channels.Select(c => new MissingChannelView(c.Channel.Code(), c.Problem, c.Steps))]);
+        }
+    }
 
     public sealed record StopView(ScenarioHead Scenario, int EnrollmentsStopped);
 
@@ -53,6 +72,11 @@ public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, Sc
         using var reader = new StreamReader(req.Body);
         var json = await reader.ReadToEndAsync(cancellationToken);
         var created = await service.CreateAsync(json, null, cancellationToken);
+        if (created.Gaps.Any)
+        {
+            return TypedResults.UnprocessableEntity(Unprocessable("The scenario names templates that do not exist (or lack a part for a channel)", created.Gaps));
+        }
+
         if (created.Outcome is null)
         {
             return TypedResults.BadRequest(new ErrorsView("The scenario is not valid", [.. created.Errors.Select(View)]));
@@ -76,10 +100,22 @@ public sealed class ScenarioApi(ScenarioService service, ScenarioStore store, Sc
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "scenarios")] HttpRequest req, CancellationToken cancellationToken) =>
         TypedResults.Ok(await service.ListAsync(cancellationToken));
 
+    /// <summary>422 with every missing template, part and channel when the scenario would fail at send time.</summary>
     [Function("ActivateScenario")]
     [HttpAccess(Access.Operator)]
-    public async Task<IResult> ActivateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "scenarios/{id}/activate")] HttpRequest req, string id, CancellationToken cancellationToken) =>
-        Lifecycle(await service.ActivateAsync(id, cancellationToken));
+    public async Task<IResult> ActivateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "scenarios/{id}/activate")] HttpRequest req, string id, CancellationToken cancellationToken)
+    {
+        var activation = await service.ActivateAsync(id, cancellationToken);
+        return activation.Result switch
+        {
+            LifecycleResult.Refused => TypedResults.UnprocessableEntity(Unprocessable("The scenario cannot be activated: it needs templates or channels this app does not have", activation.Problems)),
+            LifecycleResult.NotFound => TypedResults.NotFound(),
+            LifecycleResult.Invalid => TypedResults.Conflict(activation.Head!),
+            _ => TypedResults.Ok(activation.Head!),
+        };
+    }
+
+    private static ErrorsView Unprocessable(string title, ScenarioGaps gaps) => new(title, [.. gaps.Errors.Select(View)]) { Missing = MissingView.Of(gaps) };
 
     [Function("PauseScenario")]
     [HttpAccess(Access.Operator)]

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Kozuchi.Core.Common;
 using Kozuchi.Core.Scenarios;
+using Kozuchi.Functions.Channels;
 using Kozuchi.Functions.Cli;
 using Kozuchi.Storage.Scenarios;
 
@@ -26,10 +28,10 @@ public static class ScenarioCommands
         var file = new Argument<FileInfo>("file") { Description = "Scenario definition (JSON)" };
         var templates = new Option<string[]>("--template")
         {
-            Description = "A template id that exists (repeat or comma-separate); when given, sends to other templates are errors",
+            Description = "A template id the shop has stored (repeat or comma-separate), besides the built-in ones",
             AllowMultipleArgumentsPerToken = true,
         };
-        var validate = new Command("validate", "Validate a scenario definition; prints each error with its step id and exits 1 when there is any.") { file, templates };
+        var validate = new Command("validate", "Validate a scenario definition offline against the built-in templates (and --template ids); prints each error with its step id, missing templates and parts included, and exits 1 when there is any.") { file, templates };
         validate.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -41,10 +43,14 @@ public static class ScenarioCommands
                 return 2;
             }
 
-            var known = parse.GetValue(templates) is { Length: > 0 } t
-                ? new HashSet<string>(t.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), StringComparer.Ordinal)
-                : null;
-            var (definition, errors) = ScenarioJson.Parse(await File.ReadAllTextAsync(path.FullName, ct), new ScenarioValidationOptions { Templates = known });
+            // Offline: the built-in templates with their parts, and the ids given as stored ones (with every part).
+            var known = new Dictionary<string, IReadOnlySet<Channel>>(TemplateCatalog.DefaultChannels("ja"), StringComparer.Ordinal);
+            foreach (var id in (parse.GetValue(templates) ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            {
+                known[id] = new HashSet<Channel>(Enum.GetValues<Channel>());
+            }
+
+            var (definition, errors) = ScenarioJson.Parse(await File.ReadAllTextAsync(path.FullName, ct), new ScenarioValidationOptions { TemplateChannels = known });
             if (errors.Count > 0)
             {
                 foreach (var e in errors)
@@ -60,7 +66,7 @@ public static class ScenarioCommands
             return 0;
         });
         var command = new Command("scenario", "Nurture scenarios.") { validate, CreateCommand(), ListCommand(), ResultsCommand() };
-        command.Subcommands.Add(Lifecycle("activate", "Start enrolling customers (on the latest version).", (s, id, ct) => s.ActivateAsync(id, ct)));
+        command.Subcommands.Add(ActivateCommand());
         command.Subcommands.Add(Lifecycle("pause", "Hold timers and sends; no new enrollments.", (s, id, ct) => s.PauseAsync(id, ct)));
         command.Subcommands.Add(Lifecycle("resume", "Back to active; what came due while paused goes out now.", (s, id, ct) => s.ResumeAsync(id, ct)));
         command.Subcommands.Add(Lifecycle("guard", "For a scenario created before entry guards: give its enrollments their guards, then mark it guarded.", (s, id, ct) => s.GuardAsync(id, ct)));
@@ -97,6 +103,11 @@ public static class ScenarioCommands
                     await error.WriteLineAsync($"{path.Name}: {e}");
                 }
 
+                if (created.Gaps.Any)
+                {
+                    await error.WriteLineAsync($"{path.Name}: not stored — {created.Gaps.Templates.Count} template(s) missing or incomplete; save them with PUT /api/templates/{{id}} first.");
+                }
+
                 return 1;
             }
 
@@ -109,13 +120,50 @@ public static class ScenarioCommands
             await parse.InvocationConfiguration.Output.WriteLineAsync($"scenario '{created.Definition!.Id}' v{created.Definition.Version}: {created.Outcome.Value.ToString().ToLowerInvariant()}");
             if (parse.GetValue(activate))
             {
-                var (result, head) = await service.ActivateAsync(created.Definition.Id, ct);
-                await parse.InvocationConfiguration.Output.WriteLineAsync($"{result}: {head?.Status}");
+                return await ReportActivationAsync(parse, created.Definition.Id, await service.ActivateAsync(created.Definition.Id, ct));
             }
 
             return 0;
         });
         return create;
+    }
+
+    private static Command ActivateCommand()
+    {
+        var id = new Argument<string>("id") { Description = "Scenario id" };
+        var command = new Command("activate", "Start enrolling customers (on the latest version); refused, with the list, when a template or channel provider it needs is missing.") { id };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var host = await CliHost.StartAsync(ct);
+            var scenarioId = parse.GetValue(id)!;
+            return await ReportActivationAsync(parse, scenarioId, await host.Services.GetRequiredService<ScenarioService>().ActivateAsync(scenarioId, ct));
+        });
+        return command;
+    }
+
+    private static async Task<int> ReportActivationAsync(ParseResult parse, string scenarioId, ActivationResult activation)
+    {
+        var (output, error) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+        switch (activation.Result)
+        {
+            case LifecycleResult.Done:
+                await output.WriteLineAsync($"scenario '{scenarioId}' is {activation.Head!.Status.ToString().ToLowerInvariant()} (v{activation.Head.ActiveVersion}).");
+                return 0;
+            case LifecycleResult.Refused:
+                await error.WriteLineAsync($"scenario '{scenarioId}' was not activated:");
+                foreach (var problem in activation.Problems.Errors)
+                {
+                    await error.WriteLineAsync($"  {problem}");
+                }
+
+                return 1;
+            case LifecycleResult.NotFound:
+                await error.WriteLineAsync($"scenario '{scenarioId}' does not exist.");
+                return 1;
+            default:
+                await error.WriteLineAsync($"cannot activate a scenario that is {activation.Head!.Status.ToString().ToLowerInvariant()}.");
+                return 1;
+        }
     }
 
     private static Command Lifecycle(string name, string description, Func<ScenarioService, string, CancellationToken, Task<(LifecycleResult Result, ScenarioHead? Head)>> action)

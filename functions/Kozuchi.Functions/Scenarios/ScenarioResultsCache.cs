@@ -10,6 +10,7 @@ namespace Kozuchi.Functions.Scenarios;
 /// The scenario results page's answers. Results read every enrollment of the scenario (seconds at a hundred thousand
 /// enrollments), so they are kept — in memory and in blob — under a key of what they are computed from: the enrollment
 /// change marker, the scenario's active version (its arms' order names the control) and the cost and winner settings.
+/// The send outcomes' marker is part of the key (a send sent or failed changes the ledger, not always an enrollment).
 /// They are computed once per change of that key, single-flight; after a change the page waits
 /// <see cref="ReportSetOptions.StaleAfterSeconds"/> for the new count and is otherwise answered from the previous one
 /// with <c>current: false</c>. The scenario's status is read per request, so a pause shows at once. The auto-winner and
@@ -19,6 +20,7 @@ public sealed partial class ScenarioResultsCache(
     ScenarioService service,
     ScenarioStore scenarios,
     EnrollmentChanges changes,
+    SendOutcomeChanges sends,
     ScenarioResultsStore blobs,
     TimeProvider time,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
@@ -79,8 +81,10 @@ public sealed partial class ScenarioResultsCache(
 
     private async Task<string> KeyAsync(ScenarioHead head, CancellationToken cancellationToken)
     {
+        // A send that succeeds changes no enrollment: the send outcomes' marker is part of the key as well.
         var marker = await changes.MarkerAsync(cancellationToken).ConfigureAwait(false);
-        return string.Create(CultureInfo.InvariantCulture, $"{marker}|v{head.ActiveVersion}.{head.LatestVersion}|{_settings}");
+        var outcomes = await sends.MarkerAsync(cancellationToken).ConfigureAwait(false);
+        return string.Create(CultureInfo.InvariantCulture, $"{marker}|{outcomes}|v{head.ActiveVersion}.{head.LatestVersion}|{_settings}");
     }
 
     private bool IsHeld(string id, string key) => _held.TryGetValue(id, out var e) && e.Key == key;

@@ -37,6 +37,7 @@ public static class ScenariosFeature
         services.AddSingleton<ScenarioTriggerRunner>();
         services.AddSingleton<ScenarioService>();
         services.AddSingleton<EnrollmentChanges>();
+        services.AddSingleton<SendOutcomeChanges>();
         services.AddSingleton<ScenarioResultsStore>();
         services.AddSingleton<ScenarioResultsCache>();
         services.AddSingleton<ScenarioJobs>();

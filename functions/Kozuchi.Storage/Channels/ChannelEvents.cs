@@ -65,10 +65,27 @@ public sealed class ChannelEvents(StorageClients clients, CustomerStore customer
         await _deliveries.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Which send an ACS message is: the row <c>send</c> in the message's partition of <c>KozuchiEmailDeliveries</c>,
+    /// written when ACS accepted it, so its delivery reports (which carry only the message id) find the send's ledger row.
+    /// </summary>
+    public async Task RecordEmailSendAsync(string messageId, string ledgerKey, CancellationToken cancellationToken) =>
+        await _deliveries.UpsertEntityAsync(new TableEntity(TableKeys.Escape(messageId), SendRow) { ["LedgerKey"] = ledgerKey }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The ledger key of the send an ACS message id belongs to, when Kozuchi sent it.</summary>
+    public async Task<string?> LedgerKeyOfEmailAsync(string messageId, CancellationToken cancellationToken)
+    {
+        var row = await _deliveries.GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(messageId), SendRow, ["LedgerKey"], cancellationToken).ConfigureAwait(false);
+        return row.HasValue ? row.Value!.GetString("LedgerKey") : null;
+    }
+
+    // Report rows are 32 hex characters (a recipient hash): this key never meets one.
+    private const string SendRow = "send";
+
     public async Task<IReadOnlyList<DeliveryRecord>> DeliveriesAsync(string messageId, CancellationToken cancellationToken)
     {
         var list = new List<DeliveryRecord>();
-        await foreach (var e in _deliveries.QueryAsync<TableEntity>(e => e.PartitionKey == TableKeys.Escape(messageId), cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var e in _deliveries.QueryAsync<TableEntity>(e => e.PartitionKey == TableKeys.Escape(messageId) && e.RowKey != SendRow, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             list.Add(new DeliveryRecord(messageId, e.RowKey, e.GetString("Status"), e.GetString("CustomerId"), e.GetDateTimeOffset("ReceivedAt") ?? default, e.GetBoolean("Suppressed") ?? false));
         }

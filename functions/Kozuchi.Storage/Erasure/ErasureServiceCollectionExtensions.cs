@@ -24,6 +24,7 @@ public static class ErasureServiceCollectionExtensions
         services.AddSingleton<IErasureParticipant, ChannelEventsParticipant>();
         services.AddSingleton<IErasureParticipant, ScenarioParticipant>();
         services.AddSingleton<IErasureParticipant, CheckoutsParticipant>();
+        services.AddSingleton<IErasureParticipant, OutboxParticipant>();
         services.AddSingleton<IErasureParticipant, DataRequestsParticipant>();
         return services;
     }

@@ -131,6 +131,12 @@ public static class StorageCatalog
         /// <summary>Send batches too large for a queue message (up to 500 recipients), while their pointer message is not done.</summary>
         public const string SendBatches = "sendbatches";
 
-        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime, Snapshots, DataRequests, SendBatches];
+        /// <summary>
+        /// The sandbox providers' outbox: every email and LINE message rendered exactly as it would have been sent, with
+        /// its ledger key, for the shop to look at (送信プレビュー) instead of sending it.
+        /// </summary>
+        public const string Outbox = "outbox";
+
+        public static IReadOnlyList<string> All { get; } = [Raw, Imports, Exports, Runtime, Snapshots, DataRequests, SendBatches, Outbox];
     }
 }

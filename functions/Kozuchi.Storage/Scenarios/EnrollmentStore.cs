@@ -50,7 +50,7 @@ public sealed class EnrollmentStore(StorageClients clients)
     public TableClient Table => _table;
 
     private static readonly string[] SummaryColumns =
-        ["PartitionKey", "RowKey", "CustomerId", "EnrollmentId", "ScenarioId", "Version", "Status", "Arm", "HeldOut", "Outcome", "EnrolledAt", "CompletedAt", "ConversionAmount", "Sends", "SendChannels", "TimerToken", "TimerDue"];
+        ["PartitionKey", "RowKey", "CustomerId", "EnrollmentId", "ScenarioId", "Version", "Status", "Arm", "HeldOut", "Outcome", "EnrolledAt", "CompletedAt", "ConversionAmount", "Sends", "SendChannels", "Held", "TimerToken", "TimerDue"];
 
     /// <summary>The partition of a customer's rows in <see cref="EnrollmentLayout.CustomerPartitions"/>.</summary>
     public static string Partition(string customerId) => TableKeys.Escape(customerId);
@@ -320,6 +320,7 @@ public sealed class EnrollmentStore(StorageClients clients)
             ["ConversionAmount"] = state.ConversionAmount?.ToString(CultureInfo.InvariantCulture),
             ["Sends"] = state.Sends.Count(s => s.Status != SendStatus.Failed),
             ["SendChannels"] = string.Join(';', state.Sends.Where(s => s.Status != SendStatus.Failed).GroupBy(s => s.Channel).OrderBy(g => g.Key).Select(g => $"{g.Key.Code()}:{g.Count().ToString(CultureInfo.InvariantCulture)}")),
+            ["Held"] = HeldColumn(state),
             ["TimerToken"] = state.Timer?.Token,
             ["TimerDue"] = state.Timer?.DueAt,
             ["State"] = JsonSerializer.Serialize(state, DefinitionJson.Options),
@@ -355,7 +356,17 @@ public sealed class EnrollmentStore(StorageClients clients)
         e.GetInt32("Sends") ?? 0,
         e.GetString("TimerToken"),
         e.GetDateTimeOffset("TimerDue"),
-        SendChannels(e.GetString("SendChannels")));
+        SendChannels(e.GetString("SendChannels")))
+    {
+        Held = HeldSends.Parse(e.GetString("Held")),
+    };
+
+    /// <summary>What the engine held back before anything was queued, for results (<c>frequency-cap:1;unreachable:0;quiet:2</c>).</summary>
+    private static string? HeldColumn(EnrollmentState state)
+    {
+        var held = HeldSends.Of(state);
+        return held == HeldSends.None ? null : held.ToString();
+    }
 
     /// <summary>Sends per channel, from the column written with the state (<c>email:2;line:1</c>).</summary>
     private static IReadOnlyDictionary<Channel, int> SendChannels(string? column)
@@ -393,4 +404,42 @@ public sealed record EnrollmentSummary(
     int Sends,
     string? TimerToken,
     DateTimeOffset? TimerDue,
-    IReadOnlyDictionary<Channel, int> SendsByChannel);
+    IReadOnlyDictionary<Channel, int> SendsByChannel)
+{
+    /// <summary>Sends the engine held back before queueing: over the frequency cap, no reachable channel, quiet-hours deferrals.</summary>
+    public HeldSends Held { get; init; } = HeldSends.None;
+}
+
+/// <summary>
+/// What an enrollment's engine held back and so never reached the ledger: sends failed for the frequency cap, send
+/// steps that found no channel reaching the customer, and waits for quiet hours to end (deferrals, not losses).
+/// </summary>
+public sealed record HeldSends(int FrequencyCapped, int Unreachable, int QuietHours)
+{
+    public static HeldSends None { get; } = new(0, 0, 0);
+
+    public static HeldSends Of(EnrollmentState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new(
+            state.Sends.Count(s => s.Status == SendStatus.Failed && s.Reason == Kozuchi.Core.Channels.SendSuppression.FrequencyCap),
+            state.History.Count(v => v.Note == "unreachable"),
+            state.History.Count(v => v.Note == "quiet"));
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"frequency-cap:{FrequencyCapped};unreachable:{Unreachable};quiet:{QuietHours}");
+
+    public static HeldSends Parse(string? column)
+    {
+        if (string.IsNullOrEmpty(column))
+        {
+            return None;
+        }
+
+        var values = column.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split(':'))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => int.TryParse(p[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0, StringComparer.Ordinal);
+        return new(values.GetValueOrDefault("frequency-cap"), values.GetValueOrDefault("unreachable"), values.GetValueOrDefault("quiet"));
+    }
+}

@@ -10,7 +10,7 @@ namespace Kozuchi.Storage.Scenarios;
 public sealed class ScenarioResultsStore(StorageClients clients)
 {
     /// <summary>Bumped whenever the stored shape changes: an older blob is then not found and recomputed.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     public static string BlobName(string scenarioId) => $"reports/scenario-results/{scenarioId}.v{FormatVersion}.json";
 

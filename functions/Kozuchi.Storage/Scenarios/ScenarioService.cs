@@ -12,9 +12,16 @@ public enum LifecycleResult
 
     /// <summary>The transition is not allowed from the current status (resume of a scenario that is not paused …).</summary>
     Invalid,
+
+    /// <summary>Activation refused: a template or a channel provider it needs is missing (<see cref="ActivationResult.Problems"/>).</summary>
+    Refused,
 }
 
-public sealed record CreateResult(StoreOutcome? Outcome, ScenarioDefinition? Definition, IReadOnlyList<ValidationError> Errors);
+public sealed record CreateResult(StoreOutcome? Outcome, ScenarioDefinition? Definition, IReadOnlyList<ValidationError> Errors)
+{
+    /// <summary>Templates the definition needs and the app lacks (then <see cref="Outcome"/> is null and nothing was stored).</summary>
+    public ScenarioGaps Gaps { get; init; } = ScenarioGaps.None;
+}
 
 public sealed record DecidedWinner(string ScenarioId, string SplitId, string Arm);
 
@@ -23,8 +30,18 @@ public sealed record DecidedWinner(string ScenarioId, string SplitId, string Arm
 public sealed record ScenarioResultsView(string ScenarioId, ScenarioStatus Status, int ActiveVersion, ScenarioResults Results, DateTimeOffset ComputedAt, bool Current = true);
 
 /// <summary>What the API and the CLI do with scenarios: create, lifecycle, lists, results.</summary>
-public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enrollments, ScenarioEngine engine, ScenarioWakeups wakeups, TimeProvider time, IOptions<ScenarioEngineOptions> options)
+/// <param name="preflight">What definitions are checked against before they are stored or activated (the app's templates and providers).</param>
+/// <param name="ledger">Where results count each send's fate; without it (engine tests), every send not failed counts as sent.</param>
+public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enrollments, ScenarioEngine engine, ScenarioWakeups wakeups, TimeProvider time, IOptions<ScenarioEngineOptions> options,
+    IScenarioPreflight? preflight = null, SendLedger? ledger = null)
 {
+    private readonly IScenarioPreflight _preflight = preflight ?? IScenarioPreflight.None;
+
+    /// <summary>
+    /// Parses, validates and stores a definition. Unless <paramref name="validation"/> says otherwise, it is checked
+    /// against the app's templates: a send to a template that does not exist, or lacks the part for one of the step's
+    /// channels, refuses it with <see cref="CreateResult.Gaps"/> listing every missing template and part.
+    /// </summary>
     public async Task<CreateResult> CreateAsync(string json, ScenarioValidationOptions? validation, CancellationToken cancellationToken)
     {
         var (definition, errors) = ScenarioJson.Parse(json, validation);
@@ -33,13 +50,53 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
             return new CreateResult(null, null, errors);
         }
 
+        if (validation is null && await GapsAsync(definition, channels: false, cancellationToken).ConfigureAwait(false) is { Any: true } gaps)
+        {
+            return new CreateResult(null, definition, gaps.Errors) { Gaps = gaps };
+        }
+
         return new CreateResult(await scenarios.AddVersionAsync(definition, time.GetUtcNow(), cancellationToken).ConfigureAwait(false), definition, []);
     }
 
     public Task<IReadOnlyList<ScenarioHead>> ListAsync(CancellationToken cancellationToken) => scenarios.ListAsync(cancellationToken);
 
-    public async Task<(LifecycleResult Result, ScenarioHead? Head)> ActivateAsync(string scenarioId, CancellationToken cancellationToken) =>
-        await TransitionAsync(scenarioId, ScenarioStatus.Active, _ => true, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Activates the latest version, unless it would fail at send time: a template missing (or without the part for a
+    /// channel the scenario sends on), or a channel with no provider configured. Then nothing changes and
+    /// <see cref="ActivationResult.Problems"/> lists every missing template, part and channel.
+    /// </summary>
+    public async Task<ActivationResult> ActivateAsync(string scenarioId, CancellationToken cancellationToken)
+    {
+        if (await scenarios.GetAsync(scenarioId, cancellationToken).ConfigureAwait(false) is not { } head)
+        {
+            return new ActivationResult(LifecycleResult.NotFound, null, ScenarioGaps.None);
+        }
+
+        if (await scenarios.GetDefinitionAsync(scenarioId, head.LatestVersion, cancellationToken).ConfigureAwait(false) is { } definition
+            && await GapsAsync(definition, channels: true, cancellationToken).ConfigureAwait(false) is { Any: true } gaps)
+        {
+            return new ActivationResult(LifecycleResult.Refused, head, gaps);
+        }
+
+        var (result, activated) = await TransitionAsync(scenarioId, ScenarioStatus.Active, _ => true, cancellationToken).ConfigureAwait(false);
+        return new ActivationResult(result, activated, ScenarioGaps.None);
+    }
+
+    /// <summary>What stands in the way of running <paramref name="definition"/> here: missing templates and parts, and (with <paramref name="channels"/>) channels without a provider.</summary>
+    public async Task<ScenarioGaps> GapsAsync(ScenarioDefinition definition, bool channels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var templates = (await _preflight.ValidationAsync(cancellationToken).ConfigureAwait(false)).TemplateChannels is { } parts
+            ? ScenarioValidator.MissingTemplates(definition, parts)
+            : [];
+        var sends = definition.Steps.OfType<SendStep>().ToList();
+        var missing = !channels ? [] : sends.SelectMany(s => s.Channels).Distinct().Order()
+            .Select(c => (Channel: c, Problem: _preflight.ChannelProblem(c)))
+            .Where(c => c.Problem is not null)
+            .Select(c => new MissingChannel(c.Channel, c.Problem!, [.. sends.Where(s => s.Channels.Contains(c.Channel)).Select(s => s.Id)]))
+            .ToList();
+        return templates.Count == 0 && missing.Count == 0 ? ScenarioGaps.None : new ScenarioGaps(templates, missing);
+    }
 
     public async Task<(LifecycleResult Result, ScenarioHead? Head)> PauseAsync(string scenarioId, CancellationToken cancellationToken) =>
         await TransitionAsync(scenarioId, ScenarioStatus.Paused, s => s == ScenarioStatus.Active, cancellationToken).ConfigureAwait(false);
@@ -109,11 +166,60 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
         var definition = await scenarios.GetDefinitionAsync(scenarioId, Math.Max(head.ActiveVersion, 1), cancellationToken).ConfigureAwait(false)
             ?? await scenarios.GetDefinitionAsync(scenarioId, head.LatestVersion, cancellationToken).ConfigureAwait(false);
         var armOrder = definition?.Steps.OfType<SplitStep>().SelectMany(s => s.Arms.Select(a => a.Name)).ToList();
+        var sends = await SendsByEnrollmentAsync(scenarioId, cancellationToken).ConfigureAwait(false);
         var rows = await enrollments.ForScenarioAsync(scenarioId, activeOnly: false, cancellationToken)
-            .Select(e => new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, e.Outcome == ScenarioOutcome.Converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel)))
+            .Select(e => Outcome(e, sends))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder, minSamplePerArm: options.Value.WinnerMinSamplePerArm), time.GetUtcNow());
     }
+
+    /// <summary>
+    /// One enrollment for results. With the send ledger, its sends are counted by fate (sent, sandbox, failed,
+    /// suppressed, pending) and only what a provider accepted makes a recipient and costs money; without it (engine
+    /// tests), every send not failed counts as sent.
+    /// </summary>
+    private EnrollmentOutcome Outcome(EnrollmentSummary e, Dictionary<string, List<SendOutcome>>? sends)
+    {
+        var converted = e.Outcome == ScenarioOutcome.Converted;
+        if (sends is null)
+        {
+            return new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel.ToDictionary(p => p.Key, p => (long)p.Value)));
+        }
+
+        var tally = SendTally.Of(sends.GetValueOrDefault(e.EnrollmentId) ?? [], e.Held.FrequencyCapped, e.Held.Unreachable, e.Held.QuietHours);
+        return new EnrollmentOutcome(e.Arm, e.HeldOut, (int)tally.Accepted, converted, e.ConversionAmount ?? 0, CostOf(tally.SentByChannel)) { Tally = tally };
+    }
+
+    private async Task<Dictionary<string, List<SendOutcome>>?> SendsByEnrollmentAsync(string scenarioId, CancellationToken cancellationToken)
+    {
+        if (ledger is null)
+        {
+            return null;
+        }
+
+        var byEnrollment = new Dictionary<string, List<SendOutcome>>(StringComparer.Ordinal);
+        await foreach (var entry in ledger.ForScenarioAsync(scenarioId, cancellationToken).ConfigureAwait(false))
+        {
+            var enrollmentId = entry.IdempotencyKey[..entry.IdempotencyKey.IndexOf(':', StringComparison.Ordinal)];
+            if (!byEnrollment.TryGetValue(enrollmentId, out var list))
+            {
+                byEnrollment[enrollmentId] = list = [];
+            }
+
+            list.Add(new SendOutcome(entry.Channel, Fate(entry), entry.Outcome, entry.Delivery == "Delivered"));
+        }
+
+        return byEnrollment;
+    }
+
+    private static SendFate Fate(LedgerEntry entry) => entry.Status switch
+    {
+        LedgerStatus.Sent when entry.Provider == "sandbox" => SendFate.Sandbox,
+        LedgerStatus.Sent => SendFate.Sent,
+        LedgerStatus.Failed => SendFate.Failed,
+        LedgerStatus.Suppressed => SendFate.Suppressed,
+        _ => SendFate.Pending,
+    };
 
     /// <summary>
     /// For each active scenario with auto-winner splits still open: when its results name a winner, the winner is
@@ -146,7 +252,7 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
         return decided;
     }
 
-    private decimal CostOf(IReadOnlyDictionary<Channel, int> sends) =>
+    private decimal CostOf(IReadOnlyDictionary<Channel, long> sends) =>
         sends.Sum(s => s.Value * options.Value.UnitCosts.GetValueOrDefault(s.Key));
 
     public Task<IReadOnlyList<EnrollmentSummary>> EnrollmentsOfAsync(string customerId, CancellationToken cancellationToken) =>

@@ -75,6 +75,12 @@ public sealed record LedgerEntry(string IdempotencyKey, string CustomerId, strin
     /// <summary>When it was sent, failed or was suppressed.</summary>
     public DateTimeOffset? CompletedAt { get; init; }
 
+    /// <summary>Who took it when sent: <c>acs</c>, <c>line</c>, <c>list</c> (DM and call lists) or <c>sandbox</c> (rendered into the outbox, nothing sent).</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>What the provider reported later about delivery (ACS: <c>Delivered</c>, <c>Bounced</c> …), when it did.</summary>
+    public string? Delivery { get; init; }
+
     internal string? DeliveryOwner { get; init; }
 
     internal DateTimeOffset? DeliveringAt { get; init; }
@@ -373,8 +379,11 @@ public sealed class SendLedger(StorageClients clients)
         return new DeliveryClaim(DeliveryClaimResult.Busy, null, now);
     }
 
-    /// <summary>Records the delivery's outcome (Sent, Failed or Suppressed) and what the provider or the check said.</summary>
-    public async Task CompleteDeliveryAsync(string idempotencyKey, LedgerStatus status, string? outcome, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the delivery's outcome (Sent, Failed or Suppressed), what the provider or the check said, and for a send
+    /// who took it (<see cref="LedgerEntry.Provider"/>): results count sandbox sends apart from real ones.
+    /// </summary>
+    public async Task CompleteDeliveryAsync(string idempotencyKey, LedgerStatus status, string? outcome, DateTimeOffset now, CancellationToken cancellationToken, string? provider = null)
     {
         if (status is not (LedgerStatus.Sent or LedgerStatus.Failed or LedgerStatus.Suppressed))
         {
@@ -387,8 +396,41 @@ public sealed class SendLedger(StorageClients clients)
             entity["SentAt"] = now;
         }
 
+        if (provider is not null)
+        {
+            entity["Provider"] = provider;
+        }
+
         await MergeAsync(idempotencyKey, entity, ETag.All, null, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A delivery report for a sent send (ACS Event Grid: <c>Delivered</c>, <c>Bounced</c> …): kept beside its outcome.</summary>
+    public async Task RecordDeliveryReportAsync(string idempotencyKey, string status, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await MergeAsync(idempotencyKey, new TableEntity { ["Delivery"] = status, ["DeliveryReportedAt"] = at }, ETag.All, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // The send's enrollment was erased since: nothing to count it against.
+        }
+    }
+
+    /// <summary>
+    /// Every send of a scenario with its fate, for results: a scan of the ledger on its <c>ScenarioId</c> column (as the
+    /// scenario's enrollments are read), with only the columns results need.
+    /// </summary>
+    public async IAsyncEnumerable<LedgerEntry> ForScenarioAsync(string scenarioId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ScenarioId eq {scenarioId}"), select: OutcomeColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return FromEntity(e);
+        }
+    }
+
+    private static readonly string[] OutcomeColumns =
+        ["PartitionKey", "RowKey", "Key", "CustomerId", "ScenarioId", "StepId", "Attempt", "Channel", "Template", "Arm", "Status", "RecordedAt", "QueuedAt", "Outcome", "CompletedAt", "Provider", "Delivery"];
 
     /// <summary>
     /// Gives a claimed send back (Delivering → Queued) after a throttle or a transient failure, so the next copy of the
@@ -430,6 +472,8 @@ public sealed class SendLedger(StorageClients clients)
         DeliveryAttempts = e.GetInt32("DeliveryAttempts") ?? 0,
         Outcome = e.GetString("Outcome"),
         CompletedAt = e.GetDateTimeOffset("CompletedAt"),
+        Provider = e.GetString("Provider"),
+        Delivery = e.GetString("Delivery"),
         DeliveryOwner = e.GetString("DeliveryOwner") is { Length: > 0 } o ? o : null,
         DeliveringAt = e.GetDateTimeOffset("DeliveringAt"),
         Row = (e.PartitionKey, e.RowKey),

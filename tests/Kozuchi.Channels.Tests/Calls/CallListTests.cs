@@ -6,6 +6,20 @@ namespace Kozuchi.Channels.Tests.Calls;
 
 public sealed class CallListTests
 {
+    [Theory]
+    [InlineData("+819011112222", "090-1111-2222")]
+    [InlineData("09011112222", "090-1111-2222")]
+    [InlineData("+815012345678", "050-1234-5678")]
+    [InlineData("+81312345678", "03-1234-5678")]
+    [InlineData("0612345678", "06-1234-5678")]
+    [InlineData("+81451234567", "045-123-4567")]
+    [InlineData("0120123456", "0120-123-456")]
+    [InlineData("08001234567", "0800-123-4567")]
+    [InlineData("0422123456", "0422-12-3456")]
+    [InlineData("+14155550100", "+14155550100")]
+    public void Phone_numbers_are_written_as_people_dial_them(string stored, string written) =>
+        Assert.Equal(written, PhoneFormat.Domestic(stored));
+
     private static readonly TimeZoneInfo Tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
 
     [Fact]
@@ -13,7 +27,7 @@ public sealed class CallListTests
     {
         var candidates = new[]
         {
-            new CallCandidate("c1", "+819011112222", "佐藤 花子", "青汁 30包", "3回 / ¥14,940 / 最終 2026-05-01", "dormant-a", DoNotCall: false),
+            new CallCandidate("c1", "+819011112222", "佐藤 花子", "青汁 30包", "3回 / ¥14,940 / 最終 2026-05-01", "dormant-a", DoNotCall: false) { Script = "佐藤 花子 様のお電話でお間違いないでしょうか。" },
             new CallCandidate("c2", "+819033334444", "鈴木 一郎", "美容液", "1回", "dormant-a", DoNotCall: true),
             new CallCandidate("c3", null, "田中 三郎", "美容液", "1回", "dormant-b", DoNotCall: false),
         };
@@ -23,7 +37,8 @@ public sealed class CallListTests
 
         Assert.Equal(new CallListSummary(1, 1, 1), summary);
         var lines = Encoding.UTF8.GetString(stream.ToArray()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["顧客ID,電話番号,氏名,前回購入商品,購入履歴,スクリプト", "c1,09011112222,佐藤 花子,青汁 30包,3回 / ¥14,940 / 最終 2026-05-01,dormant-a"], lines.Select(l => l.Replace("\"", string.Empty, StringComparison.Ordinal)));
+        Assert.Equal(["顧客ID,電話番号,氏名,前回購入商品,購入履歴,スクリプト,トークスクリプト", "c1,090-1111-2222,佐藤 花子 様,青汁 30包,3回 / ¥14,940 / 最終 2026-05-01,dormant-a,佐藤 花子 様のお電話でお間違いないでしょうか。"],
+            lines.Select(l => l.Replace("\"", string.Empty, StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class DmListTests
     {
         var rows = new[]
         {
-            DmList.From("c1", "150-0001", "東京都渋谷区神宮前1丁目2-3 コーポ青山 101号室", "佐藤 花子", "A")!,
+            DmList.From("c1", "150-0001", "東京都渋谷区神宮前1丁目2-3 コーポ青山 101号室", "佐藤 花子", "A")! with { LastProduct = "こづち 薬用ローション 150mL", Copy = "佐藤 花子 様\nご無沙汰しております。" },
             DmList.From("c2", "530-0001", "大阪府大阪市北区梅田2丁目4-9", "髙橋 😀", "B")!,
         };
         using var stream = new MemoryStream();
@@ -41,10 +41,10 @@ public sealed class DmListTests
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
         var text = Encoding.GetEncoding(932).GetString(stream.ToArray());
         var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("顧客ID,郵便番号,都道府県,市区町村,住所1,住所2,建物名,宛名,バリアント", lines[0]);
-        Assert.Equal("c1,〒150-0001,東京都,渋谷区,神宮前1丁目2-3,,コーポ青山 101号室,佐藤 花子 様,A", lines[1]);
+        Assert.Equal("顧客ID,郵便番号,都道府県,市区町村,住所1,住所2,建物名,宛名,バリアント,前回購入商品,文面", lines[0]);
+        Assert.Equal("c1,〒150-0001,東京都,渋谷区,神宮前1丁目2-3,,コーポ青山 101号室,佐藤 花子 様,A,こづち 薬用ローション 150mL,\"佐藤 花子 様\nご無沙汰しております。\"", lines[1]);
         // 髙 is in CP932; an emoji is not and becomes the geta mark instead of failing the file.
-        Assert.Equal("c2,〒530-0001,大阪府,大阪市北区,梅田2丁目4-9,,,髙橋 〓〓 様,B", lines[2]);
+        Assert.Equal("c2,〒530-0001,大阪府,大阪市北区,梅田2丁目4-9,,,髙橋 〓〓 様,B,,", lines[2]);
     }
 
     [Fact]

@@ -122,6 +122,19 @@ public sealed class OrderCsvParserTests
     }
 
     [Fact]
+    public void A_yen_amount_from_japanese_excel_saved_as_shift_jis_reads_as_yen()
+    {
+        // Excel (Japanese) writes the ¥ of a currency-formatted cell as the byte 0x5C, which is ¥ in Shift_JIS.
+        var bytes = CsvEncoding.ShiftJis.GetBytes(Header + "1,2026-10-01,c1,,,髙橋 花子,,,A,美容液,1,\"\\3,960\",\"\\3,960\",,,\r\n");
+        Assert.Equal(2, bytes.Count(b => b == 0x5C));
+        using var reader = CsvEncoding.Open(new MemoryStream(bytes), null);
+        var order = Assert.Single(new OrderCsvParser(CsvMapping.Kozuchi, Tokyo).Parse(reader).SelectMany(c => c.Orders));
+
+        Assert.Equal((3960m, "JPY", 3960m), (order.Total, order.Currency, order.Lines[0].UnitPrice));
+        Assert.Equal("￥3,960", order.Total.ToString("C0", System.Globalization.CultureInfo.GetCultureInfo("ja-JP")));
+    }
+
+    [Fact]
     public void Written_orders_read_back_the_same_in_chunks()
     {
         var orders = Enumerable.Range(1, 25).Select(i => new Order

@@ -91,6 +91,34 @@ public sealed class ScenarioValidatorTests
     }
 
     [Fact]
+    public void A_send_needs_its_template_with_a_part_for_each_of_its_channels()
+    {
+        var parts = new Dictionary<string, IReadOnlySet<Channel>>
+        {
+            ["thanks"] = new HashSet<Channel> { Channel.Email },
+        };
+        var (_, errors) = ScenarioJson.Parse($$"""
+            {"id":"s","trigger":{"type":"anyOrder"},"steps":[
+              {"type":"send","id":"a","channels":["line","email"],"template":"thanks","next":"b"},
+              {"type":"send","id":"b","channels":["email"],"template":"gone"}]}
+            """, new ScenarioValidationOptions { TemplateChannels = parts });
+
+        Assert.Equal(["Template 'thanks' has no LINE messages for channel 'line'.", "Template 'gone' does not exist (needed for email)."], errors.Select(e => e.Message));
+        Assert.Equal(["a", "b"], errors.Select(e => e.NodeId));
+
+        var definition = ScenarioJson.Parse("""
+            {"id":"s","trigger":{"type":"anyOrder"},"steps":[
+              {"type":"send","id":"a","channels":["line","email"],"template":"thanks","next":"b"},
+              {"type":"send","id":"b","channels":["email","postal"],"template":"thanks","next":"c"},
+              {"type":"send","id":"c","channels":["email"],"template":"gone"}]}
+            """).Definition!;
+        var missing = ScenarioValidator.MissingTemplates(definition, parts);
+        Assert.Equal(2, missing.Count);
+        Assert.Equal(("thanks", true, "line,postal", "a,b"), (missing[0].Template, missing[0].Exists, string.Join(',', missing[0].Channels.Select(c => c.Code())), string.Join(',', missing[0].Steps)));
+        Assert.Equal(("gone", false, "email", "c"), (missing[1].Template, missing[1].Exists, string.Join(',', missing[1].Channels.Select(c => c.Code())), string.Join(',', missing[1].Steps)));
+    }
+
+    [Fact]
     public void A_missing_trigger_is_reported()
     {
         var (_, errors) = ScenarioJson.Parse("""{"id":"s","steps":[{"type":"exit","id":"x"}]}""");

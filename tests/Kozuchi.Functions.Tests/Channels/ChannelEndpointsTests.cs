@@ -246,6 +246,7 @@ public sealed class ChannelEndpointsTests(AzuriteFixture azurite) : IAsyncLifeti
         {
             campaign = "dormant-2026-11",
             encoding = "shift_jis",
+            template = "winback-dm-postcard",
             recipients = new[] { new { customerId = a, variant = "A" }, new { customerId = noAddress, variant = "B" }, new { customerId = "c-unknown", variant = "A" } },
         }, Ct);
 
@@ -257,7 +258,10 @@ public sealed class ChannelEndpointsTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
         var text = Encoding.GetEncoding(932).GetString(await download.Content.ReadAsByteArrayAsync(Ct));
-        Assert.Contains($"{a},〒150-0001,東京都,渋谷区,神宮前1丁目2-3,,コーポ青山 101号室,佐藤 花子 様,A", text, StringComparison.Ordinal);
+        Assert.Contains($"{a},〒150-0001,東京都,渋谷区,神宮前1丁目2-3,,コーポ青山 101号室,佐藤 花子 様,A,青汁 30包,\"佐藤 花子 様\n\nご無沙汰しております。", text, StringComparison.Ordinal);
+        Assert.Contains("以前ご愛用いただいた青汁 30包はいかがでしたでしょうか。", text, StringComparison.Ordinal);
+        Assert.Contains("クーポンコード：DM500", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("AOJIRU-30", text, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await _h.Client.GetAsync(new Uri(summary.GetProperty("download").GetString()!, UriKind.Relative), Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _h.Operator.GetAsync(new Uri("/api/exports/nothing-here.csv", UriKind.Relative), Ct)).StatusCode);
     }
@@ -277,11 +281,15 @@ public sealed class ChannelEndpointsTests(AzuriteFixture azurite) : IAsyncLifeti
         var list = await (await _h.Operator.PostAsJsonAsync(new Uri("/api/exports/calls", UriKind.Relative), new
         {
             campaign = "dormant-call",
+            template = "call-script-dormant-vip",
             recipients = new[] { new { customerId = keeps, scriptVariant = "A" }, new { customerId = refuses, scriptVariant = "A" } },
         }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal((1, 1), (list.GetProperty("written").GetInt32(), list.GetProperty("doNotCall").GetInt32()));
         var text = await _h.Operator.GetStringAsync(new Uri(list.GetProperty("download").GetString()!, UriKind.Relative), Ct);
-        Assert.Contains("09011112222", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("09033334444", text, StringComparison.Ordinal);
+        // What the operator reads: the number as dialled, the name with 様, the last product by its name, the script for this customer.
+        Assert.Contains($"{keeps},090-1111-2222,佐藤 花子 様,青汁 30包,", text, StringComparison.Ordinal);
+        Assert.Contains("佐藤 花子 様のお電話でお間違いないでしょうか", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("AOJIRU-30", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("090-3333-4444", text, StringComparison.Ordinal);
     }
 }

@@ -46,6 +46,7 @@ internal sealed class ChannelsHarness : IAsyncDisposable
             .WithSetting("Kozuchi:Line:ChannelSecret", LineSecret)
             .WithSetting("Kozuchi:Postal:CostPerPiece", "84")
             .WithSetting("Kozuchi:Email:ConnectionString", "endpoint=https://kozuchi-test.communication.azure.com/;accesskey=cGxhY2Vob2xkZXI=")
+            .WithSetting("Kozuchi:Email:Sender", "DoNotReply@mail.example.jp")
             .WithSetting("Kozuchi:Email:SendsPerMinute", "12");
         configure?.Invoke(app);
         return new ChannelsHarness(storage, app);

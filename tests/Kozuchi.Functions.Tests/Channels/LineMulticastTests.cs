@@ -1,10 +1,13 @@
 using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Kozuchi.Channels.Common;
+using Kozuchi.Channels.Line;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Scenarios;
 using Kozuchi.Functions.Channels;
+using Kozuchi.Storage.Channels;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
@@ -127,6 +130,34 @@ public sealed class LineMulticastTests(AzuriteFixture azurite) : IAsyncLifetime
             path == MulticastPath
                 ? JsonDocument.Parse(e.RequestMessage.Body!).RootElement.GetProperty("to").EnumerateArray().Select(u => u.GetString()!).ToArray()
                 : [JsonDocument.Parse(e.RequestMessage.Body!).RootElement.GetProperty("to").GetString()!]))];
+
+    [Fact]
+    public async Task On_the_sandbox_a_multicast_is_rendered_per_recipient_with_the_retry_key_line_would_have_got_and_nothing_reaches_line()
+    {
+        var batch = await QueuedBatchAsync(4, i => i == 3 ? "佐藤 花子" : null);
+        await using var sandbox = new KozuchiAppFactory(_h.Storage, _h.App.Time)
+            .WithSetting("Kozuchi:Auth:OperatorKey", ChannelsHarness.OperatorKey)
+            .WithSetting("Kozuchi:Channels:Line:Provider", "Sandbox");
+
+        Assert.True(await sandbox.Functions.TryQueueAsync(SendLineFunction.Name, batch.ToJson(), "m1", 1, Ct));
+
+        Assert.Empty(_line.LogEntries);
+        var outbox = sandbox.Services.GetRequiredService<OutboxStore>();
+        var messages = new List<OutboxMessage>();
+        foreach (var entry in await outbox.ForScenarioAsync("mc", Ct))
+        {
+            messages.Add((await outbox.GetAsync(entry.Name, Ct))!);
+        }
+
+        Assert.Equal(4, messages.Count);
+        var group = batch.Recipients.Take(3).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+        var multicastKey = LineMessagingClient.ChunkKey("group:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', group)))), 0).ToString();
+        Assert.All(messages.Where(m => m.CustomerId != "c00003"), m => Assert.Equal((3, multicastKey), (m.Line!.MulticastRecipients!.Value, m.IdempotencyKey)));
+        var push = Assert.Single(messages, m => m.CustomerId == "c00003");
+        Assert.Equal((null, IdempotencyKeys.Uuid(batch.Recipients[3].Key).ToString()), (push.Line!.MulticastRecipients, push.IdempotencyKey));
+        Assert.StartsWith("佐藤 花子 様、", push.Line.Messages[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.All(await LedgerAsync(batch), e => Assert.Equal((LedgerStatus.Sent, "sandbox"), (e.Status, e.Provider)));
+    }
 
     [Fact]
     public async Task Twelve_hundred_recipients_of_one_text_go_as_three_multicasts_and_a_retry_after_a_crash_repeats_the_same_retry_key()

@@ -49,20 +49,28 @@ public sealed class ListAndLineSendTests(AzuriteFixture azurite) : IAsyncLifetim
         var id = "s-" + channel;
         var definition = $$"""
             { "schemaVersion": 1, "id": "{{id}}", "version": 1, "name": "{{channel}}", "trigger": { "type": "anyOrder" },
-              "steps": [ { "type": "send", "id": "step", "channels": ["{{channel}}"], "template": "first-order-thanks" } ] }
+              "steps": [ { "type": "send", "id": "step", "channels": ["{{channel}}"], "template": "{{Template(channel)}}" } ] }
             """;
         using (var content = new StringContent(definition, Encoding.UTF8, "application/json"))
         {
             Assert.Equal(HttpStatusCode.Created, (await _h.Operator.PostAsync(new Uri("/api/scenarios", UriKind.Relative), content, Ct)).StatusCode);
         }
 
-        await _h.Operator.PostAsync(new Uri($"/api/scenarios/{id}/activate", UriKind.Relative), null, Ct);
+        Assert.Equal(HttpStatusCode.OK, (await _h.Operator.PostAsync(new Uri($"/api/scenarios/{id}/activate", UriKind.Relative), null, Ct)).StatusCode);
         var enrollment = $"{id}.{_customerId}";
         var report = await _h.App.Services.GetRequiredService<ScenarioEngine>()
             .ProcessAsync([new EngineWork(_customerId, enrollment, null, new EnrollmentStart(id, 1, _h.App.Time.GetUtcNow(), null))], Ct);
         Assert.Equal(1, report.SendsQueued);
         return SendCommand.Key(enrollment, "step", 1);
     }
+
+    /// <summary>A shipped template with a part for the channel: thanks on LINE, the winback postcard, the dormant-customer call script.</summary>
+    private static string Template(string channel) => channel switch
+    {
+        "postal" => "winback-dm-postcard",
+        "phone" => "call-script-dormant-vip",
+        _ => "first-order-thanks",
+    };
 
     /// <summary>Each visible message once, as the host delivers it; a failed one is visible again at once.</summary>
     private async Task<int> DeliverOnceAsync(string queueName, string function)
@@ -104,8 +112,21 @@ public sealed class ListAndLineSendTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.All(pushes, p => Assert.Equal(IdempotencyKeys.Uuid(key).ToString(), AcsFake.Header(p, "X-Line-Retry-Key")));
         var body = JsonDocument.Parse(pushes[1].RequestMessage!.Body!).RootElement;
         Assert.Equal(LineUser, body.GetProperty("to").GetString());
-        Assert.StartsWith("佐藤 花子 様、「", body.GetProperty("messages")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("佐藤 花子 様、このたびは青汁 30包をお買い上げいただき", body.GetProperty("messages")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Equal(LedgerStatus.Sent, (await LedgerAsync(key)).Status);
+    }
+
+    [Fact]
+    public async Task A_line_user_id_line_would_refuse_fails_the_send_once_without_a_push()
+    {
+        var key = await EnrollAsync("line");
+        await _h.Customers.UpdateAsync(_customerId, r => r with { LineUserId = "U-not-a-line-user" }, Ct);
+
+        Assert.Equal(0, await DeliverOnceAsync(StorageCatalog.Queues.SendLine, SendLineFunction.Name));
+
+        Assert.Empty(_line.LogEntries);
+        Assert.Equal((LedgerStatus.Failed, "address-invalid"), ((await LedgerAsync(key)).Status, (await LedgerAsync(key)).Outcome));
+        Assert.Equal(0, (await _h.Storage.Clients.Queue(StorageCatalog.Queues.SendLine).GetPropertiesAsync(Ct)).Value.ApproximateMessagesCount);
     }
 
     [Fact]

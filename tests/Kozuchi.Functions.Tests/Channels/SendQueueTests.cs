@@ -59,7 +59,8 @@ public sealed class SendQueueTests(AzuriteFixture azurite) : IAsyncLifetime
                 .WithSetting("Kozuchi:Email:ConnectionString", $"endpoint={_acs.Url};accesskey=cGxhY2Vob2xkZXI=")
                 .WithSetting("Kozuchi:Email:Sender", "DoNotReply@mail.example.jp")
                 .WithSetting("Kozuchi:Email:SendsPerMinute", "30")
-                .WithSetting("Kozuchi:Sends:MaxRequeueVisibility", "00:00:00"),
+                .WithSetting("Kozuchi:Sends:MaxRequeueVisibility", "00:00:00")
+                .WithSetting("Kozuchi:Reports:StaleAfterSeconds", "-1"),
             services =>
             {
                 services.RemoveAll<ISendProbe>();
@@ -226,6 +227,68 @@ public sealed class SendQueueTests(AzuriteFixture azurite) : IAsyncLifetime
         var enrollment = (await _h.Operator.GetFromJsonAsync<JsonElement>(new Uri($"/api/customers/{_customerId}/enrollments", UriKind.Relative), Ct))[0];
         Assert.Equal(0, enrollment.GetProperty("sends").GetInt32());
         Assert.Equal(0, await QueuedAsync());
+    }
+
+    private async Task<JsonElement> ResultsAsync() =>
+        (await _h.Operator.GetFromJsonAsync<JsonElement>(new Uri("/api/scenarios/thanks/results", UriKind.Relative), Ct)).GetProperty("results");
+
+    [Fact]
+    public async Task A_failing_provider_is_counted_failed_never_sent_and_enters_no_cost_while_an_accepted_send_does()
+    {
+        await EnrollAsync();
+        _acs.ThenAnswer(400, code: "InvalidRecipient");
+        Assert.Equal(0, await DeliverOnceAsync());
+
+        var failed = await ResultsAsync();
+        Assert.Equal((0, 1, 0, 0), (failed.GetProperty("sent").GetInt32(), failed.GetProperty("tally").GetProperty("failed").GetInt32(),
+            failed.GetProperty("tally").GetProperty("sandbox").GetInt32(), failed.GetProperty("tally").GetProperty("pending").GetInt32()));
+        Assert.Equal(1, failed.GetProperty("tally").GetProperty("failedReasons").GetProperty("InvalidRecipient").GetInt32());
+        Assert.Equal(0m, failed.GetProperty("cost").GetDecimal());
+        var arm = failed.GetProperty("arms")[0];
+        Assert.Equal((0, 0, 0m), (arm.GetProperty("recipients").GetInt32(), arm.GetProperty("sent").GetInt32(), arm.GetProperty("cost").GetDecimal()));
+
+        // A second customer's send that ACS accepts is sent and costs the unit price; its delivery report counts it delivered.
+        var other = await _h.CustomerAsync("1002", "taro@example.jp");
+        var engine = _h.App.Services.GetRequiredService<ScenarioEngine>();
+        Assert.Equal(1, (await engine.ProcessAsync([new EngineWork(other, "thanks." + other, null, new EnrollmentStart("thanks", 1, _h.App.Time.GetUtcNow(), null))], Ct)).SendsQueued);
+        Assert.Equal(0, await DeliverOnceAsync());
+        var operation = IdempotencyKeys.Uuid(SendCommand.Key("thanks." + other, "mail", 1)).ToString();
+        using (var report = new StringContent($$"""
+            [{"id":"ev-1","topic":"/subscriptions/x/resourceGroups/rg/providers/Microsoft.Communication/CommunicationServices/acs","subject":"sender/DoNotReply@mail.example.jp/message/{{operation}}",
+              "data":{"sender":"DoNotReply@mail.example.jp","recipient":"taro@example.jp","messageId":"{{operation}}","status":"Delivered","deliveryAttemptTimeStamp":"2026-11-01T00:00:05Z"},
+              "eventType":"Microsoft.Communication.EmailDeliveryReportReceived","dataVersion":"1.0","metadataVersion":"1","eventTime":"2026-11-01T00:00:06Z"}]
+            """, Encoding.UTF8, "application/json"))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await _h.Client.PostAsync(new Uri($"/api/webhooks/acs-email?key={ChannelsHarness.EventGridKey}", UriKind.Relative), report, Ct)).StatusCode);
+        }
+
+        var results = await ResultsAsync();
+        Assert.Equal((1, 1, 1), (results.GetProperty("sent").GetInt32(), results.GetProperty("tally").GetProperty("delivered").GetInt32(), results.GetProperty("tally").GetProperty("failed").GetInt32()));
+        Assert.Equal(0.1m, results.GetProperty("cost").GetDecimal());
+        Assert.Equal(1, results.GetProperty("arms")[0].GetProperty("recipients").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_send_whose_provider_is_not_configured_fails_once_with_the_reason_and_is_not_retried()
+    {
+        await EnrollAsync();
+
+        // The same storage, served by an app whose email provider is gone (the setting removed after activation).
+        await using var unconfigured = new KozuchiAppFactory(_h.Storage, _h.App.Time)
+            .WithSetting("Kozuchi:Auth:OperatorKey", ChannelsHarness.OperatorKey)
+            .WithSetting("Kozuchi:Unsubscribe:SigningKey", ChannelsHarness.UnsubscribeKey)
+            .WithSetting("Kozuchi:Unsubscribe:BaseUrl", "https://kozuchi.example.jp");
+        var queue = _h.Storage.Clients.Queue(StorageCatalog.Queues.SendEmail);
+        var message = Assert.Single((await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1), Ct)).Value);
+
+        var handled = await unconfigured.Functions.TryQueueAsync(SendEmailFunction.Name, message.MessageText, message.MessageId, message.DequeueCount, Ct);
+
+        Assert.True(handled, "The invocation succeeds: nothing would come of retrying it.");
+        Assert.Empty(_acs.Sends);
+        var entry = await LedgerAsync();
+        Assert.Equal((LedgerStatus.Failed, "email-provider-not-configured", 1), (entry.Status, entry.Outcome, entry.DeliveryAttempts));
+        var results = await ResultsAsync();
+        Assert.Equal((0, 1), (results.GetProperty("sent").GetInt32(), results.GetProperty("tally").GetProperty("failedReasons").GetProperty("email-provider-not-configured").GetInt32()));
     }
 
     [Fact]

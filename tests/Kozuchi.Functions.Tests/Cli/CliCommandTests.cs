@@ -24,6 +24,48 @@ public sealed class CliCommandTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Scenario_validate_create_and_activate_list_the_missing_templates_and_channels_and_exit_1()
+    {
+        await using var storage = await azurite.CreateScopeAsync();
+        var preset = Path.Combine(AppContext.BaseDirectory, "presets", "f2-conversion.json");
+        var broken = Path.Combine(_dir, "f2-conversion.json");
+        await File.WriteAllTextAsync(broken, (await File.ReadAllTextAsync(preset, TestContext.Current.CancellationToken))
+            .Replace("\"template\": \"f2-coupon-500\"", "\"template\": \"f2-coupon-700\"", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+        var valid = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "scenario", "validate", preset);
+        Assert.True(valid.ExitCode == 0, valid.Output + valid.Error);
+
+        var invalid = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "scenario", "validate", broken);
+        Assert.Equal(1, invalid.ExitCode);
+        Assert.Contains("node 'offer-a', field 'template': Template 'f2-coupon-700' does not exist (needed for line, email).", invalid.Error, StringComparison.Ordinal);
+        var known = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "scenario", "validate", broken, "--template", "f2-coupon-700");
+        Assert.True(known.ExitCode == 0, known.Output + known.Error);
+
+        var refused = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "scenario", "create", broken);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Template 'f2-coupon-700' does not exist (channels email, line; steps offer-a)", refused.Error, StringComparison.Ordinal);
+
+        // No provider configured (as in Azure before ACS and LINE are set up): stored, but not activated, with the reason.
+        var created = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "scenario", "create", preset, "--activate");
+        Assert.Equal(1, created.ExitCode);
+        Assert.Contains("scenario 'f2-conversion' v1: created", created.Output, StringComparison.Ordinal);
+        Assert.Contains("scenario 'f2-conversion' was not activated:", created.Error, StringComparison.Ordinal);
+        Assert.Contains("Channel 'email' (steps offer-a, reminder-a, offer-b, reminder-b): no email provider is configured", created.Error, StringComparison.Ordinal);
+        Assert.Contains("Channel 'line' (steps offer-a, offer-b): no LINE provider is configured", created.Error, StringComparison.Ordinal);
+
+        var sandbox = new Dictionary<string, string?>(storage.AppSettings)
+        {
+            ["Kozuchi:Channels:Email:Provider"] = "Sandbox",
+            ["Kozuchi:Channels:Line:Provider"] = "Sandbox",
+            ["Kozuchi:Unsubscribe:SigningKey"] = "cli-test-unsubscribe-key",
+            ["Kozuchi:Unsubscribe:BaseUrl"] = "http://127.0.0.1:7071",
+        };
+        var activated = await KozuchiCliProcess.RunAsync(sandbox, Timeout, "scenario", "activate", "f2-conversion");
+        Assert.True(activated.ExitCode == 0, activated.Output + activated.Error);
+        Assert.Contains("scenario 'f2-conversion' is active (v1).", activated.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_then_report_summary_and_rfm_print_the_cdnow_totals_as_json()
     {
         await using var storage = await azurite.CreateScopeAsync();

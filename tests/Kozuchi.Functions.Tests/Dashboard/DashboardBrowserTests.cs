@@ -138,6 +138,7 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
         var form = _page.Locator("[data-testid='start-scenario']");
         await Assertions.Expect(form).ToBeVisibleAsync();
         await _page.GetByLabel("名前").FillAsync("休眠前フォロー");
+        await Assertions.Expect(_page.GetByLabel("テンプレート")).ToHaveValueAsync("segment-broadcast");
         await _page.GetByLabel("配信日時").FillAsync("2026-11-01T12:00");
         await Shot("scenario-start-form");
         await form.GetByRole(AriaRole.Button, new() { Name = "シナリオを開始" }).ClickAsync();
@@ -167,8 +168,22 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
         var reachable = drill.GetProperty("customers").EnumerateArray().Count(c => c.GetProperty("canEmail").GetBoolean());
         Assert.InRange(reachable, 1, best.Count);
 
+        // Their emails go out on the sandbox (as scripts/start sets it): each is in the outbox and counted as such, none as sent.
+        var sends = _storage.Clients.Queue(Kozuchi.Storage.Infrastructure.StorageCatalog.Queues.SendEmail);
+        while ((await sends.ReceiveMessagesAsync(32, cancellationToken: ct)).Value is { Length: > 0 } batches)
+        {
+            foreach (var m in batches)
+            {
+                await _app.Functions.QueueAsync(Kozuchi.Functions.Channels.SendEmailFunction.Name, m.MessageText, m.MessageId, m.DequeueCount, ct);
+                await sends.DeleteMessageAsync(m.MessageId, m.PopReceipt, ct);
+            }
+        }
+
+        var count = reachable.ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("ja-JP"));
         await _page.Locator($"main button[data-results='{scenarioId}']").ClickAsync();
-        await Assertions.Expect(_page.Locator("[data-testid='scenario-totals'] .card").First).ToHaveTextAsync("対象者" + reachable.ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("ja-JP")));
+        await Assertions.Expect(_page.Locator("[data-testid='scenario-totals'] .card").First).ToHaveTextAsync("対象者" + count);
+        await Assertions.Expect(_page.Locator("[data-testid='send-outcomes'] .card", new() { HasText = "送信 (サンドボックス)" })).ToHaveTextAsync("送信 (サンドボックス)" + count);
+        await Assertions.Expect(_page.Locator("[data-testid='send-outcomes'] .card", new() { HasText = "失敗" })).ToHaveTextAsync("失敗0");
         await Assertions.Expect(_page.Locator("[data-testid='freshness']")).ToHaveAttributeAsync("data-current", "true");
         await Assertions.Expect(_page.Locator("main .error")).ToHaveCountAsync(0);
         await Shot("scenario-results");

@@ -34,7 +34,7 @@ public sealed class DashboardSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(azurite);
         ArgumentNullException.ThrowIfNull(browser);
         var storage = await azurite.CreateScopeAsync();
-        var app = new KozuchiAppFactory(storage).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
+        var app = new KozuchiAppFactory(storage).WithStartSettings().WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
             .WithSetting("Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel", "Error");
         configure?.Invoke(app);
 

@@ -30,6 +30,7 @@ internal sealed class IngestHarness : IAsyncDisposable
     {
         var storage = await azurite.CreateScopeAsync();
         var app = new KozuchiAppFactory(storage)
+            .WithStartSettings()
             .WithSetting("Kozuchi:Webhooks:ShopifySecret", ShopifySecret)
             .WithSetting("Kozuchi:Webhooks:ShopifySecretPrevious", ShopifyPreviousSecret)
             .WithSetting("Kozuchi:Webhooks:OrderSecret", OrderSecret)

@@ -1,14 +1,21 @@
 namespace Kozuchi.Core.Scenarios.Stats;
 
 /// <summary>
-/// One enrollment as effect measurement sees it: its arm, what it was sent, whether and for how much it converted, and
-/// what its sends cost (per-channel unit costs: a postcard, a LINE message, a call).
+/// One enrollment as effect measurement sees it: its arm, how many of its sends reached a provider (or the sandbox),
+/// whether and for how much it converted, and what its sends cost (per-channel unit costs of what a provider
+/// accepted: a postcard, a LINE message, a call). <see cref="Tally"/> says what became of every send.
 /// </summary>
-public sealed record EnrollmentOutcome(string? Arm, bool HeldOut, int Sends, bool Converted, decimal Revenue, decimal Cost = 0);
+public sealed record EnrollmentOutcome(string? Arm, bool HeldOut, int Sends, bool Converted, decimal Revenue, decimal Cost = 0)
+{
+    public SendTally Tally { get; init; } = new() { Sent = Sends };
+}
 
 /// <summary>An arm compared with the control arm (the first arm of the first split): conversion by z-test, revenue per customer by Welch.</summary>
 public sealed record ArmComparison(string Control, Difference Conversion, Difference? RevenuePerCustomer);
 
+/// <param name="Recipients">Customers with at least one send a provider (or the sandbox) accepted.</param>
+/// <param name="Sent">Sends a provider accepted; sandbox, failed, suppressed and pending ones are in <see cref="Tally"/>.</param>
+/// <param name="ConversionRate">Converted among everyone entered (intention to treat: what A/B comparisons use).</param>
 public sealed record ArmResult(
     string Arm,
     bool Holdout,
@@ -22,11 +29,19 @@ public sealed record ArmResult(
     double RevenuePerRecipient,
     ArmComparison? VersusControl,
     decimal Cost,
-    double? Roas);
+    double? Roas)
+{
+    /// <summary>Converted among the recipients only: a customer whose sends all failed was not reached.</summary>
+    public double RecipientConversionRate { get; init; }
+
+    public SendTally Tally { get; init; } = SendTally.Empty;
+}
 
 /// <summary>
-/// Treatment (every arm but the holdout) against the holdout. <see cref="IncrementalRoas"/> is the incremental revenue
-/// (over what the holdout's rate would have brought the treated customers) per yen spent on the treated customers' sends.
+/// Treatment against the holdout. The treated are the arms' <em>recipients</em> (customers a send reached a provider
+/// or the sandbox for): a customer whose sends all failed or were suppressed received nothing and is no evidence of
+/// what the scenario does. <see cref="IncrementalRoas"/> is the incremental revenue (over what the holdout's rate would
+/// have brought the treated customers) per yen spent on the treated customers' accepted sends.
 /// </summary>
 public sealed record HoldoutUplift(string Treatment, Uplift Uplift, decimal Cost, double? IncrementalRoas);
 
@@ -37,6 +52,7 @@ public sealed record HoldoutUplift(string Treatment, Uplift Uplift, decimal Cost
 /// </summary>
 public sealed record WinnerRecommendation(string? Arm, string Reason, int MinSamplePerArm);
 
+/// <param name="Sent">Sends a provider accepted (not sandbox, failed, suppressed or pending: those are in <see cref="Tally"/>).</param>
 public sealed record ScenarioResults(
     long Entered,
     long Sent,
@@ -47,6 +63,9 @@ public sealed record ScenarioResults(
     decimal Cost,
     WinnerRecommendation? Winner)
 {
+    /// <summary>What became of every send of the scenario: sent, delivered, sandbox, failed, suppressed by reason, pending.</summary>
+    public SendTally Tally { get; init; } = SendTally.Empty;
+
     /// <summary>The arm of an enrollment that passed no split.</summary>
     public const string NoSplit = "(all)";
 
@@ -81,21 +100,27 @@ public sealed record ScenarioResults(
         var uplift = new List<HoldoutUplift>();
         if (groups.TryGetValue(SplitStep.HoldoutArm, out var holdout) && holdout.Count >= 2)
         {
-            var treated = all.Where(e => !e.HeldOut).ToList();
+            var treated = all.Where(e => !e.HeldOut && e.Sends > 0).ToList();
             if (treated.Count >= 2)
             {
                 uplift.Add(Incremental("all arms", treated, holdout, confidence));
             }
 
-            foreach (var arm in order.Where(a => a != SplitStep.HoldoutArm && groups[a].Count >= 2))
+            foreach (var arm in order.Where(a => a != SplitStep.HoldoutArm))
             {
-                var rows = groups[arm];
-                uplift.Add(Incremental(arm, rows, holdout, confidence));
+                var recipients = groups[arm].Where(e => e.Sends > 0).ToList();
+                if (recipients.Count >= 2)
+                {
+                    uplift.Add(Incremental(arm, recipients, holdout, confidence));
+                }
             }
         }
 
-        return new ScenarioResults(all.Count, all.Sum(e => (long)e.Sends), all.Count(e => e.Converted), all.Sum(e => e.Revenue), arms, uplift, all.Sum(e => e.Cost),
-            Recommend(groups, order, confidence, minSamplePerArm));
+        return new ScenarioResults(all.Count, all.Sum(e => e.Tally.Sent), all.Count(e => e.Converted), all.Sum(e => e.Revenue), arms, uplift, all.Sum(e => e.Cost),
+            Recommend(groups, order, confidence, minSamplePerArm))
+        {
+            Tally = SendTally.Sum(all.Select(e => e.Tally)),
+        };
     }
 
     private static HoldoutUplift Incremental(string treatment, List<EnrollmentOutcome> rows, List<EnrollmentOutcome> holdout, double confidence)
@@ -145,6 +170,7 @@ public sealed record ScenarioResults(
         var entered = rows.Count;
         var recipients = rows.Count(r => r.Sends > 0);
         var converted = rows.Count(r => r.Converted);
+        var recipientsConverted = rows.Count(r => r.Sends > 0 && r.Converted);
         var revenue = rows.Sum(r => r.Revenue);
         var cost = rows.Sum(r => r.Cost);
         return new ArmResult(
@@ -152,7 +178,7 @@ public sealed record ScenarioResults(
             arm == SplitStep.HoldoutArm,
             entered,
             recipients,
-            rows.Sum(r => (long)r.Sends),
+            rows.Sum(r => r.Tally.Sent),
             converted,
             entered == 0 ? 0 : (double)converted / entered,
             revenue,
@@ -160,7 +186,11 @@ public sealed record ScenarioResults(
             recipients == 0 ? 0 : (double)revenue / recipients,
             versus,
             cost,
-            cost > 0 ? (double)(revenue / cost) : null);
+            cost > 0 ? (double)(revenue / cost) : null)
+        {
+            RecipientConversionRate = recipients == 0 ? 0 : (double)recipientsConverted / recipients,
+            Tally = SendTally.Sum(rows.Select(r => r.Tally)),
+        };
     }
 
     private static SampleSummary RevenueOf(List<EnrollmentOutcome> rows) =>

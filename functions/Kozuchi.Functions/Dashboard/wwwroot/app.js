@@ -15,6 +15,8 @@
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs)) {
       if (k === "text") e.textContent = v;
+      // Through the CSSOM: a style attribute would be inline style, which the policy (style-src 'self') refuses.
+      else if (k === "style") e.style.cssText = v;
       else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
       else if (v !== undefined && v !== null) e.setAttribute(k, v);
     }
@@ -38,6 +40,13 @@
         error.retryAfter = Number(response.headers.get("Retry-After")) || 15;
         throw error;
       }
+    }
+    if (response.status === 422) {
+      // A scenario that needs templates or channel providers the app lacks: the answer lists them.
+      const problem = await response.json().catch(() => ({}));
+      const error = new Error(problem.title || `${response.status} ${response.statusText}`);
+      error.problems = (problem.errors || []).map((e) => e.message);
+      throw error;
     }
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     return response.status === 204 ? null : response.json();
@@ -186,13 +195,28 @@
         const data = await api(`scenarios/${encodeURIComponent(id)}/results`);
         const r = data && data.results;
         if (!r) { detail.replaceChildren(detail.firstChild, empty()); return; }
+        const tally = r.tally || {};
+        const suppressed = Object.values(tally.suppressed || {}).reduce((a, b) => a + b, 0);
         const parts = [detail.firstChild, freshnessNote({ computedAt: data.computedAt, current: data.current }),
           el("div", { class: "cards", "data-testid": "scenario-totals" },
-            card(t("scenarios.entered"), num(r.entered)), card(t("scenarios.sent"), num(r.sent)),
-            card(t("scenarios.converted"), num(r.converted)), card(t("common.revenue"), yen(r.revenue)))];
+            card(t("scenarios.entered"), num(r.entered)), card(t("scenarios.recipients"), num(r.arms.filter((a) => !a.holdout).reduce((n, a) => n + a.recipients, 0))),
+            card(t("scenarios.converted"), num(r.converted)), card(t("common.revenue"), yen(r.revenue))),
+          el("h3", { text: t("scenarios.sends") }),
+          el("div", { class: "cards sends", "data-testid": "send-outcomes" },
+            card(t("scenarios.sent"), num(tally.sent || 0)), card(t("scenarios.delivered"), num(tally.delivered || 0)),
+            card(t("scenarios.sandbox"), num(tally.sandbox || 0)), card(t("scenarios.failed"), num(tally.failed || 0)),
+            card(t("scenarios.suppressed"), num(suppressed)), card(t("scenarios.pending"), num(tally.pending || 0)),
+            card(t("scenarios.cost"), yen(r.cost)))];
+        const reasons = [
+          ...Object.entries(tally.suppressed || {}).map(([reason, n]) => [`${t("scenarios.suppressed")}: ${t(`suppressed.${reason}`)}`, num(n)]),
+          ...(tally.quietHoursDeferred ? [[t("scenarios.quietHours"), num(tally.quietHoursDeferred)]] : []),
+          ...Object.entries(tally.failedReasons || {}).map(([reason, n]) => [`${t("scenarios.failed")}: ${reason}`, num(n)])];
+        if (reasons.length) parts.push(table([t("scenarios.reason"), t("scenarios.count")], reasons, t("scenarios.reason")));
+        if (tally.sandbox) parts.push(el("p", {}, el("a", { href: `#/outbox?scenario=${encodeURIComponent(id)}`, "data-testid": "outbox-link", text: t("scenarios.openOutbox") })));
         parts.push(r.arms.length === 0 ? empty() : table(
-          [t("scenarios.variant"), t("scenarios.entered"), t("scenarios.sent"), t("scenarios.converted"), "CVR", t("scenarios.revenuePerCustomer"), t("scenarios.versusControl"), t("scenarios.cost"), "ROAS"],
-          r.arms.map((a) => [a.holdout ? `${a.arm} (${t("scenarios.holdout")})` : a.arm, num(a.entered), num(a.sent), num(a.converted), pct(a.conversionRate),
+          [t("scenarios.variant"), t("scenarios.entered"), t("scenarios.sent"), t("scenarios.sandbox"), t("scenarios.failed"), t("scenarios.suppressed"), t("scenarios.converted"), "CVR", t("scenarios.recipientCvr"), t("scenarios.revenuePerCustomer"), t("scenarios.versusControl"), t("scenarios.cost"), "ROAS"],
+          r.arms.map((a) => [a.holdout ? `${a.arm} (${t("scenarios.holdout")})` : a.arm, num(a.entered), num(a.sent), num(a.tally?.sandbox || 0), num(a.tally?.failed || 0),
+            num(Object.values(a.tally?.suppressed || {}).reduce((x, y) => x + y, 0)), num(a.converted), pct(a.conversionRate), a.holdout ? "—" : pct(a.recipientConversionRate),
             yen(a.revenuePerCustomer), a.versusControl ? fmtDiff(a.versusControl.conversion) : "—", yen(a.cost), a.roas == null ? "—" : a.roas.toFixed(2)]),
           t("scenarios.variant")));
         if (r.uplift && r.uplift.length) {
@@ -261,6 +285,10 @@
     },
   };
 
+  // Pages that live in a file of their own (outbox.js) register in window.KOZUCHI_PAGES and get the helpers they use.
+  const toolkit = { el, api, t, num, yen, pct, table, empty, lang: () => lang };
+  for (const [name, page] of Object.entries(window.KOZUCHI_PAGES || {})) pages[name] = () => page(toolkit);
+
   // "Start a scenario for this segment": the RFM cell becomes a stored segment and a one-off broadcast to it at the
   // chosen time (the browser's clock and zone), activated at once; the list below shows it and, later, its results.
   function startForm(segment, status, reload) {
@@ -269,10 +297,31 @@
     const local = new Date(at.getTime() - at.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
     const name = el("input", { id: "start-name", value: `RFM R${r} F${f}` });
     const channel = el("select", { id: "start-channel" }, el("option", { value: "email", text: t("scenarios.email") }), el("option", { value: "line", text: "LINE" }));
-    const template = el("input", { id: "start-template", value: "segment-broadcast" });
+    // The templates that have a part for the chosen channel; the built-in segment-broadcast is the default.
+    const template = el("select", { id: "start-template" });
+    let templates = [];
+    const fillTemplates = () => {
+      const part = channel.value === "line" ? (x) => x.line || (x.lineMessages && x.lineMessages.length) : (x) => x.email;
+      const usable = templates.filter((v) => part(v.template));
+      template.replaceChildren(...usable.map((v) => el("option", { value: v.template.id, text: v.template.description ? `${v.template.id} — ${v.template.description}` : v.template.id })));
+      template.value = usable.some((v) => v.template.id === "segment-broadcast") ? "segment-broadcast" : (usable[0]?.template.id || "");
+    };
+    channel.addEventListener("change", fillTemplates);
+    api("templates").then((list) => { templates = list || []; fillTemplates(); }).catch((e) => { status.textContent = `${t("common.error")}: ${e.message}`; });
     const when = el("input", { id: "start-at", type: "datetime-local", value: local });
     const submit = async (e) => {
       e.preventDefault();
+      try {
+        await start();
+      } catch (error) {
+        status.setAttribute("role", "alert");
+        status.replaceChildren(el("strong", { text: `${t("scenarios.notStarted")}: ${error.message}` }),
+          error.problems && error.problems.length ? el("ul", {}, error.problems.map((p) => el("li", { text: p }))) : null);
+        await reload().catch(() => {});
+      }
+    };
+    const start = async () => {
+      status.setAttribute("role", "status");
       const stamp = when.value.replace(/[^0-9]/g, "").slice(0, 12);
       const segmentId = `rfm-r${r}-f${f}`;
       const scenarioId = `broadcast-${segmentId}-${stamp}`;

@@ -50,6 +50,11 @@ param operatorAuthMode string = 'Key'
 @description('The shop\'s time zone (IANA or Windows id).')
 param shopTimeZone string = 'Asia/Tokyo'
 
+@description('The shop\'s base currency (ISO 4217): reports and KPIs are in it; other currencies are listed apart, never added.')
+@minLength(3)
+@maxLength(3)
+param shopCurrency string = 'JPY'
+
 @description('Where Azure Communication Services keeps email data at rest.')
 param emailDataLocation string = 'Japan'
 
@@ -256,6 +261,7 @@ module functionApp 'modules/functionapp.bicep' = {
     shopName: shopName
     shopUrl: shopUrl
     messageLanguage: messageLanguage
+    shopCurrency: shopCurrency
   }
   // The host reads its storage and Key Vault references as soon as the site exists.
   dependsOn: [

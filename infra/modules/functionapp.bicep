@@ -19,6 +19,7 @@ param instanceMemoryMB int = 2048
 param alwaysReadyHttpInstances int = 0
 param operatorAuthMode string = 'Key'
 param shopTimeZone string = 'Asia/Tokyo'
+param shopCurrency string = 'JPY'
 
 @description('Who carries email: Acs (the Communication Service this deployment creates) or Sandbox (rendered into the outbox, nothing sent: a staging app).')
 @allowed([
@@ -133,6 +134,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       Kozuchi__Shop__TimeZone: shopTimeZone
+      Kozuchi__Shop__Currency: shopCurrency
       Kozuchi__Auth__Mode: operatorAuthMode
       // Dashboard pages of a large shop answer from the precomputed report set (docs/ANALYTICS.md); 'false' scans per request.
       Kozuchi__Reports__Precomputed: 'true'

@@ -23,6 +23,16 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
     /// <summary>The queue, timer and blob functions, invoked as the local runtime invokes them.</summary>
     public LocalFunctions Functions => new(Services);
 
+    /// <summary>What the app logged, when <see cref="WithLogCapture"/> was called before it started.</summary>
+    public LogCapture? Logs { get; private set; }
+
+    /// <summary>Keeps every log line of Information and above for the test to read (before the app is first used).</summary>
+    public KozuchiAppFactory WithLogCapture()
+    {
+        Logs = new LogCapture();
+        return this;
+    }
+
     /// <summary>The unsubscribe signing key <see cref="WithStartSettings"/> stands in for the one scripts/start generates.</summary>
     public const string StartUnsubscribeKey = "start-like-unsubscribe-key-for-tests";
 
@@ -71,6 +81,11 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Time);
+            if (Logs is not null)
+            {
+                services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
+            }
+
             configureServices?.Invoke(services);
         });
     }

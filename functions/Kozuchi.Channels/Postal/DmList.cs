@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Kozuchi.Channels.Common;
+using Kozuchi.Core.Customers;
 using Kozuchi.Core.Identity;
 
 namespace Kozuchi.Channels.Postal;
@@ -19,6 +20,31 @@ public sealed record DmListSummary(int Pieces, int Skipped, decimal CostPerPiece
 public static partial class DmList
 {
     public static readonly string[] Header = ["顧客ID", "郵便番号", "都道府県", "市区町村", "住所1", "住所2", "建物名", "宛名", "バリアント", "前回購入商品", "文面"];
+
+    /// <summary>
+    /// A customer's piece: from the address's parts when the cart gave them (a Japanese address with its prefecture,
+    /// city and street line), else from the one-line address. Null for an address abroad (a Japanese DM vendor's list
+    /// has no place for it), or one without postal code, prefecture, city or name.
+    /// </summary>
+    public static DmRecipient? From(string customerId, CustomerContact contact, string variantCode)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        if (IdentityNormalizer.Country(contact.Country) is not (null or "JP"))
+        {
+            return null;
+        }
+
+        var name = contact.Name ?? contact.AddressName;
+        var prefecture = IdentityNormalizer.Prefecture(contact.Region);
+        if (prefecture is not null && contact.City is { } city && contact.AddressLine1 is { } line)
+        {
+            var postal = IdentityNormalizer.PostalCode(contact.PostalCode);
+            return postal is null || string.IsNullOrWhiteSpace(name) ? null
+                : new DmRecipient(customerId, postal, prefecture, IdentityNormalizer.Text(city), IdentityNormalizer.Text(line), null, contact.AddressLine2 is { } l2 ? IdentityNormalizer.Text(l2) : null, name.Trim(), variantCode);
+        }
+
+        return From(customerId, contact.PostalCode, contact.Address, name, variantCode);
+    }
 
     /// <summary>
     /// Splits a stored address (normalised: prefecture first, the building after a space) into the vendor's columns.

@@ -1,20 +1,30 @@
+using Kozuchi.Core.Common;
+
 namespace Kozuchi.Core.Analytics;
 
 /// <summary>A value at 1, 3, 6 and 12 months; null where that month has not ended by the as-of day.</summary>
 public sealed record AtMonths<T>(T? M1, T? M3, T? M6, T? M12)
     where T : struct;
 
+/// <summary>LTV of a group's customers whose value is in another currency than the report's: listed apart, never added.</summary>
+public sealed record CurrencyLtv(string Currency, int Customers, AtMonths<decimal> Ltv);
+
 /// <summary>
 /// Customers whose first order fell in <see cref="Month"/>. Retention at k months: the share who ordered again in the
-/// k-th calendar month after it. LTV at k months: their net revenue (first order included) up to the end of that
-/// month, per cohort customer.
+/// k-th calendar month after it. LTV at k months: net revenue (first order included) up to the end of that month per
+/// cohort customer, over the customers whose value is in the report's currency (their first order's) and their orders
+/// in it; the other customers' LTV is in <see cref="OtherCurrencies"/>, per currency.
 /// </summary>
-public sealed record Cohort(string Month, int Customers, AtMonths<double> Retention, AtMonths<decimal> Ltv);
+public sealed record Cohort(string Month, int Customers, AtMonths<double> Retention, AtMonths<decimal> Ltv, IReadOnlyList<CurrencyLtv> OtherCurrencies);
+
+/// <summary>An acquisition group's value for its customers in another currency than the report's.</summary>
+public sealed record CurrencyGroupValue(string Currency, int Customers, decimal Ltv, decimal? Ltv365);
 
 /// <summary>
 /// Customers grouped by how they came (acquisition medium, or a product of their first order): how many continued
 /// (a second order at all, and within 90 days once observable) and what they are worth (LTV so far, LTV after 365
-/// days among those acquired at least 365 days before the as-of day).
+/// days among those acquired at least 365 days before the as-of day). LTVs are in the report's currency over the
+/// group's customers whose value is in it (null when none is); other currencies' are in <see cref="OtherCurrencies"/>.
 /// </summary>
 public sealed record AcquisitionGroup(
     string Group,
@@ -23,8 +33,9 @@ public sealed record AcquisitionGroup(
     double ContinuationRate,
     double? F2Within90,
     double AverageOrders,
-    decimal Ltv,
-    decimal? Ltv365);
+    decimal? Ltv,
+    decimal? Ltv365,
+    IReadOnlyList<CurrencyGroupValue> OtherCurrencies);
 
 public static class Cohorts
 {
@@ -33,7 +44,7 @@ public static class Cohorts
     /// <summary>The group for customers without an acquisition medium.</summary>
     public const string NoMedium = "(none)";
 
-    public static IReadOnlyList<Cohort> ByFirstMonth(IReadOnlyList<CustomerHistory> customers, DateOnly asOf)
+    public static IReadOnlyList<Cohort> ByFirstMonth(IReadOnlyList<CustomerHistory> customers, DateOnly asOf, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(customers);
         return [.. customers.GroupBy(c => c.First.Month).OrderBy(g => g.Key).Select(g =>
@@ -41,38 +52,60 @@ public static class Cohorts
             var n = g.Count();
             double? Retention(int k) =>
                 Months.LastDay(g.Key.AddMonths(k)) > asOf ? null : (double)g.Count(c => c.Orders.Skip(1).Any(o => o.Month == g.Key.AddMonths(k))) / n;
-            decimal? Ltv(int k)
+            AtMonths<decimal> Ltv(List<CustomerHistory> members)
             {
-                var end = Months.LastDay(g.Key.AddMonths(k));
-                return end > asOf ? null : g.Sum(c => c.Orders.Where(o => o.Day <= end).Sum(o => o.Net)) / n;
+                decimal? At(int k)
+                {
+                    var end = Months.LastDay(g.Key.AddMonths(k));
+                    return end > asOf || members.Count == 0 ? null : members.Sum(c => c.Value(end)) / members.Count;
+                }
+
+                return new AtMonths<decimal>(At(1), At(3), At(6), At(12));
             }
 
+            var byCurrency = ByCurrency(g, currency);
             return new Cohort(Months.Label(g.Key), n,
                 new AtMonths<double>(Retention(1), Retention(3), Retention(6), Retention(12)),
-                new AtMonths<decimal>(Ltv(1), Ltv(3), Ltv(6), Ltv(12)));
+                Ltv(byCurrency[0].Members),
+                [.. byCurrency.Skip(1).Select(c => new CurrencyLtv(c.Currency, c.Members.Count, Ltv(c.Members)))]);
         })];
     }
 
-    public static IReadOnlyList<AcquisitionGroup> ByMedium(IReadOnlyList<CustomerHistory> customers, DateOnly asOf)
+    /// <summary>The members whose value is in <paramref name="currency"/> first (possibly none), then each other currency's, by code.</summary>
+    private static List<(string Currency, List<CustomerHistory> Members)> ByCurrency(IEnumerable<CustomerHistory> members, string currency)
+    {
+        var groups = members.GroupBy(c => c.Currency, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        return [(currency, groups.GetValueOrDefault(currency) ?? []), .. groups.Where(kv => kv.Key != currency).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value))];
+    }
+
+    public static IReadOnlyList<AcquisitionGroup> ByMedium(IReadOnlyList<CustomerHistory> customers, DateOnly asOf, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(customers);
-        return Groups(customers.Select(c => (string.IsNullOrWhiteSpace(c.AcquisitionMedium) ? NoMedium : c.AcquisitionMedium, c)), asOf);
+        return Groups(customers.Select(c => (string.IsNullOrWhiteSpace(c.AcquisitionMedium) ? NoMedium : c.AcquisitionMedium, c)), asOf, currency);
     }
 
     /// <summary>入口商品分析: a customer whose first order had several products counts in each product's group.</summary>
-    public static IReadOnlyList<AcquisitionGroup> ByEntryProduct(IReadOnlyList<CustomerHistory> customers, DateOnly asOf)
+    public static IReadOnlyList<AcquisitionGroup> ByEntryProduct(IReadOnlyList<CustomerHistory> customers, DateOnly asOf, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(customers);
-        return Groups(customers.SelectMany(c => c.First.Products.Distinct(StringComparer.Ordinal).Select(p => (p, c))), asOf);
+        return Groups(customers.SelectMany(c => c.First.Products.Distinct(StringComparer.Ordinal).Select(p => (p, c))), asOf, currency);
     }
 
-    private static List<AcquisitionGroup> Groups(IEnumerable<(string Group, CustomerHistory Customer)> members, DateOnly asOf) =>
+    private static List<AcquisitionGroup> Groups(IEnumerable<(string Group, CustomerHistory Customer)> members, DateOnly asOf, string currency) =>
         [.. members.GroupBy(m => m.Group, m => m.Customer, StringComparer.Ordinal).Select(g =>
         {
             var list = g.ToList();
             var repeaters = list.Count(c => c.Orders.Count > 1);
             var f2Observable = list.Where(c => c.First.Day.AddDays(90) <= asOf).ToList();
-            var matured = list.Where(c => c.First.Day.AddDays(365) <= asOf).ToList();
+            (decimal? Ltv, decimal? Ltv365) Value(List<CustomerHistory> customers)
+            {
+                var matured = customers.Where(c => c.First.Day.AddDays(365) <= asOf).ToList();
+                return (customers.Count == 0 ? null : customers.Sum(c => c.Value()) / customers.Count,
+                    matured.Count == 0 ? null : matured.Sum(c => c.Value(c.First.Day.AddDays(365))) / matured.Count);
+            }
+
+            var byCurrency = ByCurrency(list, currency);
+            var (ltv, ltv365) = Value(byCurrency[0].Members);
             return new AcquisitionGroup(
                 g.Key,
                 list.Count,
@@ -80,8 +113,13 @@ public static class Cohorts
                 (double)repeaters / list.Count,
                 f2Observable.Count == 0 ? null : (double)f2Observable.Count(c => c.Orders.Count > 1 && c.Orders[1].Day.DayNumber - c.First.Day.DayNumber <= 90) / f2Observable.Count,
                 list.Average(c => (double)c.Orders.Count),
-                list.Sum(c => c.Orders.Sum(o => o.Net)) / list.Count,
-                matured.Count == 0 ? null : matured.Sum(c => c.Orders.Where(o => o.Day.DayNumber - c.First.Day.DayNumber <= 365).Sum(o => o.Net)) / matured.Count);
+                ltv,
+                ltv365,
+                [.. byCurrency.Skip(1).Select(c =>
+                {
+                    var other = Value(c.Members);
+                    return new CurrencyGroupValue(c.Currency, c.Members.Count, other.Ltv ?? 0, other.Ltv365);
+                })]);
         })
         .OrderByDescending(g => g.Customers).ThenBy(g => g.Group, StringComparer.Ordinal)];
 }

@@ -4,16 +4,24 @@ using Kozuchi.Core.Customers;
 
 namespace Kozuchi.Core.Analytics;
 
-/// <summary>An order as the analyses read it: its day and month in the shop's calendar, net revenue, distinct products.</summary>
-public sealed record HistoryOrder(DateOnly Day, decimal Net, IReadOnlyList<string> Products, bool IsSubscription)
+/// <summary>An order as the analyses read it: its day and month in the shop's calendar, net revenue in its currency, distinct products.</summary>
+public sealed record HistoryOrder(DateOnly Day, decimal Net, IReadOnlyList<string> Products, bool IsSubscription, string Currency = Currencies.Default)
 {
     public DateOnly Month => Months.Of(Day);
 }
 
-/// <summary>A live customer's counted orders up to the as-of day, oldest first: the first is their acquisition order.</summary>
+/// <summary>
+/// A live customer's counted orders up to the as-of day, oldest first: the first is their acquisition order. The
+/// customer's value (LTV, CLV) is in <see cref="Currency"/>, their first order's currency, over their orders in it.
+/// </summary>
 public sealed record CustomerHistory(string CustomerId, string? AcquisitionMedium, IReadOnlyList<HistoryOrder> Orders)
 {
     public HistoryOrder First => Orders[0];
+
+    public string Currency => Orders[0].Currency;
+
+    /// <summary>Net revenue of the orders in <see cref="Currency"/> (up to <paramref name="until"/> when given).</summary>
+    public decimal Value(DateOnly? until = null) => Orders.Where(o => o.Currency == Currency && (until is null || o.Day <= until)).Sum(o => o.Net);
 
     /// <summary>
     /// Histories of the active customers (merged records are folded into their survivor) with at least one counted
@@ -38,7 +46,7 @@ public sealed record CustomerHistory(string CustomerId, string? AcquisitionMediu
 
         var orders = customer.Orders.Where(o => o.Counts)
             .OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal)
-            .Select(o => new HistoryOrder(shopTime.Today(o.OrderedAt), o.Net, o.Products, o.IsSubscription))
+            .Select(o => new HistoryOrder(shopTime.Today(o.OrderedAt), o.Net, o.Products, o.IsSubscription, customer.CurrencyOf(o)))
             .Where(o => o.Day <= asOf)
             .ToList();
         return orders.Count == 0 ? null : new CustomerHistory(customer.CustomerId, customer.AcquisitionMedium, orders);

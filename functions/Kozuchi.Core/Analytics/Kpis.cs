@@ -1,3 +1,5 @@
+using Kozuchi.Core.Common;
+
 namespace Kozuchi.Core.Analytics;
 
 /// <summary>
@@ -6,9 +8,14 @@ namespace Kozuchi.Core.Analytics;
 /// </summary>
 public sealed record F2Conversion(double? Within30, double? Within60, double? Within90, double? Within180);
 
+/// <summary>A month's sales in one currency other than the report's: listed apart, never added to its sales.</summary>
+public sealed record CurrencySales(string Currency, decimal Sales, decimal NewSales, decimal RepeatSales, int Orders);
+
 /// <summary>
 /// One month's KPIs in the shop's calendar. New sales are first orders, repeat sales all later ones. Repeat rate is the
-/// share of the month's active customers who had bought before (リピート率). AOV is sales per order.
+/// share of the month's active customers who had bought before (リピート率). Sales, new and repeat sales and AOV (sales
+/// per order) are in the report's currency over the orders in it; orders in other currencies are in
+/// <see cref="OtherCurrencies"/>. Orders and customers count every order whatever its currency.
 /// </summary>
 public sealed record MonthlyKpi(
     string Month,
@@ -22,7 +29,8 @@ public sealed record MonthlyKpi(
     double? RepeatRate,
     F2Conversion F2,
     decimal? Aov,
-    bool Complete);
+    bool Complete,
+    IReadOnlyList<CurrencySales> OtherCurrencies);
 
 /// <summary>The KPIs a target (目標) can be set on, by their names in <see cref="MonthlyKpi"/> (camelCase in JSON).</summary>
 public static class KpiNames
@@ -67,7 +75,8 @@ public sealed record KpiTarget(string Kpi, string Month, double Value);
 /// <summary>A target with the month's actual value and progress = actual / target (null when either is unknown or the target is 0).</summary>
 public sealed record KpiProgress(string Kpi, string Month, double Value, double? Actual, double? Progress);
 
-public sealed record KpiReport(DateOnly AsOf, IReadOnlyList<MonthlyKpi> Months, IReadOnlyList<KpiProgress> Targets);
+/// <summary>The KPIs of every month; money in <see cref="Currency"/> (the shop's base currency unless another was asked for).</summary>
+public sealed record KpiReport(DateOnly AsOf, IReadOnlyList<MonthlyKpi> Months, IReadOnlyList<KpiProgress> Targets, string Currency = Currencies.Default);
 
 public static class MonthlyKpis
 {
@@ -76,14 +85,14 @@ public static class MonthlyKpis
     /// <summary>
     /// KPIs for every month from <paramref name="from"/> (default: the first order's month) to the as-of month, empty
     /// months included so charts keep their time axis. The as-of month is <see cref="MonthlyKpi.Complete"/> only when
-    /// the as-of day is its last day.
+    /// the as-of day is its last day. Money is in <paramref name="currency"/>; other currencies' sales are listed apart.
     /// </summary>
-    public static KpiReport Compute(IReadOnlyList<CustomerHistory> customers, DateOnly asOf, IReadOnlyList<KpiTarget>? targets = null, DateOnly? from = null)
+    public static KpiReport Compute(IReadOnlyList<CustomerHistory> customers, DateOnly asOf, IReadOnlyList<KpiTarget>? targets = null, DateOnly? from = null, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(customers);
         if (customers.Count == 0)
         {
-            return new KpiReport(asOf, [], Progress([], targets ?? []));
+            return new KpiReport(asOf, [], Progress([], targets ?? []), currency);
         }
 
         var start = Months.Of(from ?? customers.Min(c => c.First.Day));
@@ -99,10 +108,16 @@ public static class MonthlyKpis
                 }
 
                 a.Orders++;
-                a.Sales += o.Net;
-                if (i == 0)
+                if (o.Currency == currency)
                 {
-                    a.NewSales += o.Net;
+                    a.CurrencyOrders++;
+                    a.Sales += o.Net;
+                    a.NewSales += i == 0 ? o.Net : 0;
+                }
+                else
+                {
+                    var other = a.Others.GetValueOrDefault(o.Currency);
+                    a.Others[o.Currency] = (other.Sales + o.Net, other.NewSales + (i == 0 ? o.Net : 0), other.Orders + 1);
                 }
 
                 a.Active.Add(c.CustomerId);
@@ -140,10 +155,11 @@ public static class MonthlyKpis
                 repeatCustomers,
                 a.Active.Count == 0 ? null : (double)repeatCustomers / a.Active.Count,
                 new F2Conversion(F2(0), F2(1), F2(2), F2(3)),
-                a.Orders == 0 ? null : a.Sales / a.Orders,
-                lastDay <= asOf);
+                a.CurrencyOrders == 0 ? null : a.Sales / a.CurrencyOrders,
+                lastDay <= asOf,
+                [.. a.Others.Select(kv => new CurrencySales(kv.Key, kv.Value.Sales, kv.Value.NewSales, kv.Value.Sales - kv.Value.NewSales, kv.Value.Orders))]);
         }).ToList();
-        return new KpiReport(asOf, months, Progress(months, targets ?? []));
+        return new KpiReport(asOf, months, Progress(months, targets ?? []), currency);
     }
 
     public static IReadOnlyList<KpiProgress> Progress(IReadOnlyList<MonthlyKpi> months, IReadOnlyList<KpiTarget> targets)
@@ -161,7 +177,9 @@ public static class MonthlyKpis
     private sealed class Accumulator
     {
         public int Orders { get; set; }
+        public int CurrencyOrders { get; set; }
         public decimal Sales { get; set; }
+        public SortedDictionary<string, (decimal Sales, decimal NewSales, int Orders)> Others { get; } = new(StringComparer.Ordinal);
         public decimal NewSales { get; set; }
         public int New { get; set; }
         public HashSet<string> Active { get; } = new(StringComparer.Ordinal);

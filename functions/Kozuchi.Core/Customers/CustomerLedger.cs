@@ -35,11 +35,18 @@ public sealed class IngestWorkingSet
     public HashSet<IdentityKey> DirtyIdentities { get; } = [];
     public HashSet<string> DirtyCustomers { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Orders whose applied version is the one their customer now holds (it won, or it is the same version, or no row
+    /// held the order yet): their order row is written in full. Other dirty order rows only change owner.
+    /// </summary>
+    public HashSet<OrderKey> Accepted { get; } = [];
+
     public void ClearDirty()
     {
         DirtyOrders.Clear();
         DirtyIdentities.Clear();
         DirtyCustomers.Clear();
+        Accepted.Clear();
     }
 }
 
@@ -83,11 +90,27 @@ public static class CustomerLedger
         return id;
     }
 
+    /// <summary>
+    /// Whether <paramref name="order"/> is a later version than the one the customer holds (<see cref="OrderVersions"/>).
+    /// A summary stored before version stamps were kept is known only by its time, its cancellation and its net: on a
+    /// same-time tie the incoming version wins unless it would undo a cancellation or a refund.
+    /// </summary>
+    private static bool IsLater(Order order, string stamp, OrderSummary previous)
+    {
+        if (previous.Version is null && previous.UpdatedAt == order.UpdatedAt)
+        {
+            return (previous.Counts || !order.Counts) && order.NetAmount <= previous.Net;
+        }
+
+        return OrderVersions.Compare(order.UpdatedAt, stamp, previous.UpdatedAt, previous.Version) > 0;
+    }
+
     public static ApplyOutcome Apply(IngestWorkingSet set, Order order, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(order);
-        var keys = IdentityKey.From(order);
+        var sourced = IdentityKey.Sourced(order);
+        var keys = sourced.Select(s => s.Key).ToList();
 
         // Which customers does this order point at? Its earlier version's owner, and every owner of its identifiers.
         var candidates = new List<string>();
@@ -156,28 +179,31 @@ public static class CustomerLedger
                     shared = keyOwners.FirstOrDefault(k => k.Owner == target.CustomerId).Key;
                 }
 
-                target = Merge(set, target, loser, shared, now);
+                target = Merge(set, target, loser, shared, now, sourced.FirstOrDefault(s => s.Key == shared).Source);
             }
         }
 
+        var stamp = OrderVersions.Stamp(order);
         if (target.State == CustomerState.Erased)
         {
-            return ApplyToErased(set, target, order);
+            return ApplyToErased(set, target, order, stamp);
         }
 
         var previous = target.Find(order.Key);
         var outcome = previous is null ? ApplyOutcome.Created : ApplyOutcome.Updated;
-        if (previous is not null && previous.UpdatedAt >= order.UpdatedAt)
+        if (previous is not null && !IsLater(order, stamp, previous))
         {
             outcome = ApplyOutcome.Unchanged;
         }
+
+        var won = outcome != ApplyOutcome.Unchanged;
 
         if (outcome != ApplyOutcome.Unchanged)
         {
             var isLatest = target.Orders.Where(o => o.Key != order.Key).All(o => o.OrderedAt <= order.OrderedAt);
             target = target with
             {
-                Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order)],
+                Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order, stamp)],
                 Contact = isLatest || previous is null ? MergeContact(target.Contact, order.Contact, preferNew: isLatest) : target.Contact,
                 EmailOptIn = isLatest && order.Contact.EmailOptIn is { } optIn ? optIn : target.EmailOptIn ?? order.Contact.EmailOptIn,
                 AcquisitionMedium = target.AcquisitionMedium ?? order.AcquisitionMedium,
@@ -207,26 +233,43 @@ public static class CustomerLedger
             }
         }
 
-        if (!set.OrdersByKey.TryGetValue(order.Key, out var row) || row.CustomerId != target.CustomerId || row.UpdatedAt < order.UpdatedAt)
-        {
-            set.OrdersByKey[order.Key] = new StoredOrderRef(order.Key, target.CustomerId, order.UpdatedAt);
-            set.DirtyOrders.Add(order.Key);
-        }
-
+        PointOrderRow(set, order, target.CustomerId, won, same: previous?.Version == stamp);
         return outcome;
     }
 
-    private static ApplyOutcome ApplyToErased(IngestWorkingSet set, CustomerRecord target, Order order)
+    /// <summary>
+    /// Points the order's row at its customer, and marks the row for a full write when the applied version is the one the
+    /// customer holds (it won or is the same version) or no row held the order yet (a crash between the customer and the
+    /// order write; the held version's next delivery puts it right).
+    /// </summary>
+    private static void PointOrderRow(IngestWorkingSet set, Order order, string customerId, bool won, bool same)
+    {
+        var hasRow = set.OrdersByKey.TryGetValue(order.Key, out var row);
+        var accepted = won || same || !hasRow;
+        if (accepted)
+        {
+            set.Accepted.Add(order.Key);
+        }
+
+        // A row behind the version its customer holds (a crash between the two writes) is written again by that version's next delivery.
+        if (!hasRow || row!.CustomerId != customerId || won || (same && row.UpdatedAt != order.UpdatedAt))
+        {
+            set.OrdersByKey[order.Key] = accepted ? new StoredOrderRef(order.Key, customerId, order.UpdatedAt) : row! with { CustomerId = customerId };
+            set.DirtyOrders.Add(order.Key);
+        }
+    }
+
+    private static ApplyOutcome ApplyToErased(IngestWorkingSet set, CustomerRecord target, Order order, string stamp)
     {
         var previous = target.Find(order.Key);
-        if (previous is not null && previous.UpdatedAt >= order.UpdatedAt)
+        if (previous is not null && !IsLater(order, stamp, previous))
         {
+            PointOrderRow(set, order, target.CustomerId, won: false, same: previous.Version == stamp);
             return ApplyOutcome.Unchanged;
         }
 
-        Put(set, target with { Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order)] });
-        set.OrdersByKey[order.Key] = new StoredOrderRef(order.Key, target.CustomerId, order.UpdatedAt);
-        set.DirtyOrders.Add(order.Key);
+        Put(set, target with { Orders = [.. target.Orders.Where(o => o.Key != order.Key), OrderSummary.Of(order, stamp)] });
+        PointOrderRow(set, order, target.CustomerId, won: true, same: false);
         return previous is null ? ApplyOutcome.Created : ApplyOutcome.Updated;
     }
 
@@ -418,7 +461,7 @@ public static class CustomerLedger
             else
             {
                 var (survivor, loser) = FirstBuyer(target, holder) == target ? (target, holder) : (holder, target);
-                target = Merge(set, survivor, loser, key, now);
+                target = Merge(set, survivor, loser, key, now, key.Kind == IdentityKind.LineUser ? "LINE account linking" : null);
             }
         }
 
@@ -443,14 +486,14 @@ public static class CustomerLedger
     private static CustomerRecord FirstBuyer(CustomerRecord a, CustomerRecord b) =>
         new[] { a, b }.OrderBy(c => c.Orders.Count == 0 ? DateTimeOffset.MaxValue : c.Orders.Min(o => o.OrderedAt)).ThenBy(c => c.CustomerId, StringComparer.Ordinal).First();
 
-    private static CustomerRecord Merge(IngestWorkingSet set, CustomerRecord survivor, CustomerRecord loser, IdentityKey shared, DateTimeOffset now)
+    private static CustomerRecord Merge(IngestWorkingSet set, CustomerRecord survivor, CustomerRecord loser, IdentityKey shared, DateTimeOffset now, string? source = null)
     {
         var moved = loser.Orders.Select(o => o.Key).ToList();
         var merged = survivor with
         {
             Orders = [.. survivor.Orders.Where(o => !moved.Contains(o.Key)), .. loser.Orders],
             Identities = [.. survivor.Identities.Union(loser.Identities)],
-            Merges = [.. survivor.Merges, new MergeRecord(loser.CustomerId, shared, now, moved)],
+            Merges = [.. survivor.Merges, new MergeRecord(loser.CustomerId, shared, now, moved, source)],
             Contact = MergeContact(survivor.Contact, loser.Contact, preferNew: false),
             EmailOptIn = survivor.EmailOptIn ?? loser.EmailOptIn,
             EmailSuppressed = survivor.EmailSuppressed || loser.EmailSuppressed,
@@ -484,34 +527,59 @@ public static class CustomerLedger
         set.DirtyCustomers.Add(record.CustomerId);
     }
 
-    private static CustomerContact MergeContact(CustomerContact current, OrderContact incoming, bool preferNew) =>
-        MergeContact(current, new CustomerContact
+    /// <summary>
+    /// The order's contact as the customer keeps it, normalised. The e-mail and phone are the contact ones, else the
+    /// first valid one the order carried elsewhere (a Shopify customer without a phone keeps the order's or the billing
+    /// address's); a phone is read in the address's country.
+    /// </summary>
+    internal static CustomerContact ContactOf(OrderContact incoming)
+    {
+        var country = IdentityNormalizer.Country(incoming.Country);
+        string? First(IdentityKind kind, string? primary, Func<string?, string?> normalize) =>
+            normalize(primary) ?? (incoming.Identifiers ?? []).Where(i => i.Kind == kind).Select(i => normalize(i.Value)).FirstOrDefault(v => v is not null);
+        return new CustomerContact
         {
-            Email = IdentityNormalizer.Email(incoming.Email),
-            Phone = IdentityNormalizer.Phone(incoming.Phone),
-            Name = string.IsNullOrWhiteSpace(incoming.Name) ? null : IdentityNormalizer.Text(incoming.Name),
-            PostalCode = IdentityNormalizer.PostalCode(incoming.PostalCode),
-            Address = string.IsNullOrWhiteSpace(incoming.Address) ? null : IdentityNormalizer.Text(incoming.Address),
+            Email = First(IdentityKind.Email, incoming.Email, IdentityNormalizer.Email),
+            Phone = First(IdentityKind.Phone, incoming.Phone, v => IdentityNormalizer.Phone(v, country)),
+            Name = TextOrNull(incoming.Name),
+            PostalCode = IdentityNormalizer.PostalCode(incoming.PostalCode, country),
+            Address = TextOrNull(incoming.Address),
+            Country = country,
+            Region = country is null or "JP" ? IdentityNormalizer.Prefecture(incoming.Region) ?? TextOrNull(incoming.Region) : TextOrNull(incoming.Region),
+            City = TextOrNull(incoming.City),
+            AddressLine1 = TextOrNull(incoming.AddressLine1),
+            AddressLine2 = TextOrNull(incoming.AddressLine2),
+            AddressName = TextOrNull(incoming.AddressName),
             Birthday = incoming.Birthday,
-        }, preferNew);
-
-    private static CustomerContact MergeContact(CustomerContact current, CustomerContact other, bool preferNew) => preferNew
-        ? new CustomerContact
-        {
-            Email = other.Email ?? current.Email,
-            Phone = other.Phone ?? current.Phone,
-            Name = other.Name ?? current.Name,
-            PostalCode = other.PostalCode ?? current.PostalCode,
-            Address = other.Address ?? current.Address,
-            Birthday = other.Birthday ?? current.Birthday,
-        }
-        : new CustomerContact
-        {
-            Email = current.Email ?? other.Email,
-            Phone = current.Phone ?? other.Phone,
-            Name = current.Name ?? other.Name,
-            PostalCode = current.PostalCode ?? other.PostalCode,
-            Address = current.Address ?? other.Address,
-            Birthday = current.Birthday ?? other.Birthday,
         };
+    }
+
+    private static string? TextOrNull(string? value) => string.IsNullOrWhiteSpace(value) ? null : IdentityNormalizer.Text(value);
+
+    private static CustomerContact MergeContact(CustomerContact current, OrderContact incoming, bool preferNew) =>
+        MergeContact(current, ContactOf(incoming), preferNew);
+
+    /// <summary>Field by field the preferred side wins where it has a value; the address goes as one group from one side.</summary>
+    private static CustomerContact MergeContact(CustomerContact current, CustomerContact other, bool preferNew)
+    {
+        var (first, second) = preferNew ? (other, current) : (current, other);
+        var address = HasAddress(first) ? first : second;
+        return new CustomerContact
+        {
+            Email = first.Email ?? second.Email,
+            Phone = first.Phone ?? second.Phone,
+            Name = first.Name ?? second.Name,
+            PostalCode = address.PostalCode,
+            Address = address.Address,
+            Country = address.Country,
+            Region = address.Region,
+            City = address.City,
+            AddressLine1 = address.AddressLine1,
+            AddressLine2 = address.AddressLine2,
+            AddressName = address.AddressName,
+            Birthday = first.Birthday ?? second.Birthday,
+        };
+    }
+
+    private static bool HasAddress(CustomerContact c) => c.PostalCode is not null || c.Address is not null || c.AddressLine1 is not null || c.City is not null;
 }

@@ -1,3 +1,5 @@
+using Kozuchi.Core.Common;
+
 namespace Kozuchi.Core.Customers;
 
 /// <summary>How Kozuchi may reach a customer, and what they agreed to.</summary>
@@ -64,12 +66,24 @@ public sealed record CustomerProfile
     /// <summary>F: orders not cancelled.</summary>
     public int Frequency { get; init; }
 
-    /// <summary>M: revenue net of refunds.</summary>
+    /// <summary>M: revenue net of refunds, in <see cref="Currency"/> (the currency of the customer's first order).</summary>
     public decimal Monetary { get; init; }
 
     public string Currency { get; init; } = "JPY";
 
-    public decimal AverageOrderValue => Frequency == 0 ? 0 : Monetary / Frequency;
+    /// <summary>Revenue of orders in other currencies than <see cref="Currency"/>, per currency: kept apart, never added to <see cref="Monetary"/>.</summary>
+    public IReadOnlyList<CurrencyTotal> OtherMonetary { get; init; } = [];
+
+    /// <summary>Monetary per order in <see cref="Currency"/> (orders in other currencies are not in it).</summary>
+    public decimal AverageOrderValue => Frequency - OtherMonetary.Sum(o => o.Orders) is var n and > 0 ? Monetary / n : 0;
+
+    /// <summary>Net revenue in <paramref name="currency"/>, or null when the customer has no counted order in it.</summary>
+    public decimal? MonetaryIn(string currency) =>
+        currency == Currency && Frequency > OtherMonetary.Sum(o => o.Orders) ? Monetary : OtherMonetary.FirstOrDefault(o => o.Currency == currency)?.Amount;
+
+    /// <summary>Every currency the customer's revenue is in, <see cref="Currency"/> first.</summary>
+    public IEnumerable<CurrencyTotal> Totals() =>
+        Frequency > OtherMonetary.Sum(o => o.Orders) ? [new CurrencyTotal(Currency, Monetary, Frequency - OtherMonetary.Sum(o => o.Orders)), .. OtherMonetary] : OtherMonetary;
 
     /// <summary>Product keys of the first order (入口商品).</summary>
     public IReadOnlyList<string> EntryProducts { get; init; } = [];

@@ -1,9 +1,15 @@
+using Kozuchi.Core.Common;
 using Kozuchi.Core.Identity;
 using Kozuchi.Core.Orders;
 
 namespace Kozuchi.Core.Customers;
 
-/// <summary>What the customer aggregate keeps of each order: enough to refold F, M, entry and last products.</summary>
+/// <summary>
+/// What the customer aggregate keeps of each order: enough to refold F, M, entry and last products, the currency
+/// <see cref="Net"/> is in, and the version stamp later versions are compared with (<see cref="OrderVersions"/>).
+/// Summaries stored before currencies and stamps were kept have neither: their currency is the record's, and a
+/// version is then known by its time only.
+/// </summary>
 public sealed record OrderSummary(
     OrderKey Key,
     DateTimeOffset OrderedAt,
@@ -11,7 +17,9 @@ public sealed record OrderSummary(
     bool Counts,
     decimal Net,
     IReadOnlyList<string> Products,
-    bool IsSubscription)
+    bool IsSubscription,
+    string? Currency = null,
+    string? Version = null)
 {
     /// <summary>
     /// The products as the cart titled them (order line titles), for what a person reads: emails, LINE, call and DM
@@ -20,18 +28,25 @@ public sealed record OrderSummary(
     /// </summary>
     public IReadOnlyList<string>? ProductNames { get; init; }
 
-    public static OrderSummary Of(Order order)
+    public static OrderSummary Of(Order order) => Of(order, OrderVersions.Stamp(order));
+
+    /// <summary>The summary with the version stamp already computed for the order (the ledger compares with it first).</summary>
+    public static OrderSummary Of(Order order, string stamp)
     {
         ArgumentNullException.ThrowIfNull(order);
         return new(order.Key, order.OrderedAt, order.UpdatedAt, order.Counts, order.NetAmount,
-            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription)
+            [.. order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)], order.IsSubscription, order.Currency, stamp)
         {
             ProductNames = [.. order.Lines.Select(l => l.ProductName.Trim()).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal)],
         };
     }
 }
 
-/// <summary>Latest personal data of a customer, kept apart from the profile so most code never touches it.</summary>
+/// <summary>
+/// Latest personal data of a customer, kept apart from the profile so most code never touches it. The address is one
+/// group — postal code, country, region (都道府県), city, lines, the name on it — always taken from one order together,
+/// never pieced from several; <see cref="Address"/> is the same address on one line.
+/// </summary>
 public sealed record CustomerContact
 {
     public string? Email { get; init; }
@@ -39,6 +54,12 @@ public sealed record CustomerContact
     public string? Name { get; init; }
     public string? PostalCode { get; init; }
     public string? Address { get; init; }
+    public string? Country { get; init; }
+    public string? Region { get; init; }
+    public string? City { get; init; }
+    public string? AddressLine1 { get; init; }
+    public string? AddressLine2 { get; init; }
+    public string? AddressName { get; init; }
     public DateOnly? Birthday { get; init; }
 }
 
@@ -52,8 +73,12 @@ public static class CustomerFlags
     public const string ErasedIdentifier = "erased-identifier";
 }
 
-/// <summary>Why two customers became one: the shared identifier, and which orders came over (so it can be undone).</summary>
-public sealed record MergeRecord(string MergedCustomerId, IdentityKey SharedKey, DateTimeOffset At, IReadOnlyList<OrderKey> Orders);
+/// <summary>
+/// Why two customers became one: the shared identifier, where the order that joined them carried it (<c>customer.email</c>,
+/// <c>contact_email</c>, <c>phone</c>…; null on merges recorded before sources were kept), and which orders came over (so it
+/// can be undone).
+/// </summary>
+public sealed record MergeRecord(string MergedCustomerId, IdentityKey SharedKey, DateTimeOffset At, IReadOnlyList<OrderKey> Orders, string? Source = null);
 
 /// <summary>
 /// A merge the shop undid: the two customers are different people (a family sharing a landline, a shared office
@@ -106,12 +131,28 @@ public sealed record CustomerRecord
     private List<OrderSummary> Counted() =>
         [.. Orders.Where(o => o.Counts).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal)];
 
+    /// <summary>The currency an order summary's amount is in (the record's for summaries stored before it was kept).</summary>
+    public string CurrencyOf(OrderSummary order) => order?.Currency ?? Currency;
+
+    /// <summary>
+    /// The profile. Its monetary figures are in the currency of the customer's first counted order; orders in any other
+    /// currency are totalled apart (<see cref="CustomerProfile.OtherMonetary"/>), never added.
+    /// </summary>
     public CustomerProfile ToProfile()
     {
         var counted = Counted();
         var first = counted.FirstOrDefault();
         var last = counted.LastOrDefault();
-        var (prefecture, _) = IdentityNormalizer.SplitPrefecture(Contact.Address);
+        var currency = first is null ? Currency : CurrencyOf(first);
+        return Profile(counted, first, last, currency);
+    }
+
+    /// <summary>The currency the customer's monetary figures are in: their first counted order's (the record's without one).</summary>
+    public string MonetaryCurrency() => Counted().Select(CurrencyOf).FirstOrDefault() ?? Currency;
+
+    private CustomerProfile Profile(List<OrderSummary> counted, OrderSummary? first, OrderSummary? last, string currency)
+    {
+        var totals = Currencies.Totals(counted.Select(o => (CurrencyOf(o), o.Net, 1)), currency);
         return new CustomerProfile
         {
             CustomerId = CustomerId,
@@ -120,14 +161,15 @@ public sealed record CustomerRecord
             FirstOrderAt = first?.OrderedAt,
             LastOrderAt = last?.OrderedAt,
             Frequency = counted.Count,
-            Monetary = counted.Sum(o => o.Net),
-            Currency = Currency,
+            Monetary = totals[0].Amount,
+            Currency = currency,
+            OtherMonetary = [.. totals.Skip(1)],
             EntryProducts = first?.Products ?? [],
             LastProducts = last?.Products ?? [],
             BoughtProducts = counted.SelectMany(o => o.Products).ToHashSet(StringComparer.Ordinal),
             IsSubscriber = counted.Where(o => o.OrderedAt >= (last?.OrderedAt ?? default).AddDays(-120)).Any(o => o.IsSubscription),
             AcquisitionMedium = AcquisitionMedium,
-            Prefecture = prefecture,
+            Prefecture = Prefecture(Contact),
             Birthday = Contact.Birthday,
             Reachability = new Reachability
             {
@@ -136,10 +178,16 @@ public sealed record CustomerRecord
                 EmailSuppressed = EmailSuppressed,
                 LineUserId = LineUserId,
                 LineFollowing = LineFollowing,
-                HasPostalAddress = Contact.PostalCode is not null && Contact.Address is not null,
+                HasPostalAddress = Contact.PostalCode is not null && (Contact.Address is not null || Contact.AddressLine1 is not null),
                 HasPhone = Contact.Phone is not null,
                 DoNotCall = DoNotCall,
             },
         };
     }
+
+    /// <summary>The prefecture of a Japanese address: its region when the cart gave one, else the start of the one-line address.</summary>
+    private static string? Prefecture(CustomerContact contact) =>
+        IdentityNormalizer.Country(contact.Country) is null or "JP"
+            ? IdentityNormalizer.Prefecture(contact.Region) ?? IdentityNormalizer.SplitPrefecture(contact.Address).Prefecture
+            : null;
 }

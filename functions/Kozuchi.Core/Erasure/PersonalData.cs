@@ -29,7 +29,9 @@ public sealed class PersonalData
         AddEmail(contact.Email);
         AddPhone(contact.Phone);
         AddName(contact.Name);
+        AddName(contact.AddressName);
         AddText(contact.Address);
+        AddAddressLines(contact.AddressLine1, contact.AddressLine2);
         AddPostal(contact.PostalCode);
     }
 
@@ -37,11 +39,31 @@ public sealed class PersonalData
     {
         ArgumentNullException.ThrowIfNull(contact);
         AddEmail(contact.Email);
-        AddPhone(contact.Phone);
+        AddPhone(contact.Phone, contact.Country);
         AddName(contact.Name);
         AddName(contact.NameKana);
+        AddName(contact.AddressName);
         AddText(contact.Address);
-        AddPostal(contact.PostalCode);
+        AddAddressLines(contact.AddressLine1, contact.AddressLine2);
+        AddPostal(contact.PostalCode, contact.Country);
+        foreach (var other in contact.Identifiers ?? [])
+        {
+            if (other.Kind == IdentityKind.Email)
+            {
+                AddEmail(other.Value);
+            }
+            else if (other.Kind == IdentityKind.Phone)
+            {
+                AddPhone(other.Value, contact.Country);
+            }
+        }
+    }
+
+    /// <summary>Street lines are theirs; the region and city alone are shared by many people and are not searched for.</summary>
+    private void AddAddressLines(string? line1, string? line2)
+    {
+        AddText(line1);
+        AddText(line2);
     }
 
     public void Add(IdentityKey key)
@@ -151,9 +173,9 @@ public sealed class PersonalData
         AddNeedle(value?.Trim());
     }
 
-    private void AddPhone(string? value)
+    private void AddPhone(string? value, string? country = null)
     {
-        if (IdentityNormalizer.Phone(value) is { } phone)
+        if (IdentityNormalizer.Phone(value, country) is { } phone)
         {
             _phones.Add(phone);
             AddNeedle(phone);
@@ -195,9 +217,9 @@ public sealed class PersonalData
         AddNeedle(value.Trim());
     }
 
-    private void AddPostal(string? value)
+    private void AddPostal(string? value, string? country = null)
     {
-        if (IdentityNormalizer.PostalCode(value) is { } postal)
+        if (IdentityNormalizer.PostalCode(value, country) is { } postal)
         {
             _postalCodes.Add(postal);
         }

@@ -44,25 +44,60 @@ public readonly record struct IdentityKey(IdentityKind Kind, string Value)
     }
 
     /// <summary>The strong identifiers of anything that names a person the way an order does (a checkout).</summary>
-    public static IReadOnlyList<IdentityKey> From(string source, string? cartCustomerId, OrderContact contact)
+    public static IReadOnlyList<IdentityKey> From(string source, string? cartCustomerId, OrderContact contact) =>
+        [.. Sourced(source, cartCustomerId, contact).Select(s => s.Key)];
+
+    /// <summary>The order's identifiers with where in the order each was (<c>customer.email</c>, <c>contact_email</c>…).</summary>
+    public static IReadOnlyList<SourcedIdentity> Sourced(Order order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return Sourced(order.Key.Source, order.CartCustomerId, order.Contact);
+    }
+
+    /// <summary>
+    /// Each distinct identifier once, the cart's customer id first, then e-mails, then phones; its source is the first
+    /// place the order carried it, as the format names it (null where the format names no source: the cart customer id,
+    /// a generic order's or CSV row's one e-mail and phone). Phones are read in the address's country (a US billing phone
+    /// is not Japanese).
+    /// </summary>
+    public static IReadOnlyList<SourcedIdentity> Sourced(string source, string? cartCustomerId, OrderContact contact)
     {
         ArgumentNullException.ThrowIfNull(contact);
-        var keys = new List<IdentityKey>(3);
+        var keys = new List<SourcedIdentity>(3);
+        void Add(IdentityKind kind, string? value, string? from)
+        {
+            var normalized = kind switch
+            {
+                IdentityKind.Email => IdentityNormalizer.Email(value),
+                IdentityKind.Phone => IdentityNormalizer.Phone(value, contact.Country),
+                _ => null,
+            };
+            if (normalized is not null && !keys.Any(k => k.Key.Kind == kind && k.Key.Value == normalized))
+            {
+                keys.Add(new SourcedIdentity(new IdentityKey(kind, normalized), from));
+            }
+        }
+
         if (!string.IsNullOrWhiteSpace(cartCustomerId))
         {
-            keys.Add(new IdentityKey(IdentityKind.CartCustomer, $"{source}:{IdentityNormalizer.Text(cartCustomerId)}"));
+            keys.Add(new SourcedIdentity(new IdentityKey(IdentityKind.CartCustomer, $"{source}:{IdentityNormalizer.Text(cartCustomerId)}"), null));
         }
 
-        if (IdentityNormalizer.Email(contact.Email) is { } email)
+        var listed = contact.Identifiers ?? [];
+        foreach (var kind in (ReadOnlySpan<IdentityKind>)[IdentityKind.Email, IdentityKind.Phone])
         {
-            keys.Add(new IdentityKey(IdentityKind.Email, email));
-        }
-
-        if (IdentityNormalizer.Phone(contact.Phone) is { } phone)
-        {
-            keys.Add(new IdentityKey(IdentityKind.Phone, phone));
+            var primary = kind == IdentityKind.Email ? contact.Email : contact.Phone;
+            var primarySource = listed.FirstOrDefault(i => i.Kind == kind && i.Value == primary)?.Source;
+            Add(kind, primary, primarySource);
+            foreach (var other in listed.Where(i => i.Kind == kind))
+            {
+                Add(kind, other.Value, other.Source);
+            }
         }
 
         return keys;
     }
 }
+
+/// <summary>An identifier and where the order carried it (null when the format does not say): what a merge explanation names.</summary>
+public readonly record struct SourcedIdentity(IdentityKey Key, string? Source);

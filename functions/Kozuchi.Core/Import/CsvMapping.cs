@@ -131,12 +131,20 @@ public static class OrderCsvColumns
     public const string AcceptsMarketing = "accepts_marketing";
     public const string UpdatedAt = "updated_at";
 
+    /// <summary>Only through mappings: the address in its parts (carts that export them separately) and how far the goods went out.</summary>
+    public const string Country = "country";
+    public const string Prefecture = "prefecture";
+    public const string City = "city";
+    public const string Address1 = "address1";
+    public const string Address2 = "address2";
+    public const string FulfillmentStatus = "fulfillment_status";
+
     public static IReadOnlyList<string> All { get; } =
         [OrderId, OrderedAt, CustomerRef, Email, Phone, Name, PostalCode, Address, Sku, ProductName, Quantity, UnitPrice, OrderTotal, Currency, Status, Source];
 
-    public static IReadOnlyList<string> Extra { get; } = [CancelledAt, RefundedAmount, AcceptsMarketing, UpdatedAt];
+    public static IReadOnlyList<string> Extra { get; } = [CancelledAt, RefundedAmount, AcceptsMarketing, UpdatedAt, Country, Prefecture, City, Address1, Address2, FulfillmentStatus];
 
     /// <summary>Columns that describe the order rather than the line: rows of one order must agree on them.</summary>
     public static IReadOnlyList<string> OrderLevel { get; } =
-        [OrderedAt, CustomerRef, Email, Phone, Name, PostalCode, Address, OrderTotal, Currency, Status, CancelledAt, RefundedAmount, AcceptsMarketing, UpdatedAt];
+        [OrderedAt, CustomerRef, Email, Phone, Name, PostalCode, Address, OrderTotal, Currency, Status, CancelledAt, RefundedAmount, AcceptsMarketing, UpdatedAt, Country, Prefecture, City, Address1, Address2, FulfillmentStatus];
 }

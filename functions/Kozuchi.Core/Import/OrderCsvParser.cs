@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Kozuchi.Core.Identity;
 using Kozuchi.Core.Orders;
 using Kozuchi.Core.Orders.Formats;
 using C = Kozuchi.Core.Import.OrderCsvColumns;
@@ -138,7 +139,8 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (column, rule) in mapping.Columns)
         {
-            var parts = rule.From.Select(f => header.TryGetValue(f, out var i) && i < record.Fields.Count ? record.Fields[i].Trim() : string.Empty).Where(p => p.Length > 0);
+            // A literal NULL (a cart's database export) is an empty cell.
+            var parts = rule.From.Select(f => header.TryGetValue(f, out var i) && i < record.Fields.Count ? record.Fields[i].Trim() : string.Empty).Where(p => !JsonRead.IsMissing(p));
             var value = string.Join(rule.Separator, parts);
             if (value.Length > 0)
             {
@@ -213,6 +215,24 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
             }
 
             var refunded = Amount(first.GetValueOrDefault(C.RefundedAmount), C.RefundedAmount) ?? (status == OrderStatus.Refunded ? total : 0m);
+            var country = IdentityNormalizer.Country(first.GetValueOrDefault(C.Country));
+            var region = AddressFormat.Region(country, first.GetValueOrDefault(C.Prefecture));
+            FulfillmentStatus fulfillment;
+            try
+            {
+                // Shopify's export writes pending for nothing shipped yet and restocked for goods that went out and came back.
+                fulfillment = first.GetValueOrDefault(C.FulfillmentStatus) switch
+                {
+                    null or "pending" => FulfillmentStatus.None,
+                    "restocked" => FulfillmentStatus.Fulfilled,
+                    var f => KozuchiOrderJson.ParseFulfillment(f),
+                };
+            }
+            catch (FormatException ex)
+            {
+                throw new RowException(C.FulfillmentStatus, ex.Message);
+            }
+
             return (new Order
             {
                 Key = key,
@@ -225,7 +245,13 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
                     Phone = phone,
                     Name = first.GetValueOrDefault(C.Name),
                     PostalCode = first.GetValueOrDefault(C.PostalCode),
-                    Address = first.GetValueOrDefault(C.Address),
+                    Country = country,
+                    Region = region,
+                    City = first.GetValueOrDefault(C.City),
+                    AddressLine1 = first.GetValueOrDefault(C.Address1),
+                    AddressLine2 = first.GetValueOrDefault(C.Address2),
+                    Address = first.GetValueOrDefault(C.Address)
+                        ?? AddressFormat.OneLine(country, region, first.GetValueOrDefault(C.City), first.GetValueOrDefault(C.Address1), first.GetValueOrDefault(C.Address2)),
                     EmailOptIn = first.GetValueOrDefault(C.AcceptsMarketing) is { } m ? m.Trim().ToLowerInvariant() is "yes" or "true" or "1" or "はい" or "希望する" : null,
                 },
                 Lines = lines,
@@ -233,6 +259,7 @@ public sealed partial class OrderCsvParser(CsvMapping mapping, TimeZoneInfo zone
                 Currency = currency,
                 Status = status,
                 RefundedAmount = Math.Min(total, refunded),
+                Fulfillment = fulfillment,
             }, null);
         }
         catch (RowException ex)

@@ -6,6 +6,14 @@ public readonly record struct OrderKey(string Source, string OrderId)
     public override string ToString() => $"{Source}:{OrderId}";
 }
 
+/// <summary>How far an order's goods went out (Shopify <c>fulfillment_status</c>); a later state wins a same-second tie.</summary>
+public enum FulfillmentStatus
+{
+    None,
+    Partial,
+    Fulfilled,
+}
+
 public enum OrderStatus
 {
     /// <summary>Created but not paid (Shopify's orders/create can precede payment).</summary>
@@ -27,24 +35,56 @@ public sealed record OrderLine
     public string ProductKey => string.IsNullOrWhiteSpace(Sku) ? ProductName : Sku;
 }
 
-/// <summary>What the order says about the person; raw as received — identity resolution normalises it.</summary>
+/// <summary>
+/// An e-mail or phone an order carries besides its contact ones, and where in the order it was (Shopify's
+/// <c>customer.email</c> next to the order's <c>email</c>, <c>contact_email</c>): each is an identifier for 名寄せ.
+/// </summary>
+public sealed record ContactIdentifier(Identity.IdentityKind Kind, string Value, string Source);
+
+/// <summary>
+/// What the order says about the person; raw as received — identity resolution normalises it. <see cref="Email"/>
+/// and <see cref="Phone"/> are the ones to reach the person on; <see cref="Identifiers"/> lists every e-mail and phone
+/// the order carried with its source (the contact ones included when the format names their source). The address is
+/// kept in its parts when the cart gives them (<see cref="Region"/>, <see cref="City"/>, <see cref="AddressLine1"/>…)
+/// and as one line a person can read (<see cref="Address"/>).
+/// </summary>
 public sealed record OrderContact
 {
     public string? Email { get; init; }
     public string? Phone { get; init; }
+
+    /// <summary>The person's name (Shopify: the customer's own, not the billing name).</summary>
     public string? Name { get; init; }
     public string? NameKana { get; init; }
     public string? PostalCode { get; init; }
+
+    /// <summary>The whole address on one line, parts separated as the country writes them (see <see cref="AddressFormat"/>).</summary>
     public string? Address { get; init; }
+
+    /// <summary>ISO 3166-1 alpha-2 when known (<c>JP</c>, <c>AU</c>), else as the cart wrote it.</summary>
+    public string? Country { get; init; }
+
+    /// <summary>Prefecture (都道府県), province or state.</summary>
+    public string? Region { get; init; }
+    public string? City { get; init; }
+    public string? AddressLine1 { get; init; }
+    public string? AddressLine2 { get; init; }
+
+    /// <summary>The name on the address (Shopify's billing name), which may differ from the person's.</summary>
+    public string? AddressName { get; init; }
     public DateOnly? Birthday { get; init; }
+
+    /// <summary>Every e-mail and phone the order carried, with where it was; null when the format has only the contact ones.</summary>
+    public IReadOnlyList<ContactIdentifier>? Identifiers { get; init; }
 
     /// <summary>The cart's marketing consent (Shopify <c>buyer_accepts_marketing</c>); null when the cart says nothing.</summary>
     public bool? EmailOptIn { get; init; }
 }
 
 /// <summary>
-/// One order in Kozuchi's model, whatever cart or file it came from. Money is decimal in the order's currency;
-/// <see cref="UpdatedAt"/> decides which of two versions of the same order wins (deliveries are unordered).
+/// One order in Kozuchi's model, whatever cart or file it came from. Money is decimal in the order's currency (ISO
+/// 4217; Shopify's shop currency). Which of two versions of the same order wins is <see cref="OrderVersions"/>'s rule:
+/// the later <see cref="UpdatedAt"/>, and within the same second the version further along (deliveries are unordered).
 /// </summary>
 public sealed record Order
 {
@@ -55,6 +95,10 @@ public sealed record Order
     public OrderContact Contact { get; init; } = new();
     public IReadOnlyList<OrderLine> Lines { get; init; } = [];
     public required decimal Total { get; init; }
+    /// <summary>
+    /// ISO 4217. JPY is the documented default of the Japanese formats (generic webhook, CSV, BASE, カラーミー) and of
+    /// data stored before currencies were recorded; a Shopify order always states its own (shop money).
+    /// </summary>
     public string Currency { get; init; } = "JPY";
     public OrderStatus Status { get; init; } = OrderStatus.Paid;
     public decimal RefundedAmount { get; init; }
@@ -70,6 +114,8 @@ public sealed record Order
 
     /// <summary>The cart's token of the checkout this order completed (Shopify <c>checkout_token</c>): the checkout is not abandoned.</summary>
     public string? CheckoutToken { get; init; }
+
+    public FulfillmentStatus Fulfillment { get; init; }
 
     /// <summary>Counts towards frequency: anything not cancelled (a pending order is still an order placed).</summary>
     public bool Counts => Status != OrderStatus.Cancelled;

@@ -1,3 +1,4 @@
+using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 
 namespace Kozuchi.Core.Rfm;
@@ -75,9 +76,11 @@ public static class RfmCellNames
     };
 }
 
-public sealed record RfmCellTotals(int R, int F, RfmCellName Name, int Customers, decimal Revenue);
+/// <summary>A cell's customers and their revenue in the grid's currency; revenue in other currencies is listed apart.</summary>
+public sealed record RfmCellTotals(int R, int F, RfmCellName Name, int Customers, decimal Revenue, IReadOnlyList<CurrencyTotal> OtherRevenue);
 
-public sealed record RfmGridResult(DateOnly AsOf, IReadOnlyList<RfmCellTotals> Cells, int Customers, decimal Revenue);
+/// <summary>The grid; <see cref="Revenue"/> in <see cref="Currency"/>, other currencies' in <see cref="OtherRevenue"/>, never added.</summary>
+public sealed record RfmGridResult(DateOnly AsOf, IReadOnlyList<RfmCellTotals> Cells, int Customers, decimal Revenue, string Currency, IReadOnlyList<CurrencyTotal> OtherRevenue);
 
 public sealed record RfmMovement(RfmCell From, RfmCell To, int Customers);
 
@@ -96,18 +99,18 @@ public static class RfmGrid
         return new RfmCell(settings.RecencyScore(days), settings.FrequencyScore(profile.Frequency));
     }
 
-    /// <summary>All 25 cells (empty ones with zero), customers and revenue of each.</summary>
-    public static RfmGridResult Build(IEnumerable<CustomerProfile> profiles, DateOnly asOf, TimeZoneInfo zone, RfmSettings settings)
+    /// <summary>All 25 cells (empty ones with zero), customers and revenue of each, revenue per currency (<paramref name="currency"/> first).</summary>
+    public static RfmGridResult Build(IEnumerable<CustomerProfile> profiles, DateOnly asOf, TimeZoneInfo zone, RfmSettings settings, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(profiles);
         var counts = new int[5, 5];
-        var revenue = new decimal[5, 5];
+        var revenue = new List<(string, decimal, int)>[5, 5];
         foreach (var p in profiles)
         {
             if (Score(p, asOf, zone, settings) is { } cell)
             {
                 counts[cell.R - 1, cell.F - 1]++;
-                revenue[cell.R - 1, cell.F - 1] += p.Monetary;
+                (revenue[cell.R - 1, cell.F - 1] ??= []).AddRange(p.Totals().Select(t => (t.Currency, t.Amount, t.Orders)));
             }
         }
 
@@ -116,11 +119,13 @@ public static class RfmGrid
         {
             for (var f = 1; f <= 5; f++)
             {
-                cells.Add(new RfmCellTotals(r, f, RfmCellNames.For(r, f), counts[r - 1, f - 1], revenue[r - 1, f - 1]));
+                var totals = Currencies.Totals(revenue[r - 1, f - 1] ?? [], currency);
+                cells.Add(new RfmCellTotals(r, f, RfmCellNames.For(r, f), counts[r - 1, f - 1], totals[0].Amount, [.. totals.Skip(1)]));
             }
         }
 
-        return new RfmGridResult(asOf, cells, cells.Sum(c => c.Customers), cells.Sum(c => c.Revenue));
+        var all = Currencies.Totals(cells.SelectMany(c => c.OtherRevenue.Select(t => (t.Currency, t.Amount, t.Orders))), currency);
+        return new RfmGridResult(asOf, cells, cells.Sum(c => c.Customers), cells.Sum(c => c.Revenue), currency, [.. all.Skip(1)]);
     }
 
     /// <summary>Where the customers of each cell on <paramref name="from"/> are on <paramref name="to"/>.</summary>

@@ -123,6 +123,9 @@ public sealed record EnrollmentState
     public string? ConvertingOrderId { get; init; }
     public decimal? ConversionAmount { get; init; }
 
+    /// <summary>The converting order's currency (null on enrollments converted before it was kept).</summary>
+    public string? ConversionCurrency { get; init; }
+
     [JsonIgnore]
     public bool IsCompleted => Status == EnrollmentStatus.Completed;
 
@@ -152,6 +155,9 @@ public sealed record ScenarioContext(ShopTime Shop, CustomerProfile Customer)
     public BusinessCalendar Calendar { get; init; } = BusinessCalendar.Japan;
     public RfmSettings Rfm { get; init; } = RfmSettings.Default;
 
+    /// <summary>The shop's base currency: what a branch's monetary rule without a currency compares in.</summary>
+    public string Currency { get; init; } = Currencies.Default;
+
     /// <summary>Winners decided for <see cref="SplitStep.AutoWinner"/> splits: split id → arm.</summary>
     public IReadOnlyDictionary<string, string> Winners { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }
@@ -175,7 +181,7 @@ public sealed record Started : ScenarioEvent;
 
 public sealed record TimerFired(string Token) : ScenarioEvent;
 
-public sealed record OrderPlaced(string OrderId, decimal Amount, IReadOnlyList<string> Products, DateTimeOffset OrderedAt) : ScenarioEvent;
+public sealed record OrderPlaced(string OrderId, decimal Amount, IReadOnlyList<string> Products, DateTimeOffset OrderedAt, string? Currency = null) : ScenarioEvent;
 
 public sealed record OrderCancelled(string OrderId) : ScenarioEvent;
 
@@ -225,7 +231,7 @@ public sealed record SendCommand(
 public sealed record WakeAt(DateTimeOffset At, string Token) : ScenarioCommand;
 
 /// <summary>A goal conversion to count for the scenario's results (per arm, holdout included).</summary>
-public sealed record RecordGoal(string GoalStepId, string OrderId, decimal Amount, DateTimeOffset OrderedAt, string? Arm) : ScenarioCommand;
+public sealed record RecordGoal(string GoalStepId, string OrderId, decimal Amount, DateTimeOffset OrderedAt, string? Arm, string? Currency = null) : ScenarioCommand;
 
 public sealed record Complete(ScenarioOutcome Outcome, DateTimeOffset At) : ScenarioCommand;
 

@@ -126,8 +126,8 @@ public static class ScenarioDecider
             State = State with { SeenOrderIds = Remember(State.SeenOrderIds, order.OrderId) };
             if (State is { GoalOpenedAt: { } opened, GoalDeadline: { } deadline } && order.OrderedAt >= opened && order.OrderedAt <= deadline)
             {
-                Commands.Add(new RecordGoal(State.GoalStepId!, order.OrderId, order.Amount, order.OrderedAt, State.Arm));
-                State = State with { ConvertingOrderId = order.OrderId, ConversionAmount = order.Amount };
+                Commands.Add(new RecordGoal(State.GoalStepId!, order.OrderId, order.Amount, order.OrderedAt, State.Arm, order.Currency));
+                State = State with { ConvertingOrderId = order.OrderId, ConversionAmount = order.Amount, ConversionCurrency = order.Currency };
                 Visit(State.GoalStepId!, "converted");
                 Finish(ScenarioOutcome.Converted);
                 return true;
@@ -240,7 +240,7 @@ public static class ScenarioDecider
                         SetTimer(now + waitFor.Timeout.ToTimeSpan(), TimerPurpose.EventTimeout);
                         return;
                     case BranchStep branch:
-                        var matches = SegmentEvaluator.Matches(branch.Rule, context.Customer, new SegmentContext(now, context.Shop, context.Rfm));
+                        var matches = SegmentEvaluator.Matches(branch.Rule, context.Customer, new SegmentContext(now, context.Shop, context.Rfm) { Currency = context.Currency });
                         Visit(branch.Id, matches ? "then" : "else");
                         stepId = matches ? branch.Then : branch.Else;
                         break;

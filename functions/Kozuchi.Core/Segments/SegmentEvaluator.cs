@@ -4,7 +4,10 @@ using Kozuchi.Core.Rfm;
 
 namespace Kozuchi.Core.Segments;
 
-/// <summary>When a segment is evaluated: the instant, the shop's calendar (days are counted in its zone) and its RFM grid.</summary>
+/// <summary>
+/// When a segment is evaluated: the instant, the shop's calendar (days are counted in its zone), its RFM grid and its
+/// base currency (what a monetary rule without a currency compares in).
+/// </summary>
 public sealed record SegmentContext(DateTimeOffset Now, ShopTime Shop, RfmSettings Rfm)
 {
     public SegmentContext(DateTimeOffset now, ShopTime shop)
@@ -13,6 +16,8 @@ public sealed record SegmentContext(DateTimeOffset Now, ShopTime Shop, RfmSettin
     }
 
     public DateOnly Today { get; } = Shop.Today(Now);
+
+    public string Currency { get; init; } = Currencies.Default;
 }
 
 /// <summary>
@@ -53,7 +58,7 @@ public static class SegmentEvaluator
         NotRule not => Negate(Build(not.Rule, c)),
         RfmRule rfm => Rfm(rfm, c),
         FrequencyRule f => p => InRange(p.Frequency, f.Min, f.Max),
-        MonetaryRule m => p => InRange(p.Monetary, m.Min, m.Max),
+        MonetaryRule m => Monetary(m, c),
         DaysSinceLastOrderRule d => p => p.LastOrderAt is { } last && InRange(Days(last, c), d.Min, d.Max),
         DaysSinceFirstOrderRule d => p => p.FirstOrderAt is { } first && InRange(Days(first, c), d.Min, d.Max),
         EntryProductRule e => EntryProduct(e),
@@ -64,6 +69,12 @@ public static class SegmentEvaluator
         PredictedRule pr => Predicted(pr),
         _ => throw new NotSupportedException($"Segment rule {rule.GetType().Name} has no evaluator."),
     };
+
+    private static Func<CustomerProfile, bool> Monetary(MonetaryRule rule, SegmentContext c)
+    {
+        var currency = Currencies.Normalize(rule.Currency) ?? c.Currency;
+        return p => p.MonetaryIn(currency) is { } m && InRange(m, rule.Min, rule.Max);
+    }
 
     private static Func<CustomerProfile, bool> All(Func<CustomerProfile, bool>[] parts) => p =>
     {

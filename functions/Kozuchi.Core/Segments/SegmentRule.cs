@@ -68,11 +68,15 @@ public sealed record FrequencyRule : SegmentRule
     public int? Max { get; init; }
 }
 
-/// <summary>M: revenue net of refunds, in the customer's currency.</summary>
+/// <summary>
+/// M: revenue net of refunds in <see cref="Currency"/> (the shop's base currency when not given). A customer without
+/// an order in that currency is not matched: an amount in another currency is never compared with it.
+/// </summary>
 public sealed record MonetaryRule : SegmentRule
 {
     public decimal? Min { get; init; }
     public decimal? Max { get; init; }
+    public string? Currency { get; init; }
 }
 
 /// <summary>Whole days in the shop's time zone between the last order's day and today.</summary>

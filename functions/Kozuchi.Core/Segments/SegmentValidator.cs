@@ -69,6 +69,11 @@ public static class SegmentValidator
                 break;
             case MonetaryRule m:
                 Range(m.Min, m.Max, decimal.MinValue);
+                if (m.Currency is { } currency && Common.Currencies.Normalize(currency) is null)
+                {
+                    Error("currency", $"'{currency}' is not an ISO 4217 currency code (three letters, e.g. JPY).");
+                }
+
                 break;
             case DaysSinceLastOrderRule d:
                 Range(d.Min, d.Max, 0);

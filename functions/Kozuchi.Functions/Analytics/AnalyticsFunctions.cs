@@ -13,9 +13,11 @@ namespace Kozuchi.Functions.Analytics;
 /// <summary>KPIs and targets, cohorts, entry products, product conversion and basket: what the dashboard's pages read.</summary>
 public sealed class AnalyticsFunctions(AnalyticsService analytics, KpiTargetStore targets)
 {
-    public sealed record CohortReport(DateOnly AsOf, IReadOnlyList<Cohort> Cohorts, IReadOnlyList<AcquisitionGroup> ByMedium);
+    /// <summary>Cohorts and media; LTVs in <see cref="Currency"/>, other currencies' listed apart in each row.</summary>
+    public sealed record CohortReport(DateOnly AsOf, IReadOnlyList<Cohort> Cohorts, IReadOnlyList<AcquisitionGroup> ByMedium, string Currency = Currencies.Default);
 
-    public sealed record RowsReport<T>(DateOnly AsOf, IReadOnlyList<T> Rows);
+    /// <summary>Report rows; any money in them is in <see cref="Currency"/> (the base currency unless asked for another).</summary>
+    public sealed record RowsReport<T>(DateOnly AsOf, IReadOnlyList<T> Rows, string Currency = Currencies.Default);
 
     public sealed record ConversionReport(DateOnly AsOf, IReadOnlyList<ProductConversion> Rows, DaysToSecondPurchase DaysToSecond);
 
@@ -32,6 +34,11 @@ public sealed class AnalyticsFunctions(AnalyticsService analytics, KpiTargetStor
             return TypedResults.BadRequest(AsOfError);
         }
 
+        if (!analytics.TryCurrency(req.Text("currency"), out var currency))
+        {
+            return TypedResults.BadRequest(ReportService.CurrencyError);
+        }
+
         DateOnly? start = null;
         if (req.Text("from") is { } from)
         {
@@ -43,7 +50,7 @@ public sealed class AnalyticsFunctions(AnalyticsService analytics, KpiTargetStor
             start = m;
         }
 
-        return TypedResults.Ok(await analytics.KpisAsync(day, start, cancellationToken));
+        return TypedResults.Ok(await analytics.KpisAsync(day, start, cancellationToken, currency));
     }
 
     [Function("ReportTargets")]
@@ -77,12 +84,16 @@ public sealed class AnalyticsFunctions(AnalyticsService analytics, KpiTargetStor
     [Function("ReportCohorts")]
     [HttpAccess(Access.Operator)]
     public async Task<IResult> CohortsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/cohorts")] HttpRequest req, CancellationToken cancellationToken) =>
-        ReportService.TryDay(req.Text("asOf"), out var day) ? TypedResults.Ok(await analytics.CohortsAsync(day, cancellationToken)) : TypedResults.BadRequest(AsOfError);
+        !ReportService.TryDay(req.Text("asOf"), out var day) ? TypedResults.BadRequest(AsOfError)
+        : !analytics.TryCurrency(req.Text("currency"), out var currency) ? TypedResults.BadRequest(ReportService.CurrencyError)
+        : TypedResults.Ok(await analytics.CohortsAsync(day, cancellationToken, currency));
 
     [Function("ReportProductsEntry")]
     [HttpAccess(Access.Operator)]
     public async Task<IResult> EntryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/products/entry")] HttpRequest req, CancellationToken cancellationToken) =>
-        ReportService.TryDay(req.Text("asOf"), out var day) ? TypedResults.Ok(await analytics.EntryProductsAsync(day, cancellationToken)) : TypedResults.BadRequest(AsOfError);
+        !ReportService.TryDay(req.Text("asOf"), out var day) ? TypedResults.BadRequest(AsOfError)
+        : !analytics.TryCurrency(req.Text("currency"), out var currency) ? TypedResults.BadRequest(ReportService.CurrencyError)
+        : TypedResults.Ok(await analytics.EntryProductsAsync(day, cancellationToken, currency));
 
     [Function("ReportProductsConversion")]
     [HttpAccess(Access.Operator)]
@@ -128,10 +139,17 @@ public static class AnalyticsFeature
 }
 
 /// <summary>Folds the customer table into analysis histories for a day (default: today in the shop's zone).</summary>
-public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets, ReportSets reportSets, ShopTime shopTime, TimeProvider time)
+public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets, ReportSets reportSets, ReportService reports, ShopTime shopTime, TimeProvider time)
 {
     /// <summary>Today's precomputed set when <paramref name="asOf"/> is today (or unset), else null: compute from the tables.</summary>
     public Task<ReportSet?> ReportSetAsync(DateOnly? asOf, CancellationToken cancellationToken) => reportSets.ForDayAsync(asOf, cancellationToken);
+
+    /// <summary>As <see cref="ReportSetAsync(DateOnly?, CancellationToken)"/>, for a report in <paramref name="currency"/>: the set holds the base currency's.</summary>
+    public Task<ReportSet?> ReportSetAsync(DateOnly? asOf, string currency, CancellationToken cancellationToken) =>
+        currency == reports.BaseCurrency ? reportSets.ForDayAsync(asOf, cancellationToken) : Task.FromResult<ReportSet?>(null);
+
+    /// <inheritdoc cref="ReportService.TryCurrency"/>
+    public bool TryCurrency(string? text, out string currency) => reports.TryCurrency(text, out currency);
 
     public async Task<(DateOnly AsOf, IReadOnlyList<CustomerHistory> Histories)> HistoriesAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
@@ -148,38 +166,46 @@ public sealed class AnalyticsService(CustomerStore store, KpiTargetStore targets
         return (day, histories);
     }
 
-    public async Task<KpiReport> KpisAsync(DateOnly? asOf, DateOnly? from, CancellationToken cancellationToken)
+    /// <summary>KPIs with money in <paramref name="currency"/> (the base currency by default); targets apply to the base currency's figures.</summary>
+    public async Task<KpiReport> KpisAsync(DateOnly? asOf, DateOnly? from, CancellationToken cancellationToken, string? currency = null)
     {
+        var c = currency ?? reports.BaseCurrency;
+        var goals = c == reports.BaseCurrency ? await targets.ListAsync(cancellationToken) : [];
+
         // Targets change without touching customers: they are applied to the set's months on every request.
-        if (from is null && await reportSets.ForDayAsync(asOf, cancellationToken) is { } set)
+        if (from is null && await ReportSetAsync(asOf, c, cancellationToken) is { } set)
         {
-            return new KpiReport(set.AsOf, set.Months, MonthlyKpis.Progress(set.Months, await targets.ListAsync(cancellationToken)));
+            return new KpiReport(set.AsOf, set.Months, MonthlyKpis.Progress(set.Months, goals), set.Currency);
         }
 
         var (day, histories) = await HistoriesAsync(asOf, cancellationToken);
-        return MonthlyKpis.Compute(histories, day, await targets.ListAsync(cancellationToken), from);
+        return MonthlyKpis.Compute(histories, day, goals, from, c);
     }
 
-    public async Task<CohortReport> CohortsAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    /// <summary>Cohorts and media with LTVs in <paramref name="currency"/> (the base currency by default).</summary>
+    public async Task<CohortReport> CohortsAsync(DateOnly? asOf, CancellationToken cancellationToken, string? currency = null)
     {
-        if (await ReportSetAsync(asOf, cancellationToken) is { } set)
+        var c = currency ?? reports.BaseCurrency;
+        if (await ReportSetAsync(asOf, c, cancellationToken) is { } set)
         {
-            return new CohortReport(set.AsOf, set.Cohorts, set.ByMedium);
+            return new CohortReport(set.AsOf, set.Cohorts, set.ByMedium, set.Currency);
         }
 
         var (d, histories) = await HistoriesAsync(asOf, cancellationToken);
-        return new CohortReport(d, Cohorts.ByFirstMonth(histories, d), Cohorts.ByMedium(histories, d));
+        return new CohortReport(d, Cohorts.ByFirstMonth(histories, d, c), Cohorts.ByMedium(histories, d, c), c);
     }
 
-    public async Task<RowsReport<AcquisitionGroup>> EntryProductsAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    /// <summary>Entry products with LTVs in <paramref name="currency"/> (the base currency by default).</summary>
+    public async Task<RowsReport<AcquisitionGroup>> EntryProductsAsync(DateOnly? asOf, CancellationToken cancellationToken, string? currency = null)
     {
-        if (await ReportSetAsync(asOf, cancellationToken) is { } set)
+        var c = currency ?? reports.BaseCurrency;
+        if (await ReportSetAsync(asOf, c, cancellationToken) is { } set)
         {
-            return new RowsReport<AcquisitionGroup>(set.AsOf, set.ByEntryProduct);
+            return new RowsReport<AcquisitionGroup>(set.AsOf, set.ByEntryProduct, set.Currency);
         }
 
         var (d, histories) = await HistoriesAsync(asOf, cancellationToken);
-        return new RowsReport<AcquisitionGroup>(d, Cohorts.ByEntryProduct(histories, d));
+        return new RowsReport<AcquisitionGroup>(d, Cohorts.ByEntryProduct(histories, d, c), c);
     }
 
     public async Task<ConversionReport> ConversionsAsync(DateOnly? asOf, bool firstToSecond, int minCount, int top, CancellationToken cancellationToken)

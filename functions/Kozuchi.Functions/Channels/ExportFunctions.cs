@@ -93,7 +93,7 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
         {
             var record = await events.Customers.GetActiveAsync(entry.CustomerId, cancellationToken);
             var piece = record is null || !record.ToProfile().Reachability.HasConsent(Channel.Postal) ? null
-                : DmList.From(record.CustomerId, record.Contact.PostalCode, record.Contact.Address, record.Contact.Name, entry.Variant);
+                : DmList.From(record.CustomerId, record.Contact, entry.Variant);
             if (piece is null)
             {
                 skipped++;
@@ -141,7 +141,7 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
 
             var profile = record.ToProfile();
             var last = profile.LastOrderAt is { } at ? TimeZoneInfo.ConvertTime(at, shopTime.Zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-";
-            var summary = string.Create(CultureInfo.InvariantCulture, $"{profile.Frequency}回 / ¥{profile.Monetary:N0} / 最終 {last}");
+            var summary = $"{profile.Frequency.ToString(CultureInfo.InvariantCulture)}回 / {Currencies.Display(profile.Monetary, profile.Currency)} / 最終 {last}";
             var template = await TemplateAsync(entry.Template ?? request.Template, cancellationToken);
             candidates.Add(new CallCandidate(record.CustomerId, record.Contact.Phone, record.Contact.Name, record.LastProductNames() is [var lastProduct, ..] ? lastProduct : null, summary, entry.ScriptVariant, record.DoNotCall)
             {

@@ -22,13 +22,13 @@ public static class KozuchiCli
 
     private static Command Serve()
     {
-        var port = new Option<int>("--port") { Description = "Port for HTTP on 127.0.0.1", DefaultValueFactory = _ => KozuchiApp.DefaultServePort };
+        var port = new Option<int>("--port") { Description = "Port for HTTP on 127.0.0.1 (0: any free port; the banner says which)", DefaultValueFactory = _ => KozuchiApp.DefaultServePort };
         var command = new Command("serve", "Run locally: the app on 127.0.0.1:7071 with queue, timer and blob triggers delivered from storage (Azurite).") { port };
         command.SetAction(async (parse, ct) =>
         {
             var app = KozuchiApp.Build([], parse.GetValue(port));
             await app.StartAsync(ct);
-            await Console.Out.WriteLineAsync($"Kozuchi is running: http://127.0.0.1:{parse.GetValue(port)}/api/health  (Ctrl+C to stop)");
+            await Console.Out.WriteLineAsync(ServeBanner.Text(app.Urls));
             await app.WaitForShutdownAsync(ct);
             return 0;
         });

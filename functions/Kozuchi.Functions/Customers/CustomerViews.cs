@@ -4,7 +4,8 @@ using Kozuchi.Storage.Customers;
 
 namespace Kozuchi.Functions.Customers;
 
-public sealed record MergeView(string MergedCustomerId, string Reason, string SharedIdentifier, DateTimeOffset At, IReadOnlyList<string> Orders);
+/// <summary>A merge explained: the shared identifier (masked), where the joining order carried it (<c>customer.email</c>, <c>contact_email</c>…), when, and the orders that came over.</summary>
+public sealed record MergeView(string MergedCustomerId, string Reason, string SharedIdentifier, DateTimeOffset At, IReadOnlyList<string> Orders, string? Source = null);
 
 public sealed record OrderView(string Source, string OrderId, DateTimeOffset OrderedAt, string Status, decimal Total, decimal Net, string Currency, IReadOnlyList<string> Products);
 
@@ -46,7 +47,7 @@ public sealed class CustomerViews(CustomerStore store)
         {
             var order = await store.GetOrderAsync(summary.Key, cancellationToken);
             orders.Add(new OrderView(summary.Key.Source, summary.Key.OrderId, summary.OrderedAt, (order?.Status ?? OrderStatus.Paid).ToString(),
-                order?.Total ?? summary.Net, summary.Net, order?.Currency ?? record.Currency, summary.Products));
+                order?.Total ?? summary.Net, summary.Net, record.CurrencyOf(summary), summary.Products));
         }
 
         return new CustomerView(
@@ -55,7 +56,7 @@ public sealed class CustomerViews(CustomerStore store)
             record.ToProfile(),
             record.Contact,
             [.. record.Identities.Select(k => $"{k.Kind}: {k.Masked()}")],
-            [.. record.Merges.Select(m => new MergeView(m.MergedCustomerId, $"same {m.SharedKey.Kind}", m.SharedKey.Masked(), m.At, [.. m.Orders.Select(o => o.ToString())]))],
+            [.. record.Merges.Select(m => new MergeView(m.MergedCustomerId, m.Source is { } source ? $"same {m.SharedKey.Kind} ({source})" : $"same {m.SharedKey.Kind}", m.SharedKey.Masked(), m.At, [.. m.Orders.Select(o => o.ToString())], m.Source))],
             [.. record.Separations.Select(x => new SeparationView(x.OtherCustomerId, $"{x.SharedKey.Kind}: {x.SharedKey.Masked()}", x.At))],
             orders,
             record.Flags);

@@ -19,6 +19,12 @@ public static class IngestFeature
             o.OrderSecretPrevious = KeyVaultReferences.Resolved(o.OrderSecretPrevious);
         });
         services.AddSingleton(_ => new ShopTime(TimeZoneInfo.FindSystemTimeZoneById(configuration["Kozuchi:Shop:TimeZone"] ?? "Asia/Tokyo")));
+
+        // Validated at start: a setting that is no currency code stops the app with the reason, not the first report.
+        services.AddOptions<ShopOptions>().Bind(configuration.GetSection("Kozuchi:Shop"))
+            .Validate(o => Currencies.Normalize(o.Currency) is not null, "Kozuchi__Shop__Currency must be an ISO 4217 currency code (three letters, e.g. JPY).")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new ShopCurrency(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ShopOptions>>().Value.Currency));
         services.AddSingleton<RawPayloads>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<ProfileSnapshots>();

@@ -152,7 +152,7 @@ public sealed partial class WebhookReceiver(
             metadata["reason"] = Safe(error);
             var rejected = RawPayloads.ContentName("rejected/" + metadata["kind"], body);
             await raw.TryStoreAsync(rejected, body, metadata, cancellationToken);
-            LogMalformed(logger, rejected);
+            LogMalformed(logger, metadata["kind"], error, rejected);
             return Outcome.Invalid<Accepted>(error);
         }
 
@@ -180,8 +180,9 @@ public sealed partial class WebhookReceiver(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} refused: signature {Check}")]
     private static partial void LogRejected(ILogger logger, string kind, string check);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook body unreadable, kept as {Blob}")]
-    private static partial void LogMalformed(ILogger logger, string blob);
+    /// <summary>The reason names the field at fault ("order is missing created_at"); parsers never put personal values in it.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} refused: {Reason}; body kept as {Blob}")]
+    private static partial void LogMalformed(ILogger logger, string kind, string reason, string blob);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Kind} stored as {Blob} (new: {Fresh}) and queued")]
     private static partial void LogAccepted(ILogger logger, string kind, string blob, bool fresh);

@@ -58,8 +58,8 @@ public sealed partial class PullRunner(
                 {
                     var rejected = RawPayloads.ContentName($"rejected/pulls/{source.Name}", body);
                     await raw.TryStoreAsync(rejected, body, Metadata(source, window, started, parsed.Error), cancellationToken).ConfigureAwait(false);
-                    LogUnreadable(logger, source.Name, rejected);
-                    return await FinishAsync(source, mark, started, new PullReport(source.Name, PullStatus.Failed, pages, orders, mark?.HighWater, "unreadable page kept as " + rejected), cancellationToken).ConfigureAwait(false);
+                    LogUnreadable(logger, source.Name, parsed.Error!, rejected);
+                    return await FinishAsync(source, mark, started, new PullReport(source.Name, PullStatus.Failed, pages, orders, mark?.HighWater, $"page refused ({parsed.Error}), kept as {rejected}"), cancellationToken).ConfigureAwait(false);
                 }
 
                 var name = RawPayloads.ContentName($"pulls/{source.Name}", body);
@@ -121,6 +121,6 @@ public sealed partial class PullRunner(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pull {Source} stopped ({Status}): {Error}; the high-water mark stays, the next run asks again")]
     private static partial void LogStopped(ILogger logger, string source, string status, string? error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pull {Source}: a page could not be read, kept as {Blob}")]
-    private static partial void LogUnreadable(ILogger logger, string source, string blob);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pull {Source}: a page was refused ({Reason}), kept as {Blob}")]
+    private static partial void LogUnreadable(ILogger logger, string source, string reason, string blob);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Kozuchi.Core.Common;
 using Kozuchi.Functions.Cli;
 
 namespace Kozuchi.Functions.Reports;
@@ -25,7 +26,8 @@ public static class ReportCommands
             var output = parse.InvocationConfiguration.Output;
             await output.WriteLineAsync(parse.GetValue(json)
                 ? JsonSerializer.Serialize(result, Json)
-                : $"customers {result.Customers:N0}  orders {result.Orders:N0}  revenue {result.Revenue:N2}  repeat rate {result.RepeatRate:P1}");
+                : $"customers {result.Customers:N0}  orders {result.Orders:N0}  revenue {Currencies.Display(result.Revenue, result.Currency)}  repeat rate {result.RepeatRate:P1}"
+                    + string.Concat(result.OtherCurrencies.Select(o => $"\n  also {Currencies.Display(o.Revenue, o.Currency)} in {o.Orders:N0} orders (not added)")));
             return 0;
         });
 

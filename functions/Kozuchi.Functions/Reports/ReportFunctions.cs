@@ -15,7 +15,8 @@ public sealed class ReportFunctions(ReportService reports, ReportSets reportSets
 {
     public sealed record PrecomputeAnswer(DateOnly AsOf, DateTimeOffset ComputedAt, double ComputeSeconds, int Customers);
 
-    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine);
+    /// <summary>A customer in a cell: their monetary figure is in <see cref="Currency"/>, their own (first order's) currency.</summary>
+    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine, string Currency = Currencies.Default);
 
     public sealed record RfmCustomerPage(int R, int F, int Total, IReadOnlyList<RfmCustomerRow> Customers);
 
@@ -42,14 +43,16 @@ public sealed class ReportFunctions(ReportService reports, ReportSets reportSets
     [Function("ReportSummary")]
     [HttpAccess(Access.Operator)]
     public async Task<IResult> SummaryAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/summary")] HttpRequest req, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await reports.SummaryAsync(cancellationToken));
+        reports.TryCurrency(req.Text("currency"), out var currency)
+            ? TypedResults.Ok(await reports.SummaryAsync(cancellationToken, currency))
+            : TypedResults.BadRequest(ReportService.CurrencyError);
 
     [Function("ReportRfm")]
     [HttpAccess(Access.Operator)]
     public async Task<IResult> RfmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/rfm")] HttpRequest req, CancellationToken cancellationToken) =>
-        ReportService.TryDay(req.Text("asOf"), out var day)
-            ? TypedResults.Ok(await reports.RfmAsync(day, cancellationToken))
-            : TypedResults.BadRequest("asOf must be a date YYYY-MM-DD.");
+        !ReportService.TryDay(req.Text("asOf"), out var day) ? TypedResults.BadRequest("asOf must be a date YYYY-MM-DD.")
+        : !reports.TryCurrency(req.Text("currency"), out var currency) ? TypedResults.BadRequest(ReportService.CurrencyError)
+        : TypedResults.Ok(await reports.RfmAsync(day, cancellationToken, currency));
 
     [Function("ReportRfmCustomers")]
     [HttpAccess(Access.Operator)]
@@ -96,10 +99,30 @@ public static class ReportsFeature
 }
 
 /// <summary>Report queries shared by the HTTP functions and the CLI.</summary>
-public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshots, ReportSets reportSets, ShopTime shopTime, TimeProvider time)
+public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshots, ReportSets reportSets, ShopTime shopTime, TimeProvider time, ShopCurrency shopCurrency)
 {
+    public const string CurrencyError = "currency is an ISO 4217 code (three letters, e.g. JPY, USD).";
+
     internal static ReportFunctions.RfmCustomerRow Row(CustomerProfile p) =>
-        new(p.CustomerId, p.Frequency, p.Monetary, p.LastOrderAt, p.EntryProducts, p.Reachability.CanEmail, p.Reachability.CanLine);
+        new(p.CustomerId, p.Frequency, p.Monetary, p.LastOrderAt, p.EntryProducts, p.Reachability.CanEmail, p.Reachability.CanLine, p.Currency);
+
+    /// <summary>
+    /// A cell's customers in drill-down order: those whose monetary figure is in the report's currency first, by it,
+    /// then the others by currency and their own figure — amounts in two currencies are never ranked against each other.
+    /// </summary>
+    internal static IOrderedEnumerable<CustomerProfile> DrillDownOrder(IEnumerable<CustomerProfile> profiles, string currency) =>
+        profiles.OrderBy(p => p.Currency == currency ? 0 : 1).ThenBy(p => p.Currency, StringComparer.Ordinal)
+            .ThenByDescending(p => p.Monetary).ThenBy(p => p.CustomerId, StringComparer.Ordinal);
+
+    /// <summary>The shop's base currency (<c>Kozuchi__Shop__Currency</c>): what reports are in unless a request names another.</summary>
+    public string BaseCurrency => shopCurrency.Code;
+
+    /// <summary>The report currency a request names, the base currency when it names none; false when it is no ISO 4217 code.</summary>
+    public bool TryCurrency(string? text, out string currency)
+    {
+        currency = string.IsNullOrWhiteSpace(text) ? shopCurrency.Code : Currencies.Normalize(text) ?? string.Empty;
+        return currency.Length > 0;
+    }
 
     public static bool TryDay(string? text, out DateOnly? day)
     {
@@ -118,11 +141,17 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
         return false;
     }
 
-    /// <summary>Today's figures; the summary has no as-of day, so today's precomputed set (same marker, same profiles) answers it.</summary>
-    public async Task<CustomerSummary> SummaryAsync(CancellationToken cancellationToken) =>
-        await reportSets.ForDayAsync(null, cancellationToken) is { } set
+    /// <summary>
+    /// Today's figures; the summary has no as-of day, so today's precomputed set (same marker, same profiles) answers it
+    /// in the base currency. Another currency is computed from the profiles.
+    /// </summary>
+    public async Task<CustomerSummary> SummaryAsync(CancellationToken cancellationToken, string? currency = null)
+    {
+        var c = currency ?? BaseCurrency;
+        return c == BaseCurrency && await reportSets.ForDayAsync(null, cancellationToken) is { } set
             ? set.Summary
-            : CustomerSummary.Of(await snapshots.CurrentAsync(cancellationToken));
+            : CustomerSummary.Of(await snapshots.CurrentAsync(cancellationToken), c);
+    }
 
     /// <summary>Today's grid reads scalar columns; a past date refolds each customer's orders up to that day.</summary>
     public async Task<IReadOnlyList<CustomerProfile>> ProfilesAsOfAsync(DateOnly? asOf, CancellationToken cancellationToken)
@@ -136,15 +165,16 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
         return await store.ScanRecordsAsync(cancellationToken).Select(r => r.AsOf(cutoff).ToProfile()).ToListAsync(cancellationToken);
     }
 
-    public async Task<RfmGridResult> RfmAsync(DateOnly? asOf, CancellationToken cancellationToken)
+    public async Task<RfmGridResult> RfmAsync(DateOnly? asOf, CancellationToken cancellationToken, string? currency = null)
     {
-        if (await reportSets.ForDayAsync(asOf, cancellationToken) is { } set)
+        var c = currency ?? BaseCurrency;
+        if (c == BaseCurrency && await reportSets.ForDayAsync(asOf, cancellationToken) is { } set)
         {
             return set.Rfm;
         }
 
         var day = asOf ?? shopTime.Today(time.GetUtcNow());
-        return RfmGrid.Build(await ProfilesAsOfAsync(asOf, cancellationToken), day, shopTime.Zone, RfmSettings.Default);
+        return RfmGrid.Build(await ProfilesAsOfAsync(asOf, cancellationToken), day, shopTime.Zone, RfmSettings.Default, c);
     }
 
     public async Task<ReportFunctions.RfmCustomerPage> RfmCustomersAsync(DateOnly? asOf, int r, int f, int skip, int take, CancellationToken cancellationToken)
@@ -158,9 +188,8 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
         }
 
         var day = asOf ?? shopTime.Today(time.GetUtcNow());
-        var inCell = (await ProfilesAsOfAsync(asOf, cancellationToken))
-            .Where(p => RfmGrid.Score(p, day, shopTime.Zone, RfmSettings.Default) == new RfmCell(r, f))
-            .OrderByDescending(p => p.Monetary).ThenBy(p => p.CustomerId, StringComparer.Ordinal)
+        var inCell = DrillDownOrder((await ProfilesAsOfAsync(asOf, cancellationToken))
+            .Where(p => RfmGrid.Score(p, day, shopTime.Zone, RfmSettings.Default) == new RfmCell(r, f)), BaseCurrency)
             .ToList();
         return new ReportFunctions.RfmCustomerPage(r, f, inCell.Count, [.. inCell.Skip(skip).Take(take).Select(Row)]);
     }

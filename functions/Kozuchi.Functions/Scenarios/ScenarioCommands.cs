@@ -233,7 +233,8 @@ public static class ScenarioCommands
                 return 0;
             }
 
-            await output.WriteLineAsync($"{view.ScenarioId} ({view.Status}): entered {view.Results.Entered:N0}, sent {view.Results.Sent:N0}, converted {view.Results.Converted:N0}, revenue {view.Results.Revenue:N0}");
+            await output.WriteLineAsync($"{view.ScenarioId} ({view.Status}): entered {view.Results.Entered:N0}, sent {view.Results.Sent:N0}, converted {view.Results.Converted:N0}, revenue {Currencies.Display(view.Results.Revenue, view.Results.Currency)}"
+                + string.Concat(view.Results.OtherRevenue.Select(o => $" (also {Currencies.Display(o.Amount, o.Currency)}, not added)")));
             foreach (var a in view.Results.Arms)
             {
                 var versus = a.VersusControl is { } v ? string.Create(CultureInfo.InvariantCulture, $"  vs {v.Control}: ΔCVR {v.Conversion.Estimate:+0.0%;-0.0%} p={v.Conversion.PValue:0.000}") : "";

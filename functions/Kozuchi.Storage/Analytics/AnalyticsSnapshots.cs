@@ -13,7 +13,8 @@ namespace Kozuchi.Storage.Analytics;
 /// <summary>What one snapshot holds; <c>snapshots/{id}/manifest.json</c>, and <c>snapshots/latest.json</c> for the newest.</summary>
 public sealed record SnapshotManifest(int SchemaVersion, string Id, DateTimeOffset TakenAt, long Customers, long Orders, long OrderProducts)
 {
-    public const int CurrentSchema = 1;
+    /// <summary>2: <c>orders.currency</c>, the currency <c>net</c> is in.</summary>
+    public const int CurrentSchema = 2;
 
     public static IReadOnlyList<string> Tables { get; } = ["customers", "orders", "order_products"];
 
@@ -39,7 +40,7 @@ public sealed partial class AnalyticsSnapshots(StorageClients clients, CustomerS
             email_opt_in BOOLEAN, email_suppressed BOOLEAN, line_following BOOLEAN, do_not_call BOOLEAN);
         CREATE TABLE orders (
             customer_id VARCHAR, order_key VARCHAR, source VARCHAR, order_id VARCHAR, ordered_at TIMESTAMP, order_day DATE,
-            updated_at TIMESTAMP, counts BOOLEAN, net DECIMAL(18, 2), is_subscription BOOLEAN);
+            updated_at TIMESTAMP, counts BOOLEAN, net DECIMAL(18, 2), currency VARCHAR, is_subscription BOOLEAN);
         CREATE TABLE order_products (customer_id VARCHAR, order_key VARCHAR, product VARCHAR);
         """;
 
@@ -101,7 +102,7 @@ public sealed partial class AnalyticsSnapshots(StorageClients clients, CustomerS
                     var key = order.Key.ToString();
                     o.CreateRow().AppendValue(record.CustomerId).AppendValue(key).AppendValue(order.Key.Source).AppendValue(order.Key.OrderId)
                         .AppendValue(order.OrderedAt.UtcDateTime).AppendValue(shop.Today(order.OrderedAt)).AppendValue(order.UpdatedAt.UtcDateTime)
-                        .AppendValue(order.Counts).AppendValue(order.Net).AppendValue(order.IsSubscription).EndRow();
+                        .AppendValue(order.Counts).AppendValue(order.Net).AppendValue(record.CurrencyOf(order)).AppendValue(order.IsSubscription).EndRow();
                     orderRows++;
                     foreach (var product in order.Products)
                     {

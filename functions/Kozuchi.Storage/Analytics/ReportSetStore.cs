@@ -11,8 +11,11 @@ namespace Kozuchi.Storage.Analytics;
 /// </summary>
 public sealed class ReportSetStore(StorageClients clients)
 {
-    /// <summary>Bumped whenever the stored shape changes: an older blob is then simply not found and recomputed.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// Bumped whenever the stored shape changes: an older blob is then simply not found and recomputed. 2: money per
+    /// currency (the base currency's figures, other currencies apart).
+    /// </summary>
+    public const int FormatVersion = 2;
 
     private const string Prefix = "reports/";
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure.Data.Tables;
+using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Identity;
 using Kozuchi.Core.Orders;
@@ -54,6 +55,7 @@ public static class CustomerEntities
             ["Frequency"] = profile.Frequency,
             ["Monetary"] = profile.Monetary.ToString(CultureInfo.InvariantCulture),
             ["Currency"] = profile.Currency,
+            ["OtherMonetary"] = profile.OtherMonetary.Count == 0 ? null : Currencies.Format(profile.OtherMonetary),
             ["FirstOrderAt"] = profile.FirstOrderAt,
             ["LastOrderAt"] = profile.LastOrderAt,
             ["EntryProducts"] = string.Join('\t', profile.EntryProducts),

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Identity;
 using Kozuchi.Core.Orders;
@@ -392,7 +393,7 @@ public sealed class CustomerStore
         }, cancellationToken).ConfigureAwait(false);
 
     private static readonly string[] ProfileColumns =
-        ["PartitionKey", "RowKey", "State", "MergedInto", "Frequency", "Monetary", "Currency", "FirstOrderAt", "LastOrderAt", "EntryProducts", "IsSubscriber", "AcquisitionMedium", "Prefecture", "CanEmail", "CanLine", "CanPost", "CanCall"];
+        ["PartitionKey", "RowKey", "State", "MergedInto", "Frequency", "Monetary", "Currency", "OtherMonetary", "FirstOrderAt", "LastOrderAt", "EntryProducts", "IsSubscriber", "AcquisitionMedium", "Prefecture", "CanEmail", "CanLine", "CanPost", "CanCall"];
 
     /// <summary>
     /// Every active (or erased, kept anonymously) customer's profile from the scalar columns only (no JSON): what reports read. Merged customers are
@@ -431,7 +432,8 @@ public sealed class CustomerStore
         State = Enum.TryParse<CustomerState>(e.GetString("State"), out var state) ? state : CustomerState.Active,
         Frequency = e.GetInt32("Frequency") ?? 0,
         Monetary = decimal.Parse(e.GetString("Monetary") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
-        Currency = e.GetString("Currency") ?? "JPY",
+        Currency = e.GetString("Currency") ?? Currencies.Default,
+        OtherMonetary = Currencies.Parse(e.GetString("OtherMonetary")),
         FirstOrderAt = e.GetDateTimeOffset("FirstOrderAt"),
         LastOrderAt = e.GetDateTimeOffset("LastOrderAt"),
         EntryProducts = e.GetString("EntryProducts") is { Length: > 0 } entry ? entry.Split('\t') : [],
@@ -581,7 +583,7 @@ public sealed class CustomerStore
         foreach (var key in set.DirtyOrders)
         {
             var customerId = set.OrdersByKey[key].CustomerId;
-            orders.Add(latest.TryGetValue(key, out var o) && o.Order.UpdatedAt >= set.OrdersByKey[key].UpdatedAt
+            orders.Add(latest.TryGetValue(key, out var o) && set.Accepted.Contains(key)
                 ? (CustomerEntities.ToEntity(o.Order, customerId, o.RawRef), false)
                 : (new TableEntity(CustomerEntities.OrderPartition(key), CustomerEntities.OrderRow(key)) { ["CustomerId"] = customerId }, true));
         }

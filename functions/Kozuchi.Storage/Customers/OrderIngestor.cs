@@ -9,8 +9,12 @@ namespace Kozuchi.Storage.Customers;
 /// <summary>An order as it arrived, with the stored raw payload it came from (for replay and audit).</summary>
 public sealed record IncomingOrder(Order Order, string? RawRef);
 
-/// <summary>What one order did: scenarios start from these (first order, any order, cancellation).</summary>
-public sealed record IngestedOrder(Order Order, string CustomerId, ApplyOutcome Outcome, bool IsFirstOrder);
+/// <summary>
+/// What one order did: scenarios start from these (first order, any order, cancellation). <see cref="HeldCounts"/>
+/// says whether the version the customer holds now counts — false when this delivery lost to a cancellation (the
+/// paid version arriving after its same-second or later cancellation), so it starts nothing.
+/// </summary>
+public sealed record IngestedOrder(Order Order, string CustomerId, ApplyOutcome Outcome, bool IsFirstOrder, bool HeldCounts = true);
 
 public sealed record IngestResult(IReadOnlyList<IngestedOrder> Orders, int Attempts)
 {
@@ -144,11 +148,11 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         return (new IngestResult(results, 1), pending);
     }
 
-    /// <summary>The same order twice in one batch: only its newest version matters; applied oldest order first.</summary>
+    /// <summary>The same order twice in one batch: only its latest version matters (<see cref="OrderVersions"/>); applied oldest order first.</summary>
     private static (Dictionary<OrderKey, (Order Order, string? RawRef)> Latest, List<Order> Ordered) Latest(IReadOnlyCollection<IncomingOrder> incoming)
     {
         var latest = incoming.GroupBy(i => i.Order.Key)
-            .Select(g => g.OrderByDescending(i => i.Order.UpdatedAt).First())
+            .Select(g => g.Aggregate((a, b) => OrderVersions.Compare(b.Order, a.Order) > 0 ? b : a))
             .ToDictionary(i => i.Order.Key, i => (i.Order, i.RawRef));
         return (latest, latest.Values.Select(v => v.Order).OrderBy(o => o.OrderedAt).ThenBy(o => o.Key.ToString(), StringComparer.Ordinal).ToList());
     }
@@ -205,7 +209,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
             }
 
             var isFirst = outcome == ApplyOutcome.Created && hadOrders is null && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
-            results.Add(new IngestedOrder(order, customerId, outcome, isFirst));
+            results.Add(new IngestedOrder(order, customerId, outcome, isFirst, customer.Find(order.Key)?.Counts ?? order.Counts));
             if (before is { } b)
             {
                 effects!.Add(new CustomerStore.OrderEffects(

@@ -1,6 +1,7 @@
 using System.Text;
 using Azure;
 using Azure.Storage.Blobs.Models;
+using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Storage.Infrastructure;
 
@@ -15,9 +16,11 @@ namespace Kozuchi.Storage.Customers;
 /// </summary>
 public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store)
 {
-    public const string BlobName = "snapshots/customer-profiles.v1.bin";
+    public const string BlobName = "snapshots/customer-profiles.v2.bin";
     private const string Magic = "KZPS";
-    private const int FormatVersion = 1;
+
+    /// <summary>2: each profile's revenue in other currencies than its own follows the currency.</summary>
+    private const int FormatVersion = 2;
 
     private readonly ChangeMarker _marker = new(clients, "customers");
 
@@ -82,6 +85,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
             w.Write(p.Frequency);
             w.Write(p.Monetary);
             w.Write(p.Currency);
+            w.Write(Currencies.Format(p.OtherMonetary));
             w.Write(string.Join('\t', p.EntryProducts));
             w.Write(p.AcquisitionMedium ?? string.Empty);
             w.Write(p.Prefecture ?? string.Empty);
@@ -108,6 +112,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
             var frequency = r.ReadInt32();
             var monetary = r.ReadDecimal();
             var currency = r.ReadString();
+            var others = Currencies.Parse(r.ReadString());
             var entry = r.ReadString();
             var medium = r.ReadString();
             var prefecture = r.ReadString();
@@ -121,6 +126,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
                 Frequency = frequency,
                 Monetary = monetary,
                 Currency = currency,
+                OtherMonetary = others,
                 EntryProducts = entry.Length == 0 ? [] : entry.Split('\t'),
                 AcquisitionMedium = medium.Length == 0 ? null : medium,
                 Prefecture = prefecture.Length == 0 ? null : prefecture,

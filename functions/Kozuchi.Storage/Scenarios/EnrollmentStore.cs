@@ -50,7 +50,7 @@ public sealed class EnrollmentStore(StorageClients clients)
     public TableClient Table => _table;
 
     private static readonly string[] SummaryColumns =
-        ["PartitionKey", "RowKey", "CustomerId", "EnrollmentId", "ScenarioId", "Version", "Status", "Arm", "HeldOut", "Outcome", "EnrolledAt", "CompletedAt", "ConversionAmount", "Sends", "SendChannels", "Held", "TimerToken", "TimerDue"];
+        ["PartitionKey", "RowKey", "CustomerId", "EnrollmentId", "ScenarioId", "Version", "Status", "Arm", "HeldOut", "Outcome", "EnrolledAt", "CompletedAt", "ConversionAmount", "ConversionCurrency", "Sends", "SendChannels", "Held", "TimerToken", "TimerDue"];
 
     /// <summary>The partition of a customer's rows in <see cref="EnrollmentLayout.CustomerPartitions"/>.</summary>
     public static string Partition(string customerId) => TableKeys.Escape(customerId);
@@ -318,6 +318,7 @@ public sealed class EnrollmentStore(StorageClients clients)
             ["EnrolledAt"] = state.EnrolledAt,
             ["CompletedAt"] = state.CompletedAt,
             ["ConversionAmount"] = state.ConversionAmount?.ToString(CultureInfo.InvariantCulture),
+            ["ConversionCurrency"] = state.ConversionCurrency,
             ["Sends"] = state.Sends.Count(s => s.Status != SendStatus.Failed),
             ["SendChannels"] = string.Join(';', state.Sends.Where(s => s.Status != SendStatus.Failed).GroupBy(s => s.Channel).OrderBy(g => g.Key).Select(g => $"{g.Key.Code()}:{g.Count().ToString(CultureInfo.InvariantCulture)}")),
             ["Held"] = HeldColumn(state),
@@ -356,7 +357,8 @@ public sealed class EnrollmentStore(StorageClients clients)
         e.GetInt32("Sends") ?? 0,
         e.GetString("TimerToken"),
         e.GetDateTimeOffset("TimerDue"),
-        SendChannels(e.GetString("SendChannels")))
+        SendChannels(e.GetString("SendChannels")),
+        e.GetString("ConversionCurrency"))
     {
         Held = HeldSends.Parse(e.GetString("Held")),
     };
@@ -404,7 +406,8 @@ public sealed record EnrollmentSummary(
     int Sends,
     string? TimerToken,
     DateTimeOffset? TimerDue,
-    IReadOnlyDictionary<Channel, int> SendsByChannel)
+    IReadOnlyDictionary<Channel, int> SendsByChannel,
+    string? ConversionCurrency = null)
 {
     /// <summary>Sends the engine held back before queueing: over the frequency cap, no reachable channel, quiet-hours deferrals.</summary>
     public HeldSends Held { get; init; } = HeldSends.None;

@@ -102,7 +102,8 @@ public sealed partial class ScenarioEngine(
     TimeProvider time,
     IOptions<ScenarioEngineOptions> options,
     IEngineProbe probe,
-    ILogger<ScenarioEngine> logger)
+    ILogger<ScenarioEngine> logger,
+    ShopCurrency? shopCurrency = null)
 {
     private const int MaxAttempts = 8;
 
@@ -344,7 +345,7 @@ public sealed partial class ScenarioEngine(
                 var profile = stored is null && work.Start?.Profile is { State: CustomerState.Active } known && known.CustomerId == state.CustomerId
                     ? known
                     : await ProfileAsync(state.CustomerId, cancellationToken).ConfigureAwait(false);
-                var context = new ScenarioContext(shop, profile) { Winners = head?.Winners ?? NoWinners };
+                var context = new ScenarioContext(shop, profile) { Winners = head?.Winners ?? NoWinners, Currency = (shopCurrency ?? ShopCurrency.Default).Code };
                 decision = ScenarioDecider.Decide(definition, state, @event, now, context);
                 decision = await ApplyFrequencyCapAsync(definition, decision, context, now, stored is null, reserved, cancellationToken).ConfigureAwait(false);
             }

@@ -30,6 +30,9 @@ public sealed record ScenarioEventItem
     public required string CustomerId { get; init; }
     public string? OrderId { get; init; }
     public decimal? Amount { get; init; }
+
+    /// <summary>The order's currency (<see cref="Amount"/> is in it).</summary>
+    public string? Currency { get; init; }
     public IReadOnlyList<string>? Products { get; init; }
     public DateTimeOffset? At { get; init; }
     public bool IsFirstOrder { get; init; }
@@ -180,7 +183,7 @@ public sealed class ScenarioEventPublisher(StorageClients clients)
         {
             // Unchanged orders are published again: a retried ingest message whose first run died before publishing
             // reports its orders as unchanged, and the router and decider drop what they have already seen.
-            if (o.Outcome is ApplyOutcome.Created or ApplyOutcome.Unchanged && o.Order.Counts)
+            if (o.Outcome is ApplyOutcome.Created or ApplyOutcome.Unchanged && o.Order.Counts && o.HeldCounts)
             {
                 events.Add(new ScenarioEventItem
                 {
@@ -188,6 +191,7 @@ public sealed class ScenarioEventPublisher(StorageClients clients)
                     CustomerId = o.CustomerId,
                     OrderId = o.Order.Key.ToString(),
                     Amount = o.Order.NetAmount,
+                    Currency = o.Order.Currency,
                     Products = [.. o.Order.Lines.Select(l => l.ProductKey).Distinct(StringComparer.Ordinal)],
                     At = o.Order.OrderedAt,
                     IsFirstOrder = o.IsFirstOrder,

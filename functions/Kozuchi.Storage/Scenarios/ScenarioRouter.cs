@@ -112,7 +112,7 @@ public sealed partial class ScenarioRouter(
         running = [.. running.Except(merged)];
         ScenarioEvent? delivery = item.Kind switch
         {
-            ScenarioEventKind.OrderPlaced when item is { OrderId: { } id, At: { } at } => new OrderPlaced(id, item.Amount ?? 0, item.Products ?? [], at),
+            ScenarioEventKind.OrderPlaced when item is { OrderId: { } id, At: { } at } => new OrderPlaced(id, item.Amount ?? 0, item.Products ?? [], at, item.Currency),
             ScenarioEventKind.OrderCancelled when item.OrderId is { } id => new OrderCancelled(id),
             ScenarioEventKind.LineFollowed => new LineFollowed(item.At ?? now),
             _ => null,

@@ -32,8 +32,9 @@ public sealed record ScenarioResultsView(string ScenarioId, ScenarioStatus Statu
 /// <summary>What the API and the CLI do with scenarios: create, lifecycle, lists, results.</summary>
 /// <param name="preflight">What definitions are checked against before they are stored or activated (the app's templates and providers).</param>
 /// <param name="ledger">Where results count each send's fate; without it (engine tests), every send not failed counts as sent.</param>
+/// <param name="shopCurrency">The shop's base currency: results' revenue, costs and ROAS are in it (JPY when not given).</param>
 public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enrollments, ScenarioEngine engine, ScenarioWakeups wakeups, TimeProvider time, IOptions<ScenarioEngineOptions> options,
-    IScenarioPreflight? preflight = null, SendLedger? ledger = null)
+    IScenarioPreflight? preflight = null, SendLedger? ledger = null, ShopCurrency? shopCurrency = null)
 {
     private readonly IScenarioPreflight _preflight = preflight ?? IScenarioPreflight.None;
 
@@ -170,7 +171,7 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
         var rows = await enrollments.ForScenarioAsync(scenarioId, activeOnly: false, cancellationToken)
             .Select(e => Outcome(e, sends))
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder, minSamplePerArm: options.Value.WinnerMinSamplePerArm), time.GetUtcNow());
+        return new ScenarioResultsView(scenarioId, head.Status, head.ActiveVersion, ScenarioResults.Compute(rows, armOrder, minSamplePerArm: options.Value.WinnerMinSamplePerArm, currency: (shopCurrency ?? ShopCurrency.Default).Code), time.GetUtcNow());
     }
 
     /// <summary>
@@ -183,11 +184,11 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
         var converted = e.Outcome == ScenarioOutcome.Converted;
         if (sends is null)
         {
-            return new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel.ToDictionary(p => p.Key, p => (long)p.Value)));
+            return new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel.ToDictionary(p => p.Key, p => (long)p.Value)), e.ConversionCurrency);
         }
 
         var tally = SendTally.Of(sends.GetValueOrDefault(e.EnrollmentId) ?? [], e.Held.FrequencyCapped, e.Held.Unreachable, e.Held.QuietHours);
-        return new EnrollmentOutcome(e.Arm, e.HeldOut, (int)tally.Accepted, converted, e.ConversionAmount ?? 0, CostOf(tally.SentByChannel)) { Tally = tally };
+        return new EnrollmentOutcome(e.Arm, e.HeldOut, (int)tally.Accepted, converted, e.ConversionAmount ?? 0, CostOf(tally.SentByChannel), e.ConversionCurrency) { Tally = tally };
     }
 
     private async Task<Dictionary<string, List<SendOutcome>>?> SendsByEnrollmentAsync(string scenarioId, CancellationToken cancellationToken)

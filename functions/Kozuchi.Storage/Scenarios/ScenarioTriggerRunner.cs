@@ -77,7 +77,8 @@ public sealed partial class ScenarioTriggerRunner(
     ScenarioEventPublisher publisher,
     ShopTime shop,
     TimeProvider time,
-    ILogger<ScenarioTriggerRunner> logger)
+    ILogger<ScenarioTriggerRunner> logger,
+    ShopCurrency? shopCurrency = null)
 {
     public async Task<TriggerRunReport> RunDailyAsync(CancellationToken cancellationToken)
     {
@@ -122,7 +123,7 @@ public sealed partial class ScenarioTriggerRunner(
             }
 
             var previous = await segments.MembersAsync(segmentId, cancellationToken).ConfigureAwait(false);
-            var current = SegmentEvaluator.Members(segment.Rule, profiles, new SegmentContext(now, shop));
+            var current = SegmentEvaluator.Members(segment.Rule, profiles, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code });
             var changes = SegmentChanges.Diff(segmentId, previous, current, dayStart);
             var entered = changes.Where(c => c.Kind == SegmentChangeKind.Enter).ToList();
             foreach (var definition in segmentTriggered.Where(d => ((SegmentEntryTrigger)d.Trigger!).SegmentId == segmentId))
@@ -175,7 +176,7 @@ public sealed partial class ScenarioTriggerRunner(
                 continue;
             }
 
-            var members = SegmentEvaluator.Members(segment.Rule, profiles, new SegmentContext(now, shop)).ToList();
+            var members = SegmentEvaluator.Members(segment.Rule, profiles, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code }).ToList();
             await publisher.PublishEnrollmentsAsync(definition.Id, "broadcast", members, cancellationToken).ConfigureAwait(false);
             await scenarios.MarkBroadcastAsync(definition.Id, now, cancellationToken).ConfigureAwait(false);
             total += members.Count;

@@ -106,3 +106,50 @@ public sealed class IdentityNormalizerTests
         Assert.Equal(key, IdentityKey.Parse(key.ToString()));
     }
 }
+
+public sealed class AddressAndCountryNormalizerTests
+{
+    [Theory]
+    [InlineData("(312) 345-6789", "US", "+13123456789")]
+    [InlineData("1-312-345-6789", "US", "+13123456789")]
+    [InlineData("0412 345 678", "AU", "+61412345678")]
+    [InlineData("02 9999 9999", "au", "+61299999999")]
+    [InlineData("020 7946 0958", "GB", "+442079460958")]
+    [InlineData("+61 412 345 678", "US", "+61412345678")]
+    [InlineData("090-1234-5678", "JP", "+819012345678")]
+    [InlineData("090-1234-5678", "Japan", "+819012345678")]
+    public void A_phone_without_a_country_code_is_read_in_its_addresss_country(string raw, string country, string expected) =>
+        Assert.Equal(expected, IdentityNormalizer.Phone(raw, country));
+
+    [Theory]
+    [InlineData("555-555-SHIP", "US")]
+    [InlineData("12345", "AU")]
+    [InlineData("0412 345 678", "ZZ")]
+    public void A_phone_that_cannot_be_a_number_of_its_country_gives_none(string raw, string country) =>
+        Assert.Null(IdentityNormalizer.Phone(raw, country));
+
+    [Theory]
+    [InlineData("2000", "AU", "2000")]
+    [InlineData("sw1a 1aa", "GB", "SW1A 1AA")]
+    [InlineData("1500001", "JP", "150-0001")]
+    [InlineData("1500001", null, "150-0001")]
+    public void A_postal_code_is_kept_in_its_countrys_form(string raw, string? country, string expected) =>
+        Assert.Equal(expected, IdentityNormalizer.PostalCode(raw, country));
+
+    [Theory]
+    [InlineData("JP-13", "東京都")]
+    [InlineData("13", "東京都")]
+    [InlineData("Tōkyō", "東京都")]
+    [InlineData("Tokyo-to", "東京都")]
+    [InlineData("Osaka-fu", "大阪府")]
+    [InlineData("Hokkaido", "北海道")]
+    [InlineData("京都", "京都府")]
+    [InlineData("沖縄県", "沖縄県")]
+    public void A_prefecture_is_recognised_in_every_form_carts_write(string raw, string expected) =>
+        Assert.Equal(expected, IdentityNormalizer.Prefecture(raw));
+
+    [Theory]
+    [InlineData("California")]
+    [InlineData("48")]
+    public void Something_else_is_no_prefecture(string raw) => Assert.Null(IdentityNormalizer.Prefecture(raw));
+}

@@ -68,27 +68,29 @@ public sealed class CliCommandTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Import_then_report_summary_and_rfm_print_the_cdnow_totals_as_json()
     {
-        await using var storage = await azurite.CreateScopeAsync();
+        // CDNOW's amounts are US dollars: a dollar shop says so with Kozuchi__Shop__Currency, and its reports are in them.
+        await using var scope = await azurite.CreateScopeAsync();
+        var settings = new Dictionary<string, string?>(scope.AppSettings) { ["Kozuchi:Shop:Currency"] = "USD" };
         var csv = Path.Combine(_dir, "cdnow.csv");
         await File.WriteAllTextAsync(csv, CdnowSample.ToKozuchiCsv(), TestContext.Current.CancellationToken);
 
-        var import = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "import", "orders", csv);
+        var import = await KozuchiCliProcess.RunAsync(settings, Timeout, "import", "orders", csv);
         Assert.True(import.ExitCode == 0, import.Output + import.Error);
         Assert.Contains("6,919 orders accepted (6,919 new", import.Output, StringComparison.Ordinal);
         Assert.Contains($"[{new string('#', 30)}]", import.Error, StringComparison.Ordinal); // the progress bar reached its end
         Assert.False(File.Exists(csv + ".errors.csv"));
 
         // Precomputed first, so the summary below is read from the stored report set.
-        var precompute = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "report", "precompute");
+        var precompute = await KozuchiCliProcess.RunAsync(settings, Timeout, "report", "precompute");
         Assert.True(precompute.ExitCode == 0, precompute.Output + precompute.Error);
         Assert.Contains("2,357 customers", precompute.Output, StringComparison.Ordinal);
 
-        var summary = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "report", "summary", "--json");
+        var summary = await KozuchiCliProcess.RunAsync(settings, Timeout, "report", "summary", "--json");
         Assert.True(summary.ExitCode == 0, summary.Output + summary.Error);
         var s = JsonDocument.Parse(summary.Output).RootElement;
         Assert.Equal((2357, 6919, 244_091.94m), (s.GetProperty("customers").GetInt32(), s.GetProperty("orders").GetInt32(), s.GetProperty("revenue").GetDecimal()));
 
-        var rfm = await KozuchiCliProcess.RunAsync(storage.AppSettings, Timeout, "report", "rfm", "--as-of", "1998-07-01", "--json");
+        var rfm = await KozuchiCliProcess.RunAsync(settings, Timeout, "report", "rfm", "--as-of", "1998-07-01", "--json");
         Assert.True(rfm.ExitCode == 0, rfm.Output + rfm.Error);
         var cells = JsonDocument.Parse(rfm.Output).RootElement.GetProperty("cells").EnumerateArray().ToList();
         Assert.Equal(25, cells.Count);
@@ -102,13 +104,32 @@ public sealed class CliCommandTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // The CLI and the API compute the same grid.
         const string key = "operator-key-placeholder";
-        await using var app = new KozuchiAppFactory(storage).WithSetting("Kozuchi:Auth:OperatorKey", key);
+        await using var app = new KozuchiAppFactory(scope).WithSetting("Kozuchi:Auth:OperatorKey", key).WithSetting("Kozuchi:Shop:Currency", "USD");
         using var client = app.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         var api = JsonDocument.Parse(await client.GetStringAsync(new Uri("/api/reports/rfm?asOf=1998-07-01", UriKind.Relative), TestContext.Current.CancellationToken)).RootElement;
         Assert.Equal(
             api.GetProperty("cells").EnumerateArray().Select(c => (c.GetProperty("r").GetInt32(), c.GetProperty("f").GetInt32(), c.GetProperty("customers").GetInt32(), c.GetProperty("revenue").GetDecimal())),
             cells.Select(c => (c.GetProperty("r").GetInt32(), c.GetProperty("f").GetInt32(), c.GetProperty("customers").GetInt32(), c.GetProperty("revenue").GetDecimal())));
+    }
+
+    [Fact]
+    public async Task Serve_prints_the_url_it_actually_listens_on_and_that_url_answers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var storage = await azurite.CreateScopeAsync();
+
+        // Port 0: the operating system picks the port, so only the server knows it; the banner must say the real one.
+        await using var serve = KozuchiCliProcess.Start(storage.AppSettings, "serve", "--port", "0");
+        await serve.WaitForAsync(o => o.Contains("health: ", StringComparison.Ordinal), Timeout);
+
+        var line = serve.Output.Split('\n').First(l => l.StartsWith("Kozuchi is running on ", StringComparison.Ordinal));
+        var root = new Uri(line["Kozuchi is running on ".Length..].Trim());
+        Assert.Equal("127.0.0.1", root.Host);
+        Assert.NotEqual(0, root.Port);
+        Assert.Contains($"dashboard: {root}api/dashboard/", serve.Output, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = root };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(new Uri("api/health", UriKind.Relative), ct)).StatusCode);
     }
 
     [Fact]

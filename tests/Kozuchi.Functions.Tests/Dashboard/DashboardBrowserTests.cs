@@ -190,6 +190,51 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
     }
 
     [Fact]
+    public async Task Every_amount_is_shown_in_its_own_currency_and_other_currencies_are_listed_apart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // This morning in Tokyo (the app's clock is 2026-11-01 09:00 JST): the month the overview's KPI cards show.
+        Kozuchi.Core.Orders.Order Order(string id, string email, decimal total, string currency, int hour) => new()
+        {
+            Key = new Kozuchi.Core.Orders.OrderKey("shopify", id),
+            OrderedAt = new DateTimeOffset(2026, 11, 1, hour, 0, 0, TimeSpan.FromHours(9)),
+            UpdatedAt = new DateTimeOffset(2026, 11, 1, hour, 0, 0, TimeSpan.FromHours(9)),
+            Contact = new Kozuchi.Core.Orders.OrderContact { Email = email },
+            Lines = [new Kozuchi.Core.Orders.OrderLine { Sku = "S", ProductName = "商品", UnitPrice = total }],
+            Total = total,
+            Currency = currency,
+        };
+        await _app.Services.GetRequiredService<Kozuchi.Storage.Customers.OrderIngestor>().IngestAsync(
+            [new(Order("1001", "hanako@example.jp", 5980m, "JPY", 7), null), new(Order("1002", "john@test.com", 403.00m, "USD", 8), null)], null, ct);
+        await SignIn();
+
+        // The yen shop's revenue is yen; the dollar order is beside it, in dollars, not added.
+        var summary = _page.Locator("[data-testid='summary']");
+        await Assertions.Expect(summary.Locator(".card").Nth(2)).ToContainTextAsync("￥5,980");
+        await Assertions.Expect(_page.Locator("[data-testid='summary-other-currencies']")).ToHaveTextAsync("他の通貨（合算していません）: $403.00 (1件)");
+        await Assertions.Expect(_page.Locator("[data-testid='kpis'] .card").First).ToContainTextAsync("￥5,980");
+        await Assertions.Expect(_page.Locator("[data-testid='kpi-other-currencies']")).ToContainTextAsync("$403.00");
+        await Shot("currency-overview");
+
+        // Each customer's figure in their own currency in the drill-down.
+        await _page.Locator("#nav a[data-page='rfm']").ClickAsync();
+        var cell = _page.Locator("[data-testid='rfm-grid'] button[data-r='1'][data-f='1']");
+        await Assertions.Expect(cell).ToHaveTextAsync("2新規顧客");
+        await Assertions.Expect(_page.Locator("main")).Not.ToContainTextAsync("[object Object]");
+        await cell.ClickAsync();
+        var rows = _page.Locator("section table tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("￥5,980");
+        await Assertions.Expect(rows.Nth(1)).ToContainTextAsync("$403.00");
+        await Shot("currency-rfm-drill-down");
+
+        await _page.GetByLabel("表示言語").SelectOptionAsync("en");
+        await _page.Locator("#nav a[data-page='overview']").ClickAsync();
+        await Assertions.Expect(_page.Locator("[data-testid='summary-other-currencies']")).ToHaveTextAsync("Other currencies (not added): $403.00 (1 orders)");
+        await Assertions.Expect(_page.Locator("[data-testid='summary'] .card").Nth(2)).ToContainTextAsync("¥5,980");
+    }
+
+    [Fact]
     public async Task Dashboard_is_keyboard_navigable_with_a_skip_link_and_labelled_controls()
     {
         await SignIn();

@@ -255,4 +255,45 @@ public sealed class OrderIngestorTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal((CustomerState.Merged, first[0]), (merged!.State, merged.MergedInto));
         Assert.True((await _store.GetAsync(first[0], ct))!.DoNotCall);
     }
+
+    [Fact]
+    public async Task A_cancellation_stamped_the_same_second_as_the_paid_version_is_the_stored_order_in_any_arrival_order()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var paid = Incoming("p1", email: "a@example.jp");
+        var cancelled = paid with { Order = paid.Order with { Status = OrderStatus.Cancelled }, RawRef = "raw/test/p1-cancelled" };
+
+        // Across batches, the paid version second: the order row keeps the cancellation.
+        await _ingestor.IngestAsync([cancelled], null, ct);
+        var late = await _ingestor.IngestAsync([paid], null, ct);
+        Assert.Equal(ApplyOutcome.Unchanged, Assert.Single(late.Orders).Outcome);
+
+        // The paid version lost: it starts no scenario (a placement event for a cancelled order would count as a purchase).
+        Assert.Empty(Kozuchi.Storage.Scenarios.ScenarioEventPublisher.FromIngest(late));
+        var stored = await _store.GetOrderAsync(paid.Order.Key, ct);
+        Assert.Equal((OrderStatus.Cancelled, "raw/test/p1-cancelled"), (stored!.Status, (await _store.OrdersTable.GetEntityAsync<Azure.Data.Tables.TableEntity>(CustomerEntities.OrderPartition(paid.Order.Key), CustomerEntities.OrderRow(paid.Order.Key), cancellationToken: ct)).Value.GetString("RawRef")));
+
+        // Both in one batch, paid listed last: the batch keeps the cancellation too.
+        var other = Incoming("p2", email: "b@example.jp");
+        await _ingestor.IngestAsync([other with { Order = other.Order with { Status = OrderStatus.Cancelled } }, other], null, ct);
+        Assert.Equal(OrderStatus.Cancelled, (await _store.GetOrderAsync(other.Order.Key, ct))!.Status);
+        Assert.All(await ActiveAsync(), p => Assert.Equal((0, 0m), (p.Frequency, p.Monetary)));
+    }
+
+    [Fact]
+    public async Task Revenue_in_another_currency_is_stored_apart_on_the_customer_row_and_read_back_by_reports()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var usd = Incoming("u1", email: "u@example.com", day: 1, total: 403.00m);
+        await _ingestor.IngestAsync([usd with { Order = usd.Order with { Currency = "USD" } }, Incoming("u2", email: "u@example.com", day: 5, total: 2000m)], null, ct);
+
+        var profile = Assert.Single(await ActiveAsync());
+        Assert.Equal((403.00m, "USD"), (profile.Monetary, profile.Currency));
+        Assert.Equal([new Kozuchi.Core.Common.CurrencyTotal("JPY", 2000m, 1)], profile.OtherMonetary);
+
+        var snapshot = new ProfileSnapshots(_storage.Clients, _store);
+        var fromSnapshot = Assert.Single(await snapshot.CurrentAsync(ct));
+        Assert.Equal(profile.OtherMonetary, fromSnapshot.OtherMonetary);
+        Assert.Equal(profile.OtherMonetary, Assert.Single(await snapshot.CurrentAsync(ct)).OtherMonetary);
+    }
 }

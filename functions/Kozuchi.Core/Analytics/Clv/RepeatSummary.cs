@@ -44,14 +44,18 @@ public static class RepeatSummaries
             .OrderBy(s => s.CustomerId, StringComparer.Ordinal)];
     }
 
-    /// <summary>Summaries of live customers' counted orders (net of refunds), days in the shop's time zone.</summary>
-    public static IReadOnlyList<RepeatSummary> FromCustomers(IEnumerable<CustomerRecord> customers, DateOnly observationEnd, ShopTime shopTime, double daysPerPeriod = 7)
+    /// <summary>
+    /// Summaries of live customers' counted orders (net of refunds), days in the shop's time zone. With a
+    /// <paramref name="currency"/>, only the customers whose value is in it (their first order's currency) and their
+    /// orders in it: a spend model fitted on amounts in two currencies would mean nothing.
+    /// </summary>
+    public static IReadOnlyList<RepeatSummary> FromCustomers(IEnumerable<CustomerRecord> customers, DateOnly observationEnd, ShopTime shopTime, double daysPerPeriod = 7, string? currency = null)
     {
         ArgumentNullException.ThrowIfNull(customers);
         ArgumentNullException.ThrowIfNull(shopTime);
         return FromPurchases(
-            customers.Where(c => c.State.CountsInAnalytics())
-                .SelectMany(c => c.Orders.Where(o => o.Counts).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
+            customers.Where(c => c.State.CountsInAnalytics() && (currency is null || c.MonetaryCurrency() == currency))
+                .SelectMany(c => c.Orders.Where(o => o.Counts && (currency is null || c.CurrencyOf(o) == currency)).Select(o => new Purchase(c.CustomerId, shopTime.Today(o.OrderedAt), o.Net))),
             observationEnd,
             daysPerPeriod);
     }

@@ -34,7 +34,7 @@ public static class BaseOrderJson
             : o.Str("dispatch_status") == "unpaid" ? OrderStatus.Pending
             : OrderStatus.Paid;
         var name = string.Join(' ', new[] { o.Str("last_name"), o.Str("first_name") }.Where(s => s is not null));
-        var address = string.Concat(o.Str("prefecture") ?? string.Empty, o.Str("address") ?? string.Empty, o.Str("address2") is { } a2 ? " " + a2 : string.Empty);
+
         return new Order
         {
             Key = new OrderKey(source, id),
@@ -46,7 +46,10 @@ public static class BaseOrderJson
                 Phone = o.Str("tel"),
                 Name = name.Length == 0 ? null : name,
                 PostalCode = o.Str("zip_code"),
-                Address = address.Length == 0 ? null : address,
+                Region = o.Str("prefecture"),
+                AddressLine1 = o.Str("address"),
+                AddressLine2 = o.Str("address2"),
+                Address = AddressFormat.OneLine(null, o.Str("prefecture"), null, o.Str("address"), o.Str("address2")),
             },
             Lines = lines,
             Total = o.Money("total") ?? throw new FormatException($"BASE order {id}: 'total' is missing."),

@@ -34,7 +34,7 @@ public static class ColorMeOrderJson
         var status = o.Bool("canceled") == true ? OrderStatus.Cancelled
             : o.Bool("paid") == false ? OrderStatus.Pending
             : OrderStatus.Paid;
-        var address = string.Concat(customer.Str("pref_name") ?? string.Empty, customer.Str("address1") ?? string.Empty, customer.Str("address2") is { } a2 ? " " + a2 : string.Empty);
+
         return new Order
         {
             Key = new OrderKey(source, id),
@@ -48,7 +48,10 @@ public static class ColorMeOrderJson
                 Name = customer.Str("name"),
                 NameKana = customer.Str("furigana"),
                 PostalCode = customer.Str("postal"),
-                Address = address.Length == 0 ? null : address,
+                Region = customer.Str("pref_name"),
+                AddressLine1 = customer.Str("address1"),
+                AddressLine2 = customer.Str("address2"),
+                Address = AddressFormat.OneLine(null, customer.Str("pref_name"), null, customer.Str("address1"), customer.Str("address2")),
             },
             Lines = lines,
             Total = o.Money("total_price") ?? throw new FormatException($"カラーミー sale {id}: 'total_price' is missing."),

@@ -9,14 +9,33 @@ internal static class JsonRead
     public static JsonElement? Prop(this JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind is not JsonValueKind.Null and not JsonValueKind.Undefined ? v : null;
 
+    /// <summary>
+    /// A string, number or boolean as text; null when absent, JSON null, blank, or the literal <c>"NULL"</c>/<c>"null"</c>
+    /// that carts and their database exports write for a missing value.
+    /// </summary>
     public static string? Str(this JsonElement e, string name) => e.Prop(name) switch
     {
-        { ValueKind: JsonValueKind.String } v => string.IsNullOrWhiteSpace(v.GetString()) ? null : v.GetString(),
+        { ValueKind: JsonValueKind.String } v => IsMissing(v.GetString()) ? null : v.GetString(),
         { ValueKind: JsonValueKind.Number } v => v.GetRawText(),
         { ValueKind: JsonValueKind.True } => "true",
         { ValueKind: JsonValueKind.False } => "false",
         _ => null,
     };
+
+    /// <summary>Blank, or the text a cart writes for "no value".</summary>
+    public static bool IsMissing(string? text) => string.IsNullOrWhiteSpace(text) || text.Trim() is "NULL" or "null";
+
+    /// <summary>The element at a dotted path (<c>total_price_set.shop_money</c>), or null where any step is missing.</summary>
+    public static JsonElement? Path(this JsonElement e, string path)
+    {
+        JsonElement? current = e;
+        foreach (var step in path.Split('.'))
+        {
+            current = current?.Prop(step);
+        }
+
+        return current;
+    }
 
     public static decimal? Money(this JsonElement e, string name)
     {

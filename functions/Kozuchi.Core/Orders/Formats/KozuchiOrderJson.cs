@@ -64,6 +64,8 @@ public static class KozuchiOrderJson
         var orderedAt = o.Time("ordered_at", zone) ?? throw new FormatException("'ordered_at' is required.");
         var total = o.Money("total") ?? throw new FormatException("'total' is required.");
         var customer = o.Prop("customer") ?? default;
+        var country = Identity.IdentityNormalizer.Country(customer.Str("country"));
+        var region = AddressFormat.Region(country, customer.Str("prefecture"));
         var contact = new OrderContact
         {
             Email = customer.Str("email"),
@@ -71,7 +73,12 @@ public static class KozuchiOrderJson
             Name = customer.Str("name"),
             NameKana = customer.Str("name_kana"),
             PostalCode = customer.Str("postal_code"),
-            Address = customer.Str("address"),
+            Country = country,
+            Region = region,
+            City = customer.Str("city"),
+            AddressLine1 = customer.Str("address1"),
+            AddressLine2 = customer.Str("address2"),
+            Address = customer.Str("address") ?? AddressFormat.OneLine(country, region, customer.Str("city"), customer.Str("address1"), customer.Str("address2")),
             Birthday = customer.Str("birthday") is { } b ? DateOnly.TryParse(b, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : throw new FormatException($"'customer.birthday' is not a date: {b}") : null,
             EmailOptIn = customer.Bool("email_opt_in"),
         };
@@ -103,7 +110,9 @@ public static class KozuchiOrderJson
             Contact = contact,
             Lines = lines,
             Total = total,
-            Currency = o.Str("currency")?.ToUpperInvariant() ?? "JPY",
+            Currency = o.Str("currency") is { } currency
+                ? Common.Currencies.Normalize(currency) ?? throw new FormatException($"'currency' must be an ISO 4217 code such as JPY; got '{currency}'.")
+                : Common.Currencies.Default,
             Status = status,
             RefundedAmount = o.Money("refunded") ?? (status == OrderStatus.Refunded ? total : 0m),
             RefundIds = o.Prop("refund_ids") is { ValueKind: JsonValueKind.Array } refunds
@@ -112,8 +121,24 @@ public static class KozuchiOrderJson
             IsSubscription = o.Bool("subscription") ?? false,
             AcquisitionMedium = o.Str("medium"),
             CheckoutToken = o.Str("cart_token"),
+            Fulfillment = o.Str("fulfillment") is { } f ? ParseFulfillment(f) : FulfillmentStatus.None,
         };
     }
+
+    public static FulfillmentStatus ParseFulfillment(string fulfillment) => fulfillment.Trim().ToLowerInvariant() switch
+    {
+        "" or "none" or "unfulfilled" or "未発送" => FulfillmentStatus.None,
+        "partial" or "一部発送" => FulfillmentStatus.Partial,
+        "fulfilled" or "shipped" or "発送済み" => FulfillmentStatus.Fulfilled,
+        _ => throw new FormatException($"'fulfillment' must be none, partial or fulfilled; got '{fulfillment}'."),
+    };
+
+    public static string Fulfillment(FulfillmentStatus status) => status switch
+    {
+        FulfillmentStatus.Partial => "partial",
+        FulfillmentStatus.Fulfilled => "fulfilled",
+        _ => "none",
+    };
 
     /// <summary>
     /// Writes orders in this format (<c>{"orders": [...]}</c>): what a shop's own system would send, and what the load
@@ -173,6 +198,11 @@ public static class KozuchiOrderJson
         w.WriteBoolean("subscription", o.IsSubscription);
         Optional(w, "medium", o.AcquisitionMedium);
         Optional(w, "cart_token", o.CheckoutToken);
+        if (o.Fulfillment != FulfillmentStatus.None)
+        {
+            w.WriteString("fulfillment", Fulfillment(o.Fulfillment));
+        }
+
         w.WriteStartObject("customer");
         Optional(w, "ref", o.CartCustomerId);
         Optional(w, "email", o.Contact.Email);
@@ -181,6 +211,11 @@ public static class KozuchiOrderJson
         Optional(w, "name_kana", o.Contact.NameKana);
         Optional(w, "postal_code", o.Contact.PostalCode);
         Optional(w, "address", o.Contact.Address);
+        Optional(w, "country", o.Contact.Country);
+        Optional(w, "prefecture", o.Contact.Region);
+        Optional(w, "city", o.Contact.City);
+        Optional(w, "address1", o.Contact.AddressLine1);
+        Optional(w, "address2", o.Contact.AddressLine2);
         Optional(w, "birthday", o.Contact.Birthday?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         if (o.Contact.EmailOptIn is { } optIn)
         {

@@ -1,11 +1,14 @@
+using Kozuchi.Core.Common;
+
 namespace Kozuchi.Core.Scenarios.Stats;
 
 /// <summary>
 /// One enrollment as effect measurement sees it: its arm, how many of its sends reached a provider (or the sandbox),
-/// whether and for how much it converted, and what its sends cost (per-channel unit costs of what a provider
+/// whether and for how much it converted (in <see cref="Currency"/>, the converting order's; null when recorded before
+/// currencies were kept), and what its sends cost (per-channel unit costs in the shop's currency of what a provider
 /// accepted: a postcard, a LINE message, a call). <see cref="Tally"/> says what became of every send.
 /// </summary>
-public sealed record EnrollmentOutcome(string? Arm, bool HeldOut, int Sends, bool Converted, decimal Revenue, decimal Cost = 0)
+public sealed record EnrollmentOutcome(string? Arm, bool HeldOut, int Sends, bool Converted, decimal Revenue, decimal Cost = 0, string? Currency = null)
 {
     public SendTally Tally { get; init; } = new() { Sent = Sends };
 }
@@ -29,7 +32,8 @@ public sealed record ArmResult(
     double RevenuePerRecipient,
     ArmComparison? VersusControl,
     decimal Cost,
-    double? Roas)
+    double? Roas,
+    IReadOnlyList<CurrencyTotal> OtherRevenue)
 {
     /// <summary>Converted among the recipients only: a customer whose sends all failed was not reached.</summary>
     public double RecipientConversionRate { get; init; }
@@ -52,6 +56,12 @@ public sealed record HoldoutUplift(string Treatment, Uplift Uplift, decimal Cost
 /// </summary>
 public sealed record WinnerRecommendation(string? Arm, string Reason, int MinSamplePerArm);
 
+/// <summary>
+/// A scenario's results. Revenue, revenue per customer, uplift and ROAS are in <see cref="Currency"/> (the shop's,
+/// which send costs are in too); conversions by orders in another currency count as conversions, and their revenue is
+/// listed apart in <see cref="OtherRevenue"/> rather than added (a converted customer then adds nothing to the revenue
+/// in <see cref="Currency"/>).
+/// </summary>
 /// <param name="Sent">Sends a provider accepted (not sandbox, failed, suppressed or pending: those are in <see cref="Tally"/>).</param>
 public sealed record ScenarioResults(
     long Entered,
@@ -61,7 +71,9 @@ public sealed record ScenarioResults(
     IReadOnlyList<ArmResult> Arms,
     IReadOnlyList<HoldoutUplift> Uplift,
     decimal Cost,
-    WinnerRecommendation? Winner)
+    WinnerRecommendation? Winner,
+    string Currency,
+    IReadOnlyList<CurrencyTotal> OtherRevenue)
 {
     /// <summary>What became of every send of the scenario: sent, delivered, sandbox, failed, suppressed by reason, pending.</summary>
     public SendTally Tally { get; init; } = SendTally.Empty;
@@ -73,10 +85,14 @@ public sealed record ScenarioResults(
     /// Folds enrollments into per-arm results. Revenue per customer counts every entered customer (zeros included),
     /// which is what makes arms and holdout comparable; per recipient divides by those actually sent something.
     /// </summary>
-    public static ScenarioResults Compute(IEnumerable<EnrollmentOutcome> enrollments, IReadOnlyList<string>? armOrder = null, double confidence = 0.95, int minSamplePerArm = 200)
+    public static ScenarioResults Compute(IEnumerable<EnrollmentOutcome> enrollments, IReadOnlyList<string>? armOrder = null, double confidence = 0.95, int minSamplePerArm = 200, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(enrollments);
-        var all = enrollments.ToList();
+
+        // Revenue in another currency is taken out of every figure and listed apart; enrollments converted before
+        // currencies were kept are in the shop's currency, the only one their amounts could be added in then.
+        var given = enrollments.ToList();
+        var all = given.Select(e => IsOther(e, currency) ? e with { Revenue = 0 } : e).ToList();
         var groups = all.GroupBy(e => e.HeldOut ? SplitStep.HoldoutArm : e.Arm ?? NoSplit).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var order = (armOrder ?? []).Where(groups.ContainsKey).Concat(groups.Keys.Order(StringComparer.Ordinal)).Distinct().ToList();
         var control = order.FirstOrDefault(a => a != SplitStep.HoldoutArm);
@@ -94,7 +110,7 @@ public sealed record ScenarioResults(
                 versus = new ArmComparison(control, conversion, revenue);
             }
 
-            arms.Add(Summarise(arm, rows, versus));
+            arms.Add(Summarise(arm, rows, versus, Others(given.Where(e => (e.HeldOut ? SplitStep.HoldoutArm : e.Arm ?? NoSplit) == arm), currency)));
         }
 
         var uplift = new List<HoldoutUplift>();
@@ -117,11 +133,16 @@ public sealed record ScenarioResults(
         }
 
         return new ScenarioResults(all.Count, all.Sum(e => e.Tally.Sent), all.Count(e => e.Converted), all.Sum(e => e.Revenue), arms, uplift, all.Sum(e => e.Cost),
-            Recommend(groups, order, confidence, minSamplePerArm))
+            Recommend(groups, order, confidence, minSamplePerArm), currency, Others(given, currency))
         {
             Tally = SendTally.Sum(all.Select(e => e.Tally)),
         };
     }
+
+    private static bool IsOther(EnrollmentOutcome e, string currency) => e.Currency is { } c && c != currency;
+
+    private static IReadOnlyList<CurrencyTotal> Others(IEnumerable<EnrollmentOutcome> rows, string currency) =>
+        Currencies.Totals(rows.Where(e => e.Converted && IsOther(e, currency)).Select(e => (e.Currency!, e.Revenue, 1)));
 
     private static HoldoutUplift Incremental(string treatment, List<EnrollmentOutcome> rows, List<EnrollmentOutcome> holdout, double confidence)
     {
@@ -165,7 +186,7 @@ public sealed record ScenarioResults(
         return new WinnerRecommendation(best, $"{best} converts significantly better than every other arm at {confidence.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)} confidence.", minSample);
     }
 
-    private static ArmResult Summarise(string arm, List<EnrollmentOutcome> rows, ArmComparison? versus)
+    private static ArmResult Summarise(string arm, List<EnrollmentOutcome> rows, ArmComparison? versus, IReadOnlyList<CurrencyTotal> otherRevenue)
     {
         var entered = rows.Count;
         var recipients = rows.Count(r => r.Sends > 0);
@@ -186,7 +207,8 @@ public sealed record ScenarioResults(
             recipients == 0 ? 0 : (double)revenue / recipients,
             versus,
             cost,
-            cost > 0 ? (double)(revenue / cost) : null)
+            cost > 0 ? (double)(revenue / cost) : null,
+            otherRevenue)
         {
             RecipientConversionRate = recipients == 0 ? 0 : (double)recipientsConverted / recipients,
             Tally = SendTally.Sum(rows.Select(r => r.Tally)),

@@ -7,7 +7,14 @@
   const charts = [];
 
   const t = (key) => (texts[lang] && texts[lang][key]) || texts.ja[key] || key;
-  const yen = (n) => new Intl.NumberFormat(lang === "ja" ? "ja-JP" : "en-US", { style: "currency", currency: "JPY", maximumFractionDigits: 0 }).format(n);
+  // Every amount is formatted in its own currency (the API says which with each figure): yen as ￥5,980, dollars as
+  // US$403.00 / $403.00 with the currency's own decimals. Amounts in different currencies are never added here either.
+  const money = (n, currency) => n == null ? "—" : new Intl.NumberFormat(lang === "ja" ? "ja-JP" : "en-US", { style: "currency", currency: currency || "JPY" }).format(n);
+  // Figures in other currencies than the report's, listed apart: "US$403.00 (1件) · A$12.50 (2件)".
+  const others = (list, amount = (o) => o.revenue, count = (o) => o.orders, unit = "common.ordersUnit") => (list || []).map((o) =>
+    `${money(amount(o), o.currency)}${count(o) == null ? "" : ` (${num(count(o))}${lang === "ja" ? "" : " "}${t(unit)})`}`).join(" · ");
+  const othersNote = (list, testId, amount) => list && list.length
+    ? el("p", { class: "hint", "data-testid": testId }, `${t("common.otherCurrencies")}: ${others(list, amount)}`) : null;
   const num = (n) => new Intl.NumberFormat(lang === "ja" ? "ja-JP" : "en-US").format(n);
   const pct = (n) => n == null ? "—" : `${(n * 100).toFixed(1)}%`;
 
@@ -95,21 +102,23 @@
         parts.push(el("div", { class: "cards", "data-testid": "summary" },
           card(t("common.customers"), num(summary.customers)),
           card(t("common.orders"), num(summary.orders)),
-          card(t("common.revenue"), yen(summary.revenue))));
+          card(t("common.revenue"), money(summary.revenue, summary.currency))),
+          othersNote(summary.otherCurrencies, "summary-other-currencies"));
       }
       if (!data || !data.months || data.months.length === 0) { parts.push(summary ? null : empty()); return parts; }
       const last = data.months[data.months.length - 1];
       const target = (kpi) => (data.targets || []).find((x) => x.kpi === kpi && x.month === last.month);
       parts.push(el("h2", { text: `${t("overview.monthly")} — ${last.month}` }));
       parts.push(el("div", { class: "cards", "data-testid": "kpis" },
-        card(t("overview.sales"), yen(last.sales), target("sales"), last.sales),
-        card(t("overview.newSales"), yen(last.newSales)),
-        card(t("overview.repeatSales"), yen(last.repeatSales)),
+        card(t("overview.sales"), money(last.sales, data.currency), target("sales"), last.sales),
+        card(t("overview.newSales"), money(last.newSales, data.currency)),
+        card(t("overview.repeatSales"), money(last.repeatSales, data.currency)),
         card(t("common.orders"), num(last.orders), target("orders"), last.orders),
         card(t("overview.activeCustomers"), num(last.activeCustomers)),
         card(t("overview.newCustomers"), num(last.newCustomers), target("newCustomers"), last.newCustomers),
         card(t("overview.repeatRate"), pct(last.repeatRate), target("repeatRate"), last.repeatRate),
-        card(t("overview.aov"), yen(last.aov))));
+        card(t("overview.aov"), money(last.aov, data.currency))),
+        othersNote(last.otherCurrencies, "kpi-other-currencies", (o) => o.sales));
       parts.push(chart(t("overview.chart"), {
         type: "bar",
         data: { labels: data.months.map((m) => m.month), datasets: [
@@ -139,7 +148,8 @@
             [1, 2, 3, 4, 5].map((f) => {
               const c = cell(r, f);
               const shade = Math.round(235 - 160 * (c.customers / max));
-              const name = lang === "ja" ? (c.name || "") : (c.nameEn || c.name || "");
+              // The API names each cell in both languages ({code, japanese, english}).
+              const name = c.name ? (lang === "ja" ? c.name.japanese : c.name.english) : "";
               return el("td", { class: "cell", style: `background: rgb(${shade}, ${shade + 10}, 255)` },
                 el("button", { "data-r": r, "data-f": f, "aria-label": `${name} R${r} F${f}: ${num(c.customers)}`, onclick: () => showCells(r, f, name) },
                   el("strong", { text: num(c.customers) }), el("br"), el("small", { text: name })));
@@ -153,7 +163,7 @@
         const rows = (data && data.customers) || [];
         drill.replaceChildren(drill.firstChild,
           rows.length === 0 ? empty() : table([t("rfm.customerId"), t("common.orders"), t("common.revenue"), t("rfm.lastOrder")],
-            rows.map((c) => [el("a", { href: `#/customer/${encodeURIComponent(c.customerId)}`, text: c.customerId }), num(c.frequency), yen(c.monetary), (c.lastOrderAt || "").slice(0, 10)]), t("rfm.drill")),
+            rows.map((c) => [el("a", { href: `#/customer/${encodeURIComponent(c.customerId)}`, text: c.customerId }), num(c.frequency), money(c.monetary, c.currency), (c.lastOrderAt || "").slice(0, 10)]), t("rfm.drill")),
           el("p", {}, el("a", { class: "button", href: `#/scenarios?segment=${encodeURIComponent(JSON.stringify({ rfm: { r, f } }))}`, text: t("rfm.startScenario") })));
       };
       await load();
@@ -175,12 +185,16 @@
     async products() {
       const [entry, conversion, basket] = await Promise.all([api("reports/products/entry"), api("reports/products/conversion"), api("reports/products/basket")]);
       const fresh = await api("reports/freshness");
-      // Rates, lifts and day quartiles are exact in the API; three decimals are enough to read them.
-      const cells = (row) => Object.values(row).map((v) => typeof v === "number" && !Number.isInteger(v) ? num(Math.round(v * 1000) / 1000) : v);
+      // Rates, lifts and day quartiles are exact in the API; three decimals are enough to read them. LTVs are money in
+      // the report's currency; other currencies' LTVs are listed apart in their own.
+      const cells = (row, currency) => Object.entries(row).map(([k, v]) =>
+        k === "ltv" || k === "ltv365" ? money(v, currency)
+          : k === "otherCurrencies" ? others(v, (o) => o.ltv, (o) => o.customers, "common.customersUnit")
+          : typeof v === "number" && !Number.isInteger(v) ? num(Math.round(v * 1000) / 1000) : v);
       return [el("h1", { text: t("products.title") }), freshnessNote(fresh),
-        el("h2", { text: t("products.entry") }), entry && entry.rows?.length ? table(Object.keys(entry.rows[0]), entry.rows.map(cells)) : empty(),
-        el("h2", { text: t("products.conversion") }), conversion && conversion.rows?.length ? table(Object.keys(conversion.rows[0]), conversion.rows.map(cells)) : empty(),
-        el("h2", { text: t("products.basket") }), basket && basket.rows?.length ? table(Object.keys(basket.rows[0]), basket.rows.map(cells)) : empty()];
+        el("h2", { text: t("products.entry") }), entry && entry.rows?.length ? table(Object.keys(entry.rows[0]), entry.rows.map((r) => cells(r, entry.currency))) : empty(),
+        el("h2", { text: t("products.conversion") }), conversion && conversion.rows?.length ? table(Object.keys(conversion.rows[0]), conversion.rows.map((r) => cells(r))) : empty(),
+        el("h2", { text: t("products.basket") }), basket && basket.rows?.length ? table(Object.keys(basket.rows[0]), basket.rows.map((r) => cells(r))) : empty()];
     },
 
     async scenarios() {
@@ -200,13 +214,14 @@
         const parts = [detail.firstChild, freshnessNote({ computedAt: data.computedAt, current: data.current }),
           el("div", { class: "cards", "data-testid": "scenario-totals" },
             card(t("scenarios.entered"), num(r.entered)), card(t("scenarios.recipients"), num(r.arms.filter((a) => !a.holdout).reduce((n, a) => n + a.recipients, 0))),
-            card(t("scenarios.converted"), num(r.converted)), card(t("common.revenue"), yen(r.revenue))),
+            card(t("scenarios.converted"), num(r.converted)), card(t("common.revenue"), money(r.revenue, r.currency))),
+          othersNote(r.otherRevenue, "scenario-other-currencies", (o) => o.amount),
           el("h3", { text: t("scenarios.sends") }),
           el("div", { class: "cards sends", "data-testid": "send-outcomes" },
             card(t("scenarios.sent"), num(tally.sent || 0)), card(t("scenarios.delivered"), num(tally.delivered || 0)),
             card(t("scenarios.sandbox"), num(tally.sandbox || 0)), card(t("scenarios.failed"), num(tally.failed || 0)),
             card(t("scenarios.suppressed"), num(suppressed)), card(t("scenarios.pending"), num(tally.pending || 0)),
-            card(t("scenarios.cost"), yen(r.cost)))];
+            card(t("scenarios.cost"), money(r.cost, r.currency)))];
         const reasons = [
           ...Object.entries(tally.suppressed || {}).map(([reason, n]) => [`${t("scenarios.suppressed")}: ${t(`suppressed.${reason}`)}`, num(n)]),
           ...(tally.quietHoursDeferred ? [[t("scenarios.quietHours"), num(tally.quietHoursDeferred)]] : []),
@@ -217,13 +232,13 @@
           [t("scenarios.variant"), t("scenarios.entered"), t("scenarios.sent"), t("scenarios.sandbox"), t("scenarios.failed"), t("scenarios.suppressed"), t("scenarios.converted"), "CVR", t("scenarios.recipientCvr"), t("scenarios.revenuePerCustomer"), t("scenarios.versusControl"), t("scenarios.cost"), "ROAS"],
           r.arms.map((a) => [a.holdout ? `${a.arm} (${t("scenarios.holdout")})` : a.arm, num(a.entered), num(a.sent), num(a.tally?.sandbox || 0), num(a.tally?.failed || 0),
             num(Object.values(a.tally?.suppressed || {}).reduce((x, y) => x + y, 0)), num(a.converted), pct(a.conversionRate), a.holdout ? "—" : pct(a.recipientConversionRate),
-            yen(a.revenuePerCustomer), a.versusControl ? fmtDiff(a.versusControl.conversion) : "—", yen(a.cost), a.roas == null ? "—" : a.roas.toFixed(2)]),
+            money(a.revenuePerCustomer, r.currency), a.versusControl ? fmtDiff(a.versusControl.conversion) : "—", money(a.cost, r.currency), a.roas == null ? "—" : a.roas.toFixed(2)]),
           t("scenarios.variant")));
         if (r.uplift && r.uplift.length) {
           parts.push(el("h3", { text: t("scenarios.uplift") }), table(
             [t("scenarios.variant"), t("scenarios.treatmentRate"), t("scenarios.holdoutRate"), t("scenarios.upliftCvr"), t("scenarios.incrementalRevenue"), t("scenarios.incrementalRoas")],
             r.uplift.map((u) => [u.treatment, pct(u.uplift.treatmentRate), pct(u.uplift.holdoutRate), fmtDiff(u.uplift.conversionUplift),
-              yen(u.uplift.incrementalRevenue), u.incrementalRoas == null ? "—" : u.incrementalRoas.toFixed(2)]), t("scenarios.uplift")));
+              money(u.uplift.incrementalRevenue, r.currency), u.incrementalRoas == null ? "—" : u.incrementalRoas.toFixed(2)]), t("scenarios.uplift")));
         }
         if (r.winner) parts.push(el("p", { "data-testid": "winner", text: `${t("scenarios.winner")}: ${r.winner.arm || "—"} — ${r.winner.reason}` }));
         detail.replaceChildren(...parts);
@@ -286,7 +301,7 @@
   };
 
   // Pages that live in a file of their own (outbox.js) register in window.KOZUCHI_PAGES and get the helpers they use.
-  const toolkit = { el, api, t, num, yen, pct, table, empty, lang: () => lang };
+  const toolkit = { el, api, t, num, money, pct, table, empty, lang: () => lang };
   for (const [name, page] of Object.entries(window.KOZUCHI_PAGES || {})) pages[name] = () => page(toolkit);
 
   // "Start a scenario for this segment": the RFM cell becomes a stored segment and a one-off broadcast to it at the

@@ -99,7 +99,7 @@ internal static class RequestsBench
     /// </summary>
     private static async Task<(string, long, IReadOnlyDictionary<string, long>)> WebhookAsync(int orders, StorageRequestCounter counter, bool withScenario)
     {
-        await using var storage = await StartAsync();
+        await using var storage = await StartAsync(settings: BenchStorage.SandboxSends);
         if (withScenario)
         {
             await ActivatePresetAsync(storage, "first-order-steps.json");
@@ -162,11 +162,9 @@ internal static class RequestsBench
     private static async Task<IEnumerable<(string, long, IReadOnlyDictionary<string, long>)>> ScenarioAsync(int customers, StorageRequestCounter counter)
     {
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var storage = await StartAsync(time);
+        await using var storage = await StartAsync(time, BenchStorage.SandboxSends);
         await ScenarioBench.SeedDormantAsync(storage, time, customers);
-        var service = storage.Services.GetRequiredService<ScenarioService>();
-        await service.CreateAsync(ScenarioBench.Definition, null, CancellationToken.None);
-        await service.ActivateAsync("bench-winback", CancellationToken.None);
+        await BenchStorage.ActivateAsync(storage.Services.GetRequiredService<ScenarioService>(), ScenarioBench.Definition);
         counter.Take();
         await storage.Services.GetRequiredService<ScenarioTriggerRunner>().RunDailyAsync(CancellationToken.None);
         var started = await RouteAsync(storage);
@@ -224,8 +222,7 @@ internal static class RequestsBench
             var service = storage.Services.GetRequiredService<ScenarioService>();
             foreach (var (id, channel) in ChannelScenarios)
             {
-                await service.CreateAsync(SingleSend(id, channel), null, CancellationToken.None);
-                await service.ActivateAsync(id, CancellationToken.None);
+                await BenchStorage.ActivateAsync(service, SingleSend(id, channel));
             }
 
             await storage.Services.GetRequiredService<ScenarioTriggerRunner>().RunDailyAsync(CancellationToken.None);
@@ -289,9 +286,7 @@ internal static class RequestsBench
     internal static async Task ActivatePresetAsync(BenchStorage storage, string preset)
     {
         var json = await File.ReadAllTextAsync(Path.Combine(Kozuchi.Testing.Azurite.RepositoryRoot(), "scenarios", "presets", preset));
-        var service = storage.Services.GetRequiredService<ScenarioService>();
-        var created = await service.CreateAsync(json, null, CancellationToken.None);
-        await service.ActivateAsync(created.Definition?.Id ?? throw new InvalidOperationException(string.Join("; ", created.Errors)), CancellationToken.None);
+        await BenchStorage.ActivateAsync(storage.Services.GetRequiredService<ScenarioService>(), json);
     }
 
     private static async Task<BenchStorage> StartAsync(TimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)

@@ -27,9 +27,9 @@ internal static class ScenarioBench
           "schemaVersion": 1, "id": "bench-winback", "trigger": { "type": "daysSinceLastOrder", "days": 120 },
           "policies": { "quietHours": null },
           "steps": [
-            { "type": "send", "id": "first", "channels": ["email"], "template": "winback", "next": "wait" },
+            { "type": "send", "id": "first", "channels": ["email"], "template": "winback-coupon", "next": "wait" },
             { "type": "wait", "id": "wait", "days": 1, "next": "second" },
-            { "type": "send", "id": "second", "channels": ["email"], "template": "winback-reminder" }
+            { "type": "send", "id": "second", "channels": ["email"], "template": "winback-coupon-reminder" }
           ]
         }
         """;
@@ -39,16 +39,16 @@ internal static class ScenarioBench
         Console.WriteLine($"# scenarios: {customers:N0} dormant customers through the daily trigger, routing, enrollment and first send{(firstStepOnly ? "" : ", timer, second send")}");
         Console.WriteLine($"# load average at start: {LoadAverage()}");
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var storage = await BenchStorage.StartAsync(time);
+        await using var storage = await BenchStorage.StartAsync(time, BenchStorage.SandboxSends);
         var clients = storage.Services.GetRequiredService<StorageClients>();
+        Report.Line("reference: Azurite raw batched write (100 rows/transaction, 4 in flight)", await storage.RawBatchedWriteRateAsync(20_000), "rows/s");
         Report.Line("reference: Azurite single-entity upsert (8 in flight), before", await PointWriteRateAsync(clients, 20_000), "writes/s");
 
         var profiles = await SeedDormantAsync(storage, time, customers);
         Console.WriteLine($"# {profiles:N0} profiles in the snapshot");
 
         var service = storage.Services.GetRequiredService<ScenarioService>();
-        await service.CreateAsync(Definition, null, CancellationToken.None);
-        await service.ActivateAsync("bench-winback", CancellationToken.None);
+        await BenchStorage.ActivateAsync(service, Definition);
 
         using var ops = countOps ? new StorageRequestCounter() : null;
         using var deadline = deadlineMinutes > 0 ? new CancellationTokenSource(TimeSpan.FromMinutes(deadlineMinutes)) : new CancellationTokenSource();

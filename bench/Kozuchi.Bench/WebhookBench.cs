@@ -24,7 +24,7 @@ internal static class WebhookBench
     {
         Console.WriteLine($"# webhooks: {orders:N0} orders in signed batches of {OrdersPerRequest}, {senders} concurrent senders, {(inOrder ? "history in time order (worst-case contention)" : "history shuffled (many different customers at once)")}{(withScenario ? ", an order-triggered scenario active" : "")}");
         Console.WriteLine($"# load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
-        await using var storage = await BenchStorage.StartAsync();
+        await using var storage = await BenchStorage.StartAsync(settings: BenchStorage.SandboxSends);
         var raw = await storage.RawBatchedWriteRateAsync(100_000);
         Report.Line("reference: Azurite raw batched write (100 rows/transaction, 4 in flight)", raw, "rows/s");
 

@@ -31,13 +31,15 @@ internal sealed class BenchStorage : IAsyncDisposable
     };
 
     /// <summary>
-    /// Email and LINE through the sandbox: a scenario is activated only when its channels have a provider, and a
-    /// benchmark that drains the send queues itself needs no real one.
+    /// Email and LINE through the sandbox, with the unsubscribe link every email needs: a scenario is activated only
+    /// when its channels have a provider, and a benchmark that drains the send queues itself needs no real one.
     /// </summary>
     public static IReadOnlyDictionary<string, string?> SandboxSends { get; } = new Dictionary<string, string?>
     {
         ["Kozuchi:Channels:Email:Provider"] = "Sandbox",
         ["Kozuchi:Channels:Line:Provider"] = "Sandbox",
+        ["Kozuchi:Unsubscribe:SigningKey"] = "unsubscribe-key-placeholder",
+        ["Kozuchi:Unsubscribe:BaseUrl"] = "https://kozuchi.example.jp",
     };
 
     /// <summary>Stores and activates a definition; a refusal (a template or provider missing) stops the benchmark rather than measuring nothing.</summary>

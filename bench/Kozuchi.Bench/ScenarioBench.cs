@@ -46,9 +46,8 @@ internal static class ScenarioBench
 
         var profiles = await SeedDormantAsync(storage, time, customers);
         Console.WriteLine($"# {profiles:N0} profiles in the snapshot");
+        await BenchStorage.ActivateAsync(storage.Services.GetRequiredService<ScenarioService>(), Definition);
 
-        var service = storage.Services.GetRequiredService<ScenarioService>();
-        await BenchStorage.ActivateAsync(service, Definition);
 
         using var ops = countOps ? new StorageRequestCounter() : null;
         using var deadline = deadlineMinutes > 0 ? new CancellationTokenSource(TimeSpan.FromMinutes(deadlineMinutes)) : new CancellationTokenSource();

@@ -16,6 +16,7 @@ public static class ErasureServiceCollectionExtensions
         services.TryAddSingleton<BlobIndex>();
         services.TryAddSingleton<ErasureJobs>();
         services.TryAddSingleton<Checkouts.CheckoutStore>();
+        services.TryAddSingleton<Scenarios.EnrollmentStore>();
         services.AddSingleton<IErasureParticipant, CustomerRecordsParticipant>();
         services.AddSingleton<IErasureParticipant, IdentityRowsParticipant>();
         services.AddSingleton<IErasureParticipant, OrderRowsParticipant>();

@@ -30,6 +30,36 @@ internal sealed class BenchStorage : IAsyncDisposable
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
+    /// <summary>
+    /// Email and LINE through the sandbox, with the unsubscribe link every email needs: a scenario is activated only
+    /// when its channels have a provider, and a benchmark that drains the send queues itself needs no real one.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> SandboxSends { get; } = new Dictionary<string, string?>
+    {
+        ["Kozuchi:Channels:Email:Provider"] = "Sandbox",
+        ["Kozuchi:Channels:Line:Provider"] = "Sandbox",
+        ["Kozuchi:Unsubscribe:SigningKey"] = "unsubscribe-key-placeholder",
+        ["Kozuchi:Unsubscribe:BaseUrl"] = "https://kozuchi.example.jp",
+    };
+
+    /// <summary>Stores and activates a definition; a refusal (a template or provider missing) stops the benchmark rather than measuring nothing.</summary>
+    public static async Task ActivateAsync(Kozuchi.Storage.Scenarios.ScenarioService service, string json)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var created = await service.CreateAsync(json, null, CancellationToken.None);
+        var id = created.Definition?.Id ?? throw new InvalidOperationException(string.Join("; ", created.Errors.Select(e => e.Message)));
+        if (created.Outcome is null)
+        {
+            throw new InvalidOperationException($"Scenario {id} not stored: {string.Join("; ", created.Errors.Select(e => e.Message))}");
+        }
+
+        var activated = await service.ActivateAsync(id, CancellationToken.None);
+        if (activated.Result != Kozuchi.Storage.Scenarios.LifecycleResult.Done)
+        {
+            throw new InvalidOperationException($"Scenario {id} not activated ({activated.Result}): {string.Join("; ", activated.Problems.Errors.Select(e => e.Message))}");
+        }
+    }
+
     /// <param name="time">A clock for the app's services (a fake one lets a benchmark jump to due timers); the system clock by default.</param>
     /// <param name="settings">Extra configuration for the app (provider fakes' addresses, rates).</param>
     public static async Task<BenchStorage> StartAsync(TimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)

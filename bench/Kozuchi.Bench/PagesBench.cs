@@ -266,7 +266,7 @@ internal static class PagesBench
                 Outcome = converted ? ScenarioOutcome.Converted : ScenarioOutcome.Exited,
                 CompletedAt = at.AddDays(1),
                 ConversionAmount = converted ? 5000m : null,
-            }, [], null, ct);
+            }, [], null, EnrollmentLayout.Buckets, ct);
         });
         Console.WriteLine($"#   wrote {count:N0} enrollments in {clock.Elapsed.TotalSeconds:N0} s");
     }

@@ -1,6 +1,6 @@
 using Kozuchi.Bench;
 
-// dotnet run -c Release --project bench/Kozuchi.Bench -- <ingest|webhooks|rfm|reports|pages|scenarios|sends|erasure|import-limits> [--orders N] [--customers N] [--senders N]
+// dotnet run -c Release --project bench/Kozuchi.Bench -- <ingest|webhooks|rfm|reports|pages|scenarios|sends|erasure|import-limits|requests|emulator> [--orders N] [--customers N] [--senders N]
 var command = args.FirstOrDefault() ?? "help";
 int Option(string name, int fallback)
 {
@@ -15,7 +15,7 @@ switch (command)
         await IngestBench.RunAsync(Option("--orders", 1_000_000), TimeSpan.FromSeconds(Option("--deadline-seconds", Option("--deadline-minutes", 0) * 60)), !args.Contains("--no-count"));
         break;
     case "webhooks":
-        await WebhookBench.RunAsync(Option("--orders", 100_000), Option("--senders", 4), args.Contains("--in-order"));
+        await WebhookBench.RunAsync(Option("--orders", 100_000), Option("--senders", 4), args.Contains("--in-order"), args.Contains("--count-ops"), args.Contains("--with-scenario"));
         break;
     case "decider":
         DeciderBenchmarks.Run();
@@ -44,11 +44,17 @@ switch (command)
     case "import-limits":
         ImportLimitsBench.Run(Option("--megabytes", 300));
         break;
+    case "emulator":
+        await EmulatorCostBench.RunAsync([10_000, 40_000, 100_000]);
+        break;
+    case "requests":
+        await RequestsBench.RunAsync(Option("--orders", 20_000), Option("--customers", 2_000), Option("--erasures", 100), args.SkipWhile(a => a != "--only").Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal));
+        break;
     case "sends":
         await SendsBench.RunAsync(Option("--line", 20_000), Option("--batch", Kozuchi.Storage.Scenarios.SendBatchMessage.MaxRecipients), Option("--emails", 1_800), Option("--email-rate", 600));
         break;
     default:
-        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] [--deadline-minutes N | --deadline-seconds N] [--no-count] | webhooks [--orders 100000] [--senders 4] [--in-order] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] [--deadline-minutes N] [--count-ops] | sends [--line 20000] [--batch 500] [--emails 1800] [--email-rate 600] | erasure [--small 26] [--large 2600] | import-limits [--megabytes 300]");
+        Console.WriteLine("usage: Kozuchi.Bench ingest [--orders 1000000] [--deadline-minutes N | --deadline-seconds N] [--no-count] | webhooks [--orders 100000] [--senders 4] [--in-order] [--count-ops] [--with-scenario] | rfm [--customers 1000000] | reports [--customers 1000000] | pages [--customers 1000000] [--enrollments 20000] [--duckdb] [--write-minutes 60] | decider | segments [--customers 1000000] | scenarios [--customers 100000] [--first-step-only] [--deadline-minutes N] [--count-ops] | emulator | requests [--orders 20000] [--customers 2000] [--erasures 100] [--only webhook csv pull scenario sends erasure] | sends [--line 20000] [--batch 500] [--emails 1800] [--email-rate 600] | erasure [--small 26] [--large 2600] | import-limits [--megabytes 300]");
         return 2;
 }
 

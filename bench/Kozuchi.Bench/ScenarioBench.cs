@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Tracing;
 using System.Globalization;
-using Azure.Core.Diagnostics;
 using Azure.Data.Tables;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Orders;
@@ -25,14 +22,14 @@ namespace Kozuchi.Bench;
 /// </summary>
 internal static class ScenarioBench
 {
-    private const string Definition = """
+    internal const string Definition = """
         {
           "schemaVersion": 1, "id": "bench-winback", "trigger": { "type": "daysSinceLastOrder", "days": 120 },
           "policies": { "quietHours": null },
           "steps": [
-            { "type": "send", "id": "first", "channels": ["email"], "template": "winback", "next": "wait" },
+            { "type": "send", "id": "first", "channels": ["email"], "template": "winback-coupon", "next": "wait" },
             { "type": "wait", "id": "wait", "days": 1, "next": "second" },
-            { "type": "send", "id": "second", "channels": ["email"], "template": "winback-reminder" }
+            { "type": "send", "id": "second", "channels": ["email"], "template": "winback-coupon-reminder" }
           ]
         }
         """;
@@ -42,43 +39,17 @@ internal static class ScenarioBench
         Console.WriteLine($"# scenarios: {customers:N0} dormant customers through the daily trigger, routing, enrollment and first send{(firstStepOnly ? "" : ", timer, second send")}");
         Console.WriteLine($"# load average at start: {LoadAverage()}");
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var storage = await BenchStorage.StartAsync(time);
+        await using var storage = await BenchStorage.StartAsync(time, BenchStorage.SandboxSends);
         var clients = storage.Services.GetRequiredService<StorageClients>();
+        Report.Line("reference: Azurite raw batched write (100 rows/transaction, 4 in flight)", await storage.RawBatchedWriteRateAsync(20_000), "rows/s");
         Report.Line("reference: Azurite single-entity upsert (8 in flight), before", await PointWriteRateAsync(clients, 20_000), "writes/s");
 
-        // Customers whose last order was exactly 120 days ago today: the daily trigger finds every one of them.
-        var lastOrder = time.GetUtcNow().AddDays(-120);
-        var table = clients.Table(StorageCatalog.Tables.Customers);
-        var records = Enumerable.Range(0, customers).Select(i => new CustomerRecord
-        {
-            CustomerId = $"c{i:D7}",
-            CreatedAt = lastOrder.AddDays(-30),
-            Orders = [new OrderSummary(new OrderKey("bench", $"o{i:D7}"), lastOrder, lastOrder, true, 4_980m, ["p001"], false)],
-            Contact = new CustomerContact { Email = $"c{i}@example.jp" },
-            EmailOptIn = true,
-        });
-        var batches = records.Select(CustomerEntities.ToEntity).GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
-        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, ct) =>
-            await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct));
+        var profiles = await SeedDormantAsync(storage, time, customers);
+        Console.WriteLine($"# {profiles:N0} profiles in the snapshot");
+        await BenchStorage.ActivateAsync(storage.Services.GetRequiredService<ScenarioService>(), Definition);
 
-        // The nightly profile snapshot the daily trigger reads (taken by the analytics run in production; written here
-        // from the same records, in its format and with the change marker it would carry; not timed).
-        using (var snapshot = new MemoryStream())
-        {
-            ProfileSnapshots.Write(snapshot, [.. records.Select(r => r.ToProfile())]);
-            snapshot.Position = 0;
-            await clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(ProfileSnapshots.BlobName)
-                .UploadAsync(snapshot, new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = new Dictionary<string, string> { ["marker"] = "none" } });
-        }
 
-        var profiles = await storage.Services.GetRequiredService<ProfileSnapshots>().CurrentAsync(CancellationToken.None);
-        Console.WriteLine($"# {profiles.Count:N0} profiles in the snapshot");
-
-        var service = storage.Services.GetRequiredService<ScenarioService>();
-        await service.CreateAsync(Definition, null, CancellationToken.None);
-        await service.ActivateAsync("bench-winback", CancellationToken.None);
-
-        using var ops = countOps ? new OperationCounter() : null;
+        using var ops = countOps ? new StorageRequestCounter() : null;
         using var deadline = deadlineMinutes > 0 ? new CancellationTokenSource(TimeSpan.FromMinutes(deadlineMinutes)) : new CancellationTokenSource();
         var azuriteCpu = Report.CpuSeconds(storage.Azurite.ProcessId);
         GC.Collect();
@@ -94,10 +65,15 @@ internal static class ScenarioBench
         var events = clients.Queue(StorageCatalog.Queues.ScenarioEvents);
         var progress = Task.Run(async () =>
         {
+            // The emulator's CPU per enrollment in each minute tells its cost growing with its tables apart from a busy
+            // machine's (which slows the wall clock, not the CPU an enrollment takes).
+            var (lastCpu, lastStarted) = (azuriteCpu, 0L);
             while (!run.IsCompleted || Interlocked.Read(ref started) < customers)
             {
                 await Task.Delay(TimeSpan.FromSeconds(60), deadline.Token);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   {clock.Elapsed.TotalMinutes:N1} min: {Interlocked.Read(ref started):N0} enrolled ({Interlocked.Read(ref started) / clock.Elapsed.TotalSeconds:N1}/s), load {LoadAverage()}"));
+                var (nowCpu, nowStarted) = (Report.CpuSeconds(storage.Azurite.ProcessId), Interlocked.Read(ref started));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   {clock.Elapsed.TotalMinutes:N1} min: {nowStarted:N0} enrolled ({nowStarted / clock.Elapsed.TotalSeconds:N1}/s), Azurite {(nowCpu - lastCpu) * 1000 / Math.Max(1, nowStarted - lastStarted):N2} ms CPU an enrollment this minute ({(nowCpu - lastCpu) / 60:P0} of a core), load {LoadAverage()}"));
+                (lastCpu, lastStarted) = (nowCpu, nowStarted);
             }
         });
         var stopped = false;
@@ -146,7 +122,7 @@ internal static class ScenarioBench
         await deadline.CancelAsync();
         await progress.ContinueWith(_ => { }, TaskScheduler.Default);
         Console.WriteLine($"# load average at end: {LoadAverage()}; Azurite used {cpu:P0} of one core; {messagesRouted:N0} scenario-events messages routed");
-        ops?.Print(Interlocked.Read(ref started));
+        ops?.Print("enrollment", Interlocked.Read(ref started));
         if (stopped)
         {
             Report.Line($"STOPPED at the deadline ({deadlineMinutes} min): enrolled with first send queued", started, "customers", $"{started / enter:N1} enrollments/s over {enter:N0} s");
@@ -186,6 +162,43 @@ internal static class ScenarioBench
         Report.Line("peak working set of the engine process", Report.PeakMegabytes(), "MiB");
     }
 
+    /// <summary>
+    /// Customers whose last order was exactly 120 days ago today (the daily trigger finds every one of them), written in
+    /// batched transactions, and the nightly profile snapshot the daily trigger reads (taken by the analytics run in
+    /// production; written here from the same records, in its format and with the change marker it would carry). Not timed.
+    /// </summary>
+    internal static async Task<int> SeedDormantAsync(BenchStorage storage, TimeProvider time, int customers, string prefix = "c", Func<int, CustomerRecord, CustomerRecord>? shape = null)
+    {
+        var clients = storage.Services.GetRequiredService<StorageClients>();
+        var lastOrder = time.GetUtcNow().AddDays(-120);
+        var table = clients.Table(StorageCatalog.Tables.Customers);
+        var records = Enumerable.Range(0, customers).Select(i =>
+        {
+            var record = new CustomerRecord
+            {
+                CustomerId = $"{prefix}{i:D7}",
+                CreatedAt = lastOrder.AddDays(-30),
+                Orders = [new OrderSummary(new OrderKey("bench", $"{prefix}o{i:D7}"), lastOrder, lastOrder, true, 4_980m, ["p001"], false)],
+                Contact = new CustomerContact { Email = $"{prefix}{i}@example.jp" },
+                EmailOptIn = true,
+            };
+            return shape is null ? record : shape(i, record);
+        }).ToList();
+        var batches = records.Select(CustomerEntities.ToEntity).GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, ct) =>
+            await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct));
+
+        using (var snapshot = new MemoryStream())
+        {
+            ProfileSnapshots.Write(snapshot, [.. records.Select(r => r.ToProfile())]);
+            snapshot.Position = 0;
+            await clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(ProfileSnapshots.BlobName)
+                .UploadAsync(snapshot, new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = new Dictionary<string, string> { ["marker"] = "none" } });
+        }
+
+        return (await storage.Services.GetRequiredService<ProfileSnapshots>().CurrentAsync(CancellationToken.None)).Count;
+    }
+
     private static async Task<long> QueuedLedgerRowsAsync(StorageClients clients)
     {
         long count = 0;
@@ -198,53 +211,6 @@ internal static class ScenarioBench
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    /// <summary>Counts the storage requests the app makes (Azure.Core's request events), by table or queue and kind.</summary>
-    private sealed class OperationCounter : IDisposable
-    {
-        private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
-        private readonly AzureEventSourceListener _listener;
-
-        public OperationCounter() => _listener = new AzureEventSourceListener(Count, EventLevel.Informational);
-
-        private void Count(EventWrittenEventArgs e, string message)
-        {
-            if (e.EventName != "Request" || e.Payload is not { Count: >= 3 } payload || payload[1] is not string method || payload[2] is not string uri)
-            {
-                return;
-            }
-
-            var path = new Uri(uri).AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
-            var resource = path.Length > 1 ? path[1] : "?";
-            var paren = resource.IndexOf('(', StringComparison.Ordinal);
-            var kind = method switch
-            {
-                "GET" when paren >= 0 && resource.Contains("RowKey", StringComparison.Ordinal) => "point read",
-                "GET" when path.Length > 2 && path[2] == "messages" => "receive",
-                "GET" => "query",
-                "POST" when path.Length > 1 && path[1] == "$batch" => "batch",
-                "POST" when path.Length > 2 && path[2] == "messages" => "send message",
-                "POST" => "insert",
-                "PUT" or "PATCH" or "MERGE" => "update",
-                "DELETE" => "delete",
-                _ => method,
-            };
-            _counts.AddOrUpdate($"{(paren >= 0 ? resource[..paren] : resource)} {kind}", 1, (_, n) => n + 1);
-        }
-
-        public void Print(long enrollments)
-        {
-            Console.WriteLine($"# storage requests per enrollment ({enrollments:N0} enrollments)");
-            foreach (var (key, n) in _counts.OrderByDescending(kv => kv.Value))
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   {key}: {n:N0} ({(double)n / Math.Max(1, enrollments):N2})"));
-            }
-
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   total: {_counts.Values.Sum():N0} ({(double)_counts.Values.Sum() / Math.Max(1, enrollments):N2})"));
-        }
-
-        public void Dispose() => _listener.Dispose();
-    }
 
     private static async Task<long> DrainAsync(StorageClients clients)
     {

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using Kozuchi.Core.Demo;
 using Kozuchi.Core.Orders.Formats;
 using Kozuchi.Functions;
+using Azure.Data.Tables;
+using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,10 +19,12 @@ internal static class WebhookBench
     private const int OrdersPerRequest = 100;
     private const string Secret = "bench-secret-placeholder";
 
-    public static async Task RunAsync(int orders, int senders, bool inOrder)
+    /// <param name="withScenario">With the first-order step-mail preset active: every order's customer is routed to the scenario engine's entry rules.</param>
+    public static async Task RunAsync(int orders, int senders, bool inOrder, bool countOps = false, bool withScenario = false)
     {
-        Console.WriteLine($"# webhooks: {orders:N0} orders in signed batches of {OrdersPerRequest}, {senders} concurrent senders, {(inOrder ? "history in time order (worst-case contention)" : "history shuffled (many different customers at once)")}");
-        await using var storage = await BenchStorage.StartAsync();
+        Console.WriteLine($"# webhooks: {orders:N0} orders in signed batches of {OrdersPerRequest}, {senders} concurrent senders, {(inOrder ? "history in time order (worst-case contention)" : "history shuffled (many different customers at once)")}{(withScenario ? ", an order-triggered scenario active" : "")}");
+        Console.WriteLine($"# load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        await using var storage = await BenchStorage.StartAsync(settings: BenchStorage.SandboxSends);
         var raw = await storage.RawBatchedWriteRateAsync(100_000);
         Report.Line("reference: Azurite raw batched write (100 rows/transaction, 4 in flight)", raw, "rows/s");
 
@@ -33,6 +37,10 @@ internal static class WebhookBench
         var port = FreePort();
         await using var app = KozuchiApp.Build([], port);
         await app.StartAsync();
+        if (withScenario)
+        {
+            await RequestsBench.ActivatePresetAsync(storage, "first-order-steps.json");
+        }
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(2) };
 
         // Live traffic is orders placed now by many different people. A generated three-year history sent in time order
@@ -47,6 +55,10 @@ internal static class WebhookBench
         var bodies = history.Chunk(OrdersPerRequest).Select(b => KozuchiOrderJson.Write(b)).ToList();
         var next = -1;
         var refused = 0;
+        var store = app.Services.GetRequiredService<CustomerStore>();
+        var written = Tables(store).Sum(store.RowsWritten);
+        using var ops = countOps ? new StorageRequestCounter() : null;
+        var azuriteCpu = Report.CpuSeconds(storage.Azurite.ProcessId);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
         {
@@ -63,12 +75,17 @@ internal static class WebhookBench
 
         var clients = storage.Services.GetRequiredService<StorageClients>();
         var queue = clients.Queue(StorageCatalog.Queues.OrdersIncoming);
-        while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+        var events = clients.Queue(StorageCatalog.Queues.ScenarioEvents);
+
+        // Done when the orders are in the tables and what they mean for scenarios is routed: both queues empty.
+        while (await PendingAsync(queue) + await PendingAsync(events) > 0)
         {
-            await Task.Delay(250);
+            await Task.Delay(100);
         }
 
         var processed = clock.Elapsed.TotalSeconds;
+        var counts = ops?.Take();
+        var rowsPerOrder = (double)(Tables(store).Sum(store.RowsWritten) - written) / orders;
         var rows = await BenchStorage.CountAsync(clients.Table(StorageCatalog.Tables.Orders));
         var poison = (await clients.Queue(StorageCatalog.Queues.OrdersIncoming + "-poison").ExistsAsync()).Value
             ? (await clients.Queue(StorageCatalog.Queues.OrdersIncoming + "-poison").GetPropertiesAsync()).Value.ApproximateMessagesCount
@@ -77,7 +94,25 @@ internal static class WebhookBench
 
         Report.Line("webhook acceptance (verify HMAC, store body, queue pointer)", orders / accepted, "orders/s", $"{bodies.Count / accepted:N0} requests/s; {refused} refused and retried");
         Report.Line("sustained end to end (accepted → customer tables, local runtime)", orders / processed, "orders/s", $"{processed:N0} s for {orders:N0}");
+        Report.Line("rows written per order (orders, identities, customers; rewrites included)", rowsPerOrder, "rows");
+        Report.Line("sustained rate × rows written per order", orders / processed * rowsPerOrder, "rows/s", $"{orders / processed * rowsPerOrder / raw:P0} of the raw batched write");
         Report.Line("orders lost", orders - rows, "orders", $"{rows:N0} order rows, {poison} poison messages");
+        Console.WriteLine($"# load average at end: {File.ReadAllText("/proc/loadavg").Trim()}; Azurite used {(Report.CpuSeconds(storage.Azurite.ProcessId) - azuriteCpu) / processed:P0} of one core");
+        if (counts is not null)
+        {
+            StorageRequestCounter.Print("order", orders, counts);
+        }
+    }
+
+    private static TableClient[] Tables(CustomerStore store) => [store.OrdersTable, store.IdentitiesTable, store.CustomersTable];
+
+    /// <summary>Messages still on a queue (visible or in flight); the bench's own look is not counted.</summary>
+    private static async Task<int> PendingAsync(Azure.Storage.Queues.QueueClient queue)
+    {
+        using (StorageRequestCounter.Exclude())
+        {
+            return (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        }
     }
 
     private static async Task<bool> PostAsync(HttpClient http, byte[] body)

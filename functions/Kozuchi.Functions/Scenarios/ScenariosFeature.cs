@@ -103,7 +103,7 @@ public sealed class ScenarioFunctions(ScenarioJobs jobs, ILogger<ScenarioFunctio
         FunctionLog.Done(logger, "RouteScenarioEvents", () => summary);
     }
 
-    /// <summary>Queue <c>scenario-wakeups</c>: a timer of one enrollment (re-queued when it arrives before its time).</summary>
+    /// <summary>Queue <c>scenario-wakeups</c>: the timers of one or many enrollments (re-queued when they arrive before their time).</summary>
     [Function("ScenarioWakeup")]
     public async Task WakeupAsync([QueueTrigger(TriggerNames.ScenarioWakeups, Connection = TriggerNames.Connection)] QueueMessage message, CancellationToken cancellationToken)
     {
@@ -150,8 +150,9 @@ public sealed partial class ScenarioJobs(ScenarioRouter router, ScenarioWakeups 
         return $"{report.Events} events: {report.Started} started, {report.Delivered} delivered, {report.Skipped} not entered";
     }
 
+    /// <summary>One wake-up (version 1) or the wake-ups of a minute (version 2): fired together, early ones sent back.</summary>
     public async Task<string> WakeupAsync(string message, CancellationToken cancellationToken) =>
-        (await wakeups.HandleAsync(WakeupMessage.Parse(message), cancellationToken)).ToString()!;
+        string.Join(", ", (await wakeups.HandleAsync(message, cancellationToken)).GroupBy(r => r).Select(g => $"{g.Count()} {g.Key}"));
 
     public async Task<string> SweepAsync(CancellationToken cancellationToken)
     {

@@ -240,7 +240,11 @@ public sealed class CustomerStore
 
         var (orderKeys, identityKeys) = CustomerLedger.Needs(orders);
         var set = session.Set;
-        await ForEachAsync(orderKeys.Where(session.LoadedOrders.Add).ToList(), async (key, ct) =>
+
+        // Orders, identifiers and the customers the orders would create are independent: read together, so a batch
+        // holds its rows for as short a time as the reads allow (a shorter window, fewer races with other writers).
+        var creators = orderKeys.Select(CustomerLedger.NewCustomerId).Where(session.LoadedCustomers.Add).ToList();
+        var readOrders = ForEachAsync(orderKeys.Where(session.LoadedOrders.Add).ToList(), async (key, ct) =>
         {
             var pk = CustomerEntities.OrderPartition(key);
             var rk = CustomerEntities.OrderRow(key);
@@ -253,9 +257,8 @@ public sealed class CustomerStore
                     session.ETags.Set(_orders.Name, pk, rk, e.ETag);
                 }
             }
-        }, cancellationToken).ConfigureAwait(false);
-
-        await ForEachAsync(identityKeys.Where(session.LoadedIdentities.Add).ToList(), async (key, ct) =>
+        }, cancellationToken);
+        var readIdentities = ForEachAsync(identityKeys.Where(session.LoadedIdentities.Add).ToList(), async (key, ct) =>
         {
             var pk = CustomerEntities.IdentityPartition(key);
             var rk = CustomerEntities.IdentityRow(key);
@@ -268,10 +271,12 @@ public sealed class CustomerStore
                     session.ETags.Set(_identities.Name, pk, rk, e.ETag);
                 }
             }
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+        await Task.WhenAll(readOrders, readIdentities, ReadCustomersAsync(session, creators, cancellationToken)).ConfigureAwait(false);
 
+        // Then the owners they name (and, following merges, the survivors).
         var wanted = set.OrdersByKey.Values.Select(o => o.CustomerId).Concat(set.Identities.Values).ToHashSet(StringComparer.Ordinal);
-        wanted.UnionWith(orderKeys.Select(CustomerLedger.NewCustomerId));
+        wanted.UnionWith(creators.Select(id => set.Customers.GetValueOrDefault(id)?.MergedInto).OfType<string>());
         while (wanted.Where(session.LoadedCustomers.Add).ToList() is { Count: > 0 } batch)
         {
             await ReadCustomersAsync(session, batch, cancellationToken).ConfigureAwait(false);
@@ -505,14 +510,64 @@ public sealed class CustomerStore
         await WriteRestAsync(session, TakeRest(session, latest), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The first phase of <see cref="SaveAsync"/>: the dirty customers.</summary>
+    /// <summary>
+    /// The first phase of <see cref="SaveAsync"/>: the dirty customers, those that stay active first and the ones merged
+    /// into them after. A merged customer's row gives its orders to its survivor, so it is written only once the
+    /// survivor's row (which holds them now) is: a conflict on the survivor leaves the merged customer as it was.
+    /// </summary>
     public async Task SaveCustomersAsync(Session session, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         var set = session.Set;
-        var customers = set.DirtyCustomers.Select(id => (CustomerEntities.ToEntity(set.Customers[id]), false)).ToList();
+        var (surviving, merged) = CustomerRows(set, set.DirtyCustomers);
         set.DirtyCustomers.Clear();
-        await WriteAsync(session, _customers, customers, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(session, _customers, surviving, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(session, _customers, merged, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static (List<(TableEntity Entity, bool Merge)> Surviving, List<(TableEntity Entity, bool Merge)> Merged) CustomerRows(IngestWorkingSet set, IEnumerable<string> ids)
+    {
+        var rows = ids.Select(id => set.Customers[id]).ToLookup(c => c.State == CustomerState.Merged);
+        return ([.. rows[false].Select(c => (CustomerEntities.ToEntity(c), false))], [.. rows[true].Select(c => (CustomerEntities.ToEntity(c), false))]);
+    }
+
+    /// <summary>The rows one order's decision changed: its customers, identity rows and order rows (a merge moves others').</summary>
+    public sealed record OrderEffects(OrderKey Order, IReadOnlySet<string> Customers, IReadOnlySet<IdentityKey> Identities, IReadOnlySet<OrderKey> Orders);
+
+    /// <summary>
+    /// Writes what the ledger changed for a batch of orders decided on a point-read session, and tells which orders
+    /// must be decided again: a lost ETag race fails one partition's transaction, not the batch. Customers go first
+    /// (those staying active, then the ones merged into them, each only once its survivor is written); an order whose
+    /// customers were not all written is blocked, and the identity and order rows it changed are left for its retry,
+    /// as are those of an order whose identity or order rows then fail. Everything else is written, so a retry reads
+    /// and decides again only what another writer touched — exactly what a re-run after a crash between any two writes
+    /// would find. Returns the blocked orders.
+    /// </summary>
+    public async Task<IReadOnlySet<OrderKey>> SavePartialAsync(Session session, IReadOnlyDictionary<OrderKey, (Order Order, string? RawRef)> latest, IReadOnlyList<OrderEffects> effects, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(effects);
+        var set = session.Set;
+        var (surviving, merged) = CustomerRows(set, set.DirtyCustomers);
+        var failed = (await TryWriteAsync(session, _customers, surviving, cancellationToken).ConfigureAwait(false)).Select(r => r.Rk).ToHashSet(StringComparer.Ordinal);
+        var blockedLosers = merged.Where(m => failed.Contains(set.Customers[m.Entity.RowKey].MergedInto ?? string.Empty)).Select(m => m.Entity.RowKey).ToList();
+        failed.UnionWith(blockedLosers);
+        failed.UnionWith((await TryWriteAsync(session, _customers, [.. merged.Where(m => !failed.Contains(m.Entity.RowKey))], cancellationToken).ConfigureAwait(false)).Select(r => r.Rk));
+        var blocked = effects.Where(e => e.Customers.Overlaps(failed)).Select(e => e.Order).ToHashSet();
+
+        // Identity and order rows an order that goes round again changed are its to write on the retry.
+        var heldIdentities = effects.Where(e => blocked.Contains(e.Order)).SelectMany(e => e.Identities).ToHashSet();
+        var heldOrders = effects.Where(e => blocked.Contains(e.Order)).SelectMany(e => e.Orders).ToHashSet();
+        set.DirtyIdentities.ExceptWith(heldIdentities);
+        set.DirtyOrders.ExceptWith(heldOrders);
+        var rest = TakeRest(session, latest);
+        var failures = await Task.WhenAll(
+            TryWriteAsync(session, _identities, rest.Identities, cancellationToken),
+            TryWriteAsync(session, _orders, rest.Orders, cancellationToken)).ConfigureAwait(false);
+        var failedIdentities = failures[0].Select(r => IdentityKey.Parse(TableKeys.Unescape(r.Rk))).ToHashSet();
+        var failedOrders = failures[1].Select(r => CustomerEntities.OrderKeyFromRow(r.Rk)).ToHashSet();
+        blocked.UnionWith(effects.Where(e => e.Identities.Overlaps(failedIdentities) || e.Orders.Overlaps(failedOrders)).Select(e => e.Order));
+        return blocked;
     }
 
     /// <summary>The identity and order rows of the second phase, taken out of the session so it can go on deciding.</summary>
@@ -546,9 +601,23 @@ public sealed class CustomerStore
             WriteAsync(session, _orders, rows.Orders, cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>As <see cref="TryWriteAsync"/>, but a row another writer changed meanwhile is a <see cref="WriteConflictException"/>.</summary>
     private async Task WriteAsync(Session session, TableClient table, IReadOnlyList<(TableEntity Entity, bool Merge)> rows, CancellationToken cancellationToken)
     {
-        _written.AddOrUpdate(table.Name, rows.Count, (_, n) => n + rows.Count);
+        if ((await TryWriteAsync(session, table, rows, cancellationToken).ConfigureAwait(false)) is { Count: > 0 } failed)
+        {
+            throw new WriteConflictException($"Another writer changed {table.Name}/{failed[0].Pk} meanwhile.");
+        }
+    }
+
+    /// <summary>
+    /// Writes rows in entity group transactions of up to 100 per partition, each If-Match on the ETag the session read
+    /// (insert-if-absent for a row it did not find). Returns the rows of the transactions that failed because another
+    /// writer changed (or created) one of their rows meanwhile; the session keeps the new ETag of every row written.
+    /// </summary>
+    private async Task<IReadOnlyList<(string Pk, string Rk)>> TryWriteAsync(Session session, TableClient table, IReadOnlyList<(TableEntity Entity, bool Merge)> rows, CancellationToken cancellationToken)
+    {
+        var failed = new List<(string, string)>();
         var batches = rows.GroupBy(r => r.Entity.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
@@ -563,8 +632,6 @@ public sealed class CustomerStore
                     (false, false) => new TableTransactionAction(TableTransactionActionType.Add, r.Entity),
                 };
             }).ToList();
-            var added = actions.Count(a => a.ActionType == TableTransactionActionType.Add);
-            _added.AddOrUpdate(table.Name, added, (_, n) => n + added);
             try
             {
                 var response = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
@@ -575,16 +642,20 @@ public sealed class CustomerStore
                         session.ETags.Set(table.Name, batch[i].Entity.PartitionKey, batch[i].Entity.RowKey, newTag);
                     }
                 }
+
+                var added = actions.Count(a => a.ActionType == TableTransactionActionType.Add);
+                _written.AddOrUpdate(table.Name, batch.Length, (_, n) => n + batch.Length);
+                _added.AddOrUpdate(table.Name, added, (_, n) => n + added);
             }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
             {
-                throw new WriteConflictException($"Another writer changed {table.Name}/{batch[0].Entity.PartitionKey} meanwhile.", ex);
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-            {
-                throw new WriteConflictException($"Another writer changed {table.Name}/{batch[0].Entity.PartitionKey} meanwhile.", ex);
+                lock (failed)
+                {
+                    failed.AddRange(batch.Select(r => (r.Entity.PartitionKey, r.Entity.RowKey)));
+                }
             }
         }).ConfigureAwait(false);
+        return failed;
     }
 
     private static Task ForEachAsync<T>(IReadOnlyList<T> items, Func<T, CancellationToken, ValueTask> body, CancellationToken cancellationToken) =>

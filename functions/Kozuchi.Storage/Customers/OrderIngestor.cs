@@ -18,6 +18,9 @@ public sealed record IngestedOrder(Order Order, string CustomerId, ApplyOutcome 
 
 public sealed record IngestResult(IReadOnlyList<IngestedOrder> Orders, int Attempts)
 {
+    /// <summary>Decisions made again because another writer changed a row they needed (only those orders go round again).</summary>
+    public int Retried { get; init; }
+
     public int Created => Orders.Count(o => o.Outcome == ApplyOutcome.Created);
     public int Updated => Orders.Count(o => o.Outcome == ApplyOutcome.Updated);
     public int Unchanged => Orders.Count(o => o.Outcome == ApplyOutcome.Unchanged);
@@ -29,7 +32,7 @@ public sealed record IngestResult(IReadOnlyList<IngestedOrder> Orders, int Attem
 /// erased customer's identifier (<see cref="ErasedIdentifiers"/>) is kept without its personal fields, on an anonymous
 /// customer flagged <see cref="CustomerFlags.ErasedIdentifier"/>, so the erased person is never recreated silently.
 /// </summary>
-public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger, ErasedIdentifiers? erased = null, CustomerSearchIndex? search = null)
+public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger, ErasedIdentifiers? erased = null, IIngestProbe? probe = null, CustomerSearchIndex? search = null)
 {
     private const int MaxAttempts = 12;
 
@@ -39,6 +42,9 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
 
         var (screened, flagged) = await ScreenAsync(incoming, cancellationToken).ConfigureAwait(false);
         var (latest, ordered) = Latest(screened);
+        var decided = new Dictionary<OrderKey, IngestedOrder>();
+        var pending = ordered;
+        var retried = 0;
 
         for (var attempt = 1; ; attempt++)
         {
@@ -46,34 +52,71 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
             var session = attempt == 1 && bulk is not null ? bulk : CustomerStore.NewSession();
             try
             {
-                await store.LoadAsync(session, ordered, cancellationToken).ConfigureAwait(false);
+                await store.LoadAsync(session, pending, cancellationToken).ConfigureAwait(false);
                 var names = search is null ? null : CustomerSearchIndex.Before(session.Set);
-                var results = Decide(session.Set, ordered, latest, flagged, time.GetUtcNow());
-                await IndexAsync(session.Set, names, ordered, cancellationToken).ConfigureAwait(false);
-                await store.SaveAsync(session, latest, cancellationToken).ConfigureAwait(false);
-                await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
-
-                if (bulk is not null && !ReferenceEquals(session, bulk))
+                if (session.Preloaded)
                 {
-                    CustomerStore.Absorb(bulk, session);
+                    // A preloaded session holds the whole tables: it is written as a whole, and a lost race retries on points.
+                    var all = Decide(session.Set, pending, latest, flagged, time.GetUtcNow(), null);
+                    await IndexAsync(session.Set, names, pending, cancellationToken).ConfigureAwait(false);
+                    await store.SaveAsync(session, latest, cancellationToken).ConfigureAwait(false);
+                    await TouchIfChangedAsync(all, cancellationToken).ConfigureAwait(false);
+                    CustomerStore.Freeze(session);
+                    return new IngestResult(all, attempt);
+                }
+
+                // Point reads: only the orders whose rows another writer changed meanwhile go round again.
+                var effects = new List<CustomerStore.OrderEffects>(pending.Count);
+                var results = Decide(session.Set, pending, latest, flagged, time.GetUtcNow(), effects);
+                await IndexAsync(session.Set, names, pending, cancellationToken).ConfigureAwait(false);
+                if (probe is not null)
+                {
+                    await probe.DecidedAsync(cancellationToken).ConfigureAwait(false);
+                }
+                var blocked = await store.SavePartialAsync(session, latest, effects, cancellationToken).ConfigureAwait(false);
+                foreach (var r in results.Where(r => !blocked.Contains(r.Order.Key)))
+                {
+                    decided[r.Order.Key] = r;
                 }
 
                 if (bulk is not null)
                 {
-                    CustomerStore.Freeze(bulk);
+                    CustomerStore.Absorb(bulk, session);
                 }
 
-                return new IngestResult(results, attempt);
-            }
-            catch (WriteConflictException ex) when (attempt < MaxAttempts)
-            {
-                LogConflict(logger, attempt, ordered.Count, ex.Message);
-                session.Set.ClearDirty();
+                if (blocked.Count == 0)
+                {
+                    var final = ordered.Select(o => decided[o.Key]).ToList();
+                    await TouchIfChangedAsync(final, cancellationToken).ConfigureAwait(false);
+                    if (bulk is not null)
+                    {
+                        CustomerStore.Freeze(bulk);
+                    }
 
-                // Concurrent batches that share customers would collide again at once: back off, growing and jittered,
-                // so one of them wins. This is contention backoff on the wall clock, not domain time.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50) * Math.Min(attempt, 6)), cancellationToken).ConfigureAwait(false);
+                    return new IngestResult(final, attempt) { Retried = retried };
+                }
+
+                if (attempt >= MaxAttempts)
+                {
+                    await TouchIfChangedAsync([.. decided.Values], cancellationToken).ConfigureAwait(false);
+                    throw new WriteConflictException($"{blocked.Count} of {ordered.Count} orders lost {attempt} write races in a row.");
+                }
+
+                LogConflict(logger, attempt, blocked.Count, ordered.Count);
+                pending = [.. pending.Where(o => blocked.Contains(o.Key))];
+                retried += pending.Count;
             }
+            catch (WriteConflictException ex) when (session.Preloaded && attempt < MaxAttempts)
+            {
+                LogBulkConflict(logger, attempt, ordered.Count, ex.Message);
+                session.Set.ClearDirty();
+                pending = ordered;
+                retried += pending.Count;
+            }
+
+            // Concurrent batches that share customers would collide again at once: back off, growing and jittered,
+            // so one of them wins. This is contention backoff on the wall clock, not domain time.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50) * Math.Min(attempt, 6)), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -93,7 +136,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         var (latest, ordered) = Latest(screened);
         await store.LoadAsync(bulk, ordered, cancellationToken).ConfigureAwait(false);
         var names = search is null ? null : CustomerSearchIndex.Before(bulk.Set);
-        var results = Decide(bulk.Set, ordered, latest, flagged, time.GetUtcNow());
+        var results = Decide(bulk.Set, ordered, latest, flagged, time.GetUtcNow(), null);
         await IndexAsync(bulk.Set, names, ordered, cancellationToken).ConfigureAwait(false);
         await store.SaveCustomersAsync(bulk, cancellationToken).ConfigureAwait(false);
         await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
@@ -147,19 +190,21 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         return (screened, flagged);
     }
 
-    private static List<IngestedOrder> Decide(IngestWorkingSet set, List<Order> ordered, Dictionary<OrderKey, (Order Order, string? RawRef)> latest, HashSet<OrderKey> flagged, DateTimeOffset now)
+    /// <param name="effects">When given (a point-read session, a few hundred rows), what each order's decision changed is added to it.</param>
+    private static List<IngestedOrder> Decide(IngestWorkingSet set, List<Order> ordered, Dictionary<OrderKey, (Order Order, string? RawRef)> latest, HashSet<OrderKey> flagged, DateTimeOffset now, List<CustomerStore.OrderEffects>? effects)
     {
         var results = new List<IngestedOrder>(ordered.Count);
         foreach (var order in ordered)
         {
-            var hadOrders = set.OrdersByKey.TryGetValue(order.Key, out var before) ? before.CustomerId : null;
+            (Dictionary<string, CustomerRecord> Customers, Dictionary<IdentityKey, string> Identities, Dictionary<OrderKey, StoredOrderRef> Orders)? before = effects is null ? null : Snapshot(set);
+            var hadOrders = set.OrdersByKey.TryGetValue(order.Key, out var stored) ? stored.CustomerId : null;
             var outcome = CustomerLedger.Apply(set, order, now);
             var customerId = set.OrdersByKey[order.Key].CustomerId;
             var customer = set.Customers[customerId];
-            if (customer.State == CustomerState.Erased && latest.TryGetValue(order.Key, out var stored))
+            if (customer.State == CustomerState.Erased && latest.TryGetValue(order.Key, out var kept))
             {
                 // A later version of an erased customer's order (a refund): its amounts count, its personal fields are not kept.
-                latest[order.Key] = (OrderRowsParticipant.Anonymise(stored.Order), stored.RawRef);
+                latest[order.Key] = (OrderRowsParticipant.Anonymise(kept.Order), kept.RawRef);
             }
             else if (flagged.Contains(order.Key) && !customer.Flags.Contains(CustomerFlags.ErasedIdentifier))
             {
@@ -170,6 +215,14 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
 
             var isFirst = outcome == ApplyOutcome.Created && hadOrders is null && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
             results.Add(new IngestedOrder(order, customerId, outcome, isFirst, customer.Find(order.Key)?.Counts ?? order.Counts));
+            if (before is { } b)
+            {
+                effects!.Add(new CustomerStore.OrderEffects(
+                    order.Key,
+                    set.Customers.Where(c => !b.Customers.TryGetValue(c.Key, out var r) || !ReferenceEquals(r, c.Value)).Select(c => c.Key).ToHashSet(StringComparer.Ordinal),
+                    set.Identities.Where(i => !b.Identities.TryGetValue(i.Key, out var owner) || owner != i.Value).Select(i => i.Key).ToHashSet(),
+                    set.OrdersByKey.Where(o => !b.Orders.TryGetValue(o.Key, out var r) || r != o.Value).Select(o => o.Key).ToHashSet()));
+            }
         }
 
         return results;
@@ -179,6 +232,10 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
     private Task IndexAsync(IngestWorkingSet set, IReadOnlyDictionary<string, IReadOnlyCollection<(SearchMatch Kind, string Token)>>? before, List<Order> ordered, CancellationToken cancellationToken) =>
         search is null || before is null ? Task.CompletedTask : search.IndexChangesAsync(set, before, ordered, cancellationToken);
 
+    /// <summary>The working set's rows as they are, to tell afterwards what one decision changed (records are immutable: a change is a new instance).</summary>
+    private static (Dictionary<string, CustomerRecord> Customers, Dictionary<IdentityKey, string> Identities, Dictionary<OrderKey, StoredOrderRef> Orders) Snapshot(IngestWorkingSet set) =>
+        (new Dictionary<string, CustomerRecord>(set.Customers, StringComparer.Ordinal), new Dictionary<IdentityKey, string>(set.Identities), new Dictionary<OrderKey, StoredOrderRef>(set.OrdersByKey));
+
     /// <summary>Reports snapshots stale only when the batch changed something (a redelivery keeps them current).</summary>
     private Task TouchIfChangedAsync(List<IngestedOrder> results, CancellationToken cancellationToken) =>
         results.Any(r => r.Outcome != ApplyOutcome.Unchanged) ? snapshots.TouchAsync(cancellationToken) : Task.CompletedTask;
@@ -186,6 +243,19 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderKey} carries an erased customer's identifier: kept without personal fields, customer flagged erased-identifier")]
     private static partial void LogErasedIdentifier(ILogger logger, string orderKey);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest attempt {Attempt} of {Count} orders lost a race ({Reason}); re-reading")]
-    private static partial void LogConflict(ILogger logger, int attempt, int count, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest attempt {Attempt}: {Blocked} of {Count} orders lost a race on a row another writer changed; re-reading those")]
+    private static partial void LogConflict(ILogger logger, int attempt, int blocked, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest attempt {Attempt} of {Count} orders on a preloaded session lost a race ({Reason}); re-reading points")]
+    private static partial void LogBulkConflict(ILogger logger, int attempt, int count, string reason);
+}
+
+/// <summary>
+/// The seam between an ingest batch's decisions and its writes, where another writer can be made to change a row the
+/// batch read (tests); production has none.
+/// </summary>
+public interface IIngestProbe
+{
+    /// <summary>A point-read batch (or its retry) has read its rows and decided, and writes nothing yet.</summary>
+    ValueTask DecidedAsync(CancellationToken cancellationToken);
 }

@@ -13,7 +13,7 @@ namespace Kozuchi.Storage.Erasure;
 /// file under the keys of the orders it held, a DM or call list under each recipient's customer id. The erasure subject's
 /// orders and customer ids find their blobs; a blob the index does not cover (a rejected body, an error report, one
 /// stored before the index existed, an import file dropped again since) is still read in full, as before. Rows are
-/// hash-bucketed (<see cref="TableKeys.Bucket"/>) so a chunk's entries go in batches and ingest has no hot partition.
+/// hash-bucketed (<see cref="TableKeys.Bucket(string)"/>) so a chunk's entries go in batches and ingest has no hot partition.
 /// </summary>
 public sealed class BlobIndex(StorageClients clients)
 {

@@ -17,6 +17,7 @@ public static class ErasureServiceCollectionExtensions
         services.TryAddSingleton<ErasureJobs>();
         services.TryAddSingleton<Checkouts.CheckoutStore>();
         services.TryAddSingleton<Customers.CustomerSearchIndex>();
+        services.TryAddSingleton<Scenarios.EnrollmentStore>();
         services.AddSingleton<IErasureParticipant, CustomerRecordsParticipant>();
         services.AddSingleton<IErasureParticipant, IdentityRowsParticipant>();
         services.AddSingleton<IErasureParticipant, CustomerSearchParticipant>();

@@ -1,5 +1,3 @@
-using Azure.Data.Tables;
-using Kozuchi.Storage.Infrastructure;
 using Kozuchi.Storage.Scenarios;
 
 namespace Kozuchi.Storage.Erasure;
@@ -10,10 +8,8 @@ namespace Kozuchi.Storage.Erasure;
 /// no contact, consent or LINE user left, so a running enrollment has nothing to send to, and no new one starts (entry
 /// rules admit active customers only). A data request lists them.
 /// </summary>
-public sealed class ScenarioParticipant(StorageClients clients) : IErasureParticipant
+public sealed class ScenarioParticipant(EnrollmentStore enrollments) : IErasureParticipant
 {
-    private readonly TableClient _enrollments = clients.Table(StorageCatalog.Tables.Enrollments);
-
     public string Name => "enrollments";
 
     public Task<int> EraseAsync(ErasureSubject subject, CancellationToken cancellationToken) => Task.FromResult(0);
@@ -24,9 +20,9 @@ public sealed class ScenarioParticipant(StorageClients clients) : IErasurePartic
         var rows = new List<object>();
         foreach (var id in subject.CustomerIds)
         {
-            await foreach (var e in _enrollments.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {EnrollmentStore.Partition(id)} and RowKey lt {EnrollmentStore.GuardPrefix}"), select: ["RowKey", "ScenarioId", "Status", "Arm", "EnrolledAt", "CompletedAt"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            foreach (var e in await enrollments.ForCustomerAsync(id, cancellationToken).ConfigureAwait(false))
             {
-                rows.Add(new { Enrollment = e.RowKey, ScenarioId = e.GetString("ScenarioId"), Status = e.GetString("Status"), Arm = e.GetString("Arm"), EnrolledAt = e.GetDateTimeOffset("EnrolledAt"), CompletedAt = e.GetDateTimeOffset("CompletedAt") });
+                rows.Add(new { Enrollment = e.EnrollmentId, e.ScenarioId, Status = e.Status.ToString(), e.Arm, e.EnrolledAt, e.CompletedAt });
             }
         }
 

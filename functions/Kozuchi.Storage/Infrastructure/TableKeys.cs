@@ -11,11 +11,14 @@ public static class TableKeys
 {
     public const int Buckets = 16;
 
-    public static string Bucket(string key)
+    public static string Bucket(string key) => Bucket(key, Buckets);
+
+    /// <summary>One of <paramref name="buckets"/> (≤ 256) buckets by the key's hash: <c>p00</c>, <c>p01</c>…</summary>
+    public static string Bucket(string key, int buckets)
     {
         ArgumentNullException.ThrowIfNull(key);
         var hash = XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(key));
-        return "p" + (hash % Buckets).ToString("x2", System.Globalization.CultureInfo.InvariantCulture);
+        return "p" + (hash % (uint)buckets).ToString("x2", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static IEnumerable<string> AllBuckets() => Enumerable.Range(0, Buckets).Select(i => "p" + i.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));

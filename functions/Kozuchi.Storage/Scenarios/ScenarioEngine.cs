@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Azure;
+using Azure.Data.Tables;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
 using Kozuchi.Core.Scenarios;
@@ -80,12 +81,14 @@ public sealed record WorkOutcome(string EnrollmentId, WorkResult Result, Enrollm
 public sealed record EngineReport(IReadOnlyList<WorkOutcome> Outcomes, int SendsQueued, int SendMessages, int WakeupsScheduled, int Conflicts);
 
 /// <summary>
-/// Carries the pure decider out on storage, for a batch of events at once so that sends leave in batched messages.
-/// Per enrollment: load (ETag) → decide (→ frequency cap) → record ledger rows and timer-index rows → save state and
-/// outbox If-Match (a lost race reloads and decides again). Then for the whole batch: claim → queue sends (many
-/// recipients per message) → mark queued → schedule wake-ups → clear outboxes. Every step can be repeated, and a run
-/// that dies between any two writes is finished by the next delivery of the same message or by the sweep; see
-/// docs/SCENARIOS.md, "The engine".
+/// Carries the pure decider out on storage, for a batch of events at once so that rows leave in entity group
+/// transactions and sends in batched messages. Per enrollment: load (ETag) → decide (→ frequency cap) → record ledger
+/// rows and timer-index rows → save state and outbox If-Match (a lost race reloads and decides again). Then for the
+/// whole batch: claim → queue sends (many recipients per message) → mark queued → schedule wake-ups → clear outboxes.
+/// In a scenario whose enrollments are in <see cref="EnrollmentLayout.Buckets"/>, a batch writes each of these steps for
+/// all its enrollments in a few transactions per partition, and a new enrollment's entry guard and frequency counters
+/// go in the same transaction as its state. Every step can be repeated, and a run that dies between any two writes is
+/// finished by the next delivery of the same message or by the sweep; see docs/SCENARIOS.md, "The engine".
 /// </summary>
 public sealed partial class ScenarioEngine(
     EnrollmentStore enrollments,
@@ -113,7 +116,19 @@ public sealed partial class ScenarioEngine(
     private int _saves;
 
     /// <param name="Recorded">ETags of the ledger rows this run inserted: their claim needs no read.</param>
-    private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop, IReadOnlyDictionary<string, ETag> Recorded);
+    private sealed record CarryOut(int Index, string CustomerId, string EnrollmentId, ETag ETag, IReadOnlyList<ScenarioCommand> Outbox, bool Hold, bool Drop, IReadOnlyDictionary<string, ETag> Recorded, EnrollmentLayout Layout);
+
+    /// <summary>
+    /// A changed enrollment decided in the first pass, not written yet: the ledger rows to insert (<see cref="ToRecord"/>,
+    /// in the bucket layout; the per-enrollment way has inserted them already), its timer-index rows, and the state to
+    /// save together with <see cref="Companions"/> (the new enrollment's entry guard and its frequency counters).
+    /// </summary>
+    private sealed record Deferred(IReadOnlyList<DueTimer> Rows, EnrollmentState Decided, ETag? StoredETag, WorkOutcome Outcome, CarryOut CarryOut, DateTimeOffset Now)
+    {
+        public IReadOnlyList<SendCommand> ToRecord { get; init; } = [];
+        public IReadOnlyList<TableTransactionAction> Companions { get; init; } = [];
+        public Dictionary<string, ETag> Recorded { get; } = new(StringComparer.Ordinal);
+    }
 
     public async Task<EngineReport> ProcessAsync(IReadOnlyList<EngineWork> work, CancellationToken cancellationToken)
     {
@@ -138,7 +153,7 @@ public sealed partial class ScenarioEngine(
                 }
             }
 
-            // First pass: decide everything, and stop each changed enrollment just before its timer-index rows and save.
+            // First pass: decide everything, and stop each changed enrollment just before its rows are written.
             var deferred = new ConcurrentBag<Deferred>();
             await Parallel.ForEachAsync(Enumerable.Range(0, work.Count), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
             {
@@ -153,21 +168,33 @@ public sealed partial class ScenarioEngine(
                 }
             }).ConfigureAwait(false);
 
-            // The batch's timer-index rows and outbox markers share a few partitions (the due hour, the marker partition):
-            // written in entity group transactions, then each state is saved after its rows as before. A save that loses its
-            // race goes the one-by-one way from the start.
+            // The batch's ledger rows, timer-index rows and outbox markers share a few partitions each (16 ledger buckets,
+            // the due hour, the marker partitions): they are written in entity group transactions before any state.
+            await RecordAsync([.. deferred], cancellationToken).ConfigureAwait(false);
             await timers.IndexManyAsync([.. deferred.SelectMany(d => d.Rows)], cancellationToken).ConfigureAwait(false);
-            await Parallel.ForEachAsync(deferred, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (d, ct) =>
+            if (!deferred.IsEmpty)
             {
-                await probe.ReachedAsync(EngineStage.LedgerWritten, ct).ConfigureAwait(false);
-                if (await enrollments.SaveAsync(d.Decided, d.CarryOut.Outbox, d.StoredETag, ct).ConfigureAwait(false) is { } saved)
-                {
-                    Interlocked.Increment(ref _saves);
-                    await probe.ReachedAsync(EngineStage.StateSaved, ct).ConfigureAwait(false);
-                    Done(d.CarryOut.Index, d.Outcome, d.CarryOut with { ETag = saved }, 0);
-                    return;
-                }
+                await probe.ReachedAsync(EngineStage.LedgerWritten, cancellationToken).ConfigureAwait(false);
+            }
 
+            // Then each state with its companions, the states of a partition together. An enrollment whose transaction
+            // failed (a guard or a counter that exists, a lost ETag race) goes the one-by-one way from the start.
+            var saves = await TableBatches.SubmitAsync(enrollments.Table, deferred.Select(d => (d, (IReadOnlyList<TableTransactionAction>)[.. d.Companions, EnrollmentStore.Save(d.Decided, d.CarryOut.Outbox, d.StoredETag, d.CarryOut.Layout)])), cancellationToken).ConfigureAwait(false);
+            var saved = saves.Where(r => r.Written).ToList();
+            Interlocked.Add(ref _saves, saved.Count);
+            foreach (var r in saved)
+            {
+                var d = r.Item;
+                Done(d.CarryOut.Index, d.Outcome, d.CarryOut with { ETag = r.ETags![^1]!.Value, Recorded = d.Recorded }, 0);
+            }
+
+            if (saved.Count > 0)
+            {
+                await probe.ReachedAsync(EngineStage.StateSaved, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Parallel.ForEachAsync(saves.Where(r => !r.Written).Select(r => r.Item), new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (d, ct) =>
+            {
                 LogConflict(logger, d.Decided.EnrollmentId, 1);
                 var (outcome, carryOut, lost, _) = await DecideAsync(d.CarryOut.Index, work[d.CarryOut.Index], HeadOf, false, ct, firstAttempt: 2).ConfigureAwait(false);
                 Done(d.CarryOut.Index, outcome!, carryOut, lost);
@@ -185,17 +212,7 @@ public sealed partial class ScenarioEngine(
                 outcomes[c.Index] = outcomes[c.Index] with { OutboxLeft = true };
             }
 
-            var cleared = new ConcurrentBag<DueTimer>();
-            await Parallel.ForEachAsync(finished[true], new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (c, ct) =>
-            {
-                // The marker goes only with a successful clear: if another run saved meanwhile, its outbox may need the marker.
-                if (c.Outbox.Count > 0 && await enrollments.ClearOutboxAsync(c.CustomerId, c.EnrollmentId, c.ETag, ct).ConfigureAwait(false) && c.Outbox.Any(x => x is SendCommand))
-                {
-                    cleared.Add(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default));
-                }
-            }).ConfigureAwait(false);
-            await timers.RemoveManyAsync([.. cleared], cancellationToken).ConfigureAwait(false);
-
+            await ClearAsync([.. finished[true].Where(c => c.Outbox.Count > 0)], cancellationToken).ConfigureAwait(false);
             return new EngineReport(outcomes, queued, messages, wakeups, conflicts);
         }
         finally
@@ -210,26 +227,76 @@ public sealed partial class ScenarioEngine(
         }
     }
 
-    /// <summary>A changed enrollment decided in the first pass: its timer-index rows still to write, then its state to save.</summary>
-    private sealed record Deferred(IReadOnlyList<DueTimer> Rows, EnrollmentState Decided, ETag? StoredETag, WorkOutcome Outcome, CarryOut CarryOut);
+    /// <summary>
+    /// Inserts the deferred enrollments' ledger rows, the rows of a ledger bucket together. A transaction that meets a
+    /// row already recorded (a redelivery) fails as a whole: its rows are inserted one by one, which skips the ones that exist.
+    /// </summary>
+    private async Task RecordAsync(IReadOnlyList<Deferred> deferred, CancellationToken cancellationToken)
+    {
+        var results = await TableBatches.SubmitAsync(ledger.Table, deferred.SelectMany(d => d.ToRecord.Select(s => ((d, s), (IReadOnlyList<TableTransactionAction>)[SendLedger.Record(s, d.Now)]))), cancellationToken).ConfigureAwait(false);
+        await Parallel.ForEachAsync(results, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (r, ct) =>
+        {
+            var (d, send) = r.Item;
+            var etag = r.Written ? r.ETags![0] : await ledger.RecordNewAsync(send, d.Now, false, ct).ConfigureAwait(false);
+            if (etag is { } inserted)
+            {
+                lock (d.Recorded)
+                {
+                    d.Recorded[send.IdempotencyKey] = inserted;
+                }
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Empties the outboxes carried out (If-Match on the ETag of their save), the enrollments of a partition together,
+    /// then removes their outbox markers. The marker goes only with a successful clear: if another run saved
+    /// meanwhile, its outbox may need the marker.
+    /// </summary>
+    private async Task ClearAsync(IReadOnlyList<CarryOut> finished, CancellationToken cancellationToken)
+    {
+        var results = await TableBatches.SubmitAsync(enrollments.Table, finished.Select(c => (c, (IReadOnlyList<TableTransactionAction>)[EnrollmentStore.ClearOutbox(c.CustomerId, c.EnrollmentId, c.ETag, c.Layout)])), cancellationToken).ConfigureAwait(false);
+        var cleared = new ConcurrentBag<DueTimer>();
+        await Parallel.ForEachAsync(results, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (r, ct) =>
+        {
+            var c = r.Item;
+            if ((r.Written || await enrollments.ClearOutboxAsync(c.CustomerId, c.EnrollmentId, c.ETag, c.Layout, ct).ConfigureAwait(false)) && c.Outbox.Any(x => x is SendCommand))
+            {
+                cleared.Add(new DueTimer(c.CustomerId, c.EnrollmentId, DueTimer.OutboxToken, default));
+            }
+        }).ConfigureAwait(false);
+        await timers.RemoveManyAsync([.. cleared], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The scenario an enrollment belongs to: its id starts with the scenario's (<see cref="ScenarioIds.Enrollment"/>).</summary>
+    private static string ScenarioOf(EngineWork work) =>
+        work.Start?.ScenarioId ?? (work.EnrollmentId.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 ? work.EnrollmentId[..dot] : work.EnrollmentId);
 
     /// <param name="defer">
-    /// The first attempt of a changed enrollment returns at the point where its timer-index rows would be written (as
-    /// <see cref="Deferred"/>), so that the batch writes them together; every later attempt writes and saves itself.
+    /// The first attempt of a changed enrollment returns at the point where its rows would be written (as
+    /// <see cref="Deferred"/>), so that the batch writes them together; every later attempt writes and saves itself. In
+    /// the bucket layout the first attempt writes nothing at all: a start assumes the customer's guard is free and its
+    /// enrollment absent (the batch's transaction adds both, and fails if either exists), and its frequency counters
+    /// are reserved in the same transaction.
     /// </param>
     private async Task<(WorkOutcome? Outcome, CarryOut? CarryOut, int Conflicts, Deferred? Deferred)> DecideAsync(int index, EngineWork work, Func<string, Task<ScenarioHead?>> headOf, bool defer, CancellationToken cancellationToken, int firstAttempt = 1)
     {
+        var layout = (await headOf(ScenarioOf(work)).ConfigureAwait(false))?.Layout ?? EnrollmentLayout.CustomerPartitions;
         for (var attempt = firstAttempt; ; attempt++)
         {
             var now = time.GetUtcNow();
+            var batched = defer && attempt == 1 && layout == EnrollmentLayout.Buckets;
 
             // A start in a guarded scenario first tries to insert the customer's guard: every enrollment of such a
             // scenario took the guard before its state was written, so when the insert succeeds this enrollment cannot
             // exist and its read is skipped. A guard already there (a redelivery, a crash, a re-entry) fails the insert
             // and the start goes the reading way. Should the state exist after all, its Add fails and we go round again.
-            var guardTaken = attempt == 1 && work.Start is { } first && (await headOf(first.ScenarioId).ConfigureAwait(false))?.Guarded == true
-                && await enrollments.TakeGuardAsync(work.CustomerId, first.ScenarioId, work.EnrollmentId, now, null, cancellationToken).ConfigureAwait(false);
-            var stored = guardTaken ? null : await enrollments.GetAsync(work.CustomerId, work.EnrollmentId, cancellationToken).ConfigureAwait(false);
+            // Batched, the insert is deferred to the transaction that adds the state.
+            var guarded = attempt == 1 && work.Start is { } first && (await headOf(first.ScenarioId).ConfigureAwait(false))?.Guarded == true;
+            var guardTaken = guarded && !batched
+                && await enrollments.TakeGuardAsync(work.CustomerId, work.Start!.ScenarioId, work.EnrollmentId, now, null, layout, cancellationToken).ConfigureAwait(false);
+            var assumeNew = guarded && batched;
+            var stored = guardTaken || assumeNew ? null : await enrollments.GetAsync(work.CustomerId, work.EnrollmentId, layout, cancellationToken).ConfigureAwait(false);
             EnrollmentState state;
             IReadOnlyList<ScenarioCommand> outbox;
             ETag? etag;
@@ -243,7 +310,7 @@ public sealed partial class ScenarioEngine(
 
                 var pinned = await scenarios.GetDefinitionAsync(start.ScenarioId, start.Version, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Scenario {start.ScenarioId} v{start.Version} does not exist.");
-                if (!guardTaken && !await TakeEntryGuardAsync(work.CustomerId, work.EnrollmentId, pinned, cancellationToken).ConfigureAwait(false))
+                if (!guardTaken && !assumeNew && !await TakeEntryGuardAsync(work.CustomerId, work.EnrollmentId, pinned, layout, cancellationToken).ConfigureAwait(false))
                 {
                     return (new WorkOutcome(work.EnrollmentId, WorkResult.NotEntered, null), null, attempt - 1, null);
                 }
@@ -272,6 +339,7 @@ public sealed partial class ScenarioEngine(
             }
 
             var decision = new ScenarioDecision(state, []);
+            var reserved = batched ? new Dictionary<(Channel, string), (SendCounter Counter, bool Changed)>() : null;
             if (@event is not null)
             {
                 var profile = stored is null && work.Start?.Profile is { State: CustomerState.Active } known && known.CustomerId == state.CustomerId
@@ -279,7 +347,7 @@ public sealed partial class ScenarioEngine(
                     : await ProfileAsync(state.CustomerId, cancellationToken).ConfigureAwait(false);
                 var context = new ScenarioContext(shop, profile) { Winners = head?.Winners ?? NoWinners, Currency = (shopCurrency ?? ShopCurrency.Default).Code };
                 decision = ScenarioDecider.Decide(definition, state, @event, now, context);
-                decision = await ApplyFrequencyCapAsync(definition, decision, context, now, stored is null, cancellationToken).ConfigureAwait(false);
+                decision = await ApplyFrequencyCapAsync(definition, decision, context, now, stored is null, reserved, cancellationToken).ConfigureAwait(false);
             }
 
             var changed = !ReferenceEquals(decision.State, state);
@@ -295,24 +363,35 @@ public sealed partial class ScenarioEngine(
             {
                 // Everything that must survive the state is written before it: ledger rows, timer-index rows, and a marker
                 // that tells the sweep to finish the outbox if this run dies after saving.
-                foreach (var send in fresh.OfType<SendCommand>())
-                {
-                    if (await ledger.RecordNewAsync(send, now, cancellationToken).ConfigureAwait(false) is { } inserted)
-                    {
-                        recorded[send.IdempotencyKey] = inserted;
-                    }
-                }
-
                 var rows = fresh.OfType<WakeAt>().Select(wake => new DueTimer(state.CustomerId, state.EnrollmentId, wake.Token, wake.At)).ToList();
                 if (fullOutbox.Any(c => c is SendCommand))
                 {
                     rows.Add(new DueTimer(state.CustomerId, state.EnrollmentId, DueTimer.OutboxToken, now + _options.SweepGrace));
                 }
 
+                var outcome = new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Decided, decision.State) { Created = stored is null };
+                var pending = new CarryOut(index, state.CustomerId, state.EnrollmentId, default, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded, layout);
+                if (batched)
+                {
+                    IReadOnlyList<TableTransactionAction> companions =
+                    [
+                        .. assumeNew ? [EnrollmentStore.AddGuard(state.CustomerId, state.ScenarioId, state.EnrollmentId, now)] : Array.Empty<TableTransactionAction>(),
+                        .. reserved!.Values.Where(r => r.Changed).Select(r => SendCounters.Write(r.Counter)),
+                    ];
+                    return (null, null, 0, new Deferred(rows, decision.State, etag, outcome, pending, now) { ToRecord = [.. fresh.OfType<SendCommand>()], Companions = companions });
+                }
+
+                foreach (var send in fresh.OfType<SendCommand>())
+                {
+                    if (await ledger.RecordNewAsync(send, now, layout == EnrollmentLayout.CustomerPartitions, cancellationToken).ConfigureAwait(false) is { } inserted)
+                    {
+                        recorded[send.IdempotencyKey] = inserted;
+                    }
+                }
+
                 if (defer && attempt == 1)
                 {
-                    var pending = new CarryOut(index, state.CustomerId, state.EnrollmentId, default, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded);
-                    return (null, null, 0, new Deferred(rows, decision.State, etag, new WorkOutcome(work.EnrollmentId, hold ? WorkResult.Held : WorkResult.Decided, decision.State) { Created = stored is null }, pending));
+                    return (null, null, 0, new Deferred(rows, decision.State, etag, outcome, pending, now));
                 }
 
                 foreach (var row in rows)
@@ -321,7 +400,7 @@ public sealed partial class ScenarioEngine(
                 }
 
                 await probe.ReachedAsync(EngineStage.LedgerWritten, cancellationToken).ConfigureAwait(false);
-                var saved = await enrollments.SaveAsync(decision.State, fullOutbox, etag, cancellationToken).ConfigureAwait(false);
+                var saved = await enrollments.SaveAsync(decision.State, fullOutbox, etag, layout, cancellationToken).ConfigureAwait(false);
                 if (saved is null)
                 {
                     if (attempt >= MaxAttempts)
@@ -339,7 +418,7 @@ public sealed partial class ScenarioEngine(
             }
 
             var result = hold ? WorkResult.Held : changed ? WorkResult.Decided : WorkResult.Unchanged;
-            return (new WorkOutcome(work.EnrollmentId, result, decision.State) { Created = stored is null && changed }, new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded), attempt - 1, null);
+            return (new WorkOutcome(work.EnrollmentId, result, decision.State) { Created = stored is null && changed }, new CarryOut(index, state.CustomerId, state.EnrollmentId, etag!.Value, fullOutbox, hold, status == ScenarioStatus.Stopped, recorded, layout), attempt - 1, null);
         }
     }
 
@@ -350,12 +429,12 @@ public sealed partial class ScenarioEngine(
     /// completed and the re-entry policy lets the customer in again, or when its holder was never written (a start
     /// that died between the guard and the save) and the lease is over.
     /// </summary>
-    private async Task<bool> TakeEntryGuardAsync(string customerId, string enrollmentId, ScenarioDefinition definition, CancellationToken cancellationToken)
+    private async Task<bool> TakeEntryGuardAsync(string customerId, string enrollmentId, ScenarioDefinition definition, EnrollmentLayout layout, CancellationToken cancellationToken)
     {
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var now = time.GetUtcNow();
-            var guard = await enrollments.GetGuardAsync(customerId, definition.Id, cancellationToken).ConfigureAwait(false);
+            var guard = await enrollments.GetGuardAsync(customerId, definition.Id, layout, cancellationToken).ConfigureAwait(false);
             if (guard?.Holder == enrollmentId)
             {
                 return true;
@@ -363,7 +442,7 @@ public sealed partial class ScenarioEngine(
 
             if (guard is not null)
             {
-                var holder = await enrollments.GetAsync(customerId, guard.Holder, cancellationToken).ConfigureAwait(false);
+                var holder = await enrollments.GetAsync(customerId, guard.Holder, layout, cancellationToken).ConfigureAwait(false);
                 var verdict = holder is null
                     ? now - guard.TakenAt >= GuardLease ? EntryVerdict.Enter : EntryVerdict.StillActive
                     : EnrollmentPolicy.Reentry(definition, [new PriorEnrollment(guard.Holder, holder.State.EnrolledAt, holder.State.IsCompleted)], now);
@@ -374,7 +453,7 @@ public sealed partial class ScenarioEngine(
                 }
             }
 
-            if (await enrollments.TakeGuardAsync(customerId, definition.Id, enrollmentId, now, guard?.ETag, cancellationToken).ConfigureAwait(false))
+            if (await enrollments.TakeGuardAsync(customerId, definition.Id, enrollmentId, now, guard?.ETag, layout, cancellationToken).ConfigureAwait(false))
             {
                 return true;
             }
@@ -390,9 +469,11 @@ public sealed partial class ScenarioEngine(
 
     /// <summary>
     /// A send over the customer's cap for its channel and period is turned into a failure of that channel, so the
-    /// decider falls back to the next channel of the step (or moves on) exactly as for a bounce.
+    /// decider falls back to the next channel of the step (or moves on) exactly as for a bounce. With
+    /// <paramref name="reserved"/> the counters are read (not for a new enrollment: it assumes none) and the
+    /// reservations collected there, to be written with the state; otherwise each is reserved at once.
     /// </summary>
-    private async Task<ScenarioDecision> ApplyFrequencyCapAsync(ScenarioDefinition definition, ScenarioDecision decision, ScenarioContext context, DateTimeOffset now, bool newEnrollment, CancellationToken cancellationToken)
+    private async Task<ScenarioDecision> ApplyFrequencyCapAsync(ScenarioDefinition definition, ScenarioDecision decision, ScenarioContext context, DateTimeOffset now, bool newEnrollment, Dictionary<(Channel, string), (SendCounter Counter, bool Changed)>? reserved, CancellationToken cancellationToken)
     {
         var cap = _options.FrequencyCap;
         for (var round = 0; round < 8; round++)
@@ -400,12 +481,41 @@ public sealed partial class ScenarioEngine(
             SendCommand? capped = null;
             foreach (var send in decision.Commands.OfType<SendCommand>())
             {
-                if (cap.Limit(send.Channel) is { } limit
-                    && !await counters.TryReserveAsync(send.CustomerId, send.Channel, cap.PeriodKey(send.NotBefore ?? now, shop), limit, send.IdempotencyKey, newEnrollment, cancellationToken).ConfigureAwait(false))
+                if (cap.Limit(send.Channel) is not { } limit)
                 {
-                    capped = send;
-                    break;
+                    continue;
                 }
+
+                var period = cap.PeriodKey(send.NotBefore ?? now, shop);
+                if (reserved is null)
+                {
+                    if (!await counters.TryReserveAsync(send.CustomerId, send.Channel, period, limit, send.IdempotencyKey, newEnrollment, cancellationToken).ConfigureAwait(false))
+                    {
+                        capped = send;
+                        break;
+                    }
+
+                    continue;
+                }
+
+                if (!reserved.TryGetValue((send.Channel, period), out var counter))
+                {
+                    counter = (newEnrollment ? new SendCounter(send.CustomerId, send.Channel, period, [], null) : await counters.ReadAsync(send.CustomerId, send.Channel, period, cancellationToken).ConfigureAwait(false), false);
+                }
+
+                if (!counter.Counter.Keys.Contains(send.IdempotencyKey))
+                {
+                    if (counter.Counter.Keys.Count >= limit)
+                    {
+                        reserved[(send.Channel, period)] = counter;
+                        capped = send;
+                        break;
+                    }
+
+                    counter = (counter.Counter with { Keys = [.. counter.Counter.Keys, send.IdempotencyKey] }, true);
+                }
+
+                reserved[(send.Channel, period)] = counter;
             }
 
             if (capped is null)
@@ -430,11 +540,23 @@ public sealed partial class ScenarioEngine(
             return (0, 0);
         }
 
+        // A row this run inserted is claimed on the ETag of its insert without reading, the rows of a ledger bucket in one
+        // transaction; a transaction that fails (another run touched a row) and every other row are claimed one by one.
         var now = time.GetUtcNow();
         var claimed = new ConcurrentBag<SendCommand>();
-        await Parallel.ForEachAsync(sends, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
+        var inBucket = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var known = sends.Where(s => recorded.TryGetValue(s.IdempotencyKey, out var e) && e != ETag.All).ToList();
+        var claims = await TableBatches.SubmitAsync(ledger.Table, known.Select(s => (s, (IReadOnlyList<TableTransactionAction>)[SendLedger.Claim(s, recorded[s.IdempotencyKey], now)])), cancellationToken).ConfigureAwait(false);
+        foreach (var c in claims.Where(c => c.Written))
         {
-            switch (await ledger.ClaimAsync(send, now, recorded.TryGetValue(send.IdempotencyKey, out var known) ? known : null, ct).ConfigureAwait(false))
+            claimed.Add(c.Item);
+            inBucket.TryAdd(c.Item.IdempotencyKey, 0);
+        }
+
+        var oneByOne = claims.Where(c => !c.Written).Select(c => c.Item).Concat(sends.Except(known)).ToList();
+        await Parallel.ForEachAsync(oneByOne, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
+        {
+            switch (await ledger.ClaimAsync(send, now, recorded.TryGetValue(send.IdempotencyKey, out var e) ? e : null, ct).ConfigureAwait(false))
             {
                 case ClaimResult.Claimed:
                     claimed.Add(send);
@@ -455,11 +577,11 @@ public sealed partial class ScenarioEngine(
         }).ConfigureAwait(false);
 
         await probe.ReachedAsync(EngineStage.SendsQueued, cancellationToken).ConfigureAwait(false);
-        foreach (var (message, batch) in batches)
-        {
-            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (send, ct) =>
-                await ledger.MarkQueuedAsync(send, message.BatchId, now, ct).ConfigureAwait(false)).ConfigureAwait(false);
-        }
+        var marks = batches.SelectMany(b => b.Sends.Select(s => (Send: s, b.Message.BatchId))).ToList();
+        var marked = await TableBatches.SubmitAsync(ledger.Table, marks.Where(m => inBucket.ContainsKey(m.Send.IdempotencyKey)).Select(m => (m, (IReadOnlyList<TableTransactionAction>)[SendLedger.MarkQueued(m.Send, m.BatchId, now)])), cancellationToken).ConfigureAwait(false);
+        var rest = marked.Where(m => !m.Written).Select(m => m.Item).Concat(marks.Where(m => !inBucket.ContainsKey(m.Send.IdempotencyKey))).ToList();
+        await Parallel.ForEachAsync(rest, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (m, ct) =>
+            await ledger.MarkQueuedAsync(m.Send, m.BatchId, now, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
         return (claimed.Count, messages);
     }
@@ -468,8 +590,7 @@ public sealed partial class ScenarioEngine(
     {
         var wakeups = carryOuts.SelectMany(c => c.Outbox.OfType<WakeAt>().Select(w => new WakeupMessage { CustomerId = c.CustomerId, EnrollmentId = c.EnrollmentId, Token = w.Token, DueAt = w.At }))
             .DistinctBy(w => w.Token).ToList();
-        await Parallel.ForEachAsync(wakeups, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (w, ct) =>
-            await timers.ScheduleAsync(w, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        await timers.ScheduleManyAsync(wakeups, cancellationToken).ConfigureAwait(false);
         return wakeups.Count;
     }
 

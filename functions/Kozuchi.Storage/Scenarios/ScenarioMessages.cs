@@ -119,3 +119,29 @@ public sealed record WakeupMessage
 
     public static WakeupMessage Parse(string text) => ScenarioMessageJson.Parse<WakeupMessage>(text, CurrentVersion, m => m.Version);
 }
+
+/// <summary>
+/// A message on <c>scenario-wakeups</c> with many wake-ups due in the same minute (version 2): one engine batch's
+/// enrollments waiting for the same moment share it. It becomes visible when the last of them is due; one that is still
+/// early when it arrives (the 7-day visibility cap) is sent again with the rest that are.
+/// </summary>
+public sealed record WakeupBatchMessage
+{
+    public const int CurrentVersion = 2;
+
+    [JsonPropertyName("v")]
+    public int Version { get; init; } = CurrentVersion;
+
+    public required IReadOnlyList<WakeupMessage> Wakeups { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, ScenarioMessageJson.Options);
+
+    /// <summary>The wake-ups a message carries: version 2 (many) or version 1 (one).</summary>
+    public static IReadOnlyList<WakeupMessage> Parse(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.TryGetProperty("v", out var v) && v.ValueKind == JsonValueKind.Number && v.GetInt32() == CurrentVersion
+            ? ScenarioMessageJson.Parse<WakeupBatchMessage>(text, CurrentVersion, m => m.Version).Wakeups
+            : [WakeupMessage.Parse(text)];
+    }
+}

@@ -32,7 +32,17 @@ public sealed partial class ScenarioRouter(
     public async Task<RouteReport> RouteAsync(IReadOnlyList<ScenarioEventItem> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var heads = await scenarios.ActiveAsync(cancellationToken).ConfigureAwait(false);
+        var all = await scenarios.ListAsync(cancellationToken).ConfigureAwait(false);
+        if (all.Count == 0)
+        {
+            // No scenario has ever been stored: no enrollment can exist and none can start.
+            LogRouted(logger, events.Count, 0, 0, 0);
+            return new RouteReport(events.Count, 0, 0, 0, null);
+        }
+
+        // Customers' rows of scenarios from before the bucket layout are read only while such a scenario exists.
+        var legacy = all.Any(h => h.Layout == EnrollmentLayout.CustomerPartitions);
+        var heads = await scenarios.ActiveAsync(all, cancellationToken).ConfigureAwait(false);
         var active = heads.Select(h => h.Definition).ToList();
         var guarded = heads.Where(h => h.Head.Guarded).Select(h => h.Head.ScenarioId).ToHashSet(StringComparer.Ordinal);
         var byCustomer = events.GroupBy(e => e.CustomerId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
@@ -55,7 +65,7 @@ public sealed partial class ScenarioRouter(
                 // where the partition is a query (in the emulator, a scan of the whole table). A customer others were
                 // merged into still has every partition read, so that duplicate runs are stopped.
                 var onGuard = item is { Kind: ScenarioEventKind.Enroll, ScenarioId: { } sid } && guarded.Contains(sid) && record is { Merges.Count: 0 };
-                var existing = onGuard ? [] : await EnrollmentsOfAsync(kv.Key, record, ct).ConfigureAwait(false);
+                var existing = onGuard ? [] : await EnrollmentsOfAsync(kv.Key, record, legacy, ct).ConfigureAwait(false);
                 var (w, s, d, k) = Route(item, profile, existing, active);
                 lock (gate)
                 {
@@ -152,9 +162,9 @@ public sealed partial class ScenarioRouter(
     /// The customer's enrollments and those of every customer merged into it (following merges of merges): an
     /// enrollment stays in the partition it started under, so after a merge the survivor's events must look there too.
     /// </summary>
-    private async Task<IReadOnlyList<EnrollmentSummary>> EnrollmentsOfAsync(string customerId, CustomerRecord? record, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<EnrollmentSummary>> EnrollmentsOfAsync(string customerId, CustomerRecord? record, bool legacy, CancellationToken cancellationToken)
     {
-        var all = new List<EnrollmentSummary>(await enrollments.ForCustomerWithGuardsAsync(customerId, cancellationToken).ConfigureAwait(false));
+        var all = new List<EnrollmentSummary>(await enrollments.ForCustomerWithGuardsAsync(customerId, legacy, cancellationToken).ConfigureAwait(false));
         var seen = new HashSet<string>(StringComparer.Ordinal) { customerId };
         var pending = new Queue<string>(record?.Merges.Select(m => m.MergedCustomerId) ?? []);
         while (pending.TryDequeue(out var mergedId))
@@ -164,7 +174,7 @@ public sealed partial class ScenarioRouter(
                 continue;
             }
 
-            all.AddRange(await enrollments.ForCustomerWithGuardsAsync(mergedId, cancellationToken).ConfigureAwait(false));
+            all.AddRange(await enrollments.ForCustomerWithGuardsAsync(mergedId, legacy, cancellationToken).ConfigureAwait(false));
             var mergedRecord = await customers.GetAsync(mergedId, cancellationToken).ConfigureAwait(false);
             foreach (var m in mergedRecord?.Merges ?? [])
             {

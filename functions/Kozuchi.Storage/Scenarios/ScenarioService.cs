@@ -153,7 +153,7 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
 
         var customers = await enrollments.ForScenarioAsync(scenarioId, activeOnly: false, cancellationToken).Select(e => e.CustomerId).Distinct(StringComparer.Ordinal).ToListAsync(cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(customers, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken }, async (customerId, ct) =>
-            await enrollments.ForCustomerWithGuardsAsync(customerId, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            await enrollments.ForCustomerWithGuardsAsync(customerId, legacy: true, ct).ConfigureAwait(false)).ConfigureAwait(false);
         return (LifecycleResult.Done, await scenarios.MarkGuardedAsync(scenarioId, cancellationToken).ConfigureAwait(false));
     }
 

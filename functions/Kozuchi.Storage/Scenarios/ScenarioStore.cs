@@ -33,6 +33,13 @@ public sealed record ScenarioHead(string ScenarioId, ScenarioStatus Status, int 
     /// for older scenarios it reads the partition and backfills the guards it finds missing.
     /// </summary>
     public bool Guarded { get; init; }
+
+    /// <summary>
+    /// Where the scenario's enrollments and entry guards live: <see cref="EnrollmentLayout.Buckets"/> for scenarios
+    /// created since it exists, <see cref="EnrollmentLayout.CustomerPartitions"/> (the head has no value) for older ones,
+    /// whose rows stay where they were written.
+    /// </summary>
+    public EnrollmentLayout Layout { get; init; } = EnrollmentLayout.CustomerPartitions;
 }
 
 public enum StoreOutcome
@@ -85,7 +92,7 @@ public sealed class ScenarioStore(StorageClients clients)
 
         // The head follows; if this write is lost the version row exists and a retry of the request repairs the head.
         await UpdateHeadAsync(definition.Id, h => h with { LatestVersion = Math.Max(h.LatestVersion, definition.Version), Name = definition.Name ?? h.Name, UpdatedAt = now },
-            new ScenarioHead(definition.Id, ScenarioStatus.Draft, definition.Version, 0, definition.Name, now, null) { Guarded = true }, cancellationToken).ConfigureAwait(false);
+            new ScenarioHead(definition.Id, ScenarioStatus.Draft, definition.Version, 0, definition.Name, now, null) { Guarded = true, Layout = EnrollmentLayout.Buckets }, cancellationToken).ConfigureAwait(false);
         return StoreOutcome.Created;
     }
 
@@ -130,10 +137,15 @@ public sealed class ScenarioStore(StorageClients clients)
         [.. (await ActiveAsync(cancellationToken).ConfigureAwait(false)).Select(a => a.Definition)];
 
     /// <summary>Active scenarios: the head and the definition new enrollments start on.</summary>
-    public async Task<IReadOnlyList<(ScenarioHead Head, ScenarioDefinition Definition)>> ActiveAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(ScenarioHead Head, ScenarioDefinition Definition)>> ActiveAsync(CancellationToken cancellationToken) =>
+        await ActiveAsync(await ListAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The active ones among <paramref name="heads"/> (as <see cref="ListAsync"/> read them), with their definitions.</summary>
+    public async Task<IReadOnlyList<(ScenarioHead Head, ScenarioDefinition Definition)>> ActiveAsync(IReadOnlyList<ScenarioHead> heads, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(heads);
         var result = new List<(ScenarioHead, ScenarioDefinition)>();
-        foreach (var head in await ListAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var head in heads)
         {
             if (head.Status == ScenarioStatus.Active && await GetDefinitionAsync(head.ScenarioId, head.ActiveVersion, cancellationToken).ConfigureAwait(false) is { } definition)
             {
@@ -205,6 +217,7 @@ public sealed class ScenarioStore(StorageClients clients)
         ["BroadcastAt"] = head.BroadcastAt,
         ["Winners"] = head.Winners.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(head.Winners),
         ["Guarded"] = head.Guarded,
+        ["Layout"] = head.Layout == EnrollmentLayout.CustomerPartitions ? null : (int)head.Layout,
     };
 
     private static ScenarioHead FromEntity(TableEntity e) => new(
@@ -220,5 +233,6 @@ public sealed class ScenarioStore(StorageClients clients)
             ? new Dictionary<string, string>(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(winners)!, StringComparer.Ordinal)
             : new Dictionary<string, string>(StringComparer.Ordinal),
         Guarded = e.GetBoolean("Guarded") ?? false,
+        Layout = e.GetInt32("Layout") is { } layout ? (EnrollmentLayout)layout : EnrollmentLayout.CustomerPartitions,
     };
 }

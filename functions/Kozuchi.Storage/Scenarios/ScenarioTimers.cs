@@ -14,13 +14,17 @@ public sealed record DueTimer(string CustomerId, string EnrollmentId, string Tok
     public const string OutboxToken = "outbox";
 
     public bool IsOutbox => Token == OutboxToken;
+
+    /// <summary>The partition the row was read from (rows written before the buckets are where they were written); null for a row to write.</summary>
+    public string? Partition { get; init; }
 }
 
 /// <summary>
-/// Wake-ups: a delayed message on <c>scenario-wakeups</c> (the fast path) and a row in the timer index (the safety net
-/// the sweep reads: PK = UTC hour of the due time, RK = token). Index rows are written before the state that needs
-/// them is saved, so a wake-up lost in any way is still found; a row whose token is no longer the enrollment's timer
-/// is stale and deleted by whoever meets it.
+/// Wake-ups: a delayed message on <c>scenario-wakeups</c> (the fast path; the wake-ups of one engine batch due in the
+/// same minute share a message) and a row in the timer index (the safety net the sweep reads: PK = UTC hour of the due
+/// time and one of <see cref="Buckets"/> hash buckets of the enrollment, RK = token). Index rows are written before the state that needs them is
+/// saved, so a wake-up lost in any way is still found; a row whose token is no longer the enrollment's timer is stale
+/// and deleted by whoever meets it.
 /// </summary>
 public sealed class ScenarioTimers(StorageClients clients, TimeProvider time)
 {
@@ -30,13 +34,29 @@ public sealed class ScenarioTimers(StorageClients clients, TimeProvider time)
     private readonly TableClient _index = clients.Table(StorageCatalog.Tables.ScenarioTimers);
     private readonly QueueClient _queue = clients.Queue(StorageCatalog.Queues.ScenarioWakeups);
 
-    /// <summary>Outbox markers live in one partition keyed by enrollment, so whoever finishes an outbox can remove its marker without knowing when it was written.</summary>
+    /// <summary>
+    /// Outbox markers are keyed by enrollment in <c>outbox~{bucket}</c> (rows from before the buckets: <c>outbox</c>), so
+    /// whoever finishes an outbox can remove its marker without knowing when it was written, and <see cref="Buckets"/>
+    /// partitions share the markers' writes (each marker is added and removed once per send decided: one partition
+    /// would cap the engine at about 1,000 enrollments/s in Azure).
+    /// </summary>
     public const string MarkerPartition = "outbox";
+
+    /// <summary>
+    /// Partitions per due hour and of the markers: enough that neither caps the engine below the account's ceiling in
+    /// Azure (2,000 entities/s each), few enough that a batch's rows go in a few transactions.
+    /// </summary>
+    public const int Buckets = 4;
+
+    /// <summary>The wake-ups one message carries at most (about 170 bytes each in a 48 KiB message).</summary>
+    public const int WakeupsPerMessage = 250;
 
     public static string Bucket(DateTimeOffset at) => at.UtcDateTime.ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
 
     private static (string Pk, string Rk) Keys(DueTimer timer) =>
-        timer.IsOutbox ? (MarkerPartition, TableKeys.Escape(timer.EnrollmentId)) : (Bucket(timer.DueAt), TableKeys.Escape(timer.Token));
+        timer.IsOutbox
+            ? (timer.Partition ?? MarkerPartition + "~" + TableKeys.Bucket(timer.EnrollmentId, Buckets), TableKeys.Escape(timer.EnrollmentId))
+            : (timer.Partition ?? Bucket(timer.DueAt) + "~" + TableKeys.Bucket(timer.EnrollmentId, Buckets), TableKeys.Escape(timer.Token));
 
     public async Task IndexAsync(DueTimer timer, CancellationToken cancellationToken)
     {
@@ -128,18 +148,46 @@ public sealed class ScenarioTimers(StorageClients clients, TimeProvider time)
         await _queue.SendMessageAsync(wakeup.ToJson(), delay, TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Outbox markers, then timers, due at or before <paramref name="until"/> (hour buckets oldest first).</summary>
+    /// <summary>
+    /// Many wake-ups: those due in the same minute share a message (up to <see cref="WakeupsPerMessage"/>), visible when
+    /// the last of them is due, so an engine batch of 500 enrollments waiting for the same day queues one or two messages
+    /// rather than 500. Returns the messages sent.
+    /// </summary>
+    public async Task<int> ScheduleManyAsync(IReadOnlyList<WakeupMessage> wakeups, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wakeups);
+        var groups = wakeups.GroupBy(w => w.DueAt.UtcTicks / TimeSpan.TicksPerMinute).SelectMany(g => g.Chunk(WakeupsPerMessage)).ToList();
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (group, ct) =>
+        {
+            if (group.Length == 1)
+            {
+                await ScheduleAsync(group[0], ct).ConfigureAwait(false);
+                return;
+            }
+
+            var delay = group.Max(w => w.DueAt) - time.GetUtcNow();
+            delay = delay <= TimeSpan.Zero ? TimeSpan.Zero : delay > MaxDelay ? MaxDelay : delay;
+            await _queue.SendMessageAsync(new WakeupBatchMessage { Wakeups = [.. group] }.ToJson(), delay, TimeSpan.FromSeconds(-1), ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return groups.Count;
+    }
+
+    /// <summary>
+    /// Outbox markers, then timers, due at or before <paramref name="until"/>: partition ranges over every marker
+    /// partition (<c>outbox</c>, <c>outbox~p00</c>…) and every hour up to <paramref name="until"/>'s (<c>2026120609</c>,
+    /// <c>2026120609~p00</c>…; digits sort before the markers' letters).
+    /// </summary>
     public async IAsyncEnumerable<DueTimer> DueAsync(DateTimeOffset until, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var last = Bucket(until);
-        var markers = _index.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {MarkerPartition} and DueAt le {until}"), cancellationToken: cancellationToken);
-        var timers = _index.QueryAsync<TableEntity>(e => e.PartitionKey.CompareTo(last) <= 0 && e.PartitionKey != MarkerPartition, cancellationToken: cancellationToken);
+        var next = Bucket(until.AddHours(1));
+        var markers = _index.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {MarkerPartition} and PartitionKey lt {MarkerPartition + "~~"} and DueAt le {until}"), cancellationToken: cancellationToken);
+        var timers = _index.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey lt {next}"), cancellationToken: cancellationToken);
         await foreach (var e in markers.Concat(timers).ConfigureAwait(false))
         {
             var due = e.GetDateTimeOffset("DueAt") ?? default;
             if (due <= until)
             {
-                yield return new DueTimer(e.GetString("CustomerId"), e.GetString("EnrollmentId"), e.GetString("Token"), due);
+                yield return new DueTimer(e.GetString("CustomerId"), e.GetString("EnrollmentId"), e.GetString("Token"), due) { Partition = e.PartitionKey };
             }
         }
     }

@@ -112,15 +112,24 @@ public sealed partial class ScenarioTriggerRunner(
         var profiles = await LoadProfilesAsync(daily.Any(d => d.Trigger is BirthdayTrigger), cancellationToken).ConfigureAwait(false);
         var events = new List<ScenarioEventItem>();
         var dayKey = "day:" + today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var byScenario = daily.ToDictionary(d => d.Id, _ => new List<string>(), StringComparer.Ordinal);
         foreach (var profile in profiles)
         {
             foreach (var definition in daily.Where(d => ScenarioTriggers.MatchesDay(d.Trigger!, profile, today, shop)))
             {
-                events.Add(Enroll(definition.Id, profile.CustomerId, dayKey));
+                byScenario[definition.Id].Add(profile.CustomerId);
             }
         }
 
+        // A day's enrollments of one scenario share its trigger key: they go as enroll groups of 500 customers per
+        // message, so each router run starts a full batch (its rows in a few transactions, its sends in one message).
         int enters = 0, exits = 0, enrolls = 0;
+        foreach (var (scenarioId, customerIds) in byScenario)
+        {
+            await publisher.PublishEnrollmentsAsync(scenarioId, dayKey, customerIds, cancellationToken).ConfigureAwait(false);
+            enrolls += customerIds.Count;
+        }
+
         var dayStart = shop.At(today, TimeOnly.MinValue);
         IReadOnlyList<CustomerProfile>? predicted = null;
         foreach (var segmentId in segmentTriggered.Select(d => ((SegmentEntryTrigger)d.Trigger!).SegmentId).Distinct(StringComparer.Ordinal))

@@ -21,27 +21,57 @@ public sealed record SweepReport(int Due, int Fired, int Held, int Removed);
 /// <summary>Wake-up messages and the sweep that recovers every timer or outbox a lost message or a crash left behind.</summary>
 public sealed partial class ScenarioWakeups(ScenarioEngine engine, ScenarioTimers timers, TimeProvider time, IOptions<ScenarioEngineOptions> options, ILogger<ScenarioWakeups> logger)
 {
-    public const int SweepBatch = 100;
+    /// <summary>Enrollments per engine batch of the sweep: a full send batch, and 16 transactions per step for 500.</summary>
+    public const int SweepBatch = 500;
 
     public async Task<WakeupResult> HandleAsync(WakeupMessage wakeup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(wakeup);
-        if (wakeup.DueAt > time.GetUtcNow())
+        return (await HandleAsync([wakeup], cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>A message of <c>scenario-wakeups</c> as it arrives: one wake-up (version 1) or many due in the same minute (version 2).</summary>
+    public Task<IReadOnlyList<WakeupResult>> HandleAsync(string message, CancellationToken cancellationToken) =>
+        HandleAsync(WakeupBatchMessage.Parse(message), cancellationToken);
+
+    /// <summary>
+    /// Delivers the wake-ups that are due to their enrollments in one engine batch, and sends the ones that arrived early
+    /// (the 7-day visibility cap) again with their remainder. Results in the order given.
+    /// </summary>
+    public async Task<IReadOnlyList<WakeupResult>> HandleAsync(IReadOnlyList<WakeupMessage> wakeups, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wakeups);
+        var now = time.GetUtcNow();
+        var results = new WakeupResult[wakeups.Count];
+        var early = Enumerable.Range(0, wakeups.Count).Where(i => wakeups[i].DueAt > now).ToList();
+        await timers.ScheduleManyAsync([.. early.Select(i => wakeups[i])], cancellationToken).ConfigureAwait(false);
+        foreach (var i in early)
         {
-            await timers.ScheduleAsync(wakeup, cancellationToken).ConfigureAwait(false);
-            return WakeupResult.Requeued;
+            results[i] = WakeupResult.Requeued;
         }
 
-        var timer = new DueTimer(wakeup.CustomerId, wakeup.EnrollmentId, wakeup.Token, wakeup.DueAt);
-        var report = await engine.ProcessAsync([new EngineWork(wakeup.CustomerId, wakeup.EnrollmentId, new TimerFired(wakeup.Token))], cancellationToken).ConfigureAwait(false);
-        var outcome = report.Outcomes[0];
-        if (outcome.Result == WorkResult.Held)
+        var due = Enumerable.Range(0, wakeups.Count).Where(i => wakeups[i].DueAt <= now).ToList();
+        if (due.Count == 0)
         {
-            return WakeupResult.Held;
+            return results;
         }
 
-        await ForgetIfDoneAsync(timer, outcome, cancellationToken).ConfigureAwait(false);
-        return WakeupResult.Delivered;
+        var report = await engine.ProcessAsync([.. due.Select(i => new EngineWork(wakeups[i].CustomerId, wakeups[i].EnrollmentId, new TimerFired(wakeups[i].Token)))], cancellationToken).ConfigureAwait(false);
+        var done = new List<DueTimer>();
+        for (var k = 0; k < due.Count; k++)
+        {
+            var w = wakeups[due[k]];
+            var outcome = report.Outcomes[k];
+            results[due[k]] = outcome.Result == WorkResult.Held ? WakeupResult.Held : WakeupResult.Delivered;
+            var timer = new DueTimer(w.CustomerId, w.EnrollmentId, w.Token, w.DueAt);
+            if (outcome.Result != WorkResult.Held && IsDone(timer, outcome))
+            {
+                done.Add(timer);
+            }
+        }
+
+        await timers.RemoveManyAsync(done, cancellationToken).ConfigureAwait(false);
+        return results;
     }
 
     /// <summary>Fires every timer and finishes every outbox that is past due by more than the grace period.</summary>
@@ -61,13 +91,9 @@ public sealed partial class ScenarioWakeups(ScenarioEngine engine, ScenarioTimer
             var report = await engine.ProcessAsync(work, cancellationToken).ConfigureAwait(false);
             held += report.Outcomes.Count(o => o.Result == WorkResult.Held);
             fired += report.Outcomes.Count(o => o.Result == WorkResult.Decided);
-            await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length).Where(i => report.Outcomes[i].Result != WorkResult.Held), new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
-            {
-                if (await ForgetIfDoneAsync(chunk[i], report.Outcomes[i], ct).ConfigureAwait(false))
-                {
-                    Interlocked.Increment(ref removed);
-                }
-            }).ConfigureAwait(false);
+            var done = Enumerable.Range(0, chunk.Length).Where(i => report.Outcomes[i].Result != WorkResult.Held && IsDone(chunk[i], report.Outcomes[i])).Select(i => chunk[i]).ToList();
+            await timers.RemoveManyAsync(done, cancellationToken).ConfigureAwait(false);
+            removed += done.Count;
         }
 
         if (due.Count > 0)
@@ -79,19 +105,9 @@ public sealed partial class ScenarioWakeups(ScenarioEngine engine, ScenarioTimer
     }
 
     /// <summary>An index row is done once its token is no longer the enrollment's timer (fired, stale, completed, missing); an outbox marker once the run finished it.</summary>
-    private async Task<bool> ForgetIfDoneAsync(DueTimer timer, WorkOutcome outcome, CancellationToken cancellationToken)
-    {
-        var pending = timer.IsOutbox
-            ? outcome.OutboxLeft
-            : outcome.State?.Timer?.Token == timer.Token && !outcome.State.IsCompleted;
-        if (pending)
-        {
-            return false;
-        }
-
-        await timers.RemoveAsync(timer, cancellationToken).ConfigureAwait(false);
-        return true;
-    }
+    private static bool IsDone(DueTimer timer, WorkOutcome outcome) => timer.IsOutbox
+        ? !outcome.OutboxLeft
+        : !(outcome.State?.Timer?.Token == timer.Token && !outcome.State.IsCompleted);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Timer sweep: {Due} due, {Fired} fired, {Held} held by paused scenarios")]
     private static partial void LogSwept(ILogger logger, int due, int fired, int held);

@@ -85,13 +85,16 @@ public sealed record LedgerEntry(string IdempotencyKey, string CustomerId, strin
 
     internal DateTimeOffset? DeliveringAt { get; init; }
 
-    /// <summary>The row it was read from (format 2, or a format-1 row written before): conditional writes go back to it.</summary>
-    internal string? Row { get; init; }
+    /// <summary>The row it was read from (the bucket, or format 2 or 1 written before): conditional writes go back to it.</summary>
+    internal (string Pk, string Rk)? Row { get; init; }
 }
 
 /// <summary>
-/// The send ledger: PK = enrollment id, RK = the idempotency key (enrollment:step:attempt; format-1 rows: step:attempt). Rows are inserted before
-/// the state that decided them is saved, claimed before their message is queued, and marked queued after. See
+/// The send ledger, one row per idempotency key (<c>{enrollment}:{step}:{attempt}</c>): PK = <c>~</c> + the hash bucket
+/// of the enrollment id, RK = the key, so the sends of an engine batch land in 16 partitions and are recorded, claimed
+/// and marked in entity group transactions. Rows written before are in the enrollment's own partition (PK = enrollment
+/// id; RK the key, or <c>step:attempt</c> in format 1) and are still found and updated where they are. Rows are inserted
+/// before the state that decided them is saved, claimed before their message is queued, and marked queued after. See
 /// docs/SCENARIOS.md, "The engine", for why each transition happens where it does.
 /// </summary>
 public sealed class SendLedger(StorageClients clients)
@@ -109,40 +112,44 @@ public sealed class SendLedger(StorageClients clients)
 
     public TableClient Table => _table;
 
-    /// <summary>
-    /// The row of a key: partition = enrollment id, row = the whole key. Rows written before format 2 have the row key
-    /// <c>step:attempt</c> (<see cref="LegacyRow"/>), the same for every enrollment of a step; they are still found.
-    /// </summary>
-    private static (string Pk, string Rk) Keys(SendCommand send) => Keys(send.IdempotencyKey);
-
-    private static (string Pk, string Rk) Keys(string idempotencyKey)
+    /// <summary>Where a key's row is written now: the bucket of its enrollment.</summary>
+    public static (string Pk, string Rk) Where(string idempotencyKey)
     {
-        // enrollment:step:attempt — the enrollment id contains no ':'; the step id may.
-        var first = idempotencyKey.IndexOf(':', StringComparison.Ordinal);
-        return (TableKeys.Escape(idempotencyKey[..first]), TableKeys.Escape(idempotencyKey));
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        return ("~" + TableKeys.Bucket(EnrollmentOf(idempotencyKey)), TableKeys.Escape(idempotencyKey));
     }
 
-    /// <summary>
-    /// The row key of format 1 (<c>step:attempt</c>). One row key shared by every recipient of a step made each point
-    /// operation a scan of all those rows in the emulator (it looks rows up by row key first), so a 100,000-recipient
-    /// fan-out slowed to tens per second; format 2 makes the row key unique. Format-1 rows are read and updated where they are.
-    /// </summary>
-    private static string LegacyRow(string idempotencyKey) => TableKeys.Escape(idempotencyKey[(idempotencyKey.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+    // enrollment:step:attempt — the enrollment id contains no ':'; the step id may.
+    private static string EnrollmentOf(string idempotencyKey) => idempotencyKey[..idempotencyKey.IndexOf(':', StringComparison.Ordinal)];
 
-    /// <summary>A merge on the key's row, or on its format-1 row when only that exists.</summary>
-    private async Task MergeAsync(string idempotencyKey, TableEntity changes, ETag ifMatch, string? row, CancellationToken cancellationToken)
+    /// <summary>
+    /// The rows a key may have been written to before the bucket layout: format 2 (PK = enrollment id, RK = the key) and
+    /// format 1 (RK <c>step:attempt</c>). One row key shared by every recipient of a step (format 1) made each point
+    /// operation a scan of all those rows in the emulator (it looks rows up by row key first), so a 100,000-recipient
+    /// fan-out slowed to tens per second.
+    /// </summary>
+    private static IEnumerable<(string Pk, string Rk)> Older(string idempotencyKey)
     {
-        var (pk, rk) = Keys(idempotencyKey);
-        changes.PartitionKey = pk;
-        changes.RowKey = row ?? rk;
-        try
+        var pk = TableKeys.Escape(EnrollmentOf(idempotencyKey));
+        yield return (pk, TableKeys.Escape(idempotencyKey));
+        yield return (pk, TableKeys.Escape(idempotencyKey[(idempotencyKey.IndexOf(':', StringComparison.Ordinal) + 1)..]));
+    }
+
+    /// <summary>A merge on the key's row: where it was read, else the bucket, else the older rows (the first that exists).</summary>
+    private async Task MergeAsync(string idempotencyKey, TableEntity changes, ETag ifMatch, (string Pk, string Rk)? row, CancellationToken cancellationToken)
+    {
+        var candidates = row is { } known ? [known] : new[] { Where(idempotencyKey) }.Concat(Older(idempotencyKey)).ToList();
+        for (var i = 0; ; i++)
         {
-            await _table.UpdateEntityAsync(changes, ifMatch, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 404 && row is null)
-        {
-            changes.RowKey = LegacyRow(idempotencyKey);
-            await _table.UpdateEntityAsync(changes, ifMatch, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            (changes.PartitionKey, changes.RowKey) = candidates[i];
+            try
+            {
+                await _table.UpdateEntityAsync(changes, ifMatch, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 404 && i + 1 < candidates.Count)
+            {
+            }
         }
     }
 
@@ -150,21 +157,49 @@ public sealed class SendLedger(StorageClients clients)
     public async Task<bool> RecordAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken) =>
         await RecordNewAsync(send, now, cancellationToken).ConfigureAwait(false) is not null;
 
-    /// <summary>Insert-if-absent: the new row's ETag, or null when the key was already recorded.</summary>
-    public async Task<ETag?> RecordNewAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Insert-if-absent: the new row's ETag, or null when the key was already recorded (in the bucket or, before it, in the enrollment's partition).</summary>
+    public Task<ETag?> RecordNewAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken) => RecordNewAsync(send, now, true, cancellationToken);
+
+    /// <param name="older">
+    /// Whether the key may have been recorded before the bucket layout (an enrollment of a scenario in
+    /// <see cref="EnrollmentLayout.CustomerPartitions"/>): then those rows are looked for first. A key of a bucket-layout
+    /// scenario can only be in the bucket.
+    /// </param>
+    public async Task<ETag?> RecordNewAsync(SendCommand send, DateTimeOffset now, bool older, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
-        var (pk, rk) = Keys(send);
-        if ((await _table.GetEntityIfExistsAsync<TableEntity>(pk, LegacyRow(send.IdempotencyKey), ["PartitionKey"], cancellationToken).ConfigureAwait(false)).HasValue)
+        if (older)
         {
-            // Recorded before format 2: the key exists.
-            return null;
+            foreach (var (pk, rk) in Older(send.IdempotencyKey))
+            {
+                if ((await _table.GetEntityIfExistsAsync<TableEntity>(pk, rk, ["PartitionKey"], cancellationToken).ConfigureAwait(false)).HasValue)
+                {
+                    return null;
+                }
+            }
         }
 
-        var entity = new TableEntity(pk, rk)
+        try
+        {
+            var response = await _table.AddEntityAsync(Record(send, now).Entity, cancellationToken).ConfigureAwait(false);
+            return response.Headers.ETag ?? ETag.All;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The insert of a send's row (status Recorded) as a transaction writes it.</summary>
+    public static TableTransactionAction Record(SendCommand send, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        var (pk, rk) = Where(send.IdempotencyKey);
+        return new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(pk, rk)
         {
             ["Key"] = send.IdempotencyKey,
             ["CustomerId"] = send.CustomerId,
+            ["EnrollmentId"] = send.EnrollmentId,
             ["ScenarioId"] = send.ScenarioId,
             ["Version"] = send.DefinitionVersion,
             ["StepId"] = send.StepId,
@@ -174,28 +209,37 @@ public sealed class SendLedger(StorageClients clients)
             ["Arm"] = send.Arm,
             ["Status"] = nameof(LedgerStatus.Recorded),
             ["RecordedAt"] = now,
-        };
-        try
-        {
-            var response = await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            return response.Headers.ETag ?? ETag.All;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return null;
-        }
+        });
+    }
+
+    /// <summary>The claim (Recorded → Queuing) of a row this run recorded, If-Match on the ETag of its insert, as a transaction writes it.</summary>
+    public static TableTransactionAction Claim(SendCommand send, ETag recorded, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        var (pk, rk) = Where(send.IdempotencyKey);
+        return new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queuing), ["QueuedAt"] = now, ["Channel"] = send.Channel.Code() }, recorded);
+    }
+
+    /// <summary>The mark (→ Queued) of a row in the bucket, as a transaction writes it; a row elsewhere fails it (404) and goes <see cref="MarkQueuedAsync"/>'s way.</summary>
+    public static TableTransactionAction MarkQueued(SendCommand send, string batchId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        var (pk, rk) = Where(send.IdempotencyKey);
+        return new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queued), ["QueuedAt"] = now, ["BatchId"] = batchId }, ETag.All);
     }
 
     public async Task<LedgerEntry?> GetAsync(string idempotencyKey, CancellationToken cancellationToken)
     {
-        var (pk, rk) = Keys(idempotencyKey);
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!row.HasValue)
+        foreach (var (pk, rk) in new[] { Where(idempotencyKey) }.Concat(Older(idempotencyKey)))
         {
-            row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, LegacyRow(idempotencyKey), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (row.HasValue)
+            {
+                return FromEntity(row.Value!);
+            }
         }
 
-        return row.HasValue ? FromEntity(row.Value!) : null;
+        return null;
     }
 
     /// <summary>
@@ -206,7 +250,7 @@ public sealed class SendLedger(StorageClients clients)
     public Task<ClaimResult> ClaimAsync(SendCommand send, DateTimeOffset now, CancellationToken cancellationToken) => ClaimAsync(send, now, null, cancellationToken);
 
     /// <summary>
-    /// As above; <paramref name="recorded"/> is the ETag the caller's own <see cref="RecordNewAsync"/> returned, so the row
+    /// As above; <paramref name="recorded"/> is the ETag the caller's own <see cref="RecordNewAsync(SendCommand, DateTimeOffset, CancellationToken)"/> returned, so the row
     /// is known to be Recorded as of that ETag and the claim is tried If-Match on it without reading first. Anything
     /// that touched the row since fails the condition and the claim falls back to reading it.
     /// </summary>
@@ -215,10 +259,9 @@ public sealed class SendLedger(StorageClients clients)
         ArgumentNullException.ThrowIfNull(send);
         if (recorded is { } known && known != ETag.All)
         {
-            var (pk, rk) = Keys(send);
             try
             {
-                await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Status"] = nameof(LedgerStatus.Queuing), ["QueuedAt"] = now, ["Channel"] = send.Channel.Code() }, known, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                await _table.UpdateEntityAsync(Claim(send, known, now).Entity, known, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                 return ClaimResult.Claimed;
             }
             catch (RequestFailedException e) when (e.Status is 412 or 404)
@@ -433,7 +476,7 @@ public sealed class SendLedger(StorageClients clients)
         Delivery = e.GetString("Delivery"),
         DeliveryOwner = e.GetString("DeliveryOwner") is { Length: > 0 } o ? o : null,
         DeliveringAt = e.GetDateTimeOffset("DeliveringAt"),
-        Row = e.RowKey,
+        Row = (e.PartitionKey, e.RowKey),
     };
 
     internal static Channel ParseChannel(string code) => code switch

@@ -68,12 +68,55 @@ public sealed class OversizedBodyTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_body_past_the_servers_own_limit_is_413_not_500()
     {
-        // Past Kestrel's 30 MB request limit, on an endpoint that reads a JSON body.
-        using var content = new StreamContent(new MemoryStream(Json(31 * 1024 * 1024)));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/customers/c1/split", UriKind.Relative)) { Content = content };
-        request.Headers.TransferEncodingChunked = true;
+        // Past Kestrel's 30 MB request limit, on an endpoint that reads a JSON body. Kestrel answers 413 and resets the
+        // connection while the client is still writing, so a client that reads only after writing sees a broken pipe
+        // (or loses the answer to the reset). A raw socket reads the answer while its writer is still sending.
+        var address = _loopback.Client.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port, Ct);
+        var stream = tcp.GetStream();
+        var head = Encoding.ASCII.GetBytes(
+            $"POST /api/customers/c1/split HTTP/1.1\r\nHost: {address.Authority}\r\nAuthorization: Bearer {OperatorKey}\r\n"
+            + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+        await stream.WriteAsync(head, Ct);
 
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await _loopback.Client.SendAsync(request, Ct)).StatusCode);
+        using var stopWriting = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var writer = WriteChunksAsync(stream, 31 * 1024 * 1024, stopWriting.Token);
+
+        var statusLine = await ReadStatusLineAsync(stream, Ct);
+        await stopWriting.CancelAsync();
+        await writer;
+
+        Assert.StartsWith("HTTP/1.1 413", statusLine, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends <paramref name="total"/> bytes of one JSON string in 64 KiB chunks until the server stops taking them.</summary>
+    private static async Task WriteChunksAsync(Stream stream, int total, CancellationToken ct)
+    {
+        var chunk = Encoding.ASCII.GetBytes($"{64 * 1024:x}\r\n" + "{\"name\":\"" + new string('x', 64 * 1024 - 9) + "\r\n");
+        var filler = Encoding.ASCII.GetBytes($"{64 * 1024:x}\r\n" + new string('x', 64 * 1024) + "\r\n");
+        try
+        {
+            for (var sent = 0; sent < total && !ct.IsCancellationRequested; sent += 64 * 1024)
+            {
+                await stream.WriteAsync(sent == 0 ? chunk : filler, ct);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The server answered and closed: the rest of the body is not wanted.
+        }
+    }
+
+    private static async Task<string> ReadStatusLineAsync(Stream stream, CancellationToken ct)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one, ct) == 1 && one[0] != (byte)'\n')
+        {
+            line.Append((char)one[0]);
+        }
+
+        return line.ToString().TrimEnd('\r');
     }
 }

@@ -192,6 +192,70 @@ public sealed class OrderIngestorTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(2, record!.Orders.Count);
     }
 
+    /// <summary>Runs <paramref name="act"/> once, when the first attempt of a batch has decided and written nothing: another writer's change.</summary>
+    private sealed class OnceProbe(Func<Task> act) : IIngestProbe
+    {
+        private int _calls;
+
+        public async ValueTask DecidedAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                await act();
+            }
+        }
+    }
+
+    private OrderIngestor WithProbe(Func<Task> act) =>
+        new(_store, new ProfileSnapshots(_storage.Clients, _store), new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero)), NullLogger<OrderIngestor>.Instance, null, new OnceProbe(act));
+
+    [Fact]
+    public async Task A_customer_another_writer_changed_meanwhile_sends_only_its_own_orders_round_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _ingestor.IngestAsync([Incoming("1", email: "a@example.jp")], null, ct);
+        var x = Assert.Single(await ActiveAsync()).CustomerId;
+        var written = _store.RowsWritten(_store.CustomersTable);
+
+        // Between this batch's reads and its writes, a LINE follow (another writer) changes customer x.
+        var ingestor = WithProbe(() => _store.UpdateAsync(x, r => r with { LineUserId = "U1", LineFollowing = true }, ct));
+        IncomingOrder[] batch = [Incoming("2", email: "a@example.jp", day: 2), .. Enumerable.Range(3, 10).Select(i => Incoming(i.ToString(System.Globalization.CultureInfo.InvariantCulture), email: $"b{i}@example.jp", day: 3))];
+        var result = await ingestor.IngestAsync(batch, null, ct);
+
+        Assert.Equal((2, 1), (result.Attempts, result.Retried));
+        Assert.Equal(11, result.Created);
+
+        // Ten new customers written once, x twice tried and written once: no second pass over the whole batch.
+        Assert.Equal(11, _store.RowsWritten(_store.CustomersTable) - written);
+        var record = await _store.GetAsync(x, ct);
+        Assert.Equal((2, true), (record!.Orders.Count, record.LineFollowing));
+        Assert.Equal(11, (await ActiveAsync()).Count);
+        Assert.Equal(12, await _store.OrdersTable.QueryAsync<Azure.Data.Tables.TableEntity>(select: ["RowKey"], cancellationToken: ct).CountAsync(ct));
+    }
+
+    [Fact]
+    public async Task A_merge_whose_survivor_lost_a_race_leaves_the_merged_customer_whole_until_the_retry_merges_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _ingestor.IngestAsync([Incoming("1", email: "a@example.jp", day: 1)], null, ct);
+        await _ingestor.IngestAsync([Incoming("2", phone: "03-1234-5678", day: 2)], null, ct);
+        var first = (await ActiveAsync()).OrderBy(p => p.FirstOrderAt).Select(p => p.CustomerId).ToList();
+        var written = _store.RowsWritten(_store.CustomersTable);
+
+        // The order that joins the two: the older customer survives, and another writer changes it meanwhile.
+        var ingestor = WithProbe(() => _store.UpdateAsync(first[0], r => r with { DoNotCall = true }, ct));
+        var result = await ingestor.IngestAsync([Incoming("3", email: "a@example.jp", phone: "0312345678", day: 5)], null, ct);
+
+        // The first attempt wrote neither: the merged customer would have handed its orders to a survivor that did not take them.
+        Assert.Equal(2, result.Attempts);
+        Assert.Equal(2, _store.RowsWritten(_store.CustomersTable) - written);
+        var survivor = Assert.Single(await ActiveAsync());
+        Assert.Equal((first[0], 3, 3000m), (survivor.CustomerId, survivor.Frequency, survivor.Monetary));
+        var merged = await _store.GetAsync(first[1], ct);
+        Assert.Equal((CustomerState.Merged, first[0]), (merged!.State, merged.MergedInto));
+        Assert.True((await _store.GetAsync(first[0], ct))!.DoNotCall);
+    }
+
     [Fact]
     public async Task A_cancellation_stamped_the_same_second_as_the_paid_version_is_the_stored_order_in_any_arrival_order()
     {

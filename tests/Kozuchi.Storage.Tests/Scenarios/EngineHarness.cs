@@ -121,6 +121,18 @@ public sealed class EngineHarness : IAsyncDisposable
         return created.Definition!;
     }
 
+    /// <summary>
+    /// Installs a scenario as one created before the bucket layout: its enrollments and guards in the customers' own
+    /// partitions (<see cref="EnrollmentLayout.CustomerPartitions"/>), the head without a layout value.
+    /// </summary>
+    public async Task<ScenarioDefinition> InstallLegacyAsync(string json, bool guarded = true)
+    {
+        var definition = await InstallAsync(json);
+        var head = new Azure.Data.Tables.TableEntity(definition.Id, "head") { ["Layout"] = (int)EnrollmentLayout.CustomerPartitions, ["Guarded"] = guarded };
+        await Storage.Clients.Table(StorageCatalog.Tables.Scenarios).UpdateEntityAsync(head, Azure.ETag.All, Azure.Data.Tables.TableUpdateMode.Merge, TestContext.Current.CancellationToken);
+        return definition;
+    }
+
     public static string Preset(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "presets", name));
 
     /// <summary>Writes a customer directly (reachability as given), for tests that do not go through ingest.</summary>

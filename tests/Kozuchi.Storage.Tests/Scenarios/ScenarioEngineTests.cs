@@ -200,14 +200,14 @@ public sealed class ScenarioEngineTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var definition = (await _h.InstallAsync(Welcome()));
         var state = EnrollmentState.New("e1", definition, "c1", Start);
-        var first = await _h.Enrollments.SaveAsync(state, [], null, Ct);
+        var first = await _h.Enrollments.SaveAsync(state, [], null, EnrollmentLayout.Buckets, Ct);
         Assert.NotNull(first);
-        Assert.Null(await _h.Enrollments.SaveAsync(state, [], null, Ct));
+        Assert.Null(await _h.Enrollments.SaveAsync(state, [], null, EnrollmentLayout.Buckets, Ct));
 
-        var second = await _h.Enrollments.SaveAsync(state with { Status = EnrollmentStatus.Active }, [], first, Ct);
+        var second = await _h.Enrollments.SaveAsync(state with { Status = EnrollmentStatus.Active }, [], first, EnrollmentLayout.Buckets, Ct);
 
         Assert.NotNull(second);
-        Assert.Null(await _h.Enrollments.SaveAsync(state with { Status = EnrollmentStatus.Completed }, [], first, Ct));
+        Assert.Null(await _h.Enrollments.SaveAsync(state with { Status = EnrollmentStatus.Completed }, [], first, EnrollmentLayout.Buckets, Ct));
         Assert.Equal(EnrollmentStatus.Active, (await _h.Enrollments.GetAsync("c1", "e1", Ct))!.State.Status);
     }
 

@@ -96,26 +96,29 @@ public sealed class SendBatchesTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Throws<System.Text.Json.JsonException>(() => SendBatchMessage.Parse(v1.Replace("\"v\":1", "\"v\":3", StringComparison.Ordinal)));
     }
 
+    /// <summary>A ledger row as builds before the buckets wrote it: in the enrollment's own partition, under <paramref name="rowKey"/>.</summary>
+    private static TableEntity OlderRow(SendCommand send, string rowKey, LedgerStatus status) => new(send.EnrollmentId, rowKey)
+    {
+        ["Key"] = send.IdempotencyKey,
+        ["CustomerId"] = send.CustomerId,
+        ["ScenarioId"] = send.ScenarioId,
+        ["Version"] = 1,
+        ["StepId"] = send.StepId,
+        ["Attempt"] = 1,
+        ["Channel"] = "line",
+        ["Template"] = send.Template,
+        ["Status"] = status.ToString(),
+        ["RecordedAt"] = Now,
+        ["QueuedAt"] = status == LedgerStatus.Queued ? Now : null,
+    };
+
     [Fact]
     public async Task A_ledger_row_written_in_format_1_is_found_claimed_and_completed_in_place_and_never_recorded_twice()
     {
         var ledger = new SendLedger(_storage.Clients);
         var send = Send(1);
         var table = _storage.Clients.Table(StorageCatalog.Tables.SendLedger);
-        await table.AddEntityAsync(new TableEntity(send.EnrollmentId, "step:1")
-        {
-            ["Key"] = send.IdempotencyKey,
-            ["CustomerId"] = send.CustomerId,
-            ["ScenarioId"] = send.ScenarioId,
-            ["Version"] = 1,
-            ["StepId"] = send.StepId,
-            ["Attempt"] = 1,
-            ["Channel"] = "line",
-            ["Template"] = send.Template,
-            ["Status"] = nameof(LedgerStatus.Queued),
-            ["RecordedAt"] = Now,
-            ["QueuedAt"] = Now,
-        }, Ct);
+        await table.AddEntityAsync(OlderRow(send, "step:1", LedgerStatus.Queued), Ct);
 
         Assert.False(await ledger.RecordAsync(send, Now, Ct));
         Assert.Equal(ClaimResult.AlreadyQueued, await ledger.ClaimAsync(send, Now, Ct));
@@ -128,7 +131,7 @@ public sealed class SendBatchesTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_new_ledger_row_has_the_whole_key_as_row_key()
+    public async Task A_new_ledger_row_has_the_whole_key_as_row_key_in_the_hash_bucket_of_its_enrollment()
     {
         var ledger = new SendLedger(_storage.Clients);
         var send = Send(2);
@@ -137,6 +140,24 @@ public sealed class SendBatchesTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.False(await ledger.RecordAsync(send, Now, Ct));
 
         var row = Assert.Single(await _storage.Clients.Table(StorageCatalog.Tables.SendLedger).QueryAsync<TableEntity>(cancellationToken: Ct).ToListAsync(Ct));
-        Assert.Equal((send.EnrollmentId, send.IdempotencyKey), (row.PartitionKey, row.RowKey));
+        Assert.Equal(("~" + TableKeys.Bucket(send.EnrollmentId), send.IdempotencyKey), (row.PartitionKey, row.RowKey));
+    }
+
+    [Fact]
+    public async Task A_ledger_row_written_in_format_2_is_found_claimed_and_completed_in_place_and_never_recorded_twice()
+    {
+        var ledger = new SendLedger(_storage.Clients);
+        var send = Send(3);
+        var table = _storage.Clients.Table(StorageCatalog.Tables.SendLedger);
+        await table.AddEntityAsync(OlderRow(send, send.IdempotencyKey, LedgerStatus.Recorded), Ct);
+
+        Assert.False(await ledger.RecordAsync(send, Now, Ct));
+        Assert.Equal(ClaimResult.Claimed, await ledger.ClaimAsync(send, Now, Ct));
+        await ledger.MarkQueuedAsync(send, "b1", Now, Ct);
+        Assert.Equal(DeliveryClaimResult.Claimed, (await ledger.BeginDeliveryAsync(send.IdempotencyKey, "m1", Now, Ct)).Result);
+        await ledger.CompleteDeliveryAsync(send.IdempotencyKey, LedgerStatus.Sent, "ok", Now, Ct);
+
+        var row = Assert.Single(await table.QueryAsync<TableEntity>(cancellationToken: Ct).ToListAsync(Ct));
+        Assert.Equal((send.EnrollmentId, nameof(LedgerStatus.Sent), "b1"), (row.PartitionKey, row.GetString("Status"), row.GetString("BatchId")));
     }
 }

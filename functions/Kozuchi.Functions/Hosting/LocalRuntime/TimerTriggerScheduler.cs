@@ -35,8 +35,10 @@ public sealed partial class TimerTriggerScheduler
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await RunDueAsync(atStartup: true, cancellationToken);
-        while (!cancellationToken.IsCancellationRequested)
+        while (true)
         {
+            // Stopping always ends in OperationCanceledException, whichever await or check sees it first.
+            cancellationToken.ThrowIfCancellationRequested();
             var wait = await _job.NextDueAsync(cancellationToken) - _time.GetUtcNow();
             await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, cancellationToken);
             var generation = _runner.Recovery.Generation;

@@ -65,7 +65,9 @@ public sealed class ImportHistory(StorageClients clients, ImportLog log, ImportC
     {
         try
         {
-            return await chunks.ProgressAsync(name, cancellationToken);
+            // The CLI ingests in process and writes no chunks: no progress to report (everything it counted is stored).
+            var progress = await chunks.ProgressAsync(name, cancellationToken);
+            return progress.Chunks.Count == 0 ? null : progress;
         }
         catch (ArgumentException)
         {

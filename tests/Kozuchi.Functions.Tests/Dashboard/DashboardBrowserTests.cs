@@ -120,6 +120,22 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
     }
 
     [Fact]
+    public async Task An_import_the_cli_ran_in_process_is_listed_as_stored_not_as_zero()
+    {
+        // The demo loader imports as `kozuchi import orders` does: in process, no chunks, everything stored when it returns.
+        await LoadDemoAsync();
+        await SignInAsync();
+
+        await Page.Locator("#nav a[data-page='operations']").ClickAsync();
+        var row = Page.Locator("[data-testid='imports'] tbody tr", new() { HasText = "demo" });
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        var accepted = await row.Locator("td").Nth(2).InnerTextAsync();
+        Assert.NotEqual("0", accepted);
+        await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync(accepted);
+        await Assertions.Expect(row.Locator("td").Nth(4)).ToHaveTextAsync("0");
+    }
+
+    [Fact]
     public async Task An_rfm_cell_opens_the_scenario_page_with_its_segment_and_the_broadcast_counts_the_cells_customers()
     {
         await LoadDemoAsync();

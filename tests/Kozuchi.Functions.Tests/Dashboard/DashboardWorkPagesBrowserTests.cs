@@ -68,6 +68,40 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
     }
 
     [Fact]
+    public async Task The_builder_shows_and_reads_the_broadcast_time_in_Tokyo_whatever_the_browsers_own_zone()
+    {
+        await LoadDemoAsync(50, 3);
+        await PostSegmentAsync("""{"schemaVersion":1,"id":"two-plus","name":"2回以上購入","rule":{"type":"frequency","min":2}}""");
+
+        // The DevOps engineer abroad: a browser on Los Angeles time opens the same builder.
+        await using var abroad = await Session.Context.Browser!.NewContextAsync(new BrowserNewContextOptions { Locale = "ja-JP", TimezoneId = "America/Los_Angeles" });
+        var page = await abroad.NewPageAsync();
+        Session.Watch(page);
+        await Session.SignInAsync(page);
+        await Session.OpenAsync("#/scenarios/new?preset=dormant-reactivation&segment=two-plus", page);
+
+        // The default is an hour from now as the shop's clock reads it (the browser's real clock: a margin, not a sleep).
+        var shown = DateTime.ParseExact(await page.Locator("#scenario-at").InputValueAsync(), "yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
+        var tokyoInAnHour = DateTimeOffset.UtcNow.AddHours(1).ToOffset(TimeSpan.FromHours(9)).DateTime;
+        Assert.InRange((shown - tokyoInAnHour).Duration(), TimeSpan.Zero, TimeSpan.FromMinutes(5));
+
+        // What the operator types is Tokyo time too: the preview says the same moment back.
+        await page.Locator("#scenario-at").FillAsync("2026-11-01T12:00");
+        await Assertions.Expect(page.Locator("[data-testid='preview-next-run']")).ToHaveTextAsync("2026/11/01 12:00");
+    }
+
+    [Fact]
+    public async Task A_broadcast_without_a_segment_asks_for_one_instead_of_showing_a_validation_error()
+    {
+        await SignInAsync();
+        await OpenAsync("#/scenarios/new");
+
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-preview'][data-state='refused']")).ToContainTextAsync("対象セグメントを選んでください");
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-preview']")).Not.ToContainTextAsync("segmentId");
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "作成して開始" })).ToBeDisabledAsync();
+    }
+
+    [Fact]
     public async Task A_scenario_created_from_a_preset_for_a_segment_enters_the_customers_its_preview_promised()
     {
         await LoadDemoAsync(200, 9);

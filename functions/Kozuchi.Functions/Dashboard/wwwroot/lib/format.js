@@ -85,6 +85,19 @@ export function month(text, { short = false } = {}) {
 /** n days: 45日 / 45 days. */
 export const days = (n, digits = 0) => (missing(n) ? "—" : t("unit.days", { n: num(n, digits) }));
 
+/**
+ * A moment as a datetime-local input shows it, in Tokyo whatever the browser's own zone (YYYY-MM-DDTHH:mm): the
+ * operator reads and types the shop's time, as every other date on the dashboard.
+ */
+export function tokyoInput(d) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    .formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** What a datetime-local input holds (YYYY-MM-DDTHH:mm, Tokyo time) as a moment; Tokyo has no daylight saving. */
+export const fromTokyoInput = (value) => new Date(`${value}:00+09:00`);
+
 /** Today in Tokyo as YYYY-MM-DD (what a date input shows). */
 export function todayInTokyo(offsetDays = 0) {
   const parts = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(Date.now() + offsetDays * 86400000));

@@ -8,9 +8,9 @@ import { definePage, flash, href, navigate } from "../lib/router.js";
 import { addTexts, pick, t } from "../lib/i18n.js";
 import { el, field, replace, select } from "../lib/dom.js";
 import { api } from "../lib/api.js";
-import { dateTime, num } from "../lib/format.js";
+import { dateTime, fromTokyoInput, num, tokyoInput } from "../lib/format.js";
 import { audienceView } from "../components/audience.js";
-import { badge, errorState, facts, pageHeader, section } from "../components/states.js";
+import { badge, emptyState, errorState, facts, pageHeader, section } from "../components/states.js";
 
 addTexts({
   ja: {
@@ -28,7 +28,8 @@ addTexts({
     "scenarioNew.onEvent": "イベントのたび (注文・カート)", "scenarioNew.missing": "足りないテンプレート・チャネル", "scenarioNew.missingTemplate": "テンプレート「{id}」: {channels} がありません",
     "scenarioNew.missingTemplateNone": "テンプレート「{id}」がありません", "scenarioNew.missingChannel": "{channel}: {problem}", "scenarioNew.createTemplate": "テンプレートを作成・編集",
     "scenarioNew.ready": "足りないものはありません。開始できます。", "scenarioNew.refused": "足りないテンプレートまたはチャネルがあるため開始できません。",
-    "scenarioNew.invalid": "この設定ではシナリオになりません", "scenarioNew.who": "いま参加する顧客",
+    "scenarioNew.invalid": "この設定ではシナリオになりません",
+    "scenarioNew.chooseSegment": "対象セグメントを選んでください。このプリセットはセグメントの全員（一斉配信）またはセグメントに入った人に送ります。", "scenarioNew.who": "いま参加する顧客",
     "scenarioNew.start": "作成して開始", "scenarioNew.draft": "下書きとして保存", "scenarioNew.started": "「{name}」を開始しました", "scenarioNew.drafted": "「{name}」を下書きとして保存しました",
     "scenarioNew.notStarted": "シナリオを作成できませんでした", "scenarioNew.description": "説明", "scenarioNew.goal": "{days} 日以内の注文", "scenarioNew.goalLabel": "目標",
     "scenarioNew.channel.email": "メール", "scenarioNew.channel.line": "LINE", "scenarioNew.channel.postal": "DM", "scenarioNew.channel.phone": "電話",
@@ -49,7 +50,8 @@ addTexts({
     "scenarioNew.onEvent": "On each event (order, cart)", "scenarioNew.missing": "Missing templates and channels", "scenarioNew.missingTemplate": "Template “{id}”: no {channels}",
     "scenarioNew.missingTemplateNone": "Template “{id}” does not exist", "scenarioNew.missingChannel": "{channel}: {problem}", "scenarioNew.createTemplate": "Create or edit the template",
     "scenarioNew.ready": "Nothing is missing. It can start.", "scenarioNew.refused": "It cannot start while a template or channel is missing.",
-    "scenarioNew.invalid": "This is not a valid scenario", "scenarioNew.who": "Who enters now",
+    "scenarioNew.invalid": "This is not a valid scenario",
+    "scenarioNew.chooseSegment": "Choose a target segment: this preset sends to everyone in a segment (a broadcast) or to whoever enters it.", "scenarioNew.who": "Who enters now",
     "scenarioNew.start": "Create and start", "scenarioNew.draft": "Save as draft", "scenarioNew.started": "Started “{name}”", "scenarioNew.drafted": "Saved “{name}” as a draft",
     "scenarioNew.notStarted": "The scenario was not created", "scenarioNew.description": "Description", "scenarioNew.goal": "an order within {days} days", "scenarioNew.goalLabel": "Goal",
     "scenarioNew.channel.email": "Email", "scenarioNew.channel.line": "LINE", "scenarioNew.channel.postal": "DM", "scenarioNew.channel.phone": "Phone",
@@ -61,7 +63,6 @@ const CHANNELS = ["line", "email", "postal", "phone"];
 const SEGMENT_TRIGGERS = new Set(["segmentEntry", "broadcast"]);
 const stamp = (d) => d.toISOString().replace(/[^0-9]/g, "").slice(0, 12);
 const clone = (x) => JSON.parse(JSON.stringify(x));
-const localInput = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 
 /** A one-message broadcast, the builder's "no preset". */
 const broadcastDefinition = () => ({
@@ -179,7 +180,7 @@ definePage({
       // the segment when the preset is itself a segment-entry one.
       if (!options.some(([v]) => v === state.when)) state.when = !options.length ? "preset" : state.segment ? (base.trigger.type === "segmentEntry" ? "entry" : "broadcast") : options[0][0];
       const isBroadcast = state.when === "broadcast" || (!p && state.segment) || (state.when === "preset" && base.trigger.type === "broadcast");
-      const at = el("input", { id: "scenario-at", type: "datetime-local", value: localInput(state.at), onchange: (e) => { if (e.target.value) { state.at = new Date(e.target.value); schedule(); } } });
+      const at = el("input", { id: "scenario-at", type: "datetime-local", value: tokyoInput(state.at), onchange: (e) => { if (e.target.value) { state.at = fromTokyoInput(e.target.value); schedule(); } } });
       replace(whenBox, options.length > 1 ? field(t("scenarioNew.when"), select(options, state.when, { id: "scenario-when", onchange: (e) => { state.when = e.target.value; drawWhen(); schedule(); } }))
         : options.length === 1 ? el("p", { class: "hint", text: options[0][1] }) : null,
       isBroadcast ? field(t("scenarioNew.sendAt"), at) : null);
@@ -244,9 +245,16 @@ definePage({
     ctx.onLeave(() => { clearTimeout(timer); asked++; });
     const preview = async () => {
       const mine = ++asked;
+      const d = definition();
+      if (SEGMENT_TRIGGERS.has(d.trigger.type) && !d.trigger.segmentId) {
+        // Nothing to check yet: the operator has not said who it is for (the API would answer with a validation error).
+        replace(previewBox, emptyState(t("scenarioNew.chooseSegment")));
+        previewBox.dataset.state = "refused";
+        return;
+      }
       let p;
       try {
-        p = await api("scenarios/builder/preview", { method: "POST", body: definition(), signal: ctx.signal });
+        p = await api("scenarios/builder/preview", { method: "POST", body: d, signal: ctx.signal });
       } catch (e) {
         if (e.name === "AbortError" || mine !== asked) return;
         replace(previewBox, errorState(e));

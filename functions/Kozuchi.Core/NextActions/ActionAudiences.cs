@@ -10,7 +10,8 @@ namespace Kozuchi.Core.NextActions;
 /// <summary>
 /// What the segment did in the shop's own history, without the action: the customers who matched the segment at the
 /// end of <see cref="Since"/>, how many of them ordered in the <see cref="WindowDays"/> days after it, and the revenue
-/// per matched customer (zeros included) as running sums. A baseline, not an effect.
+/// per matched customer (zeros included) as running sums, in the one currency the card shows (the shop's reporting
+/// currency). A baseline, not an effect.
 /// </summary>
 public sealed record HistoricalConversion(DateOnly Since, int WindowDays, long Members, long Converted, double RevenueSum, double RevenueSumOfSquares)
 {
@@ -64,14 +65,18 @@ public static class ActionAudiences
     /// <summary>
     /// The segment's past: each customer as they were at the end of <paramref name="since"/> (orders up to that day;
     /// today's reachability, since consent history is not kept; predictions from a fit as of that day when the rule
-    /// reads them), evaluated by the rule, and their purchases (orders of positive value) in the window after. Null when nobody had ordered by then.
+    /// reads them), evaluated by the rule, and their purchases (orders of positive value) in the window after. A member
+    /// converted when they bought at all; their revenue counts the orders in <paramref name="currency"/> only — the
+    /// reporting currency 次の一手 states its amounts in — since amounts in two currencies are never added. Null when
+    /// nobody had ordered by then.
     /// </summary>
     public static HistoricalConversion? Measure(
         ActionCandidate candidate,
         DateOnly since,
         IEnumerable<(CustomerHistory History, CustomerProfile Current)> customers,
         ShopTime shop,
-        PredictionSet? predictionsThen)
+        PredictionSet? predictionsThen,
+        string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(customers);
@@ -101,7 +106,7 @@ public static class ActionAudiences
                 if (order.Day > since && order.Day <= end && order.Net > 0)
                 {
                     ordered = true;
-                    revenue += order.Net;
+                    revenue += order.Currency == currency ? order.Net : 0;
                 }
             }
 
@@ -113,25 +118,16 @@ public static class ActionAudiences
         return customersThen == 0 ? null : new HistoricalConversion(since, candidate.WindowDays, members, converted, sum, squares);
     }
 
-    /// <summary>The profile as it was at the end of <paramref name="day"/>, or null when the customer had not ordered yet.</summary>
+    /// <summary>
+    /// The profile as it was at the end of <paramref name="day"/>, or null when the customer had not ordered yet. Its
+    /// monetary figures are in its first order's currency, other currencies totalled apart, as in the live profile.
+    /// </summary>
     public static CustomerProfile? AsOf(CustomerHistory history, CustomerProfile current, DateOnly day, ShopTime shop, PredictionSet? predictions)
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(shop);
-        var count = 0;
-        var monetary = 0m;
-        foreach (var order in history.Orders)
-        {
-            if (order.Day > day)
-            {
-                break;
-            }
-
-            count++;
-            monetary += order.Net;
-        }
-
+        var count = history.Orders.TakeWhile(o => o.Day <= day).Count();
         if (count == 0)
         {
             return null;
@@ -139,12 +135,15 @@ public static class ActionAudiences
 
         var orders = history.Orders.Take(count).ToList();
         var last = orders[^1];
+        var totals = Currencies.Totals(orders.Select(o => (o.Currency, o.Net, 1)), orders[0].Currency);
         return current with
         {
             FirstOrderAt = shop.At(orders[0].Day, new TimeOnly(12, 0)),
             LastOrderAt = shop.At(last.Day, new TimeOnly(12, 0)),
             Frequency = count,
-            Monetary = monetary,
+            Monetary = totals[0].Amount,
+            Currency = totals[0].Currency,
+            OtherMonetary = [.. totals.Skip(1)],
             EntryProducts = orders[0].Products,
             LastProducts = last.Products,
             BoughtProducts = orders.SelectMany(o => o.Products).ToHashSet(StringComparer.Ordinal),
@@ -153,9 +152,13 @@ public static class ActionAudiences
         };
     }
 
-    /// <summary>The summaries a fit as of <paramref name="day"/> reads, from the histories (purchases of positive value up to that day).</summary>
+    /// <summary>
+    /// The summaries a fit as of <paramref name="day"/> reads, from the histories: purchases of positive value up to
+    /// that day in each customer's value currency, as <see cref="RepeatSummaries.FromCustomers"/> takes them (a spend
+    /// model fitted on amounts in two currencies would mean nothing).
+    /// </summary>
     public static IReadOnlyList<RepeatSummary> SummariesAsOf(IEnumerable<CustomerHistory> histories, DateOnly day) =>
         RepeatSummaries.FromPurchases(
-            (histories ?? throw new ArgumentNullException(nameof(histories))).SelectMany(h => h.Orders.Where(o => o.Net > 0).Select(o => new Purchase(h.CustomerId, o.Day, o.Net))),
+            (histories ?? throw new ArgumentNullException(nameof(histories))).SelectMany(h => h.Orders.Where(o => o.Net > 0 && o.Currency == h.Currency).Select(o => new Purchase(h.CustomerId, o.Day, o.Net))),
             day);
 }

@@ -92,9 +92,11 @@ public static class ClvCommands
         var holdoutEnd = new Option<DateOnly>("--holdout-end") { Description = "Last day of the holdout period (YYYY-MM-DD), included", Required = true };
         var currency = new Option<string?>("--currency") { Description = "Kozuchi format: keep the orders in this currency (required when the file has several)" };
         var zone = new Option<string>("--time-zone") { Description = "Kozuchi format: the shop's time zone, which decides each order's day", DefaultValueFactory = _ => "Asia/Tokyo" };
-        var command = new Command("backtest", "Fit BG/NBD and Gamma-Gamma on the calibration period only and compare their holdout forecast with the purchases made.")
+        var model = new Option<string>("--model") { Description = "The purchase model whose forecast the top-level figures are: bg-nbd (default, the shop's live model) or pareto-nbd; both are listed under models", DefaultValueFactory = _ => ClvBacktest.BgNbdName };
+        model.AcceptOnlyFromAmong(ClvBacktest.BgNbdName, ClvBacktest.ParetoNbdName);
+        var command = new Command("backtest", "Fit BG/NBD, Pareto/NBD and Gamma-Gamma on the calibration period only and compare their holdout forecasts with the purchases made.")
         {
-            transactions, format, calibrationEnd, holdoutEnd, currency, zone, json,
+            transactions, format, calibrationEnd, holdoutEnd, currency, zone, model, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -142,7 +144,8 @@ public static class ClvCommands
                 await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{read.Skipped:N0} orders left out (rejected rows, no customer identifier, or another currency than {read.Currency})."));
             }
 
-            var report = ClvBacktest.Run(read.Purchases, calibration, holdout, ClvReports.DaysPerPeriod, currency: read.Currency);
+            var forecast = parse.GetValue(model) == ClvBacktest.ParetoNbdName ? RepeatPurchaseModel.ParetoNbd : RepeatPurchaseModel.BgNbd;
+            var report = ClvBacktest.Run(read.Purchases, calibration, holdout, ClvReports.DaysPerPeriod, currency: read.Currency, forecast: forecast, compare: true);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
@@ -160,12 +163,19 @@ public static class ClvCommands
     {
         var c = CultureInfo.InvariantCulture;
         await output.WriteLineAsync(string.Create(c, $"Calibration to {r.CalibrationEnd:yyyy-MM-dd} ({r.CalibrationWeeks:0.#} weeks), holdout to {r.HoldoutEnd:yyyy-MM-dd} ({r.HoldoutWeeks:0.#} weeks): {r.Customers:N0} customers, {r.RepeatCustomers:N0} with repeat purchases"));
+        await output.WriteLineAsync($"forecast by {r.ForecastModel}");
         await output.WriteLineAsync(string.Create(c, $"holdout purchases  predicted {r.PredictedHoldoutPurchases,12:N1}  actual {r.ActualHoldoutPurchases,10:N0}  ({r.PurchaseError,6:P1})"));
         await output.WriteLineAsync(string.Create(c, $"holdout revenue    predicted {r.PredictedHoldoutRevenue,12:N0}  actual {r.ActualHoldoutRevenue,10:N0}  ({r.RevenueError,6:P1}) {r.Currency}"));
         await output.WriteLineAsync("repeats in calibration  customers  predicted  actual");
         foreach (var b in r.ByFrequency)
         {
             await output.WriteLineAsync(string.Create(c, $"{b.Label,22}  {b.Customers,9:N0}  {b.Predicted,9:N1}  {b.Actual,6:N0}"));
+        }
+
+        foreach (var m in r.Models ?? [])
+        {
+            var parameters = string.Join(", ", m.Parameters.Select(p => string.Create(c, $"{p.Key} {p.Value:0.####}")));
+            await output.WriteLineAsync(string.Create(c, $"{m.Name,-10}  predicted {m.PredictedHoldoutPurchases,10:N1} ({m.PurchaseError,6:P1})  revenue {m.PredictedHoldoutRevenue,10:N0} ({m.RevenueError,6:P1})  {parameters}"));
         }
 
         await output.WriteLineAsync(r.Trust.Statement.English);

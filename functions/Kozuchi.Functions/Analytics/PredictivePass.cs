@@ -97,7 +97,7 @@ public static class PredictivePass
                 pastPredictions[since] = then;
             }
 
-            audiences.Add(new ActionAudience(candidate.Id, now[i].Members, now[i].Reachable, ActionAudiences.Measure(candidate, since, customers, shop, then)));
+            audiences.Add(new ActionAudience(candidate.Id, now[i].Members, now[i].Reachable, ActionAudiences.Measure(candidate, since, customers, shop, then, currency)));
         }
 
         return audiences;

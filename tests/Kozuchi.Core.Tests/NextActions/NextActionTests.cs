@@ -54,6 +54,51 @@ public sealed class NextActionTests
     }
 
     [Fact]
+    public void The_segments_past_revenue_counts_the_reporting_currency_only()
+    {
+        var dormant = Candidate("dormant");
+        var since = ActionAudiences.Since(AsOf, dormant.WindowDays);
+        var d = AsOf.DayNumber - since.DayNumber;
+        HistoryOrder Order(int daysBeforeAsOf, decimal net, string currency) => new(AsOf.AddDays(-daysBeforeAsOf), net, ["SKU-1"], false, currency);
+        (CustomerHistory, CustomerProfile)[] customers =
+        [
+            // a JPY customer who came back with ¥5,000 and, the same week, $40 on the shop's US storefront.
+            (new CustomerHistory("a", null, [Order(d + 100, 3000, "JPY"), Order(d - 10, 5000, "JPY"), Order(d - 12, 40, "USD")]), Profile("a")),
+            // bought in USD only in the window: bought, but no yen.
+            (new CustomerHistory("b", null, [Order(d + 120, 2000, "JPY"), Order(d - 5, 25, "USD")]), Profile("b")),
+            (History("c", (d + 150, 2000)), Profile("c")),
+        ];
+
+        var measured = ActionAudiences.Measure(dormant, since, customers, Shop, null, "JPY")!;
+
+        Assert.Equal((3L, 2L), (measured.Members, measured.Converted));
+        Assert.Equal(5000, measured.RevenueSum);
+        Assert.Equal(25_000_000, measured.RevenueSumOfSquares);
+        var inDollars = ActionAudiences.Measure(dormant, since, customers, Shop, null, "USD")!;
+        Assert.Equal(65, inDollars.RevenueSum);
+    }
+
+    [Fact]
+    public void A_customers_past_profile_keeps_other_currencies_apart_and_their_past_fit_reads_their_own()
+    {
+        var history = new CustomerHistory("a", null,
+        [
+            new HistoryOrder(AsOf.AddDays(-200), 3000, ["SKU-1"], false, "JPY"),
+            new HistoryOrder(AsOf.AddDays(-150), 30, ["SKU-1"], false, "USD"),
+            new HistoryOrder(AsOf.AddDays(-100), 5000, ["SKU-1"], false, "JPY"),
+        ]);
+
+        var then = ActionAudiences.AsOf(history, Profile("a"), AsOf.AddDays(-50), Shop, null)!;
+        var summary = Assert.Single(ActionAudiences.SummariesAsOf([history], AsOf.AddDays(-50)));
+
+        Assert.Equal(3, then.Frequency);
+        Assert.Equal(("JPY", 8000m), (then.Currency, then.Monetary));
+        Assert.Equal([new CurrencyTotal("USD", 30, 1)], then.OtherMonetary);
+        Assert.Equal(4000m, then.AverageOrderValue);
+        Assert.Equal((1, 5000.0), (summary.Frequency, summary.MonetaryValue));
+    }
+
+    [Fact]
     public void A_customers_past_profile_counts_the_orders_up_to_that_day_and_keeps_todays_reachability()
     {
         var history = History("a", (200, 3000), (100, 5000), (10, 1000));

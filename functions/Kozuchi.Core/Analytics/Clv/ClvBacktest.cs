@@ -7,8 +7,36 @@ namespace Kozuchi.Core.Analytics.Clv;
 /// </summary>
 public sealed record BacktestBucket(int X, string Label, int Customers, double Predicted, int Actual);
 
-/// <summary>The parameters the backtest fitted on the calibration period (Gamma-Gamma's are null when it could not be fitted).</summary>
+/// <summary>
+/// The BG/NBD and Gamma-Gamma parameters the backtest fitted on the calibration period (Gamma-Gamma's are null when it
+/// could not be fitted): the shop's live models. Every model's own parameters are in <see cref="ClvBacktestResult.Models"/>.
+/// </summary>
 public sealed record BacktestModel(double R, double Alpha, double A, double B, double LogLikelihood, bool Converged, double? P, double? Q, double? V, int? SpendCustomers);
+
+/// <summary>The repeat-purchase models a backtest can forecast with, by the names the CLI and the JSON use.</summary>
+public enum RepeatPurchaseModel
+{
+    /// <summary>"bg-nbd": <see cref="Clv.BgNbd"/>, the model the shop's predictions use.</summary>
+    BgNbd,
+
+    /// <summary>"pareto-nbd": <see cref="Clv.ParetoNbd"/>.</summary>
+    ParetoNbd,
+}
+
+/// <summary>
+/// One model's holdout forecast: its parameters and fit, the purchases it predicted (in all and for x = 0 … 6, 7+ as
+/// in <see cref="ClvBacktestResult.ByFrequency"/>) and revenue (its expected purchases × Gamma-Gamma's expected value).
+/// </summary>
+public sealed record BacktestForecast(
+    string Name,
+    IReadOnlyDictionary<string, double> Parameters,
+    double LogLikelihood,
+    bool Converged,
+    double PredictedHoldoutPurchases,
+    double? PredictedHoldoutRevenue,
+    double? PurchaseError,
+    double? RevenueError,
+    IReadOnlyList<double> PredictedByFrequency);
 
 /// <summary>
 /// A holdout test of the repeat-purchase models: fitted on the purchases up to <see cref="CalibrationEnd"/>, their
@@ -16,7 +44,8 @@ public sealed record BacktestModel(double R, double Alpha, double A, double B, d
 /// <see cref="Customers"/> are the customers whose first purchase falls in the calibration period (the only ones the
 /// model predicts); customers born in the holdout are left out of both sides and counted in <see cref="BornInHoldout"/>.
 /// Predicted figures are null when the calibration period has no repeat purchase to fit on; predicted revenue is null
-/// without a usable spend model. Revenue is in <see cref="Currency"/>, the one currency the purchases were in.
+/// without a usable spend model. Revenue is in <see cref="Currency"/>, the one currency the purchases were in. The
+/// predicted figures are <see cref="ForecastModel"/>'s; <see cref="Models"/> holds each fitted model's forecast side by side.
 /// </summary>
 public sealed record ClvBacktestResult(
     int Customers,
@@ -32,7 +61,9 @@ public sealed record ClvBacktestResult(
     int RepeatCustomers,
     int BornInHoldout,
     BacktestModel? Model,
-    string Currency = "JPY")
+    string Currency = "JPY",
+    string ForecastModel = ClvBacktest.BgNbdName,
+    IReadOnlyList<BacktestForecast>? Models = null)
 {
     /// <summary>How far to trust the predictions, from this result (levels and wording in <see cref="ClvTrust"/>).</summary>
     public ClvTrust Trust => ClvTrust.Assess(this);
@@ -56,18 +87,25 @@ public static class ClvBacktest
     /// <summary>Rows of <see cref="ClvBacktestResult.ByFrequency"/>: x = 0 … 6 and 7+.</summary>
     public const int OpenBucket = 7;
 
+    public const string BgNbdName = "bg-nbd";
+    public const string ParetoNbdName = "pareto-nbd";
+
+    public static string NameOf(RepeatPurchaseModel model) => model == RepeatPurchaseModel.ParetoNbd ? ParetoNbdName : BgNbdName;
+
     /// <summary>Groups flat purchases by customer and runs the backtest.</summary>
-    public static ClvBacktestResult Run(IEnumerable<Purchase> purchases, DateOnly calibrationEnd, DateOnly holdoutEnd, double daysPerPeriod = 7, int fitSampleLimit = int.MaxValue, string currency = "JPY")
+    public static ClvBacktestResult Run(IEnumerable<Purchase> purchases, DateOnly calibrationEnd, DateOnly holdoutEnd, double daysPerPeriod = 7, int fitSampleLimit = int.MaxValue, string currency = "JPY", RepeatPurchaseModel forecast = RepeatPurchaseModel.BgNbd, bool compare = false)
     {
         ArgumentNullException.ThrowIfNull(purchases);
-        return Run(purchases.GroupBy(p => p.CustomerId, StringComparer.Ordinal).Select(g => g.Select(p => (p.Day, p.Value))), calibrationEnd, holdoutEnd, daysPerPeriod, fitSampleLimit, currency);
+        return Run(purchases.GroupBy(p => p.CustomerId, StringComparer.Ordinal).Select(g => g.Select(p => (p.Day, p.Value))), calibrationEnd, holdoutEnd, daysPerPeriod, fitSampleLimit, currency, forecast, compare);
     }
 
     /// <summary>
     /// The backtest over customers given one by one (each enumerable is one customer's purchases, any order), so a caller
-    /// that already holds each customer's orders does not build one list of every purchase.
+    /// that already holds each customer's orders does not build one list of every purchase. The predicted figures are
+    /// <paramref name="forecast"/>'s; BG/NBD (the shop's live model) is always fitted, the Pareto/NBD — whose
+    /// likelihood costs several times more — when it forecasts or when <paramref name="compare"/> asks for both.
     /// </summary>
-    public static ClvBacktestResult Run(IEnumerable<IEnumerable<(DateOnly Day, decimal Value)>> customers, DateOnly calibrationEnd, DateOnly holdoutEnd, double daysPerPeriod = 7, int fitSampleLimit = int.MaxValue, string currency = "JPY")
+    public static ClvBacktestResult Run(IEnumerable<IEnumerable<(DateOnly Day, decimal Value)>> customers, DateOnly calibrationEnd, DateOnly holdoutEnd, double daysPerPeriod = 7, int fitSampleLimit = int.MaxValue, string currency = "JPY", RepeatPurchaseModel forecast = RepeatPurchaseModel.BgNbd, bool compare = false)
     {
         ArgumentNullException.ThrowIfNull(customers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(daysPerPeriod);
@@ -138,37 +176,57 @@ public static class ClvBacktest
         var calibrationWeeks = earliest is { } start ? (calibrationEnd.DayNumber - start.DayNumber) / 7.0 : 0;
         var fit = calibration.Count == 0 ? null : ClvFit.Of(calibration, fitSampleLimit);
 
-        var predictedByBucket = new double[OpenBucket + 1];
+        var spend = fit?.UsableSpend;
+        var forecasters = new List<Forecaster>();
+        if (fit is not null)
+        {
+            var bg = fit.Model.Parameters;
+            forecasters.Add(new Forecaster(
+                BgNbdName,
+                new Dictionary<string, double> { ["r"] = bg.R, ["alpha"] = bg.Alpha, ["a"] = bg.A, ["b"] = bg.B },
+                fit.Model.Quality,
+                s => BgNbd.ExpectedPurchases(bg, horizon, s.Frequency, s.Recency, s.T)));
+            if (forecast == RepeatPurchaseModel.ParetoNbd || compare)
+            {
+                var pareto = ParetoNbd.Fit(RepeatSummaries.FitSample(calibration, fitSampleLimit));
+                var pn = pareto.Parameters;
+                forecasters.Add(new Forecaster(
+                    ParetoNbdName,
+                    new Dictionary<string, double> { ["r"] = pn.R, ["alpha"] = pn.Alpha, ["s"] = pn.S, ["beta"] = pn.Beta },
+                    pareto.Quality,
+                    s => ParetoNbd.ExpectedPurchases(pn, horizon, s.Frequency, s.Recency, s.T)));
+            }
+        }
+
         var actualByBucket = new int[OpenBucket + 1];
         var customersByBucket = new int[OpenBucket + 1];
-        double predicted = 0, predictedRevenue = 0;
-        var spend = fit?.UsableSpend;
         for (var i = 0; i < calibration.Count; i++)
         {
             var s = calibration[i];
             var bucket = Math.Min(s.Frequency, OpenBucket);
             customersByBucket[bucket]++;
             actualByBucket[bucket] += holdoutCounts[i];
-            if (fit is not null)
+            double? value = spend is null ? null : GammaGamma.ExpectedAverageValue(spend, s.Frequency, s.MonetaryValue);
+            foreach (var f in forecasters)
             {
-                var prediction = ClvPredictions.Predict(fit.Model.Parameters, spend, s, horizon);
-                predicted += prediction.ExpectedOrders;
-                predictedByBucket[bucket] += prediction.ExpectedOrders;
-                predictedRevenue += prediction.ExpectedValue ?? 0;
+                f.Add(bucket, f.Expect(s), value);
             }
         }
 
+        var actual = holdoutCounts.Sum();
+        var forecasts = forecasters.Select(f => f.Result(actual, actualRevenue, spend is not null)).ToList();
+        var chosen = forecasts.Find(f => f.Name == NameOf(forecast));
         var buckets = Enumerable.Range(0, OpenBucket + 1)
-            .Select(x => new BacktestBucket(x, x == OpenBucket ? $"{OpenBucket}+" : x.ToString(System.Globalization.CultureInfo.InvariantCulture), customersByBucket[x], predictedByBucket[x], actualByBucket[x]))
+            .Select(x => new BacktestBucket(x, x == OpenBucket ? $"{OpenBucket}+" : x.ToString(System.Globalization.CultureInfo.InvariantCulture), customersByBucket[x], chosen?.PredictedByFrequency[x] ?? 0, actualByBucket[x]))
             .ToList();
         var model = fit is null ? null : Describe(fit);
         return new ClvBacktestResult(
             calibration.Count,
             calibrationEnd,
             holdoutEnd,
-            fit is null ? null : predicted,
-            holdoutCounts.Sum(),
-            spend is null ? null : predictedRevenue,
+            chosen?.PredictedHoldoutPurchases,
+            actual,
+            chosen?.PredictedHoldoutRevenue,
             actualRevenue,
             buckets,
             calibrationWeeks,
@@ -176,7 +234,41 @@ public static class ClvBacktest
             calibration.Count(s => s.Frequency > 0),
             bornInHoldout,
             model,
-            currency);
+            currency,
+            NameOf(forecast),
+            forecasts);
+    }
+
+    /// <summary>One model's running sums over the customers.</summary>
+    private sealed class Forecaster(string name, IReadOnlyDictionary<string, double> parameters, FitQuality quality, Func<RepeatSummary, double> expect)
+    {
+        private readonly double[] _byBucket = new double[OpenBucket + 1];
+        private double _purchases;
+        private double _revenue;
+
+        public Func<RepeatSummary, double> Expect { get; } = expect;
+
+        public void Add(int bucket, double expected, double? value)
+        {
+            _purchases += expected;
+            _byBucket[bucket] += expected;
+            _revenue += expected * (value ?? 0);
+        }
+
+        public BacktestForecast Result(int actualPurchases, decimal actualRevenue, bool withRevenue)
+        {
+            double? revenue = withRevenue ? _revenue : null;
+            return new BacktestForecast(
+                name,
+                parameters,
+                quality.LogLikelihood,
+                quality.Converged,
+                _purchases,
+                revenue,
+                actualPurchases > 0 ? (_purchases - actualPurchases) / actualPurchases : null,
+                revenue is { } r && actualRevenue > 0 ? (r - (double)actualRevenue) / (double)actualRevenue : null,
+                [.. _byBucket]);
+        }
     }
 
     private static BacktestModel Describe(ClvFit fit)

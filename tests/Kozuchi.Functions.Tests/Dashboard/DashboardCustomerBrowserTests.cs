@@ -53,6 +53,8 @@ public sealed class DashboardCustomerBrowserTests(AzuriteFixture azurite, Browse
         await Assertions.Expect(orders.Filter(new() { HasText = "own:A-1001" })).ToContainTextAsync("こづち 薬用ローション");
         await Assertions.Expect(orders.Filter(new() { HasText = "shop2:78" })).ToContainTextAsync("￥800");
         await Assertions.Expect(Page.Locator("[data-testid='customer-profile']")).ToContainTextAsync("￥5,980");
+        // Stored as E.164, read as a Japanese operator dials it.
+        await Assertions.Expect(Page.Locator("[data-testid='customer-profile']")).ToContainTextAsync("090-1234-5678");
 
         var merge = Page.Locator("[data-testid='customer-merges'] tbody tr");
         await Assertions.Expect(merge).ToHaveCountAsync(1);
@@ -66,7 +68,9 @@ public sealed class DashboardCustomerBrowserTests(AzuriteFixture azurite, Browse
         // Hiding personal data keeps the family name and masks the contact details.
         await Page.GetByLabel("個人情報を隠す").CheckAsync();
         await Assertions.Expect(Page.Locator("main h1")).ToHaveTextAsync("山田 ＊＊");
-        Assert.DoesNotContain("taro.yamada", await Page.Locator("[data-testid='customer-profile']").InnerTextAsync(), StringComparison.Ordinal);
+        var hidden = await Page.Locator("[data-testid='customer-profile']").InnerTextAsync();
+        Assert.DoesNotContain("taro.yamada", hidden, StringComparison.Ordinal);
+        Assert.DoesNotContain("1234-5678", hidden, StringComparison.Ordinal);
         await Page.GetByLabel("個人情報を隠す").UncheckAsync();
         await Assertions.Expect(Page.Locator("main h1")).ToHaveTextAsync("山田 太郎");
     }

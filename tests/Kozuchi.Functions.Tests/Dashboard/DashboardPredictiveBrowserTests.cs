@@ -64,7 +64,8 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Assertions.Expect(dormant.Locator(".basis")).ToHaveTextAsync("過去の購買実績（施策なし）");
         await Assertions.Expect(dormant.Locator("[data-testid='why']")).ToContainTextAsync("シナリオによる上乗せではなく");
         await Assertions.Expect(dormant.Locator("[data-testid='expected']")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("￥[0-9,]+（95% 区間 ￥[0-9,]+〜￥[0-9,]+）"));
-        await Assertions.Expect(dormant.Locator("[data-testid='preset']")).ToHaveTextAsync("dormant-reactivation");
+        await Assertions.Expect(dormant.Locator("[data-testid='preset']")).ToHaveTextAsync("休眠掘り起こし（90日）");
+        await Assertions.Expect(dormant.Locator("[data-testid='preset']")).ToHaveAttributeAsync("data-preset", "dormant-reactivation");
 
         // The backtest: one row per repeat count 0…6 and 7+, then the total; the actual holdout purchases counted here.
         var section = Page.Locator("[data-testid='backtest']");

@@ -98,6 +98,21 @@ export function tokyoInput(d) {
 /** What a datetime-local input holds (YYYY-MM-DDTHH:mm, Tokyo time) as a moment; Tokyo has no daylight saving. */
 export const fromTokyoInput = (value) => new Date(`${value}:00+09:00`);
 
+/**
+ * A stored phone number (E.164) as a Japanese operator dials it: +819012345678 → 090-1234-5678. Mobile, IP and
+ * toll-free numbers have fixed groups; a landline's area code varies in length, so it is shown unbroken (0312345678).
+ * Numbers abroad stay in E.164.
+ */
+export function phone(e164) {
+  if (!e164) return e164;
+  const m = /^\+81(\d{9,10})$/.exec(e164);
+  if (!m) return e164;
+  const d = `0${m[1]}`;
+  if (/^0[5789]0\d{8}$/.test(d)) return `${d.slice(0, 3)}-${d.slice(3, 7)}-${d.slice(7)}`;
+  if (/^0120\d{6}$/.test(d)) return `${d.slice(0, 4)}-${d.slice(4, 7)}-${d.slice(7)}`;
+  return d;
+}
+
 /** Today in Tokyo as YYYY-MM-DD (what a date input shows). */
 export function todayInTokyo(offsetDays = 0) {
   const parts = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(Date.now() + offsetDays * 86400000));

@@ -5,7 +5,7 @@ import { definePage, flash, href, navigate } from "../lib/router.js";
 import { addTexts, hasText, t } from "../lib/i18n.js";
 import { el, field, replace } from "../lib/dom.js";
 import { api, download } from "../lib/api.js";
-import { date, money, num } from "../lib/format.js";
+import { date, money, num, phone } from "../lib/format.js";
 import { confirmDialog } from "../components/dialog.js";
 import { dataTable } from "../components/data-table.js";
 import { badge, emptyState, errorState, facts, loadingState, pageHeader, section } from "../components/states.js";
@@ -195,7 +195,7 @@ definePage({
 
     const profile = section(t("customer.profile"), facts([
       [t("customers.id"), el("code", { text: view.customerId })],
-      [t("customer.email"), show(c.email)], [t("customer.phone"), show(c.phone)],
+      [t("customer.email"), show(c.email)], [t("customer.phone"), show(phone(c.phone))],
       [t("customer.postalCode"), show(c.postalCode)], [t("customer.address"), show(c.address)], [t("customer.birthday"), c.birthday ? show(c.birthday) : null],
       [t("customer.firstOrder"), date(p.firstOrderAt)], [t("customer.lastOrder"), date(p.lastOrderAt)],
       [t("customer.frequency"), num(p.frequency)], [t("customer.monetary"), money(p.monetary, currency)],

@@ -237,6 +237,8 @@ definePage({
     let ready = false;
     const schedule = () => {
       clearTimeout(timer);
+      // An answer still in flight for the previous choices must not enable the start button.
+      asked++;
       ready = false;
       startButton.disabled = true;
       previewBox.dataset.state = "checking";
@@ -244,7 +246,7 @@ definePage({
     };
     ctx.onLeave(() => { clearTimeout(timer); asked++; });
     const preview = async () => {
-      const mine = ++asked;
+      const mine = asked;
       const d = definition();
       if (SEGMENT_TRIGGERS.has(d.trigger.type) && !d.trigger.segmentId) {
         // Nothing to check yet: the operator has not said who it is for (the API would answer with a validation error).

@@ -155,9 +155,10 @@ definePage({
     let asked = 0;
     const refresh = () => {
       clearTimeout(timer);
+      // Counted now, not when the timer fires: an answer still in flight for an older rule must not show as done.
+      const mine = ++asked;
       count.dataset.state = "counting";
       timer = setTimeout(async () => {
-        const mine = ++asked;
         try {
           const evaluation = await api("segments/preview", { method: "POST", body: { rule: rule() }, signal: ctx.signal });
           if (mine !== asked || !ctx.current) return;

@@ -64,7 +64,7 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Assertions.Expect(dormant.Locator(".basis")).ToHaveTextAsync("過去の購買実績（施策なし）");
         await Assertions.Expect(dormant.Locator("[data-testid='why']")).ToContainTextAsync("シナリオによる上乗せではなく");
         await Assertions.Expect(dormant.Locator("[data-testid='expected']")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("￥[0-9,]+（95% 区間 ￥[0-9,]+〜￥[0-9,]+）"));
-        await Assertions.Expect(dormant.Locator("[data-testid='preset']")).ToHaveTextAsync("dormant-reactivation");
+        await Assertions.Expect(dormant.Locator("[data-testid='preset']")).ToHaveTextAsync("休眠掘り起こし（90日）");
 
         // The backtest: one row per repeat count 0…6 and 7+, then the total; the actual holdout purchases counted here.
         var section = Page.Locator("[data-testid='backtest']");
@@ -95,6 +95,42 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Page.GetByLabel("表示言語").SelectOptionAsync("en");
         await Assertions.Expect(Page.Locator("[data-testid='backtest'] h2")).ToHaveTextAsync("How far to trust the predictions (CLV backtest)");
         await Assertions.Expect(Page.Locator("[data-testid='next-action'][data-action='dormant'] .basis")).ToHaveTextAsync("Past purchases, without the scenario");
+        Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+    }
+
+    [Fact]
+    public async Task Creating_a_next_step_opens_the_builder_on_its_preset_and_its_segment_with_the_members_the_card_counted()
+    {
+        await SignIn();
+
+        // The card as the manager reads it: who and how many, which preset, on what basis.
+        var card = Page.Locator("[data-testid='next-action'][data-action='dormant']");
+        var members = _records.Count(r => Today.DayNumber - r.Orders.Max(o => ShopTime.Tokyo.Today(o.OrderedAt)).DayNumber is >= 90 and <= 179);
+        var count = members.ToString("N0", Ja);
+        await Assertions.Expect(card.Locator("[data-testid='who']")).ToContainTextAsync($"最終購入から 90〜179 日 — {count} 人");
+        await Assertions.Expect(card.Locator("[data-testid='preset']")).ToHaveTextAsync("休眠掘り起こし（90日）");
+        await Assertions.Expect(card.Locator(".basis")).ToHaveTextAsync("過去の購買実績（施策なし）");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "プリセットからシナリオを作成" }).ClickAsync();
+
+        // The builder, on that preset and that segment, by the names the card gave them.
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-builder']")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("main h1")).ToHaveTextAsync("シナリオを作成");
+        await Assertions.Expect(Page.Locator("#scenario-preset option:checked")).ToHaveTextAsync("休眠掘り起こし（90日）");
+        await Assertions.Expect(Page.Locator("[data-testid='preset-description']")).ToContainTextAsync("最終購入から90日の顧客に");
+        await Assertions.Expect(Page.Locator("#scenario-segment option:checked")).ToHaveTextAsync("最終購入から 90〜179 日 (dormant-90-179)");
+        await Assertions.Expect(Page.Locator("#scenario-name")).ToHaveValueAsync("休眠掘り起こし（90日） — 最終購入から 90〜179 日");
+        await Assertions.Expect(Page.GetByRole(AriaRole.Link, new() { Name = "概要に戻る" })).ToBeVisibleAsync();
+        // Who would enter now: the card's count, everyone in the segment (a broadcast to them by default).
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-preview'][data-state='ready']")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(Page.Locator("[data-testid='preview-trigger']")).ToContainTextAsync("最終購入から 90〜179 日");
+        await Assertions.Expect(Page.Locator("[data-testid='audience']")).ToContainTextAsync($"トリガーの対象 {count} 人のうち");
+        await Shot("builder-from-next-step");
+
+        // Back on the overview, the same card opens the same builder again (the segment is saved over, not refused).
+        await Page.GetByRole(AriaRole.Link, new() { Name = "概要に戻る" }).ClickAsync();
+        await card.GetByRole(AriaRole.Button, new() { Name = "プリセットからシナリオを作成" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#scenario-segment option:checked")).ToHaveTextAsync("最終購入から 90〜179 日 (dormant-90-179)");
         Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
     }
 

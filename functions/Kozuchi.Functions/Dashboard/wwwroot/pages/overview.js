@@ -170,14 +170,16 @@ function later(ctx, title, options, draw) {
 
 // 次の一手: up to five ranked cards; the button saves the card's segment, then opens the builder on the preset.
 async function nextActions(ctx) {
-  const plan = await api("reports/next-actions", { signal: ctx.signal });
+  // The presets' names, so a card names its preset as the builder's list does (the id where a preset is not found).
+  const [plan, presets] = await Promise.all([api("reports/next-actions", { signal: ctx.signal }), api("scenarios/builder/presets", { signal: ctx.signal })]);
+  const presetName = (id) => { const p = (presets || []).find((x) => x.preset.id === id); return p ? pick(p.preset.name) : id; };
   if (!plan || !plan.actions || plan.actions.length === 0) return [plan ? el("p", { class: "hint", text: pick(plan.about) }) : null, emptyState(t("next.none"))];
   const status = el("p", { role: "status", class: "status-line" });
   const create = (action) => async (e) => {
     e.target.disabled = true;
     try {
       await api("segments", { method: "POST", body: action.draft.segment });
-      location.hash = action.draft.dashboardPath;
+      location.hash = `${action.draft.dashboardPath}&from=overview`;
     } catch (error) {
       e.target.disabled = false;
       replace(status, errorState(error));
@@ -190,7 +192,7 @@ async function nextActions(ctx) {
         el("p", { class: "basis", "data-basis": a.basis, text: pick(a.basisLabel) }),
         facts([
           [t("next.who"), el("span", { "data-testid": "who", text: `${pick(a.segmentName)} — ${num(a.members)}${t("next.people")}（${t("next.reachable")} ${num(a.reachable)}${t("next.people")}）` })],
-          [t("next.preset"), el("span", { "data-testid": "preset", text: a.presetId })],
+          [t("next.preset"), el("span", { "data-testid": "preset", "data-preset": a.presetId, text: presetName(a.presetId) })],
           [t("next.why"), el("span", { "data-testid": "why", text: pick(a.why) })],
           [t("next.expected"), el("span", { "data-testid": "expected", text: pick(a.expectedText) })]]),
         el("button", { type: "button", onclick: create(a), text: t("next.create") }))))];

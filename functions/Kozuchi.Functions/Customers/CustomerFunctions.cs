@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Kozuchi.Functions.Customers;
 
 /// <summary>One customer, explained: the profile, the orders, and why records were merged into it; and the operator's corrections.</summary>
-public sealed class CustomerFunctions(CustomerViews views, CustomerCorrections corrections, CustomerFinder finder)
+public sealed class CustomerFunctions(CustomerViews views, CustomerCorrections corrections, CustomerFinder finder, CustomerPredictionViews predictions)
 {
     /// <summary>Which orders to take off a customer: <c>source:orderId</c> as shown in the customer view.</summary>
     public sealed record SplitRequest(IReadOnlyList<string>? Orders);
@@ -33,6 +33,12 @@ public sealed class CustomerFunctions(CustomerViews views, CustomerCorrections c
     [HttpAccess(Access.Operator)]
     public async Task<IResult> SendsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/sends")] HttpRequest req, string id, CancellationToken cancellationToken) =>
         await views.SendsAsync(id, cancellationToken) is { } sends ? TypedResults.Ok(sends) : TypedResults.NotFound();
+
+    /// <summary>The customer's predictions of today (P(alive), expected purchases, 12-month CLV, churn-risk band), or why there are none.</summary>
+    [Function("CustomerPrediction")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> PredictionAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/prediction")] HttpRequest req, string id, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await predictions.GetAsync(id, cancellationToken));
 
     [Function("UndoCustomerMerge")]
     [HttpAccess(Access.Operator)]

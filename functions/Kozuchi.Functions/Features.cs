@@ -37,6 +37,7 @@ public static class Features
         services.AddCheckouts(configuration);
         services.AddSingleton<CustomerViews>();
         services.AddSingleton<CustomerPredictionViews>();
+        services.AddSingleton<CustomerTagging>();
         services.AddSingleton<CustomerFinder>();
         services.AddSingleton<StorageHealth>();
         return services;

@@ -55,6 +55,9 @@ addTexts({
     "send.status.Requested": "送信待ち", "send.status.Delivered": "送信済み", "send.status.Failed": "失敗",
     "customer.channel.dm": "DM（郵送）", "customer.channel.call": "電話",
     "customer.kind.Email": "メール", "customer.kind.Phone": "電話", "customer.kind.CartCustomer": "カート会員ID", "customer.kind.LineUser": "LINE",
+    "customer.tags": "タグ", "customer.tagsLead": "セグメントの「タグ」ルールで選べます。1 人に {max} 個まで、{length} 文字以内の文字・数字・「-」「_」「・」「ー」。",
+    "customer.noTags": "タグはまだありません。", "customer.newTag": "新しいタグ", "customer.addTag": "タグを付ける", "customer.removeTag": "タグ「{tag}」を外す",
+    "customer.tagAdded": "タグ「{tag}」を付けました。", "customer.tagRemoved": "タグ「{tag}」を外しました。",
     "churn.high": "高", "churn.medium": "中", "churn.low": "低", "customer.mask": "個人情報を隠す", "customer.state.Erased": "削除済み", "customer.state.Active": "有効",
   },
   en: {
@@ -101,6 +104,9 @@ addTexts({
     "send.status.Requested": "Queued", "send.status.Delivered": "Sent", "send.status.Failed": "Failed",
     "customer.channel.dm": "Postal DM", "customer.channel.call": "Phone",
     "customer.kind.Email": "Email", "customer.kind.Phone": "Phone", "customer.kind.CartCustomer": "Cart customer id", "customer.kind.LineUser": "LINE",
+    "customer.tags": "Tags", "customer.tagsLead": "Segments select on them with the “Tag” rule. Up to {max} per customer, {length} characters at most: letters, digits, “-”, “_”, “・”, “ー”.",
+    "customer.noTags": "No tags yet.", "customer.newTag": "New tag", "customer.addTag": "Add the tag", "customer.removeTag": "Remove the tag “{tag}”",
+    "customer.tagAdded": "Tagged “{tag}”.", "customer.tagRemoved": "Removed the tag “{tag}”.",
     "churn.high": "high", "churn.medium": "medium", "churn.low": "low", "customer.mask": "Hide personal data", "customer.state.Erased": "Erased", "customer.state.Active": "Active",
   },
 });
@@ -317,10 +323,35 @@ definePage({
       }),
       status,
       el("div", { class: "grid-2" }, profile, consent),
+      view.state === "Active" ? tagSection(view, status) : null,
       predictionSection(ctx, view.customerId),
       orders, merges, scenarios, privacy];
   },
 });
+
+const TAG_LIMITS = { max: 20, length: 32 };
+
+/** タグ: the operator's tags on the customer, each with a button to take it off, and a field to add one (PUT/DELETE /api/customers/{id}/tags/{tag}). */
+function tagSection(view, status) {
+  const list = el("ul", { class: "tag-list", "data-testid": "customer-tags" });
+  const draw = (tags) => replace(list, tags.length === 0 ? el("li", { class: "hint", text: t("customer.noTags") }) : tags.map((tag) =>
+    el("li", { class: "tag", "data-tag": tag }, el("span", { text: tag }),
+      el("button", { type: "button", class: "secondary small", "aria-label": t("customer.removeTag", { tag }), text: "×", onclick: () => change("DELETE", tag) }))));
+  const path = (tag) => `customers/${encodeURIComponent(view.customerId)}/tags/${encodeURIComponent(tag)}`;
+  const input = el("input", { id: "new-tag", type: "text", maxlength: TAG_LIMITS.length, autocomplete: "off", "data-testid": "new-tag" });
+  const change = async (method, tag) => {
+    try {
+      const done = await api(path(tag), { method });
+      draw(done.tags);
+      replace(status, el("p", { text: t(method === "PUT" ? "customer.tagAdded" : "customer.tagRemoved", { tag }) }));
+      if (method === "PUT") input.value = "";
+    } catch (e) { replace(status, errorState(e)); }
+  };
+  draw(view.tags || []);
+  const form = el("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); const tag = input.value.trim(); if (tag) change("PUT", tag); } },
+    field(t("customer.newTag"), input), el("button", { type: "submit", text: t("customer.addTag") }));
+  return section(t("customer.tags"), [list, form], { id: "tags", testId: "tags", lead: t("customer.tagsLead", TAG_LIMITS) });
+}
 
 const CHURN_KIND = { high: "bad", medium: "warn", low: "good" };
 

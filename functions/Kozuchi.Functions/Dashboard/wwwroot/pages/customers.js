@@ -57,7 +57,7 @@ addTexts({
     "customer.kind.Email": "メール", "customer.kind.Phone": "電話", "customer.kind.CartCustomer": "カート会員ID", "customer.kind.LineUser": "LINE",
     "customer.tags": "タグ", "customer.tagsLead": "セグメントの「タグ」ルールで選べます。1 人に {max} 個まで、{length} 文字以内の文字・数字・「-」「_」「・」「ー」。",
     "customer.noTags": "タグはまだありません。", "customer.newTag": "新しいタグ", "customer.addTag": "タグを付ける", "customer.removeTag": "タグ「{tag}」を外す",
-    "customer.tagAdded": "タグ「{tag}」を付けました。", "customer.tagRemoved": "タグ「{tag}」を外しました。",
+    "customer.tagAdded": "タグ「{tag}」を付けました。", "customer.badTag": "タグ「{tag}」は付けられません。使えるのは文字・数字・「-」「_」「・」「ー」で、{length} 文字までです（空白・カンマ・スラッシュは使えません）。", "customer.tagRemoved": "タグ「{tag}」を外しました。",
     "churn.high": "高", "churn.medium": "中", "churn.low": "低", "customer.mask": "個人情報を隠す", "customer.state.Erased": "削除済み", "customer.state.Active": "有効",
   },
   en: {
@@ -106,7 +106,7 @@ addTexts({
     "customer.kind.Email": "Email", "customer.kind.Phone": "Phone", "customer.kind.CartCustomer": "Cart customer id", "customer.kind.LineUser": "LINE",
     "customer.tags": "Tags", "customer.tagsLead": "Segments select on them with the “Tag” rule. Up to {max} per customer, {length} characters at most: letters, digits, “-”, “_”, “・”, “ー”.",
     "customer.noTags": "No tags yet.", "customer.newTag": "New tag", "customer.addTag": "Add the tag", "customer.removeTag": "Remove the tag “{tag}”",
-    "customer.tagAdded": "Tagged “{tag}”.", "customer.tagRemoved": "Removed the tag “{tag}”.",
+    "customer.tagAdded": "Tagged “{tag}”.", "customer.badTag": "“{tag}” cannot be a tag: letters, digits, “-”, “_”, “・” and “ー” only, {length} characters at most (no spaces, commas or slashes).", "customer.tagRemoved": "Removed the tag “{tag}”.",
     "churn.high": "high", "churn.medium": "medium", "churn.low": "low", "customer.mask": "Hide personal data", "customer.state.Erased": "Erased", "customer.state.Active": "Active",
   },
 });
@@ -348,7 +348,14 @@ function tagSection(view, status) {
     } catch (e) { replace(status, errorState(e)); }
   };
   draw(view.tags || []);
-  const form = el("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); const tag = input.value.trim(); if (tag) change("PUT", tag); } },
+  // The server's rule (CustomerTags), checked here first so the operator reads why in their language.
+  const valid = (tag) => tag.length <= TAG_LIMITS.length && /^[\p{L}\p{N}\p{M}_\-・ー]+$/u.test(tag);
+  const form = el("form", { class: "toolbar", onsubmit: (e) => {
+    e.preventDefault();
+    const tag = input.value.trim().normalize("NFKC");
+    if (!tag) return;
+    if (valid(tag)) change("PUT", tag); else replace(status, errorState({ message: t("customer.badTag", { tag, length: TAG_LIMITS.length }) }));
+  } },
     field(t("customer.newTag"), input), el("button", { type: "submit", text: t("customer.addTag") }));
   return section(t("customer.tags"), [list, form], { id: "tags", testId: "tags", lead: t("customer.tagsLead", TAG_LIMITS) });
 }

@@ -91,12 +91,12 @@ public sealed partial class ScenarioTriggerRunner(
     CustomerStore customers,
     ProfileSnapshots snapshots,
     CustomerPredictionStore predictions,
+    CustomerTagStore tags,
     ScenarioEventPublisher publisher,
     ShopTime shop,
     TimeProvider time,
     ILogger<ScenarioTriggerRunner> logger,
-    ShopCurrency? shopCurrency = null,
-    CustomerTagStore? tags = null)
+    ShopCurrency? shopCurrency = null)
 {
     public async Task<TriggerRunReport> RunDailyAsync(CancellationToken cancellationToken)
     {
@@ -227,7 +227,7 @@ public sealed partial class ScenarioTriggerRunner(
 
     /// <summary>The profiles with the operator's tags attached when the rule reads them (read per segment: operators change them any time).</summary>
     private async Task<IReadOnlyList<CustomerProfile>> WithTagsAsync(SegmentRule rule, IReadOnlyList<CustomerProfile> profiles, CancellationToken cancellationToken) =>
-        rule.ReadsTags() && tags is not null ? [.. await tags.AttachAsync(profiles, cancellationToken).ConfigureAwait(false)] : profiles;
+        rule.ReadsTags() ? [.. await tags.AttachAsync(profiles, cancellationToken).ConfigureAwait(false)] : profiles;
 
     private static ScenarioEventItem Enroll(string scenarioId, string customerId, string triggerKey) =>
         new() { Kind = ScenarioEventKind.Enroll, CustomerId = customerId, ScenarioId = scenarioId, TriggerKey = triggerKey };

@@ -36,6 +36,8 @@ public static class Features
         services.AddScenarios(configuration);
         services.AddCheckouts(configuration);
         services.AddSingleton<CustomerViews>();
+        services.AddSingleton<CustomerPredictionViews>();
+        services.AddSingleton<CustomerTagging>();
         services.AddSingleton<CustomerFinder>();
         services.AddSingleton<StorageHealth>();
         return services;

@@ -111,6 +111,14 @@ public sealed record CustomerProfile
     /// </summary>
     public CustomerPrediction? Prediction { get; init; }
 
+    /// <summary>
+    /// The operator's tags (<see cref="CustomerTags"/>). Not stored with the profile (operators write them apart from
+    /// ingest): attached from the tag table when a segment rule reads them.
+    /// </summary>
+    public IReadOnlySet<string> Tags { get; init; } = NoTags;
+
+    private static readonly IReadOnlySet<string> NoTags = new HashSet<string>(StringComparer.Ordinal);
+
     public int? DaysSinceLastOrder(DateOnly asOf, TimeZoneInfo zone) =>
         LastOrderAt is { } last ? asOf.DayNumber - DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(last, zone).DateTime).DayNumber : null;
 }

@@ -275,6 +275,12 @@ public static class ScenarioValidator
                     error($"{path}.rule", "A branch cannot read predictions (predicted, churnRisk, clvTop); put them in the segment of a segmentEntry or broadcast trigger.", id, "rule");
                 }
 
+                // Tags live in their own table (operators write them apart from ingest) and are not on that profile either.
+                if (branch.Rule is not null && branch.Rule.ReadsTags())
+                {
+                    error($"{path}.rule", "A branch cannot read tags; put a tag rule in the segment of a segmentEntry or broadcast trigger.", id, "rule");
+                }
+
                 break;
             case SplitStep split:
                 CheckSplit(split, path, error);

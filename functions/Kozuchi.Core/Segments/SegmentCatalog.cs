@@ -66,5 +66,7 @@ public static class SegmentCatalog
         new("churnRisk", new("離脱リスク", "Churn risk"), new("P(alive) をしきい値で区切った帯（2 回以上購入した顧客のみ）", "P(alive) cut at the shop's thresholds (customers with a repeat purchase only)"),
             [new("bands", "choices", new("帯", "Bands"), ChurnRiskBands)], true),
         new("clvTop", new("予測 CLV 上位", "Top predicted CLV"), new("予測 CLV（12 か月）の上位 N%", "the top N % by predicted 12-month CLV"), [new("percent", "number", new("上位（%）", "Top (%)"))], true),
+        new("tag", new("タグ", "Tag"), new("オペレーターが顧客に付けたタグ（いずれか・すべて）", "the operator tagged the customer with any or all of the tags"),
+            [new("tags", "tags", new("タグ", "Tags")), new("match", "choice", new("一致", "Match"), [new("any", new("いずれか", "Any")), new("all", new("すべて", "All"))])], false),
     ];
 }

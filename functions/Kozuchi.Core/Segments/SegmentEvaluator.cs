@@ -69,6 +69,7 @@ public static class SegmentEvaluator
         PredictedRule pr => Predicted(pr),
         ChurnRiskRule risk => InBands(risk),
         ClvTopRule top => p => p.Prediction?.ClvTopPercent is { } rank && rank < top.Percent,
+        TagRule tag => Tagged(tag),
         _ => throw new NotSupportedException($"Segment rule {rule.GetType().Name} has no evaluator."),
     };
 
@@ -129,6 +130,14 @@ public static class SegmentEvaluator
         return rule.Match == ProductMatch.All
             ? p => Array.TrueForAll(wanted, p.BoughtProducts.Contains)
             : p => Array.Exists(wanted, p.BoughtProducts.Contains);
+    }
+
+    private static Func<CustomerProfile, bool> Tagged(TagRule rule)
+    {
+        var wanted = rule.Tags.Select(CustomerTags.Normalize).Distinct(StringComparer.Ordinal).ToArray();
+        return rule.Match == ProductMatch.All
+            ? p => Array.TrueForAll(wanted, p.Tags.Contains)
+            : p => Array.Exists(wanted, p.Tags.Contains);
     }
 
     private static Func<CustomerProfile, bool> Predicted(PredictedRule rule) => rule.Measure switch

@@ -26,13 +26,14 @@ namespace Kozuchi.Core.Segments;
 [JsonDerivedType(typeof(PredictedRule), "predicted")]
 [JsonDerivedType(typeof(ChurnRiskRule), "churnRisk")]
 [JsonDerivedType(typeof(ClvTopRule), "clvTop")]
+[JsonDerivedType(typeof(TagRule), "tag")]
 public abstract record SegmentRule
 {
     /// <summary>The discriminators, for validators that read JSON before it is bound.</summary>
     public static IReadOnlySet<string> TypeNames { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "and", "or", "not", "rfm", "frequency", "monetary", "daysSinceLastOrder", "daysSinceFirstOrder",
-        "entryProduct", "bought", "subscription", "reachable", "consent", "predicted", "churnRisk", "clvTop",
+        "entryProduct", "bought", "subscription", "reachable", "consent", "predicted", "churnRisk", "clvTop", "tag",
     };
 }
 
@@ -182,6 +183,13 @@ public sealed record ClvTopRule : SegmentRule
     public required double Percent { get; init; }
 }
 
+/// <summary>The operator tagged the customer with any (or all) of <see cref="Tags"/> (compared in NFKC form, see <c>CustomerTags</c>).</summary>
+public sealed record TagRule : SegmentRule
+{
+    public required IReadOnlyList<string> Tags { get; init; }
+    public ProductMatch Match { get; init; } = ProductMatch.Any;
+}
+
 /// <summary>A named segment as stored and exchanged; <see cref="SchemaVersion"/> versions the JSON shape.</summary>
 public sealed record SegmentDefinition
 {
@@ -206,6 +214,16 @@ public static class SegmentRules
         OrRule or => or.Rules.Any(ReadsPredictions),
         NotRule not => not.Rule.ReadsPredictions(),
         PredictedRule or ChurnRiskRule or ClvTopRule => true,
+        _ => false,
+    };
+
+    /// <summary>Whether the rule reads the operator's tags: whoever evaluates it must first attach them to the profiles.</summary>
+    public static bool ReadsTags(this SegmentRule rule) => rule switch
+    {
+        AndRule and => and.Rules.Any(ReadsTags),
+        OrRule or => or.Rules.Any(ReadsTags),
+        NotRule not => not.Rule.ReadsTags(),
+        TagRule => true,
         _ => false,
     };
 }

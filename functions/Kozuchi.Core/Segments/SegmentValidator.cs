@@ -1,4 +1,5 @@
 using Kozuchi.Core.Common;
+using Kozuchi.Core.Customers;
 
 namespace Kozuchi.Core.Segments;
 
@@ -95,6 +96,12 @@ public static class SegmentValidator
                 break;
             case BoughtRule b when b.Products.Count == 0 || b.Products.Any(string.IsNullOrWhiteSpace):
                 Error("products", "List at least one product key, none blank.");
+                break;
+            case TagRule tag when tag.Tags is null || tag.Tags.Count == 0:
+                Error("tags", "List at least one tag.");
+                break;
+            case TagRule tag when tag.Tags.Select(x => CustomerTags.Problem(x is null ? null : CustomerTags.Normalize(x))).FirstOrDefault(x => x is not null) is { } problem:
+                Error("tags", problem);
                 break;
             default:
                 break;

@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Kozuchi.Functions.Customers;
 
 /// <summary>One customer, explained: the profile, the orders, and why records were merged into it; and the operator's corrections.</summary>
-public sealed class CustomerFunctions(CustomerViews views, CustomerCorrections corrections, CustomerFinder finder)
+public sealed class CustomerFunctions(CustomerViews views, CustomerCorrections corrections, CustomerFinder finder, CustomerPredictionViews predictions, CustomerTagging tagging)
 {
     /// <summary>Which orders to take off a customer: <c>source:orderId</c> as shown in the customer view.</summary>
     public sealed record SplitRequest(IReadOnlyList<string>? Orders);
@@ -33,6 +33,24 @@ public sealed class CustomerFunctions(CustomerViews views, CustomerCorrections c
     [HttpAccess(Access.Operator)]
     public async Task<IResult> SendsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/sends")] HttpRequest req, string id, CancellationToken cancellationToken) =>
         await views.SendsAsync(id, cancellationToken) is { } sends ? TypedResults.Ok(sends) : TypedResults.NotFound();
+
+    /// <summary>The customer's predictions of today (P(alive), expected purchases, 12-month CLV, churn-risk band), or why there are none.</summary>
+    [Function("CustomerPrediction")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> PredictionAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/prediction")] HttpRequest req, string id, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await predictions.GetAsync(id, cancellationToken));
+
+    /// <summary>Puts an operator tag on the customer (idempotent); 400 for a tag that is not one, 409 past the limit or on a customer not active.</summary>
+    [Function("PutCustomerTag")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> PutTagAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "customers/{id}/tags/{tag}")] HttpRequest req, string id, string tag, CancellationToken cancellationToken) =>
+        Answer(await tagging.AddAsync(id, tag, cancellationToken));
+
+    /// <summary>Takes the tag off (idempotent).</summary>
+    [Function("DeleteCustomerTag")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> DeleteTagAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "customers/{id}/tags/{tag}")] HttpRequest req, string id, string tag, CancellationToken cancellationToken) =>
+        Answer(await tagging.RemoveAsync(id, tag, cancellationToken));
 
     [Function("UndoCustomerMerge")]
     [HttpAccess(Access.Operator)]
@@ -67,4 +85,8 @@ public sealed class CustomerFunctions(CustomerViews views, CustomerCorrections c
         var result = await corrections.SplitAsync(id, keys, cancellationToken);
         return result.Done ? TypedResults.Ok(new Correction(result.CustomerId, result.OtherCustomerId!)) : TypedResults.Conflict(result.Refusal);
     }
+
+    private static IResult Answer(TagChange change) => change.Tags is { } tags
+        ? TypedResults.Ok(tags)
+        : TypedResults.Problem(change.Problem, statusCode: change.Status);
 }

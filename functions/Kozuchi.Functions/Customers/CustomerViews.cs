@@ -32,6 +32,9 @@ public sealed record CustomerView(
     /// <summary>The first order's products by name (入口商品).</summary>
     public IReadOnlyList<string> EntryProductNames { get; init; } = [];
 
+    /// <summary>The operator's tags on the customer (<c>PUT/DELETE /api/customers/{id}/tags/{tag}</c>).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
     /// <summary><c>Active</c> or <c>Erased</c> by name (the profile carries the enum's number).</summary>
     public string State { get; init; } = nameof(CustomerState.Active);
 }
@@ -44,7 +47,7 @@ public sealed record CustomerView(
 public sealed record CustomerSendView(string ScenarioId, int Version, string EnrollmentId, string StepId, string Channel, DateTimeOffset At, string Status, string? Reason, string? OutboxMessage);
 
 /// <summary>The operator's view of one customer: identifiers masked, merges explained, the latest orders.</summary>
-public sealed class CustomerViews(CustomerStore store, EnrollmentStore enrollments, OutboxStore outbox)
+public sealed class CustomerViews(CustomerStore store, EnrollmentStore enrollments, OutboxStore outbox, CustomerTagStore tags)
 {
     public async Task<CustomerView?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -89,6 +92,7 @@ public sealed class CustomerViews(CustomerStore store, EnrollmentStore enrollmen
         {
             EntryProductNames = record.EntryProductNames(),
             State = record.State.ToString(),
+            Tags = await tags.ForCustomerAsync(record.CustomerId, cancellationToken),
         };
     }
 

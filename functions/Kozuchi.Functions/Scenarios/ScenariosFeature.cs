@@ -6,6 +6,7 @@ using Kozuchi.Core.Scenarios;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Scenarios;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Scenarios;
@@ -34,6 +35,7 @@ public static class ScenariosFeature
         services.AddSingleton<ScenarioEventPublisher>();
         services.AddSingleton<ScenarioRouter>();
         services.AddSingleton<ScenarioWakeups>();
+        services.TryAddSingleton<Kozuchi.Storage.Customers.CustomerTagStore>();
         services.AddSingleton<ScenarioTriggerRunner>();
         services.AddSingleton<ScenarioService>();
         services.AddSingleton<EnrollmentChanges>();

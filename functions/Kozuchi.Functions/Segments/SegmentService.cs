@@ -62,7 +62,7 @@ public sealed record ClvCut(double Percent, decimal? From);
 /// Segments for the API and the builder: stored definitions, and their members now — the profile snapshot with, when
 /// the rule reads them, today's predictions attached (the same the daily segment-entry trigger evaluates).
 /// </summary>
-public sealed class SegmentService(SegmentStore segments, ProfileSnapshots snapshots, CustomerPredictionStore predictions, PredictiveService predictive, ShopTime shop, ShopCurrency shopCurrency, TimeProvider time)
+public sealed class SegmentService(SegmentStore segments, ProfileSnapshots snapshots, CustomerPredictionStore predictions, PredictiveService predictive, CustomerTagStore tags, ShopTime shop, ShopCurrency shopCurrency, TimeProvider time)
 {
     public const int SampleSize = 20;
     public const int MaxPage = 1000;
@@ -135,6 +135,11 @@ public sealed class SegmentService(SegmentStore segments, ProfileSnapshots snaps
         if (set is not null)
         {
             audience = set.Attach(audience);
+        }
+
+        if (rule.ReadsTags())
+        {
+            audience = await tags.AttachAsync(audience, cancellationToken).ConfigureAwait(false);
         }
 
         var predicate = SegmentEvaluator.Compile(rule, new SegmentContext(now, shop) { Currency = shopCurrency.Code });

@@ -18,9 +18,11 @@ public static class ErasureServiceCollectionExtensions
         services.TryAddSingleton<Checkouts.CheckoutStore>();
         services.TryAddSingleton<Customers.CustomerSearchIndex>();
         services.TryAddSingleton<Scenarios.EnrollmentStore>();
+        services.TryAddSingleton<Customers.CustomerTagStore>();
         services.AddSingleton<IErasureParticipant, CustomerRecordsParticipant>();
         services.AddSingleton<IErasureParticipant, IdentityRowsParticipant>();
         services.AddSingleton<IErasureParticipant, CustomerSearchParticipant>();
+        services.AddSingleton<IErasureParticipant, CustomerTagsParticipant>();
         services.AddSingleton<IErasureParticipant, OrderRowsParticipant>();
         services.AddSingleton<IErasureParticipant, RawPayloadsParticipant>();
         services.AddSingleton<IErasureParticipant, ImportFilesParticipant>();

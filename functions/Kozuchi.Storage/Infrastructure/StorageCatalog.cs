@@ -92,7 +92,10 @@ public static class StorageCatalog
         /// <summary>What operators read on 取込・エラー: every import run and webhook day, and why queue messages failed.</summary>
         public const string Operations = "KozuchiOperations";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, BlobIndex, ErasureJobs, Sessions, CustomerSearch, Operations];
+        /// <summary>Operator-assigned customer tags: partition = customer id, row = tag (NFKC).</summary>
+        public const string CustomerTags = "KozuchiCustomerTags";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, BlobIndex, ErasureJobs, Sessions, CustomerSearch, Operations, CustomerTags];
     }
 
     public static class Queues

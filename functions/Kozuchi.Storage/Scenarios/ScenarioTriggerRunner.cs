@@ -91,6 +91,7 @@ public sealed partial class ScenarioTriggerRunner(
     CustomerStore customers,
     ProfileSnapshots snapshots,
     CustomerPredictionStore predictions,
+    CustomerTagStore tags,
     ScenarioEventPublisher publisher,
     ShopTime shop,
     TimeProvider time,
@@ -144,6 +145,7 @@ public sealed partial class ScenarioTriggerRunner(
             var audience = segment.Rule.ReadsPredictions()
                 ? predicted ??= await WithPredictionsAsync(profiles, today, cancellationToken).ConfigureAwait(false)
                 : profiles;
+            audience = await WithTagsAsync(segment.Rule, audience, cancellationToken).ConfigureAwait(false);
             var current = SegmentEvaluator.Members(segment.Rule, audience, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code });
             var changes = SegmentChanges.Diff(segmentId, previous, current, dayStart);
             var entered = changes.Where(c => c.Kind == SegmentChangeKind.Enter).ToList();
@@ -201,6 +203,7 @@ public sealed partial class ScenarioTriggerRunner(
             var audience = segment.Rule.ReadsPredictions()
                 ? predicted ??= await WithPredictionsAsync(profiles, shop.Today(now), cancellationToken).ConfigureAwait(false)
                 : profiles;
+            audience = await WithTagsAsync(segment.Rule, audience, cancellationToken).ConfigureAwait(false);
             var members = SegmentEvaluator.Members(segment.Rule, audience, new SegmentContext(now, shop) { Currency = (shopCurrency ?? ShopCurrency.Default).Code }).ToList();
             await publisher.PublishEnrollmentsAsync(definition.Id, "broadcast", members, cancellationToken).ConfigureAwait(false);
             await scenarios.MarkBroadcastAsync(definition.Id, now, cancellationToken).ConfigureAwait(false);
@@ -221,6 +224,10 @@ public sealed partial class ScenarioTriggerRunner(
         var set = await predictions.CurrentAsync(today, cancellationToken).ConfigureAwait(false);
         return [.. set.Attach(profiles)];
     }
+
+    /// <summary>The profiles with the operator's tags attached when the rule reads them (read per segment: operators change them any time).</summary>
+    private async Task<IReadOnlyList<CustomerProfile>> WithTagsAsync(SegmentRule rule, IReadOnlyList<CustomerProfile> profiles, CancellationToken cancellationToken) =>
+        rule.ReadsTags() ? [.. await tags.AttachAsync(profiles, cancellationToken).ConfigureAwait(false)] : profiles;
 
     private static ScenarioEventItem Enroll(string scenarioId, string customerId, string triggerKey) =>
         new() { Kind = ScenarioEventKind.Enroll, CustomerId = customerId, ScenarioId = scenarioId, TriggerKey = triggerKey };

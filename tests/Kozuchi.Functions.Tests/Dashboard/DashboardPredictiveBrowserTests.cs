@@ -100,6 +100,70 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
     }
 
     [Fact]
+    public async Task Creating_a_next_step_opens_the_builder_on_its_preset_and_its_segment_with_the_members_the_card_counted()
+    {
+        await SignIn();
+
+        // The card as the manager reads it: who and how many, which preset, on what basis.
+        var card = Page.Locator("[data-testid='next-action'][data-action='dormant']");
+        var members = _records.Count(r => Today.DayNumber - r.Orders.Max(o => ShopTime.Tokyo.Today(o.OrderedAt)).DayNumber is >= 90 and <= 179);
+        var count = members.ToString("N0", Ja);
+        await Assertions.Expect(card.Locator("[data-testid='who']")).ToContainTextAsync($"最終購入から 90〜179 日 — {count} 人");
+        await Assertions.Expect(card.Locator("[data-testid='preset']")).ToHaveTextAsync("休眠掘り起こし（90日）");
+        await Assertions.Expect(card.Locator(".basis")).ToHaveTextAsync("過去の購買実績（施策なし）");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "プリセットからシナリオを作成" }).ClickAsync();
+
+        // The builder, on that preset and that segment, by the names the card gave them.
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-builder']")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("main h1")).ToHaveTextAsync("シナリオを作成");
+        await Assertions.Expect(Page.Locator("#scenario-preset option:checked")).ToHaveTextAsync("休眠掘り起こし（90日）");
+        await Assertions.Expect(Page.Locator("[data-testid='preset-description']")).ToContainTextAsync("最終購入から90日の顧客に");
+        await Assertions.Expect(Page.Locator("#scenario-segment option:checked")).ToHaveTextAsync("最終購入から 90〜179 日 (dormant-90-179)");
+        await Assertions.Expect(Page.Locator("#scenario-name")).ToHaveValueAsync("休眠掘り起こし（90日） — 最終購入から 90〜179 日");
+        await Assertions.Expect(Page.GetByRole(AriaRole.Link, new() { Name = "概要に戻る" })).ToBeVisibleAsync();
+        // Who would enter now: the card's count, everyone in the segment (a broadcast to them by default).
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-preview'][data-state='ready']")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(Page.Locator("[data-testid='preview-trigger']")).ToContainTextAsync("最終購入から 90〜179 日");
+        await Assertions.Expect(Page.Locator("[data-testid='audience']")).ToContainTextAsync($"トリガーの対象 {count} 人のうち");
+        await Shot("builder-from-next-step");
+
+        // Back on the overview, the same card opens the same builder again (the segment is saved over, not refused).
+        await Page.GetByRole(AriaRole.Link, new() { Name = "概要に戻る" }).ClickAsync();
+        await card.GetByRole(AriaRole.Button, new() { Name = "プリセットからシナリオを作成" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#scenario-segment option:checked")).ToHaveTextAsync("最終購入から 90〜179 日 (dormant-90-179)");
+        Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+    }
+
+    [Fact]
+    public async Task A_customer_page_shows_the_customers_predicted_ltv_in_yen_and_churn_risk_band_in_japanese()
+    {
+        // The day's predictions as the app fits them (every customer, in id order), worked out here from the records.
+        var summaries = RepeatSummaries.FromCustomers(_records, Today, ShopTime.Tokyo).OrderBy(s => s.CustomerId, StringComparer.Ordinal).ToList();
+        var set = CustomerPredictions.ForDay(Today, summaries, ClvFit.Of(summaries, ClvFit.DefaultSampleLimit), ChurnRiskThresholds.Default);
+        var (slipping, prediction) = set.All.Where(p => p.Prediction.ChurnRisk == ChurnRisk.High && p.Prediction.Clv12Months is not null)
+            .OrderByDescending(p => p.Prediction.Clv12Months).First();
+        var firstTimer = set.All.First(p => p.Prediction.ChurnRisk is null).CustomerId;
+        await SignIn();
+
+        await Page.EvaluateAsync("h => { location.hash = h; }", $"#/customers/{slipping}");
+        var section = Page.Locator("[data-testid='prediction']");
+        await Assertions.Expect(section.Locator("h2")).ToHaveTextAsync("予測（BG/NBD・Gamma-Gamma）");
+        await Assertions.Expect(section.Locator("[data-testid='clv12']")).ToHaveTextAsync($"￥{Math.Round(prediction.Clv12Months!.Value, MidpointRounding.AwayFromZero).ToString("N0", Ja)}");
+        await Assertions.Expect(section.Locator("[data-testid='churn-risk']")).ToHaveTextAsync("高");
+        await Assertions.Expect(section.Locator("[data-testid='p-alive']")).ToHaveTextAsync($"{(prediction.ProbabilityAlive * 100).ToString("F1", CultureInfo.InvariantCulture)}%");
+        await Assertions.Expect(section.Locator("[data-testid='expected-90']")).ToHaveTextAsync($"{Math.Round(prediction.ExpectedOrders90Days, 2).ToString("#,0.##", Ja)} 回");
+        await Assertions.Expect(section.Locator("[data-testid='expected-365']")).ToHaveTextAsync($"{Math.Round(prediction.ExpectedOrders365Days, 2).ToString("#,0.##", Ja)} 回");
+        await Assertions.Expect(section).ToContainTextAsync("30% 未満で高、60% 未満で中");
+        await Shot("customer-prediction");
+
+        // A customer with one order: BG/NBD cannot say they lapsed, and the page says so instead of a band.
+        await Page.EvaluateAsync("h => { location.hash = h; }", $"#/customers/{firstTimer}");
+        await Assertions.Expect(Page.Locator("[data-testid='prediction'] [data-testid='churn-risk']")).ToHaveTextAsync("判定できません（2 回目の購入がまだありません）");
+        Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+    }
+
+    [Fact]
     public async Task The_builder_opened_for_the_vip_preset_and_its_saved_segment_previews_its_members_and_saves_a_draft()
     {
         // What 次の一手's card does before it opens the builder: the segment saved, answering who is in it now.

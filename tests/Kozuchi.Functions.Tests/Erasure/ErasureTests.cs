@@ -63,8 +63,18 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
              "lines": [{"sku": "SERUM-30", "name": "美容液 30ml", "quantity": 1, "unit_price": 3300}],
              "recovery_url": "https://shop.example.jp/cart/restore?c=cart-hanako-1"}
             """);
+        // The operator's word about her: a tag, shown to her in the data request and gone with her.
+        Assert.Equal(HttpStatusCode.OK, (await _h.Operator.PutAsync(new Uri($"/api/customers/{hanako}/tags/{Uri.EscapeDataString("要フォロー")}", UriKind.Relative), null, Ct)).StatusCode);
         var request = await _h.Operator.PostAsync(new Uri($"/api/customers/{hanako}/data-request", UriKind.Relative), null, Ct);
         Assert.Equal(HttpStatusCode.OK, request.StatusCode);
+        var exportName = (await request.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("export").GetString()!;
+        using (var export = JsonDocument.Parse((await _h.Storage.Clients.Container(StorageCatalog.Containers.DataRequests).GetBlobClient(exportName).DownloadContentAsync(Ct)).Value.Content.ToString()))
+        {
+            Assert.Equal(["要フォロー"], export.RootElement.GetProperty("held").GetProperty("customer-tags").GetProperty(hanako).EnumerateArray().Select(t => t.GetString()));
+        }
+
+        var tags = _h.Storage.Clients.Table(StorageCatalog.Tables.CustomerTags);
+        Assert.Single(await tags.QueryAsync<TableEntity>(cancellationToken: Ct).ToListAsync(Ct));
         var held = await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct);
         var names = _h.Storage.Names;
         Assert.All(
@@ -87,6 +97,7 @@ public sealed class ErasureTests(AzuriteFixture azurite) : IAsyncLifetime
         var result = await erase.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(2, result.GetProperty("customerIds").GetArrayLength());
         Assert.Empty(await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct));
+        Assert.Empty(await tags.QueryAsync<TableEntity>(cancellationToken: Ct).ToListAsync(Ct));
         var jiroHits = await StorageScan.FindAsync(_h.Storage.Clients, JiroValues, Ct);
         Assert.All(JiroValues, v => Assert.Contains(jiroHits, h => h.EndsWith(": " + v, StringComparison.Ordinal)));
         Assert.Contains(jiroHits, h => h.StartsWith("blob " + _h.Storage.Names.Container(StorageCatalog.Containers.Exports), StringComparison.Ordinal));

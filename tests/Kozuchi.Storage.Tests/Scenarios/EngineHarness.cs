@@ -71,10 +71,13 @@ public sealed class EngineHarness : IAsyncDisposable
         Service = new ScenarioService(Scenarios, Enrollments, Engine, Wakeups, time, opts);
         Segments = new SegmentStore(storage.Clients);
         Predictions = new CustomerPredictionStore(storage.Clients, Customers, Snapshots, ShopTime.Tokyo, Options.Create(new ClvOptions()));
-        Triggers = new ScenarioTriggerRunner(Scenarios, Segments, Customers, Snapshots, Predictions, Publisher, ShopTime.Tokyo, time, NullLogger<ScenarioTriggerRunner>.Instance);
+        Tags = new CustomerTagStore(storage.Clients);
+        Triggers = new ScenarioTriggerRunner(Scenarios, Segments, Customers, Snapshots, Predictions, Tags, Publisher, ShopTime.Tokyo, time, NullLogger<ScenarioTriggerRunner>.Instance);
     }
 
     public CustomerPredictionStore Predictions { get; }
+
+    public CustomerTagStore Tags { get; }
 
     public ProfileSnapshots Snapshots { get; }
     public SegmentStore Segments { get; }

@@ -9,9 +9,10 @@ namespace Kozuchi.Functions.Hosting.Worker;
 /// <summary>
 /// In the isolated worker, a queue function that throws has its exception recorded with the message's body before the
 /// host retries it (and, after the last attempt, moves the body to the poison queue), as the local runtime's runner does:
-/// the operations page then says why a poisoned message failed. The exception goes on to the host unchanged.
+/// the operations page then says why a poisoned message failed. The exception goes on to the host unchanged, also when
+/// the record cannot be written (storage down): that is logged, and the function's own failure is what the host retries.
 /// </summary>
-public sealed class QueueFailureMiddleware : IFunctionsWorkerMiddleware
+public sealed partial class QueueFailureMiddleware : IFunctionsWorkerMiddleware
 {
     private static readonly ConcurrentDictionary<string, string?> Queues = new(StringComparer.Ordinal);
 
@@ -26,10 +27,27 @@ public sealed class QueueFailureMiddleware : IFunctionsWorkerMiddleware
         catch (Exception e) when (QueueNameOf(context) is { } queueName && Body(context) is { } body)
         {
             var dequeueCount = context.BindingContext.BindingData.TryGetValue("DequeueCount", out var count) && long.TryParse(count?.ToString(), out var n) ? n : 0;
-            await context.InstanceServices.GetRequiredService<QueueFailureRecorder>().RecordAsync(queueName, body, dequeueCount, e);
+            try
+            {
+                await context.InstanceServices.GetRequiredService<QueueFailureRecorder>().RecordAsync(queueName, body, dequeueCount, e);
+            }
+            catch (Exception recording)
+            {
+                // Whatever went wrong while recording (an outage ends in the SDK's AggregateException after its retries),
+                // the function's exception below is the one the host must see.
+                var logger = context.InstanceServices.GetService<ILoggerFactory>()?.CreateLogger<QueueFailureMiddleware>();
+                if (logger is not null)
+                {
+                    LogNotRecorded(logger, recording, context.FunctionDefinition.Name);
+                }
+            }
+
             throw;
         }
     }
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "The failure of {FunctionName} could not be recorded for the operations page")]
+    private static partial void LogNotRecorded(ILogger logger, Exception exception, string functionName);
 
     /// <summary>The message text the host passed as the trigger's binding data.</summary>
     private static string? Body(FunctionContext context) =>

@@ -2,10 +2,10 @@
 // (#/customers/<id>): profile, consent per channel, orders, merged records with why and how to undo, scenarios and
 // sends, predictions, and the data-request export and erasure.
 import { definePage, flash, href, navigate } from "../lib/router.js";
-import { addTexts, hasText, t } from "../lib/i18n.js";
+import { addTexts, hasText, pick, t } from "../lib/i18n.js";
 import { el, field, replace } from "../lib/dom.js";
 import { api, download } from "../lib/api.js";
-import { date, money, num, phone } from "../lib/format.js";
+import { date, day, money, num, pct, phone } from "../lib/format.js";
 import { confirmDialog } from "../components/dialog.js";
 import { dataTable } from "../components/data-table.js";
 import { badge, emptyState, errorState, facts, loadingState, pageHeader, section } from "../components/states.js";
@@ -49,10 +49,15 @@ addTexts({
     "customer.erased": "削除しました。", "customer.eraseConfirm": "削除する", "customer.exported": "書き出しました。",
     "customer.prediction": "予測（BG/NBD・Gamma-Gamma）", "customer.pAlive": "継続利用の確率", "customer.clv12": "今後 12 か月の予測 LTV",
     "customer.expected90": "90 日の予測購入回数", "customer.churnRisk": "離脱リスク", "customer.noPrediction": "この顧客の予測はまだありません（2 回目の購入がない顧客は離脱を判定できません）。",
+    "customer.expected365": "365 日の予測購入回数", "customer.times": "{n} 回", "customer.clvRank": "予測 LTV の順位", "customer.clvTop": "上位 {p}", "customer.churnUnknown": "判定できません（2 回目の購入がまだありません）",
+    "customer.churnBands": "離脱リスクは継続利用の確率で区切っています: {high} 未満で高、{medium} 未満で中、それ以上で低。{asOf} 時点の予測です。", "customer.noSpend": "—（購入額のモデルがまだありません）",
     "customer.sendList": "送信の記録", "customer.sentAt": "送信日時", "customer.step": "ステップ", "customer.sendReason": "理由", "customer.message": "内容", "customer.openMessage": "送信プレビューで見る",
     "send.status.Requested": "送信待ち", "send.status.Delivered": "送信済み", "send.status.Failed": "失敗",
     "customer.channel.dm": "DM（郵送）", "customer.channel.call": "電話",
     "customer.kind.Email": "メール", "customer.kind.Phone": "電話", "customer.kind.CartCustomer": "カート会員ID", "customer.kind.LineUser": "LINE",
+    "customer.tags": "タグ", "customer.tagsLead": "セグメントの「タグ」ルールで選べます。1 人に {max} 個まで、{length} 文字以内の文字・数字・「-」「_」「・」「ー」。",
+    "customer.noTags": "タグはまだありません。", "customer.newTag": "新しいタグ", "customer.addTag": "タグを付ける", "customer.removeTag": "タグ「{tag}」を外す",
+    "customer.tagAdded": "タグ「{tag}」を付けました。", "customer.badTag": "タグ「{tag}」は付けられません。使えるのは文字・数字・「-」「_」「・」「ー」で、{length} 文字までです（空白・カンマ・スラッシュは使えません）。", "customer.tagRemoved": "タグ「{tag}」を外しました。",
     "churn.high": "高", "churn.medium": "中", "churn.low": "低", "customer.mask": "個人情報を隠す", "customer.state.Erased": "削除済み", "customer.state.Active": "有効",
   },
   en: {
@@ -93,10 +98,15 @@ addTexts({
     "customer.erased": "Erased.", "customer.eraseConfirm": "Erase", "customer.exported": "Exported.",
     "customer.prediction": "Predictions (BG/NBD, Gamma-Gamma)", "customer.pAlive": "Probability still active", "customer.clv12": "Predicted LTV, next 12 months",
     "customer.expected90": "Expected orders, 90 days", "customer.churnRisk": "Churn risk", "customer.noPrediction": "No prediction for this customer yet (a customer without a second order cannot be judged lapsed).",
+    "customer.expected365": "Expected orders, 365 days", "customer.times": "{n}", "customer.clvRank": "Predicted LTV rank", "customer.clvTop": "top {p}", "customer.churnUnknown": "Cannot say (no second order yet)",
+    "customer.churnBands": "Churn risk bands by the probability still active: high below {high}, medium below {medium}, low from there. Predictions as of {asOf}.", "customer.noSpend": "— (no spend model yet)",
     "customer.sendList": "Sends", "customer.sentAt": "Sent at", "customer.step": "Step", "customer.sendReason": "Reason", "customer.message": "Message", "customer.openMessage": "Open in the send preview",
     "send.status.Requested": "Queued", "send.status.Delivered": "Sent", "send.status.Failed": "Failed",
     "customer.channel.dm": "Postal DM", "customer.channel.call": "Phone",
     "customer.kind.Email": "Email", "customer.kind.Phone": "Phone", "customer.kind.CartCustomer": "Cart customer id", "customer.kind.LineUser": "LINE",
+    "customer.tags": "Tags", "customer.tagsLead": "Segments select on them with the “Tag” rule. Up to {max} per customer, {length} characters at most: letters, digits, “-”, “_”, “・”, “ー”.",
+    "customer.noTags": "No tags yet.", "customer.newTag": "New tag", "customer.addTag": "Add the tag", "customer.removeTag": "Remove the tag “{tag}”",
+    "customer.tagAdded": "Tagged “{tag}”.", "customer.badTag": "“{tag}” cannot be a tag: letters, digits, “-”, “_”, “・” and “ー” only, {length} characters at most (no spaces, commas or slashes).", "customer.tagRemoved": "Removed the tag “{tag}”.",
     "churn.high": "high", "churn.medium": "medium", "churn.low": "low", "customer.mask": "Hide personal data", "customer.state.Erased": "Erased", "customer.state.Active": "Active",
   },
 });
@@ -313,9 +323,67 @@ definePage({
       }),
       status,
       el("div", { class: "grid-2" }, profile, consent),
+      view.state === "Active" ? tagSection(view, status) : null,
+      predictionSection(ctx, view.customerId),
       orders, merges, scenarios, privacy];
   },
 });
+
+const TAG_LIMITS = { max: 20, length: 32 };
+
+/** タグ: the operator's tags on the customer, each with a button to take it off, and a field to add one (PUT/DELETE /api/customers/{id}/tags/{tag}). */
+function tagSection(view, status) {
+  const list = el("ul", { class: "tag-list", "data-testid": "customer-tags" });
+  const draw = (tags) => replace(list, tags.length === 0 ? el("li", { class: "hint", text: t("customer.noTags") }) : tags.map((tag) =>
+    el("li", { class: "tag", "data-tag": tag }, el("span", { text: tag }),
+      el("button", { type: "button", class: "secondary small", "aria-label": t("customer.removeTag", { tag }), text: "×", onclick: () => change("DELETE", tag) }))));
+  const path = (tag) => `customers/${encodeURIComponent(view.customerId)}/tags/${encodeURIComponent(tag)}`;
+  const input = el("input", { id: "new-tag", type: "text", maxlength: TAG_LIMITS.length, autocomplete: "off", "data-testid": "new-tag" });
+  const change = async (method, tag) => {
+    try {
+      const done = await api(path(tag), { method });
+      draw(done.tags);
+      replace(status, el("p", { text: t(method === "PUT" ? "customer.tagAdded" : "customer.tagRemoved", { tag }) }));
+      if (method === "PUT") input.value = "";
+    } catch (e) { replace(status, errorState(e)); }
+  };
+  draw(view.tags || []);
+  // The server's rule (CustomerTags), checked here first so the operator reads why in their language.
+  const valid = (tag) => tag.length <= TAG_LIMITS.length && /^[\p{L}\p{N}\p{M}_\-・ー]+$/u.test(tag);
+  const form = el("form", { class: "toolbar", onsubmit: (e) => {
+    e.preventDefault();
+    const tag = input.value.trim().normalize("NFKC");
+    if (!tag) return;
+    if (valid(tag)) change("PUT", tag); else replace(status, errorState({ message: t("customer.badTag", { tag, length: TAG_LIMITS.length }) }));
+  } },
+    field(t("customer.newTag"), input), el("button", { type: "submit", text: t("customer.addTag") }));
+  return section(t("customer.tags"), [list, form], { id: "tags", testId: "tags", lead: t("customer.tagsLead", TAG_LIMITS) });
+}
+
+const CHURN_KIND = { high: "bad", medium: "warn", low: "good" };
+
+/**
+ * 予測: the customer's P(alive), expected purchases in 90 / 365 days, predicted 12-month LTV and churn-risk band, from
+ * today's prediction set (loaded apart: the first read of a day can fit the model), or the sentence saying why not.
+ */
+function predictionSection(ctx, customerId) {
+  const body = el("div", { "data-testid": "customer-prediction" }, loadingState());
+  api(`customers/${encodeURIComponent(customerId)}/prediction`, { signal: ctx.signal }).then((v) => {
+    const p = v && v.prediction;
+    if (!p) { replace(body, emptyState(v && v.unavailable ? pick(v.unavailable) : t("customer.noPrediction"))); return; }
+    const times = (n) => t("customer.times", { n: num(Math.round(n * 100) / 100) });
+    replace(body, facts([
+      [t("customer.pAlive"), el("span", { "data-testid": "p-alive", text: pct(p.probabilityAlive) })],
+      [t("customer.expected90"), el("span", { "data-testid": "expected-90", text: times(p.expectedOrders90Days) })],
+      [t("customer.expected365"), el("span", { "data-testid": "expected-365", text: times(p.expectedOrders365Days) })],
+      [t("customer.clv12"), el("span", { "data-testid": "clv12", text: p.clv12Months === null || p.clv12Months === undefined ? t("customer.noSpend") : money(p.clv12Months, v.currency) })],
+      p.clvTopPercent === null || p.clvTopPercent === undefined ? null : [t("customer.clvRank"), t("customer.clvTop", { p: pct(Math.max(p.clvTopPercent, 0.1) / 100) })],
+      [t("customer.churnRisk"), p.churnRisk ? badge(t(`churn.${p.churnRisk}`), CHURN_KIND[p.churnRisk], { "data-testid": "churn-risk", "data-band": p.churnRisk })
+        : el("span", { "data-testid": "churn-risk", text: t("customer.churnUnknown") })],
+    ]), el("p", { class: "hint", text: t("customer.churnBands", { high: pct(v.thresholds.highBelow, 0), medium: pct(v.thresholds.mediumBelow, 0), asOf: day(v.asOf) }) }));
+  }, (e) => { if (!ctx.signal.aborted) replace(body, errorState(e)); });
+  return section(t("customer.prediction"), body, { id: "prediction", testId: "prediction" });
+}
 
 /** "Email: t***@example.jp" → "メールアドレス: t***@example.jp" (the kind in the operator's language). */
 function identifierText(text) {

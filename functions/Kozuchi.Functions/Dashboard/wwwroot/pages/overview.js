@@ -179,7 +179,7 @@ async function nextActions(ctx) {
     e.target.disabled = true;
     try {
       await api("segments", { method: "POST", body: action.draft.segment });
-      location.hash = action.draft.dashboardPath;
+      location.hash = `${action.draft.dashboardPath}&from=overview`;
     } catch (error) {
       e.target.disabled = false;
       replace(status, errorState(error));

@@ -24,7 +24,7 @@ addTexts({
     "segments.save": "保存", "segments.saved": "「{name}」を保存しました ({n} 人)", "segments.name": "名前", "segments.id": "ID (英数字と - _)",
     "segments.description": "説明 (任意)", "segments.csv": "CSV 出力 (全員)", "segments.startScenario": "このセグメントでシナリオを開始",
     "segments.savedList": "保存済みのセグメント", "segments.open": "開く", "segments.none": "保存したセグメントはまだありません。",
-    "segments.rule": "条件", "segments.products": "商品コード (カンマ区切り)", "segments.predictive": "予測",
+    "segments.rule": "条件", "segments.products": "商品コード (カンマ区切り)", "segments.tags": "カンマ区切り", "segments.predictive": "予測",
     "segments.clvCut": "上位 {p}% = 予測 CLV {amount} 以上", "segments.noPredictions": "予測はまだ計算されていません (注文のある顧客が少ないか、初回の集計中です)。",
     "segments.exporting": "出力中… {n} 人", "segments.risk.low": "低", "segments.risk.medium": "中", "segments.risk.high": "高",
     "segments.idNeeded": "ID は英数字・ハイフン・アンダースコアで入力してください。",
@@ -40,7 +40,7 @@ addTexts({
     "segments.save": "Save", "segments.saved": "Saved “{name}” ({n} customers)", "segments.name": "Name", "segments.id": "Id (letters, digits, - _)",
     "segments.description": "Description (optional)", "segments.csv": "CSV (all members)", "segments.startScenario": "Start a scenario for this segment",
     "segments.savedList": "Saved segments", "segments.open": "Open", "segments.none": "No saved segments yet.",
-    "segments.rule": "Rule", "segments.products": "Product codes (comma-separated)", "segments.predictive": "predictive",
+    "segments.rule": "Rule", "segments.products": "Product codes (comma-separated)", "segments.tags": "comma-separated", "segments.predictive": "predictive",
     "segments.clvCut": "Top {p}% = predicted CLV from {amount}", "segments.noPredictions": "No predictions yet (too few repeat customers, or the first pass is running).",
     "segments.exporting": "Exporting… {n}", "segments.risk.low": "Low", "segments.risk.medium": "Medium", "segments.risk.high": "High",
     "segments.idNeeded": "The id takes letters, digits, '-' and '_'.",
@@ -98,6 +98,11 @@ function fieldControl(f, values, changed) {
       const input = el("input", { type: "text", "data-field": f.name, value: (values[f.name] || []).join(", "), placeholder: "TRIAL-SET, SERUM-1",
         oninput: (e) => set(e.target.value.split(/[,、\s]+/).map((x) => x.trim()).filter(Boolean)) });
       return field(`${label} — ${t("segments.products")}`, input);
+    }
+    case "tags": {
+      const input = el("input", { type: "text", "data-field": f.name, value: (values[f.name] || []).join(", "), placeholder: "vip, 要フォロー",
+        oninput: (e) => set(e.target.value.split(/[,、\s]+/).map((x) => x.trim()).filter(Boolean)) });
+      return field(`${label} — ${t("segments.tags")}`, input);
     }
     default:
       return null; // cells, nested rules: written as JSON by other tools, not offered here

@@ -61,6 +61,23 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
         return this;
     }
 
+    /// <summary>
+    /// Runs the validation the host runs first when it starts (<c>ValidateOnStart</c>) over this app's settings, and
+    /// throws what stops the app. Tests of a bad setting use it rather than <c>CreateClient</c>: WebApplicationFactory
+    /// reports a host that failed to start as an <see cref="ObjectDisposedException"/> now and then (its deferred host
+    /// returns before the failure, then reads the disposed services: dotnet/extensions#4873, dotnet/aspnetcore#33494).
+    /// </summary>
+    public void ValidateAtStart()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(storage.AppSettings).AddInMemoryCollection(_overrides).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddKozuchi(configuration);
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");

@@ -52,7 +52,7 @@ public sealed class ClvSettingsTests(AzuriteFixture azurite)
             .WithSetting("Kozuchi:Clv:ChurnRiskHighBelow", "0.8")
             .WithSetting("Kozuchi:Clv:ChurnRiskMediumBelow", "0.4");
 
-        var e = Assert.Throws<OptionsValidationException>(() => app.CreateClient());
+        var e = Assert.Throws<OptionsValidationException>(app.ValidateAtStart);
         Assert.Contains("Kozuchi__Clv__ChurnRiskHighBelow", e.Message, StringComparison.Ordinal);
     }
 }

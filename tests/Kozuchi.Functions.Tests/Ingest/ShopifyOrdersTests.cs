@@ -9,6 +9,7 @@ using Kozuchi.Functions.Ingest;
 using Kozuchi.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Kozuchi.Functions.Tests.Ingest;
 
@@ -159,9 +160,9 @@ public sealed class ShopifyOrdersTests(AzuriteFixture azurite) : IAsyncLifetime
         await using var storage = await azurite.CreateScopeAsync();
         await using var app = new KozuchiAppFactory(storage).WithSetting("Kozuchi:Shop:Currency", "円");
 
-        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var error = Assert.Throws<OptionsValidationException>(app.ValidateAtStart);
 
-        Assert.Contains("Kozuchi__Shop__Currency must be an ISO 4217 currency code", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Kozuchi__Shop__Currency must be an ISO 4217 currency code", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

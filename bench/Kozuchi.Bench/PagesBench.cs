@@ -163,7 +163,7 @@ internal static class PagesBench
             scenarioClock.Stop();
             Report.Line("page: scenarios on a fresh instance (results read from blob)", scenarioClock.Elapsed.TotalSeconds, "s",
                 $"{second.Services.GetRequiredService<Kozuchi.Functions.Scenarios.ScenarioResultsCache>().Computations} counts there");
-            var size = (await clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(ReportSetStore.BlobName("report-set", today)).GetPropertiesAsync()).Value.ContentLength;
+            var size = (await clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(ReportSetStore.BlobName($"report-set.{second.Services.GetRequiredService<Kozuchi.Core.Common.ShopCurrency>().Code}", today)).GetPropertiesAsync()).Value.ContentLength;
             Report.Line("page: overview on a fresh instance (report set read from blob)", clock.Elapsed.TotalSeconds, "s",
                 string.Create(CultureInfo.InvariantCulture, $"blob {size / 1024.0 / 1024:N1} MiB; {second.Services.GetRequiredService<Kozuchi.Functions.Reports.ReportSets>().Computations} computations there; its first request (GET reports/targets) took {warm.Elapsed.TotalSeconds:N3} s"));
         }

@@ -138,11 +138,11 @@ internal static class ReportsBench
                           FROM (SELECT date_diff('day', last, DATE '{asOf:yyyy-MM-dd}') AS d, f FROM per))
             SELECT r, f, count(*) FROM scored GROUP BY 1, 2 ORDER BY 1, 2
             """;
-        // Cohort retention and LTV at 1/3/6/12 months, by first month and by medium; entry products; product conversion.
+        // Cohort retention and LTV at every month 1 … 12, by first month and by medium; entry products; product conversion.
         yield return counted + """
              , firsts AS (SELECT customer_id, date_trunc('month', min(day)) AS cohort, any_value(acquisition_medium) AS medium FROM counted GROUP BY customer_id)
             SELECT f.cohort, f.medium, m.k, count(DISTINCT c.customer_id) FILTER (WHERE c.n > 1 AND c.day < f.cohort + to_months(m.k + 1)), sum(c.net) FILTER (WHERE c.day < f.cohort + to_months(m.k + 1))
-            FROM firsts f JOIN counted c USING (customer_id) CROSS JOIN (VALUES (1), (3), (6), (12)) m(k)
+            FROM firsts f JOIN counted c USING (customer_id) CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) m(k)
             GROUP BY GROUPING SETS ((f.cohort, m.k), (f.medium, m.k))
             """;
         yield return counted + """

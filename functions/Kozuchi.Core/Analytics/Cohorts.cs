@@ -6,8 +6,18 @@ namespace Kozuchi.Core.Analytics;
 public sealed record AtMonths<T>(T? M1, T? M3, T? M6, T? M12)
     where T : struct;
 
+/// <summary>A cohort's retention and cumulative LTV k months after its first month (k = 1 … 12); null where that month has not ended by the as-of day.</summary>
+public sealed record CohortMonth(int K, double? Retention, decimal? Ltv);
+
+/// <summary>Cumulative LTV k months after the cohort's first month, in one currency; null where that month has not ended.</summary>
+public sealed record LtvAtMonth(int K, decimal? Ltv);
+
 /// <summary>LTV of a group's customers whose value is in another currency than the report's: listed apart, never added.</summary>
-public sealed record CurrencyLtv(string Currency, int Customers, AtMonths<decimal> Ltv);
+public sealed record CurrencyLtv(string Currency, int Customers, AtMonths<decimal> Ltv)
+{
+    /// <summary>Every month 1 … 12 (<see cref="Ltv"/> keeps 1, 3, 6 and 12 for readers of the earlier shape).</summary>
+    public IReadOnlyList<LtvAtMonth> Months { get; init; } = [];
+}
 
 /// <summary>
 /// Customers whose first order fell in <see cref="Month"/>. Retention at k months: the share who ordered again in the
@@ -15,7 +25,15 @@ public sealed record CurrencyLtv(string Currency, int Customers, AtMonths<decima
 /// cohort customer, over the customers whose value is in the report's currency (their first order's) and their orders
 /// in it; the other customers' LTV is in <see cref="OtherCurrencies"/>, per currency.
 /// </summary>
-public sealed record Cohort(string Month, int Customers, AtMonths<double> Retention, AtMonths<decimal> Ltv, IReadOnlyList<CurrencyLtv> OtherCurrencies);
+public sealed record Cohort(string Month, int Customers, AtMonths<double> Retention, AtMonths<decimal> Ltv, IReadOnlyList<CurrencyLtv> OtherCurrencies)
+{
+    /// <summary>
+    /// Retention and LTV at every month 1 … <see cref="Cohorts.MonthsAfter"/> (the heat maps' columns);
+    /// <see cref="Retention"/> and <see cref="Ltv"/> keep 1, 3, 6 and 12 for readers of the earlier shape. Empty in
+    /// report sets stored before it was kept.
+    /// </summary>
+    public IReadOnlyList<CohortMonth> Months { get; init; } = [];
+}
 
 /// <summary>An acquisition group's value for its customers in another currency than the report's.</summary>
 public sealed record CurrencyGroupValue(string Currency, int Customers, decimal Ltv, decimal? Ltv365);
@@ -39,7 +57,8 @@ public sealed record AcquisitionGroup(
 
 public static class Cohorts
 {
-    internal static readonly int[] Horizons = [1, 3, 6, 12];
+    /// <summary>The months after the first a cohort is followed for: 1 … 12.</summary>
+    public const int MonthsAfter = 12;
 
     /// <summary>The group for customers without an acquisition medium.</summary>
     public const string NoMedium = "(none)";
@@ -47,28 +66,72 @@ public static class Cohorts
     public static IReadOnlyList<Cohort> ByFirstMonth(IReadOnlyList<CustomerHistory> customers, DateOnly asOf, string currency = Currencies.Default)
     {
         ArgumentNullException.ThrowIfNull(customers);
-        return [.. customers.GroupBy(c => c.First.Month).OrderBy(g => g.Key).Select(g =>
-        {
-            var n = g.Count();
-            double? Retention(int k) =>
-                Months.LastDay(g.Key.AddMonths(k)) > asOf ? null : (double)g.Count(c => c.Orders.Skip(1).Any(o => o.Month == g.Key.AddMonths(k))) / n;
-            AtMonths<decimal> Ltv(List<CustomerHistory> members)
-            {
-                decimal? At(int k)
-                {
-                    var end = Months.LastDay(g.Key.AddMonths(k));
-                    return end > asOf || members.Count == 0 ? null : members.Sum(c => c.Value(end)) / members.Count;
-                }
+        return [.. customers.GroupBy(c => c.First.Month).OrderBy(g => g.Key).Select(g => OfMonth(g.Key, [.. g], asOf, currency))];
+    }
 
-                return new AtMonths<decimal>(At(1), At(3), At(6), At(12));
+    /// <summary>One cohort, each member's orders walked once for all twelve months.</summary>
+    private static Cohort OfMonth(DateOnly month, List<CustomerHistory> members, DateOnly asOf, string currency)
+    {
+        // Months whose last day is past by the as-of day: 1 … ended.
+        var ended = Enumerable.Range(1, MonthsAfter).TakeWhile(k => Months.LastDay(month.AddMonths(k)) <= asOf).Count();
+        int Offset(DateOnly orderMonth) => ((orderMonth.Year - month.Year) * 12) + orderMonth.Month - month.Month;
+
+        var returned = new int[MonthsAfter + 1];
+        foreach (var c in members)
+        {
+            var seen = new bool[MonthsAfter + 1];
+            foreach (var o in c.Orders.Skip(1))
+            {
+                if (Offset(o.Month) is var k and >= 1 and <= MonthsAfter && !seen[k])
+                {
+                    seen[k] = true;
+                    returned[k]++;
+                }
+            }
+        }
+
+        double? Retention(int k) => k > ended ? null : (double)returned[k] / members.Count;
+
+        // Net revenue in each member's own currency up to the end of month k (the first month's orders included).
+        decimal?[] Ltv(List<CustomerHistory> group)
+        {
+            var totals = new decimal[MonthsAfter + 1];
+            foreach (var c in group)
+            {
+                foreach (var o in c.Orders)
+                {
+                    if (o.Currency == c.Currency && Offset(o.Month) is var k and <= MonthsAfter)
+                    {
+                        totals[Math.Max(k, 0)] += o.Net;
+                    }
+                }
             }
 
-            var byCurrency = ByCurrency(g, currency);
-            return new Cohort(Months.Label(g.Key), n,
-                new AtMonths<double>(Retention(1), Retention(3), Retention(6), Retention(12)),
-                Ltv(byCurrency[0].Members),
-                [.. byCurrency.Skip(1).Select(c => new CurrencyLtv(c.Currency, c.Members.Count, Ltv(c.Members)))]);
-        })];
+            var ltv = new decimal?[MonthsAfter + 1];
+            var sum = totals[0];
+            for (var k = 1; k <= MonthsAfter; k++)
+            {
+                sum += totals[k];
+                ltv[k] = k > ended || group.Count == 0 ? null : sum / group.Count;
+            }
+
+            return ltv;
+        }
+
+        static AtMonths<T> Old<T>(Func<int, T?> at)
+            where T : struct => new(at(1), at(3), at(6), at(12));
+
+        var byCurrency = ByCurrency(members, currency);
+        var ltv = Ltv(byCurrency[0].Members);
+        return new Cohort(Months.Label(month), members.Count, Old(Retention), Old(k => ltv[k]),
+            [.. byCurrency.Skip(1).Select(c =>
+            {
+                var other = Ltv(c.Members);
+                return new CurrencyLtv(c.Currency, c.Members.Count, Old(k => other[k])) { Months = [.. Enumerable.Range(1, MonthsAfter).Select(k => new LtvAtMonth(k, other[k]))] };
+            })])
+        {
+            Months = [.. Enumerable.Range(1, MonthsAfter).Select(k => new CohortMonth(k, Retention(k), ltv[k]))],
+        };
     }
 
     /// <summary>The members whose value is in <paramref name="currency"/> first (possibly none), then each other currency's, by code.</summary>

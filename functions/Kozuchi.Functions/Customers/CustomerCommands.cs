@@ -11,7 +11,7 @@ public static class CustomerCommands
 
     public static Command Reindex()
     {
-        var command = new Command("reindex", "Index every customer's name and kana for customer search (ingest keeps it current; run once over data stored before the index existed).");
+        var command = new Command("reindex", "Index every customer's name and kana for customer search (ingest keeps it current; run once over data stored before the index existed, or in its earlier layout).");
         command.SetAction(async (parse, ct) =>
         {
             using var host = await CliHost.StartAsync(ct);
@@ -32,7 +32,10 @@ public static class CustomerCommands
 
             await index.IndexAsync(chunk, ct);
             count += chunk.Count;
-            await parse.InvocationConfiguration.Output.WriteLineAsync($"{count} customers indexed for search.");
+
+            // Only now that every customer is in the bucket layout: search reads that layout alone.
+            var legacy = await index.DeleteLegacyRowsAsync(ct);
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"{count} customers indexed for search.{(legacy > 0 ? $" {legacy} rows of the earlier layout removed." : "")}");
             return 0;
         });
         return command;

@@ -1,4 +1,8 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Kozuchi.Core.Customers;
@@ -9,16 +13,28 @@ namespace Kozuchi.Storage.Customers;
 
 /// <summary>
 /// What customer search needs besides the identity index and the orders table: a prefix index of normalised names and
-/// kana readings (a partition per first character, the token then the customer id as row key, so a prefix is one range
-/// query however many customers there are), and the order sources seen (so an order id typed without its source is
-/// looked up in each, by point reads). Written by ingest when a customer's name tokens change; a row that outlived a
-/// rename is harmless (search checks each hit's current name); erasure removes the subject's rows.
+/// kana readings, and the order sources seen (so an order id typed without its source is looked up in each, by point
+/// reads). Written by ingest when a customer's name tokens change; a row that outlived a rename is harmless (search
+/// checks each hit's current name); erasure removes the subject's rows.
+/// <para>
+/// Name rows lie in <see cref="Buckets"/> partitions, <c>t0</c> … <c>tf</c>, by a hash of the token's first character,
+/// with the whole token then the customer id as row key: a prefix is still one range query in one partition however
+/// many customers there are, and an ingest batch's new names, whatever their first characters, are written in at most
+/// 16 entity-group transactions (a partition per first character made a batch of 100 new customers write in dozens).
+/// The index of earlier versions (a partition <c>n</c> + first character) is moved by <c>kozuchi customer reindex</c>;
+/// erasure looks in both.
+/// </para>
 /// </summary>
 public sealed class CustomerSearchIndex(StorageClients clients)
 {
     public const string SourcesPartition = "sources";
 
+    /// <summary>How many partitions the name rows are spread over.</summary>
+    public const int Buckets = 16;
+
     private const string TokenSeparator = "|";
+
+    private const string LegacyPartitionPrefix = "n";
 
     private readonly TableClient _table = (clients ?? throw new ArgumentNullException(nameof(clients))).Table(StorageCatalog.Tables.CustomerSearch);
     private readonly ConcurrentDictionary<string, byte> _sourcesWritten = new(StringComparer.Ordinal);
@@ -73,24 +89,20 @@ public sealed class CustomerSearchIndex(StorageClients clients)
         return UpsertAsync(rows, cancellationToken);
     }
 
-    /// <summary>Customer ids whose name or kana token starts with the normalised prefix, in token order (possibly stale, possibly repeated).</summary>
-    public async Task<IReadOnlyList<string>> NamePrefixAsync(string normalisedPrefix, int take, CancellationToken cancellationToken)
+    /// <summary>
+    /// Customer ids whose name or kana token starts with the normalised prefix, in token order (possibly stale, possibly
+    /// repeated), read from storage a page of <paramref name="pageSize"/> rows at a time as the caller asks for more.
+    /// </summary>
+    public async IAsyncEnumerable<string> NamePrefixAsync(string normalisedPrefix, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(normalisedPrefix);
         var from = TableKeys.Escape(normalisedPrefix);
         var partition = Partition(normalisedPrefix);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {from + "\uffff"}");
-        var ids = new List<string>();
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, take), select: ["CustomerId"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Clamp(pageSize, 1, 1000), select: ["CustomerId"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            ids.Add(e.GetString("CustomerId"));
-            if (ids.Count >= take)
-            {
-                break;
-            }
+            yield return e.GetString("CustomerId");
         }
-
-        return ids;
     }
 
     /// <summary>Every order source seen (shopify, base, csv, …).</summary>
@@ -105,7 +117,10 @@ public sealed class CustomerSearchIndex(StorageClients clients)
         return sources;
     }
 
-    /// <summary>The rows of these tokens that point at these customers: what erasure deletes and a data request lists.</summary>
+    /// <summary>
+    /// The rows of these tokens that point at these customers: what erasure deletes and a data request lists. Point
+    /// reads, in the bucket layout and in the earlier one (an index not yet moved by <c>kozuchi customer reindex</c>).
+    /// </summary>
     public async Task<IReadOnlyList<(string Partition, string Row, string Token)>> RowsOfAsync(IEnumerable<(SearchMatch Kind, string Token)> tokens, IReadOnlySet<string> customerIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tokens);
@@ -115,11 +130,14 @@ public sealed class CustomerSearchIndex(StorageClients clients)
         {
             foreach (var id in customerIds)
             {
-                var (pk, rk) = (Partition(token), TableKeys.Escape(token) + TokenSeparator + id);
-                var row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rk, ["CustomerId"], cancellationToken).ConfigureAwait(false);
-                if (row.HasValue)
+                var rk = TableKeys.Escape(token) + TokenSeparator + id;
+                foreach (var pk in new[] { Partition(token), LegacyPartition(token) })
                 {
-                    found.Add((pk, rk, token));
+                    var row = await _table.GetEntityIfExistsAsync<TableEntity>(pk, rk, ["CustomerId"], cancellationToken).ConfigureAwait(false);
+                    if (row.HasValue)
+                    {
+                        found.Add((pk, rk, token));
+                    }
                 }
             }
         }
@@ -142,8 +160,33 @@ public sealed class CustomerSearchIndex(StorageClients clients)
     private static TableEntity Row(SearchMatch kind, string token, string customerId) =>
         new(Partition(token), TableKeys.Escape(token) + TokenSeparator + customerId) { ["CustomerId"] = customerId, ["Kind"] = kind.ToString() };
 
-    /// <summary>"n" and the token's first character (a whole surrogate pair for a rare kanji).</summary>
-    private static string Partition(string token) => "n" + TableKeys.Escape(char.IsHighSurrogate(token[0]) && token.Length > 1 ? token[..2] : token[..1]);
+    /// <summary>The name rows' partition for a token: "t" and a hex digit, a hash of its first character.</summary>
+    public static string Partition(string token)
+    {
+        var bucket = XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(FirstCharacter(token))) % Buckets;
+        return "t" + bucket.ToString("x", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Removes the rows of the earlier layout (a partition per first character), once <see cref="IndexAsync"/> has
+    /// written every customer's rows in the bucket layout: <c>kozuchi customer reindex</c>'s last step. Returns how many.
+    /// </summary>
+    public async Task<int> DeleteLegacyRowsAsync(CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {LegacyPartitionPrefix} and PartitionKey lt {LegacyPartitionPrefix + "\uffff"}");
+        var rows = await _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
+            .Select(e => (e.PartitionKey, e.RowKey)).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var batches = rows.GroupBy(r => r.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
+            await _table.SubmitTransactionAsync(batch.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(r.PartitionKey, r.RowKey), ETag.All)), ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return rows.Count;
+    }
+
+    /// <summary>The token's first character (a whole surrogate pair for a rare kanji).</summary>
+    private static string FirstCharacter(string token) => char.IsHighSurrogate(token[0]) && token.Length > 1 ? token[..2] : token[..1];
+
+    /// <summary>The earlier layout's partition: "n" and the token's first character.</summary>
+    private static string LegacyPartition(string token) => LegacyPartitionPrefix + TableKeys.Escape(FirstCharacter(token));
 
     private async Task UpsertAsync(List<TableEntity> rows, CancellationToken cancellationToken)
     {

@@ -80,6 +80,9 @@ public sealed class CurrencyFiguresTests
         Assert.Equal(5980m + 3300m, september.Ltv.M1);
         var usd = Assert.Single(september.OtherCurrencies);
         Assert.Equal(("USD", 1, 403.00m), (usd.Currency, usd.Customers, usd.Ltv.M1));
+        Assert.Equal(new LtvAtMonth(1, 403.00m), usd.Months[0]);
+        Assert.Equal(5980m + 3300m, september.Months[0].Ltv);
+        Assert.Equal(Cohorts.MonthsAfter, usd.Months.Count);
 
         var google = Cohorts.ByMedium(histories, AsOf, "JPY").Single(g => g.Group == "google");
         Assert.Equal((2, 9280m), (google.Customers, google.Ltv));

@@ -106,6 +106,31 @@ public sealed class KpiAndCohortTests
     }
 
     [Fact]
+    public void Cohorts_follow_every_month_from_1_to_12_with_the_earlier_1_3_6_12_fields_the_same()
+    {
+        var histories = CustomerHistory.From(
+            [C("x", "x", O("x1", "2025-01-15", 1000, "P"), O("x2", "2025-02-10", 500, "P"), O("x3", "2025-02-20", 300, "P"), O("x4", "2025-05-01", 200, "P"), O("x5", "2026-01-05", 1000, "P"), O("x6", "2026-02-01", 9000, "P")),
+             C("y", "x", O("y1", "2025-01-31", 2000, "P"))],
+            new DateOnly(2026, 2, 28),
+            ShopTime.Tokyo);
+
+        var january = Cohorts.ByFirstMonth(histories, new DateOnly(2026, 1, 31)).Single(c => c.Month == "2025-01");
+
+        // X came back in February (twice: counted once), May and the next January; Y never. LTV: 3,000 in January,
+        // +800 by the end of February, +200 by May's, +1,000 by the next January's; February 2026 (k = 13) is not in it.
+        double[] retention = [0.5, 0, 0, 0.5, 0, 0, 0, 0, 0, 0, 0, 0.5];
+        decimal[] ltv = [1900, 1900, 1900, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2500];
+        Assert.Equal(Enumerable.Range(1, 12).Select(k => new CohortMonth(k, retention[k - 1], ltv[k - 1])), january.Months);
+        Assert.Equal(new AtMonths<double>(0.5, 0, 0, 0.5), january.Retention);
+        Assert.Equal(new AtMonths<decimal>(1900, 1900, 2000, 2500), january.Ltv);
+
+        // A day earlier, the twelfth month has not ended: blank, not zero.
+        var before = Cohorts.ByFirstMonth(histories, new DateOnly(2026, 1, 30)).Single(c => c.Month == "2025-01");
+        Assert.Equal(new CohortMonth(12, null, null), before.Months[^1]);
+        Assert.Equal(new CohortMonth(11, 0, 2000), before.Months[^2]);
+    }
+
+    [Fact]
     public void Acquisition_media_show_continuation_and_ltv()
     {
         var media = Cohorts.ByMedium(Example(), ExampleAsOf);

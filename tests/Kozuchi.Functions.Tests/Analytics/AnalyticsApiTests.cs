@@ -132,6 +132,17 @@ public sealed class AnalyticsApiTests(AzuriteFixture azurite) : IAsyncLifetime
         var old = list.First(c => c.GetProperty("month").GetString() == "2024-01");
         Assert.InRange(old.GetProperty("retention").GetProperty("m1").GetDouble(), 0, 1);
         Assert.True(old.GetProperty("ltv").GetProperty("m12").GetDecimal() >= old.GetProperty("ltv").GetProperty("m1").GetDecimal());
+
+        // Every month 1 … 12 (the heat maps' columns), the same figures as the earlier 1/3/6/12 fields, LTV never falling.
+        var months = old.GetProperty("months").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(1, 12), months.Select(m => m.GetProperty("k").GetInt32()));
+        foreach (var k in new[] { 1, 3, 6, 12 })
+        {
+            Assert.Equal(old.GetProperty("retention").GetProperty($"m{k}").GetDouble(), months[k - 1].GetProperty("retention").GetDouble());
+            Assert.Equal(old.GetProperty("ltv").GetProperty($"m{k}").GetDecimal(), months[k - 1].GetProperty("ltv").GetDecimal());
+        }
+
+        Assert.Equal(months.Select(m => m.GetProperty("ltv").GetDecimal()).Order(), months.Select(m => m.GetProperty("ltv").GetDecimal()));
         Assert.Equal(JsonValueKind.Null, list[^1].GetProperty("retention").GetProperty("m1").ValueKind);
         Assert.Equal(people, cohorts.GetProperty("byMedium").EnumerateArray().Sum(g => g.GetProperty("customers").GetInt32()));
 

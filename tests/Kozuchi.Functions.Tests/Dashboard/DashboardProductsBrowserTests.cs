@@ -61,14 +61,36 @@ public sealed partial class DashboardProductsBrowserTests(AzuriteFixture azurite
 
         var retention = Page.Locator("[data-testid='cohort-retention']");
         var heads = await retention.Locator("thead th").AllInnerTextsAsync();
-        Assert.Equal("1 か月後", heads[2]);
-        Assert.Equal("12 か月後", heads[^1]);
+        Assert.Equal(new[] { "初回購入月", "顧客数" }.Concat(Enumerable.Range(1, 12).Select(k => $"{k} か月後")), heads);
+        Assert.Equal(heads, await Page.Locator("[data-testid='cohort-ltv'] thead th").AllInnerTextsAsync());
         var cells = await retention.Locator("td.heat").AllInnerTextsAsync();
         Assert.Contains(cells, c => Percent().IsMatch(c));
         Assert.Contains(await retention.Locator("td.heat").EvaluateAllAsync<string[]>("tds => tds.map(td => td.className)"), c => c.Contains("heat-9", StringComparison.Ordinal));
-        var ltv = await Page.Locator("[data-testid='cohort-ltv'] td.heat").AllInnerTextsAsync();
-        Assert.Contains(ltv, c => c.StartsWith('￥'));
+
+        // The oldest cohort's cells as the API reports them, at every month it has had (a month between 1, 3, 6 and 12
+        // among them): the share as %, the LTV in ￥ rounded; a month not yet over is blank.
+        using var api = Session.Api();
+        var report = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/reports/cohorts", UriKind.Relative), Ct)).RootElement;
+        var oldest = report.GetProperty("cohorts")[0];
+        var label = MonthLabel(oldest.GetProperty("month").GetString()!);
+        var months = oldest.GetProperty("months").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(1, 12), months.Select(m => m.GetProperty("k").GetInt32()));
+        var known = months.Where(m => m.GetProperty("retention").ValueKind == JsonValueKind.Number).ToList();
+        Assert.Contains(known, m => m.GetProperty("k").GetInt32() is 2 or 4 or 5 or 7 or 8 or 9 or 10 or 11);
+        foreach (var m in known)
+        {
+            var title = $"{label} {m.GetProperty("k").GetInt32()} か月後";
+            await Assertions.Expect(retention.Locator($"td[title='{title}']")).ToHaveTextAsync((m.GetProperty("retention").GetDouble() * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%");
+            await Assertions.Expect(Page.Locator($"[data-testid='cohort-ltv'] td[title='{title}']")).ToHaveTextAsync("￥" + Math.Round(m.GetProperty("ltv").GetDecimal(), MidpointRounding.AwayFromZero).ToString("N0", Ja));
+        }
+
+        var newest = report.GetProperty("cohorts")[report.GetProperty("cohorts").GetArrayLength() - 1];
+        await Assertions.Expect(retention.Locator($"td[title='{MonthLabel(newest.GetProperty("month").GetString()!)} 1 か月後']")).ToHaveTextAsync("");
+        await ShotAsync("cohorts-12-months");
     }
+
+    /// <summary>"2025-10" as the page labels it in Japanese: 2025年10月.</summary>
+    private static string MonthLabel(string month) => $"{int.Parse(month[..4], CultureInfo.InvariantCulture)}年{int.Parse(month[5..], CultureInfo.InvariantCulture)}月";
 
     [GeneratedRegex(@"^\d+\.\d{1,2}%$")]
     private static partial Regex Percent();

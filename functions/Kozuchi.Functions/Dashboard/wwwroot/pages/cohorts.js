@@ -1,5 +1,6 @@
 // コホート分析: retention and cumulative LTV by first-order month as heat maps (1 か月後 … 12 か月後), and the same
-// by acquisition medium. Months not yet over are blank, not zero.
+// by acquisition medium. Months not yet over are blank, not zero. LTV is in the report's currency over the customers
+// whose value is in it; other currencies' cohorts are listed apart, never added.
 import { definePage } from "../lib/router.js";
 import { addTexts, t } from "../lib/i18n.js";
 import { el } from "../lib/dom.js";
@@ -18,6 +19,7 @@ addTexts({
     "cohorts.legendLow": "低い", "cohorts.legendHigh": "高い", "cohorts.byMedium": "流入経路別",
     "cohorts.medium": "流入経路", "cohorts.none": "（不明）", "cohorts.repeaters": "リピーター", "cohorts.continuation": "継続率",
     "cohorts.f2": "F2 転換率 (90日)", "cohorts.avgOrders": "平均購入回数", "cohorts.ltvSoFar": "LTV（現在まで）", "cohorts.ltv365": "LTV（1 年）",
+    "cohorts.otherLtv": "他の通貨の累計 LTV（1 人あたり、合算していません）", "cohorts.currency": "通貨",
   },
   en: {
     "nav.cohorts": "Cohorts", "cohorts.title": "Cohorts",
@@ -27,10 +29,11 @@ addTexts({
     "cohorts.legendLow": "low", "cohorts.legendHigh": "high", "cohorts.byMedium": "By acquisition medium",
     "cohorts.medium": "Medium", "cohorts.none": "(unknown)", "cohorts.repeaters": "Repeaters", "cohorts.continuation": "Continuation",
     "cohorts.f2": "F2 conversion (90 days)", "cohorts.avgOrders": "Average orders", "cohorts.ltvSoFar": "LTV so far", "cohorts.ltv365": "LTV (1 year)",
+    "cohorts.otherLtv": "Cumulative LTV in other currencies (per customer, not added)", "cohorts.currency": "Currency",
   },
 });
 
-/** Month offsets the report has: 1 … 12 when it sends them all (months), else 1, 3, 6, 12. */
+/** Month offsets the report has: 1 … 12 when it sends them all (months), else 1, 3, 6, 12 (a set stored by an earlier version). */
 function offsets(cohorts) {
   return cohorts.some((c) => Array.isArray(c.months)) ? Array.from({ length: 12 }, (_, i) => i + 1) : [1, 3, 6, 12];
 }
@@ -69,9 +72,21 @@ definePage({
       className: "cohort-grid",
     });
     const byMedium = (data.byMedium || []);
+    // Each currency's cohorts apart: one heat scale over two currencies would compare yen with dollars.
+    const others = rows.flatMap((c) => (c.otherCurrencies || []).map((o) => ({ ...o, month: c.month })));
+    const otherLtv = others.length ? dataTable({
+      testId: "cohort-ltv-other", caption: t("cohorts.otherLtv"),
+      columns: [
+        { key: "month", label: t("cohorts.firstMonth"), value: (o) => month(o.month), csv: (o) => o.month },
+        { key: "currency", label: t("cohorts.currency") },
+        { key: "customers", label: t("cohorts.customers"), type: "number" },
+        ...ks.map((k) => ({ key: `m${k}`, label: t("cohorts.monthsAfter", { k }), type: "money", currency: (o) => o.currency, value: (o) => valueAt(o, k, "ltv") })),
+      ],
+      rows: others,
+    }) : null;
     return [header,
       section(t("cohorts.retention"), grid("retention", "blue", (v) => pct(v), "cohort-retention"), { id: "retention" }),
-      section(t("cohorts.ltv"), grid("ltv", "green", (v) => money(v, currency), "cohort-ltv"), { id: "ltv" }),
+      section(t("cohorts.ltv"), [grid("ltv", "green", (v) => money(v, currency), "cohort-ltv"), otherLtv], { id: "ltv" }),
       byMedium.length ? section(t("cohorts.byMedium"), dataTable({
         testId: "cohort-medium", caption: t("cohorts.byMedium"), sort: { key: "customers", dir: "desc" },
         columns: [

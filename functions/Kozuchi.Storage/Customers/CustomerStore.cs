@@ -76,6 +76,11 @@ public sealed class CustomerStore
         /// <summary>Order rows this session's writes proved to exist (an insert refused, or written for an order that then went round again).</summary>
         public HashSet<OrderKey> ExistingOrders { get; } = [];
 
+        /// <summary>The cache stamps of the identifiers and customers a cached session holds (<see cref="IngestCache.Tick"/>).</summary>
+        internal Dictionary<IdentityKey, long> IdentityStamps { get; } = [];
+
+        internal Dictionary<string, long> CustomerStamps { get; } = new(StringComparer.Ordinal);
+
         /// <summary>Rows a refused write named as the culprit (table, partition, row): stale in the cache.</summary>
         internal HashSet<(string Table, string Pk, string Rk)> Culprits { get; } = [];
 
@@ -304,15 +309,17 @@ public sealed class CustomerStore
         {
             var pk = CustomerEntities.IdentityPartition(key);
             var rk = CustomerEntities.IdentityRow(key);
+            var seenFrom = Cache.Tick();
             var row = await _identities.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: ct).ConfigureAwait(false);
             if (row.HasValue && row.Value is { } e)
             {
                 var owner = e.GetString("CustomerId");
-                Cache.PutIdentity(key, owner, e.ETag);
+                Cache.PutIdentity(key, owner, e.ETag, seenFrom);
                 lock (session)
                 {
                     session.Set.Identities[key] = owner;
                     session.ETags.Set(_identities.Name, pk, rk, e.ETag);
+                    session.IdentityStamps[key] = seenFrom;
                 }
             }
             else
@@ -334,15 +341,17 @@ public sealed class CustomerStore
         var (orderKeys, identityKeys) = CustomerLedger.Needs(orders);
         var set = session.Set;
         var creators = orderKeys.Select(CustomerLedger.NewCustomerId).Where(session.LoadedCustomers.Add).ToList();
-        await Cache.CompleteAsync(_identities, identityKeys.Select(CustomerEntities.IdentityPartition), _customers, creators.Select(CustomerEntities.CustomerPartition), cancellationToken).ConfigureAwait(false);
+        // A message of 100 orders touches every bucket of both tables: all are completed the first time (then it is free).
+        await Cache.CompleteAsync(_identities, TableKeys.AllBuckets(), _customers, TableKeys.AllBuckets(), cancellationToken).ConfigureAwait(false);
 
         var unknownIdentities = new List<IdentityKey>();
         foreach (var key in identityKeys.Where(session.LoadedIdentities.Add))
         {
-            if (Cache.TryGetIdentity(key, out var owner, out var etag) is var known && known == IngestCache.Knowledge.Present)
+            if (Cache.TryGetIdentity(key, out var owner, out var etag, out var stamp) is var known && known == IngestCache.Knowledge.Present)
             {
                 set.Identities[key] = owner!;
                 session.ETags.Set(_identities.Name, CustomerEntities.IdentityPartition(key), CustomerEntities.IdentityRow(key), etag);
+                session.IdentityStamps[key] = stamp;
             }
             else if (known == IngestCache.Knowledge.Unknown)
             {
@@ -363,6 +372,40 @@ public sealed class CustomerStore
             session.LoadedOrders.UnionWith(held);
             await ReadOrdersAsync(session, held, cancellationToken).ConfigureAwait(false);
             await FollowOwnersAsync(session, cancellationToken).ConfigureAwait(false);
+        }
+
+        // An identifier older than a customer it leads to may have been moved by the change that customer's newer
+        // version holds: read it again (then its owners), until every identifier is at least as new as its customers.
+        for (var round = 0; StaleIdentities(session) is { Count: > 0 } stale; round++)
+        {
+            foreach (var key in stale)
+            {
+                set.Identities.Remove(key);
+                session.IdentityStamps.Remove(key);
+                session.ETags.Remove(_identities.Name, CustomerEntities.IdentityPartition(key), CustomerEntities.IdentityRow(key));
+            }
+
+            await ReadIdentitiesAsync(session, stale, cancellationToken).ConfigureAwait(false);
+            await FollowOwnersAsync(session, cancellationToken).ConfigureAwait(false);
+            if (round > 8)
+            {
+                throw new WriteConflictException("Identifiers kept changing while they were read.");
+            }
+        }
+    }
+
+    private static List<IdentityKey> StaleIdentities(Session session) =>
+        [.. session.IdentityStamps.Where(i => session.Set.Identities.TryGetValue(i.Key, out var owner)
+            && Chain(session.Set, owner).Any(id => session.CustomerStamps.TryGetValue(id, out var c) && c > i.Value)).Select(i => i.Key)];
+
+    /// <summary>A customer and those it was merged into, as far as the session holds them.</summary>
+    private static IEnumerable<string> Chain(IngestWorkingSet set, string customerId)
+    {
+        var id = customerId;
+        for (var hops = 0; hops < 32 && id is not null; hops++)
+        {
+            yield return id;
+            id = set.Customers.GetValueOrDefault(id)?.MergedInto!;
         }
     }
 
@@ -385,11 +428,12 @@ public sealed class CustomerStore
         var unknown = new List<string>();
         foreach (var id in ids)
         {
-            var known = Cache.TryGetCustomer(id, out var record, out var etag);
+            var known = Cache.TryGetCustomer(id, out var record, out var etag, out var stamp);
             if (known == IngestCache.Knowledge.Present)
             {
                 session.Set.Customers[id] = record!;
                 session.ETags.Set(_customers.Name, CustomerEntities.CustomerPartition(id), id, etag);
+                session.CustomerStamps[id] = stamp;
             }
             else if (known == IngestCache.Knowledge.Unknown || !trustAbsence)
             {
@@ -475,7 +519,7 @@ public sealed class CustomerStore
             {
                 var entity = CustomerEntities.ToEntity(changed);
                 var response = await _customers.UpdateEntityAsync(entity, row.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                Remember(_customers, entity, response.Headers.ETag ?? default);
+                Remember(_customers, entity, response.Headers.ETag ?? default, 0);
                 return changed;
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 8)
@@ -502,11 +546,12 @@ public sealed class CustomerStore
                 var json = CustomerEntities.JsonOf(e);
                 var record = JsonSerializer.Deserialize<CustomerRecord>(json, CustomerEntities.Json)
                     ?? throw new InvalidDataException($"Customer row {id} has no data.");
-                Cache.PutCustomer(id, Encoding.UTF8.GetBytes(json), e.ETag);
+                var stamp = Cache.PutCustomer(id, Encoding.UTF8.GetBytes(json), e.ETag);
                 lock (session)
                 {
                     session.Set.Customers[id] = record;
                     session.ETags.Set(_customers.Name, pk, id, e.ETag);
+                    session.CustomerStamps[id] = stamp;
                 }
             }
             else
@@ -690,6 +735,7 @@ public sealed class CustomerStore
         failed.UnionWith(blockedLosers);
         failed.UnionWith((await TryWriteAsync(session, _customers, [.. merged.Where(m => !failed.Contains(m.Entity.RowKey))], cancellationToken).ConfigureAwait(false)).Select(r => r.Rk));
         blocked.UnionWith(effects.Where(e => e.Customers.Overlaps(failed)).Select(e => e.Order));
+        VouchIdentities(session, failed, excluded);
 
         // Identity and order rows an order that goes round again changed are its to write on the retry.
         var heldIdentities = effects.Where(e => blocked.Contains(e.Order)).SelectMany(e => e.Identities).ToHashSet();
@@ -709,6 +755,63 @@ public sealed class CustomerStore
         session.ExistingOrders.UnionWith(inserts.Select(r => CustomerEntities.OrderKeyFromRow(r.Entity.RowKey)).Where(k => !refused.Contains(k) && heldOrders.Contains(k)));
         session.ExistingOrders.UnionWith(culprits);
         return blocked;
+    }
+
+    /// <summary>
+    /// The identifiers a cached session held unchanged are as new as the customers it just wrote that they lead to
+    /// (<see cref="IngestCache.Vouch"/>): without this, a customer's next order would read them again.
+    /// </summary>
+    private void VouchIdentities(Session session, HashSet<string> failed, HashSet<string> excluded)
+    {
+        if (!session.Cached)
+        {
+            return;
+        }
+
+        var set = session.Set;
+        foreach (var (key, owner) in set.Identities)
+        {
+            var target = CustomerLedger.Resolve(set, owner);
+            if (session.IdentityStamps.ContainsKey(key) && !set.DirtyIdentities.Contains(key) && set.DirtyCustomers.Contains(target) && !failed.Contains(target) && !excluded.Contains(target)
+                && session.ETags.TryGet(_identities.Name, CustomerEntities.IdentityPartition(key), CustomerEntities.IdentityRow(key), out var etag))
+            {
+                Cache.Vouch(key, owner, etag, target);
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a refused write: every cached row the blocked orders' decisions rested on (their identifiers, the customers
+    /// those and their rows lead to, the customer each would create) is forgotten, so their next attempt reads them all.
+    /// The refused row alone is not enough: the change that made it stale may have moved rows it guards too.
+    /// </summary>
+    public void Forget(Session session, IEnumerable<Order> blocked)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(blocked);
+        var set = session.Set;
+        foreach (var order in blocked)
+        {
+            var owners = new List<string> { CustomerLedger.NewCustomerId(order.Key) };
+            foreach (var key in IdentityKey.From(order))
+            {
+                Cache.EvictIdentity(key);
+                if (set.Identities.TryGetValue(key, out var owner))
+                {
+                    owners.Add(owner);
+                }
+            }
+
+            if (set.OrdersByKey.TryGetValue(order.Key, out var row))
+            {
+                owners.Add(row.CustomerId);
+            }
+
+            foreach (var id in owners.SelectMany(o => Chain(set, o)).ToList())
+            {
+                Cache.EvictCustomer(id);
+            }
+        }
     }
 
     /// <summary>Orders that share a customer with a blocked order are blocked too: the customer's row holds both decisions.</summary>
@@ -807,6 +910,7 @@ public sealed class CustomerStore
         var batches = rows.GroupBy(r => r.Entity.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
+            var seenFrom = Cache.Tick();
             var actions = batch.Select(r =>
             {
                 var hasETag = session.ETags.TryGet(table.Name, r.Entity.PartitionKey, r.Entity.RowKey, out var etag);
@@ -828,7 +932,7 @@ public sealed class CustomerStore
                         session.ETags.Set(table.Name, batch[i].Entity.PartitionKey, batch[i].Entity.RowKey, newTag);
                         if (!session.Preloaded)
                         {
-                            Remember(table, batch[i].Entity, newTag);
+                            Remember(table, batch[i].Entity, newTag, seenFrom);
                         }
                     }
                 }
@@ -861,7 +965,8 @@ public sealed class CustomerStore
     }
 
     /// <summary>A row ingest wrote is what the cache knows of it now.</summary>
-    private void Remember(TableClient table, TableEntity entity, ETag etag)
+    /// <param name="seenFrom">A tick before the write (an identity row is as new as that; a customer row is stamped after).</param>
+    private void Remember(TableClient table, TableEntity entity, ETag etag, long seenFrom)
     {
         if (table == _customers)
         {
@@ -869,7 +974,7 @@ public sealed class CustomerStore
         }
         else if (table == _identities)
         {
-            Cache.PutIdentity(IdentityKey.Parse(TableKeys.Unescape(entity.RowKey)), entity.GetString("CustomerId"), etag);
+            Cache.PutIdentity(IdentityKey.Parse(TableKeys.Unescape(entity.RowKey)), entity.GetString("CustomerId"), etag, seenFrom);
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
     private sealed class Bucket<TKey, TValue>
         where TKey : notnull
     {
-        public Dictionary<TKey, (TValue Value, ETag ETag)> Rows { get; } = [];
+        public Dictionary<TKey, (TValue Value, ETag ETag, long Stamp)> Rows { get; } = [];
 
         /// <summary>Keys of a complete bucket whose row a failed write proved stale: neither present nor absent.</summary>
         public HashSet<TKey> Doubt { get; } = [];
@@ -60,6 +60,7 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
     private readonly Dictionary<string, Bucket<string, ColdCustomer>> _customers = new(StringComparer.Ordinal);
     private int _rows;
     private bool _saturated;
+    private long _clock;
 
     public int MaxRows { get; } = maxRows;
 
@@ -80,21 +81,40 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
     /// <summary>Requests the completing scans made (pages), for the benchmarks.</summary>
     public int ScanPages => Volatile.Read(ref _scanPages);
 
-    public Knowledge TryGetIdentity(IdentityKey key, out string? owner, out ETag etag)
+    /// <summary>
+    /// The cache's logical clock. Every entry carries a stamp: a customer the time it was seen <em>at the latest</em>,
+    /// an identifier the time it was seen <em>at the earliest</em>. An identifier is trusted only while no customer its
+    /// owner chain leads to is stamped later than it: every change to what an identifier means writes the customer it
+    /// pointed at, so a customer seen no later than the identifier carries any such change after it in its ETag (the
+    /// write is refused), while a customer seen later might have absorbed it silently.
+    /// </summary>
+    public long Tick()
     {
         lock (_lock)
         {
-            return Find(_identities, CustomerEntities.IdentityPartition(key), key, out owner, out etag);
+            return ++_clock;
         }
     }
 
-    public Knowledge TryGetCustomer(string customerId, out CustomerRecord? record, out ETag etag)
+    public Knowledge TryGetIdentity(IdentityKey key, out string? owner, out ETag etag) => TryGetIdentity(key, out owner, out etag, out _);
+
+    public Knowledge TryGetIdentity(IdentityKey key, out string? owner, out ETag etag, out long stamp)
+    {
+        lock (_lock)
+        {
+            return Find(_identities, CustomerEntities.IdentityPartition(key), key, out owner, out etag, out stamp);
+        }
+    }
+
+    public Knowledge TryGetCustomer(string customerId, out CustomerRecord? record, out ETag etag) => TryGetCustomer(customerId, out record, out etag, out _);
+
+    public Knowledge TryGetCustomer(string customerId, out CustomerRecord? record, out ETag etag, out long stamp)
     {
         ColdCustomer cold;
         Knowledge knowledge;
         lock (_lock)
         {
-            knowledge = Find(_customers, CustomerEntities.CustomerPartition(customerId), customerId, out cold, out etag);
+            knowledge = Find(_customers, CustomerEntities.CustomerPartition(customerId), customerId, out cold, out etag, out stamp);
         }
 
         record = knowledge == Knowledge.Present
@@ -103,10 +123,32 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
         return knowledge;
     }
 
-    public void PutIdentity(IdentityKey key, string owner, ETag etag) => Put(_identities, CustomerEntities.IdentityPartition(key), key, owner, etag);
+    /// <param name="seenFrom">A <see cref="Tick"/> taken before the request that read or wrote the row.</param>
+    public void PutIdentity(IdentityKey key, string owner, ETag etag, long seenFrom) => Put(_identities, CustomerEntities.IdentityPartition(key), key, owner, etag, seenFrom);
 
-    public void PutCustomer(string customerId, ReadOnlySpan<byte> json, ETag etag) =>
-        Put(_customers, CustomerEntities.CustomerPartition(customerId), customerId, ColdCustomer.Pack(customerId, json), etag);
+    /// <summary>Keeps a customer row read or written; returns its stamp (taken now, after the response).</summary>
+    public long PutCustomer(string customerId, ReadOnlySpan<byte> json, ETag etag)
+    {
+        var cold = ColdCustomer.Pack(customerId, json);
+        return Put(_customers, CustomerEntities.CustomerPartition(customerId), customerId, cold, etag, null);
+    }
+
+    /// <summary>
+    /// Ingest wrote <paramref name="customerId"/> with If-Match on a version no later than this identifier (unchanged,
+    /// pointing at it): the identifier was still current when the write was accepted, so it is as new as the customer now.
+    /// </summary>
+    public void Vouch(IdentityKey key, string owner, ETag etag, string customerId)
+    {
+        lock (_lock)
+        {
+            if (_customers.TryGetValue(CustomerEntities.CustomerPartition(customerId), out var customers) && customers.Rows.TryGetValue(customerId, out var customer)
+                && _identities.TryGetValue(CustomerEntities.IdentityPartition(key), out var bucket) && bucket.Rows.TryGetValue(key, out var row)
+                && row.Value == owner && row.ETag == etag && row.Stamp < customer.Stamp)
+            {
+                bucket.Rows[key] = row with { Stamp = customer.Stamp };
+            }
+        }
+    }
 
     /// <summary>A point read found no row: in a complete bucket that confirms absence.</summary>
     public void ConfirmAbsentIdentity(IdentityKey key) => ConfirmAbsent(_identities, CustomerEntities.IdentityPartition(key), key);
@@ -126,17 +168,20 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
     {
         ArgumentNullException.ThrowIfNull(identities);
         ArgumentNullException.ThrowIfNull(customers);
+        // Customers before identifiers: a scanned customer is then seen no later than any scanned identifier.
+        await ScanAllAsync(customerBuckets, _customers, pk => ScanCustomersAsync(customers, pk, cancellationToken)).ConfigureAwait(false);
+        await ScanAllAsync(identityBuckets, _identities, pk => ScanIdentitiesAsync(identities, pk, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private async Task ScanAllAsync<TKey, TValue>(IEnumerable<string> buckets, Dictionary<string, Bucket<TKey, TValue>> table, Func<string, Task> scan)
+        where TKey : notnull
+    {
         var scans = new List<Task>();
         lock (_lock)
         {
-            foreach (var pk in identityBuckets.Distinct(StringComparer.Ordinal))
+            foreach (var pk in buckets.Distinct(StringComparer.Ordinal))
             {
-                scans.Add(Completing(_identities, pk, () => ScanIdentitiesAsync(identities, pk, cancellationToken)));
-            }
-
-            foreach (var pk in customerBuckets.Distinct(StringComparer.Ordinal))
-            {
-                scans.Add(Completing(_customers, pk, () => ScanCustomersAsync(customers, pk, cancellationToken)));
+                scans.Add(Completing(table, pk, () => scan(pk)));
             }
         }
 
@@ -171,13 +216,14 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
     private async Task ScanIdentitiesAsync(TableClient table, string pk, CancellationToken cancellationToken)
     {
         var rows = new List<(IdentityKey, string, ETag)>();
+        var seenFrom = Tick();
         await foreach (var page in table.QueryAsync<TableEntity>(e => e.PartitionKey == pk, select: ["RowKey", "CustomerId"], cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
         {
             Interlocked.Increment(ref _scanPages);
             rows.AddRange(page.Values.Select(e => (IdentityKey.Parse(TableKeys.Unescape(e.RowKey)), e.GetString("CustomerId"), e.ETag)));
         }
 
-        Fill(_identities, pk, rows);
+        Fill(_identities, pk, rows, seenFrom);
     }
 
     private async Task ScanCustomersAsync(TableClient table, string pk, CancellationToken cancellationToken)
@@ -189,18 +235,20 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
             rows.AddRange(page.Values.Select(e => (e.RowKey, ColdCustomer.Pack(e.RowKey, Encoding.UTF8.GetBytes(CustomerEntities.JsonOf(e))), e.ETag)));
         }
 
-        Fill(_customers, pk, rows);
+        Fill(_customers, pk, rows, null);
     }
 
     /// <summary>
     /// A finished scan: its rows join the bucket where nothing newer is known (a read or write during the scan
     /// saw a later row), and the bucket becomes complete unless that would pass the bound.
     /// </summary>
-    private void Fill<TKey, TValue>(Dictionary<string, Bucket<TKey, TValue>> table, string pk, List<(TKey Key, TValue Value, ETag ETag)> rows)
+    /// <param name="seenFrom">Identifiers: the tick before the scan; customers (null): stamped now, after it.</param>
+    private void Fill<TKey, TValue>(Dictionary<string, Bucket<TKey, TValue>> table, string pk, List<(TKey Key, TValue Value, ETag ETag)> rows, long? seenFrom)
         where TKey : notnull
     {
         lock (_lock)
         {
+            var stamp = seenFrom ?? ++_clock;
             var bucket = BucketOf(table, pk);
             if (_saturated || _rows + rows.Count - bucket.Rows.Count > MaxRows)
             {
@@ -210,7 +258,7 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
 
             foreach (var (key, value, etag) in rows)
             {
-                if (bucket.Doubt.Contains(key) || !bucket.Rows.TryAdd(key, (value, etag)))
+                if (bucket.Doubt.Contains(key) || !bucket.Rows.TryAdd(key, (value, etag, stamp)))
                 {
                     continue;
                 }
@@ -234,11 +282,12 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
         return bucket;
     }
 
-    private static Knowledge Find<TKey, TValue>(Dictionary<string, Bucket<TKey, TValue>> table, string pk, TKey key, out TValue? value, out ETag etag)
+    private static Knowledge Find<TKey, TValue>(Dictionary<string, Bucket<TKey, TValue>> table, string pk, TKey key, out TValue? value, out ETag etag, out long stamp)
         where TKey : notnull
     {
         value = default;
         etag = default;
+        stamp = 0;
         if (!table.TryGetValue(pk, out var bucket))
         {
             return Knowledge.Unknown;
@@ -246,38 +295,42 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
 
         if (bucket.Rows.TryGetValue(key, out var row))
         {
-            (value, etag) = row;
+            (value, etag, stamp) = row;
             return Knowledge.Present;
         }
 
         return bucket.Complete && !bucket.Doubt.Contains(key) ? Knowledge.Absent : Knowledge.Unknown;
     }
 
-    private void Put<TKey, TValue>(Dictionary<string, Bucket<TKey, TValue>> table, string pk, TKey key, TValue value, ETag etag)
+    /// <param name="seenFrom">The row's stamp; null: now.</param>
+    private long Put<TKey, TValue>(Dictionary<string, Bucket<TKey, TValue>> table, string pk, TKey key, TValue value, ETag etag, long? seenFrom)
         where TKey : notnull
     {
         lock (_lock)
         {
+            var stamp = seenFrom ?? ++_clock;
             var bucket = BucketOf(table, pk);
             bucket.Doubt.Remove(key);
             if (bucket.Rows.ContainsKey(key))
             {
-                bucket.Rows[key] = (value, etag);
-                return;
+                bucket.Rows[key] = (value, etag, stamp);
+                return stamp;
             }
 
             // An incomplete bucket only keeps rows while there is room; a complete one must keep every row it learns of.
             if (!bucket.Complete && _rows >= MaxRows)
             {
-                return;
+                return stamp;
             }
 
-            bucket.Rows[key] = (value, etag);
+            bucket.Rows[key] = (value, etag, stamp);
             _rows++;
             if (_rows > MaxRows + (MaxRows / 4))
             {
                 DropLargestBucket();
             }
+
+            return stamp;
         }
     }
 

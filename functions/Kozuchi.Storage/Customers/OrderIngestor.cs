@@ -105,6 +105,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
 
                 LogConflict(logger, attempt, blocked.Count, ordered.Count);
                 pending = [.. pending.Where(o => blocked.Contains(o.Key))];
+                store.Forget(session, pending);
                 retried += pending.Count;
             }
             catch (WriteConflictException ex) when (session.Preloaded && attempt < MaxAttempts)

@@ -758,8 +758,9 @@ public sealed class CustomerStore
     }
 
     /// <summary>
-    /// The identifiers a cached session held unchanged are as new as the customers it just wrote that they lead to
-    /// (<see cref="IngestCache.Vouch"/>): without this, a customer's next order would read them again.
+    /// The identifiers pointing at a customer a cached session just wrote on If-Match are as new as its written row
+    /// (<see cref="IngestCache.Vouch"/>), as long as they were no older than the version it wrote over: without this, the
+    /// customer's next order would read them again.
     /// </summary>
     private void VouchIdentities(Session session, HashSet<string> failed, HashSet<string> excluded)
     {
@@ -769,13 +770,13 @@ public sealed class CustomerStore
         }
 
         var set = session.Set;
-        foreach (var (key, owner) in set.Identities)
+        var fromSession = set.Identities.Where(i => !set.DirtyIdentities.Contains(i.Key)).ToLookup(i => CustomerLedger.Resolve(set, i.Value), i => i.Key, StringComparer.Ordinal);
+        foreach (var id in set.DirtyCustomers)
         {
-            var target = CustomerLedger.Resolve(set, owner);
-            if (session.IdentityStamps.ContainsKey(key) && !set.DirtyIdentities.Contains(key) && set.DirtyCustomers.Contains(target) && !failed.Contains(target) && !excluded.Contains(target)
-                && session.ETags.TryGet(_identities.Name, CustomerEntities.IdentityPartition(key), CustomerEntities.IdentityRow(key), out var etag))
+            if (!failed.Contains(id) && !excluded.Contains(id) && session.CustomerStamps.TryGetValue(id, out var previous) && set.Customers.TryGetValue(id, out var record)
+                && session.ETags.TryGet(_customers.Name, CustomerEntities.CustomerPartition(id), id, out var written))
             {
-                Cache.Vouch(key, owner, etag, target);
+                Cache.Vouch(id, previous, written, record.Identities.Concat(fromSession[id]));
             }
         }
     }

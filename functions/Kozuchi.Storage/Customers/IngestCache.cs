@@ -134,20 +134,54 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
     }
 
     /// <summary>
-    /// Ingest wrote <paramref name="customerId"/> with If-Match on a version no later than this identifier (unchanged,
-    /// pointing at it): the identifier was still current when the write was accepted, so it is as new as the customer now.
+    /// Ingest wrote <paramref name="customerId"/> on If-Match over the version stamped <paramref name="previous"/>. An
+    /// identifier pointing at it (directly or through a customer merged into it) and seen no earlier than that version
+    /// was still current when the write was accepted — any change to it would have changed the customer — so it is as
+    /// new as the customer now.
     /// </summary>
-    public void Vouch(IdentityKey key, string owner, ETag etag, string customerId)
+    /// <param name="written">The ETag of the row written: if the cache holds another version of it by now, nothing is vouched.</param>
+    public void Vouch(string customerId, long previous, ETag written, IEnumerable<IdentityKey> keys)
     {
+        ArgumentNullException.ThrowIfNull(keys);
         lock (_lock)
         {
-            if (_customers.TryGetValue(CustomerEntities.CustomerPartition(customerId), out var customers) && customers.Rows.TryGetValue(customerId, out var customer)
-                && _identities.TryGetValue(CustomerEntities.IdentityPartition(key), out var bucket) && bucket.Rows.TryGetValue(key, out var row)
-                && row.Value == owner && row.ETag == etag && row.Stamp < customer.Stamp)
+            if (!_customers.TryGetValue(CustomerEntities.CustomerPartition(customerId), out var customers) || !customers.Rows.TryGetValue(customerId, out var customer) || customer.ETag != written)
             {
-                bucket.Rows[key] = row with { Stamp = customer.Stamp };
+                return;
+            }
+
+            foreach (var key in keys)
+            {
+                if (_identities.TryGetValue(CustomerEntities.IdentityPartition(key), out var bucket) && bucket.Rows.TryGetValue(key, out var row)
+                    && row.Stamp >= previous && row.Stamp < customer.Stamp && Leads(row.Value, customerId))
+                {
+                    bucket.Rows[key] = row with { Stamp = customer.Stamp };
+                }
             }
         }
+    }
+
+    /// <summary>Whether the cache's chain of merges from <paramref name="owner"/> reaches <paramref name="customerId"/>.</summary>
+    private bool Leads(string owner, string customerId)
+    {
+        var id = owner;
+        for (var hops = 0; hops < 32; hops++)
+        {
+            if (id == customerId)
+            {
+                return true;
+            }
+
+            if (!_customers.TryGetValue(CustomerEntities.CustomerPartition(id), out var bucket) || !bucket.Rows.TryGetValue(id, out var row)
+                || JsonSerializer.Deserialize<CustomerRecord>(row.Value.Json(), CustomerEntities.Json)?.MergedInto is not { } next)
+            {
+                return false;
+            }
+
+            id = next;
+        }
+
+        return false;
     }
 
     /// <summary>A point read found no row: in a complete bucket that confirms absence.</summary>

@@ -36,17 +36,38 @@ internal static class PagesBench
         }
         """;
 
-    /// <summary>The pages and the calls each makes when opened (app.js): groups run one after another, calls within a group at once.</summary>
+    /// <summary>A customer the pages open (the customer page, and a name search that finds it among others).</summary>
+    private const string Customer = "c000000042";
+
+    /// <summary>
+    /// The pages and the calls each makes when opened (pages/*.js): groups run one after another, calls within a group
+    /// at once. "POST path|body" is a POST with that JSON body (customer search sends its text in the body).
+    /// </summary>
     private static readonly (string Page, string[][] Calls)[] Pages =
     [
-        ("overview", [["reports/kpis", "reports/summary"], ["reports/freshness"]]),
-        ("RFM grid", [["reports/rfm"], ["reports/freshness"]]),
-        ("RFM drill-down (click on a cell)", [["reports/rfm/customers?r=1&f=3"]]),
-        ("cohorts", [["reports/cohorts"], ["reports/freshness"]]),
-        ("products", [["reports/products/entry", "reports/products/conversion", "reports/products/basket"], ["reports/freshness"]]),
+        ("overview", [["reports/kpis", "reports/summary", "reports/cohorts", "reports/freshness"]]),
+        ("RFM grid", [["reports/freshness", "reports/rfm"]]),
+        ("RFM drill-down (click on a cell: its first 20 customers, with their names)", [["reports/rfm/customers?r=1&f=3&skip=0&take=20"]]),
+        ("customer search by a family name (one of 50: 2% of the shop)", [["POST customers/search|{\"q\":\"佐藤\",\"take\":50}"]]),
+        ("customer search by a phone number (exact)", [["POST customers/search|{\"q\":\"090-1234-5678\",\"take\":50}"]]),
+        ("customer page (profile and orders → enrollments + sends)", [[$"customers/{Customer}"], [$"customers/{Customer}/enrollments", $"customers/{Customer}/sends"]]),
+        ("cohorts", [["reports/cohorts", "reports/freshness"]]),
+        ("products", [["reports/products/entry", "reports/products/conversion?top=1000", "reports/products/basket?top=1000", "reports/products/names", "reports/freshness"]]),
         ("scenarios (list, then one scenario's results)", [["scenarios"], ["scenarios/bench-pages/results"]]),
         ("imports and failures (poison queues + imports list of 30)", [["operations/poison", "operations/imports"]]),
     ];
+
+    private static readonly string[] FamilyNames =
+    [
+        "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木", "山口", "松本", "井上", "木村", "林", "斎藤", "清水",
+        "山崎", "森", "池田", "橋本", "阿部", "石川", "山下", "中島", "石井", "小川", "前田", "岡田", "長谷川", "藤田", "後藤", "近藤", "村上", "遠藤", "青木", "坂本",
+        "斉藤", "福田", "太田", "西村", "藤井", "金子", "岡本", "藤原", "中野", "三浦",
+    ];
+
+    private static readonly string[] GivenNames = ["太郎", "花子", "健", "美咲", "翔太", "陽菜", "大輔", "さくら", "誠", "結衣"];
+
+    /// <summary>A name for the generated customer (the generator has none): 50 family names, 10 given names.</summary>
+    private static string NameOf(int i) => $"{FamilyNames[i % FamilyNames.Length]} {GivenNames[i / FamilyNames.Length % GivenNames.Length]}";
 
 
     /// <param name="writeMinutes">Stop writing customers after this long (between slices of 25,000) and measure the pages over what was written: a run must fit its benchmark slot.</param>
@@ -62,10 +83,10 @@ internal static class PagesBench
         var load = Stopwatch.StartNew();
         var written = await RfmBench.WriteAsync(
             clients.Table(StorageCatalog.Tables.Customers),
-            ReportsBench.Customers(customers, today).Select(r =>
+            ReportsBench.Customers(customers, today).Select((r, i) =>
             {
                 orders += r.Orders.Count;
-                return r;
+                return r with { Contact = new Kozuchi.Core.Customers.CustomerContact { Name = NameOf(i) } };
             }),
             TimeSpan.FromMinutes(writeMinutes),
             n =>
@@ -86,6 +107,7 @@ internal static class PagesBench
         Console.WriteLine($"#   wrote {customers:N0} customers ({orders:N0} orders) in {load.Elapsed.TotalSeconds:N0} s ({customers / load.Elapsed.TotalSeconds:N0} rows/s)");
         await storage.Services.GetRequiredService<ProfileSnapshots>().TouchAsync(CancellationToken.None);
         await WriteScenarioAsync(storage.Services, enrollments);
+        await WriteNameIndexAsync(storage.Services, customers);
         await WriteImportHistoryAsync(clients, 30);
 
         var (app, http, port) = await StartAppAsync(storage.Azurite.ConnectionString);
@@ -188,6 +210,24 @@ internal static class PagesBench
         }
     }
 
+    /// <summary>
+    /// Customer search's name index as ingest leaves it: every customer's tokens (whole name, family name, given name).
+    /// Rows are written for the first 100,000 customers only, to keep the run short: a prefix search costs one range
+    /// query in its first character's partition and a point read per candidate, whatever the number of customers.
+    /// </summary>
+    private static async Task WriteNameIndexAsync(IServiceProvider services, int customers)
+    {
+        var clock = Stopwatch.StartNew();
+        var index = services.GetRequiredService<CustomerSearchIndex>();
+        var count = Math.Min(customers, 100_000);
+        foreach (var chunk in Enumerable.Range(0, count).Chunk(5_000))
+        {
+            await index.IndexAsync([.. chunk.Select(i => new Kozuchi.Core.Customers.CustomerRecord { CustomerId = $"c{i:D9}", CreatedAt = DateTimeOffset.UnixEpoch, Contact = new() { Name = NameOf(i) } })], CancellationToken.None);
+        }
+
+        Console.WriteLine($"#   indexed the names of {count:N0} customers for search in {clock.Elapsed.TotalSeconds:N0} s");
+    }
+
     /// <summary>The imports page's history: <paramref name="count"/> monthly order files with their summaries (as the import function leaves them).</summary>
     private static async Task WriteImportHistoryAsync(StorageClients clients, int count)
     {
@@ -258,14 +298,21 @@ internal static class PagesBench
 
     private static async Task<string> GetAsync(HttpClient http, string path, HttpMethod? method = null)
     {
-        using var request = new HttpRequestMessage(method ?? HttpMethod.Get, path);
-        using var response = await http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
+        string? body = null;
+        if (path.StartsWith("POST ", StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {body}");
+            (method, path, body) = (HttpMethod.Post, path[5..path.IndexOf('|', StringComparison.Ordinal)], path[(path.IndexOf('|', StringComparison.Ordinal) + 1)..]);
         }
 
-        return body.Length > 200 ? string.Create(CultureInfo.InvariantCulture, $"{body.Length:N0} bytes") : JsonSerializer.Serialize(JsonDocument.Parse(body).RootElement);
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Get, path);
+        request.Content = body is null ? null : new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.SendAsync(request);
+        var answer = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {answer}");
+        }
+
+        return answer.Length > 200 ? string.Create(CultureInfo.InvariantCulture, $"{answer.Length:N0} bytes") : JsonSerializer.Serialize(JsonDocument.Parse(answer).RootElement);
     }
 }

@@ -146,7 +146,7 @@ internal static class RequestsBench
         var now = time.GetUtcNow();
         var adapter = new PagedCart(Enumerable.Range(0, orders).Select(i => ShopifyOrder(i, now.AddMinutes(-orders + i))).ToList(), 100);
         var runner = new PullRunner([adapter], storage.Services.GetRequiredService<PullMarkStore>(), storage.Services.GetRequiredService<RawPayloads>(),
-            storage.Services.GetRequiredService<IngestPipeline>(), storage.Services.GetRequiredService<Kozuchi.Storage.Erasure.BlobIndex>(), storage.Services.GetRequiredService<ShopTime>(), time, NullLogger<PullRunner>.Instance);
+            storage.Services.GetRequiredService<IngestPipeline>(), storage.Services.GetRequiredService<Kozuchi.Storage.Erasure.BlobIndex>(), storage.Services.GetRequiredService<Kozuchi.Storage.Operations.ImportLog>(), storage.Services.GetRequiredService<ShopTime>(), time, NullLogger<PullRunner>.Instance);
         counter.Take();
         var report = await runner.RunAsync(new PullSource { Kind = CartKind.Shopify, Name = "shopify", BaseUrl = new Uri("https://bench.myshopify.com") }, CancellationToken.None);
         if (report.Orders != orders)

@@ -36,6 +36,7 @@ public static class Features
         services.AddScenarios(configuration);
         services.AddCheckouts(configuration);
         services.AddSingleton<CustomerViews>();
+        services.AddSingleton<CustomerFinder>();
         services.AddSingleton<StorageHealth>();
         return services;
     }

@@ -1,3 +1,4 @@
+using Kozuchi.Functions.Hosting;
 using Kozuchi.Functions.Hosting.LocalRuntime;
 using Kozuchi.Functions.Observability;
 
@@ -33,7 +34,21 @@ public static class KozuchiApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.MapLocalFunctions();
+        MapEntryPoints(app);
         return app;
+    }
+
+    /// <summary>
+    /// What a person types into the browser: the app's address opens the dashboard (<c>/</c> → <c>/api/dashboard/</c>,
+    /// which signs them in first), and the browser's own request for <c>/favicon.ico</c> gets the app's icon. These
+    /// are the only routes besides the functions (docs/FUNCTIONS.md, "Not functions").
+    /// </summary>
+    public static void MapEntryPoints(IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var prefix = "/" + app.ServiceProvider.GetRequiredService<HostSettings>().RoutePrefix.Trim('/');
+        app.MapMethods("/", ["GET", "HEAD"], () => TypedResults.Redirect($"{prefix}/{Dashboard.DashboardFunctions.Route}/"));
+        app.MapMethods("/favicon.ico", ["GET", "HEAD"], () => TypedResults.Redirect($"{prefix}/{Dashboard.DashboardFunctions.Route}/login/favicon.svg", permanent: true));
     }
 
     /// <summary>

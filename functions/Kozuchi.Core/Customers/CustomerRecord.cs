@@ -52,6 +52,9 @@ public sealed record CustomerContact
     public string? Email { get; init; }
     public string? Phone { get; init; }
     public string? Name { get; init; }
+
+    /// <summary>The reading of the name (フリガナ) as the cart sent it: what a Japanese call centre searches by.</summary>
+    public string? NameKana { get; init; }
     public string? PostalCode { get; init; }
     public string? Address { get; init; }
     public string? Country { get; init; }

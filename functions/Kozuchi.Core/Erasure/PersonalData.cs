@@ -29,6 +29,7 @@ public sealed class PersonalData
         AddEmail(contact.Email);
         AddPhone(contact.Phone);
         AddName(contact.Name);
+        AddName(contact.NameKana);
         AddName(contact.AddressName);
         AddText(contact.Address);
         AddAddressLines(contact.AddressLine1, contact.AddressLine2);

@@ -64,6 +64,7 @@ public static class ChannelsFeature
         services.AddSingleton<LineWebhookHandler>();
         services.AddSingleton<ListExports>();
         services.AddSingleton<TemplateEditor>();
+        services.AddSingleton<TemplatePreviews>();
         services.AddSingleton<CallListDelivery>();
         services.AddHttpClient("acs-email", c => c.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHttpClient("line", c => c.Timeout = Timeout.InfiniteTimeSpan);

@@ -34,6 +34,12 @@ public sealed class ExportFunctions(ListExports exports, ExportFiles files)
             ? TypedResults.Ok(await exports.CallResultsAsync(body, req.Text("batch"), cancellationToken))
             : HttpInput.TooLarge(MaxCallResultsBytes);
 
+    /// <summary>The lists written so far, newest first, with their counts: the download links of リスト出力.</summary>
+    [Function("ListExportFiles")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exports")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await files.ListAsync(Math.Clamp(req.Number("take") ?? 100, 1, 1000), cancellationToken));
+
     [Function("DownloadExport")]
     [HttpAccess(Access.Operator)]
     public async Task<IResult> DownloadAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exports/{name}")] HttpRequest req, string name, CancellationToken cancellationToken) =>

@@ -73,18 +73,7 @@ public sealed class TemplateEditor(MessageTemplateStore store, TemplateCatalog c
             return Outcome.Unprocessable<TemplateView>(limit);
         }
 
-        var template = new MessageTemplate
-        {
-            Id = id,
-            Description = request.Description,
-            Email = request.Email,
-            Line = request.Line,
-            LineMessages = request.LineMessages,
-            Postal = request.Postal,
-            Call = request.Call,
-            Coupon = request.Coupon,
-            En = request.En,
-        };
+        var template = ToTemplate(id, request);
         MessageTemplate? saved;
         try
         {
@@ -98,6 +87,24 @@ public sealed class TemplateEditor(MessageTemplateStore store, TemplateCatalog c
         return saved is null
             ? Outcome.Conflict<TemplateView>($"Template '{id}' was changed since revision {request.ExpectedRevision}; reload it and edit again.")
             : new TemplateView(saved, false);
+    }
+
+    /// <summary>The template an edit describes (not yet checked, not stored).</summary>
+    public static MessageTemplate ToTemplate(string id, TemplateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new MessageTemplate
+        {
+            Id = id,
+            Description = request.Description,
+            Email = request.Email,
+            Line = request.Line,
+            LineMessages = request.LineMessages,
+            Postal = request.Postal,
+            Call = request.Call,
+            Coupon = request.Coupon,
+            En = request.En,
+        };
     }
 
     /// <summary>What is wrong with a set of parts (each must parse as Liquid, LINE within its limits), prefixed by where; null when nothing.</summary>

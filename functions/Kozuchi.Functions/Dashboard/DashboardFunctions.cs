@@ -19,19 +19,30 @@ public sealed class DashboardFunctions(OperatorAccess access)
 
     [Function("Dashboard")]
     [HttpAccess(Access.Operator)]
-    public static IResult Serve([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/{*path}")] HttpRequest req, string? path) =>
-        DashboardFiles.Serve(path, req.HttpContext);
+    public static IResult Serve([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/{*path}")] HttpRequest req, string? path)
+    {
+        ArgumentNullException.ThrowIfNull(req);
+
+        // /api/dashboard without its slash: the page's relative links (app.css, main.js, ../reports/…) would resolve
+        // against /api/, so send the browser to the address they are written for.
+        return string.IsNullOrEmpty(path) && !req.Path.Value!.EndsWith('/')
+            ? TypedResults.Redirect($"{ApiPrefix}/{Route}/{req.QueryString}")
+            : DashboardFiles.Serve(path, req.HttpContext);
+    }
 
     [Function("DashboardLoginPage")]
     [HttpAccess(Access.Public)]
     public static IResult LoginPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/login")] HttpRequest req) =>
         DashboardFiles.LoginPage(req.HttpContext, req.Text("next"), req.Text("error"));
 
-    /// <summary>The login page's stylesheet, before anyone has signed in (the dashboard's own files need a session).</summary>
-    [Function("DashboardLoginStyle")]
+    /// <summary>
+    /// The login page's stylesheet and icon, before anyone has signed in (the dashboard's own files need a session):
+    /// these two files and nothing else.
+    /// </summary>
+    [Function("DashboardLoginAssets")]
     [HttpAccess(Access.Public)]
-    public static IResult LoginStyle([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/login/app.css")] HttpRequest req) =>
-        DashboardFiles.Serve("app.css", req.HttpContext);
+    public static IResult LoginAsset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/login/{asset}")] HttpRequest req, string asset) =>
+        asset is "app.css" or "favicon.svg" ? DashboardFiles.Serve(asset, req.HttpContext) : TypedResults.NotFound();
 
     /// <summary>
     /// The sign-in form (Key mode): a form body only (anything else is 400, more than a few KB is 413), a wrong key counts

@@ -22,7 +22,7 @@ public static class ErasureCommands
         var request = new Command("data-request", "Export what is held about the customer as JSON in the data-requests container.") { requestId, requestBy };
         request.SetAction((parse, ct) => RunAsync(parse, (service, who) => service.ExportAsync(parse.GetValue(requestId)!, who, "cli request", ct), requestBy, ct));
 
-        return new Command("customer", "One customer's personal data: erasure and data requests.") { erase, request };
+        return new Command("customer", "One customer's personal data: erasure and data requests; the search index.") { erase, request, Customers.CustomerCommands.Reindex() };
     }
 
     private static async Task<int> RunAsync(ParseResult parse, Func<ErasureService, string, Task<ErasureResult?>> run, Option<string?> by, CancellationToken cancellationToken)

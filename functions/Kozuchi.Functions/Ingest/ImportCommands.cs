@@ -91,7 +91,8 @@ public static class ImportCommands
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(file) is not { } name)
             {
-                var entries = await host.Services.GetRequiredService<Operations.ImportHistory>().ListAsync(ct);
+                // The runs whose chunks were read (a file's newest run; a pull writes none).
+                var entries = (await host.Services.GetRequiredService<Operations.ImportHistory>().ListAsync(ct)).Where(e => e.Progress is not null).ToList();
                 if (parse.GetValue(json))
                 {
                     await output.WriteLineAsync(JsonSerializer.Serialize(entries.Select(e => new { e.File, e.At, e.Progress }), Json));
@@ -100,7 +101,7 @@ public static class ImportCommands
                 {
                     foreach (var entry in entries)
                     {
-                        await output.WriteLineAsync(Totals(entry.File, entry.Progress));
+                        await output.WriteLineAsync(Totals(entry.File, entry.Progress!));
                     }
                 }
 

@@ -2,6 +2,7 @@ using Kozuchi.Core.Common;
 using Kozuchi.Functions.Hosting;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Orders;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Kozuchi.Functions.Ingest;
 
@@ -30,6 +31,7 @@ public static class IngestFeature
         services.AddSingleton<ImportChunks>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<ProfileSnapshots>();
+        services.TryAddSingleton<CustomerSearchIndex>();
         services.AddSingleton<OrderIngestor>();
         services.AddSingleton<CustomerCorrections>();
         services.AddSingleton<IngestPipeline>();

@@ -6,6 +6,7 @@ using Kozuchi.Core.Import;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Erasure;
 using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Storage.Operations;
 using Kozuchi.Storage.Orders;
 
 namespace Kozuchi.Functions.Ingest;
@@ -19,9 +20,10 @@ public sealed record ImportReport(string Import, string Mapping, ImportSummary S
 /// Order CSV import, shared by <c>kozuchi import orders</c> and the <c>imports</c> blob function. The file is parsed in
 /// chunks; each chunk is either ingested at once on a preloaded session (the CLI: fastest) or stored as a chunk blob
 /// and queued (the blob function: many orders per message, retried and poisoned like webhooks). Re-importing a file
-/// changes nothing: orders are keyed by source and id.
+/// changes nothing: orders are keyed by source and id. Every import, finished or failed, is recorded in the
+/// <see cref="ImportLog"/> the operations page lists.
 /// </summary>
-public sealed partial class OrderImporter(RawPayloads raw, ImportChunks importChunks, IngestPipeline pipeline, OrderIngestor ingestor, CustomerStore store, BlobIndex index, ShopTime shopTime, ILogger<OrderImporter> logger)
+public sealed partial class OrderImporter(RawPayloads raw, ImportChunks importChunks, IngestPipeline pipeline, OrderIngestor ingestor, CustomerStore store, BlobIndex index, ImportLog log, ShopTime shopTime, TimeProvider time, ILogger<OrderImporter> logger)
 {
     public const int ChunkSize = 5000;
 
@@ -52,10 +54,46 @@ public sealed partial class OrderImporter(RawPayloads raw, ImportChunks importCh
         Stream content, string importName, CsvMapping mapping, Encoding? encoding, bool viaQueue, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mapping);
-        var counting = new CountingStream(content);
-        using var reader = CsvEncoding.Open(counting, encoding, out var looksBinary);
+        var runId = log.NewRunId();
         var parser = new OrderCsvParser(mapping, shopTime.Zone);
         var errors = new List<ImportRowError>();
+        var path = viaQueue ? ImportPaths.Blob : ImportPaths.Cli;
+        try
+        {
+            var result = await ImportAsync(content, importName, mapping, parser, errors, encoding, viaQueue, progress, cancellationToken);
+            await log.RecordAsync(Run(runId, path, importName, result.Report.Summary, errors) with { Created = viaQueue ? null : result.Report.Created, Updated = viaQueue ? null : result.Report.Updated, Unchanged = viaQueue ? null : result.Report.Unchanged }, cancellationToken);
+            return result;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // What was read until then, and why it stopped: the operator sees a failed import, not an empty history.
+            await log.RecordAsync(Run(runId, path, importName, parser.Summary, errors) with { Status = "failed", Error = QueueFailures.Mask(e.Message) }, CancellationToken.None);
+            throw;
+        }
+
+        ImportRun Run(string id, string via, string name, ImportSummary summary, List<ImportRowError> rowErrors) => new()
+        {
+            Id = id,
+            Path = via,
+            Source = mapping.Name,
+            Name = name,
+            At = time.GetUtcNow(),
+            RowsRead = summary.RowsRead,
+            OrdersAccepted = summary.OrdersAccepted,
+            OrdersRejected = summary.OrdersRejected,
+            RowsRejected = summary.RowsRejected,
+            Status = summary.RowsRejected > 0 ? "partial" : "ok",
+            FirstErrors = [.. rowErrors.Take(20).Select(r => new ImportRunError(r.Line, r.Column, r.Reason))],
+            // The CLI writes it beside the file on the operator's machine; a dropped file gets it beside itself in imports.
+            ErrorReport = rowErrors.Count > 0 ? name + ImportOrdersFunction.ErrorsSuffix : null,
+        };
+    }
+
+    private async Task<(ImportReport Report, List<ImportRowError> Errors)> ImportAsync(
+        Stream content, string importName, CsvMapping mapping, OrderCsvParser parser, List<ImportRowError> errors, Encoding? encoding, bool viaQueue, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    {
+        var counting = new CountingStream(content);
+        using var reader = CsvEncoding.Open(counting, encoding, out var looksBinary);
         CustomerStore.Session? bulk = null;
         if (!viaQueue)
         {

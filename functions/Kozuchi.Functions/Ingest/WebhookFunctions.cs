@@ -8,6 +8,7 @@ using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Storage.Checkouts;
 using Kozuchi.Storage.Customers;
 using Kozuchi.Storage.Erasure;
+using Kozuchi.Storage.Operations;
 using Kozuchi.Storage.Orders;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
@@ -58,7 +59,7 @@ public sealed record ShopifyDelivery(string? Hmac, string Topic, string ShopDoma
 /// </summary>
 public sealed partial class WebhookReceiver(
     RawPayloads raw, IngestPipeline pipeline, CheckoutProcessor checkouts, IOptions<WebhookOptions> options, ShopTime shopTime, TimeProvider time,
-    ErasureService erasure, CustomerStore store, BlobIndex index, ErasureJobs jobs, ILogger<WebhookReceiver> logger)
+    ErasureService erasure, CustomerStore store, BlobIndex index, ErasureJobs jobs, ImportLog log, ILogger<WebhookReceiver> logger)
 {
     public const int MaxBodyBytes = 4 * 1024 * 1024;
 
@@ -202,11 +203,13 @@ public sealed partial class WebhookReceiver(
             var rejected = RawPayloads.ContentName("rejected/" + metadata["kind"], body);
             await raw.TryStoreAsync(rejected, body, metadata, cancellationToken);
             LogMalformed(logger, metadata["kind"], error, rejected);
+            await RecordAsync(metadata["kind"], "rejected", rejected, error, cancellationToken);
             return Outcome.Invalid<Accepted>(error);
         }
 
         if (ignored is not null)
         {
+            await RecordAsync(metadata["kind"], "ignored", name, ignored, cancellationToken);
             return new Accepted("ignored: " + ignored, null);
         }
 
@@ -222,7 +225,21 @@ public sealed partial class WebhookReceiver(
         // what gets it processed, and processing the same payload twice changes nothing.
         await enqueue(cancellationToken);
         LogAccepted(logger, metadata["kind"], name, fresh);
+        await RecordAsync(metadata["kind"], "accepted", name, null, cancellationToken);
         return new Accepted(fresh ? "accepted" : "duplicate", name);
+    }
+
+    /// <summary>The delivery in the import history; the body is stored and queued already, so a failure here only logs.</summary>
+    private async Task RecordAsync(string kind, string outcome, string blob, string? reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await log.RecordWebhookAsync(kind, outcome, blob, reason, shopTime.Today(time.GetUtcNow()), cancellationToken);
+        }
+        catch (Azure.RequestFailedException e)
+        {
+            LogNotRecorded(logger, e, kind);
+        }
     }
 
     /// <summary>Blob names and metadata are ASCII; anything else from a header is replaced.</summary>
@@ -247,6 +264,9 @@ public sealed partial class WebhookReceiver(
     /// <summary>The reason names the field at fault ("order is missing created_at"); parsers never put personal values in it.</summary>
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} refused: {Reason}; body kept as {Blob}")]
     private static partial void LogMalformed(ILogger logger, string kind, string reason, string blob);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind}: the delivery was stored and queued but not added to the import history")]
+    private static partial void LogNotRecorded(ILogger logger, Exception exception, string kind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Kind} stored as {Blob} (new: {Fresh}) and queued")]
     private static partial void LogAccepted(ILogger logger, string kind, string blob, bool fresh);

@@ -5,13 +5,13 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Kozuchi.Functions.Operations;
 
-/// <summary>Failures an operator can see and act on: poison queues, inspected and replayed; imports and their error reports.</summary>
-public sealed class OperationsFunctions(PoisonQueues poison, ImportHistory imports)
+/// <summary>Failures an operator can see and act on: poison queues, described, inspected and replayed; imports of every path and their error reports.</summary>
+public sealed class OperationsFunctions(FailedMessages failed, ImportHistory imports)
 {
     [Function("ListPoison")]
     [HttpAccess(Access.Operator)]
     public async Task<IResult> ListPoisonAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "operations/poison")] HttpRequest req, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await poison.ListAsync(Math.Clamp(req.Number("sample") ?? 5, 0, 32), cancellationToken));
+        TypedResults.Ok(await failed.ListAsync(Math.Clamp(req.Number("sample") ?? 5, 0, 32), cancellationToken));
 
     [Function("ReplayPoison")]
     [HttpAccess(Access.Operator)]
@@ -19,7 +19,7 @@ public sealed class OperationsFunctions(PoisonQueues poison, ImportHistory impor
     {
         try
         {
-            return TypedResults.Ok(await poison.ReplayAsync(queue, Math.Clamp(req.Number("max") ?? 1000, 1, 100_000), cancellationToken));
+            return TypedResults.Ok(await failed.ReplayAsync(queue, Math.Clamp(req.Number("max") ?? 1000, 1, 100_000), cancellationToken));
         }
         catch (ArgumentException e)
         {
@@ -31,6 +31,11 @@ public sealed class OperationsFunctions(PoisonQueues poison, ImportHistory impor
     [HttpAccess(Access.Operator)]
     public async Task<IResult> ListImportsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "operations/imports")] HttpRequest req, CancellationToken cancellationToken) =>
         TypedResults.Ok(await imports.ListAsync(cancellationToken));
+
+    [Function("ListWebhookImports")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ListWebhooksAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "operations/webhooks")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await imports.WebhooksAsync(cancellationToken));
 
     /// <summary><c>?file=</c> the dropped file's name; answers its error report as a CSV download.</summary>
     [Function("ImportErrors")]
@@ -55,6 +60,10 @@ public static class OperationsFeature
     {
         services.AddScoped<PoisonQueues>();
         services.AddSingleton<ImportHistory>();
+        services.AddSingleton<ImportLog>();
+        services.AddSingleton<QueueFailures>();
+        services.AddSingleton<QueueFailureRecorder>();
+        services.AddScoped<FailedMessages>();
         return services;
     }
 }

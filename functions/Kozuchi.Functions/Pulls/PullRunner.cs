@@ -1,6 +1,7 @@
 using System.Globalization;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Pulls;
+using Kozuchi.Storage.Operations;
 using Kozuchi.Storage.Orders;
 using Kozuchi.Storage.Pulls;
 
@@ -23,7 +24,7 @@ public sealed record PullReport(string Source, PullStatus Status, int Pages, int
 /// the window is landed; a run that stops early (429s, a refused token) leaves it, and the next run asks again.
 /// </summary>
 public sealed partial class PullRunner(
-    IEnumerable<ICartAdapter> adapters, PullMarkStore marks, RawPayloads raw, IngestPipeline pipeline, Storage.Erasure.BlobIndex index, ShopTime shopTime, TimeProvider time, ILogger<PullRunner> logger)
+    IEnumerable<ICartAdapter> adapters, PullMarkStore marks, RawPayloads raw, IngestPipeline pipeline, Storage.Erasure.BlobIndex index, ImportLog log, ShopTime shopTime, TimeProvider time, ILogger<PullRunner> logger)
 {
     /// <summary>A guard against a cart that pages forever; far above any real window.</summary>
     public const int MaxPages = 10_000;
@@ -88,6 +89,18 @@ public sealed partial class PullRunner(
     private async Task<PullReport> FinishAsync(PullSource source, PullMark? before, DateTimeOffset started, PullReport report, CancellationToken cancellationToken)
     {
         await marks.SaveAsync(new PullMark(source.Name, report.HighWater ?? before?.HighWater, started, report.Succeeded ? "ok" : $"{report.Status}: {report.Error}", report.Orders), cancellationToken).ConfigureAwait(false);
+        await log.RecordAsync(new ImportRun
+        {
+            Id = log.NewRunId(),
+            Path = ImportPaths.Pull,
+            Source = source.Kind.Code(),
+            Name = source.Name,
+            At = started,
+            RowsRead = report.Orders,
+            OrdersAccepted = report.Orders,
+            Status = report.Succeeded ? "ok" : "failed",
+            Error = report.Succeeded ? null : $"{report.Status}: {report.Error}",
+        }, cancellationToken).ConfigureAwait(false);
         if (report.Succeeded)
         {
             LogPulled(logger, source.Name, report.Orders, report.Pages);

@@ -1,3 +1,4 @@
+using Kozuchi.Core.Analytics;
 using System.Globalization;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Customers;
@@ -16,7 +17,12 @@ public sealed class ReportFunctions(ReportService reports, ReportSets reportSets
     public sealed record PrecomputeAnswer(DateOnly AsOf, DateTimeOffset ComputedAt, double ComputeSeconds, int Customers);
 
     /// <summary>A customer in a cell: their monetary figure is in <see cref="Currency"/>, their own (first order's) currency.</summary>
-    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine, string Currency = Currencies.Default);
+    public sealed record RfmCustomerRow(string CustomerId, int Frequency, decimal Monetary, DateTimeOffset? LastOrderAt, IReadOnlyList<string> EntryProducts, bool CanEmail, bool CanLine, string Currency = Currencies.Default)
+    {
+        /// <summary>The customer's name, read for the page asked for (never kept in the report set: its blob holds no personal data).</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? Name { get; init; }
+    }
 
     public sealed record RfmCustomerPage(int R, int F, int Total, IReadOnlyList<RfmCustomerRow> Customers);
 
@@ -46,6 +52,12 @@ public sealed class ReportFunctions(ReportService reports, ReportSets reportSets
         reports.TryCurrency(req.Text("currency"), out var currency)
             ? TypedResults.Ok(await reports.SummaryAsync(cancellationToken, currency))
             : TypedResults.BadRequest(ReportService.CurrencyError);
+
+    /// <summary>Product names by key (SKU), for the pages that list products by key: <c>{"KZ-1": "こづち 薬用ローション"}</c>.</summary>
+    [Function("ReportProductNames")]
+    [HttpAccess(Access.Operator)]
+    public async Task<IResult> ProductNamesAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/products/names")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await reports.ProductNamesAsync(cancellationToken));
 
     [Function("ReportRfm")]
     [HttpAccess(Access.Operator)]
@@ -153,6 +165,23 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
             : CustomerSummary.Of(await snapshots.CurrentAsync(cancellationToken), c);
     }
 
+    /// <summary>Today's set has the names from its pass; without precomputed sets the customer rows are read for them.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ProductNamesAsync(CancellationToken cancellationToken)
+    {
+        if (await reportSets.ForDayAsync(null, cancellationToken) is { } set)
+        {
+            return set.ProductNames;
+        }
+
+        var tally = new ProductNameTally();
+        await foreach (var record in store.ScanRecordsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tally.Add(record);
+        }
+
+        return tally.Names();
+    }
+
     /// <summary>Today's grid reads scalar columns; a past date refolds each customer's orders up to that day.</summary>
     public async Task<IReadOnlyList<CustomerProfile>> ProfilesAsOfAsync(DateOnly? asOf, CancellationToken cancellationToken)
     {
@@ -184,14 +213,28 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
             && (set.Cell(r, f) ?? new RfmCellCustomers(r, f, 0, [])) is { } cell
             && (skip + take <= cell.Top.Count || cell.Top.Count == cell.Total))
         {
-            return new ReportFunctions.RfmCustomerPage(r, f, cell.Total, [.. cell.Top.Skip(skip).Take(take)]);
+            return await NamedAsync(new ReportFunctions.RfmCustomerPage(r, f, cell.Total, [.. cell.Top.Skip(skip).Take(take)]), cancellationToken);
         }
 
         var day = asOf ?? shopTime.Today(time.GetUtcNow());
         var inCell = DrillDownOrder((await ProfilesAsOfAsync(asOf, cancellationToken))
             .Where(p => RfmGrid.Score(p, day, shopTime.Zone, RfmSettings.Default) == new RfmCell(r, f)), BaseCurrency)
             .ToList();
-        return new ReportFunctions.RfmCustomerPage(r, f, inCell.Count, [.. inCell.Skip(skip).Take(take).Select(Row)]);
+        return await NamedAsync(new ReportFunctions.RfmCustomerPage(r, f, inCell.Count, [.. inCell.Skip(skip).Take(take).Select(Row)]), cancellationToken);
+    }
+
+    /// <summary>The page's customers with their names, by point reads of their rows (a page is at most 500).</summary>
+    private async Task<ReportFunctions.RfmCustomerPage> NamedAsync(ReportFunctions.RfmCustomerPage page, CancellationToken cancellationToken)
+    {
+        var named = page.Customers.ToArray();
+        await Parallel.ForEachAsync(Enumerable.Range(0, named.Length), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            if (await store.GetAsync(named[i].CustomerId, ct).ConfigureAwait(false) is { State: CustomerState.Active, Contact.Name: { } name })
+            {
+                named[i] = named[i] with { Name = name };
+            }
+        }).ConfigureAwait(false);
+        return page with { Customers = named };
     }
 
     public async Task<IReadOnlyList<RfmMovement>> MovementAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken) =>

@@ -44,6 +44,9 @@ public sealed record ReportSet(
     public string Currency { get; init; } = Currencies.Default;
 
     public RfmCellCustomers? Cell(int r, int f) => RfmCustomers.FirstOrDefault(c => c.R == r && c.F == f);
+
+    /// <summary>Product names by key (SKU) from the same pass (<see cref="ProductNameTally"/>); empty in sets stored before they were kept.</summary>
+    public IReadOnlyDictionary<string, string> ProductNames { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Settings under <c>Kozuchi:Reports</c>.</summary>
@@ -429,12 +432,17 @@ public sealed partial class ReportSets(
     {
         var clock = Stopwatch.StartNew();
         var rows = new ConcurrentBag<Row>();
-        await store.ReadAllRecordsAsync((record, profile) => rows.Add(new Row(
-            CustomerEntities.CustomerPartition(record.CustomerId),
-            record.CustomerId,
-            CustomerHistory.Of(record, day, shopTime),
-            profile,
-            RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod, shopCurrency.Code))), cancellationToken, PassParallelism).ConfigureAwait(false);
+        var names = new ProductNameTally();
+        await store.ReadAllRecordsAsync((record, profile) =>
+        {
+            names.Add(record);
+            rows.Add(new Row(
+                CustomerEntities.CustomerPartition(record.CustomerId),
+                record.CustomerId,
+                CustomerHistory.Of(record, day, shopTime),
+                profile,
+                RepeatSummaries.FromCustomers([record], day, shopTime, ClvReports.DaysPerPeriod, shopCurrency.Code)));
+        }, cancellationToken, PassParallelism).ConfigureAwait(false);
 
         // Table order (partition, then row key), as the per-request scans read it: the reports see their customers in
         // the same order as when computed from the tables, so even ties and sums come out identical.
@@ -479,6 +487,7 @@ public sealed partial class ReportSets(
             cells)
         {
             Currency = currency,
+            ProductNames = names.Names(),
         };
         // CLV, the predictions and the predictive report from the same pass: their fits (on a fixed sample, see
         // ClvReports.FitSampleLimit) cost seconds, a second scan minutes. A failure here leaves the set intact; the

@@ -38,7 +38,9 @@ public sealed partial class ScenarioResultsCache(
 
     /// <summary>The settings results depend on besides the enrollments: a redeploy with other costs counts again.</summary>
     private readonly string _settings = string.Join(',', engineOptions.Value.UnitCosts.OrderBy(c => c.Key).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key}:{c.Value}")))
-        + string.Create(CultureInfo.InvariantCulture, $";min{engineOptions.Value.WinnerMinSamplePerArm}");
+        + string.Create(CultureInfo.InvariantCulture, $";min{engineOptions.Value.WinnerMinSamplePerArm}")
+        // The results' shape: kept results of an older shape (no count of running enrollments) are counted again.
+        + ";shape2";
 
     private int _computations;
     private int _staleAnswers;

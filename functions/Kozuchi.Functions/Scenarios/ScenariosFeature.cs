@@ -41,6 +41,8 @@ public static class ScenariosFeature
         services.AddSingleton<ScenarioResultsStore>();
         services.AddSingleton<ScenarioResultsCache>();
         services.AddSingleton<ScenarioJobs>();
+        services.AddSingleton<ScenarioAudiences>();
+        services.AddSingleton<ScenarioBuilder>();
         return services;
     }
 

@@ -124,7 +124,7 @@ public sealed class SegmentService(SegmentStore segments, ProfileSnapshots snaps
     /// The members now, by customer id. Predictions are attached when the rule reads them (computed if today's are
     /// missing), and otherwise when today's are already at hand, so the listed members show them.
     /// </summary>
-    private async Task<(List<CustomerProfile> Members, DateOnly Today, DateOnly? PredictionsAsOf)> MembersAsync(SegmentRule rule, CancellationToken cancellationToken)
+    internal async Task<(List<CustomerProfile> Members, DateOnly Today, DateOnly? PredictionsAsOf)> MembersAsync(SegmentRule rule, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var today = shop.Today(now);

@@ -5,7 +5,11 @@ using Kozuchi.Storage.Infrastructure;
 
 namespace Kozuchi.Storage.Channels;
 
-public sealed record ExportFile(string Name, long Length, string ContentType, IReadOnlyDictionary<string, string> Metadata);
+public sealed record ExportFile(string Name, long Length, string ContentType, IReadOnlyDictionary<string, string> Metadata)
+{
+    /// <summary>When the file was written (set when listed).</summary>
+    public DateTimeOffset? At { get; init; }
+}
 
 /// <summary>Files for vendors and people (DM lists, call lists) in the <c>exports</c> container.</summary>
 public sealed class ExportFiles(StorageClients clients, Erasure.BlobIndex index)
@@ -46,6 +50,18 @@ public sealed class ExportFiles(StorageClients clients, Erasure.BlobIndex index)
             await blob.UploadAsync(buffer, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType }, Metadata = metadata }, cancellationToken).ConfigureAwait(false);
             return result;
         }
+    }
+
+    /// <summary>The newest files first, at most <paramref name="take"/>, with their counts (metadata) and size.</summary>
+    public async Task<IReadOnlyList<ExportFile>> ListAsync(int take, CancellationToken cancellationToken)
+    {
+        var files = new List<ExportFile>();
+        await foreach (var blob in _container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, null, cancellationToken).ConfigureAwait(false))
+        {
+            files.Add(new ExportFile(blob.Name, blob.Properties.ContentLength ?? 0, blob.Properties.ContentType ?? "application/octet-stream", blob.Metadata.ToDictionary()) { At = blob.Properties.LastModified });
+        }
+
+        return [.. files.OrderByDescending(f => f.At).Take(take)];
     }
 
     public async Task<(ExportFile File, Stream Content)?> OpenAsync(string name, CancellationToken cancellationToken)

@@ -80,6 +80,12 @@ public sealed class OutboxStore(StorageClients clients)
 {
     private readonly BlobContainerClient _container = clients.Container(StorageCatalog.Containers.Outbox);
 
+    /// <summary>
+    /// The template editor's previews: kept under this prefix (no scenario id can start with '_') so the preview frame
+    /// reads them like any message, and never listed with what scenarios sent.
+    /// </summary>
+    public const string PreviewScenario = "_preview";
+
     public static string NameOf(string scenarioId, string customerId, string ledgerKey) =>
         $"{Part(scenarioId)}/{Part(customerId)}/{Part(ledgerKey)}.json";
 
@@ -130,7 +136,7 @@ public sealed class OutboxStore(StorageClients clients)
     public async Task<IReadOnlyList<OutboxEntry>> ForCustomerAsync(string customerId, CancellationToken cancellationToken)
     {
         var all = new List<OutboxEntry>();
-        foreach (var scenario in await ScenarioPrefixesAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var scenario in (await ScenarioPrefixesAsync(cancellationToken).ConfigureAwait(false)).Where(p => p != PreviewScenario + "/"))
         {
             all.AddRange(await ListAsync($"{scenario}{Part(customerId)}/", cancellationToken).ConfigureAwait(false));
         }
@@ -138,9 +144,9 @@ public sealed class OutboxStore(StorageClients clients)
         return Newest(all);
     }
 
-    /// <summary>The newest messages over every scenario.</summary>
+    /// <summary>The newest messages over every scenario (previews left out).</summary>
     public async Task<IReadOnlyList<OutboxEntry>> AllAsync(CancellationToken cancellationToken) =>
-        Newest(await ListAsync(null, cancellationToken).ConfigureAwait(false));
+        Newest((await ListAsync(null, cancellationToken).ConfigureAwait(false)).Where(e => e.ScenarioId != PreviewScenario));
 
     /// <summary>How many messages a scenario has in the outbox.</summary>
     public async Task<int> CountAsync(string scenarioId, CancellationToken cancellationToken)
@@ -152,6 +158,22 @@ public sealed class OutboxStore(StorageClients clients)
         }
 
         return count;
+    }
+
+    /// <summary>Deletes a customer's previews older than <paramref name="before"/> (the editor writes one per distinct rendering).</summary>
+    public async Task<int> DeleteOldPreviewsAsync(string customerId, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        await foreach (var blob in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{PreviewScenario}/{Part(customerId)}/", cancellationToken).ConfigureAwait(false))
+        {
+            if (blob.Properties.LastModified < before)
+            {
+                await _container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                deleted++;
+            }
+        }
+
+        return deleted;
     }
 
     /// <summary>Deletes every message to a customer (erasure): their address and name are in them. Returns how many.</summary>

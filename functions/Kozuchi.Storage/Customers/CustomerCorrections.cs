@@ -15,7 +15,7 @@ public sealed record CorrectionResult(string CustomerId, string? OtherCustomerId
 /// attached to. Decided by the pure <see cref="CustomerLedger"/> on the rows it needs, saved with ETags, retried when
 /// an order for the same customer lands meanwhile.
 /// </summary>
-public sealed partial class CustomerCorrections(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<CustomerCorrections> logger)
+public sealed partial class CustomerCorrections(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<CustomerCorrections> logger, CustomerSearchIndex? search = null)
 {
     private const int MaxAttempts = 8;
 
@@ -49,10 +49,17 @@ public sealed partial class CustomerCorrections(CustomerStore store, ProfileSnap
             {
                 await store.LoadAsync(session, orders, cancellationToken).ConfigureAwait(false);
                 await store.LoadCustomersAsync(session, [customerId, .. record.Merges.Select(m => m.MergedCustomerId)], cancellationToken).ConfigureAwait(false);
+                var names = CustomerSearchIndex.Before(session.Set);
                 var other = decide(session.Set, orders, time.GetUtcNow());
                 if (other is null)
                 {
                     return new CorrectionResult(customerId, null, refusal);
+                }
+
+                // The separated customer takes the names of its orders: customer search finds it by them.
+                if (search is not null)
+                {
+                    await search.IndexChangesAsync(session.Set, names, orders, cancellationToken).ConfigureAwait(false);
                 }
 
                 await store.SaveAsync(session, new Dictionary<OrderKey, (Order, string?)>(), cancellationToken).ConfigureAwait(false);

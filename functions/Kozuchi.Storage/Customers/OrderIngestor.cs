@@ -32,7 +32,7 @@ public sealed record IngestResult(IReadOnlyList<IngestedOrder> Orders, int Attem
 /// erased customer's identifier (<see cref="ErasedIdentifiers"/>) is kept without its personal fields, on an anonymous
 /// customer flagged <see cref="CustomerFlags.ErasedIdentifier"/>, so the erased person is never recreated silently.
 /// </summary>
-public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger, ErasedIdentifiers? erased = null, IIngestProbe? probe = null)
+public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots snapshots, TimeProvider time, ILogger<OrderIngestor> logger, ErasedIdentifiers? erased = null, IIngestProbe? probe = null, CustomerSearchIndex? search = null)
 {
     private const int MaxAttempts = 12;
 
@@ -56,10 +56,12 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
             try
             {
                 await store.LoadAsync(session, pending, cancellationToken, existing).ConfigureAwait(false);
+                var names = search is null ? null : CustomerSearchIndex.Before(session.Set);
                 if (session.Preloaded)
                 {
                     // A preloaded session holds the whole tables: it is written as a whole, and a lost race retries on points.
                     var all = Decide(session.Set, pending, latest, flagged, time.GetUtcNow(), null);
+                    await IndexAsync(session.Set, names, pending, cancellationToken).ConfigureAwait(false);
                     await store.SaveAsync(session, latest, cancellationToken).ConfigureAwait(false);
                     await TouchIfChangedAsync(all, cancellationToken).ConfigureAwait(false);
                     CustomerStore.Freeze(session);
@@ -69,6 +71,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
                 // Point reads: only the orders whose rows another writer changed meanwhile go round again.
                 var effects = new List<CustomerStore.OrderEffects>(pending.Count);
                 var results = Decide(session.Set, pending, latest, flagged, time.GetUtcNow(), effects);
+                await IndexAsync(session.Set, names, pending, cancellationToken).ConfigureAwait(false);
                 if (probe is not null)
                 {
                     await probe.DecidedAsync(cancellationToken).ConfigureAwait(false);
@@ -137,7 +140,9 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         var (screened, flagged) = await ScreenAsync(incoming, cancellationToken).ConfigureAwait(false);
         var (latest, ordered) = Latest(screened);
         await store.LoadAsync(bulk, ordered, cancellationToken).ConfigureAwait(false);
+        var names = search is null ? null : CustomerSearchIndex.Before(bulk.Set);
         var results = Decide(bulk.Set, ordered, latest, flagged, time.GetUtcNow(), null);
+        await IndexAsync(bulk.Set, names, ordered, cancellationToken).ConfigureAwait(false);
         await store.SaveNewOrdersAsync(bulk, latest, cancellationToken).ConfigureAwait(false);
         await store.SaveCustomersAsync(bulk, cancellationToken).ConfigureAwait(false);
         await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
@@ -257,6 +262,10 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
             }
         }
     }
+
+    /// <summary>Customer search's index gets the names the batch gave its customers (before they are saved: a retry indexes again).</summary>
+    private Task IndexAsync(IngestWorkingSet set, IReadOnlyDictionary<string, IReadOnlyCollection<(SearchMatch Kind, string Token)>>? before, List<Order> ordered, CancellationToken cancellationToken) =>
+        search is null || before is null ? Task.CompletedTask : search.IndexChangesAsync(set, before, ordered, cancellationToken);
 
     /// <summary>The working set's rows as they are, to tell afterwards what one decision changed (records are immutable: a change is a new instance).</summary>
     private static (Dictionary<string, CustomerRecord> Customers, Dictionary<IdentityKey, string> Identities, Dictionary<OrderKey, StoredOrderRef> Orders) Snapshot(IngestWorkingSet set) =>

@@ -16,9 +16,11 @@ public static class ErasureServiceCollectionExtensions
         services.TryAddSingleton<BlobIndex>();
         services.TryAddSingleton<ErasureJobs>();
         services.TryAddSingleton<Checkouts.CheckoutStore>();
+        services.TryAddSingleton<Customers.CustomerSearchIndex>();
         services.TryAddSingleton<Scenarios.EnrollmentStore>();
         services.AddSingleton<IErasureParticipant, CustomerRecordsParticipant>();
         services.AddSingleton<IErasureParticipant, IdentityRowsParticipant>();
+        services.AddSingleton<IErasureParticipant, CustomerSearchParticipant>();
         services.AddSingleton<IErasureParticipant, OrderRowsParticipant>();
         services.AddSingleton<IErasureParticipant, RawPayloadsParticipant>();
         services.AddSingleton<IErasureParticipant, ImportFilesParticipant>();

@@ -83,7 +83,16 @@ public static class StorageCatalog
         /// <summary>Operator sign-in sessions (Key mode) by random id: signing out deletes the row, so a copied cookie stops working.</summary>
         public const string Sessions = "KozuchiSessions";
 
-        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, BlobIndex, ErasureJobs, Sessions];
+        /// <summary>
+        /// Customer search: normalised name and kana prefixes → customer (partition = the token's first character), and
+        /// the order sources seen (for an order id searched without its source). Personal data: erased with the customer.
+        /// </summary>
+        public const string CustomerSearch = "KozuchiCustomerSearch";
+
+        /// <summary>What operators read on 取込・エラー: every import run and webhook day, and why queue messages failed.</summary>
+        public const string Operations = "KozuchiOperations";
+
+        public static IReadOnlyList<string> All { get; } = [Runtime, Orders, Identities, Customers, Targets, SendBudget, EmailDeliveries, LineLinks, CallResults, Scenarios, Enrollments, SendLedger, ScenarioTimers, SendCounters, Segments, Checkouts, Templates, SendLists, PullMarks, PullTokens, ErasedIdentifiers, Erasures, BlobIndex, ErasureJobs, Sessions, CustomerSearch, Operations];
     }
 
     public static class Queues

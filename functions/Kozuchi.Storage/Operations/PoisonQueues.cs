@@ -43,8 +43,11 @@ public sealed class PoisonQueues(StorageClients storage)
         }));
     }
 
-    /// <summary>Moves up to <paramref name="max"/> messages from the queue's poison queue back to it, bodies unchanged.</summary>
-    public async Task<ReplayOutcome> ReplayAsync(string logicalQueue, int max, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves up to <paramref name="max"/> messages from the queue's poison queue back to it, bodies unchanged;
+    /// <paramref name="moved"/> is told each body moved (the recorded failure of it is forgotten).
+    /// </summary>
+    public async Task<ReplayOutcome> ReplayAsync(string logicalQueue, int max, CancellationToken cancellationToken, Func<string, Task>? moved = null)
     {
         var poison = storage.PoisonQueue(logicalQueue);
         var target = storage.Queue(logicalQueue);
@@ -54,10 +57,10 @@ public sealed class PoisonQueues(StorageClients storage)
         }
 
         await target.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        var moved = 0;
-        while (moved < max)
+        var count = 0;
+        while (count < max)
         {
-            QueueMessage[] batch = await poison.ReceiveMessagesAsync(Math.Min(32, max - moved), TimeSpan.FromMinutes(5), cancellationToken);
+            QueueMessage[] batch = await poison.ReceiveMessagesAsync(Math.Min(32, max - count), TimeSpan.FromMinutes(5), cancellationToken);
             if (batch.Length == 0)
             {
                 break;
@@ -68,11 +71,15 @@ public sealed class PoisonQueues(StorageClients storage)
                 // Send before delete: a crash in between leaves a duplicate, which handlers tolerate, never a loss.
                 await target.SendMessageAsync(message.Body.ToString(), cancellationToken);
                 await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
-                moved++;
+                count++;
+                if (moved is not null)
+                {
+                    await moved(message.Body.ToString());
+                }
             }
         }
 
-        return new ReplayOutcome(logicalQueue, moved);
+        return new ReplayOutcome(logicalQueue, count);
     }
 
     private string Logical(string physical) =>

@@ -184,11 +184,11 @@ public sealed class ScenarioService(ScenarioStore scenarios, EnrollmentStore enr
         var converted = e.Outcome == ScenarioOutcome.Converted;
         if (sends is null)
         {
-            return new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel.ToDictionary(p => p.Key, p => (long)p.Value)), e.ConversionCurrency);
+            return new EnrollmentOutcome(e.Arm, e.HeldOut, e.Sends, converted, e.ConversionAmount ?? 0, CostOf(e.SendsByChannel.ToDictionary(p => p.Key, p => (long)p.Value)), e.ConversionCurrency) { Running = e.Status != EnrollmentStatus.Completed };
         }
 
         var tally = SendTally.Of(sends.GetValueOrDefault(e.EnrollmentId) ?? [], e.Held.FrequencyCapped, e.Held.Unreachable, e.Held.QuietHours);
-        return new EnrollmentOutcome(e.Arm, e.HeldOut, (int)tally.Accepted, converted, e.ConversionAmount ?? 0, CostOf(tally.SentByChannel), e.ConversionCurrency) { Tally = tally };
+        return new EnrollmentOutcome(e.Arm, e.HeldOut, (int)tally.Accepted, converted, e.ConversionAmount ?? 0, CostOf(tally.SentByChannel), e.ConversionCurrency) { Tally = tally, Running = e.Status != EnrollmentStatus.Completed };
     }
 
     private async Task<Dictionary<string, List<SendOutcome>>?> SendsByEnrollmentAsync(string scenarioId, CancellationToken cancellationToken)

@@ -35,6 +35,21 @@ public sealed class SegmentStore(StorageClients clients)
         return row.HasValue ? SegmentJson.Parse(row.Value!.GetString("Definition")).Definition : null;
     }
 
+    /// <summary>Every stored definition, by id (a shop keeps tens of them, not thousands).</summary>
+    public async Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken)
+    {
+        var list = new List<SegmentDefinition>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(e => e.PartitionKey == DefinitionPartition, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (SegmentJson.Parse(e.GetString("Definition")).Definition is { } definition)
+            {
+                list.Add(definition);
+            }
+        }
+
+        return list;
+    }
+
     public async Task<HashSet<string>> MembersAsync(string segmentId, CancellationToken cancellationToken)
     {
         var members = new HashSet<string>(StringComparer.Ordinal);

@@ -19,28 +19,20 @@ namespace Kozuchi.Functions.Tests.Dashboard;
 /// HTML in a sandboxed frame (read here as the customer reads it), the LINE messages as chat bubbles — with no console
 /// error and no policy violation.
 /// </summary>
-public sealed class DashboardOutboxBrowserTests(AzuriteFixture azurite, BrowserFixture browser) : IAsyncLifetime, IClassFixture<BrowserFixture>
+public sealed class DashboardOutboxBrowserTests(AzuriteFixture azurite, BrowserFixture browser) : DashboardTest(azurite, browser), IClassFixture<BrowserFixture>
 {
     private const string Scenario = """
         { "schemaVersion": 1, "id": "thanks", "version": 1, "name": "初回購入のお礼", "trigger": { "type": "anyOrder" },
           "steps": [ { "type": "send", "id": "thanks", "channels": ["line", "email"], "template": "first-order-thanks" } ] }
         """;
 
-    private DashboardSession _session = null!;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _session = await DashboardSession.StartAsync(azurite, browser, app => app.WithSetting("Kozuchi:Reports:StaleAfterSeconds", "-1"));
-    }
-
-    public async ValueTask DisposeAsync() => await _session.DisposeAsync();
+    protected override void Configure(KozuchiAppFactory app) => app.WithSetting("Kozuchi:Reports:StaleAfterSeconds", "-1");
 
     private async Task<string> CustomerAsync(string id, string email, string name, string product)
     {
-        var customers = _session.App.Services.GetRequiredService<CustomerStore>();
-        var ingestor = new OrderIngestor(customers, new ProfileSnapshots(_session.Storage.Clients, customers), _session.App.Time, NullLogger<OrderIngestor>.Instance);
+        var customers = Session.App.Services.GetRequiredService<CustomerStore>();
+        var ingestor = new OrderIngestor(customers, new ProfileSnapshots(Session.Storage.Clients, customers), Session.App.Time, NullLogger<OrderIngestor>.Instance);
         var at = new DateTimeOffset(2026, 10, 20, 12, 0, 0, TimeSpan.FromHours(9));
         await ingestor.IngestAsync([new IncomingOrder(new Order
         {
@@ -57,8 +49,8 @@ public sealed class DashboardOutboxBrowserTests(AzuriteFixture azurite, BrowserF
     [Fact]
     public async Task The_send_preview_shows_a_scenarios_sandboxed_email_and_line_messages_as_the_customer_reads_them()
     {
-        var page = _session.Page;
-        using var http = new HttpClient { BaseAddress = _session.Base };
+        var page = Session.Page;
+        using var http = new HttpClient { BaseAddress = Session.Base };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DashboardSession.OperatorKey);
         using (var content = new StringContent(Scenario, Encoding.UTF8, "application/json"))
         {
@@ -68,25 +60,25 @@ public sealed class DashboardOutboxBrowserTests(AzuriteFixture azurite, BrowserF
         (await http.PostAsync(new Uri("/api/scenarios/thanks/activate", UriKind.Relative), null, Ct)).EnsureSuccessStatusCode();
         var hanako = await CustomerAsync("o-1", "hanako@example.jp", "佐藤 花子", "こづち 薬用ローション 150mL");
         var taro = await CustomerAsync("o-2", "taro@example.jp", "鈴木 太郎", "国産大麦若葉の青汁 30包");
-        await _session.App.Services.GetRequiredService<CustomerStore>().UpdateAsync(taro, r => r with { LineUserId = "U" + new string('b', 32), LineFollowing = true }, Ct);
+        await Session.App.Services.GetRequiredService<CustomerStore>().UpdateAsync(taro, r => r with { LineUserId = "U" + new string('b', 32), LineFollowing = true }, Ct);
 
         // 10:00 in Tokyo, outside LINE's quiet hours: both enroll, and the send queues carry the sends out on the sandbox.
-        _session.App.Time.SetUtcNow(new DateTimeOffset(2026, 11, 2, 1, 0, 0, TimeSpan.Zero));
-        var engine = _session.App.Services.GetRequiredService<ScenarioEngine>();
+        Session.App.Time.SetUtcNow(new DateTimeOffset(2026, 11, 2, 1, 0, 0, TimeSpan.Zero));
+        var engine = Session.App.Services.GetRequiredService<ScenarioEngine>();
         foreach (var id in new[] { hanako, taro })
         {
-            await engine.ProcessAsync([new EngineWork(id, "thanks." + id, null, new EnrollmentStart("thanks", 1, _session.App.Time.GetUtcNow(), null))], Ct);
+            await engine.ProcessAsync([new EngineWork(id, "thanks." + id, null, new EnrollmentStart("thanks", 1, Session.App.Time.GetUtcNow(), null))], Ct);
         }
 
         foreach (var (queueName, function) in new[] { (StorageCatalog.Queues.SendEmail, SendEmailFunction.Name), (StorageCatalog.Queues.SendLine, SendLineFunction.Name) })
         {
-            var queue = _session.Storage.Clients.Queue(queueName);
+            var queue = Session.Storage.Clients.Queue(queueName);
             var message = Assert.Single((await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), Ct)).Value);
-            await _session.App.Functions.QueueAsync(function, message.MessageText, message.MessageId, message.DequeueCount, Ct);
+            await Session.App.Functions.QueueAsync(function, message.MessageText, message.MessageId, message.DequeueCount, Ct);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, Ct);
         }
 
-        await page.GotoAsync(new Uri(_session.Base, "/api/dashboard/").ToString());
+        await page.GotoAsync(new Uri(Session.Base, "/api/dashboard/").ToString());
         await page.GetByLabel("オペレーターキー / Operator key").FillAsync(DashboardSession.OperatorKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "ログイン / Sign in" }).ClickAsync();
         await Assertions.Expect(page.Locator("main[data-page='overview']")).ToBeVisibleAsync();
@@ -128,9 +120,8 @@ public sealed class DashboardOutboxBrowserTests(AzuriteFixture azurite, BrowserF
         await page.GetByRole(AriaRole.Button, new() { Name = "表示" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid='outbox-count']")).ToHaveTextAsync("件数: 1");
         Assert.DoesNotContain("KZ-", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+        Session.AssertClean();
     }
 
-    private Task Shot(string name) =>
-        _session.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, $"{name}.png"), FullPage = true });
+    private Task Shot(string name) => ShotAsync(name);
 }

@@ -12,9 +12,10 @@ using Microsoft.Playwright;
 namespace Kozuchi.Functions.Tests.Dashboard;
 
 /// <summary>
-/// The predictive parts of the overview in real Chromium over a generated shop, read as the CRM manager reads them:
-/// 次の一手 with its basis and counts, the shop's backtest (predicted beside actual by repeat count), and one click
-/// from a card into the scenario builder with the preset and the segment filled in — no console error, no policy violation.
+/// The predictive parts of the dashboard in real Chromium over a generated shop, read as the CRM manager reads them: the
+/// overview's 次の一手 with its basis and counts and the shop's backtest (predicted beside actual by repeat count), and
+/// the scenario builder opened as 次の一手's card opens it (the segment saved, then #/scenarios/new?preset=&amp;segment=),
+/// previewing the segment's members with today's predictions — no console error, no policy violation.
 /// </summary>
 public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, BrowserFixture browser) : IAsyncLifetime, IClassFixture<BrowserFixture>
 {
@@ -98,43 +99,46 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
     }
 
     [Fact]
-    public async Task Creating_the_suggested_scenario_opens_the_builder_with_the_preset_and_the_segment_and_saves_a_draft()
+    public async Task The_builder_opened_for_the_vip_preset_and_its_saved_segment_previews_its_members_and_saves_a_draft()
     {
+        // What 次の一手's card does before it opens the builder: the segment saved, answering who is in it now.
+        using var http = Api();
+        var segment = await File.ReadAllTextAsync(Deploy.RepositoryTools.PathOf("scenarios", "segments", "vip-slipping.json"), Ct);
+        using var saved = await http.PostAsync(new Uri("/api/segments", UriKind.Relative), new StringContent(segment, System.Text.Encoding.UTF8, "application/json"), Ct);
+        var members = JsonDocument.Parse(await saved.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("evaluation").GetProperty("members").GetInt32();
+        Assert.True(members > 0);
         await SignIn();
-        var vip = Page.Locator("[data-testid='next-action'][data-action='vip-churn']");
-        await Assertions.Expect(vip).ToBeVisibleAsync();
-        await Assertions.Expect(vip.Locator("[data-testid='who']")).ToContainTextAsync("離脱リスクの高い優良顧客 — ");
-        var who = await vip.Locator("[data-testid='who']").TextContentAsync();
-        var members = who!.Split(" — ")[1].Split(" 人")[0];
 
-        await vip.GetByRole(AriaRole.Button, new() { Name = "プリセットからシナリオを作成" }).ClickAsync();
-
+        await Page.EvaluateAsync("h => { location.hash = h; }", "#/scenarios/new?preset=vip-churn-prevention&segment=vip-slipping&from=overview");
         await Assertions.Expect(Page.Locator("[data-testid='scenario-builder']")).ToBeVisibleAsync();
-        Assert.EndsWith("#/scenarios/new?preset=vip-churn-prevention&segment=vip-slipping", Page.Url, StringComparison.Ordinal);
-        await Assertions.Expect(Page.Locator("main h1")).ToHaveTextAsync("プリセットからシナリオを作成");
+        await Assertions.Expect(Page.Locator("main h1")).ToHaveTextAsync("シナリオを作成");
         await Assertions.Expect(Page.Locator("#nav a[data-page='scenarios']")).ToHaveAttributeAsync("aria-current", "page");
-        await Assertions.Expect(Page.GetByRole(AriaRole.Combobox, new() { Name = "プリセット", Exact = true })).ToHaveValueAsync("vip-churn-prevention");
-        await Assertions.Expect(Page.GetByRole(AriaRole.Textbox, new() { Name = "セグメントID" })).ToHaveValueAsync("vip-slipping");
-        // The segment the card saved, with as many members as the card said.
-        await Assertions.Expect(Page.Locator("[data-testid='builder-segment-info']")).ToHaveTextAsync($"離脱リスクの高い優良顧客 — 現在の該当者 {members} 人");
-        await Assertions.Expect(Page.GetByRole(AriaRole.Combobox, new() { Name = "開始のしかた" })).ToHaveValueAsync("segmentEntry");
-        await Assertions.Expect(Page.Locator("[data-testid='builder-steps'] li").Nth(2)).ToHaveTextAsync("送信 · line · line / email · vip-retention-line");
-        var id = await Page.GetByRole(AriaRole.Textbox, new() { Name = "シナリオID" }).InputValueAsync();
-        Assert.StartsWith("vip-churn-prevention-", id, StringComparison.Ordinal);
+        await Assertions.Expect(Page.Locator("#scenario-preset")).ToHaveValueAsync("vip-churn-prevention");
+        await Assertions.Expect(Page.Locator("#scenario-segment")).ToHaveValueAsync("vip-slipping");
+        await Assertions.Expect(Page.Locator("#scenario-when")).ToHaveValueAsync("entry");
+        await Assertions.Expect(Page.Locator("[data-testid='send-step'][data-step] [data-testid='send-template']").First).ToHaveValueAsync("vip-retention-line");
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-preview'][data-state='ready']")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(Page.Locator("[data-testid='preview-trigger']")).ToHaveTextAsync("セグメント「離脱リスクの高い優良顧客」に新しく入ったとき (毎日判定)");
+        // The segment's members now (with today's predictions), as the segment API counted them.
+        await Assertions.Expect(Page.Locator("[data-testid='audience']")).ToContainTextAsync($"トリガーの対象 {members.ToString("N0", Ja)} 人のうち");
+        var id = await Page.Locator("#scenario-id").InputValueAsync();
+        Assert.StartsWith("vip-churn-prevention-vip-slipping-", id, StringComparison.Ordinal);
         await Shot("builder-from-preset");
 
         await Page.GetByRole(AriaRole.Button, new() { Name = "下書きとして保存" }).ClickAsync();
-        await Assertions.Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync($"{id}: 下書きとして保存しました");
-
-        // Stored as a draft of the preset aimed at the segment: the scenario list shows it so.
-        await Page.GetByRole(AriaRole.Link, new() { Name = "シナリオ一覧へ" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='flash']")).ToContainTextAsync("を下書きとして保存しました");
         await Assertions.Expect(Page.Locator("main table tbody tr", new() { HasText = id })).ToContainTextAsync("下書き");
-        using var http = new HttpClient { BaseAddress = _session.Base };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DashboardSession.OperatorKey);
         var list = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/scenarios", UriKind.Relative), Ct)).RootElement;
         var head = list.EnumerateArray().Single(s => s.GetProperty("scenarioId").GetString() == id);
-        Assert.Equal("優良顧客の離脱防止（予測CLV上位20%・離脱リスク高）", head.GetProperty("name").GetString());
+        Assert.StartsWith("優良顧客の離脱防止（予測CLV上位20%・離脱リスク高）", head.GetProperty("name").GetString(), StringComparison.Ordinal);
         Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+    }
+
+    private HttpClient Api()
+    {
+        var http = new HttpClient { BaseAddress = _session.Base };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DashboardSession.OperatorKey);
+        return http;
     }
 
     private async Task SignIn()

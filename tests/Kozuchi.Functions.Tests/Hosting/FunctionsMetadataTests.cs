@@ -87,11 +87,14 @@ public sealed class FunctionsMetadataTests(AzuriteFixture azurite) : IAsyncLifet
     }
 
     [Fact]
-    public void Serve_maps_the_http_functions_and_no_other_route()
+    public void Serve_maps_the_http_functions_and_no_other_route_but_the_browsers_entry_points()
     {
         var mapped = Endpoints().ToList();
-        Assert.All(mapped, e => Assert.NotNull(e.Metadata.GetMetadata<LocalFunction>()));
-        Assert.Equal(Built.Count(f => f.IsHttp), mapped.Count);
+        var functions = mapped.Where(e => e.Metadata.GetMetadata<LocalFunction>() is not null).ToList();
+        Assert.Equal(Built.Count(f => f.IsHttp), functions.Count);
+
+        // "/" (to the dashboard) and "/favicon.ico" (to its icon): docs/FUNCTIONS.md, "Not functions".
+        Assert.Equal(["/", "/favicon.ico"], mapped.Except(functions).Select(e => e.RoutePattern.RawText).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -11,6 +11,9 @@ namespace Kozuchi.Core.Scenarios.Stats;
 public sealed record EnrollmentOutcome(string? Arm, bool HeldOut, int Sends, bool Converted, decimal Revenue, decimal Cost = 0, string? Currency = null)
 {
     public SendTally Tally { get; init; } = new() { Sent = Sends };
+
+    /// <summary>The enrollment has not completed yet (waiting, or its goal window open).</summary>
+    public bool Running { get; init; }
 }
 
 /// <summary>An arm compared with the control arm (the first arm of the first split): conversion by z-test, revenue per customer by Welch.</summary>
@@ -78,6 +81,9 @@ public sealed record ScenarioResults(
     /// <summary>What became of every send of the scenario: sent, delivered, sandbox, failed, suppressed by reason, pending.</summary>
     public SendTally Tally { get; init; } = SendTally.Empty;
 
+    /// <summary>Enrollments not completed yet: a broadcast whose enrollments have all completed is finished (完了).</summary>
+    public long Running { get; init; }
+
     /// <summary>The arm of an enrollment that passed no split.</summary>
     public const string NoSplit = "(all)";
 
@@ -139,6 +145,7 @@ public sealed record ScenarioResults(
             Recommend(groups, order, confidence, minSamplePerArm), currency, Others(given, currency))
         {
             Tally = SendTally.Sum(all.Select(e => e.Tally)),
+            Running = all.Count(e => e.Running),
         };
     }
 

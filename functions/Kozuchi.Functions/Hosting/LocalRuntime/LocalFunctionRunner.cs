@@ -43,6 +43,25 @@ public sealed partial class LocalFunctionRunner(IServiceScopeFactory scopes, Sto
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             LogFailed(logger, e, function.Name);
+            if (trigger?.Value is Azure.Storage.Queues.Models.QueueMessage message)
+            {
+                // The invocation's scope is gone with the recovery's attempt: the failure is recorded in a scope of its own.
+                await using var scope = scopes.CreateAsyncScope();
+                if (scope.ServiceProvider.GetService<Operations.QueueFailureRecorder>() is { } failures)
+                {
+                    // Best effort: when storage itself is down the reason cannot be kept, and the function's own failure
+                    // (retried, then poisoned) must still be what the trigger sees.
+                    try
+                    {
+                        await failures.RecordAsync(function.Trigger["queueName"], message, e);
+                    }
+                    catch (Exception recording) when (recording is not OperationCanceledException)
+                    {
+                        LogNotRecorded(logger, recording, function.Name);
+                    }
+                }
+            }
+
             throw new FunctionFailedException(function.Name, e);
         }
     }
@@ -52,6 +71,9 @@ public sealed partial class LocalFunctionRunner(IServiceScopeFactory scopes, Sto
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Execution of {FunctionName} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string functionName);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "The failure of {FunctionName} could not be recorded for the operations page")]
+    private static partial void LogNotRecorded(ILogger logger, Exception exception, string functionName);
 }
 
 /// <summary>The function threw: the trigger's retry and poison rules apply.</summary>

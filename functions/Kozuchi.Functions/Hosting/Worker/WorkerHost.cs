@@ -24,6 +24,8 @@ public static class WorkerHost
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<HttpFunctionMiddleware>();
+        // Outside the recovery: a message that still fails after its resources were re-created is the one recorded.
+        builder.UseMiddleware<QueueFailureMiddleware>();
         builder.UseMiddleware<StorageRecoveryMiddleware>();
         builder.Services.AddKozuchi(builder.Configuration);
         builder.Services.AddFunctionServices(builder.Configuration);

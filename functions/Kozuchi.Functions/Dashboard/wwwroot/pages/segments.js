@@ -1,0 +1,292 @@
+// セグメント: a builder over the rule language the engine evaluates (the rule types, their fields and the day's
+// predictive cuts come from GET /api/segments/attributes, so CLV and churn risk are offered as the predictions define
+// them), a live member count and sample (POST /api/segments/preview), the saved segments, saving (POST /api/segments),
+// a CSV of the members (ids and figures, no personal data) and "start a scenario for this segment" (the builder's
+// #/scenarios/new?segment= contract: the segment is saved first).
+import { definePage, href, navigate } from "../lib/router.js";
+import { addTexts, pick, t } from "../lib/i18n.js";
+import { el, field, replace, select } from "../lib/dom.js";
+import { api } from "../lib/api.js";
+import { date, money, num, pct } from "../lib/format.js";
+import { dataTable } from "../components/data-table.js";
+import { downloadCsv } from "../components/csv.js";
+import { badge, emptyState, errorState, pageHeader, section } from "../components/states.js";
+
+addTexts({
+  ja: {
+    "nav.segments": "セグメント", "segments.title": "セグメント",
+    "segments.lead": "条件を組み合わせて顧客を絞り込みます。条件を変えるとその場で人数が更新されます。保存したセグメントはシナリオの対象や一斉配信に使えます。",
+    "segments.builder": "条件", "segments.match": "組み合わせ", "segments.match.and": "すべての条件を満たす", "segments.match.or": "いずれかの条件を満たす",
+    "segments.add": "条件を追加", "segments.remove": "削除", "segments.negate": "満たさない", "segments.noRules": "条件がありません。「条件を追加」から始めてください。",
+    "segments.count": "該当する顧客", "segments.countValue": "{n} 人", "segments.asOf": "{day} 時点", "segments.predictionsAsOf": "予測は {day} のもの",
+    "segments.counting": "集計中…", "segments.sample": "該当する顧客 (先頭 {n} 人)", "segments.customer": "顧客 ID", "segments.frequency": "購入回数",
+    "segments.monetary": "累計購入額", "segments.lastOrder": "最終購入", "segments.churnRisk": "離脱リスク", "segments.clv": "予測 CLV (12か月)", "segments.pAlive": "購入継続確率",
+    "segments.save": "保存", "segments.saved": "「{name}」を保存しました ({n} 人)", "segments.name": "名前", "segments.id": "ID (英数字と - _)",
+    "segments.description": "説明 (任意)", "segments.csv": "CSV 出力 (全員)", "segments.startScenario": "このセグメントでシナリオを開始",
+    "segments.savedList": "保存済みのセグメント", "segments.open": "開く", "segments.none": "保存したセグメントはまだありません。",
+    "segments.rule": "条件", "segments.products": "商品コード (カンマ区切り)", "segments.predictive": "予測",
+    "segments.clvCut": "上位 {p}% = 予測 CLV {amount} 以上", "segments.noPredictions": "予測はまだ計算されていません (注文のある顧客が少ないか、初回の集計中です)。",
+    "segments.exporting": "出力中… {n} 人", "segments.risk.low": "低", "segments.risk.medium": "中", "segments.risk.high": "高",
+    "segments.idNeeded": "ID は英数字・ハイフン・アンダースコアで入力してください。",
+  },
+  en: {
+    "nav.segments": "Segments", "segments.title": "Segments",
+    "segments.lead": "Combine conditions to find customers. The count updates as you change them. Saved segments can be a scenario's audience or a broadcast's.",
+    "segments.builder": "Conditions", "segments.match": "Combine", "segments.match.and": "All conditions hold", "segments.match.or": "Any condition holds",
+    "segments.add": "Add a condition", "segments.remove": "Remove", "segments.negate": "Not", "segments.noRules": "No conditions yet. Start with “Add a condition”.",
+    "segments.count": "Matching customers", "segments.countValue": "{n} customers", "segments.asOf": "as of {day}", "segments.predictionsAsOf": "predictions of {day}",
+    "segments.counting": "Counting…", "segments.sample": "Matching customers (first {n})", "segments.customer": "Customer id", "segments.frequency": "Orders",
+    "segments.monetary": "Revenue", "segments.lastOrder": "Last order", "segments.churnRisk": "Churn risk", "segments.clv": "Predicted CLV (12 months)", "segments.pAlive": "P(alive)",
+    "segments.save": "Save", "segments.saved": "Saved “{name}” ({n} customers)", "segments.name": "Name", "segments.id": "Id (letters, digits, - _)",
+    "segments.description": "Description (optional)", "segments.csv": "CSV (all members)", "segments.startScenario": "Start a scenario for this segment",
+    "segments.savedList": "Saved segments", "segments.open": "Open", "segments.none": "No saved segments yet.",
+    "segments.rule": "Rule", "segments.products": "Product codes (comma-separated)", "segments.predictive": "predictive",
+    "segments.clvCut": "Top {p}% = predicted CLV from {amount}", "segments.noPredictions": "No predictions yet (too few repeat customers, or the first pass is running).",
+    "segments.exporting": "Exporting… {n}", "segments.risk.low": "Low", "segments.risk.medium": "Medium", "segments.risk.high": "High",
+    "segments.idNeeded": "The id takes letters, digits, '-' and '_'.",
+  },
+});
+
+const SKIP = new Set(["and", "or", "not"]);
+
+/** A rule's fields as an object the API takes, from the row's controls. */
+function ruleOf(row) {
+  const rule = { type: row.type.type };
+  for (const f of row.type.fields) {
+    const v = row.values[f.name];
+    if (v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0)) continue;
+    rule[f.name] = v;
+  }
+  return row.negate ? { type: "not", rule } : rule;
+}
+
+/** The controls of one field, writing into values[name]. */
+function fieldControl(f, values, changed) {
+  const label = pick(f.label);
+  const set = (v) => { values[f.name] = v; changed(); };
+  switch (f.kind) {
+    case "number": {
+      const input = el("input", { type: "number", step: "any", class: "small-number", "data-field": f.name, value: values[f.name] ?? "", oninput: (e) => set(e.target.value === "" ? null : Number(e.target.value)) });
+      return field(label, input);
+    }
+    case "scores": {
+      const chosen = new Set(values[f.name] || []);
+      return el("fieldset", { class: "checks", "data-field": f.name }, el("legend", { text: label }), [1, 2, 3, 4, 5].map((n) =>
+        el("label", { class: "check" }, el("input", { type: "checkbox", value: n, checked: chosen.has(n), onchange: (e) => {
+          if (e.target.checked) chosen.add(n); else chosen.delete(n);
+          set([...chosen].sort());
+        } }), String(n))));
+    }
+    case "choices": {
+      const chosen = new Set(values[f.name] || []);
+      return el("fieldset", { class: "checks", "data-field": f.name }, el("legend", { text: label }), (f.choices || []).map((c) =>
+        el("label", { class: "check" }, el("input", { type: "checkbox", value: c.code, checked: chosen.has(c.code), onchange: (e) => {
+          if (e.target.checked) chosen.add(c.code); else chosen.delete(c.code);
+          set([...chosen]);
+        } }), pick(c.label))));
+    }
+    case "choice": {
+      const s = select((f.choices || []).map((c) => [c.code, pick(c.label)]), values[f.name], { "data-field": f.name, onchange: (e) => set(e.target.value) });
+      if (values[f.name] === undefined && f.choices && f.choices.length) values[f.name] = f.choices[0].code;
+      return field(label, s);
+    }
+    case "boolean": {
+      if (values[f.name] === undefined) values[f.name] = true;
+      return el("label", { class: "check" }, el("input", { type: "checkbox", "data-field": f.name, checked: values[f.name], onchange: (e) => set(e.target.checked) }), label);
+    }
+    case "products": {
+      const input = el("input", { type: "text", "data-field": f.name, value: (values[f.name] || []).join(", "), placeholder: "TRIAL-SET, SERUM-1",
+        oninput: (e) => set(e.target.value.split(/[,、\s]+/).map((x) => x.trim()).filter(Boolean)) });
+      return field(`${label} — ${t("segments.products")}`, input);
+    }
+    default:
+      return null; // cells, nested rules: written as JSON by other tools, not offered here
+  }
+}
+
+/** What a rule stored by the builder looks like as builder rows (top-level and/or of simple rules); null when it is not such a rule. */
+function rowsOf(rule, types) {
+  const byType = new Map(types.map((x) => [x.type, x]));
+  const one = (r) => {
+    const negate = r.type === "not";
+    const inner = negate ? r.rule : r;
+    const type = inner && byType.get(inner.type);
+    if (!type || SKIP.has(inner.type)) return null;
+    const values = {};
+    for (const f of type.fields) if (inner[f.name] !== undefined) values[f.name] = inner[f.name];
+    return { type, values, negate };
+  };
+  const list = rule.type === "and" || rule.type === "or" ? rule.rules.map(one) : [one(rule)];
+  return list.every(Boolean) ? { match: rule.type === "or" ? "or" : "and", rows: list } : null;
+}
+
+const slug = (text) => text.normalize("NFKC").toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
+
+definePage({
+  path: "segments",
+  nav: { order: 40, label: "nav.segments" },
+  async render(ctx) {
+    const [attributes, saved] = await Promise.all([api("segments/attributes", { signal: ctx.signal }), api("segments", { signal: ctx.signal })]);
+    const types = attributes.rules.filter((x) => !SKIP.has(x.type));
+    const state = { match: "and", rows: [] };
+    const open = ctx.params.get("id") && (saved || []).find((s) => s.id === ctx.params.get("id"));
+    if (open) Object.assign(state, rowsOf(open.rule, attributes.rules) || {});
+    // A first condition that is already a rule (a bound given): the page opens with a count, not a refusal.
+    if (state.rows.length === 0) state.rows.push({ type: types.find((x) => x.type === "daysSinceLastOrder") || types[0], values: { min: 90 }, negate: false });
+
+    const rulesBox = el("div", { class: "rule-rows", "data-testid": "segment-rules" });
+    const count = el("div", { class: "segment-count", "data-testid": "segment-count", role: "status", "aria-live": "polite" });
+    const sample = el("div", { "data-testid": "segment-sample" });
+    const status = el("div", { role: "status", class: "status-line" });
+    const name = el("input", { id: "segment-name", required: true, value: open ? open.name || "" : "" });
+    const id = el("input", { id: "segment-id", required: true, pattern: "[A-Za-z0-9_\\-]+", value: open ? open.id : "" });
+    const description = el("input", { id: "segment-description", value: open ? open.description || "" : "" });
+    name.addEventListener("input", () => { if (!id.dataset.touched) id.value = slug(name.value); });
+    id.addEventListener("input", () => { id.dataset.touched = "1"; });
+    if (open) id.dataset.touched = "1";
+
+    const rule = () => {
+      const rules = state.rows.map(ruleOf);
+      return rules.length === 1 ? rules[0] : { type: state.match, rules };
+    };
+    const definition = () => ({ schemaVersion: 1, id: id.value.trim(), name: name.value.trim() || id.value.trim(), description: description.value.trim() || undefined, rule: rule() });
+
+    let timer = null;
+    let asked = 0;
+    const refresh = () => {
+      clearTimeout(timer);
+      count.dataset.state = "counting";
+      timer = setTimeout(async () => {
+        const mine = ++asked;
+        try {
+          const evaluation = await api("segments/preview", { method: "POST", body: { rule: rule() }, signal: ctx.signal });
+          if (mine !== asked || !ctx.current) return;
+          showEvaluation(evaluation);
+        } catch (e) {
+          if (e.name === "AbortError" || mine !== asked) return;
+          count.dataset.state = "error";
+          replace(count, errorState(e));
+          replace(sample);
+        }
+      }, 300);
+    };
+    ctx.onLeave(() => clearTimeout(timer));
+
+    const showEvaluation = (evaluation) => {
+      count.dataset.state = "done";
+      count.dataset.members = String(evaluation.members);
+      replace(count, el("span", { class: "kpi-label", text: t("segments.count") }),
+        el("strong", { class: "kpi-value", "data-testid": "segment-members", text: t("segments.countValue", { n: num(evaluation.members) }) }),
+        el("span", { class: "hint", text: ` ${t("segments.asOf", { day: evaluation.asOf })}${evaluation.predictionsAsOf ? ` · ${t("segments.predictionsAsOf", { day: evaluation.predictionsAsOf })}` : ""}` }));
+      replace(sample, evaluation.sample.length === 0 ? emptyState() : dataTable({
+        caption: t("segments.sample", { n: evaluation.sample.length }), dense: true, testId: "segment-sample-table", pageSize: 20,
+        columns: memberColumns(),
+        rows: evaluation.sample,
+      }));
+    };
+
+    const drawRules = () => {
+      replace(rulesBox, state.rows.length === 0 ? el("p", { class: "hint", text: t("segments.noRules") }) : state.rows.map((row, i) => {
+        const typeSelect = select(types.map((x) => [x.type, `${pick(x.label)}${x.predictive ? ` (${t("segments.predictive")})` : ""}`]), row.type.type,
+          { "data-testid": "rule-type", "aria-label": t("segments.rule"), onchange: (e) => { row.type = types.find((x) => x.type === e.target.value); row.values = {}; drawRules(); refresh(); } });
+        const fields = row.type.fields.map((f) => fieldControl(f, row.values, refresh)).filter(Boolean);
+        const cuts = row.type.type === "clvTop" ? clvCuts() : null;
+        return el("div", { class: "rule-row", "data-testid": "rule-row", "data-type": row.type.type },
+          el("div", { class: "rule-head" }, typeSelect,
+            el("label", { class: "check" }, el("input", { type: "checkbox", checked: row.negate, onchange: (e) => { row.negate = e.target.checked; refresh(); } }), t("segments.negate")),
+            el("button", { type: "button", class: "secondary small", onclick: () => { state.rows.splice(i, 1); drawRules(); refresh(); }, text: t("segments.remove") })),
+          el("p", { class: "hint", text: pick(row.type.meaning) }),
+          el("div", { class: "rule-fields" }, fields), cuts);
+      }));
+    };
+
+    const clvCuts = () => {
+      const cuts = (attributes.clvTopCuts || []).filter((c) => c.from !== null && c.from !== undefined);
+      if (cuts.length === 0) return el("p", { class: "hint", text: t("segments.noPredictions") });
+      return el("p", { class: "hint", "data-testid": "clv-cuts" }, cuts.map((c) => t("segments.clvCut", { p: num(c.percent), amount: money(c.from, attributes.currency) })).join(" · "));
+    };
+
+    const save = async () => {
+      if (!/^[A-Za-z0-9_-]+$/.test(id.value.trim())) { replace(status, errorState({ message: t("segments.idNeeded") })); return null; }
+      try {
+        const view = await api("segments", { method: "POST", body: definition() });
+        const members = view.evaluation ? view.evaluation.members : null;
+        replace(status, el("p", { class: "flash", "data-testid": "segment-saved", text: t("segments.saved", { name: view.segment ? view.segment.name : name.value, n: num(members) }) }));
+        if (view.evaluation) showEvaluation(view.evaluation);
+        return view.segment || view;
+      } catch (e) {
+        replace(status, errorState(e));
+        return null;
+      }
+    };
+
+    const exportCsv = async (button) => {
+      const segment = await save();
+      if (!segment) return;
+      button.disabled = true;
+      const rows = [];
+      let after = null;
+      try {
+        do {
+          const page = await api(`segments/${encodeURIComponent(segment.id)}/members?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ""}`, { signal: ctx.signal });
+          rows.push(...page.members);
+          after = page.next;
+          button.textContent = t("segments.exporting", { n: num(rows.length) });
+        } while (after);
+        const columns = memberColumns();
+        downloadCsv(`segment-${segment.id}.csv`, columns.map((c) => c.label), rows.map((r) => columns.map((c) => (c.csv ? c.csv(r) : r[c.key]))));
+      } catch (e) {
+        replace(status, errorState(e));
+      } finally {
+        button.disabled = false;
+        button.textContent = t("segments.csv");
+      }
+    };
+
+    const start = async () => {
+      const segment = await save();
+      if (segment) navigate("scenarios/new", { segment: segment.id, name: segment.name, from: "segments" });
+    };
+
+    drawRules();
+    refresh();
+
+    const matchSelect = select([["and", t("segments.match.and")], ["or", t("segments.match.or")]], state.match, { id: "segment-match", onchange: (e) => { state.match = e.target.value; refresh(); } });
+    const builder = section(t("segments.builder"), [
+      el("div", { class: "toolbar" }, field(t("segments.match"), matchSelect), el("span", { class: "spacer" }),
+        el("button", { type: "button", class: "secondary", "data-testid": "add-rule", onclick: () => { state.rows.push({ type: types[0], values: {}, negate: false }); drawRules(); refresh(); }, text: t("segments.add") })),
+      rulesBox], { id: "builder" });
+    const result = section(t("segments.count"), [count, sample], { id: "result" });
+    const saveForm = section(t("segments.save"), el("form", { class: "form-grid", "data-testid": "segment-save", onsubmit: async (e) => { e.preventDefault(); await save(); } },
+      field(t("segments.name"), name), field(t("segments.id"), id), field(t("segments.description"), description),
+      el("div", { class: "form-actions" },
+        el("button", { type: "submit", text: t("segments.save") }),
+        el("button", { type: "button", class: "secondary", "data-testid": "segment-csv", onclick: (e) => exportCsv(e.currentTarget), text: t("segments.csv") }),
+        el("button", { type: "button", class: "secondary", "data-testid": "segment-start", onclick: start, text: t("segments.startScenario") }))), { id: "save" });
+    const list = section(t("segments.savedList"), (saved || []).length === 0 ? emptyState(t("segments.none")) : dataTable({
+      caption: t("segments.savedList"), dense: true, testId: "saved-segments", sort: { key: "id", dir: "asc" },
+      columns: [
+        { key: "name", label: t("segments.name"), format: (s) => el("a", { href: href("segments", { id: s.id }), text: s.name || s.id }) },
+        { key: "id", label: "ID", format: (s) => el("code", { text: s.id }) },
+        { key: "description", label: t("segments.description") },
+        { key: "actions", label: "", sortable: false, csv: false, format: (s) => el("a", { class: "button secondary small", href: href("scenarios/new", { segment: s.id, from: "segments" }), text: t("segments.startScenario") }) },
+      ],
+      rows: saved,
+    }), { id: "saved" });
+    ctx.onLeave(() => { asked++; });
+    return [pageHeader(t("segments.title"), { lead: t("segments.lead") }), el("div", { class: "segment-layout" }, el("div", { class: "stack" }, builder, saveForm), el("div", { class: "stack" }, result)), status, list];
+  },
+});
+
+/** The member columns (the sample and the CSV): ids and figures, never personal data. */
+function memberColumns() {
+  return [
+    { key: "customerId", label: t("segments.customer"), format: (m) => el("a", { href: href(`customers/${encodeURIComponent(m.customerId)}`), text: m.customerId }), csv: (m) => m.customerId },
+    { key: "frequency", label: t("segments.frequency"), type: "number" },
+    { key: "monetary", label: t("segments.monetary"), type: "money" },
+    { key: "lastOrderAt", label: t("segments.lastOrder"), type: "date" },
+    { key: "churnRisk", label: t("segments.churnRisk"), format: (m) => (m.churnRisk ? badge(t(`segments.risk.${String(m.churnRisk).toLowerCase()}`), String(m.churnRisk).toLowerCase() === "high" ? "bad" : "neutral") : "—"), csv: (m) => m.churnRisk || "" },
+    { key: "clv12Months", label: t("segments.clv"), type: "money" },
+    { key: "probabilityAlive", label: t("segments.pAlive"), type: "pct", value: (m) => m.probabilityAlive },
+  ];
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Kozuchi.Core.Common;
+using Kozuchi.Core.Customers;
+using Kozuchi.Storage.Customers;
+using Kozuchi.Storage.Infrastructure;
+using Kozuchi.Storage.Scenarios;
+using Kozuchi.Testing;
+using Kozuchi.Functions.Hosting.LocalRuntime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Kozuchi.Functions.Tests.Dashboard;
+
+/// <summary>
+/// The working pages as a CRM manager uses them in Chromium: a segment built and saved, a scenario from a preset, a
+/// template previewed and test-sent, a failed message explained and replayed, SQL, DM and call lists.
+/// </summary>
+public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, BrowserFixture browser) : DashboardTest(azurite, browser), IClassFixture<BrowserFixture>
+{
+    private static readonly CultureInfo Ja = CultureInfo.GetCultureInfo("ja-JP");
+
+    protected override void Configure(KozuchiAppFactory app) => app.WithStartSettings().WithSetting("Kozuchi:Reports:StaleAfterSeconds", "-1");
+
+    private async Task<List<CustomerProfile>> ActiveProfilesAsync() =>
+        await App.Services.GetRequiredService<CustomerStore>().ScanRecordsAsync(Ct).Where(r => r.State == CustomerState.Active).Select(r => r.ToProfile()).ToListAsync(Ct);
+
+    private async Task PostSegmentAsync(string json)
+    {
+        using var api = Session.Api();
+        using var response = await api.PostAsync(new Uri("/api/segments", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"), Ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    [Fact]
+    public async Task A_segment_built_in_the_builder_shows_the_count_the_api_answers_when_it_is_saved()
+    {
+        await LoadDemoAsync(200, 9);
+        await SignInAsync();
+        await OpenAsync("#/segments");
+
+        var row = Page.Locator("[data-testid='rule-row']").First;
+        await row.Locator("[data-testid='rule-type']").SelectOptionAsync("frequency");
+        await row.Locator("input[data-field='min']").FillAsync("2");
+        await Page.GetByLabel("名前").FillAsync("リピーター");
+        await Page.GetByLabel("ID (英数字と - _)").FillAsync("repeaters");
+        await Assertions.Expect(Page.Locator("[data-testid='segment-count'][data-state='done']")).ToBeVisibleAsync();
+        var shown = await Page.Locator("[data-testid='segment-members']").InnerTextAsync();
+        await ShotAsync("segments-builder");
+
+        await Page.Locator("[data-testid='segment-save'] button[type='submit']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='segment-saved']")).ToContainTextAsync("「リピーター」を保存しました");
+
+        using var api = Session.Api();
+        using var response = await api.PostAsync(new Uri("/api/segments", UriKind.Relative),
+            new StringContent("""{"schemaVersion":1,"id":"repeaters","name":"リピーター","rule":{"type":"frequency","min":2}}""", Encoding.UTF8, "application/json"), Ct);
+        var members = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("evaluation").GetProperty("members").GetInt32();
+        Assert.Equal((await ActiveProfilesAsync()).Count(p => p.Frequency >= 2), members);
+        Assert.Equal($"{members.ToString("N0", Ja)} 人", shown);
+        await Assertions.Expect(Page.Locator("[data-testid='segment-sample-table'] tbody tr").First).ToBeVisibleAsync();
+
+        // The segment goes on to the scenario builder, saved.
+        await Page.Locator("[data-testid='segment-start']").ClickAsync();
+        await Assertions.Expect(Page.Locator("main[data-path='scenarios/new']:not([aria-busy])")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("#scenario-segment")).ToHaveValueAsync("repeaters");
+    }
+
+    [Fact]
+    public async Task A_scenario_created_from_a_preset_for_a_segment_enters_the_customers_its_preview_promised()
+    {
+        await LoadDemoAsync(200, 9);
+        await PostSegmentAsync("""{"schemaVersion":1,"id":"two-plus","name":"2回以上購入","rule":{"type":"frequency","min":2}}""");
+        await SignInAsync();
+        await OpenAsync("#/scenarios/new?preset=dormant-reactivation&segment=two-plus&from=segments");
+
+        await Assertions.Expect(Page.Locator("#scenario-preset")).ToHaveValueAsync("dormant-reactivation");
+        await Assertions.Expect(Page.Locator("[data-testid='preset-description']")).ToContainTextAsync("クーポン案と新着商品案");
+        await Assertions.Expect(Page.Locator("#scenario-when")).ToHaveValueAsync("broadcast");
+        await Page.Locator("#scenario-at").FillAsync("2026-11-01T12:00");
+        await Page.Locator("input[data-weight='coupon']").FillAsync("40");
+        await Page.Locator("input[data-weight='new-arrivals']").FillAsync("40");
+        await Page.Locator("input[data-weight='holdout']").FillAsync("20");
+        await Page.Locator("#scenario-id").FillAsync("winback-two-plus");
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-preview'][data-state='ready']")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='preview-trigger']")).ToHaveTextAsync("セグメント「2回以上購入」の全員に 2026/11/01 12:00 に一斉配信");
+        await Assertions.Expect(Page.Locator("[data-testid='preview-next-run']")).ToHaveTextAsync("2026/11/01 12:00");
+
+        // What the preview promises, against the customers counted here: two orders or more, reachable by LINE or email.
+        var members = (await ActiveProfilesAsync()).Where(p => p.Frequency >= 2).ToList();
+        var reachable = members.Where(p => p.Reachability.CanReach(Channel.Line) || p.Reachability.CanReach(Channel.Email)).Select(p => p.CustomerId).ToHashSet();
+        var enters = Page.Locator("[data-testid='audience'] li[data-reason='enters']");
+        var holdout = Page.Locator("[data-testid='audience'] li[data-reason='holdout']");
+        var entering = int.Parse(await enters.GetAttributeAsync("data-count") ?? "0", CultureInfo.InvariantCulture);
+        var heldOut = int.Parse(await holdout.GetAttributeAsync("data-count") ?? "0", CultureInfo.InvariantCulture);
+        Assert.Equal(reachable.Count, entering + heldOut);
+        await Assertions.Expect(enters).ToHaveTextAsync($"{entering.ToString("N0", Ja)} 人が対象になります");
+        await Assertions.Expect(Page.Locator("[data-testid='audience'] li[data-reason='no-address'], [data-testid='audience'] li[data-reason='no-consent']").First).ToContainTextAsync("対象外");
+        await ShotAsync("scenario-builder-preview");
+
+        await Page.Locator("[data-testid='scenario-start']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='flash']")).ToHaveTextAsync("「休眠掘り起こし（90日） — 2回以上購入」を開始しました");
+        await Assertions.Expect(Page.Locator("main table tbody tr", new() { HasText = "winback-two-plus" })).ToContainTextAsync("稼働中");
+
+        App.Time.SetUtcNow(new DateTimeOffset(2026, 11, 1, 4, 0, 0, TimeSpan.Zero));
+        await App.Services.GetRequiredService<ScenarioTriggerRunner>().RunBroadcastsAsync(Ct);
+        await App.Functions.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct);
+        var enrolled = await App.Services.GetRequiredService<EnrollmentStore>().ForScenarioAsync("winback-two-plus", activeOnly: false, Ct).ToListAsync(Ct);
+        Assert.Equal(reachable.Order(StringComparer.Ordinal), enrolled.Select(e => e.CustomerId).Order(StringComparer.Ordinal));
+        Assert.Equal(heldOut, enrolled.Count(e => e.HeldOut));
+
+        // The list explains who did not enter, in words.
+        await OpenAsync("#/scenarios");
+        await Page.Locator("main button[data-audience='winback-two-plus']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-results'] [data-testid='audience'] li").First).ToBeVisibleAsync();
+        var gaps = members.Count - reachable.Count;
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-results']")).ToContainTextAsync($"トリガーの対象 {members.Count.ToString("N0", Ja)} 人のうち");
+        Assert.Equal(gaps, await Page.Locator("[data-testid='scenario-results'] li.gap").EvaluateAllAsync<int>("ls => ls.reduce((n, l) => n + Number(l.dataset.count), 0)"));
+        await ShotAsync("scenario-audience");
+    }
+
+    [Fact]
+    public async Task The_template_preview_shows_the_sample_customer_by_name_with_sama_and_a_test_send_lands_in_the_outbox()
+    {
+        await SignInAsync();
+        await OpenAsync("#/templates");
+        await Page.Locator("main a[href='#/templates/first-order-thanks']").First.ClickAsync();
+        await Assertions.Expect(Page.Locator("main[data-path='templates/:id']:not([aria-busy])")).ToBeVisibleAsync();
+
+        await Assertions.Expect(Page.Locator("[data-testid='preview-subject']")).ToHaveTextAsync("佐藤 花子 様、ご購入ありがとうございます");
+        await Assertions.Expect(Page.FrameLocator("[data-testid='preview-frame']").Locator("body")).ToContainTextAsync("佐藤 花子 様");
+
+        // An edit not saved yet is previewed as typed.
+        await Page.GetByLabel("件名").First.FillAsync("{{ customer }}、秋の新作のご案内");
+        await Assertions.Expect(Page.Locator("[data-testid='preview-subject']")).ToHaveTextAsync("佐藤 花子 様、秋の新作のご案内");
+        await ShotAsync("template-preview");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "変更を取り消す" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='preview-subject']")).ToHaveTextAsync("佐藤 花子 様、ご購入ありがとうございます");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "メールをテスト送信" }).ClickAsync();
+        await Page.Locator("[data-testid='test-send-link']").ClickAsync();
+        await Assertions.Expect(Page.Locator("main[data-page='outbox']:not([aria-busy])")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("main")).ToContainTextAsync("佐藤 花子 様、ご購入ありがとうございます");
+    }
+
+    [Fact]
+    public async Task A_failed_message_shows_why_it_failed_in_words_and_replays()
+    {
+        const string body = """{"v":1,"kind":"kozuchi","blob":"webhooks/orders/missing.json"}""";
+        await Assert.ThrowsAsync<FunctionFailedException>(() => App.Functions.QueueAsync("ProcessOrders", body, dequeueCount: 5, cancellationToken: Ct));
+        var poison = Session.Storage.Clients.PoisonQueue(StorageCatalog.Queues.OrdersIncoming);
+        await poison.CreateIfNotExistsAsync(cancellationToken: Ct);
+        await poison.SendMessageAsync(body, Ct);
+        await SignInAsync();
+
+        await OpenAsync("#/operations");
+        var group = Page.Locator("[data-testid='failed-queue'][data-queue-name='orders-incoming']");
+        await Assertions.Expect(group.Locator(".failed-what")).ToContainTextAsync("注文 Webhook — 保存先 webhooks/orders/missing.json");
+        await Assertions.Expect(group.Locator(".failed-why")).ToContainTextAsync("理由:");
+        await Assertions.Expect(group.Locator(".failed-why .hint")).ToContainTextAsync("試行 5 回");
+        await ShotAsync("operations-failed");
+        await group.GetByRole(AriaRole.Button, new() { Name = "再実行" }).ClickAsync();
+
+        await Assertions.Expect(Page.Locator("main .status-line").First).ToHaveTextAsync("orders-incoming: 1 件を再投入しました");
+        await Assertions.Expect(Page.Locator("[data-testid='poison']")).ToContainTextAsync("処理できなかったメッセージはありません。");
+        var back = await Session.Storage.Clients.Queue(StorageCatalog.Queues.OrdersIncoming).ReceiveMessagesAsync(32, cancellationToken: Ct);
+        Assert.Equal(body, Assert.Single(back.Value).Body.ToString());
+    }
+
+    [Fact]
+    public async Task A_sample_query_runs_over_the_snapshot_and_shows_its_rows()
+    {
+        await LoadDemoAsync(60, 3);
+        using (var api = Session.Api())
+        {
+            (await api.PostAsync(new Uri("/api/analytics/snapshots", UriKind.Relative), null, Ct)).EnsureSuccessStatusCode();
+        }
+
+        await SignInAsync();
+        await OpenAsync("#/sql");
+        await Page.Locator("[data-testid='sql-run']").ClickAsync();
+        // The first query loads the snapshot into DuckDB: seconds on a busy machine.
+        await Assertions.Expect(Page.Locator("[data-testid='sql-table'] tbody tr").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(Page.Locator("[data-testid='sql-table'] thead")).ToContainTextAsync("sales");
+        await Assertions.Expect(Page.Locator("[data-testid='sql-summary']")).ToContainTextAsync("行");
+        await ShotAsync("sql");
+        var download = await Page.RunAndWaitForDownloadAsync(() => Page.Locator("[data-testid='sql-csv']").ClickAsync());
+        Assert.StartsWith("month,sales,orders", (await File.ReadAllTextAsync(await download.PathAsync(), Ct)).TrimStart('\uFEFF'), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_call_list_of_a_segment_is_made_listed_and_downloaded_and_call_results_come_back()
+    {
+        await LoadDemoAsync(80, 5);
+        await PostSegmentAsync("""{"schemaVersion":1,"id":"everyone","name":"全員","rule":{"type":"frequency","min":1}}""");
+        await SignInAsync();
+        await OpenAsync("#/exports");
+
+        await Page.Locator("#export-kind").SelectOptionAsync("calls");
+        await Page.Locator("#export-source").SelectOptionAsync("segment");
+        await Page.Locator("#export-segment").SelectOptionAsync("everyone");
+        await Page.Locator("#export-campaign").FillAsync("autumn");
+        await Page.Locator("[data-testid='export-form'] button[type='submit']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='export-done']")).ToContainTextAsync("架電リストを作成しました");
+        await Assertions.Expect(Page.Locator("[data-testid='export-file-table'] tbody tr")).ToHaveCountAsync(1);
+        var download = await Page.RunAndWaitForDownloadAsync(() => Page.Locator("[data-testid='export-download']").ClickAsync());
+        var list = await File.ReadAllTextAsync(await download.PathAsync(), Ct);
+        var phoned = (await ActiveProfilesAsync()).First(p => p.Reachability.CanReach(Channel.Phone));
+        Assert.Contains(phoned.CustomerId, list, StringComparison.Ordinal);
+        await ShotAsync("exports");
+
+        await Page.Locator("#call-results-file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "results.csv", MimeType = "text/csv",
+            Buffer = Encoding.UTF8.GetBytes($"customer_id,outcome,refusal_reason,called_at,operator\r\n{phoned.CustomerId},reached,,2026-10-31 15:00,op1\r\nnobody,reached,,2026-10-31 15:00,op1\r\n"),
+        });
+        await Page.Locator("[data-testid='call-results-form'] button[type='submit']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='call-results-done']")).ToHaveTextAsync("1 件を取り込みました (架電拒否に変更 0 人・不明な顧客 1 人・エラー行 0 行)");
+    }
+}

@@ -74,6 +74,7 @@ public sealed class KozuchiAppFactory(StorageScope storage, ObservableTimeProvid
         services.AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddKozuchi(configuration);
+        services.AddFunctionServices(configuration);
         using var provider = services.BuildServiceProvider();
         provider.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     }

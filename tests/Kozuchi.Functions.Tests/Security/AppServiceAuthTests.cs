@@ -70,7 +70,7 @@ public sealed class AppServiceAuthTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         using var app = AppService(authEnabled);
 
-        var e = Assert.Throws<OptionsValidationException>(() => app.CreateClient());
+        var e = Assert.Throws<OptionsValidationException>(app.ValidateAtStart);
         Assert.Contains("WEBSITE_AUTH_ENABLED", e.Message, StringComparison.Ordinal);
     }
 
@@ -81,7 +81,7 @@ public sealed class AppServiceAuthTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         using var app = AppService(role: role);
 
-        var e = Assert.Throws<OptionsValidationException>(() => app.CreateClient());
+        var e = Assert.Throws<OptionsValidationException>(app.ValidateAtStart);
         Assert.Contains("Kozuchi__Auth__OperatorRole", e.Message, StringComparison.Ordinal);
     }
 

@@ -128,18 +128,14 @@ public sealed class SegmentService(SegmentStore segments, ProfileSnapshots snaps
     {
         var now = time.GetUtcNow();
         var today = shop.Today(now);
-        IEnumerable<CustomerProfile> audience = await snapshots.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        var profiles = await snapshots.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        var audience = rule.ReadsTags() ? await tags.AttachAsync(profiles, cancellationToken).ConfigureAwait(false) : profiles;
         var set = rule.ReadsPredictions()
             ? await predictions.CurrentAsync(today, cancellationToken).ConfigureAwait(false)
             : await predictions.StoredAsync(today, cancellationToken).ConfigureAwait(false);
         if (set is not null)
         {
             audience = set.Attach(audience);
-        }
-
-        if (rule.ReadsTags())
-        {
-            audience = await tags.AttachAsync(audience, cancellationToken).ConfigureAwait(false);
         }
 
         var predicate = SegmentEvaluator.Compile(rule, new SegmentContext(now, shop) { Currency = shopCurrency.Code });

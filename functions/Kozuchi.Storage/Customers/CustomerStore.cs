@@ -336,6 +336,24 @@ public sealed class CustomerStore
     }
 
     /// <summary>
+    /// The names of these customers, in their order (null where one is not active or has none): point reads, 16 at a
+    /// time, for the rows a page shows — never a whole list.
+    /// </summary>
+    public async Task<string?[]> NamesAsync(IReadOnlyList<string> customerIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        var names = new string?[customerIds.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, names.Length), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            if (await GetAsync(customerIds[i], ct).ConfigureAwait(false) is { State: CustomerState.Active, Contact.Name: { } name })
+            {
+                names[i] = name;
+            }
+        }).ConfigureAwait(false);
+        return names;
+    }
+
+    /// <summary>
     /// The ids merged into <paramref name="survivor"/>, however deep (a merged customer's own merges come along): the
     /// partitions where what was kept per customer before the merge (enrollments, tags) still lives. Only ids that still
     /// point into the group count, so an undone merge drops out.

@@ -169,6 +169,13 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         Assert.Equal(reachable.Count, entering + heldOut);
         await Assertions.Expect(enters).ToHaveTextAsync($"{entering.ToString("N0", Ja)} 人が対象になります");
         await Assertions.Expect(Page.Locator("[data-testid='audience'] li[data-reason='no-address'], [data-testid='audience'] li[data-reason='no-consent']").First).ToContainTextAsync("対象外");
+
+        // Who enters is listed by name (the first by id first), each linked to the customer's page.
+        var firstIn = reachable.Order(StringComparer.Ordinal).First();
+        var firstName = (await App.Services.GetRequiredService<CustomerStore>().GetAsync(firstIn, Ct))!.Contact.Name!;
+        var sampleLink = Page.Locator("[data-testid='audience-sample'] tbody tr").First.Locator("a");
+        await Assertions.Expect(sampleLink).ToHaveTextAsync(firstName);
+        await Assertions.Expect(sampleLink).ToHaveAttributeAsync("href", $"#/customers/{firstIn}");
         await ShotAsync("scenario-builder-preview");
 
         await Page.Locator("[data-testid='scenario-start']").ClickAsync();

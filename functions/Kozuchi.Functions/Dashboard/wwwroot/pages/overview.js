@@ -30,7 +30,7 @@ addTexts({
     "backtest.x": "学習期間のリピート回数", "backtest.purchases": "検証期間の購入回数", "backtest.all": "合計", "backtest.revenue": "検証期間の売上",
     "target.edit": "{month} の目標を設定", "target.kpi": "指標", "target.value": "目標値", "target.save": "目標を保存", "target.remove": "この目標を外す",
     "target.saved": "{month} の「{kpi}」の目標を {value} にしました。", "target.removed": "{month} の「{kpi}」の目標を外しました。",
-    "target.unit.count": "件・人", "target.unit.pct": "%", "target.current": "現在の目標: {value}", "target.none": "この月の目標はまだありません。",
+    "target.unit.count": "件・人", "target.unit.pct": "%", "target.unit.yen": "円", "target.current": "現在の目標: {value}", "target.none": "この月の目標はまだありません。",
   },
   en: {
     "nav.overview": "Overview", "overview.title": "Overview", "overview.sales": "Sales", "overview.newSales": "New-customer sales", "overview.repeatSales": "Repeat sales",
@@ -48,7 +48,7 @@ addTexts({
     "backtest.x": "Repeat purchases in calibration", "backtest.purchases": "Purchases in the holdout", "backtest.all": "All", "backtest.revenue": "Holdout revenue",
     "target.edit": "Set targets for {month}", "target.kpi": "Measure", "target.value": "Target", "target.save": "Save the target", "target.remove": "Remove this target",
     "target.saved": "Target for {kpi} in {month} set to {value}.", "target.removed": "Target for {kpi} in {month} removed.",
-    "target.unit.count": "count", "target.unit.pct": "%", "target.current": "Current target: {value}", "target.none": "No target for this month yet.",
+    "target.unit.count": "count", "target.unit.pct": "%", "target.unit.yen": "yen", "target.current": "Current target: {value}", "target.none": "No target for this month yet.",
   },
 });
 
@@ -181,7 +181,7 @@ function targetEditor(ctx, monthText, targets, currency) {
   const value = el("input", { type: "number", id: "target-value", min: "0", step: "any", required: true, class: "small-number" });
   const current = el("p", { class: "hint", "data-testid": "target-current" });
   const status = el("p", { role: "status", class: "status-line", "data-testid": "target-status" });
-  const unit = () => (kindOf(kpi.value) === "money" ? (currency === "JPY" ? "円" : currency) : t(kindOf(kpi.value) === "pct" ? "target.unit.pct" : "target.unit.count"));
+  const unit = () => (kindOf(kpi.value) === "money" ? (currency === "JPY" ? t("target.unit.yen") : currency) : t(kindOf(kpi.value) === "pct" ? "target.unit.pct" : "target.unit.count"));
   const existing = () => (targets || []).find((g) => g.kpi === kpi.value && g.month === monthText);
   const sync = () => {
     const x = existing();

@@ -12,7 +12,8 @@ public sealed record TagChange(CustomerTagsView? Tags, int Status, string? Probl
 /// <summary>
 /// The operator tags a customer or takes a tag off: the tag is normalized (NFKC) and checked (<see cref="CustomerTags"/>),
 /// only an active customer is tagged (a merged id names its survivor; an erased one has nobody left to tag), and a
-/// customer carries at most <see cref="CustomerTags.MaxPerCustomer"/>.
+/// customer carries at most <see cref="CustomerTags.MaxPerCustomer"/>. A customer's tags include those put on the
+/// customers merged into it (<see cref="CustomerTagStore"/>): taking one off takes it off wherever it was put.
 /// </summary>
 public sealed class CustomerTagging(CustomerStore customers, CustomerTagStore tags)
 {
@@ -43,16 +44,16 @@ public sealed class CustomerTagging(CustomerStore customers, CustomerTagStore ta
                 : $"Customer {customerId} was erased; there is nobody to tag.");
         }
 
-        if (add && await tags.AddAsync(customerId, normalized, cancellationToken).ConfigureAwait(false) == TagOutcome.TooMany)
+        if (add && await tags.AddAsync(record, normalized, cancellationToken).ConfigureAwait(false) == TagOutcome.TooMany)
         {
             return new(null, StatusCodes.Status409Conflict, $"A customer carries at most {CustomerTags.MaxPerCustomer} tags; take one off first.");
         }
 
         if (!add)
         {
-            await tags.RemoveAsync(customerId, normalized, cancellationToken).ConfigureAwait(false);
+            await tags.RemoveAsync(record, normalized, cancellationToken).ConfigureAwait(false);
         }
 
-        return new(new CustomerTagsView(customerId, await tags.ForCustomerAsync(customerId, cancellationToken).ConfigureAwait(false)), StatusCodes.Status200OK, null);
+        return new(new CustomerTagsView(customerId, await tags.OfAsync(record, cancellationToken).ConfigureAwait(false)), StatusCodes.Status200OK, null);
     }
 }

@@ -92,7 +92,7 @@ public sealed class CustomerViews(CustomerStore store, EnrollmentStore enrollmen
         {
             EntryProductNames = record.EntryProductNames(),
             State = record.State.ToString(),
-            Tags = await tags.ForCustomerAsync(record.CustomerId, cancellationToken),
+            Tags = await tags.OfAsync(record, cancellationToken),
         };
     }
 

@@ -91,8 +91,8 @@ public static class ImportCommands
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(file) is not { } name)
             {
-                // The runs whose chunks were read (a file's newest run; a pull writes none).
-                var entries = (await host.Services.GetRequiredService<Operations.ImportHistory>().ListAsync(ct)).Where(e => e.Progress is not null).ToList();
+                // Each file's newest run with progress (its chunks, or a finished CLI run's in-process total; a pull has none).
+                var entries = (await host.Services.GetRequiredService<Operations.ImportHistory>().ListAsync(ct)).Where(e => e.Progress is not null).DistinctBy(e => (e.Path, e.File)).ToList();
                 if (parse.GetValue(json))
                 {
                     await output.WriteLineAsync(JsonSerializer.Serialize(entries.Select(e => new { e.File, e.At, e.Progress }), Json));

@@ -57,15 +57,22 @@ public sealed class ImportHistory(StorageClients clients, ImportLog log, ImportC
             r.Id, r.Path, r.Source, r.Name, r.At,
             new ImportCounts(new ImportCountsSummary(r.RowsRead, r.OrdersAccepted, r.OrdersRejected, r.RowsRejected), r.Created, r.Updated, r.Unchanged),
             r.RowsRejected > 0, r.Status, r.Error, r.FirstErrors, r.ErrorReport, r.Path == ImportPaths.Blob && r.RowsRejected > 0,
-            byRun.GetValueOrDefault(r.Id)))];
+            byRun.GetValueOrDefault(r.Id) ?? InProcess(r)))];
     }
+
+    /// <summary>
+    /// A CLI run applies its orders in process and records itself only once they are stored: a finished one without
+    /// chunks to read (the demo loader; an older run of a name imported again) has stored all it accepted. A failed one
+    /// without chunks says nothing about how far it got.
+    /// </summary>
+    private static ImportChunkReport? InProcess(ImportRun run) =>
+        run.Path == ImportPaths.Cli && run.Status != "failed" ? ImportChunkReport.Finished(run.OrdersAccepted) : null;
 
     // A run that failed on its name (refused as a blob path) wrote no chunks: nothing to report.
     private async Task<ImportChunkReport?> ProgressAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
-            // The CLI ingests in process and writes no chunks: no progress to report (everything it counted is stored).
             var progress = await chunks.ProgressAsync(name, cancellationToken);
             return progress.Chunks.Count == 0 ? null : progress;
         }

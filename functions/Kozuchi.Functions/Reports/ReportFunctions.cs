@@ -226,15 +226,8 @@ public sealed class ReportService(CustomerStore store, ProfileSnapshots snapshot
     /// <summary>The page's customers with their names, by point reads of their rows (a page is at most 500).</summary>
     private async Task<ReportFunctions.RfmCustomerPage> NamedAsync(ReportFunctions.RfmCustomerPage page, CancellationToken cancellationToken)
     {
-        var named = page.Customers.ToArray();
-        await Parallel.ForEachAsync(Enumerable.Range(0, named.Length), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
-        {
-            if (await store.GetAsync(named[i].CustomerId, ct).ConfigureAwait(false) is { State: CustomerState.Active, Contact.Name: { } name })
-            {
-                named[i] = named[i] with { Name = name };
-            }
-        }).ConfigureAwait(false);
-        return page with { Customers = named };
+        var names = await store.NamesAsync([.. page.Customers.Select(c => c.CustomerId)], cancellationToken).ConfigureAwait(false);
+        return page with { Customers = [.. page.Customers.Select((c, i) => names[i] is { } name ? c with { Name = name } : c)] };
     }
 
     public async Task<IReadOnlyList<RfmMovement>> MovementAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken) =>

@@ -11,8 +11,14 @@ namespace Kozuchi.Functions.Scenarios;
 /// <summary>How many of the audience had one reason (<see cref="AudienceReasons"/>, plus <c>next-run</c>: will enter on the trigger's next run).</summary>
 public sealed record AudienceReasonCount(string Reason, int Count);
 
-/// <summary>A customer of the audience as the builder lists them: figures only, no personal data, and why (or whether) they enter.</summary>
-public sealed record AudienceMember(string CustomerId, int Frequency, decimal Monetary, string Currency, DateTimeOffset? LastOrderAt, IReadOnlyList<string> Reachable, string Reason);
+/// <summary>
+/// A customer of the audience as the builder lists them: the name (what a manager reads; the dashboard masks it on
+/// request), figures, and why (or whether) they enter.
+/// </summary>
+public sealed record AudienceMember(string CustomerId, int Frequency, decimal Monetary, string Currency, DateTimeOffset? LastOrderAt, IReadOnlyList<string> Reachable, string Reason)
+{
+    public string? Name { get; init; }
+}
 
 /// <summary>For event triggers (orders, carts): how many such events the shop had in the last <see cref="Days"/> days, a pace to expect.</summary>
 public sealed record AudienceEstimate(int Days, int Customers);
@@ -137,6 +143,9 @@ public sealed class ScenarioAudiences(SegmentStore segments, SegmentService memb
             }
         }
 
+        // Names by point reads of the sample's rows only.
+        var names = await customers.NamesAsync([.. sample.Select(m => m.CustomerId)], cancellationToken);
+        sample = [.. sample.Select((m, i) => m with { Name = names[i] })];
         var enter = reasons.GetValueOrDefault(AudienceReasons.Enters) + reasons.GetValueOrDefault(AudienceReasons.FrequencyCap) + reasons.GetValueOrDefault(NextRun);
         return new ScenarioAudience(kind, segment?.Id, segment?.Name, false, today, candidates.Count, enter, reasons.GetValueOrDefault(AudienceReasons.Holdout),
             [.. reasons.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => new AudienceReasonCount(r.Key, r.Value))],

@@ -11,7 +11,11 @@ using Kozuchi.Storage.Scenarios;
 
 namespace Kozuchi.Functions.Segments;
 
-/// <summary>A member as the segment API lists them: ids, figures and predictions, no personal data.</summary>
+/// <summary>
+/// A member as the segment API lists them: ids, figures and predictions. Only a preview's sample carries the
+/// <see cref="Name"/> (what a manager reads; the dashboard masks it on request); member pages and their CSV carry no
+/// personal data.
+/// </summary>
 public sealed record SegmentMember(
     string CustomerId,
     int Frequency,
@@ -25,6 +29,8 @@ public sealed record SegmentMember(
     ChurnRisk? ChurnRisk,
     double? ClvTopPercent)
 {
+    public string? Name { get; init; }
+
     public static SegmentMember Of(CustomerProfile p)
     {
         ArgumentNullException.ThrowIfNull(p);
@@ -34,8 +40,8 @@ public sealed record SegmentMember(
 }
 
 /// <summary>
-/// A rule evaluated now: how many customers match, the first of them (by id), and, when the rule reads predictions,
-/// the day they are for. <see cref="PredictionsAsOf"/> is null when no predictions were read.
+/// A rule evaluated now: how many customers match, the first of them (by id, with their names), and, when the rule
+/// reads predictions, the day they are for. <see cref="PredictionsAsOf"/> is null when no predictions were read.
 /// </summary>
 public sealed record SegmentEvaluation(DateOnly AsOf, int Members, IReadOnlyList<SegmentMember> Sample, bool ReadsPredictions, DateOnly? PredictionsAsOf);
 
@@ -62,7 +68,7 @@ public sealed record ClvCut(double Percent, decimal? From);
 /// Segments for the API and the builder: stored definitions, and their members now — the profile snapshot with, when
 /// the rule reads them, today's predictions attached (the same the daily segment-entry trigger evaluates).
 /// </summary>
-public sealed class SegmentService(SegmentStore segments, ProfileSnapshots snapshots, CustomerPredictionStore predictions, PredictiveService predictive, CustomerTagStore tags, ShopTime shop, ShopCurrency shopCurrency, TimeProvider time)
+public sealed class SegmentService(SegmentStore segments, ProfileSnapshots snapshots, CustomerStore customers, CustomerPredictionStore predictions, PredictiveService predictive, CustomerTagStore tags, ShopTime shop, ShopCurrency shopCurrency, TimeProvider time)
 {
     public const int SampleSize = 20;
     public const int MaxPage = 1000;
@@ -94,7 +100,9 @@ public sealed class SegmentService(SegmentStore segments, ProfileSnapshots snaps
     public async Task<SegmentEvaluation> EvaluateAsync(SegmentRule rule, CancellationToken cancellationToken)
     {
         var (members, today, predictionsAsOf) = await MembersAsync(rule, cancellationToken).ConfigureAwait(false);
-        return new SegmentEvaluation(today, members.Count, [.. members.Take(SampleSize).Select(SegmentMember.Of)], rule.ReadsPredictions(), predictionsAsOf);
+        var sample = members.Take(SampleSize).ToList();
+        var names = await customers.NamesAsync([.. sample.Select(m => m.CustomerId)], cancellationToken).ConfigureAwait(false);
+        return new SegmentEvaluation(today, members.Count, [.. sample.Select((m, i) => SegmentMember.Of(m) with { Name = names[i] })], rule.ReadsPredictions(), predictionsAsOf);
     }
 
     /// <summary>A stored segment's members after <paramref name="after"/> (by id), or null when there is no such segment.</summary>
@@ -128,18 +136,14 @@ public sealed class SegmentService(SegmentStore segments, ProfileSnapshots snaps
     {
         var now = time.GetUtcNow();
         var today = shop.Today(now);
-        IEnumerable<CustomerProfile> audience = await snapshots.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        var profiles = await snapshots.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        var audience = rule.ReadsTags() ? await tags.AttachAsync(profiles, cancellationToken).ConfigureAwait(false) : profiles;
         var set = rule.ReadsPredictions()
             ? await predictions.CurrentAsync(today, cancellationToken).ConfigureAwait(false)
             : await predictions.StoredAsync(today, cancellationToken).ConfigureAwait(false);
         if (set is not null)
         {
             audience = set.Attach(audience);
-        }
-
-        if (rule.ReadsTags())
-        {
-            audience = await tags.AttachAsync(audience, cancellationToken).ConfigureAwait(false);
         }
 
         var predicate = SegmentEvaluator.Compile(rule, new SegmentContext(now, shop) { Currency = shopCurrency.Code });

@@ -336,6 +336,50 @@ public sealed class CustomerStore
     }
 
     /// <summary>
+    /// The names of these customers, in their order (null where one is not active or has none): point reads, 16 at a
+    /// time, for the rows a page shows — never a whole list.
+    /// </summary>
+    public async Task<string?[]> NamesAsync(IReadOnlyList<string> customerIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customerIds);
+        var names = new string?[customerIds.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, names.Length), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            if (await GetAsync(customerIds[i], ct).ConfigureAwait(false) is { State: CustomerState.Active, Contact.Name: { } name })
+            {
+                names[i] = name;
+            }
+        }).ConfigureAwait(false);
+        return names;
+    }
+
+    /// <summary>
+    /// The ids merged into <paramref name="survivor"/>, however deep (a merged customer's own merges come along): the
+    /// partitions where what was kept per customer before the merge (enrollments, tags) still lives. Only ids that still
+    /// point into the group count, so an undone merge drops out.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> MergedIdsAsync(CustomerRecord survivor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(survivor);
+        var group = new HashSet<string>(StringComparer.Ordinal) { survivor.CustomerId };
+        var merged = new List<string>();
+        var pending = new Queue<CustomerRecord>([survivor]);
+        while (pending.TryDequeue(out var record) && group.Count <= 32)
+        {
+            foreach (var id in record.Merges.Select(m => m.MergedCustomerId).Where(id => !group.Contains(id)))
+            {
+                if (await GetAsync(id, cancellationToken).ConfigureAwait(false) is { State: CustomerState.Merged, MergedInto: { } into } m && group.Contains(into) && group.Add(id))
+                {
+                    merged.Add(id);
+                    pending.Enqueue(m);
+                }
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>
     /// Read-modify-write of one customer row under its ETag, retried when another writer got there first. The change
     /// returns null for "nothing to do". Returns the record as stored, or null if the customer does not exist.
     /// </summary>

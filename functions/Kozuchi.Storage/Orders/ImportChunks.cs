@@ -13,9 +13,18 @@ public sealed record ImportChunkProgress(int Chunk, string Blob, int Accepted, i
 /// <summary>An import's chunks and their sums: what has arrived in the customer tables and what is still on its way.</summary>
 public sealed record ImportChunkReport(IReadOnlyList<ImportChunkProgress> Chunks)
 {
-    public int Accepted => Chunks.Sum(c => c.Accepted);
-    public int Stored => Chunks.Sum(c => c.Stored);
+    /// <summary>
+    /// Orders a finished run applied in process without leaving chunks (the demo loader, an in-process run of an import
+    /// whose chunks a later run of the same name rewrote): stored, since the run reported only once they were.
+    /// </summary>
+    public int InProcess { get; init; }
+
+    public int Accepted => InProcess + Chunks.Sum(c => c.Accepted);
+    public int Stored => InProcess + Chunks.Sum(c => c.Stored);
     public int Pending => Chunks.Sum(c => c.Pending);
+
+    /// <summary>A finished in-process run's <paramref name="orders"/>, all stored.</summary>
+    public static ImportChunkReport Finished(int orders) => new([]) { InProcess = orders };
 }
 
 /// <summary>

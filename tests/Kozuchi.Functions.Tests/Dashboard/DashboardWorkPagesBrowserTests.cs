@@ -68,6 +68,44 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
     }
 
     [Fact]
+    public async Task The_builders_sample_lists_members_by_name_with_revenue_in_yen_and_last_order_in_Tokyo_and_hides_names_on_request()
+    {
+        await LoadDemoAsync(200, 9);
+        var store = App.Services.GetRequiredService<CustomerStore>();
+        var first = (await ActiveProfilesAsync()).Where(p => p.Frequency >= 2).MinBy(p => p.CustomerId, StringComparer.Ordinal)!;
+        var name = (await store.GetAsync(first.CustomerId, Ct))!.Contact.Name!;
+        var lastOrder = TimeZoneInfo.ConvertTime(first.LastOrderAt!.Value, ShopTime.Tokyo.Zone).ToString("yyyy/MM/dd", CultureInfo.InvariantCulture);
+        await SignInAsync();
+        await OpenAsync("#/segments");
+
+        var row = Page.Locator("[data-testid='rule-row']").First;
+        await row.Locator("[data-testid='rule-type']").SelectOptionAsync("frequency");
+        await row.Locator("input[data-field='min']").FillAsync("2");
+        await Assertions.Expect(Page.Locator("[data-testid='segment-count'][data-state='done']")).ToBeVisibleAsync();
+
+        // The first member (by id) is read by name, with the revenue in yen and the last order's day in Tokyo.
+        var top = Page.Locator("[data-testid='segment-sample-table'] tbody tr").First;
+        var link = top.Locator("a");
+        await Assertions.Expect(link).ToHaveTextAsync(name);
+        await Assertions.Expect(link).ToHaveAttributeAsync("href", $"#/customers/{first.CustomerId}");
+        await Assertions.Expect(top).ToContainTextAsync($"￥{first.Monetary.ToString("N0", Ja)}");
+        await Assertions.Expect(top).ToContainTextAsync(lastOrder);
+        await ShotAsync("segments-sample");
+
+        // Hidden on request, as in the RFM drill-down (the family name stays so the row is recognisable).
+        var parts = name.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        var hidden = parts.Length > 1 ? $"{parts[0]} {new string('＊', Math.Min(3, string.Concat(parts[1..]).Length))}" : $"{name[0]}{new string('＊', Math.Min(3, name.Length - 1))}";
+        await Page.GetByLabel("個人情報を隠す").CheckAsync();
+        await Assertions.Expect(link).ToHaveTextAsync(hidden);
+        await Page.GetByLabel("個人情報を隠す").UncheckAsync();
+        await Assertions.Expect(link).ToHaveTextAsync(name);
+
+        await link.ClickAsync();
+        await Assertions.Expect(Page.Locator("main h1")).ToHaveTextAsync(name);
+        Assert.EndsWith($"#/customers/{first.CustomerId}", Page.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_builder_shows_and_reads_the_broadcast_time_in_Tokyo_whatever_the_browsers_own_zone()
     {
         await LoadDemoAsync(50, 3);
@@ -131,6 +169,13 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         Assert.Equal(reachable.Count, entering + heldOut);
         await Assertions.Expect(enters).ToHaveTextAsync($"{entering.ToString("N0", Ja)} 人が対象になります");
         await Assertions.Expect(Page.Locator("[data-testid='audience'] li[data-reason='no-address'], [data-testid='audience'] li[data-reason='no-consent']").First).ToContainTextAsync("対象外");
+
+        // Who enters is listed by name (the first by id first), each linked to the customer's page.
+        var firstIn = reachable.Order(StringComparer.Ordinal).First();
+        var firstName = (await App.Services.GetRequiredService<CustomerStore>().GetAsync(firstIn, Ct))!.Contact.Name!;
+        var sampleLink = Page.Locator("[data-testid='audience-sample'] tbody tr").First.Locator("a");
+        await Assertions.Expect(sampleLink).ToHaveTextAsync(firstName);
+        await Assertions.Expect(sampleLink).ToHaveAttributeAsync("href", $"#/customers/{firstIn}");
         await ShotAsync("scenario-builder-preview");
 
         await Page.Locator("[data-testid='scenario-start']").ClickAsync();

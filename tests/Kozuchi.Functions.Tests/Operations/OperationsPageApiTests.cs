@@ -34,6 +34,24 @@ public sealed class OperationsPageApiTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Equal(loaded, run.GetProperty("report").GetProperty("summary").GetProperty("rowsRead").GetInt32());
         Assert.Equal(loaded, run.GetProperty("report").GetProperty("created").GetInt32());
         Assert.Equal("ok", run.GetProperty("status").GetString());
+
+        // Applied in process, no chunks: the API says all of it is stored and nothing pending (the page shows that as is).
+        var progress = run.GetProperty("progress");
+        Assert.Equal((loaded, loaded, 0), (progress.GetProperty("accepted").GetInt32(), progress.GetProperty("stored").GetInt32(), progress.GetProperty("pending").GetInt32()));
+        Assert.Empty(progress.GetProperty("chunks").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_cli_run_that_failed_without_chunks_reports_no_progress_and_a_pull_none_either()
+    {
+        var log = _h.App.Services.GetRequiredService<ImportLog>();
+        var at = _h.App.Time.GetUtcNow();
+        await log.RecordAsync(new ImportRun { Id = log.NewRunId(), Path = ImportPaths.Cli, Source = "kozuchi", Name = "broken.csv", At = at, RowsRead = 10, OrdersAccepted = 10, Status = "failed", Error = "disk full" }, Ct);
+        await log.RecordAsync(new ImportRun { Id = log.NewRunId(), Path = ImportPaths.Pull, Source = "shopify", Name = "pull-1", At = at, RowsRead = 3, OrdersAccepted = 3 }, Ct);
+
+        var runs = (await GetAsync("operations/imports")).EnumerateArray().ToDictionary(r => r.GetProperty("file").GetString()!, StringComparer.Ordinal);
+        Assert.Equal(JsonValueKind.Null, runs["broken.csv"].GetProperty("progress").ValueKind);
+        Assert.Equal(JsonValueKind.Null, runs["pull-1"].GetProperty("progress").ValueKind);
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public sealed class EngineHarness : IAsyncDisposable
         Service = new ScenarioService(Scenarios, Enrollments, Engine, Wakeups, time, opts);
         Segments = new SegmentStore(storage.Clients);
         Predictions = new CustomerPredictionStore(storage.Clients, Customers, Snapshots, ShopTime.Tokyo, Options.Create(new ClvOptions()));
-        Tags = new CustomerTagStore(storage.Clients);
+        Tags = new CustomerTagStore(storage.Clients, Customers);
         Triggers = new ScenarioTriggerRunner(Scenarios, Segments, Customers, Snapshots, Predictions, Tags, Publisher, ShopTime.Tokyo, time, NullLogger<ScenarioTriggerRunner>.Instance);
     }
 

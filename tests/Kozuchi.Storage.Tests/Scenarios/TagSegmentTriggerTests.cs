@@ -30,21 +30,22 @@ public sealed class TagSegmentTriggerTests(AzuriteFixture azurite) : IAsyncLifet
         var records = PredictiveShop.Records(Start, customers: 40);
         await PredictiveShop.WriteAsync(_h.Customers, _h.Snapshots, records, Ct);
         var ids = records.Select(r => r.CustomerId).Order(StringComparer.Ordinal).ToList();
+        var byId = records.ToDictionary(r => r.CustomerId, StringComparer.Ordinal);
         var (segment, errors) = SegmentJson.Parse("""{"id":"wholesale","name":"卸","rule":{"type":"tag","tags":["卸"]}}""");
         Assert.Empty(errors);
         await _h.Segments.PutAsync(segment!, Ct);
         await _h.InstallAsync(Scenario);
-        await _h.Tags.AddAsync(ids[0], "卸", Ct);
-        await _h.Tags.AddAsync(ids[1], "卸", Ct);
-        await _h.Tags.AddAsync(ids[2], "VIP", Ct);
+        await _h.Tags.AddAsync(byId[ids[0]], "卸", Ct);
+        await _h.Tags.AddAsync(byId[ids[1]], "卸", Ct);
+        await _h.Tags.AddAsync(byId[ids[2]], "VIP", Ct);
 
         var first = await _h.Triggers.RunDailyAsync(Ct);
 
         Assert.Equal([ids[0], ids[1]], (await _h.Segments.MembersAsync("wholesale", Ct)).Order(StringComparer.Ordinal));
         Assert.Equal(2, first.SegmentEnters);
 
-        await _h.Tags.AddAsync(ids[2], "卸", Ct);
-        await _h.Tags.RemoveAsync(ids[0], "卸", Ct);
+        await _h.Tags.AddAsync(byId[ids[2]], "卸", Ct);
+        await _h.Tags.RemoveAsync(byId[ids[0]], "卸", Ct);
         _h.Time.Advance(TimeSpan.FromDays(1));
         var second = await _h.Triggers.RunDailyAsync(Ct);
 

@@ -6,6 +6,7 @@ import { date, num } from "../lib/format.js";
 import { href } from "../lib/router.js";
 import { dataTable } from "./data-table.js";
 import { badge, emptyState } from "./states.js";
+import { maskName, masked } from "../pages/customers.js";
 
 addTexts({
   ja: {
@@ -18,7 +19,7 @@ addTexts({
     "audience.reached": "トリガーの対象 {n} 人のうち", "audience.entered": "参加済み {n} 人", "audience.enter": "参加", "audience.holdout": "ホールドアウト",
     "audience.event": "注文やカートのたびに参加するシナリオです。直近 {days} 日では {n} 人が該当しました。", "audience.cart": "カゴ落ちのたびに参加するシナリオです。",
     "audience.segmentMissing": "セグメント「{id}」が保存されていません。", "audience.none": "トリガーが設定されていません。",
-    "audience.sample": "参加する顧客 (先頭 {n} 人)", "audience.customer": "顧客 ID", "audience.frequency": "購入回数", "audience.monetary": "累計購入額",
+    "audience.sample": "参加する顧客 (先頭 {n} 人)", "audience.customer": "顧客", "audience.frequency": "購入回数", "audience.monetary": "累計購入額",
     "audience.lastOrder": "最終購入", "audience.channels": "連絡手段", "audience.status": "扱い",
     "audience.channel.email": "メール", "audience.channel.line": "LINE", "audience.channel.postal": "DM", "audience.channel.phone": "電話",
   },
@@ -32,7 +33,7 @@ addTexts({
     "audience.reached": "Of the {n} customers the trigger reaches", "audience.entered": "{n} entered", "audience.enter": "Enter", "audience.holdout": "Holdout",
     "audience.event": "Customers enter on each order or cart. In the last {days} days, {n} customers would have.", "audience.cart": "Customers enter on each abandoned cart.",
     "audience.segmentMissing": "Segment “{id}” is not stored.", "audience.none": "No trigger is set.",
-    "audience.sample": "Customers who enter (first {n})", "audience.customer": "Customer id", "audience.frequency": "Orders", "audience.monetary": "Revenue",
+    "audience.sample": "Customers who enter (first {n})", "audience.customer": "Customer", "audience.frequency": "Orders", "audience.monetary": "Revenue",
     "audience.lastOrder": "Last order", "audience.channels": "Reachable by", "audience.status": "As",
     "audience.channel.email": "Email", "audience.channel.line": "LINE", "audience.channel.postal": "DM", "audience.channel.phone": "Phone",
   },
@@ -58,7 +59,9 @@ export function audienceView(a, { sample = true } = {}) {
     sample && a.sample.length ? dataTable({
       caption: t("audience.sample", { n: a.sample.length }), dense: true, testId: "audience-sample", pageSize: 20,
       columns: [
-        { key: "customerId", label: t("audience.customer"), format: (m) => el("a", { href: href(`customers/${encodeURIComponent(m.customerId)}`), text: m.customerId }), csv: (m) => m.customerId },
+        // By name (masked when the operator hides personal data, as everywhere), linked to the customer page.
+        { key: "customerId", label: t("audience.customer"), className: "nowrap", value: (m) => (masked() ? maskName(m.name) : m.name) || m.customerId,
+          format: (m) => el("a", { href: href(`customers/${encodeURIComponent(m.customerId)}`), title: m.customerId, text: (masked() ? maskName(m.name) : m.name) || m.customerId }), csv: (m) => m.customerId },
         { key: "frequency", label: t("audience.frequency"), type: "number" },
         { key: "monetary", label: t("audience.monetary"), type: "money" },
         { key: "lastOrderAt", label: t("audience.lastOrder"), type: "date", format: (m) => date(m.lastOrderAt) },

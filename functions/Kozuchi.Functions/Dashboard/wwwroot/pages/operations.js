@@ -151,12 +151,11 @@ definePage({
           { key: "at", label: t("operations.at"), type: "dateTime" },
           { key: "rowsRead", label: t("operations.rowsRead"), type: "number", value: (r) => r.report.summary.rowsRead },
           { key: "ordersAccepted", label: t("operations.ordersAccepted"), type: "number", value: (r) => r.report.summary.ordersAccepted },
-          // Accepted is what the file gave; only chunks already applied are stored (the rest: pending, per chunk). A pull has no chunks.
-          { key: "stored", label: t("operations.storedOrders"), type: "number",
-            // The CLI writes in process: when it has reported, what it imported is stored (it keeps no chunks).
-            value: (r) => (r.progress ? r.progress.stored : r.path === "cli" && r.status !== "failed" ? r.report.summary.ordersAccepted : null) },
+          // Accepted is what the file gave; stored and pending are the API's progress (per chunk, or a finished CLI run's
+          // in-process total). A pull has none.
+          { key: "stored", label: t("operations.storedOrders"), type: "number", value: (r) => (r.progress ? r.progress.stored : null) },
           { key: "pending", label: t("operations.pendingOrders"), type: "number", value: (r) => (r.progress ? r.progress.pending : null),
-            format: (r) => !r.progress ? (r.path === "cli" && r.status !== "failed" ? num(0) : "—") : r.progress.pending === 0 ? num(0)
+            format: (r) => !r.progress ? "—" : r.progress.pending === 0 ? num(0)
               : `${num(r.progress.pending)} (${r.progress.chunks.filter((c) => c.pending > 0).length}/${r.progress.chunks.length} ${t("operations.chunks")})` },
           { key: "rowsRejected", label: t("operations.rowsRejected"), type: "number", value: (r) => r.report.summary.rowsRejected },
           { key: "path", label: t("operations.path"), format: (r) => badge(t(`operations.path.${r.path}`), "info"), csv: (r) => r.path },

@@ -1,9 +1,9 @@
 // 概要: a month's KPIs with 前月比 and 前年同月比 (the month still under way marked as such; each card links to the page
 // that explains it), F2 転換率 of the latest observable month, LTV (12 months) of the latest cohort that has had them,
-// targets with progress, and the monthly new / repeat revenue chart with a ￥ axis; then 次の一手 (ranked actions with
+// targets with progress (set here, per month: 目標を設定), and the monthly new / repeat revenue chart with a ￥ axis; then 次の一手 (ranked actions with
 // their measured basis, one click from a card into the builder on its preset) and the shop's CLV backtest (predicted
 // beside actual holdout purchases), both loaded apart so the KPIs never wait for the predictions.
-import { definePage, href } from "../lib/router.js";
+import { definePage, flash, href } from "../lib/router.js";
 import { addTexts, pick, t } from "../lib/i18n.js";
 import { el, field, replace, select } from "../lib/dom.js";
 import { api } from "../lib/api.js";
@@ -28,6 +28,9 @@ addTexts({
     "backtest.title": "予測の信頼度（CLV バックテスト）", "backtest.calibration": "学習期間", "backtest.holdout": "検証期間",
     "backtest.chart": "検証期間の購入回数: 予測と実績（学習期間のリピート回数別）", "backtest.predicted": "予測", "backtest.actual": "実績",
     "backtest.x": "学習期間のリピート回数", "backtest.purchases": "検証期間の購入回数", "backtest.all": "合計", "backtest.revenue": "検証期間の売上",
+    "target.edit": "{month} の目標を設定", "target.kpi": "指標", "target.value": "目標値", "target.save": "目標を保存", "target.remove": "この目標を外す",
+    "target.saved": "{month} の「{kpi}」の目標を {value} にしました。", "target.removed": "{month} の「{kpi}」の目標を外しました。",
+    "target.unit.count": "件・人", "target.unit.pct": "%", "target.unit.yen": "円", "target.current": "現在の目標: {value}", "target.none": "この月の目標はまだありません。",
   },
   en: {
     "nav.overview": "Overview", "overview.title": "Overview", "overview.sales": "Sales", "overview.newSales": "New-customer sales", "overview.repeatSales": "Repeat sales",
@@ -43,6 +46,9 @@ addTexts({
     "backtest.title": "How far to trust the predictions (CLV backtest)", "backtest.calibration": "Calibration", "backtest.holdout": "Holdout",
     "backtest.chart": "Holdout purchases: predicted and actual, by repeat purchases in calibration", "backtest.predicted": "Predicted", "backtest.actual": "Actual",
     "backtest.x": "Repeat purchases in calibration", "backtest.purchases": "Purchases in the holdout", "backtest.all": "All", "backtest.revenue": "Holdout revenue",
+    "target.edit": "Set targets for {month}", "target.kpi": "Measure", "target.value": "Target", "target.save": "Save the target", "target.remove": "Remove this target",
+    "target.saved": "Target for {kpi} in {month} set to {value}.", "target.removed": "Target for {kpi} in {month} removed.",
+    "target.unit.count": "count", "target.unit.pct": "%", "target.unit.yen": "yen", "target.current": "Current target: {value}", "target.none": "No target for this month yet.",
   },
 });
 
@@ -113,8 +119,8 @@ definePage({
       const partial = !m.complete;
       return el("div", { class: "cards", "data-testid": "kpis" },
         kpiCard({ label: t("overview.sales"), value: yen(m.sales), partial, comparisons: vs("sales"), target: target("sales", yen), href: href("products"), kpi: "sales" }),
-        kpiCard({ label: t("overview.newSales"), value: yen(m.newSales), partial, comparisons: vs("newSales"), href: href("cohorts"), kpi: "newSales" }),
-        kpiCard({ label: t("overview.repeatSales"), value: yen(m.repeatSales), partial, comparisons: vs("repeatSales"), href: href("rfm"), kpi: "repeatSales" }),
+        kpiCard({ label: t("overview.newSales"), value: yen(m.newSales), partial, comparisons: vs("newSales"), target: target("newSales", yen), href: href("cohorts"), kpi: "newSales" }),
+        kpiCard({ label: t("overview.repeatSales"), value: yen(m.repeatSales), partial, comparisons: vs("repeatSales"), target: target("repeatSales", yen), href: href("rfm"), kpi: "repeatSales" }),
         kpiCard({ label: t("common.orders"), value: num(m.orders), partial, comparisons: vs("orders"), target: target("orders", num), href: href("products"), kpi: "orders" }),
         kpiCard({ label: t("overview.activeCustomers"), value: num(m.activeCustomers), partial, comparisons: vs("activeCustomers"), target: target("activeCustomers", num), href: href("rfm"), kpi: "activeCustomers" }),
         kpiCard({ label: t("overview.newCustomers"), value: num(m.newCustomers), partial, comparisons: vs("newCustomers"), target: target("newCustomers", num), href: href("cohorts"), kpi: "newCustomers" }),
@@ -145,7 +151,7 @@ definePage({
     return [header,
       el("form", { class: "toolbar", onsubmit: (e) => e.preventDefault() }, field(t("overview.month"), picker)),
       section(chosen.complete ? t("overview.monthly", { month: month(chosen.month) }) : t("overview.monthlyPartial", { month: month(chosen.month), asOf: day(data.asOf) }),
-        [cards(chosen), otherCurrencies(chosen.otherCurrencies, { testId: "kpi-other-currencies", amount: (o) => o.sales })], { id: "kpis" }),
+        [cards(chosen), otherCurrencies(chosen.otherCurrencies, { testId: "kpi-other-currencies", amount: (o) => o.sales }), targetEditor(ctx, chosen.month, data.targets, currency)], { id: "kpis" }),
       section(t("overview.lifetime"), [lifetime, summary ? otherCurrencies(summary.otherCurrencies, { testId: "summary-other-currencies" }) : null], { id: "lifetime" }),
       section(t("overview.chart"), chart(ctx, {
         type: "bar",
@@ -160,6 +166,52 @@ definePage({
       later(ctx, t("backtest.title"), { id: "backtest", testId: "backtest" }, backtest)];
   },
 });
+
+// The KPIs a target can be set on (PUT /api/reports/targets), with the card label each goes by and how its value reads.
+const TARGETS = [["sales", "overview.sales", "money"], ["newSales", "overview.newSales", "money"], ["repeatSales", "overview.repeatSales", "money"],
+  ["orders", "common.orders", "count"], ["activeCustomers", "overview.activeCustomers", "count"], ["newCustomers", "overview.newCustomers", "count"],
+  ["repeatRate", "overview.repeatRate", "pct"], ["aov", "overview.aov", "money"], ["f2Within90", "overview.f2", "pct"]];
+
+/** 目標を設定: a month's target for one KPI, typed as the card shows it (￥, a count, or %), saved or removed, then the cards drawn again. */
+function targetEditor(ctx, monthText, targets, currency) {
+  const kindOf = (kpi) => TARGETS.find((x) => x[0] === kpi)[2];
+  const labelOf = (kpi) => t(TARGETS.find((x) => x[0] === kpi)[1]);
+  const shown = (kpi, v) => (kindOf(kpi) === "money" ? money(v, currency) : kindOf(kpi) === "pct" ? pct(v) : num(v));
+  const kpi = select(TARGETS.map(([k, label]) => [k, t(label)]), "sales", { id: "target-kpi" });
+  const value = el("input", { type: "number", id: "target-value", min: "0", step: "any", required: true, class: "small-number" });
+  const current = el("p", { class: "hint", "data-testid": "target-current" });
+  const status = el("p", { role: "status", class: "status-line", "data-testid": "target-status" });
+  const unit = () => (kindOf(kpi.value) === "money" ? (currency === "JPY" ? t("target.unit.yen") : currency) : t(kindOf(kpi.value) === "pct" ? "target.unit.pct" : "target.unit.count"));
+  const existing = () => (targets || []).find((g) => g.kpi === kpi.value && g.month === monthText);
+  const sync = () => {
+    const x = existing();
+    const kind = kindOf(kpi.value);
+    value.value = x ? String(kind === "pct" ? Math.round(x.value * 10000) / 100 : x.value) : "";
+    current.textContent = x ? t("target.current", { value: shown(kpi.value, x.value) }) : t("target.none");
+  };
+  kpi.addEventListener("change", sync);
+  sync();
+  const put = async (v) => {
+    try {
+      await api("reports/targets", { method: "PUT", body: [{ kpi: kpi.value, month: monthText, value: v }] });
+      flash(v === null ? t("target.removed", { month: month(monthText), kpi: labelOf(kpi.value) }) : t("target.saved", { month: month(monthText), kpi: labelOf(kpi.value), value: shown(kpi.value, v) }));
+      ctx.reload();
+    } catch (e) {
+      replace(status, errorState(e));
+    }
+  };
+  const form = el("form", { class: "form-grid", onsubmit: async (e) => {
+    e.preventDefault();
+    const n = Number(value.value);
+    await put(kindOf(kpi.value) === "pct" ? n / 100 : n);
+  } },
+  field(t("target.kpi"), kpi), field(t("target.value"), value, { hint: unit() }), current,
+  el("div", { class: "form-actions" }, el("button", { type: "submit", text: t("target.save") }),
+    el("button", { type: "button", class: "secondary", onclick: () => put(null), text: t("target.remove") })));
+  // The hint under the value follows the chosen KPI's unit.
+  kpi.addEventListener("change", () => { const hint = form.querySelector(".field-hint"); if (hint) hint.textContent = unit(); });
+  return el("details", { class: "target-editor", "data-testid": "target-editor" }, el("summary", { text: t("target.edit", { month: month(monthText) }) }), form, status);
+}
 
 /** A section drawn once its data has come (the predictions can take longer than the KPIs): loading, then content or the error. */
 function later(ctx, title, options, draw) {

@@ -1,8 +1,9 @@
 // セグメント: a builder over the rule language the engine evaluates (the rule types, their fields and the day's
 // predictive cuts come from GET /api/segments/attributes, so CLV and churn risk are offered as the predictions define
-// them), a live member count and sample (POST /api/segments/preview), the saved segments, saving (POST /api/segments),
-// a CSV of the members (ids and figures, no personal data) and "start a scenario for this segment" (the builder's
-// #/scenarios/new?segment= contract: the segment is saved first).
+// them), a live member count and sample (POST /api/segments/preview: the first members by name — masked on request, as
+// the RFM drill-down — with their revenue and last order, each linked to the customer page), the saved segments,
+// saving (POST /api/segments), a CSV of the members (ids and figures, no personal data) and "start a scenario for this
+// segment" (the builder's #/scenarios/new?segment= contract: the segment is saved first).
 import { definePage, href, navigate } from "../lib/router.js";
 import { addTexts, pick, t } from "../lib/i18n.js";
 import { el, field, replace, select } from "../lib/dom.js";
@@ -11,6 +12,7 @@ import { date, money, num, pct } from "../lib/format.js";
 import { dataTable } from "../components/data-table.js";
 import { downloadCsv } from "../components/csv.js";
 import { badge, emptyState, errorState, pageHeader, section } from "../components/states.js";
+import { maskName, masked, maskToggle } from "./customers.js";
 
 addTexts({
   ja: {
@@ -19,7 +21,7 @@ addTexts({
     "segments.builder": "条件", "segments.match": "組み合わせ", "segments.match.and": "すべての条件を満たす", "segments.match.or": "いずれかの条件を満たす",
     "segments.add": "条件を追加", "segments.remove": "削除", "segments.negate": "満たさない", "segments.noRules": "条件がありません。「条件を追加」から始めてください。",
     "segments.count": "該当する顧客", "segments.countValue": "{n} 人", "segments.asOf": "{day} 時点", "segments.predictionsAsOf": "予測は {day} のもの",
-    "segments.counting": "集計中…", "segments.sample": "該当する顧客 (先頭 {n} 人)", "segments.customer": "顧客 ID", "segments.frequency": "購入回数",
+    "segments.counting": "集計中…", "segments.sample": "該当する顧客 (先頭 {n} 人)", "segments.customer": "顧客 ID", "segments.member": "顧客", "segments.frequency": "購入回数",
     "segments.monetary": "累計購入額", "segments.lastOrder": "最終購入", "segments.churnRisk": "離脱リスク", "segments.clv": "予測 CLV (12か月)", "segments.pAlive": "購入継続確率",
     "segments.save": "保存", "segments.saved": "「{name}」を保存しました ({n} 人)", "segments.name": "名前", "segments.id": "ID (英数字と - _)",
     "segments.description": "説明 (任意)", "segments.csv": "CSV 出力 (全員)", "segments.startScenario": "このセグメントでシナリオを開始",
@@ -35,7 +37,7 @@ addTexts({
     "segments.builder": "Conditions", "segments.match": "Combine", "segments.match.and": "All conditions hold", "segments.match.or": "Any condition holds",
     "segments.add": "Add a condition", "segments.remove": "Remove", "segments.negate": "Not", "segments.noRules": "No conditions yet. Start with “Add a condition”.",
     "segments.count": "Matching customers", "segments.countValue": "{n} customers", "segments.asOf": "as of {day}", "segments.predictionsAsOf": "predictions of {day}",
-    "segments.counting": "Counting…", "segments.sample": "Matching customers (first {n})", "segments.customer": "Customer id", "segments.frequency": "Orders",
+    "segments.counting": "Counting…", "segments.sample": "Matching customers (first {n})", "segments.customer": "Customer id", "segments.member": "Customer", "segments.frequency": "Orders",
     "segments.monetary": "Revenue", "segments.lastOrder": "Last order", "segments.churnRisk": "Churn risk", "segments.clv": "Predicted CLV (12 months)", "segments.pAlive": "P(alive)",
     "segments.save": "Save", "segments.saved": "Saved “{name}” ({n} customers)", "segments.name": "Name", "segments.id": "Id (letters, digits, - _)",
     "segments.description": "Description (optional)", "segments.csv": "CSV (all members)", "segments.startScenario": "Start a scenario for this segment",
@@ -48,6 +50,7 @@ addTexts({
 });
 
 const SKIP = new Set(["and", "or", "not"]);
+const PREDICTED = new Set(["clv12Months", "probabilityAlive"]);
 
 /** A rule's fields as an object the API takes, from the row's controls. */
 function ruleOf(row) {
@@ -178,7 +181,9 @@ definePage({
     };
     ctx.onLeave(() => clearTimeout(timer));
 
+    let shown = null;
     const showEvaluation = (evaluation) => {
+      shown = evaluation;
       count.dataset.state = "done";
       count.dataset.members = String(evaluation.members);
       replace(count, el("span", { class: "kpi-label", text: t("segments.count") }),
@@ -186,7 +191,8 @@ definePage({
         el("span", { class: "hint", text: ` ${t("segments.asOf", { day: evaluation.asOf })}${evaluation.predictionsAsOf ? ` · ${t("segments.predictionsAsOf", { day: evaluation.predictionsAsOf })}` : ""}` }));
       replace(sample, evaluation.sample.length === 0 ? emptyState() : dataTable({
         caption: t("segments.sample", { n: evaluation.sample.length }), dense: true, testId: "segment-sample-table", pageSize: 20,
-        columns: memberColumns(),
+        // The side panel is narrow: the name and what a manager decides on; the predictions when the rule reads them (the CSV has all).
+        columns: [sampleColumn(), ...memberColumns().slice(1).filter((c) => evaluation.readsPredictions || !PREDICTED.has(c.key))],
         rows: evaluation.sample,
       }));
     };
@@ -262,7 +268,7 @@ definePage({
       el("div", { class: "toolbar" }, field(t("segments.match"), matchSelect), el("span", { class: "spacer" }),
         el("button", { type: "button", class: "secondary", "data-testid": "add-rule", onclick: () => { state.rows.push({ type: types[0], values: {}, negate: false }); drawRules(); refresh(); }, text: t("segments.add") })),
       rulesBox], { id: "builder" });
-    const result = section(t("segments.count"), [count, sample], { id: "result" });
+    const result = section(t("segments.count"), [count, sample], { id: "result", actions: maskToggle(() => { if (shown) showEvaluation(shown); }) });
     const saveForm = section(t("segments.save"), el("form", { class: "form-grid", "data-testid": "segment-save", onsubmit: async (e) => { e.preventDefault(); await save(); } },
       field(t("segments.name"), name), field(t("segments.id"), id), field(t("segments.description"), description),
       el("div", { class: "form-actions" },
@@ -284,12 +290,18 @@ definePage({
   },
 });
 
-/** The member columns (the sample and the CSV): ids and figures, never personal data. */
+/** The sample's first column: the name a manager reads (masked on request; the id when there is none), linked to the customer page. */
+function sampleColumn() {
+  const name = (m) => (masked() ? maskName(m.name) : m.name) || m.customerId;
+  return { key: "name", label: t("segments.member"), value: name, className: "nowrap", format: (m) => el("a", { href: href(`customers/${encodeURIComponent(m.customerId)}`), text: name(m), title: m.customerId }), csv: (m) => m.customerId };
+}
+
+/** The member columns of the CSV (the sample shows the name instead of the id): ids and figures, never personal data. */
 function memberColumns() {
   return [
-    { key: "customerId", label: t("segments.customer"), format: (m) => el("a", { href: href(`customers/${encodeURIComponent(m.customerId)}`), text: m.customerId }), csv: (m) => m.customerId },
+    { key: "customerId", label: t("segments.customer"), csv: (m) => m.customerId },
     { key: "frequency", label: t("segments.frequency"), type: "number" },
-    { key: "monetary", label: t("segments.monetary"), type: "money" },
+    { key: "monetary", label: t("segments.monetary"), type: "money", currency: (m) => m.currency },
     { key: "lastOrderAt", label: t("segments.lastOrder"), type: "date" },
     { key: "churnRisk", label: t("segments.churnRisk"), format: (m) => (m.churnRisk ? badge(t(`segments.risk.${String(m.churnRisk).toLowerCase()}`), String(m.churnRisk).toLowerCase() === "high" ? "bad" : "neutral") : "—"), csv: (m) => m.churnRisk || "" },
     { key: "clv12Months", label: t("segments.clv"), type: "money" },

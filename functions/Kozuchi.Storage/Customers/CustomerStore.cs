@@ -902,8 +902,11 @@ public sealed class CustomerStore
 
     /// <summary>
     /// Writes rows in entity group transactions of up to 100 per partition, each If-Match on the ETag the session read
-    /// (insert-if-absent for a row it did not find). Returns the rows of the transactions that failed because another
-    /// writer changed (or created) one of their rows meanwhile; the session keeps the new ETag of every row written.
+    /// (insert-if-absent for a row it did not find). Returns the rows another writer changed (or created) meanwhile:
+    /// the service names the action that failed a transaction, and the transaction goes again without it, so one stale
+    /// row costs one request more and every refused row is known after one attempt (a batch of orders an earlier,
+    /// interrupted write left behind learns all of them at once, not one per transaction and attempt). The session
+    /// keeps the new ETag of every row written.
     /// </summary>
     private async Task<IReadOnlyList<(string Pk, string Rk)>> TryWriteAsync(Session session, TableClient table, IReadOnlyList<(TableEntity Entity, bool Merge)> rows, CancellationToken cancellationToken)
     {
@@ -911,58 +914,82 @@ public sealed class CustomerStore
         var batches = rows.GroupBy(r => r.Entity.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
-            var seenFrom = Cache.Tick();
-            var actions = batch.Select(r =>
+            var pending = batch.ToList();
+            while (pending.Count > 0)
             {
-                var hasETag = session.ETags.TryGet(table.Name, r.Entity.PartitionKey, r.Entity.RowKey, out var etag);
-                return (hasETag, r.Merge) switch
+                var refused = await TrySubmitAsync(session, table, pending, ct).ConfigureAwait(false);
+                if (refused.Count == 0)
                 {
-                    (true, true) => new TableTransactionAction(TableTransactionActionType.UpdateMerge, r.Entity, etag),
-                    (true, false) => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r.Entity, etag),
-                    (false, true) => new TableTransactionAction(TableTransactionActionType.UpsertMerge, r.Entity),
-                    (false, false) => new TableTransactionAction(TableTransactionActionType.Add, r.Entity),
-                };
-            }).ToList();
-            try
-            {
-                var response = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
-                for (var i = 0; i < batch.Length; i++)
-                {
-                    if (response.Value[i].Headers.ETag is { } newTag)
-                    {
-                        session.ETags.Set(table.Name, batch[i].Entity.PartitionKey, batch[i].Entity.RowKey, newTag);
-                        if (!session.Preloaded)
-                        {
-                            Remember(table, batch[i].Entity, newTag, seenFrom);
-                        }
-                    }
+                    return;
                 }
 
-                var added = actions.Count(a => a.ActionType == TableTransactionActionType.Add);
-                _written.AddOrUpdate(table.Name, batch.Length, (_, n) => n + batch.Length);
-                _added.AddOrUpdate(table.Name, added, (_, n) => n + added);
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
-            {
-                // The row the service refused is stale in the cache (or exists, for an insert); the others of the
-                // transaction were not written but what the cache holds of them is still right.
-                var culprit = ex is TableTransactionFailedException { FailedTransactionActionIndex: { } i } && i >= 0 && i < batch.Length ? batch[i..(i + 1)] : batch;
                 lock (failed)
                 {
-                    failed.AddRange(batch.Select(r => (r.Entity.PartitionKey, r.Entity.RowKey)));
-                    foreach (var r in culprit)
+                    foreach (var r in refused)
                     {
+                        failed.Add((r.Entity.PartitionKey, r.Entity.RowKey));
                         session.Culprits.Add((table.Name, r.Entity.PartitionKey, r.Entity.RowKey));
                     }
                 }
 
-                foreach (var r in culprit)
+                // The refused row is stale in the cache (or exists, for an insert); the others were not written, but
+                // what the cache holds of them is still right.
+                foreach (var r in refused)
                 {
                     Forget(table, r.Entity);
+                    pending.Remove(r);
                 }
             }
         }).ConfigureAwait(false);
         return failed;
+    }
+
+    /// <summary>One entity group transaction: the rows it refused (the one the service names, or all when it names none).</summary>
+    private async Task<IReadOnlyList<(TableEntity Entity, bool Merge)>> TrySubmitAsync(Session session, TableClient table, List<(TableEntity Entity, bool Merge)> batch, CancellationToken cancellationToken)
+    {
+        var seenFrom = Cache.Tick();
+        var actions = batch.Select(r =>
+        {
+            var hasETag = session.ETags.TryGet(table.Name, r.Entity.PartitionKey, r.Entity.RowKey, out var etag);
+            return (hasETag, r.Merge) switch
+            {
+                (true, true) => new TableTransactionAction(TableTransactionActionType.UpdateMerge, r.Entity, etag),
+                (true, false) => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r.Entity, etag),
+                (false, true) => new TableTransactionAction(TableTransactionActionType.UpsertMerge, r.Entity),
+                (false, false) => new TableTransactionAction(TableTransactionActionType.Add, r.Entity),
+            };
+        }).ToList();
+        try
+        {
+            var response = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (response.Value[i].Headers.ETag is { } newTag)
+                {
+                    session.ETags.Set(table.Name, batch[i].Entity.PartitionKey, batch[i].Entity.RowKey, newTag);
+                    if (session.Preloaded)
+                    {
+                        // A bulk write does not tell the cache what it wrote: the cache forgets the row instead, so that
+                        // a cached batch in this process (a webhook during an import, the import's own fallback) reads
+                        // it rather than learning it from a refused write.
+                        Forget(table, batch[i].Entity);
+                    }
+                    else
+                    {
+                        Remember(table, batch[i].Entity, newTag, seenFrom);
+                    }
+                }
+            }
+
+            var added = actions.Count(a => a.ActionType == TableTransactionActionType.Add);
+            _written.AddOrUpdate(table.Name, batch.Count, (_, n) => n + batch.Count);
+            _added.AddOrUpdate(table.Name, added, (_, n) => n + added);
+            return [];
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
+        {
+            return ex is TableTransactionFailedException { FailedTransactionActionIndex: { } i } && i >= 0 && i < batch.Count ? [batch[i]] : batch;
+        }
     }
 
     /// <summary>A row ingest wrote is what the cache knows of it now.</summary>

@@ -217,6 +217,51 @@ public sealed class IngestCacheTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Many_orders_a_stopped_bulk_write_left_without_their_customers_are_all_found_by_one_retry_on_a_stale_cache()
+    {
+        var a = NewInstance();
+        await a.Ingestor.IngestAsync([Incoming("0", email: "warm@example.jp")], null, Ct);
+
+        // What a bulk write (the CLI import) leaves when it loses a race at its customers: the rows of the orders that
+        // create customers are written (they go first), their customers and identifiers are not. 20 such orders to an
+        // order partition, beside orders nobody wrote yet: a's complete buckets know none of them.
+        var orphans = Enumerable.Range(1, 20 * 16).Select(i => Incoming("o" + i, email: $"o{i}@example.jp", day: 2 + (i % 20))).ToList();
+        var fresh = Enumerable.Range(1, 100).Select(i => Incoming("n" + i, email: $"n{i}@example.jp", day: 2 + (i % 20))).ToList();
+        foreach (var partition in orphans.GroupBy(o => CustomerEntities.OrderPartition(o.Order.Key)))
+        {
+            await a.Store.OrdersTable.SubmitTransactionAsync(
+                partition.Select(o => new TableTransactionAction(TableTransactionActionType.Add, CustomerEntities.ToEntity(o.Order, CustomerLedger.NewCustomerId(o.Order.Key), o.RawRef))),
+                Ct);
+        }
+
+        var result = await a.Ingestor.IngestAsync([.. orphans, .. fresh], null, Ct);
+
+        // One refused insert transaction names every row that exists, not only its first: the next attempt reads them all.
+        Assert.Equal(2, result.Attempts);
+        Assert.All(result.Orders, o => Assert.Equal((ApplyOutcome.Created, true), (o.Outcome, o.IsFirstOrder)));
+        Assert.Equal(1 + orphans.Count + fresh.Count, (await ActiveAsync(a.Store)).Count);
+        Assert.All(await ActiveAsync(a.Store), p => Assert.Equal(1, p.Frequency));
+    }
+
+    [Fact]
+    public async Task What_a_bulk_import_in_the_same_process_wrote_is_read_not_learnt_from_a_refused_write()
+    {
+        var a = NewInstance();
+        await a.Ingestor.IngestAsync([Incoming("1", email: "a@example.jp")], null, Ct);
+
+        // The CLI import (a preloaded session) adds an order and a phone to the customer a's cache holds.
+        var bulk = CustomerStore.NewSession();
+        await a.Store.PreloadAllAsync(bulk, Ct);
+        await a.Ingestor.IngestAsync([Incoming("2", email: "a@example.jp", phone: "03-1234-5678", day: 2)], bulk, Ct);
+
+        var result = await a.Ingestor.IngestAsync([Incoming("3", phone: "0312345678", day: 3)], null, Ct);
+
+        Assert.Equal(1, result.Attempts);
+        var customer = Assert.Single(await ActiveAsync(a.Store));
+        Assert.Equal((customer.CustomerId, 3), (Assert.Single(result.Orders).CustomerId, customer.Frequency));
+    }
+
+    [Fact]
     public async Task A_full_cache_completes_no_more_buckets_and_point_reads_the_rest()
     {
         var store = new CustomerStore(_storage.Clients, new IngestCache(maxRows: 5));

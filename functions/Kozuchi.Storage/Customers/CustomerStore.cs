@@ -81,6 +81,9 @@ public sealed class CustomerStore
 
         internal Dictionary<string, long> CustomerStamps { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Blocked orders whose decision wrote a row a refusal named: what they rested on is forgotten (<see cref="Forget(Session, IEnumerable{Order})"/>).</summary>
+        public HashSet<OrderKey> Implicated { get; } = [];
+
         /// <summary>Rows a refused write named as the culprit (table, partition, row): stale in the cache.</summary>
         internal HashSet<(string Table, string Pk, string Rk)> Culprits { get; } = [];
 
@@ -754,6 +757,15 @@ public sealed class CustomerStore
         var culprits = session.Culprits.Where(c => c.Table == _orders.Name).Select(c => CustomerEntities.OrderKeyFromRow(c.Rk));
         session.ExistingOrders.UnionWith(inserts.Select(r => CustomerEntities.OrderKeyFromRow(r.Entity.RowKey)).Where(k => !refused.Contains(k) && heldOrders.Contains(k)));
         session.ExistingOrders.UnionWith(culprits);
+
+        // What a refusal proved stale is in the effects of the orders whose decision wrote it; the others blocked
+        // (sharing a customer with them, or merged into a survivor that lost) rested on nothing proved stale.
+        var culpritCustomers = session.Culprits.Where(c => c.Table == _customers.Name).Select(c => c.Rk).ToHashSet(StringComparer.Ordinal);
+        var culpritIdentities = session.Culprits.Where(c => c.Table == _identities.Name).Select(c => IdentityKey.Parse(TableKeys.Unescape(c.Rk))).ToHashSet();
+        var culpritOrders = session.Culprits.Where(c => c.Table == _orders.Name).Select(c => CustomerEntities.OrderKeyFromRow(c.Rk)).ToHashSet();
+        session.Implicated.UnionWith(effects
+            .Where(e => blocked.Contains(e.Order) && (e.Customers.Overlaps(culpritCustomers) || e.Identities.Overlaps(culpritIdentities) || e.Orders.Overlaps(culpritOrders)))
+            .Select(e => e.Order));
         return blocked;
     }
 
@@ -782,9 +794,11 @@ public sealed class CustomerStore
     }
 
     /// <summary>
-    /// After a refused write: every cached row the blocked orders' decisions rested on (their identifiers, the customers
-    /// those and their rows lead to, the customer each would create) is forgotten, so their next attempt reads them all.
-    /// The refused row alone is not enough: the change that made it stale may have moved rows it guards too.
+    /// After a refused write: every cached row the implicated orders' decisions rested on (their identifiers, the
+    /// customers those and their rows lead to, the customer each would create) is forgotten, so their next attempt reads
+    /// them all. The refused row alone is not enough: the change that made it stale may have moved rows it guards too.
+    /// Orders blocked only for sharing a customer with them keep their cached rows (the shared customer is forgotten
+    /// with the implicated order): nothing they rested on was proved stale, and if it were, their writes are refused.
     /// </summary>
     public void Forget(Session session, IEnumerable<Order> blocked)
     {

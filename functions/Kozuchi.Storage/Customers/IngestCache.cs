@@ -118,7 +118,7 @@ public sealed class IngestCache(int maxRows = IngestCache.DefaultMaxRows)
         }
 
         record = knowledge == Knowledge.Present
-            ? JsonSerializer.Deserialize<CustomerRecord>(cold.Json(), CustomerEntities.Json)! with { CustomerId = customerId }
+            ? (JsonSerializer.Deserialize<CustomerRecord>(cold.Json(), CustomerEntities.Json) ?? throw new InvalidDataException($"Customer row {customerId} has no data.")) with { CustomerId = customerId }
             : null;
         return knowledge;
     }

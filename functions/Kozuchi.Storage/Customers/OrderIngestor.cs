@@ -108,7 +108,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
 
                 LogConflict(logger, attempt, blocked.Count, ordered.Count);
                 pending = [.. pending.Where(o => blocked.Contains(o.Key))];
-                store.Forget(session, pending);
+                store.Forget(session, pending.Where(o => session.Implicated.Contains(o.Key)));
                 retried += pending.Count;
             }
             catch (WriteConflictException ex) when (session.Preloaded && attempt < MaxAttempts)

@@ -112,11 +112,16 @@ public static class CustomerLedger
         var sourced = IdentityKey.Sourced(order);
         var keys = sourced.Select(s => s.Key).ToList();
 
-        // Which customers does this order point at? Its earlier version's owner, and every owner of its identifiers.
+        // Which customers does this order point at? The customer holding its earlier version, and every owner of its
+        // identifiers. An order row whose customer does not hold the order (written first by an attempt that did not
+        // finish: ingest inserts a new order's row before its customer) is only a pointer to rewrite, not a link.
         var candidates = new List<string>();
-        if (set.OrdersByKey.TryGetValue(order.Key, out var stored))
+        string? holder = null;
+        if (set.OrdersByKey.TryGetValue(order.Key, out var stored) && Resolve(set, stored.CustomerId) is var owned
+            && set.Customers.TryGetValue(owned, out var holding) && holding.Find(order.Key) is not null)
         {
-            candidates.Add(Resolve(set, stored.CustomerId));
+            holder = owned;
+            candidates.Add(owned);
         }
 
         // A customer this order created may hold it while its identity and order rows never landed (a crash, or a
@@ -160,7 +165,7 @@ public static class CustomerLedger
             // The customer who bought first survives, so ids customers already have in scenarios stay put. Among
             // customers the shop has separated, the order goes to the owner of its strongest identifier instead.
             var ordered = separated
-                ? [.. records.OrderBy(c => Strength(c.CustomerId, stored is null ? null : Resolve(set, stored.CustomerId), keyOwners)).ThenBy(c => c.CustomerId, StringComparer.Ordinal)]
+                ? [.. records.OrderBy(c => Strength(c.CustomerId, holder, keyOwners)).ThenBy(c => c.CustomerId, StringComparer.Ordinal)]
                 : records
                     .OrderBy(c => c.Orders.Count == 0 ? DateTimeOffset.MaxValue : c.Orders.Min(o => o.OrderedAt))
                     .ThenBy(c => c.CustomerId, StringComparer.Ordinal)

@@ -33,13 +33,17 @@ public sealed class CustomerStore
     private readonly TableClient _identities;
     private readonly TableClient _customers;
 
-    public CustomerStore(StorageClients clients)
+    public CustomerStore(StorageClients clients, IngestCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(clients);
+        Cache = cache ?? new IngestCache();
         _orders = clients.Table(StorageCatalog.Tables.Orders);
         _identities = clients.Table(StorageCatalog.Tables.Identities);
         _customers = clients.Table(StorageCatalog.Tables.Customers);
     }
+
+    /// <summary>What ingest knows of the identity and customer tables without reading them (one per process).</summary>
+    public IngestCache Cache { get; }
 
     public TableClient OrdersTable => _orders;
     public TableClient CustomersTable => _customers;
@@ -66,6 +70,23 @@ public sealed class CustomerStore
         internal HashSet<string> LoadedCustomers { get; } = new(StringComparer.Ordinal);
         internal bool Preloaded { get; set; }
 
+        /// <summary>Reads identities and customers from <see cref="Cache"/> where it knows them; order rows only of orders known to exist.</summary>
+        internal bool Cached { get; init; }
+
+        /// <summary>Order rows this session's writes proved to exist (an insert refused, or written for an order that then went round again).</summary>
+        public HashSet<OrderKey> ExistingOrders { get; } = [];
+
+        /// <summary>The cache stamps of the identifiers and customers a cached session holds (<see cref="IngestCache.Tick"/>).</summary>
+        internal Dictionary<IdentityKey, long> IdentityStamps { get; } = [];
+
+        internal Dictionary<string, long> CustomerStamps { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Blocked orders whose decision wrote a row a refusal named: what they rested on is forgotten (<see cref="Forget(Session, IEnumerable{Order})"/>).</summary>
+        public HashSet<OrderKey> Implicated { get; } = [];
+
+        /// <summary>Rows a refused write named as the culprit (table, partition, row): stale in the cache.</summary>
+        internal HashSet<(string Table, string Pk, string Rk)> Culprits { get; } = [];
+
         /// <summary>
         /// The customers of a preloaded session that no batch is working on, as compressed UTF-8 JSON
         /// (<see cref="ColdCustomer"/>). A batch thaws the ones it needs (those a point-read session would read) into
@@ -77,6 +98,9 @@ public sealed class CustomerStore
 
 
     public static Session NewSession() => new(new IngestWorkingSet());
+
+    /// <summary>A point session that takes identities and customers from the ingest cache (<see cref="IngestCache"/>).</summary>
+    public static Session NewCachedSession() => new(new IngestWorkingSet()) { Cached = true };
 
     /// <summary>
     /// Moves the customers a preloaded session holds as objects to its compact store, once they are saved (nothing
@@ -229,12 +253,19 @@ public sealed class CustomerStore
     }
 
     /// <summary>Point-reads what the orders need that the session does not hold yet, following merges to the survivor.</summary>
-    public async Task LoadAsync(Session session, IReadOnlyCollection<Order> orders, CancellationToken cancellationToken)
+    /// <param name="existing">Orders whose row is known to exist (a cached session reads only those, and those a customer it loaded holds).</param>
+    public async Task LoadAsync(Session session, IReadOnlyCollection<Order> orders, CancellationToken cancellationToken, IReadOnlySet<OrderKey>? existing = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (session.Preloaded)
         {
             Thaw(session, orders);
+            return;
+        }
+
+        if (session.Cached)
+        {
+            await LoadCachedAsync(session, orders, existing ?? new HashSet<OrderKey>(), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -244,34 +275,8 @@ public sealed class CustomerStore
         // Orders, identifiers and the customers the orders would create are independent: read together, so a batch
         // holds its rows for as short a time as the reads allow (a shorter window, fewer races with other writers).
         var creators = orderKeys.Select(CustomerLedger.NewCustomerId).Where(session.LoadedCustomers.Add).ToList();
-        var readOrders = ForEachAsync(orderKeys.Where(session.LoadedOrders.Add).ToList(), async (key, ct) =>
-        {
-            var pk = CustomerEntities.OrderPartition(key);
-            var rk = CustomerEntities.OrderRow(key);
-            var row = await _orders.GetEntityIfExistsAsync<TableEntity>(pk, rk, ["CustomerId", "UpdatedAt"], ct).ConfigureAwait(false);
-            if (row.HasValue && row.Value is { } e)
-            {
-                lock (session)
-                {
-                    set.OrdersByKey[key] = new StoredOrderRef(key, e.GetString("CustomerId"), e.GetDateTimeOffset("UpdatedAt") ?? default);
-                    session.ETags.Set(_orders.Name, pk, rk, e.ETag);
-                }
-            }
-        }, cancellationToken);
-        var readIdentities = ForEachAsync(identityKeys.Where(session.LoadedIdentities.Add).ToList(), async (key, ct) =>
-        {
-            var pk = CustomerEntities.IdentityPartition(key);
-            var rk = CustomerEntities.IdentityRow(key);
-            var row = await _identities.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: ct).ConfigureAwait(false);
-            if (row.HasValue && row.Value is { } e)
-            {
-                lock (session)
-                {
-                    set.Identities[key] = e.GetString("CustomerId");
-                    session.ETags.Set(_identities.Name, pk, rk, e.ETag);
-                }
-            }
-        }, cancellationToken);
+        var readOrders = ReadOrdersAsync(session, [.. orderKeys.Where(session.LoadedOrders.Add)], cancellationToken);
+        var readIdentities = ReadIdentitiesAsync(session, [.. identityKeys.Where(session.LoadedIdentities.Add)], cancellationToken);
         await Task.WhenAll(readOrders, readIdentities, ReadCustomersAsync(session, creators, cancellationToken)).ConfigureAwait(false);
 
         // Then the owners they name (and, following merges, the survivors).
@@ -284,6 +289,162 @@ public sealed class CustomerStore
             // A merged customer points at its survivor, which the ledger needs too.
             wanted = batch.Select(id => set.Customers.GetValueOrDefault(id)?.MergedInto).OfType<string>().ToHashSet(StringComparer.Ordinal);
         }
+    }
+
+    private Task ReadOrdersAsync(Session session, IReadOnlyList<OrderKey> keys, CancellationToken cancellationToken) =>
+        ForEachAsync(keys, async (key, ct) =>
+        {
+            var pk = CustomerEntities.OrderPartition(key);
+            var rk = CustomerEntities.OrderRow(key);
+            var row = await _orders.GetEntityIfExistsAsync<TableEntity>(pk, rk, ["CustomerId", "UpdatedAt"], ct).ConfigureAwait(false);
+            if (row.HasValue && row.Value is { } e)
+            {
+                lock (session)
+                {
+                    session.Set.OrdersByKey[key] = new StoredOrderRef(key, e.GetString("CustomerId"), e.GetDateTimeOffset("UpdatedAt") ?? default);
+                    session.ETags.Set(_orders.Name, pk, rk, e.ETag);
+                }
+            }
+        }, cancellationToken);
+
+    private Task ReadIdentitiesAsync(Session session, IReadOnlyList<IdentityKey> keys, CancellationToken cancellationToken) =>
+        ForEachAsync(keys, async (key, ct) =>
+        {
+            var pk = CustomerEntities.IdentityPartition(key);
+            var rk = CustomerEntities.IdentityRow(key);
+            var seenFrom = Cache.Tick();
+            var row = await _identities.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: ct).ConfigureAwait(false);
+            if (row.HasValue && row.Value is { } e)
+            {
+                var owner = e.GetString("CustomerId");
+                Cache.PutIdentity(key, owner, e.ETag, seenFrom);
+                lock (session)
+                {
+                    session.Set.Identities[key] = owner;
+                    session.ETags.Set(_identities.Name, pk, rk, e.ETag);
+                    session.IdentityStamps[key] = seenFrom;
+                }
+            }
+            else
+            {
+                Cache.ConfirmAbsentIdentity(key);
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// The cached path of <see cref="LoadAsync"/>: the buckets the orders need are made complete once, identifiers and
+    /// customers come from the cache where it knows them (present, or absent in a complete bucket) and are point-read
+    /// otherwise; a customer a row names is read when the cache lacks it. Order rows are read only for orders known to
+    /// exist (<paramref name="existing"/>) or held by a customer loaded here (a redelivery or a later version); any other
+    /// order is taken as new and its row is inserted before anything else is written (<see cref="SavePartialAsync"/>),
+    /// so a wrong guess is a refused insert, not a double count.
+    /// </summary>
+    private async Task LoadCachedAsync(Session session, IReadOnlyCollection<Order> orders, IReadOnlySet<OrderKey> existing, CancellationToken cancellationToken)
+    {
+        var (orderKeys, identityKeys) = CustomerLedger.Needs(orders);
+        var set = session.Set;
+        var creators = orderKeys.Select(CustomerLedger.NewCustomerId).Where(session.LoadedCustomers.Add).ToList();
+        // A message of 100 orders touches every bucket of both tables: all are completed the first time (then it is free).
+        await Cache.CompleteAsync(_identities, TableKeys.AllBuckets(), _customers, TableKeys.AllBuckets(), cancellationToken).ConfigureAwait(false);
+
+        var unknownIdentities = new List<IdentityKey>();
+        foreach (var key in identityKeys.Where(session.LoadedIdentities.Add))
+        {
+            if (Cache.TryGetIdentity(key, out var owner, out var etag, out var stamp) is var known && known == IngestCache.Knowledge.Present)
+            {
+                set.Identities[key] = owner!;
+                session.ETags.Set(_identities.Name, CustomerEntities.IdentityPartition(key), CustomerEntities.IdentityRow(key), etag);
+                session.IdentityStamps[key] = stamp;
+            }
+            else if (known == IngestCache.Knowledge.Unknown)
+            {
+                unknownIdentities.Add(key);
+            }
+        }
+
+        await Task.WhenAll(
+            ReadIdentitiesAsync(session, unknownIdentities, cancellationToken),
+            ReadOrdersAsync(session, [.. orderKeys.Where(existing.Contains).Where(session.LoadedOrders.Add)], cancellationToken),
+            TakeCustomersAsync(session, creators, trustAbsence: true, cancellationToken)).ConfigureAwait(false);
+        await FollowOwnersAsync(session, cancellationToken).ConfigureAwait(false);
+
+        // An order a loaded customer holds is known: its row is read (what it says decides as on the point path).
+        var held = orderKeys.Where(k => !session.LoadedOrders.Contains(k) && set.Customers.Values.Any(c => c.Find(k) is not null)).ToList();
+        if (held.Count > 0)
+        {
+            session.LoadedOrders.UnionWith(held);
+            await ReadOrdersAsync(session, held, cancellationToken).ConfigureAwait(false);
+            await FollowOwnersAsync(session, cancellationToken).ConfigureAwait(false);
+        }
+
+        // An identifier older than a customer it leads to may have been moved by the change that customer's newer
+        // version holds: read it again (then its owners), until every identifier is at least as new as its customers.
+        for (var round = 0; StaleIdentities(session) is { Count: > 0 } stale; round++)
+        {
+            foreach (var key in stale)
+            {
+                set.Identities.Remove(key);
+                session.IdentityStamps.Remove(key);
+                session.ETags.Remove(_identities.Name, CustomerEntities.IdentityPartition(key), CustomerEntities.IdentityRow(key));
+            }
+
+            await ReadIdentitiesAsync(session, stale, cancellationToken).ConfigureAwait(false);
+            await FollowOwnersAsync(session, cancellationToken).ConfigureAwait(false);
+            if (round > 8)
+            {
+                throw new WriteConflictException("Identifiers kept changing while they were read.");
+            }
+        }
+    }
+
+    private static List<IdentityKey> StaleIdentities(Session session) =>
+        [.. session.IdentityStamps.Where(i => session.Set.Identities.TryGetValue(i.Key, out var owner)
+            && Chain(session.Set, owner).Any(id => session.CustomerStamps.TryGetValue(id, out var c) && c > i.Value)).Select(i => i.Key)];
+
+    /// <summary>A customer and those it was merged into, as far as the session holds them.</summary>
+    private static IEnumerable<string> Chain(IngestWorkingSet set, string customerId)
+    {
+        var id = customerId;
+        for (var hops = 0; hops < 32 && id is not null; hops++)
+        {
+            yield return id;
+            id = set.Customers.GetValueOrDefault(id)?.MergedInto!;
+        }
+    }
+
+    /// <summary>The customers the session's order and identity rows name, and their survivors, from the cache or read.</summary>
+    private async Task FollowOwnersAsync(Session session, CancellationToken cancellationToken)
+    {
+        var set = session.Set;
+        var wanted = set.OrdersByKey.Values.Select(o => o.CustomerId).Concat(set.Identities.Values).ToHashSet(StringComparer.Ordinal);
+        wanted.UnionWith(set.Customers.Values.Select(c => c.MergedInto).OfType<string>());
+        while (wanted.Where(session.LoadedCustomers.Add).ToList() is { Count: > 0 } batch)
+        {
+            // A row names its customer: the cache's "absent" is not taken for it (it was written after the bucket's scan).
+            await TakeCustomersAsync(session, batch, trustAbsence: false, cancellationToken).ConfigureAwait(false);
+            wanted = batch.Select(id => set.Customers.GetValueOrDefault(id)?.MergedInto).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        }
+    }
+
+    private Task TakeCustomersAsync(Session session, IReadOnlyList<string> ids, bool trustAbsence, CancellationToken cancellationToken)
+    {
+        var unknown = new List<string>();
+        foreach (var id in ids)
+        {
+            var known = Cache.TryGetCustomer(id, out var record, out var etag, out var stamp);
+            if (known == IngestCache.Knowledge.Present)
+            {
+                session.Set.Customers[id] = record!;
+                session.ETags.Set(_customers.Name, CustomerEntities.CustomerPartition(id), id, etag);
+                session.CustomerStamps[id] = stamp;
+            }
+            else if (known == IngestCache.Knowledge.Unknown || !trustAbsence)
+            {
+                unknown.Add(id);
+            }
+        }
+
+        return ReadCustomersAsync(session, unknown, cancellationToken);
     }
 
     /// <summary>Point-reads one customer and one identifier with their owners (following merges): what attaching an identifier needs.</summary>
@@ -403,7 +564,9 @@ public sealed class CustomerStore
 
             try
             {
-                await _customers.UpdateEntityAsync(CustomerEntities.ToEntity(changed), row.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                var entity = CustomerEntities.ToEntity(changed);
+                var response = await _customers.UpdateEntityAsync(entity, row.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                Remember(_customers, entity, response.Headers.ETag ?? default, 0);
                 return changed;
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 8)
@@ -427,12 +590,20 @@ public sealed class CustomerStore
             var row = await _customers.GetEntityIfExistsAsync<TableEntity>(pk, id, cancellationToken: ct).ConfigureAwait(false);
             if (row.HasValue && row.Value is { } e)
             {
-                var record = CustomerEntities.FromEntity(e);
+                var json = CustomerEntities.JsonOf(e);
+                var record = JsonSerializer.Deserialize<CustomerRecord>(json, CustomerEntities.Json)
+                    ?? throw new InvalidDataException($"Customer row {id} has no data.");
+                var stamp = Cache.PutCustomer(id, Encoding.UTF8.GetBytes(json), e.ETag);
                 lock (session)
                 {
                     session.Set.Customers[id] = record;
                     session.ETags.Set(_customers.Name, pk, id, e.ETag);
+                    session.CustomerStamps[id] = stamp;
                 }
+            }
+            else
+            {
+                Cache.ConfirmAbsentCustomer(id);
             }
         }, cancellationToken).ConfigureAwait(false);
 
@@ -545,11 +716,13 @@ public sealed class CustomerStore
     }
 
     /// <summary>
-    /// Writes what the ledger changed. Customers go first: their order summaries are what makes a re-run idempotent,
-    /// and an order row found without its customer is simply re-applied.
+    /// Writes what the ledger changed. The rows of orders that create a customer go first (a customer never exists
+    /// without its creating order's row, which is how a later delivery finds it), then customers: their order
+    /// summaries are what makes a re-run idempotent, and an order row found without its customer is simply re-applied.
     /// </summary>
     public async Task SaveAsync(Session session, IReadOnlyDictionary<OrderKey, (Order Order, string? RawRef)> latest, CancellationToken cancellationToken)
     {
+        await SaveNewOrdersAsync(session, latest, cancellationToken).ConfigureAwait(false);
         await SaveCustomersAsync(session, cancellationToken).ConfigureAwait(false);
         await WriteRestAsync(session, TakeRest(session, latest), cancellationToken).ConfigureAwait(false);
     }
@@ -579,25 +752,37 @@ public sealed class CustomerStore
     public sealed record OrderEffects(OrderKey Order, IReadOnlySet<string> Customers, IReadOnlySet<IdentityKey> Identities, IReadOnlySet<OrderKey> Orders);
 
     /// <summary>
-    /// Writes what the ledger changed for a batch of orders decided on a point-read session, and tells which orders
-    /// must be decided again: a lost ETag race fails one partition's transaction, not the batch. Customers go first
-    /// (those staying active, then the ones merged into them, each only once its survivor is written); an order whose
-    /// customers were not all written is blocked, and the identity and order rows it changed are left for its retry,
-    /// as are those of an order whose identity or order rows then fail. Everything else is written, so a retry reads
-    /// and decides again only what another writer touched — exactly what a re-run after a crash between any two writes
-    /// would find. Returns the blocked orders.
+    /// Writes what the ledger changed for a batch of orders decided on a point-read (or cached) session, and tells which
+    /// orders must be decided again: a lost ETag race fails one partition's transaction, not the batch. First the rows
+    /// of orders taken as new are inserted: an insert refused means the order exists (a redelivery, a later version,
+    /// or a concurrent writer), so it goes round again with its row read, together with every order whose customers it
+    /// changed (their rows hold its effect). Then customers (those staying active, then the ones merged into them, each
+    /// only once its survivor is written); an order whose customers were not all written is blocked, and the identity
+    /// and order rows it changed are left for its retry, as are those of an order whose identity or order rows then
+    /// fail. Everything else is written, so a retry reads and decides again only what another writer touched — exactly
+    /// what a re-run after a crash between any two writes would find (an order row written before its customer is an
+    /// order the customer does not hold yet: re-applied). Returns the blocked orders; the order rows the retry must read
+    /// are in <see cref="Session.ExistingOrders"/>.
     /// </summary>
     public async Task<IReadOnlySet<OrderKey>> SavePartialAsync(Session session, IReadOnlyDictionary<OrderKey, (Order Order, string? RawRef)> latest, IReadOnlyList<OrderEffects> effects, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(effects);
         var set = session.Set;
-        var (surviving, merged) = CustomerRows(set, set.DirtyCustomers);
+
+        var inserts = NewOrderRows(session, latest);
+        var refused = (await TryWriteAsync(session, _orders, inserts, cancellationToken).ConfigureAwait(false)).Select(r => CustomerEntities.OrderKeyFromRow(r.Rk)).ToHashSet();
+        var blocked = effects.Where(e => e.Orders.Overlaps(refused)).Select(e => e.Order).ToHashSet();
+        BlockSharers(blocked, effects);
+        var excluded = effects.Where(e => blocked.Contains(e.Order)).SelectMany(e => e.Customers).ToHashSet(StringComparer.Ordinal);
+
+        var (surviving, merged) = CustomerRows(set, set.DirtyCustomers.Where(id => !excluded.Contains(id)));
         var failed = (await TryWriteAsync(session, _customers, surviving, cancellationToken).ConfigureAwait(false)).Select(r => r.Rk).ToHashSet(StringComparer.Ordinal);
         var blockedLosers = merged.Where(m => failed.Contains(set.Customers[m.Entity.RowKey].MergedInto ?? string.Empty)).Select(m => m.Entity.RowKey).ToList();
         failed.UnionWith(blockedLosers);
         failed.UnionWith((await TryWriteAsync(session, _customers, [.. merged.Where(m => !failed.Contains(m.Entity.RowKey))], cancellationToken).ConfigureAwait(false)).Select(r => r.Rk));
-        var blocked = effects.Where(e => e.Customers.Overlaps(failed)).Select(e => e.Order).ToHashSet();
+        blocked.UnionWith(effects.Where(e => e.Customers.Overlaps(failed)).Select(e => e.Order));
+        VouchIdentities(session, failed, excluded);
 
         // Identity and order rows an order that goes round again changed are its to write on the retry.
         var heldIdentities = effects.Where(e => blocked.Contains(e.Order)).SelectMany(e => e.Identities).ToHashSet();
@@ -611,7 +796,125 @@ public sealed class CustomerStore
         var failedIdentities = failures[0].Select(r => IdentityKey.Parse(TableKeys.Unescape(r.Rk))).ToHashSet();
         var failedOrders = failures[1].Select(r => CustomerEntities.OrderKeyFromRow(r.Rk)).ToHashSet();
         blocked.UnionWith(effects.Where(e => e.Identities.Overlaps(failedIdentities) || e.Orders.Overlaps(failedOrders)).Select(e => e.Order));
+
+        // Inserted rows of orders going round again exist now, as do the ones whose insert was refused for them.
+        var culprits = session.Culprits.Where(c => c.Table == _orders.Name).Select(c => CustomerEntities.OrderKeyFromRow(c.Rk));
+        session.ExistingOrders.UnionWith(inserts.Select(r => CustomerEntities.OrderKeyFromRow(r.Entity.RowKey)).Where(k => !refused.Contains(k) && heldOrders.Contains(k)));
+        session.ExistingOrders.UnionWith(culprits);
+
+        // What a refusal proved stale is in the effects of the orders whose decision wrote it; the others blocked
+        // (sharing a customer with them, or merged into a survivor that lost) rested on nothing proved stale.
+        var culpritCustomers = session.Culprits.Where(c => c.Table == _customers.Name).Select(c => c.Rk).ToHashSet(StringComparer.Ordinal);
+        var culpritIdentities = session.Culprits.Where(c => c.Table == _identities.Name).Select(c => IdentityKey.Parse(TableKeys.Unescape(c.Rk))).ToHashSet();
+        var culpritOrders = session.Culprits.Where(c => c.Table == _orders.Name).Select(c => CustomerEntities.OrderKeyFromRow(c.Rk)).ToHashSet();
+        session.Implicated.UnionWith(effects
+            .Where(e => blocked.Contains(e.Order) && (e.Customers.Overlaps(culpritCustomers) || e.Identities.Overlaps(culpritIdentities) || e.Orders.Overlaps(culpritOrders)))
+            .Select(e => e.Order));
         return blocked;
+    }
+
+    /// <summary>
+    /// The identifiers pointing at a customer a cached session just wrote on If-Match are as new as its written row
+    /// (<see cref="IngestCache.Vouch"/>), as long as they were no older than the version it wrote over: without this, the
+    /// customer's next order would read them again.
+    /// </summary>
+    private void VouchIdentities(Session session, HashSet<string> failed, HashSet<string> excluded)
+    {
+        if (!session.Cached)
+        {
+            return;
+        }
+
+        var set = session.Set;
+        var fromSession = set.Identities.Where(i => !set.DirtyIdentities.Contains(i.Key)).ToLookup(i => CustomerLedger.Resolve(set, i.Value), i => i.Key, StringComparer.Ordinal);
+        foreach (var id in set.DirtyCustomers)
+        {
+            if (!failed.Contains(id) && !excluded.Contains(id) && session.CustomerStamps.TryGetValue(id, out var previous) && set.Customers.TryGetValue(id, out var record)
+                && session.ETags.TryGet(_customers.Name, CustomerEntities.CustomerPartition(id), id, out var written))
+            {
+                Cache.Vouch(id, previous, written, record.Identities.Concat(fromSession[id]));
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a refused write: every cached row the implicated orders' decisions rested on (their identifiers, the
+    /// customers those and their rows lead to, the customer each would create) is forgotten, so their next attempt reads
+    /// them all. The refused row alone is not enough: the change that made it stale may have moved rows it guards too.
+    /// Orders blocked only for sharing a customer with them keep their cached rows (the shared customer is forgotten
+    /// with the implicated order): nothing they rested on was proved stale, and if it were, their writes are refused.
+    /// </summary>
+    public void Forget(Session session, IEnumerable<Order> blocked)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(blocked);
+        var set = session.Set;
+        foreach (var order in blocked)
+        {
+            var owners = new List<string> { CustomerLedger.NewCustomerId(order.Key) };
+            foreach (var key in IdentityKey.From(order))
+            {
+                Cache.EvictIdentity(key);
+                if (set.Identities.TryGetValue(key, out var owner))
+                {
+                    owners.Add(owner);
+                }
+            }
+
+            if (set.OrdersByKey.TryGetValue(order.Key, out var row))
+            {
+                owners.Add(row.CustomerId);
+            }
+
+            foreach (var id in owners.SelectMany(o => Chain(set, o)).ToList())
+            {
+                Cache.EvictCustomer(id);
+            }
+        }
+    }
+
+    /// <summary>Orders that share a customer with a blocked order are blocked too: the customer's row holds both decisions.</summary>
+    private static void BlockSharers(HashSet<OrderKey> blocked, IReadOnlyList<OrderEffects> effects)
+    {
+        while (blocked.Count > 0)
+        {
+            var customers = effects.Where(e => blocked.Contains(e.Order)).SelectMany(e => e.Customers).ToHashSet(StringComparer.Ordinal);
+            var more = effects.Where(e => !blocked.Contains(e.Order) && e.Customers.Overlaps(customers)).Select(e => e.Order).ToList();
+            if (more.Count == 0)
+            {
+                return;
+            }
+
+            blocked.UnionWith(more);
+        }
+    }
+
+    /// <summary>
+    /// The dirty order rows no row was read for (orders taken as new), taken out of the session: written by insert
+    /// before the customers that hold them, so that a customer an order created never exists without that order's row
+    /// (what lets a later delivery find it without reading the customer it would create).
+    /// </summary>
+    private List<(TableEntity Entity, bool Merge)> NewOrderRows(Session session, IReadOnlyDictionary<OrderKey, (Order Order, string? RawRef)> latest)
+    {
+        var set = session.Set;
+        var keys = set.DirtyOrders.Where(k => !session.ETags.TryGet(_orders.Name, CustomerEntities.OrderPartition(k), CustomerEntities.OrderRow(k), out _)).ToList();
+        set.DirtyOrders.ExceptWith(keys);
+        return [.. keys.Select(k => (OrderEntity(set, latest, k).Entity, false))];
+    }
+
+    /// <summary>
+    /// The bulk paths' first phase: the rows of orders that create a customer, inserted before the customers (see
+    /// <see cref="NewOrderRows"/>); a refusal (someone else wrote meanwhile) is a <see cref="WriteConflictException"/>.
+    /// </summary>
+    public async Task SaveNewOrdersAsync(Session session, IReadOnlyDictionary<OrderKey, (Order Order, string? RawRef)> latest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var set = session.Set;
+        var creating = set.DirtyOrders.Where(k => set.OrdersByKey[k].CustomerId is var id && set.DirtyCustomers.Contains(id) && !session.ETags.TryGet(_customers.Name, CustomerEntities.CustomerPartition(id), id, out _)).ToHashSet();
+        var rows = NewOrderRows(session, latest);
+        var later = rows.Where(r => !creating.Contains(CustomerEntities.OrderKeyFromRow(r.Entity.RowKey))).Select(r => CustomerEntities.OrderKeyFromRow(r.Entity.RowKey));
+        set.DirtyOrders.UnionWith(later);
+        await WriteAsync(session, _orders, [.. rows.Where(r => creating.Contains(CustomerEntities.OrderKeyFromRow(r.Entity.RowKey)))], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The identity and order rows of the second phase, taken out of the session so it can go on deciding.</summary>
@@ -623,17 +926,18 @@ public sealed class CustomerStore
         ArgumentNullException.ThrowIfNull(latest);
         var set = session.Set;
         var identities = set.DirtyIdentities.Select(k => (CustomerEntities.ToEntity(k, set.Identities[k]), false)).ToList();
-        var orders = new List<(TableEntity Entity, bool PointerOnly)>();
-        foreach (var key in set.DirtyOrders)
-        {
-            var customerId = set.OrdersByKey[key].CustomerId;
-            orders.Add(latest.TryGetValue(key, out var o) && set.Accepted.Contains(key)
-                ? (CustomerEntities.ToEntity(o.Order, customerId, o.RawRef), false)
-                : (new TableEntity(CustomerEntities.OrderPartition(key), CustomerEntities.OrderRow(key)) { ["CustomerId"] = customerId }, true));
-        }
-
+        var orders = set.DirtyOrders.Select(key => OrderEntity(set, latest, key)).ToList();
         set.ClearDirty();
         return new PendingRows(identities, orders);
+    }
+
+    /// <summary>An order's row in full when the applied version is the one its customer holds, else only its new owner.</summary>
+    private static (TableEntity Entity, bool PointerOnly) OrderEntity(IngestWorkingSet set, IReadOnlyDictionary<OrderKey, (Order Order, string? RawRef)> latest, OrderKey key)
+    {
+        var customerId = set.OrdersByKey[key].CustomerId;
+        return latest.TryGetValue(key, out var o) && set.Accepted.Contains(key)
+            ? (CustomerEntities.ToEntity(o.Order, customerId, o.RawRef), false)
+            : (new TableEntity(CustomerEntities.OrderPartition(key), CustomerEntities.OrderRow(key)) { ["CustomerId"] = customerId }, true);
     }
 
     /// <summary>The second phase: identities and orders, in parallel.</summary>
@@ -656,8 +960,11 @@ public sealed class CustomerStore
 
     /// <summary>
     /// Writes rows in entity group transactions of up to 100 per partition, each If-Match on the ETag the session read
-    /// (insert-if-absent for a row it did not find). Returns the rows of the transactions that failed because another
-    /// writer changed (or created) one of their rows meanwhile; the session keeps the new ETag of every row written.
+    /// (insert-if-absent for a row it did not find). Returns the rows another writer changed (or created) meanwhile:
+    /// the service names the action that failed a transaction, and the transaction goes again without it, so one stale
+    /// row costs one request more and every refused row is known after one attempt (a batch of orders an earlier,
+    /// interrupted write left behind learns all of them at once, not one per transaction and attempt). The session
+    /// keeps the new ETag of every row written.
     /// </summary>
     private async Task<IReadOnlyList<(string Pk, string Rk)>> TryWriteAsync(Session session, TableClient table, IReadOnlyList<(TableEntity Entity, bool Merge)> rows, CancellationToken cancellationToken)
     {
@@ -665,41 +972,108 @@ public sealed class CustomerStore
         var batches = rows.GroupBy(r => r.Entity.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
-            var actions = batch.Select(r =>
+            var pending = batch.ToList();
+            while (pending.Count > 0)
             {
-                var hasETag = session.ETags.TryGet(table.Name, r.Entity.PartitionKey, r.Entity.RowKey, out var etag);
-                return (hasETag, r.Merge) switch
+                var refused = await TrySubmitAsync(session, table, pending, ct).ConfigureAwait(false);
+                if (refused.Count == 0)
                 {
-                    (true, true) => new TableTransactionAction(TableTransactionActionType.UpdateMerge, r.Entity, etag),
-                    (true, false) => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r.Entity, etag),
-                    (false, true) => new TableTransactionAction(TableTransactionActionType.UpsertMerge, r.Entity),
-                    (false, false) => new TableTransactionAction(TableTransactionActionType.Add, r.Entity),
-                };
-            }).ToList();
-            try
-            {
-                var response = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
-                for (var i = 0; i < batch.Length; i++)
+                    return;
+                }
+
+                lock (failed)
                 {
-                    if (response.Value[i].Headers.ETag is { } newTag)
+                    foreach (var r in refused)
                     {
-                        session.ETags.Set(table.Name, batch[i].Entity.PartitionKey, batch[i].Entity.RowKey, newTag);
+                        failed.Add((r.Entity.PartitionKey, r.Entity.RowKey));
+                        session.Culprits.Add((table.Name, r.Entity.PartitionKey, r.Entity.RowKey));
                     }
                 }
 
-                var added = actions.Count(a => a.ActionType == TableTransactionActionType.Add);
-                _written.AddOrUpdate(table.Name, batch.Length, (_, n) => n + batch.Length);
-                _added.AddOrUpdate(table.Name, added, (_, n) => n + added);
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
-            {
-                lock (failed)
+                // The refused row is stale in the cache (or exists, for an insert); the others were not written, but
+                // what the cache holds of them is still right.
+                foreach (var r in refused)
                 {
-                    failed.AddRange(batch.Select(r => (r.Entity.PartitionKey, r.Entity.RowKey)));
+                    Forget(table, r.Entity);
+                    pending.Remove(r);
                 }
             }
         }).ConfigureAwait(false);
         return failed;
+    }
+
+    /// <summary>One entity group transaction: the rows it refused (the one the service names, or all when it names none).</summary>
+    private async Task<IReadOnlyList<(TableEntity Entity, bool Merge)>> TrySubmitAsync(Session session, TableClient table, List<(TableEntity Entity, bool Merge)> batch, CancellationToken cancellationToken)
+    {
+        var seenFrom = Cache.Tick();
+        var actions = batch.Select(r =>
+        {
+            var hasETag = session.ETags.TryGet(table.Name, r.Entity.PartitionKey, r.Entity.RowKey, out var etag);
+            return (hasETag, r.Merge) switch
+            {
+                (true, true) => new TableTransactionAction(TableTransactionActionType.UpdateMerge, r.Entity, etag),
+                (true, false) => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r.Entity, etag),
+                (false, true) => new TableTransactionAction(TableTransactionActionType.UpsertMerge, r.Entity),
+                (false, false) => new TableTransactionAction(TableTransactionActionType.Add, r.Entity),
+            };
+        }).ToList();
+        try
+        {
+            var response = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (response.Value[i].Headers.ETag is { } newTag)
+                {
+                    session.ETags.Set(table.Name, batch[i].Entity.PartitionKey, batch[i].Entity.RowKey, newTag);
+                    if (session.Preloaded)
+                    {
+                        // A bulk write does not tell the cache what it wrote: the cache forgets the row instead, so that
+                        // a cached batch in this process (a webhook during an import, the import's own fallback) reads
+                        // it rather than learning it from a refused write.
+                        Forget(table, batch[i].Entity);
+                    }
+                    else
+                    {
+                        Remember(table, batch[i].Entity, newTag, seenFrom);
+                    }
+                }
+            }
+
+            var added = actions.Count(a => a.ActionType == TableTransactionActionType.Add);
+            _written.AddOrUpdate(table.Name, batch.Count, (_, n) => n + batch.Count);
+            _added.AddOrUpdate(table.Name, added, (_, n) => n + added);
+            return [];
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412 or 404)
+        {
+            return ex is TableTransactionFailedException { FailedTransactionActionIndex: { } i } && i >= 0 && i < batch.Count ? [batch[i]] : batch;
+        }
+    }
+
+    /// <summary>A row ingest wrote is what the cache knows of it now.</summary>
+    /// <param name="seenFrom">A tick before the write (an identity row is as new as that; a customer row is stamped after).</param>
+    private void Remember(TableClient table, TableEntity entity, ETag etag, long seenFrom)
+    {
+        if (table == _customers)
+        {
+            Cache.PutCustomer(entity.RowKey, Encoding.UTF8.GetBytes(CustomerEntities.JsonOf(entity)), etag);
+        }
+        else if (table == _identities)
+        {
+            Cache.PutIdentity(IdentityKey.Parse(TableKeys.Unescape(entity.RowKey)), entity.GetString("CustomerId"), etag, seenFrom);
+        }
+    }
+
+    private void Forget(TableClient table, TableEntity entity)
+    {
+        if (table == _customers)
+        {
+            Cache.EvictCustomer(entity.RowKey);
+        }
+        else if (table == _identities)
+        {
+            Cache.EvictIdentity(IdentityKey.Parse(TableKeys.Unescape(entity.RowKey)));
+        }
     }
 
     private static Task ForEachAsync<T>(IReadOnlyList<T> items, Func<T, CancellationToken, ValueTask> body, CancellationToken cancellationToken) =>

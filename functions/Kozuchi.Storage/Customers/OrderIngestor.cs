@@ -44,15 +44,18 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         var (latest, ordered) = Latest(screened);
         var decided = new Dictionary<OrderKey, IngestedOrder>();
         var pending = ordered;
+
+        // Orders whose row a write proved to exist: their rows are read on the next attempt.
+        var existing = new HashSet<OrderKey>();
         var retried = 0;
 
         for (var attempt = 1; ; attempt++)
         {
             // The bulk session is used for the first attempt only; a conflict means someone else wrote, so re-read points.
-            var session = attempt == 1 && bulk is not null ? bulk : CustomerStore.NewSession();
+            var session = attempt == 1 && bulk is not null ? bulk : CustomerStore.NewCachedSession();
             try
             {
-                await store.LoadAsync(session, pending, cancellationToken).ConfigureAwait(false);
+                await store.LoadAsync(session, pending, cancellationToken, existing).ConfigureAwait(false);
                 var names = search is null ? null : CustomerSearchIndex.Before(session.Set);
                 if (session.Preloaded)
                 {
@@ -74,6 +77,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
                     await probe.DecidedAsync(cancellationToken).ConfigureAwait(false);
                 }
                 var blocked = await store.SavePartialAsync(session, latest, effects, cancellationToken).ConfigureAwait(false);
+                existing.UnionWith(session.ExistingOrders);
                 foreach (var r in results.Where(r => !blocked.Contains(r.Order.Key)))
                 {
                     decided[r.Order.Key] = r;
@@ -104,6 +108,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
 
                 LogConflict(logger, attempt, blocked.Count, ordered.Count);
                 pending = [.. pending.Where(o => blocked.Contains(o.Key))];
+                store.Forget(session, pending.Where(o => session.Implicated.Contains(o.Key)));
                 retried += pending.Count;
             }
             catch (WriteConflictException ex) when (session.Preloaded && attempt < MaxAttempts)
@@ -138,6 +143,7 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         var names = search is null ? null : CustomerSearchIndex.Before(bulk.Set);
         var results = Decide(bulk.Set, ordered, latest, flagged, time.GetUtcNow(), null);
         await IndexAsync(bulk.Set, names, ordered, cancellationToken).ConfigureAwait(false);
+        await store.SaveNewOrdersAsync(bulk, latest, cancellationToken).ConfigureAwait(false);
         await store.SaveCustomersAsync(bulk, cancellationToken).ConfigureAwait(false);
         await TouchIfChangedAsync(results, cancellationToken).ConfigureAwait(false);
 
@@ -197,7 +203,6 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         foreach (var order in ordered)
         {
             (Dictionary<string, CustomerRecord> Customers, Dictionary<IdentityKey, string> Identities, Dictionary<OrderKey, StoredOrderRef> Orders)? before = effects is null ? null : Snapshot(set);
-            var hadOrders = set.OrdersByKey.TryGetValue(order.Key, out var stored) ? stored.CustomerId : null;
             var outcome = CustomerLedger.Apply(set, order, now);
             var customerId = set.OrdersByKey[order.Key].CustomerId;
             var customer = set.Customers[customerId];
@@ -213,7 +218,13 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
                 set.DirtyCustomers.Add(customerId);
             }
 
-            var isFirst = outcome == ApplyOutcome.Created && hadOrders is null && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
+            if (effects is not null)
+            {
+                Vouch(set, order);
+            }
+
+            // Created means no customer held the order (a row written before an interrupted attempt's customer does not count).
+            var isFirst = outcome == ApplyOutcome.Created && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
             results.Add(new IngestedOrder(order, customerId, outcome, isFirst, customer.Find(order.Key)?.Counts ?? order.Counts));
             if (before is { } b)
             {
@@ -226,6 +237,30 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The customers an order's identifiers (and its row) lead to are all written with If-Match on what was read, even
+    /// unchanged: the ledger writes the one it chose and every one it merged, and this adds the ones it only looked at
+    /// (the owner of a shared identifier of separated customers). So a decision made on a cached row another writer
+    /// changed meanwhile is always refused, never written (docs/INGEST.md, "The ingest cache").
+    /// </summary>
+    private static void Vouch(IngestWorkingSet set, Order order)
+    {
+        var owners = IdentityKey.From(order).Select(k => set.Identities.GetValueOrDefault(k)).OfType<string>();
+        if (set.OrdersByKey.TryGetValue(order.Key, out var row))
+        {
+            owners = owners.Append(row.CustomerId);
+        }
+
+        foreach (var id in owners.Select(o => CustomerLedger.Resolve(set, o)).ToList())
+        {
+            if (set.Customers.TryGetValue(id, out var record) && set.DirtyCustomers.Add(id))
+            {
+                // A new instance, so that the order's effects name it and a refusal sends the order round again.
+                set.Customers[id] = record with { };
+            }
+        }
     }
 
     /// <summary>Customer search's index gets the names the batch gave its customers (before they are saved: a retry indexes again).</summary>

@@ -65,6 +65,16 @@ internal sealed class RowETags
         }
     }
 
+    public void Remove(string table, string partitionKey, string rowKey)
+    {
+        var key = Key(table, partitionKey, rowKey);
+        lock (_lock)
+        {
+            _timestamps.Remove(key);
+            _others.Remove(key);
+        }
+    }
+
     public bool TryGet(string table, string partitionKey, string rowKey, out ETag etag)
     {
         var key = Key(table, partitionKey, rowKey);

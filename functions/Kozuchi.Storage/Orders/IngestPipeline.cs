@@ -29,6 +29,7 @@ public sealed class UnreadablePayloadException(string message) : Exception(messa
 public sealed partial class IngestPipeline(RawPayloads raw, ImportChunks chunks, StorageClients clients, CustomerStore store, OrderIngestor ingestor, ShopTime shopTime, ILogger<IngestPipeline> logger)
 {
     private readonly QueueClient _queue = clients.Queue(StorageCatalog.Queues.OrdersIncoming);
+    private readonly IngestGroups _groups = new(ingestor);
     private readonly QueueClient _checkouts = clients.Queue(StorageCatalog.Queues.CheckoutsIncoming);
 
     public Task EnqueueAsync(IngestMessage message, CancellationToken cancellationToken)
@@ -122,7 +123,10 @@ public sealed partial class IngestPipeline(RawPayloads raw, ImportChunks chunks,
                 throw new UnreadablePayloadException($"Unknown payload kind {message.Kind}.");
         }
 
-        var result = await ingestor.IngestAsync(orders, bulk, cancellationToken).ConfigureAwait(false);
+        // Messages this instance receives at the same time are decided together (IngestGroups); a bulk session is the import's own.
+        var result = bulk is null
+            ? await _groups.IngestAsync(orders, cancellationToken).ConfigureAwait(false)
+            : await ingestor.IngestAsync(orders, bulk, cancellationToken).ConfigureAwait(false);
         if (message.Kind == PayloadKind.Chunk)
         {
             // Every order of the chunk is in the customer tables now: the import's progress counts them as stored.

@@ -107,6 +107,30 @@ public sealed class ErasureServiceTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refund_ingested_on_a_cache_that_still_holds_the_erased_customer_lands_on_the_erased_record_without_her_identifiers()
+    {
+        var hanako = await HanakoAsync();
+        var email = new IdentityKey(IdentityKind.Email, "hanako@example.jp");
+
+        // The erasure writes through its own table clients: for ingest's cache it is another instance's change.
+        await Erasure.EraseAsync(hanako, "test", "test", Ct);
+        Assert.Equal(IngestCache.Knowledge.Present, _h.Customers.Cache.TryGetIdentity(email, out var cached, out _));
+        Assert.Equal(hanako, cached);
+
+        var refund = Order("3", "hanako@example.jp", 3, 300m) is var o
+            ? o with { Order = o.Order with { UpdatedAt = o.Order.UpdatedAt.AddDays(2), Status = OrderStatus.PartiallyRefunded, RefundedAmount = 100m, RefundIds = ["r1"] } }
+            : null!;
+        var result = await _h.Ingestor.IngestAsync([refund], null, Ct);
+
+        Assert.True(result.Attempts > 1, "the write on the cached customer was refused");
+        Assert.Equal((hanako, ApplyOutcome.Updated), (Assert.Single(result.Orders).CustomerId, result.Orders[0].Outcome));
+        var record = (await _h.Customers.GetAsync(hanako, Ct))!;
+        Assert.Equal((CustomerState.Erased, 3600m, null), (record.State, record.ToProfile().Monetary, record.Contact.Email));
+        Assert.Null(await _h.Customers.FindByIdentityAsync(email, Ct));
+        Assert.Empty(await StorageScan.FindAsync(_h.Storage.Clients, HanakoValues, Ct));
+    }
+
+    [Fact]
     public async Task Suppression_holds_hashes_only_and_flags_her_identifiers_and_nobody_elses()
     {
         var hanako = await HanakoAsync();

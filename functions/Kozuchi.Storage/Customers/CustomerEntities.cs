@@ -59,6 +59,8 @@ public static class CustomerEntities
             ["FirstOrderAt"] = profile.FirstOrderAt,
             ["LastOrderAt"] = profile.LastOrderAt,
             ["EntryProducts"] = string.Join('\t', profile.EntryProducts),
+            // Every product ever bought (the segment rule "bought" reads it from the profile scan, which never decodes Data).
+            ["BoughtProducts"] = string.Join('\t', profile.BoughtProducts.Order(StringComparer.Ordinal)),
             ["IsSubscriber"] = profile.IsSubscriber,
             ["AcquisitionMedium"] = profile.AcquisitionMedium,
             ["Prefecture"] = profile.Prefecture,

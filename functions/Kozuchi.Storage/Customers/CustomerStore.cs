@@ -608,7 +608,7 @@ public sealed class CustomerStore
         }, cancellationToken).ConfigureAwait(false);
 
     private static readonly string[] ProfileColumns =
-        ["PartitionKey", "RowKey", "State", "MergedInto", "Frequency", "Monetary", "Currency", "OtherMonetary", "FirstOrderAt", "LastOrderAt", "EntryProducts", "IsSubscriber", "AcquisitionMedium", "Prefecture", "CanEmail", "CanLine", "CanPost", "CanCall"];
+        ["PartitionKey", "RowKey", "State", "MergedInto", "Frequency", "Monetary", "Currency", "OtherMonetary", "FirstOrderAt", "LastOrderAt", "EntryProducts", "BoughtProducts", "IsSubscriber", "AcquisitionMedium", "Prefecture", "CanEmail", "CanLine", "CanPost", "CanCall"];
 
     /// <summary>
     /// Every active (or erased, kept anonymously) customer's profile from the scalar columns only (no JSON): what reports read. Merged customers are
@@ -629,17 +629,35 @@ public sealed class CustomerStore
     public async Task<IReadOnlyList<CustomerProfile>> ReadAllProfilesAsync(CancellationToken cancellationToken)
     {
         var profiles = new ConcurrentBag<CustomerProfile>();
+        var older = 0;
         await ScanAsync(_customers, ProfileColumns, e =>
         {
             if (CountsInAnalytics(e))
             {
                 profiles.Add(ProfileFrom(e));
+                if (LacksBoughtProducts(e))
+                {
+                    Interlocked.Increment(ref older);
+                }
             }
         }, cancellationToken).ConfigureAwait(false);
+
+        if (older > 0)
+        {
+            // Rows written before the BoughtProducts column: only their orders say what they bought, so read whole
+            // records (slower, exact) rather than count those buyers out of a "bought" segment. Each row gets the
+            // column on its next write (ingest, correction, replay of the raw payloads).
+            profiles.Clear();
+            await ReadAllRecordsAsync((_, profile) => profiles.Add(profile), cancellationToken).ConfigureAwait(false);
+        }
+
         return [.. profiles.OrderBy(p => p.CustomerId, StringComparer.Ordinal)];
     }
 
     private static bool CountsInAnalytics(TableEntity e) => Enum.TryParse<CustomerState>(e.GetString("State"), out var state) && state.CountsInAnalytics();
+
+    /// <summary>A row with orders written before the BoughtProducts column existed (a row with none has nothing to miss).</summary>
+    private static bool LacksBoughtProducts(TableEntity e) => e.GetString("BoughtProducts") is null && e.GetInt32("Frequency") is > 0;
 
     private static CustomerProfile ProfileFrom(TableEntity e) => new()
     {
@@ -652,6 +670,7 @@ public sealed class CustomerStore
         FirstOrderAt = e.GetDateTimeOffset("FirstOrderAt"),
         LastOrderAt = e.GetDateTimeOffset("LastOrderAt"),
         EntryProducts = e.GetString("EntryProducts") is { Length: > 0 } entry ? entry.Split('\t') : [],
+        BoughtProducts = e.GetString("BoughtProducts") is { Length: > 0 } bought ? bought.Split('\t').ToHashSet(StringComparer.Ordinal) : new HashSet<string>(StringComparer.Ordinal),
         IsSubscriber = e.GetBoolean("IsSubscriber") ?? false,
         AcquisitionMedium = e.GetString("AcquisitionMedium"),
         Prefecture = e.GetString("Prefecture"),
@@ -679,7 +698,10 @@ public sealed class CustomerStore
         {
             if (CountsInAnalytics(e))
             {
-                onCustomer(CustomerEntities.FromEntity(e), ProfileFrom(e));
+                var record = CustomerEntities.FromEntity(e);
+                var profile = ProfileFrom(e);
+                // A row written before the BoughtProducts column existed: its orders say what it bought.
+                onCustomer(record, LacksBoughtProducts(e) ? profile with { BoughtProducts = record.ToProfile().BoughtProducts } : profile);
             }
         }, cancellationToken, parallelism);
     }

@@ -16,11 +16,17 @@ namespace Kozuchi.Storage.Customers;
 /// </summary>
 public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store)
 {
-    public const string BlobName = "snapshots/customer-profiles.v2.bin";
+    public const string BlobName = "snapshots/customer-profiles.v3.bin";
     private const string Magic = "KZPS";
 
-    /// <summary>2: each profile's revenue in other currencies than its own follows the currency.</summary>
-    private const int FormatVersion = 2;
+    /// <summary>
+    /// The blobs of earlier formats: deleted whenever a snapshot is written, so no copy of a profile outlives a change
+    /// (erasure takes the snapshot again to drop the prefecture; an old format's blob would keep it).
+    /// </summary>
+    private static readonly string[] Retired = ["snapshots/customer-profiles.v1.bin", "snapshots/customer-profiles.v2.bin"];
+
+    /// <summary>2: each profile's revenue in other currencies than its own follows the currency. 3: the products ever bought follow the entry products.</summary>
+    private const int FormatVersion = 3;
 
     private readonly ChangeMarker _marker = new(clients, "customers");
 
@@ -46,10 +52,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
         }
 
         var profiles = await store.ReadAllProfilesAsync(cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        Write(buffer, profiles);
-        buffer.Position = 0;
-        await blob.UploadAsync(buffer, new BlobUploadOptions { Metadata = new Dictionary<string, string> { ["marker"] = marker } }, cancellationToken).ConfigureAwait(false);
+        await StoreAsync(profiles, marker, cancellationToken).ConfigureAwait(false);
         return profiles;
     }
 
@@ -62,8 +65,13 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
         using var buffer = new MemoryStream();
         Write(buffer, profiles);
         buffer.Position = 0;
-        await clients.Container(StorageCatalog.Containers.Runtime).GetBlobClient(BlobName)
+        var container = clients.Container(StorageCatalog.Containers.Runtime);
+        await container.GetBlobClient(BlobName)
             .UploadAsync(buffer, new BlobUploadOptions { Metadata = new Dictionary<string, string> { ["marker"] = marker } }, cancellationToken).ConfigureAwait(false);
+        foreach (var retired in Retired)
+        {
+            await container.DeleteBlobIfExistsAsync(retired, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The change marker's current version (<see cref="ChangeMarker.None"/> before the first change or after a reset): what derived data is tied to.</summary>
@@ -87,6 +95,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
             w.Write(p.Currency);
             w.Write(Currencies.Format(p.OtherMonetary));
             w.Write(string.Join('\t', p.EntryProducts));
+            w.Write(string.Join('\t', p.BoughtProducts));
             w.Write(p.AcquisitionMedium ?? string.Empty);
             w.Write(p.Prefecture ?? string.Empty);
             var r = p.Reachability;
@@ -114,6 +123,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
             var currency = r.ReadString();
             var others = Currencies.Parse(r.ReadString());
             var entry = r.ReadString();
+            var bought = r.ReadString();
             var medium = r.ReadString();
             var prefecture = r.ReadString();
             var flags = r.ReadByte();
@@ -128,6 +138,7 @@ public sealed class ProfileSnapshots(StorageClients clients, CustomerStore store
                 Currency = currency,
                 OtherMonetary = others,
                 EntryProducts = entry.Length == 0 ? [] : entry.Split('\t'),
+                BoughtProducts = bought.Length == 0 ? new HashSet<string>(StringComparer.Ordinal) : bought.Split('\t').ToHashSet(StringComparer.Ordinal),
                 AcquisitionMedium = medium.Length == 0 ? null : medium,
                 Prefecture = prefecture.Length == 0 ? null : prefecture,
                 IsSubscriber = (flags & 1) != 0,

@@ -65,6 +65,38 @@ public sealed class ProfileSnapshotTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(marker.Value.ETag, again.Value.ETag);
     }
 
+    [Fact]
+    public async Task The_snapshot_holds_every_product_each_customer_bought_even_from_a_row_written_before_that_column()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var orders = DemoGenerator.Stream(new DemoOptions { Seed = 9, Customers = 120, AsOf = new DateOnly(2026, 10, 31) }).Select(o => new IncomingOrder(o, null)).ToList();
+        await _ingestor.IngestAsync(orders, null, ct);
+        var runtime = _storage.Clients.Container(StorageCatalog.Containers.Runtime);
+        await runtime.UploadBlobAsync("snapshots/customer-profiles.v2.bin", BinaryData.FromString("an older format"), ct);
+
+        // What each customer's orders say they bought, against what the snapshot (taken from the tables' columns) says.
+        var bought = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var p in await _store.ScanProfilesAsync(ct).ToListAsync(ct))
+        {
+            bought[p.CustomerId] = [.. (await _store.GetAsync(p.CustomerId, ct))!.ToProfile().BoughtProducts.Order(StringComparer.Ordinal)];
+        }
+
+        var repeat = bought.First(x => x.Value.Length > 1).Key;
+        var first = await _snapshots.CurrentAsync(ct);
+        Assert.All(first, p => Assert.Equal(bought[p.CustomerId], p.BoughtProducts.Order(StringComparer.Ordinal)));
+        // The older format's blob is gone with the new snapshot (it held prefectures erasure takes out of the current one).
+        Assert.False((await runtime.GetBlobClient("snapshots/customer-profiles.v2.bin").ExistsAsync(ct)).Value);
+
+        // A row as written before the column existed: the next snapshot still knows what that customer bought.
+        var customers = _storage.Clients.Table(StorageCatalog.Tables.Customers);
+        var row = (await customers.GetEntityAsync<TableEntity>(CustomerEntities.CustomerPartition(repeat), repeat, cancellationToken: ct)).Value;
+        Assert.True(row.Remove("BoughtProducts"));
+        await customers.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct);
+        await _snapshots.TouchAsync(ct);
+        var again = await _snapshots.CurrentAsync(ct);
+        Assert.All(again, p => Assert.Equal(bought[p.CustomerId], p.BoughtProducts.Order(StringComparer.Ordinal)));
+    }
+
     private static List<string> Canonical(IEnumerable<Kozuchi.Core.Customers.CustomerProfile> profiles) =>
         [.. profiles.Select(p => JsonSerializer.Serialize(p)).Order(StringComparer.Ordinal)];
 }

@@ -56,15 +56,50 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         using var api = Session.Api();
         using var response = await api.PostAsync(new Uri("/api/segments", UriKind.Relative),
             new StringContent("""{"schemaVersion":1,"id":"repeaters","name":"リピーター","rule":{"type":"frequency","min":2}}""", Encoding.UTF8, "application/json"), Ct);
-        var members = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("evaluation").GetProperty("members").GetInt32();
+        var evaluation = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("evaluation");
+        var members = evaluation.GetProperty("members").GetInt32();
         Assert.Equal((await ActiveProfilesAsync()).Count(p => p.Frequency >= 2), members);
         Assert.Equal($"{members.ToString("N0", Ja)} 人", shown);
+        var asOf = DateOnly.ParseExact(evaluation.GetProperty("asOf").GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await Assertions.Expect(Page.Locator("[data-testid='segment-count']")).ToContainTextAsync($"{asOf.ToString("yyyy/MM/dd", CultureInfo.InvariantCulture)} 時点");
         await Assertions.Expect(Page.Locator("[data-testid='segment-sample-table'] tbody tr").First).ToBeVisibleAsync();
 
         // The segment goes on to the scenario builder, saved.
         await Page.Locator("[data-testid='segment-start']").ClickAsync();
         await Assertions.Expect(Page.Locator("main[data-path='scenarios/new']:not([aria-busy])")).ToBeVisibleAsync();
         await Assertions.Expect(Page.Locator("#scenario-segment")).ToHaveValueAsync("repeaters");
+    }
+
+    [Fact]
+    public async Task A_bought_product_segment_counts_every_customer_who_ever_bought_it_as_the_api_does()
+    {
+        await LoadDemoAsync(200, 9);
+        var profiles = await ActiveProfilesAsync();
+        // A product bought later by more customers than started with it: "bought" is not "entry product".
+        var sku = profiles.SelectMany(p => p.BoughtProducts).Distinct(StringComparer.Ordinal)
+            .MaxBy(s => profiles.Count(p => p.BoughtProducts.Contains(s)) - profiles.Count(p => p.EntryProducts.Contains(s)))!;
+        var buyers = profiles.Count(p => p.BoughtProducts.Contains(sku));
+        Assert.True(buyers > profiles.Count(p => p.EntryProducts.Contains(sku)), "the demo has repeat buyers of some product");
+        await SignInAsync();
+        await OpenAsync("#/segments");
+
+        var row = Page.Locator("[data-testid='rule-row']").First;
+        await row.Locator("[data-testid='rule-type']").SelectOptionAsync(new SelectOptionValue { Label = "購入商品" });
+        await row.Locator("input[data-field='products']").FillAsync(sku);
+        await Assertions.Expect(Page.Locator("[data-testid='segment-count'][data-state='done']")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='segment-members']")).ToHaveTextAsync($"{buyers.ToString("N0", Ja)} 人");
+
+        // The code typed is read back as the product it names (learnt from the orders' lines); a code no order has says so.
+        using var api = Session.Api();
+        var names = JsonSerializer.Deserialize<Dictionary<string, string>>(await api.GetStringAsync(new Uri("/api/reports/products/names", UriKind.Relative), Ct))!;
+        await Assertions.Expect(row.Locator("[data-testid='product-names']")).ToHaveTextAsync($"{sku} = {names[sku]}");
+        await row.Locator("input[data-field='products']").FillAsync($"{sku}, NO-SUCH-SKU");
+        await Assertions.Expect(row.Locator("[data-testid='product-names']")).ToHaveTextAsync($"{sku} = {names[sku]} / NO-SUCH-SKU（この商品コードの商品名は注文にありません）");
+
+        // The same rule through the API (the profile snapshot is current by now: the second read comes from it).
+        using var response = await api.PostAsync(new Uri("/api/segments/preview", UriKind.Relative),
+            new StringContent($$$"""{"rule":{"type":"bought","products":["{{{sku}}}"]}}""", Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(buyers, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("members").GetInt32());
     }
 
     [Fact]

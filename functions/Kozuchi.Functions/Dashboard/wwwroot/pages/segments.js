@@ -8,7 +8,7 @@ import { definePage, href, navigate } from "../lib/router.js";
 import { addTexts, pick, t } from "../lib/i18n.js";
 import { el, field, replace, select } from "../lib/dom.js";
 import { api } from "../lib/api.js";
-import { date, money, num, pct } from "../lib/format.js";
+import { day, money, num } from "../lib/format.js";
 import { dataTable } from "../components/data-table.js";
 import { downloadCsv } from "../components/csv.js";
 import { badge, emptyState, errorState, pageHeader, section } from "../components/states.js";
@@ -30,6 +30,7 @@ addTexts({
     "segments.clvCut": "上位 {p}% = 予測 CLV {amount} 以上", "segments.noPredictions": "予測はまだ計算されていません (注文のある顧客が少ないか、初回の集計中です)。",
     "segments.exporting": "出力中… {n} 人", "segments.risk.low": "低", "segments.risk.medium": "中", "segments.risk.high": "高",
     "segments.idNeeded": "ID は英数字・ハイフン・アンダースコアで入力してください。",
+    "segments.unknownProduct": "{code}（この商品コードの商品名は注文にありません）", "segments.productsHint": "商品コードを入力すると商品名を表示します。",
   },
   en: {
     "nav.segments": "Segments", "segments.title": "Segments",
@@ -46,6 +47,7 @@ addTexts({
     "segments.clvCut": "Top {p}% = predicted CLV from {amount}", "segments.noPredictions": "No predictions yet (too few repeat customers, or the first pass is running).",
     "segments.exporting": "Exporting… {n}", "segments.risk.low": "Low", "segments.risk.medium": "Medium", "segments.risk.high": "High",
     "segments.idNeeded": "The id takes letters, digits, '-' and '_'.",
+    "segments.unknownProduct": "{code} (no order names this product code)", "segments.productsHint": "Type a product code to see its name.",
   },
 });
 
@@ -63,8 +65,14 @@ function ruleOf(row) {
   return row.negate ? { type: "not", rule } : rule;
 }
 
-/** The controls of one field, writing into values[name]. */
-function fieldControl(f, values, changed) {
+/** Numbers the products rules' code lists (a datalist is linked by id). */
+let datalists = 0;
+
+/**
+ * The controls of one field, writing into values[name]; productNames(): a promise of the product names by code (SKU)
+ * learnt from the orders (null when they could not be read), asked only when a products rule is on screen (it can wait for the day's report pass).
+ */
+function fieldControl(f, values, changed, productNames) {
   const label = pick(f.label);
   const set = (v) => { values[f.name] = v; changed(); };
   switch (f.kind) {
@@ -98,9 +106,28 @@ function fieldControl(f, values, changed) {
       return el("label", { class: "check" }, el("input", { type: "checkbox", "data-field": f.name, checked: values[f.name], onchange: (e) => set(e.target.checked) }), label);
     }
     case "products": {
-      const input = el("input", { type: "text", "data-field": f.name, value: (values[f.name] || []).join(", "), placeholder: "TRIAL-SET, SERUM-1",
-        oninput: (e) => set(e.target.value.split(/[,、\s]+/).map((x) => x.trim()).filter(Boolean)) });
-      return field(`${label} — ${t("segments.products")}`, input);
+      // The rule takes codes (SKUs); the operator reads back the product each code names, or that no order names it
+      // (a typo, or a shop whose orders carry no product names: the names are learnt from the orders' lines).
+      let names = null;
+      const echo = el("span", { class: "field-hint", "data-testid": "product-names", "aria-live": "polite" });
+      const show = () => {
+        const chosen = values[f.name] || [];
+        echo.textContent = chosen.length === 0 ? t("segments.productsHint")
+          : chosen.map((k) => (!names ? k : names[k] ? `${k} = ${names[k]}` : t("segments.unknownProduct", { code: k }))).join(" / ");
+      };
+      const list = el("datalist", { id: `product-codes-${++datalists}` });
+      const input = el("input", { type: "text", "data-field": f.name, value: (values[f.name] || []).join(", "), list: list.id, autocomplete: "off",
+        oninput: (e) => { set(e.target.value.split(/[,、\s]+/).map((x) => x.trim()).filter(Boolean)); show(); } });
+      productNames().then((n) => {
+        if (!n) return;
+        names = n;
+        const codes = Object.keys(n).sort();
+        replace(list, codes.map((k) => el("option", { value: k, text: n[k] })));
+        if (codes.length) input.placeholder = codes.slice(0, 2).join(", ");
+        show();
+      });
+      show();
+      return el("div", { class: "field-group" }, field(`${label} — ${t("segments.products")}`, input), echo, list);
     }
     case "tags": {
       const input = el("input", { type: "text", "data-field": f.name, value: (values[f.name] || []).join(", "), placeholder: "vip, 要フォロー",
@@ -135,6 +162,9 @@ definePage({
   nav: { order: 40, label: "nav.segments" },
   async render(ctx) {
     const [attributes, saved] = await Promise.all([api("segments/attributes", { signal: ctx.signal }), api("segments", { signal: ctx.signal })]);
+    // Asked once, when the first products rule is drawn; without them (null) the codes stay as typed, never an error on the page.
+    let names = null;
+    const productNames = () => (names ||= api("reports/products/names", { signal: ctx.signal }).then((n) => n || {}, () => null));
     const types = attributes.rules.filter((x) => !SKIP.has(x.type));
     const state = { match: "and", rows: [] };
     const open = ctx.params.get("id") && (saved || []).find((s) => s.id === ctx.params.get("id"));
@@ -188,7 +218,7 @@ definePage({
       count.dataset.members = String(evaluation.members);
       replace(count, el("span", { class: "kpi-label", text: t("segments.count") }),
         el("strong", { class: "kpi-value", "data-testid": "segment-members", text: t("segments.countValue", { n: num(evaluation.members) }) }),
-        el("span", { class: "hint", text: ` ${t("segments.asOf", { day: evaluation.asOf })}${evaluation.predictionsAsOf ? ` · ${t("segments.predictionsAsOf", { day: evaluation.predictionsAsOf })}` : ""}` }));
+        el("span", { class: "hint", text: ` ${t("segments.asOf", { day: day(evaluation.asOf) })}${evaluation.predictionsAsOf ? ` · ${t("segments.predictionsAsOf", { day: day(evaluation.predictionsAsOf) })}` : ""}` }));
       replace(sample, evaluation.sample.length === 0 ? emptyState() : dataTable({
         caption: t("segments.sample", { n: evaluation.sample.length }), dense: true, testId: "segment-sample-table", pageSize: 20,
         // The side panel is narrow: the name and what a manager decides on; the predictions when the rule reads them (the CSV has all).
@@ -201,7 +231,7 @@ definePage({
       replace(rulesBox, state.rows.length === 0 ? el("p", { class: "hint", text: t("segments.noRules") }) : state.rows.map((row, i) => {
         const typeSelect = select(types.map((x) => [x.type, `${pick(x.label)}${x.predictive ? ` (${t("segments.predictive")})` : ""}`]), row.type.type,
           { "data-testid": "rule-type", "aria-label": t("segments.rule"), onchange: (e) => { row.type = types.find((x) => x.type === e.target.value); row.values = {}; drawRules(); refresh(); } });
-        const fields = row.type.fields.map((f) => fieldControl(f, row.values, refresh)).filter(Boolean);
+        const fields = row.type.fields.map((f) => fieldControl(f, row.values, refresh, productNames)).filter(Boolean);
         const cuts = row.type.type === "clvTop" ? clvCuts() : null;
         return el("div", { class: "rule-row", "data-testid": "rule-row", "data-type": row.type.type },
           el("div", { class: "rule-head" }, typeSelect,

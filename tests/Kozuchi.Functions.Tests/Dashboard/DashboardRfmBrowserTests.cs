@@ -59,6 +59,16 @@ public sealed class DashboardRfmBrowserTests(AzuriteFixture azurite, BrowserFixt
         Assert.DoesNotMatch("^c[0-9a-f]{20}$", first);
         await Assertions.Expect(rows.First).ToContainTextAsync("￥");
 
+        // The entry products are read by name, as on the customer page, not as the SKUs the API lists.
+        using (var api = Session.Api())
+        {
+            var names = JsonSerializer.Deserialize<Dictionary<string, string>>(await api.GetStringAsync(new Uri("/api/reports/products/names", UriKind.Relative), Ct))!;
+            var top = JsonDocument.Parse(await api.GetStringAsync(new Uri("/api/reports/rfm/customers?r=1&f=1&skip=0&take=1", UriKind.Relative), Ct)).RootElement.GetProperty("customers")[0];
+            var entry = top.GetProperty("entryProducts").EnumerateArray().Select(x => x.GetString()!).ToList();
+            Assert.Contains(entry, names.ContainsKey);
+            await Assertions.Expect(rows.First.Locator("td").Nth(3)).ToHaveTextAsync(string.Join("、", entry.Select(k => names.GetValueOrDefault(k, k))));
+        }
+
         await Page.GetByLabel("個人情報を隠す").CheckAsync();
         await Assertions.Expect(rows.First.Locator("a")).ToHaveTextAsync(first.Split(' ')[0] + " " + new string('＊', Math.Min(3, first.Split(' ')[1].Length)));
         await Page.GetByLabel("個人情報を隠す").UncheckAsync();

@@ -68,6 +68,8 @@ definePage({
     const totals = el("p", { class: "hint", "data-testid": "rfm-totals" });
     let data = null;
     let selected = null;
+    // The drill-down's entry products by name (the API lists their keys, the SKUs; a product without a learnt name keeps its key).
+    let productNames = {};
 
     const toggle = el("div", { class: "segmented", role: "group", "aria-label": t("rfm.show") },
       ["customers", "revenue"].map((m) => el("button", { type: "button", "aria-pressed": String(m === measure), "data-measure": m,
@@ -151,7 +153,7 @@ definePage({
           { key: "frequency", label: t("rfm.orders"), type: "number", sortable: false },
           { key: "monetary", label: t("rfm.revenue"), type: "money", sortable: false, currency: (x) => x.currency || data.currency || "JPY" },
           { key: "lastOrderAt", label: t("rfm.lastOrder"), type: "date", sortable: false },
-          { key: "entryProducts", label: t("rfm.entryProduct"), sortable: false, value: (x) => (x.entryProductNames || x.entryProducts || []).join("、") },
+          { key: "entryProducts", label: t("rfm.entryProduct"), sortable: false, value: (x) => (x.entryProducts || []).map((k) => productNames[k] || k).join("、") },
           { key: "reach", label: t("rfm.reach"), sortable: false, format: (x) => reach(x), csv: (x) => [x.canEmail && "email", x.canLine && "line"].filter(Boolean).join(" ") },
         ],
       });
@@ -228,7 +230,9 @@ definePage({
       try { await load(); } catch (error) { replace(grid, errorState(error)); }
     };
 
-    const [fresh] = await Promise.all([api("reports/freshness", { signal: ctx.signal }), load()]);
+    // Without the names the drill-down shows the keys: never a reason to fail the page.
+    const [fresh, names] = await Promise.all([api("reports/freshness", { signal: ctx.signal }), api("reports/products/names", { signal: ctx.signal }).catch(() => ({})), load()]);
+    productNames = names || {};
     const r = Number(ctx.params.get("r")), f = Number(ctx.params.get("f"));
     if (r >= 1 && r <= 5 && f >= 1 && f <= 5 && data && data.customers) showCell(r, f);
     return [pageHeader(t("rfm.title"), { lead: t("rfm.lead"), note: freshnessNote(fresh) }),

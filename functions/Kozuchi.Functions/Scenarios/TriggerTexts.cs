@@ -55,7 +55,7 @@ public static class TriggerTexts
             $"セグメント「{segmentName ?? b.SegmentId}」の全員に {Local(b.At, shop)} に一斉配信",
             $"Once, to everyone in segment “{segmentName ?? b.SegmentId}” at {Local(b.At, shop)}"),
         CartAbandonedTrigger c => new(
-            $"カゴ落ちから {Span(c.EffectiveDelay, true)} 後",
+            $"カゴ落ちから {Span(c.EffectiveDelay, true)}後",
             $"{Span(c.EffectiveDelay, false)} after an abandoned checkout"),
         _ => new("未設定", "Not set"),
     };
@@ -84,10 +84,13 @@ public static class TriggerTexts
     private static string Local(DateTimeOffset at, ShopTime? shop) =>
         TimeZoneInfo.ConvertTime(at, shop?.Zone ?? TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")).ToString("yyyy/MM/dd HH:mm", CultureInfo.InvariantCulture);
 
+    /// <summary>"1 hour", "24 hours": the English unit in the singular for one.</summary>
+    private static string Count(double n, string unit) => string.Create(CultureInfo.InvariantCulture, $"{n:0} {unit}{(n == 1 ? "" : "s")}");
+
     private static string Span(TimeSpan span, bool japanese) => span switch
     {
-        { TotalDays: >= 1 } when span.TotalDays == Math.Floor(span.TotalDays) => japanese ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalDays:0} 日") : string.Create(CultureInfo.InvariantCulture, $"{span.TotalDays:0} days"),
-        { TotalHours: >= 1 } when span.TotalHours == Math.Floor(span.TotalHours) => japanese ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0} 時間") : string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0} hours"),
-        _ => japanese ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0} 分") : string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0} minutes"),
+        { TotalDays: >= 1 } when span.TotalDays == Math.Floor(span.TotalDays) => japanese ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalDays:0} 日") : Count(span.TotalDays, "day"),
+        { TotalHours: >= 1 } when span.TotalHours == Math.Floor(span.TotalHours) => japanese ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0} 時間") : Count(span.TotalHours, "hour"),
+        _ => japanese ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0} 分") : Count(span.TotalMinutes, "minute"),
     };
 }

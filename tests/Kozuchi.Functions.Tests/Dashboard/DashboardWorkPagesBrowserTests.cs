@@ -164,6 +164,20 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
     }
 
     [Fact]
+    public async Task The_cart_recovery_preset_says_when_it_sends_as_a_person_writes_it()
+    {
+        await SignInAsync();
+        await OpenAsync("#/scenarios/new?preset=cart-recovery");
+
+        await Assertions.Expect(Page.Locator("[data-testid='preset-about']")).ToContainTextAsync("カゴ落ちから 1 時間後");
+        await Assertions.Expect(Page.Locator("[data-testid='preview-trigger']")).ToHaveTextAsync("カゴ落ちから 1 時間後");
+        // The suggested id ends with the time as the shop's clock reads it (Tokyo), to the minute.
+        var id = await Page.Locator("#scenario-id").InputValueAsync();
+        var stamp = DateTime.ParseExact(id[^12..], "yyyyMMddHHmm", CultureInfo.InvariantCulture);
+        Assert.InRange((stamp - DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9)).DateTime).Duration(), TimeSpan.Zero, TimeSpan.FromMinutes(5));
+    }
+
+    [Fact]
     public async Task A_broadcast_without_a_segment_asks_for_one_instead_of_showing_a_validation_error()
     {
         await SignInAsync();
@@ -216,6 +230,7 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         await Page.Locator("[data-testid='scenario-start']").ClickAsync();
         await Assertions.Expect(Page.Locator("[data-testid='flash']")).ToHaveTextAsync("「休眠掘り起こし（90日） — 2回以上購入」を開始しました");
         await Assertions.Expect(Page.Locator("main table tbody tr", new() { HasText = "winback-two-plus" })).ToContainTextAsync("稼働中");
+        await Assertions.Expect(Page.Locator("#results-title")).ToHaveTextAsync("結果: 休眠掘り起こし（90日） — 2回以上購入");
 
         App.Time.SetUtcNow(new DateTimeOffset(2026, 11, 1, 4, 0, 0, TimeSpan.Zero));
         await App.Services.GetRequiredService<ScenarioTriggerRunner>().RunBroadcastsAsync(Ct);

@@ -61,7 +61,8 @@ addTexts({
 
 const CHANNELS = ["line", "email", "postal", "phone"];
 const SEGMENT_TRIGGERS = new Set(["segmentEntry", "broadcast"]);
-const stamp = (d) => d.toISOString().replace(/[^0-9]/g, "").slice(0, 12);
+/** The id's suffix: the moment in the shop's clock (Tokyo), as the operator reads every other time here. */
+const stamp = (d) => tokyoInput(d).replace(/[^0-9]/g, "").slice(0, 12);
 const clone = (x) => JSON.parse(JSON.stringify(x));
 
 /** A one-message broadcast, the builder's "no preset". */

@@ -59,8 +59,9 @@ addTexts({
 const sum = (o) => Object.values(o || {}).reduce((a, b) => a + b, 0);
 const fmtDiff = (d) => (d == null ? "—" : `${(d.estimate * 100).toFixed(1)}pt [${(d.lower * 100).toFixed(1)}, ${(d.upper * 100).toFixed(1)}] p=${d.pValue.toFixed(3)}`);
 
-async function results(ctx, id, detail) {
-  const heading = el("h2", { id: "results-title", tabindex: "-1", text: t("scenarios.resultsOf", { name: id }) });
+async function results(ctx, id, detail, name) {
+  // The heading says the scenario's name, as the list does (the id is the list's small print).
+  const heading = el("h2", { id: "results-title", tabindex: "-1", text: t("scenarios.resultsOf", { name: name || id }) });
   replace(detail, heading, loadingState());
   heading.focus({ preventScroll: true });
   let data;
@@ -162,8 +163,10 @@ definePage({
       }
       await load();
     };
+    let rows = [];
+    const nameOf = (id) => { const s = rows.find((x) => x.scenario.scenarioId === id); return s ? s.scenario.name || id : id; };
     const load = async () => {
-      const rows = (await api("scenarios/builder/list", { signal: ctx.signal })) || [];
+      rows = (await api("scenarios/builder/list", { signal: ctx.signal })) || [];
       replace(list, rows.length === 0 ? emptyState(t("scenarios.none"), { href: href("scenarios/new"), text: t("scenarios.new") }) : dataTable({
         caption: t("scenarios.title"),
         rowKey: (s) => s.scenario.scenarioId,
@@ -180,7 +183,7 @@ definePage({
           { key: "converted", label: t("scenarios.converted"), type: "number" },
           { key: "updated", label: t("scenarios.updated"), type: "dateTime", value: (s) => s.scenario.updatedAt },
           { key: "actions", label: "", sortable: false, csv: false, format: (s) => { const id = s.scenario.scenarioId; const st = s.scenario.status; return el("span", { class: "actions" },
-            el("button", { type: "button", class: "secondary small", "data-results": id, onclick: () => { ctx.setParams({ id }); results(ctx, id, detail); }, text: t("scenarios.results") }),
+            el("button", { type: "button", class: "secondary small", "data-results": id, onclick: () => { ctx.setParams({ id }); results(ctx, id, detail, nameOf(id)); }, text: t("scenarios.results") }),
             el("button", { type: "button", class: "secondary small", "data-audience": id, onclick: () => audience(ctx, s, detail), text: t("scenarios.audience") }),
             st === "Active" ? el("button", { type: "button", class: "secondary small", onclick: lifecycle(id, "pause"), text: t("scenarios.pause") }) : null,
             st === "Paused" ? el("button", { type: "button", class: "secondary small", onclick: lifecycle(id, "resume"), text: t("scenarios.resume") }) : null,
@@ -195,7 +198,7 @@ definePage({
       if (ok) await lifecycle(s.scenario.scenarioId, "stop")();
     };
     await load();
-    if (ctx.params.get("id")) results(ctx, ctx.params.get("id"), detail);
+    if (ctx.params.get("id")) results(ctx, ctx.params.get("id"), detail, nameOf(ctx.params.get("id")));
     return [pageHeader(t("scenarios.title"), { actions: el("a", { class: "button", href: href("scenarios/new"), text: t("scenarios.new") }) }), status,
       section(t("scenarios.title"), list, { id: "scenario-list" }), detail];
   },

@@ -264,8 +264,13 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         await Page.GetByLabel("件名").First.FillAsync("{{ customer }}、秋の新作のご案内");
         await Assertions.Expect(Page.Locator("[data-testid='preview-subject']")).ToHaveTextAsync("佐藤 花子 様、秋の新作のご案内");
         await ShotAsync("template-preview");
+        var description = await Page.GetByLabel("説明").InputValueAsync();
+        await Page.GetByLabel("説明").FillAsync("秋の新作");
         await Page.GetByRole(AriaRole.Button, new() { Name = "変更を取り消す" }).ClickAsync();
         await Assertions.Expect(Page.Locator("[data-testid='preview-subject']")).ToHaveTextAsync("佐藤 花子 様、ご購入ありがとうございます");
+        // Every field is back as saved, the description above the editor too.
+        await Assertions.Expect(Page.GetByLabel("説明")).ToHaveValueAsync(description);
+        await Assertions.Expect(Page.GetByLabel("件名").First).ToHaveValueAsync("{{ customer }}、ご購入ありがとうございます");
         await Page.GetByRole(AriaRole.Button, new() { Name = "メールをテスト送信" }).ClickAsync();
         await Page.Locator("[data-testid='test-send-link']").ClickAsync();
         await Assertions.Expect(Page.Locator("main[data-page='outbox']:not([aria-busy])")).ToBeVisibleAsync();

@@ -318,6 +318,9 @@ definePage({
       draft = structuredClone(saved);
       dirty = false;
       dirtyNote.hidden = true;
+      // The description and coupon sit outside the editor that drawEditor redraws.
+      description.value = draft.description || "";
+      coupon.value = draft.coupon || "";
       drawEditor();
       drawTests();
       schedulePreview();

@@ -40,6 +40,10 @@ public sealed class DashboardCustomerBrowserTests(AzuriteFixture azurite, Browse
         await SignInAsync();
         await OpenAsync("#/customers");
 
+        // The field is wide enough to show its whole example (name, kana, email, phone, order id), not a clipped start.
+        Assert.True(await Page.GetByLabel("検索語").EvaluateAsync<bool>(
+            "i => { const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(i).font; return c.measureText(i.placeholder).width <= i.clientWidth; }"),
+            "the search field's example is cut off");
         await Page.GetByLabel("検索語").FillAsync("ＴＡＲＯ．ＹＡＭＡＤＡ＠example.jp");
         await Page.GetByRole(AriaRole.Button, new() { Name = "検索", Exact = true }).ClickAsync();
 
@@ -63,6 +67,8 @@ public sealed class DashboardCustomerBrowserTests(AzuriteFixture azurite, Browse
         await Assertions.Expect(merge).ToContainTextAsync("shop2:77");
         await Assertions.Expect(Page.Locator("[data-testid='consent'] li[data-channel='email']")).ToContainTextAsync("送信可");
         await Assertions.Expect(Page.Locator("[data-testid='consent'] li[data-channel='line']")).ToContainTextAsync("LINE 未連携");
+        // One channel a row, without list bullets (the page's stylesheet lays the list out).
+        Assert.Equal("none", await Page.Locator("[data-testid='consent']").EvaluateAsync<string>("ul => getComputedStyle(ul).listStyleType"));
         await ShotAsync("customer-by-email");
 
         // Hiding personal data keeps the family name and masks the contact details.

@@ -85,6 +85,8 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
 
         var row = Page.Locator("[data-testid='rule-row']").First;
         await row.Locator("[data-testid='rule-type']").SelectOptionAsync(new SelectOptionValue { Label = "購入商品" });
+        // Before a code is typed the rule is unfinished: the page says what it needs (not the API's refusal of an empty rule).
+        await Assertions.Expect(Page.Locator("[data-testid='segment-incomplete']")).ToHaveTextAsync("「購入商品」の商品を指定すると人数を数えます。");
         await row.Locator("input[data-field='products']").FillAsync(sku);
         await Assertions.Expect(Page.Locator("[data-testid='segment-count'][data-state='done']")).ToBeVisibleAsync();
         await Assertions.Expect(Page.Locator("[data-testid='segment-members']")).ToHaveTextAsync($"{buyers.ToString("N0", Ja)} 人");

@@ -30,6 +30,7 @@ addTexts({
     "segments.clvCut": "上位 {p}% = 予測 CLV {amount} 以上", "segments.noPredictions": "予測はまだ計算されていません (注文のある顧客が少ないか、初回の集計中です)。",
     "segments.exporting": "出力中… {n} 人", "segments.risk.low": "低", "segments.risk.medium": "中", "segments.risk.high": "高",
     "segments.idNeeded": "ID は英数字・ハイフン・アンダースコアで入力してください。",
+    "segments.incomplete": "「{rule}」の{field}を指定すると人数を数えます。",
     "segments.unknownProduct": "{code}（この商品コードの商品名は注文にありません）", "segments.productsHint": "商品コードを入力すると商品名を表示します。",
   },
   en: {
@@ -47,6 +48,7 @@ addTexts({
     "segments.clvCut": "Top {p}% = predicted CLV from {amount}", "segments.noPredictions": "No predictions yet (too few repeat customers, or the first pass is running).",
     "segments.exporting": "Exporting… {n}", "segments.risk.low": "Low", "segments.risk.medium": "Medium", "segments.risk.high": "High",
     "segments.idNeeded": "The id takes letters, digits, '-' and '_'.",
+    "segments.incomplete": "Set {field} of “{rule}” to count the customers.",
     "segments.unknownProduct": "{code} (no order names this product code)", "segments.productsHint": "Type a product code to see its name.",
   },
 });
@@ -64,6 +66,12 @@ function ruleOf(row) {
   }
   return row.negate ? { type: "not", rule } : rule;
 }
+
+/** The fields a rule cannot go without (product codes, tags, risk bands): an empty one is not asked of the API. */
+const LISTS = new Set(["products", "tags", "choices"]);
+
+/** The first field a row still needs, or null. */
+const missing = (row) => row.type.fields.find((f) => LISTS.has(f.kind) && !(row.values[f.name] || []).length) || null;
 
 /** Numbers the products rules' code lists (a datalist is linked by id). */
 let datalists = 0;
@@ -195,6 +203,14 @@ definePage({
       clearTimeout(timer);
       // Counted now, not when the timer fires: an answer still in flight for an older rule must not show as done.
       const mine = ++asked;
+      // A rule still being written (購入商品 without a code yet) is said so, not sent for the API's refusal.
+      const unfinished = state.rows.find(missing);
+      if (unfinished) {
+        count.dataset.state = "incomplete";
+        replace(count, el("p", { class: "hint", "data-testid": "segment-incomplete", text: t("segments.incomplete", { rule: pick(unfinished.type.label), field: pick(missing(unfinished).label) }) }));
+        replace(sample);
+        return;
+      }
       count.dataset.state = "counting";
       timer = setTimeout(async () => {
         try {

@@ -291,9 +291,11 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         await Page.Locator("#call-results-file").SetInputFilesAsync(new FilePayload
         {
             Name = "results.csv", MimeType = "text/csv",
-            Buffer = Encoding.UTF8.GetBytes($"customer_id,outcome,refusal_reason,called_at,operator\r\n{phoned.CustomerId},reached,,2026-10-31 15:00,op1\r\nnobody,reached,,2026-10-31 15:00,op1\r\n"),
+            Buffer = Encoding.UTF8.GetBytes($"customer_id,outcome,refusal_reason,called_at,operator\r\n{phoned.CustomerId},reached,,2026-10-31 15:00,op1\r\nnobody,reached,,2026-10-31 15:00,op1\r\n{phoned.CustomerId},留守,,2026-10-31 15:10,op1\r\n"),
         });
         await Page.Locator("[data-testid='call-results-form'] button[type='submit']").ClickAsync();
-        await Assertions.Expect(Page.Locator("[data-testid='call-results-done']")).ToHaveTextAsync("1 件を取り込みました (架電拒否に変更 0 人・不明な顧客 1 人・エラー行 0 行)");
+        await Assertions.Expect(Page.Locator("[data-testid='call-results-done']")).ToHaveTextAsync("1 件を取り込みました (架電拒否に変更 0 人・不明な顧客 1 人・エラー行 1 行)");
+        // The bad row's reason in Japanese, not the API's English.
+        await Assertions.Expect(Page.Locator("[data-testid='call-result-errors'] tbody tr")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^4\\s*結果「留守」は分かりません。通話・不在・購入・拒否 のいずれかにしてください。$"));
     }
 }

@@ -4,8 +4,9 @@
 import { definePage, href } from "../lib/router.js";
 import { addTexts, t } from "../lib/i18n.js";
 import { el, field, replace, select } from "../lib/dom.js";
-import { api, apiUrl } from "../lib/api.js";
-import { dateTime, money, num, todayInTokyo } from "../lib/format.js";
+import { api, ApiError, apiUrl } from "../lib/api.js";
+import { dateTime, day as dayText, money, num, todayInTokyo } from "../lib/format.js";
+import { reasonText } from "../lib/reasons.js";
 import { dataTable } from "../components/data-table.js";
 import { badge, emptyState, errorState, pageHeader, section } from "../components/states.js";
 
@@ -151,7 +152,7 @@ definePage({
         const answer = await api(`channels/calls/results${batch.value.trim() ? `?batch=${encodeURIComponent(batch.value.trim())}` : ""}`, { method: "POST", body: file, headers: { "Content-Type": "text/csv" } });
         replace(resultsStatus, el("p", { class: "flash", "data-testid": "call-results-done", text: t("exports.uploaded", { imported: num(answer.imported), dnc: num(answer.doNotCall), unknown: num(answer.unknownCustomers), errors: num(answer.errors.length) }) }),
           answer.errors.length ? dataTable({ caption: t("exports.results"), dense: true, testId: "call-result-errors",
-            columns: [{ key: "line", label: t("exports.line"), type: "number" }, { key: "message", label: t("exports.message") }], rows: answer.errors }) : null);
+            columns: [{ key: "line", label: t("exports.line"), type: "number" }, { key: "message", label: t("exports.message"), value: (e) => reasonText(e.message) }], rows: answer.errors }) : null);
       } catch (error) {
         replace(resultsStatus, errorState(error));
       } finally {

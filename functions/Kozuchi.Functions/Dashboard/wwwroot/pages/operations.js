@@ -6,6 +6,7 @@ import { addTexts, pick, t } from "../lib/i18n.js";
 import { el, replace } from "../lib/dom.js";
 import { api, apiUrl } from "../lib/api.js";
 import { dateTime, num, todayInTokyo } from "../lib/format.js";
+import { reasonText } from "../lib/reasons.js";
 import { dataTable } from "../components/data-table.js";
 import { kpiCard } from "../components/kpi-card.js";
 import { badge, emptyState, errorState, pageHeader, section } from "../components/states.js";
@@ -94,7 +95,7 @@ function errorRows(run) {
       columns: [
         { key: "line", label: t("operations.line"), type: "number" },
         { key: "column", label: t("operations.column") },
-        { key: "reason", label: t("operations.reason") },
+        { key: "reason", label: t("operations.reason"), value: (e) => reasonText(e.reason) },
       ],
       rows: run.firstErrors,
     }),
@@ -160,7 +161,7 @@ definePage({
           { key: "rowsRejected", label: t("operations.rowsRejected"), type: "number", value: (r) => r.report.summary.rowsRejected },
           { key: "path", label: t("operations.path"), format: (r) => badge(t(`operations.path.${r.path}`), "info"), csv: (r) => r.path },
           { key: "status", label: t("operations.result"), format: (r) => el("span", {}, badge(t(`operations.status.${r.status}`), statusKind[r.status] || "neutral"),
-            r.error ? el("span", { class: "import-error", text: ` ${r.error}` }) : null), csv: (r) => r.status },
+            r.error ? el("span", { class: "import-error", text: ` ${reasonText(r.error)}` }) : null), csv: (r) => r.status },
           { key: "errors", label: "", sortable: false, csv: false, format: (r) => el("span", { class: "actions" },
             r.firstErrors.length ? el("button", { type: "button", class: "secondary small", onclick: () => { replace(importErrors, errorRows(r)); importErrors.querySelector("h3").focus(); }, text: t("operations.showErrors", { n: num(r.report.summary.rowsRejected) }) }) : null,
             r.errorsDownloadable ? el("a", { href: apiUrl(`operations/imports/errors?file=${encodeURIComponent(r.file)}`), download: "", text: t("operations.errors") }) : null) },

@@ -35,7 +35,7 @@ addTexts({
     "operations.failedCount": "処理できなかったメッセージ", "operations.lastImport": "最後の取込", "operations.webhooksToday": "今日の Webhook",
     "operations.webhooksTodayValue": "{accepted} 件受信・{rejected} 件エラー", "operations.noneYet": "まだありません",
     "operations.what": "内容", "operations.why": "理由", "operations.attempts": "試行 {n} 回・最後の失敗 {at}", "operations.noReason": "失敗の理由は記録されていません (この機能より前に失敗したメッセージです)。",
-    "operations.body": "メッセージの中身 (JSON)", "operations.moreMessages": "ほか {n} 件 (先頭 {shown} 件を表示)",
+    "operations.messages": "{n} 件", "operations.body": "メッセージの中身 (JSON)", "operations.moreMessages": "ほか {n} 件 (先頭 {shown} 件を表示)",
   },
   en: {
     "nav.operations": "Imports & failures", "operations.title": "Imports & failures",
@@ -60,7 +60,7 @@ addTexts({
     "operations.failedCount": "Failed messages", "operations.lastImport": "Last import", "operations.webhooksToday": "Webhooks today",
     "operations.webhooksTodayValue": "{accepted} received, {rejected} rejected", "operations.noneYet": "none yet",
     "operations.what": "What", "operations.why": "Why", "operations.attempts": "{n} attempts, last failed {at}", "operations.noReason": "No reason was recorded (the message failed before reasons were kept).",
-    "operations.body": "Message body (JSON)", "operations.moreMessages": "{n} more (the first {shown} are shown)",
+    "operations.messages": "{n} messages", "operations.body": "Message body (JSON)", "operations.moreMessages": "{n} more (the first {shown} are shown)",
   },
 });
 
@@ -73,7 +73,7 @@ function failedGroup(q, onReplay) {
   return el("article", { class: "failed-group", "data-testid": "failed-queue", "data-queue-name": q.queue },
     el("div", { class: "failed-head" },
       el("h3", {}, pick(q.label), " ", el("code", { text: q.queue })),
-      badge(t("unit.orders", { n: num(q.approximateCount) }), "bad"),
+      badge(t("operations.messages", { n: num(q.approximateCount) }), "bad"),
       el("button", { type: "button", "data-queue": q.queue, onclick: (e) => onReplay(q, e.currentTarget), text: t("operations.replay") })),
     el("ul", { class: "failed-list" }, q.sample.map((m) => el("li", { class: "failed-message" },
       el("p", { class: "failed-what" }, el("strong", { text: `${t("operations.what")}: ` }), pick(m.description)),

@@ -268,6 +268,33 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
     }
 
     [Fact]
+    public async Task The_first_query_of_a_new_shop_says_in_japanese_that_there_is_no_snapshot_and_takes_one_then_answers()
+    {
+        // A new shop opens 分析 before the first nightly snapshot: the API answers 409, the page says why in words.
+        Session.Expect("response 409: POST .*/api/analytics/sql");
+        Session.Expect("409 \\(Conflict\\)");
+        await LoadDemoAsync(60, 3);
+        await SignInAsync();
+        await OpenAsync("#/sql");
+        await Assertions.Expect(Page.Locator("#result")).ToContainTextAsync("「実行」を押すと、結果がここに表示されます。");
+
+        await Page.Locator("[data-testid='sql-run']").ClickAsync();
+        var none = Page.Locator("[data-testid='sql-no-snapshot']");
+        await Assertions.Expect(none).ToContainTextAsync("まだスナップショットがありません。");
+        await Assertions.Expect(Page.Locator("main")).Not.ToContainTextAsync("POST /api");
+        await ShotAsync("sql-no-snapshot");
+
+        await none.GetByRole(AriaRole.Button, new() { Name = "スナップショットを作成して実行" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='sql-table'] tbody tr").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(Page.Locator("main .status-line").First).ToContainTextAsync("を作成しました");
+
+        // Yen summed as DECIMAL reads as whole yen, with commas and without ".00".
+        var sales = await Page.Locator("[data-testid='sql-table'] tbody tr td:nth-child(2)").AllInnerTextsAsync();
+        Assert.NotEmpty(sales);
+        Assert.All(sales, s => Assert.Matches(@"^\d{1,3}(,\d{3})*$", s));
+    }
+
+    [Fact]
     public async Task A_call_list_of_a_segment_is_made_listed_and_downloaded_and_call_results_come_back()
     {
         await LoadDemoAsync(80, 5);

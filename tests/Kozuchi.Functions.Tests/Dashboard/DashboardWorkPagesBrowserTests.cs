@@ -295,6 +295,20 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
     }
 
     [Fact]
+    public async Task A_list_for_a_day_no_scenario_filled_says_so_in_japanese_instead_of_an_api_error()
+    {
+        Session.Expect("response 400: POST .*/api/exports/dm");
+        Session.Expect("400 \\(Bad Request\\)");
+        await SignInAsync();
+        await OpenAsync("#/exports?day=2026-11-30");
+
+        await Page.Locator("#export-campaign").FillAsync("冬のDM");
+        await Page.Locator("[data-testid='export-form'] button[type='submit']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='export-empty']")).ToHaveTextAsync("2026/11/30 の郵送 DM にシナリオが載せた顧客はいません。別の日付か、保存済みセグメントを選んでください。");
+        await Assertions.Expect(Page.Locator("[data-testid='export-status']")).Not.ToContainTextAsync("recipients");
+    }
+
+    [Fact]
     public async Task A_call_list_of_a_segment_is_made_listed_and_downloaded_and_call_results_come_back()
     {
         await LoadDemoAsync(80, 5);

@@ -86,8 +86,9 @@ definePage({
     const bar = (rows, value, axis, color, label, testId, show) => chart(ctx, {
       type: "bar",
       data: { labels: rows.map((g) => shortName(g.group, names)), datasets: [{ label, data: rows.map(value), backgroundColor: color }] },
-      options: { indexAxis: "y", scales: { x: axis }, plugins: { legend: { display: false }, tooltip: { callbacks: { title: (items) => productText(rows[items[0].dataIndex].group, names), label: (item) => show(item.raw) } } } },
-    }, { label, size: "md", testId, table: { headers: [t("products.product"), label], rows: rows.map((g) => [productText(g.group, names), show(value(g))]) } });
+      // Every bar named: Chart.js skips labels that do not fit, and two-line names need the taller box.
+      options: { indexAxis: "y", scales: { x: axis, y: { ticks: { autoSkip: false } } }, plugins: { legend: { display: false }, tooltip: { callbacks: { title: (items) => productText(rows[items[0].dataIndex].group, names), label: (item) => show(item.raw) } } } },
+    }, { label, size: "lg", testId, table: { headers: [t("products.product"), label], rows: rows.map((g) => [productText(g.group, names), show(value(g))]) } });
 
     const d = conversion && conversion.daysToSecond;
     const bucketLabel = (b) => (b.toDays === null || b.toDays === undefined ? t("products.days.open", { from: b.fromDays }) : t("products.days.bucket", { from: b.fromDays, to: b.toDays }));

@@ -164,7 +164,7 @@ definePage({
             r.error ? el("span", { class: "import-error", text: ` ${reasonText(r.error)}` }) : null), csv: (r) => r.status },
           { key: "errors", label: "", sortable: false, csv: false, format: (r) => el("span", { class: "actions" },
             r.firstErrors.length ? el("button", { type: "button", class: "secondary small", onclick: () => { replace(importErrors, errorRows(r)); importErrors.querySelector("h3").focus(); }, text: t("operations.showErrors", { n: num(r.report.summary.rowsRejected) }) }) : null,
-            r.errorsDownloadable ? el("a", { href: apiUrl(`operations/imports/errors?file=${encodeURIComponent(r.file)}`), download: "", text: t("operations.errors") }) : null) },
+            r.errorsDownloadable ? el("a", { class: "button secondary small", href: apiUrl(`operations/imports/errors?file=${encodeURIComponent(r.file)}`), download: "", text: t("operations.errors") }) : null) },
         ],
         rows: runs,
         csv: { filename: "imports" },

@@ -17,7 +17,8 @@ addTexts({
     "sql.snapshotNow": "いまのデータでスナップショットを作成", "sql.snapshotting": "作成中…", "sql.snapshotDone": "スナップショット {id} を作成しました (顧客 {customers} 人・注文 {orders} 件)",
     "sql.tables": "テーブル: customers (顧客の状態・獲得経路・同意)、orders (注文: order_day・net・counts)、order_products (注文の商品)。名前・メール・電話などの個人情報は含まれません。",
     "sql.resultTitle": "結果", "sql.resultEmpty": "「実行」を押すと、結果がここに表示されます。",
-    "sql.noSnapshot": "まだスナップショットがありません。SQL は毎日 03:00 に作成するスナップショットに対して実行します。いまのデータで作成してから実行できます (数十秒かかることがあります)。",
+    "sql.noSnapshot": "まだスナップショットがありません。SQL は毎日 03:00 に作成するスナップショットに対して実行します。",
+    "sql.noSnapshotDo": "いまのデータで作成して、そのまま実行できます (数十秒かかることがあります)。",
     "sql.snapshotAndRun": "スナップショットを作成して実行",
     "sql.s.monthly": "月別の売上と注文数", "sql.s.f2": "初回購入月ごとの F2 転換率", "sql.s.top": "注文数の多い 20 商品", "sql.s.dormant": "90 日以上購入のない 2 回以上購入顧客", "sql.s.columns": "customers の列を見る",
   },
@@ -29,7 +30,8 @@ addTexts({
     "sql.snapshotNow": "Take a snapshot of the data now", "sql.snapshotting": "Taking…", "sql.snapshotDone": "Snapshot {id} taken ({customers} customers, {orders} orders)",
     "sql.tables": "Tables: customers (state, acquisition medium, consents), orders (order_day, net, counts), order_products. No names, emails or phone numbers.",
     "sql.resultTitle": "Result", "sql.resultEmpty": "Press Run and the result shows here.",
-    "sql.noSnapshot": "There is no snapshot yet. SQL runs over the snapshot taken daily at 03:00; take one of the data now, then run (it can take tens of seconds).",
+    "sql.noSnapshot": "There is no snapshot yet. SQL runs over the snapshot taken daily at 03:00.",
+    "sql.noSnapshotDo": "Take one of the data now and the query runs right after (it can take tens of seconds).",
     "sql.snapshotAndRun": "Take a snapshot and run",
     "sql.s.monthly": "Revenue and orders by month", "sql.s.f2": "F2 conversion by first-order month", "sql.s.top": "Top 20 products by orders", "sql.s.dormant": "Repeat customers with no order for 90+ days", "sql.s.columns": "The columns of customers",
   },
@@ -86,7 +88,7 @@ definePage({
     // operator's words with the one thing to do.
     const noSnapshot = (e) => e instanceof ApiError && e.status === 409;
     const noSnapshotState = () => el("div", { class: "state empty", "data-testid": "sql-no-snapshot" },
-      el("p", { text: t("sql.noSnapshot") }),
+      el("p", { text: t("sql.noSnapshot") }), el("p", { text: t("sql.noSnapshotDo") }),
       el("button", { type: "button", onclick: async (e) => { if (await snapshot(e.currentTarget, t("sql.snapshotAndRun"))) await run(runButton); }, text: t("sql.snapshotAndRun") }));
     const snapshot = async (button, label = t("sql.snapshotNow")) => {
       button.disabled = true;

@@ -309,6 +309,24 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
     }
 
     [Fact]
+    public async Task A_list_of_a_segment_nobody_is_in_says_so_without_asking_the_api()
+    {
+        // No Session.Expect: the page knows the segment is empty once it has its members, and sends no list request.
+        await LoadDemoAsync(20, 5);
+        await PostSegmentAsync("""{"schemaVersion":1,"id":"nobody","name":"誰もいない","rule":{"type":"frequency","min":500}}""");
+        await SignInAsync();
+        await OpenAsync("#/exports");
+
+        await Page.Locator("#export-kind").SelectOptionAsync("calls");
+        await Page.Locator("#export-source").SelectOptionAsync("segment");
+        await Page.Locator("#export-segment").SelectOptionAsync("nobody");
+        await Page.Locator("#export-campaign").FillAsync("冬の架電");
+        await Page.Locator("[data-testid='export-form'] button[type='submit']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='export-empty']")).ToHaveTextAsync("このセグメントには今は対象の顧客がいません。");
+        await Assertions.Expect(Page.Locator("[data-testid='export-form'] button[type='submit']")).ToBeEnabledAsync();
+    }
+
+    [Fact]
     public async Task A_call_list_of_a_segment_is_made_listed_and_downloaded_and_call_results_come_back()
     {
         await LoadDemoAsync(80, 5);

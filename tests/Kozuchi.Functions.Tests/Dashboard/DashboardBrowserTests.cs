@@ -114,6 +114,12 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite, BrowserFixture
         await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("1");
         await Assertions.Expect(row.Locator("td").Nth(4)).ToHaveTextAsync("0");
         await ShotAsync("operations-imports");
+
+        // The rejected row and why, in Japanese (the parser writes its reasons in English for the error CSV).
+        await row.GetByRole(AriaRole.Button, new() { Name = "エラー行 (1)" }).ClickAsync();
+        var rejected = Page.Locator("[data-testid='import-error-rows'] tbody tr");
+        await Assertions.Expect(rejected).ToHaveCountAsync(1);
+        await Assertions.Expect(rejected.Locator("td").Last).ToHaveTextAsync("顧客を特定できません。customer_ref・email・phone のいずれかが必要です。");
         var download = await Page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Link, new() { Name = "エラー一覧 (CSV)" }).ClickAsync());
         var text = await File.ReadAllTextAsync(await download.PathAsync(), Ct);
         Assert.Contains("3,customer_ref,", text, StringComparison.Ordinal);

@@ -49,6 +49,18 @@ public sealed partial class DashboardProductsBrowserTests(AzuriteFixture azurite
         Assert.Equal(values.OrderByDescending(v => v), values);
         await Assertions.Expect(Page.Locator("[data-testid='basket'] tbody tr").First.Locator("td").Nth(2)).ToHaveTextAsync(Percent());
         await Assertions.Expect(Page.Locator("[data-testid='days-summary']")).ToContainTextAsync("中央値");
+
+        // The LTV chart as drawn: every bar has its label (none skipped for want of room), each tells its product apart
+        // (no two cut to the same text), and the amount axis reads ￥5,000 / ￥1万, never "￥5000".
+        const string drawn = "c => { const chart = window.Chart.getChart(c); return chart ? [chart.data.labels.map(l => [].concat(l).join(' ')), chart.scales.x.ticks.map(t => t.label), chart.scales.y.ticks.map(t => String(t.value))] : null; }";
+        var ltvChart = Page.Locator("[data-testid='entry-ltv-chart']");
+        await Assertions.Expect(ltvChart).ToBeVisibleAsync();
+        await Page.WaitForFunctionAsync("c => window.Chart && window.Chart.getChart(c)", await ltvChart.ElementHandleAsync());
+        var seen = (await ltvChart.EvaluateAsync<string[][]>(drawn))!;
+        Assert.NotEmpty(seen[0]);
+        Assert.Equal(seen[0].Length, seen[0].Distinct().Count());
+        Assert.Equal(seen[0].Length, seen[2].Length);
+        Assert.All(seen[1], tick => Assert.Matches(@"^￥(0|\d{1,3}(,\d{3})*|\d+(\.\d)?万)$", tick));
         await ShotAsync("products-named");
     }
 

@@ -325,6 +325,66 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
     }
 
     [Fact]
+    public async Task The_first_query_of_a_new_shop_says_in_japanese_that_there_is_no_snapshot_and_takes_one_then_answers()
+    {
+        // A new shop opens 分析 before the first nightly snapshot: the API answers 409, the page says why in words.
+        Session.Expect("response 409: POST .*/api/analytics/sql");
+        // Chromium's console line for that response, and only for that address: any other failure still fails the test.
+        Session.Expect("^console error: Failed to load resource: the server responded with a status of 409 \\(Conflict\\) \\(http://[^ ]+/api/analytics/sql");
+        await LoadDemoAsync(60, 3);
+        await SignInAsync();
+        await OpenAsync("#/sql");
+        await Assertions.Expect(Page.Locator("#result")).ToContainTextAsync("「実行」を押すと、結果がここに表示されます。");
+
+        await Page.Locator("[data-testid='sql-run']").ClickAsync();
+        var none = Page.Locator("[data-testid='sql-no-snapshot']");
+        await Assertions.Expect(none).ToContainTextAsync("まだスナップショットがありません。");
+        await Assertions.Expect(Page.Locator("main")).Not.ToContainTextAsync("POST /api");
+        await ShotAsync("sql-no-snapshot");
+
+        await none.GetByRole(AriaRole.Button, new() { Name = "スナップショットを作成して実行" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='sql-table'] tbody tr").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(Page.Locator("main .status-line").First).ToContainTextAsync("を作成しました");
+
+        // Yen summed as DECIMAL reads as whole yen, with commas and without ".00".
+        var sales = await Page.Locator("[data-testid='sql-table'] tbody tr td:nth-child(2)").AllInnerTextsAsync();
+        Assert.NotEmpty(sales);
+        Assert.All(sales, s => Assert.Matches(@"^\d{1,3}(,\d{3})*$", s));
+    }
+
+    [Fact]
+    public async Task A_list_for_a_day_no_scenario_filled_says_so_in_japanese_instead_of_an_api_error()
+    {
+        Session.Expect("response 400: POST .*/api/exports/dm");
+        Session.Expect("^console error: Failed to load resource: the server responded with a status of 400 \\(Bad Request\\) \\(http://[^ ]+/api/exports/dm");
+        await SignInAsync();
+        await OpenAsync("#/exports?day=2026-11-30");
+
+        await Page.Locator("#export-campaign").FillAsync("冬のDM");
+        await Page.Locator("[data-testid='export-form'] button[type='submit']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='export-empty']")).ToHaveTextAsync("2026/11/30 の郵送 DM にシナリオが載せた顧客はいません。別の日付か、保存済みセグメントを選んでください。");
+        await Assertions.Expect(Page.Locator("[data-testid='export-status']")).Not.ToContainTextAsync("recipients");
+    }
+
+    [Fact]
+    public async Task A_list_of_a_segment_nobody_is_in_says_so_without_asking_the_api()
+    {
+        // No Session.Expect: the page knows the segment is empty once it has its members, and sends no list request.
+        await LoadDemoAsync(20, 5);
+        await PostSegmentAsync("""{"schemaVersion":1,"id":"nobody","name":"誰もいない","rule":{"type":"frequency","min":500}}""");
+        await SignInAsync();
+        await OpenAsync("#/exports");
+
+        await Page.Locator("#export-kind").SelectOptionAsync("calls");
+        await Page.Locator("#export-source").SelectOptionAsync("segment");
+        await Page.Locator("#export-segment").SelectOptionAsync("nobody");
+        await Page.Locator("#export-campaign").FillAsync("冬の架電");
+        await Page.Locator("[data-testid='export-form'] button[type='submit']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='export-empty']")).ToHaveTextAsync("このセグメントには今は対象の顧客がいません。");
+        await Assertions.Expect(Page.Locator("[data-testid='export-form'] button[type='submit']")).ToBeEnabledAsync();
+    }
+
+    [Fact]
     public async Task A_call_list_of_a_segment_is_made_listed_and_downloaded_and_call_results_come_back()
     {
         await LoadDemoAsync(80, 5);
@@ -348,9 +408,11 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         await Page.Locator("#call-results-file").SetInputFilesAsync(new FilePayload
         {
             Name = "results.csv", MimeType = "text/csv",
-            Buffer = Encoding.UTF8.GetBytes($"customer_id,outcome,refusal_reason,called_at,operator\r\n{phoned.CustomerId},reached,,2026-10-31 15:00,op1\r\nnobody,reached,,2026-10-31 15:00,op1\r\n"),
+            Buffer = Encoding.UTF8.GetBytes($"customer_id,outcome,refusal_reason,called_at,operator\r\n{phoned.CustomerId},reached,,2026-10-31 15:00,op1\r\nnobody,reached,,2026-10-31 15:00,op1\r\n{phoned.CustomerId},留守,,2026-10-31 15:10,op1\r\n"),
         });
         await Page.Locator("[data-testid='call-results-form'] button[type='submit']").ClickAsync();
-        await Assertions.Expect(Page.Locator("[data-testid='call-results-done']")).ToHaveTextAsync("1 件を取り込みました (架電拒否に変更 0 人・不明な顧客 1 人・エラー行 0 行)");
+        await Assertions.Expect(Page.Locator("[data-testid='call-results-done']")).ToHaveTextAsync("1 件を取り込みました (架電拒否に変更 0 人・不明な顧客 1 人・エラー行 1 行)");
+        // The bad row's reason in Japanese, not the API's English.
+        await Assertions.Expect(Page.Locator("[data-testid='call-result-errors'] tbody tr")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^4\\s*結果「留守」は分かりません。通話・不在・購入・拒否 のいずれかにしてください。$"));
     }
 }

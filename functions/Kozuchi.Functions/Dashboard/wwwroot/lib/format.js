@@ -18,9 +18,12 @@ export function money(amount, currency = "JPY") {
   return fmt(`money|${currency}`, (l) => new Intl.NumberFormat(l, { style: "currency", currency })).format(amount);
 }
 
-/** Short amounts for chart axes: ￥120万 / ¥1.2M. */
+/** Short amounts for chart axes: ￥120万 / ¥1.2M; under 1万 in Japanese, ￥5,000 (compact notation there has no comma). */
 export function moneyShort(amount, currency = "JPY") {
   if (missing(amount)) return "—";
+  if (lang() === "ja" && Math.abs(amount) < 10000) {
+    return fmt(`moneyWhole|${currency}`, (l) => new Intl.NumberFormat(l, { style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: 0 })).format(amount);
+  }
   return fmt(`moneyShort|${currency}`, (l) => new Intl.NumberFormat(l, { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 })).format(amount);
 }
 

@@ -4,8 +4,9 @@
 import { definePage, href } from "../lib/router.js";
 import { addTexts, t } from "../lib/i18n.js";
 import { el, field, replace, select } from "../lib/dom.js";
-import { api, apiUrl } from "../lib/api.js";
-import { dateTime, money, num, todayInTokyo } from "../lib/format.js";
+import { api, ApiError, apiUrl } from "../lib/api.js";
+import { dateTime, day as dayText, money, num, todayInTokyo } from "../lib/format.js";
+import { reasonText } from "../lib/reasons.js";
 import { dataTable } from "../components/data-table.js";
 import { badge, emptyState, errorState, pageHeader, section } from "../components/states.js";
 
@@ -24,6 +25,9 @@ addTexts({
     "exports.results": "架電結果の取り込み", "exports.resultsLead": "コールセンターから戻った結果の CSV (顧客ID, 結果, 拒否理由, 架電日時, 担当者) を取り込みます。「拒否」で今後の架電を断った顧客は架電リストから外れます。",
     "exports.file": "結果の CSV", "exports.batch": "バッチ名 (任意)", "exports.upload": "取り込む", "exports.uploading": "取り込み中…",
     "exports.uploaded": "{imported} 件を取り込みました (架電拒否に変更 {dnc} 人・不明な顧客 {unknown} 人・エラー行 {errors} 行)", "exports.line": "行", "exports.message": "内容",
+    "exports.emptyDay.dm": "{day} の郵送 DM にシナリオが載せた顧客はいません。別の日付か、保存済みセグメントを選んでください。",
+    "exports.emptyDay.calls": "{day} の架電リストにシナリオが載せた顧客はいません。別の日付か、保存済みセグメントを選んでください。",
+    "exports.emptySegment": "このセグメントには今は対象の顧客がいません。",
     "exports.pieces": "{n} 通", "exports.written": "{n} 件", "exports.collecting": "セグメントの顧客を集めています… {n} 人",
   },
   en: {
@@ -40,6 +44,9 @@ addTexts({
     "exports.results": "Call results", "exports.resultsLead": "The call centre's results CSV (customer_id, outcome, refusal_reason, called_at, operator). Customers who refused further calls leave the call lists.",
     "exports.file": "Results CSV", "exports.batch": "Batch name (optional)", "exports.upload": "Import", "exports.uploading": "Importing…",
     "exports.uploaded": "{imported} calls imported ({dnc} now do-not-call, {unknown} unknown customers, {errors} bad rows)", "exports.line": "Line", "exports.message": "Message",
+    "exports.emptyDay.dm": "No scenario put customers on the postal DM list for {day}. Pick another day, or a saved segment.",
+    "exports.emptyDay.calls": "No scenario put customers on the call list for {day}. Pick another day, or a saved segment.",
+    "exports.emptySegment": "This segment has no customers at the moment.",
     "exports.pieces": "{n} pieces", "exports.written": "{n} rows", "exports.collecting": "Collecting the segment's customers… {n}",
   },
 });
@@ -119,6 +126,11 @@ definePage({
         if (source.value === "day") body.day = day.value;
         else {
           const ids = await segmentMembers(segment.value, (n) => { status.textContent = t("exports.collecting", { n: num(n) }); });
+          // An empty segment is known here: no request the API would refuse.
+          if (ids.length === 0) {
+            replace(status, el("p", { class: "state empty", "data-testid": "export-empty", text: t("exports.emptySegment") }));
+            return;
+          }
           body.recipients = ids.map((customerId) => (kind.value === "dm" ? { customerId, variant: segment.value } : { customerId, scriptVariant: segment.value }));
         }
         if (kind.value === "dm" && cost.value !== "") body.costPerPiece = Number(cost.value);
@@ -130,7 +142,10 @@ definePage({
           el("a", { class: "button small", href: apiUrl(`exports/${encodeURIComponent(answer.name)}`), download: answer.name, "data-testid": "export-download", text: t("exports.download") })));
         drawFiles(await api("exports"));
       } catch (error) {
-        replace(status, errorState(error));
+        // A day no scenario filled is no failure: the API's 400 "recipients is empty." said in the operator's words.
+        replace(status, error instanceof ApiError && error.status === 400 && /^recipients is empty/.test(error.message)
+          ? el("p", { class: "state empty", "data-testid": "export-empty", text: t(`exports.emptyDay.${kind.value}`, { day: dayText(day.value) }) })
+          : errorState(error));
       } finally {
         button.disabled = false;
         button.textContent = t("exports.create");
@@ -151,7 +166,7 @@ definePage({
         const answer = await api(`channels/calls/results${batch.value.trim() ? `?batch=${encodeURIComponent(batch.value.trim())}` : ""}`, { method: "POST", body: file, headers: { "Content-Type": "text/csv" } });
         replace(resultsStatus, el("p", { class: "flash", "data-testid": "call-results-done", text: t("exports.uploaded", { imported: num(answer.imported), dnc: num(answer.doNotCall), unknown: num(answer.unknownCustomers), errors: num(answer.errors.length) }) }),
           answer.errors.length ? dataTable({ caption: t("exports.results"), dense: true, testId: "call-result-errors",
-            columns: [{ key: "line", label: t("exports.line"), type: "number" }, { key: "message", label: t("exports.message") }], rows: answer.errors }) : null);
+            columns: [{ key: "line", label: t("exports.line"), type: "number" }, { key: "message", label: t("exports.message"), value: (e) => reasonText(e.message) }], rows: answer.errors }) : null);
       } catch (error) {
         replace(resultsStatus, errorState(error));
       } finally {

@@ -6,6 +6,7 @@ import { addTexts, pick, t } from "../lib/i18n.js";
 import { el, replace } from "../lib/dom.js";
 import { api, apiUrl } from "../lib/api.js";
 import { dateTime, num, todayInTokyo } from "../lib/format.js";
+import { reasonText } from "../lib/reasons.js";
 import { dataTable } from "../components/data-table.js";
 import { kpiCard } from "../components/kpi-card.js";
 import { badge, emptyState, errorState, pageHeader, section } from "../components/states.js";
@@ -34,7 +35,7 @@ addTexts({
     "operations.failedCount": "処理できなかったメッセージ", "operations.lastImport": "最後の取込", "operations.webhooksToday": "今日の Webhook",
     "operations.webhooksTodayValue": "{accepted} 件受信・{rejected} 件エラー", "operations.noneYet": "まだありません",
     "operations.what": "内容", "operations.why": "理由", "operations.attempts": "試行 {n} 回・最後の失敗 {at}", "operations.noReason": "失敗の理由は記録されていません (この機能より前に失敗したメッセージです)。",
-    "operations.body": "メッセージの中身 (JSON)", "operations.moreMessages": "ほか {n} 件 (先頭 {shown} 件を表示)",
+    "operations.messages": "{n} 件", "operations.body": "メッセージの中身 (JSON)", "operations.moreMessages": "ほか {n} 件 (先頭 {shown} 件を表示)",
   },
   en: {
     "nav.operations": "Imports & failures", "operations.title": "Imports & failures",
@@ -59,7 +60,7 @@ addTexts({
     "operations.failedCount": "Failed messages", "operations.lastImport": "Last import", "operations.webhooksToday": "Webhooks today",
     "operations.webhooksTodayValue": "{accepted} received, {rejected} rejected", "operations.noneYet": "none yet",
     "operations.what": "What", "operations.why": "Why", "operations.attempts": "{n} attempts, last failed {at}", "operations.noReason": "No reason was recorded (the message failed before reasons were kept).",
-    "operations.body": "Message body (JSON)", "operations.moreMessages": "{n} more (the first {shown} are shown)",
+    "operations.messages": "{n} messages", "operations.body": "Message body (JSON)", "operations.moreMessages": "{n} more (the first {shown} are shown)",
   },
 });
 
@@ -72,7 +73,7 @@ function failedGroup(q, onReplay) {
   return el("article", { class: "failed-group", "data-testid": "failed-queue", "data-queue-name": q.queue },
     el("div", { class: "failed-head" },
       el("h3", {}, pick(q.label), " ", el("code", { text: q.queue })),
-      badge(t("unit.orders", { n: num(q.approximateCount) }), "bad"),
+      badge(t("operations.messages", { n: num(q.approximateCount) }), "bad"),
       el("button", { type: "button", "data-queue": q.queue, onclick: (e) => onReplay(q, e.currentTarget), text: t("operations.replay") })),
     el("ul", { class: "failed-list" }, q.sample.map((m) => el("li", { class: "failed-message" },
       el("p", { class: "failed-what" }, el("strong", { text: `${t("operations.what")}: ` }), pick(m.description)),
@@ -94,7 +95,7 @@ function errorRows(run) {
       columns: [
         { key: "line", label: t("operations.line"), type: "number" },
         { key: "column", label: t("operations.column") },
-        { key: "reason", label: t("operations.reason") },
+        { key: "reason", label: t("operations.reason"), value: (e) => reasonText(e.reason) },
       ],
       rows: run.firstErrors,
     }),
@@ -160,10 +161,10 @@ definePage({
           { key: "rowsRejected", label: t("operations.rowsRejected"), type: "number", value: (r) => r.report.summary.rowsRejected },
           { key: "path", label: t("operations.path"), format: (r) => badge(t(`operations.path.${r.path}`), "info"), csv: (r) => r.path },
           { key: "status", label: t("operations.result"), format: (r) => el("span", {}, badge(t(`operations.status.${r.status}`), statusKind[r.status] || "neutral"),
-            r.error ? el("span", { class: "import-error", text: ` ${r.error}` }) : null), csv: (r) => r.status },
+            r.error ? el("span", { class: "import-error", text: ` ${reasonText(r.error)}` }) : null), csv: (r) => r.status },
           { key: "errors", label: "", sortable: false, csv: false, format: (r) => el("span", { class: "actions" },
             r.firstErrors.length ? el("button", { type: "button", class: "secondary small", onclick: () => { replace(importErrors, errorRows(r)); importErrors.querySelector("h3").focus(); }, text: t("operations.showErrors", { n: num(r.report.summary.rowsRejected) }) }) : null,
-            r.errorsDownloadable ? el("a", { href: apiUrl(`operations/imports/errors?file=${encodeURIComponent(r.file)}`), download: "", text: t("operations.errors") }) : null) },
+            r.errorsDownloadable ? el("a", { class: "button secondary small", href: apiUrl(`operations/imports/errors?file=${encodeURIComponent(r.file)}`), download: "", text: t("operations.errors") }) : null) },
         ],
         rows: runs,
         csv: { filename: "imports" },

@@ -52,9 +52,15 @@ export function productCell(key, names) {
   return el("span", { class: "product" }, el("span", { text: name }), " ", el("code", { class: "sku", text: key }));
 }
 const productText = (key, names) => (names && names[key] && names[key] !== key ? `${names[key]} (${key})` : key);
+// A bar's label on two lines rather than cut at one: "こづち 薬用ローション 150mL 4本セット" and "… 7本セット" cut at
+// 17 characters read the same. The break goes at the last space within the first line when there is one.
 const shortName = (key, names) => {
   const text = (names && names[key]) || key;
-  return text.length > 18 ? `${text.slice(0, 17)}…` : text;
+  if (text.length <= 18) return text;
+  const space = text.lastIndexOf(" ", 18);
+  const cut = space >= 6 ? space : 16;
+  const rest = text.slice(cut).trim();
+  return [text.slice(0, cut).trim(), rest.length > 18 ? `${rest.slice(0, 17)}…` : rest];
 };
 
 definePage({
@@ -80,8 +86,9 @@ definePage({
     const bar = (rows, value, axis, color, label, testId, show) => chart(ctx, {
       type: "bar",
       data: { labels: rows.map((g) => shortName(g.group, names)), datasets: [{ label, data: rows.map(value), backgroundColor: color }] },
-      options: { indexAxis: "y", scales: { x: axis }, plugins: { legend: { display: false }, tooltip: { callbacks: { title: (items) => productText(rows[items[0].dataIndex].group, names), label: (item) => show(item.raw) } } } },
-    }, { label, size: "md", testId, table: { headers: [t("products.product"), label], rows: rows.map((g) => [productText(g.group, names), show(value(g))]) } });
+      // Every bar named: Chart.js skips labels that do not fit, and two-line names need the taller box.
+      options: { indexAxis: "y", scales: { x: axis, y: { ticks: { autoSkip: false } } }, plugins: { legend: { display: false }, tooltip: { callbacks: { title: (items) => productText(rows[items[0].dataIndex].group, names), label: (item) => show(item.raw) } } } },
+    }, { label, size: "lg", testId, table: { headers: [t("products.product"), label], rows: rows.map((g) => [productText(g.group, names), show(value(g))]) } });
 
     const d = conversion && conversion.daysToSecond;
     const bucketLabel = (b) => (b.toDays === null || b.toDays === undefined ? t("products.days.open", { from: b.fromDays }) : t("products.days.bucket", { from: b.fromDays, to: b.toDays }));

@@ -3,10 +3,10 @@
 import { definePage } from "../lib/router.js";
 import { addTexts, t } from "../lib/i18n.js";
 import { el, field, replace, select } from "../lib/dom.js";
-import { api, download } from "../lib/api.js";
+import { api, ApiError, download } from "../lib/api.js";
 import { dateTime, num } from "../lib/format.js";
 import { dataTable } from "../components/data-table.js";
-import { badge, errorState, pageHeader, section } from "../components/states.js";
+import { badge, emptyState, errorState, pageHeader, section } from "../components/states.js";
 
 addTexts({
   ja: {
@@ -16,6 +16,10 @@ addTexts({
     "sql.maxRows": "最大行数", "sql.result": "結果: {n} 行 ({ms} ms)", "sql.truncated": "最大行数で打ち切りました", "sql.snapshot": "スナップショット {id} ({at} 作成)",
     "sql.snapshotNow": "いまのデータでスナップショットを作成", "sql.snapshotting": "作成中…", "sql.snapshotDone": "スナップショット {id} を作成しました (顧客 {customers} 人・注文 {orders} 件)",
     "sql.tables": "テーブル: customers (顧客の状態・獲得経路・同意)、orders (注文: order_day・net・counts)、order_products (注文の商品)。名前・メール・電話などの個人情報は含まれません。",
+    "sql.resultTitle": "結果", "sql.resultEmpty": "「実行」を押すと、結果がここに表示されます。",
+    "sql.noSnapshot": "まだスナップショットがありません。SQL は毎日 03:00 に作成するスナップショットに対して実行します。",
+    "sql.noSnapshotDo": "いまのデータで作成して、そのまま実行できます (数十秒かかることがあります)。",
+    "sql.snapshotAndRun": "スナップショットを作成して実行",
     "sql.s.monthly": "月別の売上と注文数", "sql.s.f2": "初回購入月ごとの F2 転換率", "sql.s.top": "注文数の多い 20 商品", "sql.s.dormant": "90 日以上購入のない 2 回以上購入顧客", "sql.s.columns": "customers の列を見る",
   },
   en: {
@@ -25,6 +29,10 @@ addTexts({
     "sql.maxRows": "Max rows", "sql.result": "Result: {n} rows ({ms} ms)", "sql.truncated": "Cut at the max rows", "sql.snapshot": "Snapshot {id} (taken {at})",
     "sql.snapshotNow": "Take a snapshot of the data now", "sql.snapshotting": "Taking…", "sql.snapshotDone": "Snapshot {id} taken ({customers} customers, {orders} orders)",
     "sql.tables": "Tables: customers (state, acquisition medium, consents), orders (order_day, net, counts), order_products. No names, emails or phone numbers.",
+    "sql.resultTitle": "Result", "sql.resultEmpty": "Press Run and the result shows here.",
+    "sql.noSnapshot": "There is no snapshot yet. SQL runs over the snapshot taken daily at 03:00.",
+    "sql.noSnapshotDo": "Take one of the data now and the query runs right after (it can take tens of seconds).",
+    "sql.snapshotAndRun": "Take a snapshot and run",
     "sql.s.monthly": "Revenue and orders by month", "sql.s.f2": "F2 conversion by first-order month", "sql.s.top": "Top 20 products by orders", "sql.s.dormant": "Repeat customers with no order for 90+ days", "sql.s.columns": "The columns of customers",
   },
 });
@@ -46,7 +54,7 @@ definePage({
     const samples = select([["", t("sql.sample")], ...SAMPLES.map(([key], i) => [String(i), t(key)])], "", { id: "sql-sample", "data-testid": "sql-sample",
       onchange: (e) => { if (e.target.value !== "") { query.value = SAMPLES[Number(e.target.value)][1]; e.target.value = ""; } } });
     const maxRows = el("input", { id: "sql-max", type: "number", min: 1, max: 100000, value: 1000 });
-    const result = el("div", { "data-testid": "sql-result", "aria-live": "polite" });
+    const result = el("div", { "data-testid": "sql-result", "aria-live": "polite" }, emptyState(t("sql.resultEmpty")));
     const status = el("div", { role: "status", class: "status-line" });
     const body = () => ({ sql: query.value, maxRows: Number(maxRows.value) || 1000 });
 
@@ -55,13 +63,15 @@ definePage({
       button.textContent = t("sql.running");
       try {
         const answer = await api("analytics/sql", { method: "POST", body: body() });
+        // Whole numbers (a DECIMAL of yen, a count) without ".00"; fractions with two digits.
+        const whole = (i) => answer.rows.every((row) => row[i] === null || Number.isInteger(Number(row[i])));
         const columns = answer.columns.map((c, i) => ({ key: String(i), label: c.name, value: (row) => row[i],
-          type: /INT|DECIMAL|DOUBLE|FLOAT|REAL|NUMERIC/i.test(c.type || "") ? "measure" : "text", digits: /INT/i.test(c.type || "") ? 0 : 2 }));
+          type: /INT|DECIMAL|DOUBLE|FLOAT|REAL|NUMERIC/i.test(c.type || "") ? "measure" : "text", digits: /INT/i.test(c.type || "") || whole(i) ? 0 : 2 }));
         replace(result, el("p", { class: "hint", "data-testid": "sql-summary" }, t("sql.result", { n: num(answer.rows.length), ms: num(answer.elapsedMs) }), " · ",
           t("sql.snapshot", { id: answer.snapshotId, at: dateTime(answer.snapshotTakenAt) }), answer.truncated ? [" ", badge(t("sql.truncated"), "warn")] : null),
         dataTable({ caption: t("sql.title"), dense: true, testId: "sql-table", columns, rows: answer.rows, pageSize: 50 }));
       } catch (e) {
-        replace(result, errorState(e));
+        replace(result, noSnapshot(e) ? noSnapshotState() : errorState(e));
       } finally {
         button.disabled = false;
         button.textContent = t("sql.run");
@@ -71,31 +81,40 @@ definePage({
       try {
         await download("analytics/sql?format=csv", { method: "POST", body: body(), filename: "kozuchi-query.csv" });
       } catch (e) {
-        replace(result, errorState(e));
+        replace(result, noSnapshot(e) ? noSnapshotState() : errorState(e));
       }
     };
-    const snapshot = async (button) => {
+    // A shop's first visit comes before the first nightly snapshot: the API's 409 says so in English; say it in the
+    // operator's words with the one thing to do.
+    const noSnapshot = (e) => e instanceof ApiError && e.status === 409;
+    const noSnapshotState = () => el("div", { class: "state empty", "data-testid": "sql-no-snapshot" },
+      el("p", { text: t("sql.noSnapshot") }), el("p", { text: t("sql.noSnapshotDo") }),
+      el("button", { type: "button", onclick: async (e) => { if (await snapshot(e.currentTarget, t("sql.snapshotAndRun"))) await run(runButton); }, text: t("sql.snapshotAndRun") }));
+    const snapshot = async (button, label = t("sql.snapshotNow")) => {
       button.disabled = true;
       button.textContent = t("sql.snapshotting");
       try {
         const m = await api("analytics/snapshots", { method: "POST" });
         replace(status, el("p", { class: "flash", text: t("sql.snapshotDone", { id: m.id, customers: num(m.customers), orders: num(m.orders) }) }));
+        return true;
       } catch (e) {
         replace(status, errorState(e));
+        return false;
       } finally {
         button.disabled = false;
-        button.textContent = t("sql.snapshotNow");
+        button.textContent = label;
       }
     };
 
+    const runButton = el("button", { type: "button", "data-testid": "sql-run", onclick: (e) => run(e.currentTarget), text: t("sql.run") });
     return [pageHeader(t("sql.title"), { lead: t("sql.lead"), actions: el("button", { type: "button", class: "secondary", "data-testid": "sql-snapshot", onclick: (e) => snapshot(e.currentTarget), text: t("sql.snapshotNow") }) }),
       status,
       section(t("sql.query"), [el("p", { class: "hint", text: t("sql.tables") }),
         el("div", { class: "toolbar" }, field(t("sql.samples"), samples), field(t("sql.maxRows"), maxRows)),
         field(t("sql.query"), query),
         el("div", { class: "form-actions" },
-          el("button", { type: "button", "data-testid": "sql-run", onclick: (e) => run(e.currentTarget), text: t("sql.run") }),
+          runButton,
           el("button", { type: "button", class: "secondary", "data-testid": "sql-csv", onclick: csv, text: t("sql.csv") }))], { id: "query" }),
-      section(t("sql.title"), result, { id: "result" })];
+      section(t("sql.resultTitle"), result, { id: "result" })];
   },
 });

@@ -31,9 +31,9 @@ public sealed class IngestWorkingSet
     public Dictionary<IdentityKey, string> Identities { get; } = [];
     public Dictionary<string, CustomerRecord> Customers { get; } = new(StringComparer.Ordinal);
 
-    public HashSet<OrderKey> DirtyOrders { get; } = [];
-    public HashSet<IdentityKey> DirtyIdentities { get; } = [];
-    public HashSet<string> DirtyCustomers { get; } = new(StringComparer.Ordinal);
+    public DirtySet<OrderKey> DirtyOrders { get; } = [];
+    public DirtySet<IdentityKey> DirtyIdentities { get; } = [];
+    public DirtySet<string> DirtyCustomers { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Orders whose applied version is the one their customer now holds (it won, or it is the same version, or no row

@@ -58,6 +58,11 @@ public sealed class CustomerStore
     /// <summary>Rows ingest inserted into a table since start (written without an ETag as new rows).</summary>
     public long RowsAdded(TableClient table) => _added.GetValueOrDefault(table?.Name ?? string.Empty);
 
+    private readonly ConcurrentDictionary<string, long> _transactions = new(StringComparer.Ordinal);
+
+    /// <summary>Entity group transactions sent to a table since start, refused ones included (benchmarks: rows per transaction).</summary>
+    public long Transactions(TableClient table) => _transactions.GetValueOrDefault(table?.Name ?? string.Empty);
+
     /// <summary>A working set with the ETags of what it read; one per attempt of a batch.</summary>
     public sealed class Session
     {
@@ -1039,6 +1044,7 @@ public sealed class CustomerStore
                 (false, false) => new TableTransactionAction(TableTransactionActionType.Add, r.Entity),
             };
         }).ToList();
+        _transactions.AddOrUpdate(table.Name, 1, (_, n) => n + 1);
         try
         {
             var response = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);

@@ -26,11 +26,19 @@ public sealed class IngestGroups(OrderIngestor ingestor, int maxOrders = IngestG
     private readonly List<Request> _waiting = [];
     private bool _running;
     private int _groups;
+    private long _messages;
+    private long _orders;
 
     public int MaxOrders { get; } = maxOrders;
 
     /// <summary>Groups decided since start (for tests and benchmarks).</summary>
     public int Groups => Volatile.Read(ref _groups);
+
+    /// <summary>Messages decided since start, in all groups (benchmarks: messages per group).</summary>
+    public long Messages => Interlocked.Read(ref _messages);
+
+    /// <summary>Orders decided since start, in all groups (benchmarks: orders per group, how full its transactions can be).</summary>
+    public long Orders => Interlocked.Read(ref _orders);
 
     /// <summary>Ingests one message's orders with whatever else arrives meanwhile; the result holds this message's orders only.</summary>
     public Task<IngestResult> IngestAsync(IReadOnlyCollection<IncomingOrder> orders, CancellationToken cancellationToken)
@@ -58,6 +66,8 @@ public sealed class IngestGroups(OrderIngestor ingestor, int maxOrders = IngestG
         while (TakeGroup() is { Count: > 0 } group)
         {
             Interlocked.Increment(ref _groups);
+            Interlocked.Add(ref _messages, group.Count);
+            Interlocked.Add(ref _orders, group.Sum(r => r.Orders.Count));
             await DecideAsync(group).ConfigureAwait(false);
         }
     }

@@ -196,47 +196,103 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
         return (screened, flagged);
     }
 
-    /// <param name="effects">When given (a point-read session, a few hundred rows), what each order's decision changed is added to it.</param>
+    /// <param name="effects">When given (a point-read or cached session), what each order's decision changed is added to it.</param>
     private static List<IngestedOrder> Decide(IngestWorkingSet set, List<Order> ordered, Dictionary<OrderKey, (Order Order, string? RawRef)> latest, HashSet<OrderKey> flagged, DateTimeOffset now, List<CustomerStore.OrderEffects>? effects)
     {
         var results = new List<IngestedOrder>(ordered.Count);
-        foreach (var order in ordered)
+        var journal = effects is null ? null : new EffectsJournal(set);
+        try
         {
-            (Dictionary<string, CustomerRecord> Customers, Dictionary<IdentityKey, string> Identities, Dictionary<OrderKey, StoredOrderRef> Orders)? before = effects is null ? null : Snapshot(set);
-            var outcome = CustomerLedger.Apply(set, order, now);
-            var customerId = set.OrdersByKey[order.Key].CustomerId;
-            var customer = set.Customers[customerId];
-            if (customer.State == CustomerState.Erased && latest.TryGetValue(order.Key, out var kept))
+            foreach (var order in ordered)
             {
-                // A later version of an erased customer's order (a refund): its amounts count, its personal fields are not kept.
-                latest[order.Key] = (OrderRowsParticipant.Anonymise(kept.Order), kept.RawRef);
-            }
-            else if (flagged.Contains(order.Key) && !customer.Flags.Contains(CustomerFlags.ErasedIdentifier))
-            {
-                customer = customer with { Flags = [.. customer.Flags, CustomerFlags.ErasedIdentifier] };
-                set.Customers[customerId] = customer;
-                set.DirtyCustomers.Add(customerId);
-            }
+                var outcome = CustomerLedger.Apply(set, order, now);
+                var customerId = set.OrdersByKey[order.Key].CustomerId;
+                var customer = set.Customers[customerId];
+                if (customer.State == CustomerState.Erased && latest.TryGetValue(order.Key, out var kept))
+                {
+                    // A later version of an erased customer's order (a refund): its amounts count, its personal fields are not kept.
+                    latest[order.Key] = (OrderRowsParticipant.Anonymise(kept.Order), kept.RawRef);
+                }
+                else if (flagged.Contains(order.Key) && !customer.Flags.Contains(CustomerFlags.ErasedIdentifier))
+                {
+                    customer = customer with { Flags = [.. customer.Flags, CustomerFlags.ErasedIdentifier] };
+                    set.Customers[customerId] = customer;
+                    set.DirtyCustomers.Add(customerId);
+                }
 
-            if (effects is not null)
-            {
-                Vouch(set, order);
-            }
+                if (effects is not null)
+                {
+                    Vouch(set, order);
+                }
 
-            // Created means no customer held the order (a row written before an interrupted attempt's customer does not count).
-            var isFirst = outcome == ApplyOutcome.Created && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
-            results.Add(new IngestedOrder(order, customerId, outcome, isFirst, customer.Find(order.Key)?.Counts ?? order.Counts));
-            if (before is { } b)
-            {
-                effects!.Add(new CustomerStore.OrderEffects(
-                    order.Key,
-                    set.Customers.Where(c => !b.Customers.TryGetValue(c.Key, out var r) || !ReferenceEquals(r, c.Value)).Select(c => c.Key).ToHashSet(StringComparer.Ordinal),
-                    set.Identities.Where(i => !b.Identities.TryGetValue(i.Key, out var owner) || owner != i.Value).Select(i => i.Key).ToHashSet(),
-                    set.OrdersByKey.Where(o => !b.Orders.TryGetValue(o.Key, out var r) || r != o.Value).Select(o => o.Key).ToHashSet()));
+                // Created means no customer held the order (a row written before an interrupted attempt's customer does not count).
+                var isFirst = outcome == ApplyOutcome.Created && customer.Orders.Count(o => o.Counts) == 1 && order.Counts;
+                results.Add(new IngestedOrder(order, customerId, outcome, isFirst, customer.Find(order.Key)?.Counts ?? order.Counts));
+                if (journal is not null)
+                {
+                    effects!.Add(journal.Take(order.Key));
+                }
             }
+        }
+        finally
+        {
+            journal?.Close();
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// What each decision changed, told from the keys it marked dirty (every change the ledger makes marks its key):
+    /// a marked row whose value differs from what it was before this decision (a new record instance, another owner,
+    /// another order row). Only the marked keys are compared, against their value when the previous decision ended.
+    /// </summary>
+    private sealed class EffectsJournal
+    {
+        private readonly IngestWorkingSet _set;
+        private readonly Dictionary<string, CustomerRecord> _customers;
+        private readonly Dictionary<IdentityKey, string> _identities;
+        private readonly Dictionary<OrderKey, StoredOrderRef> _orders;
+
+        public EffectsJournal(IngestWorkingSet set)
+        {
+            _set = set;
+            _customers = new Dictionary<string, CustomerRecord>(set.Customers, StringComparer.Ordinal);
+            _identities = new Dictionary<IdentityKey, string>(set.Identities);
+            _orders = new Dictionary<OrderKey, StoredOrderRef>(set.OrdersByKey);
+            set.DirtyCustomers.OpenJournal();
+            set.DirtyIdentities.OpenJournal();
+            set.DirtyOrders.OpenJournal();
+        }
+
+        public CustomerStore.OrderEffects Take(OrderKey order) => new(
+            order,
+            Changed(_set.DirtyCustomers.TakeJournal(), _set.Customers, _customers, static (a, b) => ReferenceEquals(a, b), StringComparer.Ordinal),
+            Changed(_set.DirtyIdentities.TakeJournal(), _set.Identities, _identities, static (a, b) => a == b, EqualityComparer<IdentityKey>.Default),
+            Changed(_set.DirtyOrders.TakeJournal(), _set.OrdersByKey, _orders, static (a, b) => a == b, EqualityComparer<OrderKey>.Default));
+
+        public void Close()
+        {
+            _set.DirtyCustomers.CloseJournal();
+            _set.DirtyIdentities.CloseJournal();
+            _set.DirtyOrders.CloseJournal();
+        }
+
+        private static HashSet<TKey> Changed<TKey, TValue>(IReadOnlyList<TKey> marked, Dictionary<TKey, TValue> now, Dictionary<TKey, TValue> before, Func<TValue, TValue, bool> same, IEqualityComparer<TKey> comparer)
+            where TKey : notnull
+        {
+            var changed = new HashSet<TKey>(comparer);
+            foreach (var key in marked)
+            {
+                if (now.TryGetValue(key, out var value) && (!before.TryGetValue(key, out var was) || !same(was, value)))
+                {
+                    changed.Add(key);
+                    before[key] = value;
+                }
+            }
+
+            return changed;
+        }
     }
 
     /// <summary>
@@ -266,10 +322,6 @@ public sealed partial class OrderIngestor(CustomerStore store, ProfileSnapshots 
     /// <summary>Customer search's index gets the names the batch gave its customers (before they are saved: a retry indexes again).</summary>
     private Task IndexAsync(IngestWorkingSet set, IReadOnlyDictionary<string, IReadOnlyCollection<(SearchMatch Kind, string Token)>>? before, List<Order> ordered, CancellationToken cancellationToken) =>
         search is null || before is null ? Task.CompletedTask : search.IndexChangesAsync(set, before, ordered, cancellationToken);
-
-    /// <summary>The working set's rows as they are, to tell afterwards what one decision changed (records are immutable: a change is a new instance).</summary>
-    private static (Dictionary<string, CustomerRecord> Customers, Dictionary<IdentityKey, string> Identities, Dictionary<OrderKey, StoredOrderRef> Orders) Snapshot(IngestWorkingSet set) =>
-        (new Dictionary<string, CustomerRecord>(set.Customers, StringComparer.Ordinal), new Dictionary<IdentityKey, string>(set.Identities), new Dictionary<OrderKey, StoredOrderRef>(set.OrdersByKey));
 
     /// <summary>Reports snapshots stale only when the batch changed something (a redelivery keeps them current).</summary>
     private Task TouchIfChangedAsync(List<IngestedOrder> results, CancellationToken cancellationToken) =>

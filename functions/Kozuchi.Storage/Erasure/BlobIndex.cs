@@ -15,7 +15,7 @@ namespace Kozuchi.Storage.Erasure;
 /// stored before the index existed, an import file dropped again since) is still read in full, as before. Rows are
 /// hash-bucketed (<see cref="TableKeys.Bucket(string)"/>) so a chunk's entries go in batches and ingest has no hot partition.
 /// </summary>
-public sealed class BlobIndex(StorageClients clients)
+public sealed class BlobIndex
 {
     /// <summary>Metadata on a blob whose every order or recipient is indexed at write.</summary>
     public const string IndexedMetadata = "kzindexed";
@@ -24,7 +24,17 @@ public sealed class BlobIndex(StorageClients clients)
     public const string ErasedMetadata = "kzerased";
 
     private const string FilesPartition = "files";
-    private readonly TableClient _table = clients.Table(StorageCatalog.Tables.BlobIndex);
+    private readonly TableClient _table;
+
+    // Bodies accepted together (concurrent webhook requests) share their partitions' transactions.
+    private readonly UpsertGroups _writes;
+
+    public BlobIndex(StorageClients clients)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        _table = clients.Table(StorageCatalog.Tables.BlobIndex);
+        _writes = new UpsertGroups(_table);
+    }
 
     /// <summary>The index key of an order.</summary>
     public static string OrderKey(OrderKey key) => "o:" + key;
@@ -54,9 +64,11 @@ public sealed class BlobIndex(StorageClients clients)
         ArgumentNullException.ThrowIfNull(keys);
         var target = Escape(logicalContainer + "/" + blob);
         var rows = keys.Distinct(StringComparer.Ordinal).Select(k => new TableEntity(TableKeys.Bucket(k), Escape(k) + "|" + target));
-        await Task.WhenAll(rows.GroupBy(r => r.PartitionKey).SelectMany(p => p.Chunk(100)).Select(batch =>
-            _table.SubmitTransactionAsync(batch.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), cancellationToken))).ConfigureAwait(false);
+        await _writes.UpsertAsync(rows, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Transactions the index rows went in since start (benchmarks: how full they were).</summary>
+    public long Transactions => _writes.Transactions;
 
     /// <summary>Records that a file someone else wrote (an import drop) is indexed in the version <paramref name="etag"/>.</summary>
     public Task MarkFileAsync(string logicalContainer, string blob, ETag etag, CancellationToken cancellationToken) =>

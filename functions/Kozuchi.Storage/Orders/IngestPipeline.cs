@@ -32,6 +32,9 @@ public sealed partial class IngestPipeline(RawPayloads raw, ImportChunks chunks,
     private readonly IngestGroups _groups = new(ingestor);
     private readonly QueueClient _checkouts = clients.Queue(StorageCatalog.Queues.CheckoutsIncoming);
 
+    /// <summary>How this instance's messages were grouped (benchmarks).</summary>
+    public IngestGroups Groups => _groups;
+
     public Task EnqueueAsync(IngestMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

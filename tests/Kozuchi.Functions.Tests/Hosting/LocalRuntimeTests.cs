@@ -53,7 +53,8 @@ public sealed class LocalRuntimeTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public void Local_runtime_reads_its_trigger_semantics_from_the_repositorys_host_json()
     {
-        Assert.Equal(8, HostJson.QueueBatchSize);
+        Assert.Equal(16, HostJson.QueueBatchSize);
+        Assert.Equal(16, HostJson.QueueNewBatchThreshold);
         Assert.Equal(5, HostJson.MaxDequeueCount);
         Assert.Equal(TimeSpan.FromSeconds(30), HostJson.QueueVisibilityTimeout);
         Assert.Equal("none", HostJson.QueueMessageEncoding);
@@ -134,6 +135,32 @@ public sealed class LocalRuntimeTests(AzuriteFixture azurite) : IAsyncLifetime
         var poisoned = Assert.Single((await _storage.Clients.PoisonQueue(RecordingFunctions.Queue).ReceiveMessagesAsync(32, cancellationToken: Ct)).Value);
         Assert.Equal(body, poisoned.Body.ToString());
         Assert.Equal(0, await Listener(settings).PollOnceAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Next_batch_is_fetched_once_no_more_than_the_threshold_are_still_running_as_the_host_does()
+    {
+        var queue = _storage.Clients.Queue(RecordingFunctions.Queue);
+        foreach (var body in new[] { Recorder.HoldBody, "a", "b", "c" })
+        {
+            await queue.SendMessageAsync(body, Ct);
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var loop = Listener(HostJson with { QueueBatchSize = 2, QueueNewBatchThreshold = 1 }).RunAsync(stop.Token);
+
+        // One message of the first batch is still running: the later batches are taken meanwhile, not after it.
+        await Task.WhenAll(_recorder.Handled("a"), _recorder.Handled("b"), _recorder.Handled("c")).WaitAsync(Ct);
+        Assert.False(_recorder.Handled(Recorder.HoldBody).IsCompleted);
+        Assert.Equal(["a", "b", "c"], _recorder.Messages.Select(m => m.Body.ToString()).Order(StringComparer.Ordinal));
+
+        _recorder.Release.SetResult();
+        await _recorder.Handled(Recorder.HoldBody).WaitAsync(Ct);
+        await stop.CancelAsync();
+
+        // Stopping ends the loop: cancelled while it waits, or returning when the stop comes between two polls.
+        var stopped = await Record.ExceptionAsync(() => loop);
+        Assert.True(stopped is null or OperationCanceledException, $"the loop stopped with {stopped}");
     }
 
     [Fact]

@@ -23,6 +23,24 @@ public sealed class Recorder
 
     public TaskCompletionSource<TimerInfo> NextTick { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>A queue message with this body is not done until <see cref="Release"/> is set.</summary>
+    public const string HoldBody = "hold";
+
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _handled = new(StringComparer.Ordinal);
+
+    /// <summary>Completes when a queue message with this body has been handled.</summary>
+    public Task Handled(string body) => _handled.GetOrAdd(body, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public void Record(QueueMessage message, FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Messages.Enqueue(message);
+        Contexts.Enqueue(context);
+        _handled.GetOrAdd(message.Body.ToString(), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
     public void MaybeFail()
     {
         Interlocked.Increment(ref Attempts);
@@ -48,12 +66,15 @@ public sealed class RecordingFunctions(Recorder recorder)
     };
 
     [Function("TestQueue")]
-    public Task QueueAsync([QueueTrigger("%TestQueueName%", Connection = "AzureWebJobsStorage")] QueueMessage message, FunctionContext context)
+    public async Task QueueAsync([QueueTrigger("%TestQueueName%", Connection = "AzureWebJobsStorage")] QueueMessage message, FunctionContext context)
     {
         recorder.MaybeFail();
-        recorder.Messages.Enqueue(message);
-        recorder.Contexts.Enqueue(context);
-        return Task.CompletedTask;
+        if (message.Body.ToString() == Recorder.HoldBody)
+        {
+            await recorder.Release.Task;
+        }
+
+        recorder.Record(message, context);
     }
 
     [Function("TestTimer")]

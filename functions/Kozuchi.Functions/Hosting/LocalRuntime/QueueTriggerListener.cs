@@ -46,39 +46,75 @@ public sealed partial class QueueTriggerListener
         return messages.Length;
     }
 
-    /// <summary>Polls until cancelled, backing off exponentially to <c>maxPollingInterval</c> while the queue is empty.</summary>
+    /// <summary>
+    /// Polls until cancelled, as the host does: a batch of <c>batchSize</c> is handled concurrently, and as soon as no more
+    /// than <c>newBatchThreshold</c> messages are still being handled the next batch is fetched, so at most
+    /// <c>batchSize + newBatchThreshold</c> run at once and a slow message never leaves the instance idle. While the
+    /// queue is empty, polling backs off exponentially to <c>maxPollingInterval</c>.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (!cancellationToken.IsCancellationRequested)
+        var running = new List<Task>();
+        try
         {
-            int received;
-            var generation = _runner.Recovery.Generation;
-            try
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (!cancellationToken.IsCancellationRequested)
             {
-                received = await PollOnceAsync(cancellationToken);
-            }
-            catch (RequestFailedException e) when (StorageRecovery.IsMissingResource(e))
-            {
-                // The queue is gone (a storage reset): re-created once, logged once by the recovery, polled again after
-                // the usual pause (which grows if the queue cannot be made again yet: a name still being deleted in Azure).
-                await _runner.Recovery.RecoverAsync(generation, e, cancellationToken);
-                received = 0;
-            }
-            catch (RequestFailedException e)
-            {
-                LogPollFailed(_logger, e, _function.Name);
-                received = 0;
-            }
+                running.RemoveAll(t => t.IsCompleted);
+                if (running.Count > _settings.QueueNewBatchThreshold)
+                {
+                    await Task.WhenAny(running);
+                    continue;
+                }
 
-            if (received > 0)
-            {
-                delay = TimeSpan.FromMilliseconds(100);
-                continue;
-            }
+                int received;
+                var generation = _runner.Recovery.Generation;
+                try
+                {
+                    QueueMessage[] messages = await _queue.ReceiveMessagesAsync(_settings.QueueBatchSize, Lease, cancellationToken);
+                    running.AddRange(messages.Select(m => HandleLoggedAsync(m, cancellationToken)));
+                    received = messages.Length;
+                }
+                catch (RequestFailedException e) when (StorageRecovery.IsMissingResource(e))
+                {
+                    // The queue is gone (a storage reset): re-created once, logged once by the recovery, polled again after
+                    // the usual pause (which grows if the queue cannot be made again yet: a name still being deleted in Azure).
+                    await _runner.Recovery.RecoverAsync(generation, e, cancellationToken);
+                    received = 0;
+                }
+                catch (RequestFailedException e)
+                {
+                    LogPollFailed(_logger, e, _function.Name);
+                    received = 0;
+                }
 
-            await Task.Delay(delay, _time, cancellationToken);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _settings.QueueMaxPollingInterval.Ticks));
+                if (received > 0)
+                {
+                    delay = TimeSpan.FromMilliseconds(100);
+                    continue;
+                }
+
+                await Task.Delay(delay, _time, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _settings.QueueMaxPollingInterval.Ticks));
+            }
+        }
+        finally
+        {
+            // Messages still being handled finish (or are cancelled) before the loop is said to have stopped.
+            await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
+        }
+    }
+
+    /// <summary>One message handled beside the loop: a failure settling it is logged (the message reappears after its hold).</summary>
+    private async Task HandleLoggedAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await HandleAsync(message, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSettleFailed(_logger, e, _function.Name, message.MessageId);
         }
     }
 
@@ -150,6 +186,9 @@ public sealed partial class QueueTriggerListener
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Polling the queue of {FunctionName} failed; retrying")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string functionName);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Settling message {MessageId} of {FunctionName} failed; it is delivered again when its hold ends")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception, string functionName, string messageId);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Message {MessageId} of {FunctionName} moved to the poison queue after {DequeueCount} attempts")]
     private static partial void LogPoisoned(ILogger logger, string functionName, string messageId, long dequeueCount);

@@ -53,7 +53,7 @@ public sealed class DashboardScreenshotTests(AzuriteFixture azurite, BrowserFixt
             await OpenAsync(hash);
             await Assertions.Expect(Page.Locator("main [data-testid='error']")).ToHaveCountAsync(0);
             await Assertions.Expect(Page.Locator("main [data-testid='loading']")).ToHaveCountAsync(0);
-            await Page.WaitForFunctionAsync("() => [...document.querySelectorAll('canvas')].every(c => window.Chart && window.Chart.getChart(c))");
+            await Page.WaitForFunctionAsync(Drawn);
             var file = Path.Combine(artifacts, $"{name}.png");
             await Page.ScreenshotAsync(new PageScreenshotOptions { Path = file });
             await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(artifacts, $"{name}-full.png"), FullPage = true });
@@ -62,7 +62,7 @@ public sealed class DashboardScreenshotTests(AzuriteFixture azurite, BrowserFixt
             {
                 await Session.OpenAsync(hash, smallPage);
                 await Assertions.Expect(smallPage.Locator("main [data-testid='loading']")).ToHaveCountAsync(0);
-                await smallPage.WaitForFunctionAsync("() => [...document.querySelectorAll('canvas')].every(c => window.Chart && window.Chart.getChart(c))");
+                await smallPage.WaitForFunctionAsync(Drawn);
                 await smallPage.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(docs!, $"{name}.png") });
             }
         }
@@ -72,6 +72,13 @@ public sealed class DashboardScreenshotTests(AzuriteFixture azurite, BrowserFixt
             await small.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// Every chart drawn and no live figure still being asked (the segment builder's count, the scenario preview): the
+    /// picture shows what the manager reads once the page settles, not an empty panel.
+    /// </summary>
+    private const string Drawn = "() => [...document.querySelectorAll('canvas')].every(c => window.Chart && window.Chart.getChart(c))"
+        + " && !document.querySelector(\"main [data-state='counting'], main [data-state='checking']\")";
 
     /// <summary>A customer whose page has something to explain: records merged into it (the demo shop has some).</summary>
     private async Task<string> CustomerWithMergesAsync()

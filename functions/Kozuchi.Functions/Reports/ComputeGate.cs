@@ -25,7 +25,15 @@ internal sealed class ComputeGate : IDisposable
         {
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
-                gate.Release();
+                try
+                {
+                    gate.Release();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The host stopped (and disposed the gate) while this computation ran: nothing waits for it any
+                    // more, and the computation itself did not fail, so it must not be reported as failed.
+                }
             }
         }
     }

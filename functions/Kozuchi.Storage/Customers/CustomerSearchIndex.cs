@@ -39,6 +39,9 @@ public sealed class CustomerSearchIndex(StorageClients clients)
     private readonly TableClient _table = (clients ?? throw new ArgumentNullException(nameof(clients))).Table(StorageCatalog.Tables.CustomerSearch);
     private readonly ConcurrentDictionary<string, byte> _sourcesWritten = new(StringComparer.Ordinal);
 
+    // The rows of ingest groups decided at the same time share their partitions' transactions.
+    private readonly UpsertGroups _writes = new(clients.Table(StorageCatalog.Tables.CustomerSearch));
+
     /// <summary>The name tokens of the customers an ingest batch loaded, before it changes them.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyCollection<(SearchMatch Kind, string Token)>> Before(IngestWorkingSet set)
     {
@@ -70,7 +73,7 @@ public sealed class CustomerSearchIndex(StorageClients clients)
 
         rows.AddRange(orders.Select(o => o.Key.Source).Distinct(StringComparer.Ordinal).Where(s => !_sourcesWritten.ContainsKey(s))
             .Select(s => new TableEntity(SourcesPartition, TableKeys.Escape(s)) { ["Source"] = s }));
-        await UpsertAsync(rows, cancellationToken).ConfigureAwait(false);
+        await _writes.UpsertAsync(rows, cancellationToken).ConfigureAwait(false);
         foreach (var order in orders)
         {
             _sourcesWritten.TryAdd(order.Key.Source, 0);
@@ -86,7 +89,7 @@ public sealed class CustomerSearchIndex(StorageClients clients)
             .Concat(list.SelectMany(r => r.Orders).Select(o => o.Key.Source).Distinct(StringComparer.Ordinal)
                 .Select(s => new TableEntity(SourcesPartition, TableKeys.Escape(s)) { ["Source"] = s }))
             .ToList();
-        return UpsertAsync(rows, cancellationToken);
+        return _writes.UpsertAsync(rows, cancellationToken);
     }
 
     /// <summary>
@@ -187,25 +190,4 @@ public sealed class CustomerSearchIndex(StorageClients clients)
 
     /// <summary>The earlier layout's partition: "n" and the token's first character.</summary>
     private static string LegacyPartition(string token) => LegacyPartitionPrefix + TableKeys.Escape(FirstCharacter(token));
-
-    private async Task UpsertAsync(List<TableEntity> rows, CancellationToken cancellationToken)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        var batches = rows.GroupBy(r => (r.PartitionKey, r.RowKey)).Select(g => g.First()).GroupBy(r => r.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
-        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (batch, ct) =>
-        {
-            if (batch.Length == 1)
-            {
-                await _table.UpsertEntityAsync(batch[0], TableUpdateMode.Replace, ct).ConfigureAwait(false);
-            }
-            else
-            {
-                await _table.SubmitTransactionAsync(batch.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct).ConfigureAwait(false);
-            }
-        }).ConfigureAwait(false);
-    }
 }

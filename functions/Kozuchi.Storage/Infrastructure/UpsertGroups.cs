@@ -69,11 +69,12 @@ public sealed class UpsertGroups(TableClient table, int parallelism = 4)
 
     private async Task WriteAsync(List<Request> group)
     {
-        // A row named twice (two bodies holding the same order) is written once: a transaction names an entity once.
+        // A row named twice (two bodies holding the same order) is written once, as first given: a transaction names an
+    // entity once.
         var chunks = group
             .SelectMany(r => r.Rows.Select(row => (Row: row, Request: r)))
             .GroupBy(x => (x.Row.PartitionKey, x.Row.RowKey))
-            .Select(g => (Row: g.Last().Row, Requests: g.Select(x => x.Request).ToList()))
+            .Select(g => (Row: g.First().Row, Requests: g.Select(x => x.Request).ToList()))
             .GroupBy(x => x.Row.PartitionKey, StringComparer.Ordinal)
             .SelectMany(p => p.Chunk(TableBatches.MaxActions))
             .ToList();

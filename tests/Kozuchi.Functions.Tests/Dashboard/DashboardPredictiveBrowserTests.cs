@@ -80,6 +80,9 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         var rows = section.Locator("tbody tr");
         Assert.Equal(["0", "1", "2", "3", "4", "5", "6", "7+", "合計"], await rows.Locator("th").AllTextContentsAsync());
         await Assertions.Expect(rows.Last.Locator("td").Nth(2)).ToHaveTextAsync(actual.ToString("N0", Ja));
+        // Predictions are expectations, read to one decimal in every row alike (a whole 32.0 once showed as "32").
+        foreach (var cell in (await rows.Locator("td:nth-of-type(2)").AllTextContentsAsync()).SkipLast(1))
+            Assert.Matches(@"^[0-9,]+\.[0-9]$", cell);
         // The predicted total carries its error against the actual: the sign of predicted − actual, the figure the trust
         // sentence gives.
         var total = (await rows.Last.Locator("td").Nth(1).TextContentAsync())!;

@@ -255,7 +255,7 @@ async function backtest(ctx) {
   const data = await api("reports/clv/backtest", { signal: ctx.signal });
   const b = data && data.backtest;
   if (!b) return emptyState(data ? pick(data.unavailable) : undefined);
-  const one = (n) => (n === null || n === undefined ? "—" : num(Math.round(n * 10) / 10));
+  const one = (n) => num(n, 1);
   // purchaseError = (predicted − actual) / actual, as the trust sentence says it.
   const error = b.purchaseError;
   const total = b.predictedHoldoutPurchases === null || b.predictedHoldoutPurchases === undefined ? "—"

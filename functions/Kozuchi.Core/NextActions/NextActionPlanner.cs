@@ -26,19 +26,56 @@ public enum BasisKind
 
 /// <summary>
 /// A scenario's measured uplift over its holdout (treatment − holdout), from its results: <see cref="Treated"/> are the
-/// arms' recipients (customers a send reached), as the results compare them with the held-out customers.
+/// arms' recipients (customers a send reached), as the results compare them with the held-out customers;
+/// <see cref="TreatedConverted"/> and <see cref="HoldoutConverted"/> those of them who bought in the goal window. The
+/// amounts are in <see cref="Currency"/>, the results' (the shop's base currency when they were counted).
 /// </summary>
-public sealed record MeasuredUplift(string ScenarioId, long Treated, long Holdout, Difference RevenuePerCustomer, Difference Conversion)
+public sealed record MeasuredUplift(string ScenarioId, long Treated, long TreatedConverted, long Holdout, long HoldoutConverted, Difference RevenuePerCustomer, Difference Conversion, string Currency)
 {
+    /// <summary>
+    /// Customers who bought, and who did not, that each side needs before its uplift is quoted: the intervals rest on
+    /// the normal approximation (z for the conversion difference, Welch's t for revenue, whose spread comes from the
+    /// buyers), which the textbook condition n·p ≥ 5 and n·(1 − p) ≥ 5 asks of each group. With fewer, a holdout in
+    /// which nobody (or one customer) bought has a spread of about zero and Welch's interval comes out far too narrow.
+    /// </summary>
+    public const int MinimumEachOutcome = 5;
+
     /// <summary>The uplift of all arms over the holdout, or null when the results have none (no holdout, or fewer than two on a side).</summary>
     public static MeasuredUplift? From(string scenarioId, ScenarioResults results)
     {
         ArgumentNullException.ThrowIfNull(results);
         var all = results.Uplift.FirstOrDefault(u => u.Treatment == ScenarioResults.AllArms);
         var holdout = results.Arms.FirstOrDefault(a => a.Holdout);
-        return all is null || holdout is null
+        if (all is null || holdout is null)
+        {
+            return null;
+        }
+
+        var treated = results.Arms.Where(a => !a.Holdout).Sum(a => a.Recipients);
+        return new MeasuredUplift(scenarioId, treated, (long)Math.Round(all.Uplift.TreatmentRate * treated), holdout.Entered, holdout.Converted,
+            all.Uplift.RevenuePerCustomerUplift, all.Uplift.ConversionUplift, results.Currency);
+    }
+
+    /// <summary>
+    /// Why this measurement cannot stand for the preset's effect on a card in <paramref name="currency"/>, or null when
+    /// it can: amounts in another currency, or too few buyers or non-buyers on a side (<see cref="MinimumEachOutcome"/>).
+    /// </summary>
+    public LocalizedText? Problem(string currency)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (Currency != currency)
+        {
+            return new LocalizedText(
+                string.Create(c, $"シナリオ「{ScenarioId}」の結果は {Currency} 建てで、この表示の通貨（{currency}）と違うため、その上乗せは使っていません。"),
+                string.Create(c, $"Scenario '{ScenarioId}' was measured in {Currency}, not in {currency}, so its uplift is not used."));
+        }
+
+        var least = new[] { TreatedConverted, Treated - TreatedConverted, HoldoutConverted, Holdout - HoldoutConverted }.Min();
+        return least >= MinimumEachOutcome
             ? null
-            : new MeasuredUplift(scenarioId, results.Arms.Where(a => !a.Holdout).Sum(a => a.Recipients), holdout.Entered, all.Uplift.RevenuePerCustomerUplift, all.Uplift.ConversionUplift);
+            : new LocalizedText(
+                string.Create(c, $"シナリオ「{ScenarioId}」のホールドアウト比較（対象 {Treated:N0} 人のうち購入 {TreatedConverted:N0} 人、ホールドアウト {Holdout:N0} 人のうち購入 {HoldoutConverted:N0} 人）は、購入した人・しなかった人が各群 {MinimumEachOutcome} 人に満たないため、上乗せを測るにはまだ足りません。"),
+                string.Create(c, $"Scenario '{ScenarioId}' against its holdout ({TreatedConverted:N0} of {Treated:N0} treated and {HoldoutConverted:N0} of {Holdout:N0} held out bought) has too few customers who bought or did not (fewer than {MinimumEachOutcome} on a side) to measure its uplift yet."));
     }
 
     /// <summary>
@@ -55,11 +92,17 @@ public sealed record MeasuredUplift(string ScenarioId, long Treated, long Holdou
             .FirstOrDefault();
     }
 
-    /// <summary>Of several measured scenarios from one preset, the one with the largest holdout (the narrowest interval).</summary>
-    public static IReadOnlyDictionary<string, MeasuredUplift> ByPreset(IEnumerable<(string PresetId, MeasuredUplift Uplift)> measured) =>
+    /// <summary>
+    /// Of several measured scenarios from one preset, the one to quote on a card in <paramref name="currency"/>: a usable
+    /// measurement (<see cref="Problem"/>) before one that is not, then the largest holdout (the narrowest interval).
+    /// </summary>
+    public static IReadOnlyDictionary<string, MeasuredUplift> ByPreset(IEnumerable<(string PresetId, MeasuredUplift Uplift)> measured, string currency) =>
         (measured ?? throw new ArgumentNullException(nameof(measured)))
             .GroupBy(m => m.PresetId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderByDescending(m => m.Uplift.Holdout).ThenBy(m => m.Uplift.ScenarioId, StringComparer.Ordinal).First().Uplift, StringComparer.Ordinal);
+            .ToDictionary(
+                g => g.Key,
+                g => g.OrderBy(m => m.Uplift.Problem(currency) is null ? 0 : 1).ThenByDescending(m => m.Uplift.Holdout).ThenBy(m => m.Uplift.ScenarioId, StringComparer.Ordinal).First().Uplift,
+                StringComparer.Ordinal);
 }
 
 /// <summary>An amount with its 95 % interval.</summary>
@@ -110,9 +153,17 @@ public static class NextActionPlanner
     public const double Confidence = 0.95;
 
     /// <summary>
-    /// Up to <paramref name="max"/> actions: segments with no member are left out; actions backed by a measured holdout
-    /// uplift come first, then those backed by the segment's history, then those with no basis; within each, by
-    /// expected revenue, then by members. <paramref name="uplifts"/> are keyed by preset id.
+    /// Up to <paramref name="max"/> actions, segments with no member left out, ranked in tiers and within each by
+    /// expected revenue, then by members:
+    /// <list type="number">
+    /// <item>a measured holdout uplift above zero (what the action adds here);</item>
+    /// <item>the segment's history (what it buys anyway: the revenue at stake);</item>
+    /// <item>no basis;</item>
+    /// <item>a measured uplift of zero or below (tried here, it did not pay);</item>
+    /// <item>nobody reachable on the preset's channels (nothing to send).</item>
+    /// </list>
+    /// <paramref name="uplifts"/> are keyed by preset id; one that cannot stand for the preset's effect
+    /// (<see cref="MeasuredUplift.Problem"/>) is not quoted, and the card says why.
     /// </summary>
     public static IReadOnlyList<NextAction> Plan(
         IReadOnlyList<(ActionCandidate Candidate, ActionAudience Audience)> audiences,
@@ -125,7 +176,7 @@ public static class NextActionPlanner
         return [.. audiences
             .Where(a => a.Audience.Members > 0)
             .Select(a => Card(a.Candidate, a.Audience, uplifts.GetValueOrDefault(a.Candidate.PresetId), currency))
-            .OrderBy(c => c.Basis)
+            .OrderBy(Tier)
             .ThenByDescending(c => c.ExpectedRevenue?.Estimate ?? double.MinValue)
             .ThenByDescending(c => c.Members)
             .ThenBy(c => c.Id, StringComparer.Ordinal)
@@ -133,27 +184,40 @@ public static class NextActionPlanner
             .Select((c, i) => c with { Rank = i + 1 })];
     }
 
-    private static NextAction Card(ActionCandidate c, ActionAudience a, MeasuredUplift? uplift, string currency)
+    private static int Tier(NextAction c) => c switch
+    {
+        { Reachable: 0 } => 4,
+        { Basis: BasisKind.HoldoutUplift, Uplift.RevenuePerCustomer.Estimate: > 0 } => 0,
+        { Basis: BasisKind.HistoricalConversion } => 1,
+        { Basis: BasisKind.None } => 2,
+        _ => 3,
+    };
+
+    private static NextAction Card(ActionCandidate c, ActionAudience a, MeasuredUplift? measured, string currency)
     {
         var draft = new ScenarioDraft(c.PresetId, c.Segment, $"#/scenarios/new?preset={Uri.EscapeDataString(c.PresetId)}&segment={Uri.EscapeDataString(c.Segment.Id)}");
-        if (uplift is not null)
+        var problem = measured?.Problem(currency);
+        if (measured is not null && problem is null)
         {
-            var per = uplift.RevenuePerCustomer;
+            var per = measured.RevenuePerCustomer;
             var expected = new MoneyRange(a.Reachable * per.Estimate, a.Reachable * per.Lower, a.Reachable * per.Upper);
-            return new NextAction(0, c.Id, c.PresetId, c.Title, c.SegmentName, c.Segment, a.Members, a.Reachable, BasisKind.HoldoutUplift,
-                WhyUplift(uplift, currency), expected, true, ExpectedText(expected, a.Reachable, true, currency), currency, uplift, a.History, draft);
+            return Amounted(new NextAction(0, c.Id, c.PresetId, c.Title, c.SegmentName, c.Segment, a.Members, a.Reachable, BasisKind.HoldoutUplift,
+                WhyUplift(measured, currency), expected, true, ExpectedText(expected, a.Reachable, true, currency), currency, measured, a.History, draft));
         }
 
+        // No usable measurement of the preset here: the sentence that says so, with the reason when a scenario did run.
+        var notMeasured = problem ?? new LocalizedText("このプリセットのシナリオはまだこの店舗で測られていません。", "This preset has not been measured in this shop yet.");
         if (a.History is { Members: >= 2, Converted: 0 } none)
         {
             // Nobody bought: the revenue's interval collapses to zero, which would claim a certainty the sample does not
-            // have. The rate gets the rule of three's 95 % upper bound instead, and no amount is given.
+            // have. The rate gets its exact one-sided 95 % upper bound instead, 1 − 0.05^(1/n) (the rule of three, 3/n,
+            // approximates it for large n only), and no amount is given.
             var inv = CultureInfo.InvariantCulture;
-            var upper = (3.0 / none.Members * 100).ToString("0.0", inv);
+            var upper = ((1 - Math.Pow(1 - Confidence, 1.0 / none.Members)) * 100).ToString("0.0", inv);
             return new NextAction(0, c.Id, c.PresetId, c.Title, c.SegmentName, c.Segment, a.Members, a.Reachable, BasisKind.HistoricalConversion,
                 new LocalizedText(
-                    string.Create(inv, $"この条件の過去の購買実績（施策なし）: {none.Since:yyyy-MM-dd} 時点で当てはまった {none.Members:N0} 人は、{none.WindowDays} 日以内に誰も購入しませんでした（購入率の 95% 上限 {upper}%）。このプリセットのシナリオはまだこの店舗で測られていません。"),
-                    string.Create(inv, $"This segment's past purchases, without the scenario: none of the {none.Members:N0} customers who matched on {none.Since:yyyy-MM-dd} bought within {none.WindowDays} days (95 % upper bound of the rate: {upper} %). This preset has not been measured in this shop yet.")),
+                    string.Create(inv, $"この条件の過去の購買実績（施策なし）: {none.Since:yyyy-MM-dd} 時点で当てはまった {none.Members:N0} 人は、{none.WindowDays} 日以内に誰も購入しませんでした（購入率の 95% 上限 {upper}%）。") + notMeasured.Japanese,
+                    string.Create(inv, $"This segment's past purchases, without the scenario: none of the {none.Members:N0} customers who matched on {none.Since:yyyy-MM-dd} bought within {none.WindowDays} days (95 % upper bound of the rate: {upper} %). ") + notMeasured.English),
                 null, false,
                 new LocalizedText("購入の実績がないため、見込み額は示しません。", "No past purchase to base an amount on: none is given."),
                 currency, null, none, draft);
@@ -162,19 +226,40 @@ public static class NextActionPlanner
         if (a.History is { Members: >= 2 } history)
         {
             var expected = Scale(PerMember(history), a.Reachable);
-            return new NextAction(0, c.Id, c.PresetId, c.Title, c.SegmentName, c.Segment, a.Members, a.Reachable, BasisKind.HistoricalConversion,
-                WhyHistory(history, currency), expected, false, ExpectedText(expected, a.Reachable, false, currency), currency, null, history, draft);
+            return Amounted(new NextAction(0, c.Id, c.PresetId, c.Title, c.SegmentName, c.Segment, a.Members, a.Reachable, BasisKind.HistoricalConversion,
+                WhyHistory(history, currency, notMeasured), expected, false, ExpectedText(expected, a.Reachable, false, currency), currency, null, history, draft));
         }
 
         var since = a.History?.Since.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var why = new LocalizedText(
-            "根拠となる実績がありません: この店舗でこのプリセットのシナリオをホールドアウト付きで実施した記録がなく、"
-                + (since is null ? "比べられる過去の購買履歴もまだありません。" : $"{since} 時点でこの条件に当てはまった顧客も 2 人未満でした。"),
-            "No measured basis: no scenario from this preset has run here with a holdout, and "
-                + (since is null ? "there is no purchase history to compare with yet." : $"fewer than two customers matched this segment on {since}."));
+        var why = problem is null
+            ? new LocalizedText(
+                "根拠となる実績がありません: この店舗でこのプリセットのシナリオをホールドアウト付きで実施した記録がなく、"
+                    + (since is null ? "比べられる過去の購買履歴もまだありません。" : $"{since} 時点でこの条件に当てはまった顧客も 2 人未満でした。"),
+                "No measured basis: no scenario from this preset has run here with a holdout, and "
+                    + (since is null ? "there is no purchase history to compare with yet." : $"fewer than two customers matched this segment on {since}."))
+            : new LocalizedText(
+                "根拠となる実績がありません: " + problem.Japanese
+                    + (since is null ? "比べられる過去の購買履歴もまだありません。" : $"{since} 時点でこの条件に当てはまった顧客も 2 人未満でした。"),
+                "No measured basis: " + problem.English + " "
+                    + (since is null ? "There is no purchase history to compare with yet." : $"Fewer than two customers matched this segment on {since}."));
         return new NextAction(0, c.Id, c.PresetId, c.Title, c.SegmentName, c.Segment, a.Members, a.Reachable, BasisKind.None,
             why, null, false, new LocalizedText("見込み額は示しません（根拠がないため）。", "No expected revenue is given (nothing measured to base it on)."), currency, null, a.History, draft);
     }
+
+    /// <summary>
+    /// A card whose basis gives an amount, unless none of its members can be reached on the preset's channels (no
+    /// consent or contact): then nothing would be sent, and an amount of ￥0 "with its interval" would read as a
+    /// measured certainty, so none is given and the card says why.
+    /// </summary>
+    private static NextAction Amounted(NextAction card) => card.Reachable > 0
+        ? card
+        : card with
+        {
+            ExpectedRevenue = null,
+            ExpectedText = new LocalizedText(
+                "このプリセットのチャネルで届く顧客がいないため（連絡先または配信の同意がありません）、見込み額は示しません。",
+                "None of these customers can be reached on the preset's channels (no contact or no consent): no amount is given."),
+        };
 
     /// <summary>The mean revenue per matched customer with its t-interval (revenue is never negative, so neither is the lower bound).</summary>
     public static MoneyRange PerMember(HistoricalConversion history)
@@ -196,7 +281,12 @@ public static class NextActionPlanner
         var conversion = (u.Conversion.Estimate * 100).ToString("+0.0;−0.0", c);
         var ja = string.Create(c, $"この店舗での実測: シナリオ「{u.ScenarioId}」のホールドアウト比較（対象 {u.Treated:N0} 人・ホールドアウト {u.Holdout:N0} 人）で、1 人あたり売上の上乗せは {Money.Format(r.Estimate, currency)}（95% 区間 {Money.Format(r.Lower, currency)}〜{Money.Format(r.Upper, currency)}）、購入率は {conversion} ポイントでした。");
         var en = string.Create(c, $"Measured in this shop: scenario '{u.ScenarioId}' against its holdout ({u.Treated:N0} treated, {u.Holdout:N0} held out) added {Money.Format(r.Estimate, currency)} per customer (95 % interval {Money.Format(r.Lower, currency)} to {Money.Format(r.Upper, currency)}) and {conversion} points of conversion.");
-        if (r.Lower <= 0)
+        if (r.Upper < 0)
+        {
+            ja += "区間全体が 0 を下回っており、このシナリオはこの店舗で売上を減らしました。";
+            en += " The whole interval is below zero: in this shop the scenario reduced revenue.";
+        }
+        else if (r.Lower <= 0)
         {
             ja += "区間が 0 をまたぐため、効果があるとはまだ言えません。";
             en += " The interval includes zero, so the effect is not yet established.";
@@ -205,14 +295,14 @@ public static class NextActionPlanner
         return new LocalizedText(ja, en);
     }
 
-    private static LocalizedText WhyHistory(HistoricalConversion h, string currency)
+    private static LocalizedText WhyHistory(HistoricalConversion h, string currency, LocalizedText notMeasured)
     {
         var c = CultureInfo.InvariantCulture;
         var per = PerMember(h);
         var rate = (h.Rate * 100).ToString("0.0", c);
         return new LocalizedText(
-            string.Create(c, $"この条件の過去の購買実績（施策なし）: {h.Since:yyyy-MM-dd} 時点で当てはまった {h.Members:N0} 人のうち {h.Converted:N0} 人（{rate}%）が {h.WindowDays} 日以内に購入し、1 人あたりの購入額は {Money.Format(per.Estimate, currency)}（95% 区間 {Money.Format(per.Lower, currency)}〜{Money.Format(per.Upper, currency)}）でした。シナリオによる上乗せではなく、何もしなくても見込まれる水準です。このプリセットのシナリオはまだこの店舗で測られていません。"),
-            string.Create(c, $"This segment's past purchases, without the scenario: of the {h.Members:N0} customers who matched on {h.Since:yyyy-MM-dd}, {h.Converted:N0} ({rate} %) bought within {h.WindowDays} days, {Money.Format(per.Estimate, currency)} per customer (95 % interval {Money.Format(per.Lower, currency)} to {Money.Format(per.Upper, currency)}). That is what the segment buys anyway, not what the scenario adds; this preset has not been measured in this shop yet."));
+            string.Create(c, $"この条件の過去の購買実績（施策なし）: {h.Since:yyyy-MM-dd} 時点で当てはまった {h.Members:N0} 人のうち {h.Converted:N0} 人（{rate}%）が {h.WindowDays} 日以内に購入し、1 人あたりの購入額は {Money.Format(per.Estimate, currency)}（95% 区間 {Money.Format(per.Lower, currency)}〜{Money.Format(per.Upper, currency)}）でした。シナリオによる上乗せではなく、何もしなくても見込まれる水準です。") + notMeasured.Japanese,
+            string.Create(c, $"This segment's past purchases, without the scenario: of the {h.Members:N0} customers who matched on {h.Since:yyyy-MM-dd}, {h.Converted:N0} ({rate} %) bought within {h.WindowDays} days, {Money.Format(per.Estimate, currency)} per customer (95 % interval {Money.Format(per.Lower, currency)} to {Money.Format(per.Upper, currency)}). That is what the segment buys anyway, not what the scenario adds. ") + notMeasured.English);
     }
 
     private static LocalizedText ExpectedText(MoneyRange r, int reachable, bool incremental, string currency)

@@ -47,7 +47,7 @@ public sealed class NextActionService(PredictiveService predictive, ScenarioServ
             .Where(a => a.Audience is not null)
             .Select(a => (a.Candidate, a.Audience!))
             .ToList();
-        var actions = NextActionPlanner.Plan(audiences, MeasuredUplift.ByPreset(measured), report.Currency);
+        var actions = NextActionPlanner.Plan(audiences, MeasuredUplift.ByPreset(measured, report.Currency), report.Currency);
         return new NextActionsView(report.AsOf, report.Currency, actions, report.Backtest.Backtest?.Trust, About);
     }
 }

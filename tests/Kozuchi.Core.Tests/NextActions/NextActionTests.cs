@@ -15,6 +15,9 @@ public sealed class NextActionTests
     private static readonly DateOnly AsOf = new(2026, 6, 30);
     private static readonly ShopTime Shop = ShopTime.Tokyo;
 
+    /// <summary>A dormant segment's past: 80 of 1,000 bought, ¥400 a member.</summary>
+    private static readonly HistoricalConversion DormantPast = new(AsOf, 30, 1000, 80, 400_000, 8e9);
+
     private static ActionCandidate Candidate(string id) => ActionCatalog.All.Single(c => c.Id == id);
 
     private static CustomerHistory History(string id, params (int DaysBeforeAsOf, decimal Net)[] orders) =>
@@ -143,7 +146,7 @@ public sealed class NextActionTests
     [Fact]
     public void Actions_with_a_measured_uplift_come_first_then_history_then_those_without_a_basis_which_give_no_figure()
     {
-        var uplift = new MeasuredUplift("f2-conversion", 900, 100, new Difference(300, 100, 500, 2.9, 0.004, 0.95), new Difference(0.04, 0.01, 0.07, 2.5, 0.01, 0.95));
+        var uplift = new MeasuredUplift("f2-conversion", 900, 126, 100, 10, new Difference(300, 100, 500, 2.9, 0.004, 0.95), new Difference(0.04, 0.01, 0.07, 2.5, 0.01, 0.95), "JPY");
         (ActionCandidate, ActionAudience)[] audiences =
         [
             (Candidate("vip-churn"), new ActionAudience("vip-churn", 40, 30, null)),
@@ -211,7 +214,7 @@ public sealed class NextActionTests
     [Fact]
     public void An_uplift_whose_interval_includes_zero_is_called_not_yet_established()
     {
-        var uplift = new MeasuredUplift("vip-churn-prevention-2", 90, 10, new Difference(50, -200, 300, 0.4, 0.7, 0.95), new Difference(0.01, -0.05, 0.07, 0.3, 0.75, 0.95));
+        var uplift = new MeasuredUplift("vip-churn-prevention-2", 90, 10, 10, 5, new Difference(50, -200, 300, 0.4, 0.7, 0.95), new Difference(0.01, -0.05, 0.07, 0.3, 0.75, 0.95), "JPY");
 
         var card = Assert.Single(NextActionPlanner.Plan([(Candidate("vip-churn"), new ActionAudience("vip-churn", 10, 8, null))], new Dictionary<string, MeasuredUplift> { ["vip-churn-prevention"] = uplift }, "JPY"));
 
@@ -271,5 +274,126 @@ public sealed class NextActionTests
         Assert.Null(card.ExpectedRevenue);
         Assert.Contains("136 人は、30 日以内に誰も購入しませんでした（購入率の 95% 上限 2.2%）", card.Why.Japanese, StringComparison.Ordinal);
         Assert.Contains("見込み額は示しません", card.ExpectedText.Japanese, StringComparison.Ordinal);
+    }
+
+    /// <summary>A scenario's results with <paramref name="treated"/> reached customers and <paramref name="held"/> held out, the first of each buying for the amounts given.</summary>
+    private static ScenarioResults Results(int treated, int treatedBuyers, int held, int heldBuyers, decimal treatedAmount = 5000, decimal heldAmount = 5000, string currency = "JPY") =>
+        ScenarioResults.Compute(
+            Enumerable.Range(0, treated).Select(i => new EnrollmentOutcome("treated", false, 1, i < treatedBuyers, i < treatedBuyers ? treatedAmount : 0))
+                .Concat(Enumerable.Range(0, held).Select(i => new EnrollmentOutcome(null, true, 0, i < heldBuyers, i < heldBuyers ? heldAmount : 0))),
+            currency: currency);
+
+    private static Dictionary<string, MeasuredUplift> ForPreset(MeasuredUplift uplift) => new() { [MeasuredUplift.PresetOf(uplift.ScenarioId, ActionCatalog.All.Select(c => c.PresetId))!] = uplift };
+
+    [Fact]
+    public void The_cards_amount_is_the_reachable_customers_times_the_welch_interval_computed_independently()
+    {
+        // Reached: 1,000 … 6,000 and six who bought nothing; held out: 1,000, 1,000, 2,000, 2,000, 4,000 and five zeros.
+        // Worked apart from the code (Welch–Satterthwaite, t quantile by integrating the density): means 1,750 and
+        // 1,000, variances 4,931,818.18 and 1,777,777.78, se 767.3087, df 18.3729, t(0.975) 2.097870, so the uplift is
+        // 750 with the 95 % interval −859.7136 to 2,359.7136 per customer.
+        decimal[] reached = [1000, 2000, 3000, 4000, 5000, 6000, 0, 0, 0, 0, 0, 0];
+        decimal[] held = [1000, 1000, 2000, 2000, 4000, 0, 0, 0, 0, 0];
+        var results = ScenarioResults.Compute(
+            reached.Select(r => new EnrollmentOutcome("treated", false, 1, r > 0, r)).Concat(held.Select(r => new EnrollmentOutcome(null, true, 0, r > 0, r))));
+        var uplift = MeasuredUplift.From("f2-conversion", results)!;
+
+        var card = Assert.Single(NextActionPlanner.Plan([(Candidate("f2"), new ActionAudience("f2", 120, 100, null))], ForPreset(uplift), "JPY"));
+
+        Assert.Equal(BasisKind.HoldoutUplift, card.Basis);
+        Assert.Equal(75_000, card.ExpectedRevenue!.Estimate, 6);
+        Assert.Equal(-85_971.36, card.ExpectedRevenue.Lower, 1);
+        Assert.Equal(235_971.36, card.ExpectedRevenue.Upper, 1);
+    }
+
+    [Fact]
+    public void An_uplift_measured_in_another_currency_is_not_quoted_as_the_cards_and_the_card_says_why()
+    {
+        var uplift = MeasuredUplift.From("dormant-reactivation", Results(200, 40, 100, 10, 50, 50, currency: "USD"))!;
+
+        var card = Assert.Single(NextActionPlanner.Plan([(Candidate("dormant"), new ActionAudience("dormant", 1200, 1000, DormantPast))], ForPreset(uplift), "JPY"));
+
+        Assert.Equal(BasisKind.HistoricalConversion, card.Basis);
+        Assert.Null(card.Uplift);
+        Assert.Equal(400_000, card.ExpectedRevenue!.Estimate, 6);
+        Assert.Contains("シナリオ「dormant-reactivation」の結果は USD 建て", card.Why.Japanese, StringComparison.Ordinal);
+        Assert.DoesNotContain("まだこの店舗で測られていません", card.Why.Japanese, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_uplift_with_fewer_than_five_buyers_or_non_buyers_on_a_side_is_not_used_and_the_card_says_why()
+    {
+        // Twenty held out, two of whom bought: the holdout's rate and spend rest on two customers.
+        var few = MeasuredUplift.From("dormant-reactivation-pilot", Results(200, 40, 20, 2))!;
+
+        var card = Assert.Single(NextActionPlanner.Plan([(Candidate("dormant"), new ActionAudience("dormant", 1200, 1000, DormantPast))], ForPreset(few), "JPY"));
+        var none = Assert.Single(NextActionPlanner.Plan([(Candidate("dormant"), new ActionAudience("dormant", 1200, 1000, null))], ForPreset(few), "JPY"));
+
+        Assert.Equal(BasisKind.HistoricalConversion, card.Basis);
+        Assert.Contains("「dormant-reactivation-pilot」", card.Why.Japanese, StringComparison.Ordinal);
+        Assert.Contains("ホールドアウト 20 人のうち購入 2 人", card.Why.Japanese, StringComparison.Ordinal);
+        Assert.Contains("too few", card.Why.English, StringComparison.Ordinal);
+        Assert.Equal(BasisKind.None, none.Basis);
+        Assert.Null(none.ExpectedRevenue);
+        Assert.StartsWith("根拠となる実績がありません", none.Why.Japanese, StringComparison.Ordinal);
+        Assert.Contains("ホールドアウト 20 人のうち購入 2 人", none.Why.Japanese, StringComparison.Ordinal);
+
+        // Five buyers and five non-buyers on each side is enough.
+        var enough = MeasuredUplift.From("dormant-reactivation-pilot", Results(200, 40, 10, 5))!;
+        Assert.Equal(BasisKind.HoldoutUplift, NextActionPlanner.Plan([(Candidate("dormant"), new ActionAudience("dormant", 1200, 1000, DormantPast))], ForPreset(enough), "JPY")[0].Basis);
+    }
+
+    [Fact]
+    public void An_uplift_wholly_below_zero_is_called_a_loss_and_ranks_after_every_action_that_may_pay()
+    {
+        // The reached bought less than the held out: −750 a customer, the interval wholly below zero.
+        var loss = MeasuredUplift.From("f2-conversion", Results(400, 20, 400, 80))!;
+        Assert.True(loss.RevenuePerCustomer.Upper < 0);
+
+        var plan = NextActionPlanner.Plan(
+            [(Candidate("f2"), new ActionAudience("f2", 500, 400, null)), (Candidate("dormant"), new ActionAudience("dormant", 1200, 1000, DormantPast)), (Candidate("vip-churn"), new ActionAudience("vip-churn", 40, 30, null))],
+            ForPreset(loss), "JPY");
+
+        Assert.Equal(["dormant", "vip-churn", "f2"], plan.Select(a => a.Id));
+        var f2 = plan[^1];
+        Assert.Equal(BasisKind.HoldoutUplift, f2.Basis);
+        Assert.DoesNotContain("0 をまたぐ", f2.Why.Japanese, StringComparison.Ordinal);
+        Assert.Contains("売上を減らしました", f2.Why.Japanese, StringComparison.Ordinal);
+        Assert.Contains("reduced revenue", f2.Why.English, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_segment_nobody_can_be_reached_in_gets_no_amount_and_ranks_after_those_that_can_be_reached()
+    {
+        var uplift = MeasuredUplift.From("vip-churn-prevention", Results(400, 80, 400, 40))!;
+
+        var plan = NextActionPlanner.Plan(
+            [(Candidate("vip-churn"), new ActionAudience("vip-churn", 40, 0, null)), (Candidate("dormant"), new ActionAudience("dormant", 1200, 1000, DormantPast)), (Candidate("subscription"), new ActionAudience("subscription", 30, 0, DormantPast))],
+            ForPreset(uplift), "JPY");
+
+        Assert.Equal(["dormant", "vip-churn", "subscription"], plan.Select(a => a.Id));
+        foreach (var unreachable in plan.Skip(1))
+        {
+            Assert.Equal(0, unreachable.Reachable);
+            Assert.Null(unreachable.ExpectedRevenue);
+            Assert.Contains("届く顧客がいない", unreachable.ExpectedText.Japanese, StringComparison.Ordinal);
+            Assert.Contains("can be reached", unreachable.ExpectedText.English, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(BasisKind.HoldoutUplift, plan[1].Basis);
+    }
+
+    [Theory]
+    [InlineData(2, "77.6")]
+    [InlineData(10, "25.9")]
+    [InlineData(136, "2.2")]
+    public void When_nobody_bought_the_rates_upper_bound_is_the_exact_one_sided_95_percent_bound(int members, string upper)
+    {
+        // (1 − p)^n = 0.05: 1 − 0.05^(1/n), which the rule of three (3/n) approximates for large n only (3/2 would be 150 %).
+        var card = Assert.Single(NextActionPlanner.Plan(
+            [(Candidate("dormant-call"), new ActionAudience("dormant-call", 148, 148, new HistoricalConversion(AsOf, 30, members, 0, 0, 0)))],
+            new Dictionary<string, MeasuredUplift>(), "JPY"));
+
+        Assert.Contains($"購入率の 95% 上限 {upper}%", card.Why.Japanese, StringComparison.Ordinal);
     }
 }

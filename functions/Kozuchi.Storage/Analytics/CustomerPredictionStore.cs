@@ -28,10 +28,14 @@ public sealed class ClvOptions
 /// the customer change marker it was computed under, and to the churn-risk thresholds: segment evaluation (the daily
 /// segment-entry trigger, broadcasts, the segment API) attaches them to the profiles it reads. The report pass stores
 /// them as a by-product of its CLV fit; a reader that finds none for today's marker computes them from the tables.
-/// The last set read is kept in memory, so a builder's live count does not download it again.
+/// The last set read is kept in memory, so a builder's live count does not download it again. Like the report pass, it
+/// fits and predicts the customers whose value is in the shop's base currency only (<paramref name="shopCurrency"/>):
+/// whoever computes the day's set, a customer is in it or not alike.
 /// </summary>
-public sealed class CustomerPredictionStore(StorageClients clients, CustomerStore customers, ProfileSnapshots snapshots, ShopTime shop, IOptions<ClvOptions> options) : IDisposable
+public sealed class CustomerPredictionStore(StorageClients clients, CustomerStore customers, ProfileSnapshots snapshots, ShopTime shop, IOptions<ClvOptions> options, ShopCurrency? shopCurrency = null) : IDisposable
 {
+    private readonly string _currency = (shopCurrency ?? ShopCurrency.Default).Code;
+
     private const string Prefix = "reports/customer-predictions-";
     private const string Magic = "KZPR";
     private const int FormatVersion = 1;
@@ -83,7 +87,9 @@ public sealed class CustomerPredictionStore(StorageClients clients, CustomerStor
             var summaries = new ConcurrentBag<RepeatSummary>();
             await customers.ReadAllRecordsAsync((record, _) =>
             {
-                foreach (var s in RepeatSummaries.FromCustomers([record], day, shop))
+                // The base currency's customers alone, from their orders in it, as PredictivePass fits them: a spend model
+                // over amounts in two currencies would mean nothing, and the CLV ranking (clvTop) would mix them.
+                foreach (var s in RepeatSummaries.FromCustomers([record], day, shop, currency: _currency))
                 {
                     summaries.Add(s);
                 }
@@ -154,7 +160,8 @@ public sealed class CustomerPredictionStore(StorageClients clients, CustomerStor
         return set;
     }
 
-    private static string Key(ChurnRiskThresholds t) => string.Create(CultureInfo.InvariantCulture, $"{t.HighBelow:R}/{t.MediumBelow:R}");
+    /// <summary>What a stored set was computed with besides the marker: the thresholds and the base currency (a set of another currency's customers is not today's).</summary>
+    private string Key(ChurnRiskThresholds t) => string.Create(CultureInfo.InvariantCulture, $"{t.HighBelow:R}/{t.MediumBelow:R}/{_currency}");
 
     private async Task<PredictionSet?> ReadAsync(DateOnly day, string marker, string key, CancellationToken cancellationToken)
     {

@@ -54,6 +54,33 @@ public sealed class CustomerPredictionStoreTests(AzuriteFixture azurite) : IAsyn
     }
 
     [Fact]
+    public async Task Customers_buying_in_another_currency_than_the_shops_get_no_prediction_and_stay_out_of_the_fit()
+    {
+        // Forty customers of a dollar storefront beside the yen shop. The report pass fits and predicts the shop's
+        // currency only (PredictivePass); the predictions computed here, when the pass has not left today's, must be
+        // the same set, or a segment-entry trigger would see customers enter and leave with whoever computed them.
+        var ct = TestContext.Current.CancellationToken;
+        var dollars = PredictiveShop.Records(Start, customers: 40, seed: 11)
+            .Select(r => r with
+            {
+                CustomerId = "usd-" + r.CustomerId,
+                Identities = [],
+                Orders = [.. r.Orders.Select(o => o with { Key = new Kozuchi.Core.Orders.OrderKey("us", "usd-" + o.Key.OrderId), Net = Math.Round(o.Net / 150, 2), Currency = "USD" })],
+            })
+            .ToList();
+        await PredictiveShop.WriteAsync(_customers, _snapshots, dollars, ct);
+        using var store = Store();
+
+        var set = await store.CurrentAsync(Day, ct);
+
+        Assert.All(dollars, d => Assert.Null(set.Find(d.CustomerId)));
+        var yen = RepeatSummaries.FromCustomers(PredictiveShop.Records(Start, customers: 150), Day, ShopTime.Tokyo).OrderBy(s => s.CustomerId, StringComparer.Ordinal).ToList();
+        var expected = CustomerPredictions.Compute(yen, ClvFit.Of(yen, ClvFit.DefaultSampleLimit)!, ChurnRiskThresholds.Default);
+        Assert.Equal(yen.Count, set.Count);
+        Assert.Equal(expected, yen.Select(s => set.Find(s.CustomerId)));
+    }
+
+    [Fact]
     public async Task A_change_to_the_customers_or_to_the_thresholds_computes_them_again()
     {
         var ct = TestContext.Current.CancellationToken;

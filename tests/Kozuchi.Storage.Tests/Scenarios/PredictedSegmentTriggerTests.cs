@@ -51,6 +51,41 @@ public sealed class PredictedSegmentTriggerTests(AzuriteFixture azurite) : IAsyn
         Assert.Equal("vip-churn-prevention", enrollment.ScenarioId);
     }
 
+    [Fact]
+    public async Task Run_every_day_the_heavy_buyer_enters_on_the_first_day_the_models_put_them_in_and_is_enrolled_once()
+    {
+        var records = PredictiveShop.Records(Start);
+        await PredictiveShop.WriteAsync(_h.Customers, _h.Snapshots, records, Ct);
+        var (segment, _) = SegmentJson.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "segments", "vip-slipping.json")));
+        await _h.Segments.PutAsync(segment!, Ct);
+        await _h.InstallAsync(EngineHarness.Preset("vip-churn-prevention.json"));
+
+        // Day by day, as the timer runs it: the members are each day's models, and the heavy buyer, who stops their
+        // weekly order, enters on the first day those put them in — once, however often the day's run repeats.
+        DateOnly? firstIn = null;
+        for (var d = 0; d <= 30; d++)
+        {
+            var today = ShopTime.Tokyo.Today(_h.Time.GetUtcNow());
+            var run = await _h.Triggers.RunDailyAsync(Ct);
+            var expected = Expected(records, _h.Time.GetUtcNow()).ToList();
+            Assert.Equal(expected, (await _h.Segments.MembersAsync("vip-slipping", Ct)).Order(StringComparer.Ordinal));
+            Assert.Equal(0, (await _h.Triggers.RunDailyAsync(Ct)).SegmentEnters);
+            await _h.RouteEventsAsync();
+            if (firstIn is null && expected.Contains(PredictiveShop.Heavy))
+            {
+                firstIn = today;
+                Assert.True(run.SegmentEnters > 0);
+            }
+
+            _h.Time.Advance(TimeSpan.FromDays(1));
+        }
+
+        Assert.NotNull(firstIn);
+        Assert.True(firstIn > ShopTime.Tokyo.Today(Start), "the heavy buyer was in the segment from the start");
+        var enrollment = Assert.Single(await _h.Service.EnrollmentsOfAsync(PredictiveShop.Heavy, Ct));
+        Assert.Equal(firstIn, ShopTime.Tokyo.Today(enrollment.EnrolledAt));
+    }
+
     /// <summary>The segment computed from the records alone: the models fitted as of that day, churn risk high and CLV rank under 20 %.</summary>
     private static IEnumerable<string> Expected(IReadOnlyList<Kozuchi.Core.Customers.CustomerRecord> records, DateTimeOffset now)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Kozuchi.Core.Common;
+using Kozuchi.Core.Scenarios;
 using Kozuchi.Core.Scenarios.Stats;
 using Kozuchi.Core.Segments;
 using MathNet.Numerics.Distributions;
@@ -53,8 +54,31 @@ public sealed record MeasuredUplift(string ScenarioId, long Treated, long Treate
 
         var treated = results.Arms.Where(a => !a.Holdout).Sum(a => a.Recipients);
         return new MeasuredUplift(scenarioId, treated, (long)Math.Round(all.Uplift.TreatmentRate * treated), holdout.Entered, holdout.Converted,
-            all.Uplift.RevenuePerCustomerUplift, all.Uplift.ConversionUplift, results.Currency);
+            all.Uplift.RevenuePerCustomerUplift, all.Uplift.ConversionUplift, results.Currency)
+        {
+            Running = results.Running,
+        };
     }
+
+    /// <summary>
+    /// The goal windows of the scenario's versions that enrolled customers (distinct, shortest first), over which its
+    /// conversions were counted; empty when not known. More than one means some customers — the holdout's, if its goal
+    /// was edited apart from the arms' — had longer to buy than others.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> GoalWindows { get; init; } = [];
+
+    /// <summary>Enrollments whose goal window is still open: their purchases are not all in yet.</summary>
+    public long Running { get; init; }
+
+    /// <summary>The distinct goal windows of <paramref name="definitions"/> (a scenario's versions), shortest first.</summary>
+    public static IReadOnlyList<TimeSpan> GoalWindowsOf(IEnumerable<ScenarioDefinition> definitions) =>
+        [.. (definitions ?? throw new ArgumentNullException(nameof(definitions))).SelectMany(d => d.Steps.OfType<GoalStep>()).Select(g => g.Window.ToTimeSpan()).Distinct().Order()];
+
+    /// <summary>A goal window as a person reads it: whole days, else hours.</summary>
+    internal static (string Japanese, string English) Words(TimeSpan window) =>
+        window.Ticks % TimeSpan.TicksPerDay == 0
+            ? (string.Create(CultureInfo.InvariantCulture, $"{window.TotalDays:0} 日"), string.Create(CultureInfo.InvariantCulture, $"{window.TotalDays:0}-day"))
+            : (string.Create(CultureInfo.InvariantCulture, $"{window.TotalHours:0.#} 時間"), string.Create(CultureInfo.InvariantCulture, $"{window.TotalHours:0.#}-hour"));
 
     /// <summary>
     /// Why this measurement cannot stand for the preset's effect on a card in <paramref name="currency"/>, or null when
@@ -68,6 +92,15 @@ public sealed record MeasuredUplift(string ScenarioId, long Treated, long Treate
             return new LocalizedText(
                 string.Create(c, $"シナリオ「{ScenarioId}」の結果は {Currency} 建てで、この表示の通貨（{currency}）と違うため、その上乗せは使っていません。"),
                 string.Create(c, $"Scenario '{ScenarioId}' was measured in {Currency}, not in {currency}, so its uplift is not used."));
+        }
+
+        if (GoalWindows.Count > 1)
+        {
+            var ja = string.Join("・", GoalWindows.Select(w => Words(w).Japanese));
+            var en = string.Join(", ", GoalWindows.Select(w => Words(w).English.Replace("-", " ", StringComparison.Ordinal) + "s"));
+            return new LocalizedText(
+                string.Create(c, $"シナリオ「{ScenarioId}」は目標期間が経路によって違う（{ja}）ため、対象とホールドアウトの購入が同じ期間で数えられておらず、その上乗せは使っていません。"),
+                string.Create(c, $"Scenario '{ScenarioId}' counts purchases over different goal windows ({en}), so its treated and held-out customers are not compared over the same period; its uplift is not used."));
         }
 
         var least = new[] { TreatedConverted, Treated - TreatedConverted, HoldoutConverted, Holdout - HoldoutConverted }.Min();
@@ -279,8 +312,16 @@ public static class NextActionPlanner
         var c = CultureInfo.InvariantCulture;
         var r = u.RevenuePerCustomer;
         var conversion = (u.Conversion.Estimate * 100).ToString("+0.0;−0.0", c);
-        var ja = string.Create(c, $"この店舗での実測: シナリオ「{u.ScenarioId}」のホールドアウト比較（対象 {u.Treated:N0} 人・ホールドアウト {u.Holdout:N0} 人）で、1 人あたり売上の上乗せは {Money.Format(r.Estimate, currency)}（95% 区間 {Money.Format(r.Lower, currency)}〜{Money.Format(r.Upper, currency)}）、購入率は {conversion} ポイントでした。");
-        var en = string.Create(c, $"Measured in this shop: scenario '{u.ScenarioId}' against its holdout ({u.Treated:N0} treated, {u.Holdout:N0} held out) added {Money.Format(r.Estimate, currency)} per customer (95 % interval {Money.Format(r.Lower, currency)} to {Money.Format(r.Upper, currency)}) and {conversion} points of conversion.");
+        var window = u.GoalWindows.Count == 1 ? MeasuredUplift.Words(u.GoalWindows[0]) : default;
+        var ja = string.Create(c, $"この店舗での実測: シナリオ「{u.ScenarioId}」のホールドアウト比較（対象 {u.Treated:N0} 人・ホールドアウト {u.Holdout:N0} 人{(window.Japanese is null ? "" : "、目標期間 " + window.Japanese)}）で、1 人あたり売上の上乗せは {Money.Format(r.Estimate, currency)}（95% 区間 {Money.Format(r.Lower, currency)}〜{Money.Format(r.Upper, currency)}）、購入率は {conversion} ポイントでした。");
+        var en = string.Create(c, $"Measured in this shop: scenario '{u.ScenarioId}' against its holdout ({u.Treated:N0} treated, {u.Holdout:N0} held out{(window.English is null ? "" : ", " + window.English + " goal window")}) added {Money.Format(r.Estimate, currency)} per customer (95 % interval {Money.Format(r.Lower, currency)} to {Money.Format(r.Upper, currency)}) and {conversion} points of conversion.");
+        if (u.Running > 0)
+        {
+            // Both sides' open windows count as "not bought yet": the difference is pulled towards zero, never inflated.
+            ja += string.Create(c, $"登録のうち {u.Running:N0} 件はまだ目標期間の途中で購入が出そろっていないため、上乗せは小さめに出ている可能性があります。");
+            en += string.Create(c, $" {u.Running:N0} of the enrollments are still inside their goal window, their purchases not all in, so the uplift may be understated.");
+        }
+
         if (r.Upper < 0)
         {
             ja += "区間全体が 0 を下回っており、このシナリオはこの店舗で売上を減らしました。";

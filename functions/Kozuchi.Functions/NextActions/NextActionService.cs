@@ -1,5 +1,6 @@
 using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
+using Kozuchi.Core.Scenarios;
 using Kozuchi.Core.NextActions;
 using Kozuchi.Functions.Analytics;
 using Kozuchi.Functions.Scenarios;
@@ -17,7 +18,7 @@ public sealed record NextActionsView(DateOnly AsOf, string Currency, IReadOnlyLi
 /// Plans 次の一手 from the report pass's audiences (members now, the segments' past) and, read per request because
 /// enrollments change without the customer marker, each scenario's measured uplift over its holdout.
 /// </summary>
-public sealed class NextActionService(PredictiveService predictive, ScenarioService scenarios, ScenarioResultsCache results)
+public sealed class NextActionService(PredictiveService predictive, ScenarioService scenarios, ScenarioStore definitions, ScenarioResultsCache results)
 {
     public static LocalizedText About { get; } = new(
         "この店舗のデータから計算した次の一手です。見込み額は、そのプリセットのシナリオをホールドアウト付きで実施した実測の上乗せがあればそれを、なければ対象の顧客層が過去に施策なしで購入した実績を根拠にしています（後者はシナリオの効果ではありません）。根拠がない施策には金額を示しません。",
@@ -38,7 +39,18 @@ public sealed class NextActionService(PredictiveService predictive, ScenarioServ
             if (await results.ResultsAsync(head.ScenarioId, cancellationToken).ConfigureAwait(false) is { } view
                 && MeasuredUplift.From(head.ScenarioId, view.Results) is { } uplift)
             {
-                measured.Add((preset, uplift));
+                // The results count every version's enrollments: the goal windows of the versions up to the active one
+                // say whether all of them (the holdout's too) had the same time to buy.
+                var versions = new List<ScenarioDefinition>();
+                for (var v = 1; v <= head.ActiveVersion; v++)
+                {
+                    if (await definitions.GetDefinitionAsync(head.ScenarioId, v, cancellationToken).ConfigureAwait(false) is { } definition)
+                    {
+                        versions.Add(definition);
+                    }
+                }
+
+                measured.Add((preset, uplift with { GoalWindows = MeasuredUplift.GoalWindowsOf(versions) }));
             }
         }
 

@@ -396,4 +396,45 @@ public sealed class NextActionTests
 
         Assert.Contains($"購入率の 95% 上限 {upper}%", card.Why.Japanese, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_scenarios_goal_windows_are_read_from_its_definitions_and_an_edited_holdout_window_shows()
+    {
+        var preset = Kozuchi.Core.Tests.Scenarios.Definitions.Parse(Kozuchi.Core.Tests.Scenarios.Definitions.Preset("vip-churn-prevention.json"));
+        var shorter = preset with { Steps = [.. preset.Steps.Select(s => s is GoalStep { Id: "goal-holdout" } g ? g with { Window = new Duration { Days = 14 } } : s)] };
+
+        Assert.Equal([TimeSpan.FromDays(45)], MeasuredUplift.GoalWindowsOf([preset]));
+        Assert.Equal([TimeSpan.FromDays(14), TimeSpan.FromDays(45)], MeasuredUplift.GoalWindowsOf([preset, shorter]));
+    }
+
+    [Fact]
+    public void An_uplift_whose_arms_and_holdout_count_purchases_over_different_goal_windows_is_not_used()
+    {
+        // The held-out customers' goal shortened to 14 days while the treated keep 45: the holdout has less time to buy,
+        // and the "uplift" is partly the difference in windows.
+        var uplift = MeasuredUplift.From("vip-churn-prevention", Results(400, 80, 400, 40))! with { GoalWindows = [TimeSpan.FromDays(14), TimeSpan.FromDays(45)] };
+
+        var card = Assert.Single(NextActionPlanner.Plan([(Candidate("vip-churn"), new ActionAudience("vip-churn", 1200, 1000, DormantPast))], ForPreset(uplift), "JPY"));
+
+        Assert.Equal(BasisKind.HistoricalConversion, card.Basis);
+        Assert.Contains("目標期間が経路によって違う（14 日・45 日）", card.Why.Japanese, StringComparison.Ordinal);
+        Assert.Contains("different goal windows", card.Why.English, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_measured_uplift_says_its_goal_window_and_how_many_enrollments_are_still_inside_it()
+    {
+        var outcomes = Enumerable.Range(0, 400).Select(i => new EnrollmentOutcome("treated", false, 1, i < 80, i < 80 ? 5000 : 0) { Running = i >= 300 })
+            .Concat(Enumerable.Range(0, 400).Select(i => new EnrollmentOutcome(null, true, 0, i < 40, i < 40 ? 5000 : 0) { Running = i >= 300 }));
+        var uplift = MeasuredUplift.From("vip-churn-prevention", ScenarioResults.Compute(outcomes))! with { GoalWindows = [TimeSpan.FromDays(45)] };
+
+        var card = Assert.Single(NextActionPlanner.Plan([(Candidate("vip-churn"), new ActionAudience("vip-churn", 1200, 1000, null))], ForPreset(uplift), "JPY"));
+
+        Assert.Equal(BasisKind.HoldoutUplift, card.Basis);
+        Assert.Equal(200, uplift.Running);
+        Assert.Contains("目標期間 45 日", card.Why.Japanese, StringComparison.Ordinal);
+        Assert.Contains("登録のうち 200 件はまだ目標期間の途中", card.Why.Japanese, StringComparison.Ordinal);
+        Assert.Contains("45-day goal window", card.Why.English, StringComparison.Ordinal);
+        Assert.Contains("200 of the enrollments are still inside their goal window", card.Why.English, StringComparison.Ordinal);
+    }
 }

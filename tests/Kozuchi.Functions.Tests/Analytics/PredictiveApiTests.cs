@@ -265,6 +265,8 @@ public sealed class PredictiveApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(reachable * perCustomer.GetProperty("lower").GetDouble(), expected.GetProperty("lower").GetDouble(), 6);
         Assert.Equal(reachable * perCustomer.GetProperty("upper").GetDouble(), expected.GetProperty("upper").GetDouble(), 6);
         Assert.Contains("dormant-reactivation-pilot", first.GetProperty("why").GetProperty("japanese").GetString(), StringComparison.Ordinal);
+        // Both paths' goals are 30 days (read from the scenario's definition), and the window is said with the figure.
+        Assert.Contains("目標期間 30 日", first.GetProperty("why").GetProperty("japanese").GetString(), StringComparison.Ordinal);
         Assert.Contains("上乗せ", first.GetProperty("expectedText").GetProperty("japanese").GetString(), StringComparison.Ordinal);
     }
 }

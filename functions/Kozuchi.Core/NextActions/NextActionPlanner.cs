@@ -82,7 +82,8 @@ public sealed record MeasuredUplift(string ScenarioId, long Treated, long Treate
 
     /// <summary>
     /// Why this measurement cannot stand for the preset's effect on a card in <paramref name="currency"/>, or null when
-    /// it can: amounts in another currency, or too few buyers or non-buyers on a side (<see cref="MinimumEachOutcome"/>).
+    /// it can: amounts in another currency, purchases counted over different goal windows (<see cref="GoalWindows"/>),
+    /// or too few buyers or non-buyers on a side (<see cref="MinimumEachOutcome"/>).
     /// </summary>
     public LocalizedText? Problem(string currency)
     {

@@ -437,4 +437,16 @@ public sealed class NextActionTests
         Assert.Contains("45-day goal window", card.Why.English, StringComparison.Ordinal);
         Assert.Contains("200 of the enrollments are still inside their goal window", card.Why.English, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Of_several_scenarios_from_a_preset_a_sound_measurement_is_quoted_before_a_larger_unsound_one()
+    {
+        var large = MeasuredUplift.From("dormant-reactivation-big", Results(2000, 400, 1000, 3))!;
+        var small = MeasuredUplift.From("dormant-reactivation-small", Results(200, 40, 100, 10))!;
+
+        var chosen = MeasuredUplift.ByPreset([("dormant-reactivation", large), ("dormant-reactivation", small)], "JPY");
+
+        Assert.Same(small, chosen["dormant-reactivation"]);
+        Assert.Same(large, MeasuredUplift.ByPreset([("dormant-reactivation", large), ("dormant-reactivation", small with { Currency = "USD" })], "JPY")["dormant-reactivation"]);
+    }
 }

@@ -1,7 +1,7 @@
 using Kozuchi.Core.Analytics.Clv;
 using Kozuchi.Core.Common;
-using Kozuchi.Core.Scenarios;
 using Kozuchi.Core.NextActions;
+using Kozuchi.Core.Scenarios;
 using Kozuchi.Functions.Analytics;
 using Kozuchi.Functions.Scenarios;
 using Kozuchi.Storage.Scenarios;

@@ -34,12 +34,12 @@ public sealed class ClvOptions
 /// </summary>
 public sealed class CustomerPredictionStore(StorageClients clients, CustomerStore customers, ProfileSnapshots snapshots, ShopTime shop, IOptions<ClvOptions> options, ShopCurrency? shopCurrency = null) : IDisposable
 {
-    private readonly string _currency = (shopCurrency ?? ShopCurrency.Default).Code;
-
     private const string Prefix = "reports/customer-predictions-";
     private const string Magic = "KZPR";
     private const int FormatVersion = 1;
     private const int DaysKept = 2;
+
+    private readonly string _currency = (shopCurrency ?? ShopCurrency.Default).Code;
 
     private readonly SemaphoreSlim _compute = new(1, 1);
     private Held? _held;

@@ -30,13 +30,17 @@ public enum BasisKind
 /// </summary>
 public sealed record MeasuredUplift(string ScenarioId, long Treated, long Holdout, Difference RevenuePerCustomer, Difference Conversion)
 {
-    /// <summary>The uplift of all arms over the holdout, or null when the results have none (no holdout, or fewer than two on a side).</summary>
+    /// <summary>
+    /// The uplift of all arms over the holdout, or null when the results have none (no holdout, or fewer than two on a
+    /// side) or nobody on either side has converted yet: a scenario started today, or too small to have had a buyer,
+    /// measures ￥0 with the interval ￥0〜￥0 — a certainty its sample does not have, which would outrank every card.
+    /// </summary>
     public static MeasuredUplift? From(string scenarioId, ScenarioResults results)
     {
         ArgumentNullException.ThrowIfNull(results);
         var all = results.Uplift.FirstOrDefault(u => u.Treatment == ScenarioResults.AllArms);
         var holdout = results.Arms.FirstOrDefault(a => a.Holdout);
-        return all is null || holdout is null
+        return all is null || holdout is null || (all.Uplift.TreatmentRate == 0 && all.Uplift.HoldoutRate == 0)
             ? null
             : new MeasuredUplift(scenarioId, results.Arms.Where(a => !a.Holdout).Sum(a => a.Recipients), holdout.Entered, all.Uplift.RevenuePerCustomerUplift, all.Uplift.ConversionUplift);
     }

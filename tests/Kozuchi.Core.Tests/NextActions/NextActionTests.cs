@@ -253,6 +253,22 @@ public sealed class NextActionTests
     }
 
     [Fact]
+    public void A_scenario_in_which_nobody_has_bought_yet_measures_nothing_so_its_card_keeps_the_segments_history()
+    {
+        // Started today: nine reached, two held out, no order yet on either side. Its uplift would read ￥0 (￥0〜￥0).
+        var outcomes = Enumerable.Range(0, 9).Select(_ => new EnrollmentOutcome("treated", false, 1, false, 0))
+            .Concat(Enumerable.Range(0, 2).Select(_ => new EnrollmentOutcome(null, true, 0, false, 0)));
+        var results = ScenarioResults.Compute(outcomes);
+        Assert.Contains(results.Uplift, u => u.Treatment == ScenarioResults.AllArms);
+
+        Assert.Null(MeasuredUplift.From("vip-churn-prevention-vip-slipping-202612072230", results));
+
+        // One order on either side is a measurement (however wide its interval).
+        var bought = ScenarioResults.Compute(outcomes.Skip(1).Prepend(new EnrollmentOutcome("treated", false, 1, true, 5000)));
+        Assert.NotNull(MeasuredUplift.From("vip-churn-prevention-vip-slipping-202612072230", bought));
+    }
+
+    [Fact]
     public void Money_reads_as_yen_with_commas_or_with_the_currency_code()
     {
         Assert.Equal("￥1,234,568", Money.Format(1234567.8, "JPY"));

@@ -160,9 +160,29 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Assertions.Expect(section).ToContainTextAsync("30% 未満で高、60% 未満で中");
         await Shot("customer-prediction");
 
-        // A customer with one order: BG/NBD cannot say they lapsed, and the page says so instead of a band.
+        // A customer with one order: BG/NBD cannot say they lapsed, and the page says so instead of a band — and instead
+        // of the model's P(alive) of 100.0%, which beside a first order long ago would read as certain to come back.
         await Page.EvaluateAsync("h => { location.hash = h; }", $"#/customers/{firstTimer}");
         await Assertions.Expect(Page.Locator("[data-testid='prediction'] [data-testid='churn-risk']")).ToHaveTextAsync("判定できません（2 回目の購入がまだありません）");
+        await Assertions.Expect(Page.Locator("[data-testid='prediction'] [data-testid='p-alive']")).ToHaveTextAsync("判定できません（2 回目の購入がまだありません）");
+        await Assertions.Expect(Page.Locator("[data-testid='prediction'] [data-testid='expected-365']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9.]+ 回$"));
+
+        // A customer whose only order was free has no purchase the models read: the page says why, not that it will come.
+        var at = _session.App.Time.GetUtcNow().AddDays(-200);
+        var free = new CustomerRecord
+        {
+            CustomerId = "free-order",
+            CreatedAt = at,
+            Orders = [new OrderSummary(new Kozuchi.Core.Orders.OrderKey("test", "free-1"), at, at, true, 0m, ["SKU-1"], false)],
+            Contact = new CustomerContact { Email = "free-order@example.jp" },
+        };
+        var services = _session.App.Services;
+        await PredictiveShop.WriteAsync(services.GetRequiredService<CustomerStore>(), services.GetRequiredService<ProfileSnapshots>(), [free], Ct);
+        await Page.EvaluateAsync("h => { location.hash = h; }", "#/customers/free-order");
+        await Assertions.Expect(Page.Locator("[data-testid='customer-prediction']")).ToContainTextAsync("この顧客には予測がありません。予測は金額のある購入（キャンセル・全額返金・0 円の注文を除く", new() { Timeout = 30_000 });
+        await Assertions.Expect(Page.Locator("[data-testid='customer-prediction']")).Not.ToContainTextAsync("計算されます");
+        await Page.GetByLabel("表示言語").SelectOptionAsync("en");
+        await Assertions.Expect(Page.Locator("[data-testid='customer-prediction']")).ToContainTextAsync("No prediction for this customer: predictions are computed from purchases with a value");
         Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
     }
 

@@ -136,6 +136,20 @@ public sealed class PredictiveApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(0.3, attributes.GetProperty("churnRiskThresholds").GetProperty("highBelow").GetDouble());
         Assert.Equal(0.6, attributes.GetProperty("churnRiskThresholds").GetProperty("mediumBelow").GetDouble());
 
+        // Every bound reads in its own language (the English once said "at least (回)"); the predicted value's bounds
+        // carry no unit, since the measure chosen decides it (the builder adds %, 回 or 円).
+        var bounds = attributes.GetProperty("rules").EnumerateArray()
+            .SelectMany(r => r.GetProperty("fields").EnumerateArray().Select(f => (Type: r.GetProperty("type").GetString(), Field: f)))
+            .Where(x => x.Field.GetProperty("kind").GetString() == "number").ToList();
+        Assert.NotEmpty(bounds);
+        foreach (var (type, field) in bounds)
+        {
+            Assert.DoesNotMatch(@"[\p{IsCJKUnifiedIdeographs}\p{IsHiragana}\p{IsKatakana}]", field.GetProperty("label").GetProperty("english").GetString()!);
+        }
+
+        var predictedBounds = bounds.Where(x => x.Type == "predicted").Select(x => x.Field.GetProperty("label").GetProperty("japanese").GetString()).ToList();
+        Assert.Equal(["下限", "上限"], predictedBounds);
+
         var expected = ExpectedPredictions();
         var bands = expected.BandCounts();
         var predictions = attributes.GetProperty("predictions");

@@ -285,6 +285,9 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Assertions.Expect(Page.Locator("#nav a[data-page='scenarios']")).ToHaveAttributeAsync("aria-current", "page");
         await Assertions.Expect(Page.Locator("#scenario-preset")).ToHaveValueAsync("vip-churn-prevention");
         await Assertions.Expect(Page.Locator("#scenario-segment")).ToHaveValueAsync("vip-slipping");
+        // The preset's own trigger names the saved segment as the preview below does, not by its id.
+        await Assertions.Expect(Page.Locator("[data-testid='preset-about']")).ToContainTextAsync("セグメント「離脱リスクの高い優良顧客」に新しく入ったとき (毎日判定)");
+        await Assertions.Expect(Page.Locator("[data-testid='preset-about']")).Not.ToContainTextAsync("「vip-slipping」");
         await Assertions.Expect(Page.Locator("#scenario-when")).ToHaveValueAsync("entry");
         await Assertions.Expect(Page.Locator("[data-testid='send-step'][data-step] [data-testid='send-template']").First).ToHaveValueAsync("vip-retention-line");
         await Assertions.Expect(Page.Locator("[data-testid='scenario-preview'][data-state='ready']")).ToBeVisibleAsync(new() { Timeout = 30_000 });

@@ -99,6 +99,8 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Page.GetByLabel("表示言語").SelectOptionAsync("en");
         await Assertions.Expect(Page.Locator("[data-testid='backtest'] h2")).ToHaveTextAsync("How far to trust the predictions (CLV backtest)");
         await Assertions.Expect(Page.Locator("[data-testid='next-action'][data-action='dormant'] .basis")).ToHaveTextAsync("Past purchases, without the scenario");
+        await Assertions.Expect(Page.Locator("[data-testid='next-action'][data-action='dormant'] [data-testid='who']"))
+            .ToHaveTextAsync($"Last order 90–179 days ago — {members.ToString("N0", CultureInfo.InvariantCulture)} customers ({await Reachable("dormant")} reachable)");
         Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
     }
 
@@ -305,6 +307,14 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         var head = list.EnumerateArray().Single(s => s.GetProperty("scenarioId").GetString() == id);
         Assert.StartsWith("優良顧客の離脱防止（予測CLV上位20%・離脱リスク高）", head.GetProperty("name").GetString(), StringComparison.Ordinal);
         Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+    }
+
+    /// <summary>How many of an action's members its preset's channels reach, as 次の一手 counted them.</summary>
+    private async Task<string> Reachable(string action)
+    {
+        using var http = Api();
+        var plan = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/reports/next-actions", UriKind.Relative), Ct)).RootElement;
+        return plan.GetProperty("actions").EnumerateArray().Single(a => a.GetProperty("id").GetString() == action).GetProperty("reachable").GetInt32().ToString("N0", CultureInfo.InvariantCulture);
     }
 
     private HttpClient Api()

@@ -191,12 +191,13 @@ public sealed class PredictiveApiTests(AzuriteFixture azurite) : IAsyncLifetime
         await _h.DrainAsync(StorageCatalog.Queues.SendCall, Kozuchi.Functions.Channels.SendCallFunction.Name, Ct);
         var called = await lists.ReadAsync($"phone:{day14:yyyy-MM-dd}", Ct).ToListAsync(Ct);
         Assert.Equal(treated, called.Select(c => c.CustomerId).Order(StringComparer.Ordinal));
-        Assert.All(called, c => Assert.Equal("vip-churn-prevention", c.ScenarioId));
+        Assert.All(called, c => Assert.Equal(("vip-churn-prevention", "vip-retention-call", "施策群"), (c.ScenarioId, c.Template, c.Arm)));
 
         // リスト出力 makes the day's file from it.
         using var export = await PostAsync("exports/calls", $$"""{"campaign":"vip","day":"{{day14:yyyy-MM-dd}}"}""");
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
-        Assert.Equal(treated.Count, (await export.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("written").GetInt32());
+        var file = await export.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(treated.Count, file.GetProperty("written").GetInt32());
     }
 
     [Fact]

@@ -291,6 +291,9 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Assertions.Expect(Page.Locator("[data-testid='preset-about']")).ToContainTextAsync("セグメント「離脱リスクの高い優良顧客」に新しく入ったとき (毎日判定)");
         await Assertions.Expect(Page.Locator("[data-testid='preset-about']")).Not.ToContainTextAsync("「vip-slipping」");
         await Assertions.Expect(Page.Locator("#scenario-when")).ToHaveValueAsync("entry");
+        // The split reads as the shop reads it: the treated group and the holdout, in Japanese (the arm was "treated").
+        await Assertions.Expect(Page.GetByLabel("施策群 (%)")).ToHaveValueAsync("90");
+        await Assertions.Expect(Page.GetByLabel("ホールドアウト (%)")).ToHaveValueAsync("10");
         await Assertions.Expect(Page.Locator("[data-testid='send-step'][data-step] [data-testid='send-template']").First).ToHaveValueAsync("vip-retention-line");
         await Assertions.Expect(Page.Locator("[data-testid='scenario-preview'][data-state='ready']")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(Page.Locator("[data-testid='preview-trigger']")).ToHaveTextAsync("セグメント「離脱リスクの高い優良顧客」に新しく入ったとき (毎日判定)");

@@ -51,6 +51,11 @@ public sealed record ScenarioDefinition
 public sealed record ScenarioPolicies
 {
     /// <summary>No sends on the listed channels during these local hours; a send waits for their end. Null turns them off.</summary>
+    /// <remarks>
+    /// Written even when null: definitions are stored without null properties, and a missing one reads as the default,
+    /// so "quietHours": null came back from storage as 21:00–09:00.
+    /// </remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public QuietHours? QuietHours { get; init; } = QuietHours.Default;
 
     /// <summary>Whether a customer who already went through the scenario may enter it again; never by default.</summary>

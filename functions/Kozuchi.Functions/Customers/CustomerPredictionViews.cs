@@ -18,9 +18,11 @@ public sealed class CustomerPredictionViews(CustomerPredictionStore predictions,
         "まだ予測できません。2 回以上購入した顧客がいないため、予測モデルを当てはめられません。",
         "No predictions yet: no customer has ordered twice, so the model cannot be fitted.");
 
+    // The day's set is recomputed whenever a customer changes, so a customer missing from it has no purchase the models
+    // read (a counted order above zero in the shop's currency): waiting would not bring one.
     public static LocalizedText NotInSet { get; } = new(
-        "この顧客の予測はまだありません。注文が取り込まれた後の集計で計算されます。",
-        "No prediction for this customer yet; it is computed once their orders are counted.");
+        "この顧客には予測がありません。予測は金額のある購入（キャンセル・全額返金・0 円の注文を除く、ショップの通貨での購入）から計算しますが、この顧客にはまだありません。",
+        "No prediction for this customer: predictions are computed from purchases with a value (not cancelled, not fully refunded, above zero, in the shop's currency), and this customer has none yet.");
 
     public async Task<CustomerPredictionView> GetAsync(string customerId, CancellationToken cancellationToken)
     {

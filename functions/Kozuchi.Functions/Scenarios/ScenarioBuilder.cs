@@ -107,6 +107,23 @@ public sealed class ScenarioBuilder(ScenarioService service, ScenarioStore store
             r?.Converted);
     }
 
+    /// <summary>
+    /// The presets as the builder lists them; a preset started by a segment names it as the shop saved it (as the
+    /// preview does): 「離脱リスクの高い優良顧客」 rather than its id, once 次の一手 or the shop has saved that segment.
+    /// </summary>
+    public async Task<IReadOnlyList<PresetView>> PresetsAsync(CancellationToken cancellationToken)
+    {
+        var views = new List<PresetView>(PresetSummaries.All.Count);
+        foreach (var view in PresetSummaries.All)
+        {
+            var trigger = (string?)view.Definition["trigger"]?["segmentId"] is null ? null : ScenarioJson.Parse(view.Definition.ToJsonString()).Definition?.Trigger;
+            var name = TriggerTexts.SegmentOf(trigger) is { } segmentId ? (await segments.GetAsync(segmentId, cancellationToken))?.Name : null;
+            views.Add(string.IsNullOrWhiteSpace(name) ? view : view with { Preset = view.Preset with { Trigger = TriggerTexts.Describe(trigger, shop, name) } });
+        }
+
+        return views;
+    }
+
     private Task<ScenarioDefinition?> DefinitionAsync(ScenarioHead head, CancellationToken cancellationToken) =>
         store.GetDefinitionAsync(head.ScenarioId, head.ActiveVersion > 0 ? head.ActiveVersion : head.LatestVersion, cancellationToken);
 }
@@ -116,8 +133,8 @@ public sealed class ScenarioBuilderFunctions(ScenarioBuilder builder)
 {
     [Function("ListPresetSummaries")]
     [HttpAccess(Access.Operator)]
-    public static IResult Presets([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "scenarios/builder/presets")] HttpRequest req) =>
-        TypedResults.Ok(PresetSummaries.All);
+    public async Task<IResult> PresetsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "scenarios/builder/presets")] HttpRequest req, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await builder.PresetsAsync(cancellationToken));
 
     [Function("PreviewScenario")]
     [HttpAccess(Access.Operator)]

@@ -256,6 +256,25 @@ public sealed class NextActionTests
     }
 
     [Fact]
+    public void A_scenario_in_which_nobody_has_bought_yet_measures_nothing_so_its_card_keeps_the_segments_history()
+    {
+        // Started today: nine reached, two held out, no order yet on either side. Its uplift would read ￥0 (￥0〜￥0).
+        var outcomes = Enumerable.Range(0, 9).Select(_ => new EnrollmentOutcome("treated", false, 1, false, 0))
+            .Concat(Enumerable.Range(0, 2).Select(_ => new EnrollmentOutcome(null, true, 0, false, 0)));
+        var results = ScenarioResults.Compute(outcomes);
+        Assert.Contains(results.Uplift, u => u.Treatment == ScenarioResults.AllArms);
+
+        var uplift = MeasuredUplift.From("vip-churn-prevention-vip-slipping-202612072230", results)!;
+
+        var card = Assert.Single(NextActionPlanner.Plan([(Candidate("vip-churn"), new ActionAudience("vip-churn", 17, 17, DormantPast))], ForPreset(uplift), "JPY"));
+
+        Assert.Equal(BasisKind.HistoricalConversion, card.Basis);
+        Assert.Null(card.Uplift);
+        Assert.NotEqual(0, card.ExpectedRevenue!.Estimate);
+        Assert.Contains("ホールドアウト 2 人のうち購入 0 人", card.Why.Japanese, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Money_reads_as_yen_with_commas_or_with_the_currency_code()
     {
         Assert.Equal("￥1,234,568", Money.Format(1234567.8, "JPY"));

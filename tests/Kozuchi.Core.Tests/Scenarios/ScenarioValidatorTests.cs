@@ -15,6 +15,18 @@ public sealed class ScenarioValidatorTests
     }
 
     [Fact]
+    public void Quiet_hours_turned_off_stay_off_when_the_definition_is_written_and_read_again_as_storage_does()
+    {
+        var (off, _) = ScenarioJson.Parse($$"""{"id":"s","version":1,{{Trigger}},"policies":{"quietHours":null},"steps":[{"type":"exit","id":"end"}]}""");
+        var (unset, _) = ScenarioJson.Parse($$"""{"id":"s","version":1,{{Trigger}},"steps":[{"type":"exit","id":"end"}]}""");
+
+        Assert.Null(off!.Policies.QuietHours);
+        Assert.Null(ScenarioJson.Parse(ScenarioJson.Write(off)).Definition!.Policies.QuietHours);
+        var kept = ScenarioJson.Parse(ScenarioJson.Write(unset!)).Definition!.Policies.QuietHours!;
+        Assert.Equal((new TimeOnly(21, 0), new TimeOnly(9, 0)), (kept.Start, kept.End));
+    }
+
+    [Fact]
     public void Every_preset_is_valid_and_round_trips()
     {
         var files = Definitions.PresetFiles().ToList();

@@ -136,6 +136,20 @@ public sealed class PredictiveApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(0.3, attributes.GetProperty("churnRiskThresholds").GetProperty("highBelow").GetDouble());
         Assert.Equal(0.6, attributes.GetProperty("churnRiskThresholds").GetProperty("mediumBelow").GetDouble());
 
+        // Every bound reads in its own language (the English once said "at least (回)"); the predicted value's bounds
+        // carry no unit, since the measure chosen decides it (the builder adds %, 回 or 円).
+        var bounds = attributes.GetProperty("rules").EnumerateArray()
+            .SelectMany(r => r.GetProperty("fields").EnumerateArray().Select(f => (Type: r.GetProperty("type").GetString(), Field: f)))
+            .Where(x => x.Field.GetProperty("kind").GetString() == "number").ToList();
+        Assert.NotEmpty(bounds);
+        foreach (var (type, field) in bounds)
+        {
+            Assert.DoesNotMatch(@"[\p{IsCJKUnifiedIdeographs}\p{IsHiragana}\p{IsKatakana}]", field.GetProperty("label").GetProperty("english").GetString()!);
+        }
+
+        var predictedBounds = bounds.Where(x => x.Type == "predicted").Select(x => x.Field.GetProperty("label").GetProperty("japanese").GetString()).ToList();
+        Assert.Equal(["下限", "上限"], predictedBounds);
+
         var expected = ExpectedPredictions();
         var bands = expected.BandCounts();
         var predictions = attributes.GetProperty("predictions");
@@ -144,6 +158,46 @@ public sealed class PredictiveApiTests(AzuriteFixture azurite) : IAsyncLifetime
         var top20 = attributes.GetProperty("clvTopCuts").EnumerateArray().Single(c => c.GetProperty("percent").GetDouble() == 20);
         Assert.Equal((double)expected.ClvCutFor(20)!.Value, top20.GetProperty("from").GetDouble(), 2);
         Assert.Equal("JPY", attributes.GetProperty("currency").GetString());
+    }
+
+    [Fact]
+    public async Task The_vip_preset_thanks_the_slipping_customers_at_once_and_puts_those_who_did_not_order_on_the_call_list_fourteen_days_on()
+    {
+        // As 次の一手 starts it: the segment saved, the scenario created from the preset and activated.
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync("segments", Json("scenarios/segments/vip-slipping.json"))).StatusCode);
+        var members = (await GetAsync("segments/vip-slipping/members?limit=1000")).GetProperty("members").EnumerateArray().Select(m => m.GetProperty("customerId").GetString()!).ToList();
+        Assert.NotEmpty(members);
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync("scenarios", Json("scenarios/presets/vip-churn-prevention.json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync("scenarios/vip-churn-prevention/activate", "")).StatusCode);
+
+        // The daily run: everyone in the segment enters today; the treated get the LINE thank-you at once.
+        await _h.App.Services.GetRequiredService<ScenarioTriggerRunner>().RunDailyAsync(Ct);
+        await _h.DrainAsync(StorageCatalog.Queues.ScenarioEvents, "RouteScenarioEvents", Ct);
+        await _h.DrainAsync(StorageCatalog.Queues.SendLine, Kozuchi.Functions.Channels.SendLineFunction.Name, Ct);
+        var enrolled = await _h.App.Services.GetRequiredService<EnrollmentStore>().ForScenarioAsync("vip-churn-prevention", activeOnly: false, Ct).ToListAsync(Ct);
+        Assert.Equal(members.Order(StringComparer.Ordinal), enrolled.Select(e => e.CustomerId).Order(StringComparer.Ordinal));
+        var treated = enrolled.Where(e => !e.HeldOut).Select(e => e.CustomerId).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(treated);
+        var lists = _h.App.Services.GetRequiredService<Kozuchi.Storage.Channels.SendLists>();
+        var day0 = ShopTime.Tokyo.Today(_h.App.Time.GetUtcNow());
+        Assert.Empty(await lists.ReadAsync($"phone:{day0:yyyy-MM-dd}", Ct).ToListAsync(Ct));
+
+        // Fourteen days on, after 10:00 in Tokyo, the wait ends; nobody ordered, and every treated customer can be
+        // called: each is on that day's call list once, the held-out ones are not.
+        _h.App.Time.Advance(TimeSpan.FromDays(14) + TimeSpan.FromHours(2));
+        var day14 = ShopTime.Tokyo.Today(_h.App.Time.GetUtcNow());
+        Assert.Equal(day0.AddDays(14), day14);
+        await _h.App.Services.GetRequiredService<ScenarioWakeups>().SweepAsync(Ct);
+        await _h.DrainAsync(StorageCatalog.Queues.SendCall, Kozuchi.Functions.Channels.SendCallFunction.Name, Ct);
+        var called = await lists.ReadAsync($"phone:{day14:yyyy-MM-dd}", Ct).ToListAsync(Ct);
+        Assert.Equal(treated, called.Select(c => c.CustomerId).Order(StringComparer.Ordinal));
+        Assert.All(called, c => Assert.Equal(("vip-churn-prevention", "vip-retention-call", "施策群"), (c.ScenarioId, c.Template, c.Arm)));
+
+        // リスト出力 makes the day's file from it.
+        using var export = await PostAsync("exports/calls", $$"""{"campaign":"vip","day":"{{day14:yyyy-MM-dd}}"}""");
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        var file = await export.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(treated.Count, file.GetProperty("written").GetInt32());
     }
 
     [Fact]

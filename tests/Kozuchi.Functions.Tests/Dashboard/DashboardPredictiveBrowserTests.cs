@@ -99,6 +99,8 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Page.GetByLabel("表示言語").SelectOptionAsync("en");
         await Assertions.Expect(Page.Locator("[data-testid='backtest'] h2")).ToHaveTextAsync("How far to trust the predictions (CLV backtest)");
         await Assertions.Expect(Page.Locator("[data-testid='next-action'][data-action='dormant'] .basis")).ToHaveTextAsync("Past purchases, without the scenario");
+        await Assertions.Expect(Page.Locator("[data-testid='next-action'][data-action='dormant'] [data-testid='who']"))
+            .ToHaveTextAsync($"Last order 90–179 days ago — {members.ToString("N0", CultureInfo.InvariantCulture)} customers ({await Reachable("dormant")} reachable)");
         Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
     }
 
@@ -160,9 +162,111 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Assertions.Expect(section).ToContainTextAsync("30% 未満で高、60% 未満で中");
         await Shot("customer-prediction");
 
-        // A customer with one order: BG/NBD cannot say they lapsed, and the page says so instead of a band.
+        // A customer with one order: BG/NBD cannot say they lapsed, and the page says so instead of a band — and instead
+        // of the model's P(alive) of 100.0%, which beside a first order long ago would read as certain to come back.
         await Page.EvaluateAsync("h => { location.hash = h; }", $"#/customers/{firstTimer}");
         await Assertions.Expect(Page.Locator("[data-testid='prediction'] [data-testid='churn-risk']")).ToHaveTextAsync("判定できません（2 回目の購入がまだありません）");
+        await Assertions.Expect(Page.Locator("[data-testid='prediction'] [data-testid='p-alive']")).ToHaveTextAsync("判定できません（2 回目の購入がまだありません）");
+        await Assertions.Expect(Page.Locator("[data-testid='prediction'] [data-testid='expected-365']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9.]+ 回$"));
+
+        // A customer whose only order was free has no purchase the models read: the page says why, not that it will come.
+        var at = _session.App.Time.GetUtcNow().AddDays(-200);
+        var free = new CustomerRecord
+        {
+            CustomerId = "free-order",
+            CreatedAt = at,
+            Orders = [new OrderSummary(new Kozuchi.Core.Orders.OrderKey("test", "free-1"), at, at, true, 0m, ["SKU-1"], false)],
+            Contact = new CustomerContact { Email = "free-order@example.jp" },
+        };
+        var services = _session.App.Services;
+        await PredictiveShop.WriteAsync(services.GetRequiredService<CustomerStore>(), services.GetRequiredService<ProfileSnapshots>(), [free], Ct);
+        await Page.EvaluateAsync("h => { location.hash = h; }", "#/customers/free-order");
+        await Assertions.Expect(Page.Locator("[data-testid='customer-prediction']")).ToContainTextAsync("この顧客には予測がありません。予測は金額のある購入（キャンセル・全額返金・0 円の注文を除く", new() { Timeout = 30_000 });
+        await Assertions.Expect(Page.Locator("[data-testid='customer-prediction']")).Not.ToContainTextAsync("計算されます");
+        await Page.GetByLabel("表示言語").SelectOptionAsync("en");
+        await Assertions.Expect(Page.Locator("[data-testid='customer-prediction']")).ToContainTextAsync("No prediction for this customer: predictions are computed from purchases with a value");
+        Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+    }
+
+    [Fact]
+    public async Task The_segment_builder_counts_high_churn_risk_in_the_top_clv_as_the_api_does_takes_p_alive_in_percent_and_says_in_japanese_what_a_range_lacks()
+    {
+        using var http = Api();
+        async Task<int> Members(string rule)
+        {
+            using var response = await http.PostAsync(new Uri("/api/segments/preview", UriKind.Relative), new StringContent($$"""{"rule":{{rule}}}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+            response.EnsureSuccessStatusCode();
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("members").GetInt32();
+        }
+
+        const string Top20 = """{"type":"clvTop","percent":20}""";
+        await SignIn();
+        await Page.EvaluateAsync("h => { location.hash = h; }", "#/segments");
+        var rows = Page.Locator("[data-testid='rule-row']");
+        var count = Page.Locator("[data-testid='segment-count']");
+        var members = Page.Locator("[data-testid='segment-members']");
+        await Assertions.Expect(count).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 30_000 });
+
+        // 離脱リスク 高 AND 予測 CLV 上位 20%, built with the controls: the count the API gives for the same rule.
+        await rows.Nth(0).Locator("[data-testid='rule-type']").SelectOptionAsync("churnRisk");
+        await rows.Nth(0).Locator("label.check", new() { HasText = "高" }).Locator("input").CheckAsync();
+        await Page.Locator("[data-testid='add-rule']").ClickAsync();
+        await rows.Nth(1).Locator("[data-testid='rule-type']").SelectOptionAsync("clvTop");
+        await Assertions.Expect(Page.Locator("[data-testid='segment-incomplete']")).ToHaveTextAsync("「予測 CLV 上位」の上位（%）を指定すると人数を数えます。");
+        var percent = rows.Nth(1).Locator("input[data-field='percent']");
+        await percent.FillAsync("0");
+        await Assertions.Expect(Page.Locator("[data-testid='segment-incomplete']")).ToHaveTextAsync("「予測 CLV 上位」の上位（%）は 0 より大きく 100 以下で入力してください。");
+        await percent.FillAsync("20");
+        var vip = await Members($$"""{"type":"and","rules":[{"type":"churnRisk","bands":["high"]},{{Top20}}]}""");
+        Assert.True(vip > 0);
+        await Assertions.Expect(members).ToHaveTextAsync($"{vip.ToString("N0", Ja)} 人");
+
+        // 予測値 on P(alive): without a bound it says so in Japanese (not the API's 400 in English, no console error);
+        // the bound reads and is typed in %, as every page shows P(alive): 30 means 30 %, not everyone below 30.
+        var predicted = rows.Nth(0);
+        await predicted.Locator("[data-testid='rule-type']").SelectOptionAsync("predicted");
+        await Assertions.Expect(Page.Locator("[data-testid='segment-incomplete']")).ToHaveTextAsync("「予測値」の下限か上限を入力すると人数を数えます。");
+        await Assertions.Expect(predicted.GetByLabel("上限（%）")).ToBeVisibleAsync();
+        await predicted.GetByLabel("上限（%）").FillAsync("30");
+        var slipping = await Members($$"""{"type":"and","rules":[{"type":"predicted","measure":"probabilityAlive","max":0.3},{{Top20}}]}""");
+        Assert.NotEqual(await Members($$"""{"type":"and","rules":[{"type":"predicted","measure":"probabilityAlive","max":30},{{Top20}}]}"""), slipping);
+        await Assertions.Expect(members).ToHaveTextAsync($"{slipping.ToString("N0", Ja)} 人");
+        await predicted.GetByLabel("下限（%）").FillAsync("50");
+        await Assertions.Expect(Page.Locator("[data-testid='segment-incomplete']")).ToHaveTextAsync("「予測値」の下限が上限より大きくなっています。");
+        await predicted.GetByLabel("下限（%）").FillAsync("");
+        await predicted.GetByLabel("上限（%）").FillAsync("130");
+        await Assertions.Expect(Page.Locator("[data-testid='segment-incomplete']")).ToHaveTextAsync("「予測値」の購入継続確率 P(alive) は 0〜100% の範囲で入力してください。");
+
+        // Another measure starts its bounds afresh, in its own unit: expected orders in 365 days, then predicted CLV in yen.
+        await predicted.Locator("select[data-field='measure']").SelectOptionAsync("expectedOrders365Days");
+        await Assertions.Expect(predicted.GetByLabel("下限（回）")).ToHaveValueAsync("");
+        await predicted.GetByLabel("下限（回）").FillAsync("1.5");
+        var orders = await Members($$"""{"type":"and","rules":[{"type":"predicted","measure":"expectedOrders365Days","min":1.5},{{Top20}}]}""");
+        await Assertions.Expect(members).ToHaveTextAsync($"{orders.ToString("N0", Ja)} 人");
+        await predicted.Locator("select[data-field='measure']").SelectOptionAsync("expectedValue");
+        await predicted.GetByLabel("下限（円）").FillAsync("10000");
+        var valuable = await Members($$"""{"type":"and","rules":[{"type":"predicted","measure":"expectedValue","min":10000},{{Top20}}]}""");
+        await Assertions.Expect(members).ToHaveTextAsync($"{valuable.ToString("N0", Ja)} 人");
+        await Shot("segment-builder-predicted");
+
+        // Saved, the rule holds P(alive) as the API reads it (0–1); opened again, the builder shows it in % again.
+        await predicted.Locator("select[data-field='measure']").SelectOptionAsync("probabilityAlive");
+        await predicted.GetByLabel("上限（%）").FillAsync("30");
+        await Assertions.Expect(members).ToHaveTextAsync($"{slipping.ToString("N0", Ja)} 人");
+        await Page.Locator("#segment-name").FillAsync("上位20%で離れかけ");
+        await Page.Locator("#segment-id").FillAsync("top-slipping");
+        await Page.Locator("[data-testid='segment-save'] button[type='submit']").ClickAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='segment-saved']")).ToHaveTextAsync($"「上位20%で離れかけ」を保存しました ({slipping.ToString("N0", Ja)} 人)");
+        var stored = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/segments", UriKind.Relative), Ct)).RootElement
+            .EnumerateArray().Single(x => x.GetProperty("id").GetString() == "top-slipping").GetProperty("rule").GetProperty("rules")[0];
+        Assert.Equal(0.3, stored.GetProperty("max").GetDouble(), 9);
+        await Page.EvaluateAsync("h => { location.hash = h; }", "#/segments?id=top-slipping");
+        await Assertions.Expect(Page.Locator("[data-testid='rule-row']").Nth(0).GetByLabel("上限（%）")).ToHaveValueAsync("30");
+
+        // In English the bounds say their unit in English.
+        await Page.GetByLabel("表示言語").SelectOptionAsync("en");
+        await Assertions.Expect(Page.Locator("[data-testid='rule-row']").Nth(0).GetByLabel("at most (%)")).ToHaveValueAsync("30");
+        await Assertions.Expect(members).ToHaveTextAsync($"{slipping.ToString("N0", CultureInfo.InvariantCulture)} customers");
         Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
     }
 
@@ -183,7 +287,13 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Assertions.Expect(Page.Locator("#nav a[data-page='scenarios']")).ToHaveAttributeAsync("aria-current", "page");
         await Assertions.Expect(Page.Locator("#scenario-preset")).ToHaveValueAsync("vip-churn-prevention");
         await Assertions.Expect(Page.Locator("#scenario-segment")).ToHaveValueAsync("vip-slipping");
+        // The preset's own trigger names the saved segment as the preview below does, not by its id.
+        await Assertions.Expect(Page.Locator("[data-testid='preset-about']")).ToContainTextAsync("セグメント「離脱リスクの高い優良顧客」に新しく入ったとき (毎日判定)");
+        await Assertions.Expect(Page.Locator("[data-testid='preset-about']")).Not.ToContainTextAsync("「vip-slipping」");
         await Assertions.Expect(Page.Locator("#scenario-when")).ToHaveValueAsync("entry");
+        // The split reads as the shop reads it: the treated group and the holdout, in Japanese (the arm was "treated").
+        await Assertions.Expect(Page.GetByLabel("施策群 (%)")).ToHaveValueAsync("90");
+        await Assertions.Expect(Page.GetByLabel("ホールドアウト (%)")).ToHaveValueAsync("10");
         await Assertions.Expect(Page.Locator("[data-testid='send-step'][data-step] [data-testid='send-template']").First).ToHaveValueAsync("vip-retention-line");
         await Assertions.Expect(Page.Locator("[data-testid='scenario-preview'][data-state='ready']")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(Page.Locator("[data-testid='preview-trigger']")).ToHaveTextAsync("セグメント「離脱リスクの高い優良顧客」に新しく入ったとき (毎日判定)");
@@ -200,6 +310,14 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         var head = list.EnumerateArray().Single(s => s.GetProperty("scenarioId").GetString() == id);
         Assert.StartsWith("優良顧客の離脱防止（予測CLV上位20%・離脱リスク高）", head.GetProperty("name").GetString(), StringComparison.Ordinal);
         Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+    }
+
+    /// <summary>How many of an action's members its preset's channels reach, as 次の一手 counted them.</summary>
+    private async Task<string> Reachable(string action)
+    {
+        using var http = Api();
+        var plan = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/reports/next-actions", UriKind.Relative), Ct)).RootElement;
+        return plan.GetProperty("actions").EnumerateArray().Single(a => a.GetProperty("id").GetString() == action).GetProperty("reachable").GetInt32().ToString("N0", CultureInfo.InvariantCulture);
     }
 
     private HttpClient Api()

@@ -249,6 +249,16 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
         await Assertions.Expect(Page.Locator("[data-testid='scenario-results']")).ToContainTextAsync($"トリガーの対象 {members.Count.ToString("N0", Ja)} 人のうち");
         Assert.Equal(gaps, await Page.Locator("[data-testid='scenario-results'] li.gap").EvaluateAllAsync<int>("ls => ls.reduce((n, l) => n + Number(l.dataset.count), 0)"));
         await ShotAsync("scenario-audience");
+
+        // Once the messages went out (sandbox), the results' uplift over the holdout names the pooled row in words (the
+        // API's "all arms" once showed as it came), and each arm by the name the preset gave it.
+        await App.Functions.DrainAsync(StorageCatalog.Queues.SendEmail, Kozuchi.Functions.Channels.SendEmailFunction.Name, Ct);
+        await App.Functions.DrainAsync(StorageCatalog.Queues.SendLine, Kozuchi.Functions.Channels.SendLineFunction.Name, Ct);
+        await Page.Locator("main button[data-results='winback-two-plus']").ClickAsync();
+        var uplift = Page.Locator("[data-testid='scenario-results'] table", new() { Has = Page.Locator("caption", new() { HasText = "ホールドアウト比の上乗せ" }) });
+        await Assertions.Expect(uplift.Locator("tbody th", new() { HasText = "全バリアント合計" })).ToBeVisibleAsync();
+        await Assertions.Expect(uplift.Locator("tbody th", new() { HasText = "coupon" })).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("[data-testid='scenario-results']")).Not.ToContainTextAsync("all arms");
     }
 
     [Fact]

@@ -373,7 +373,9 @@ function predictionSection(ctx, customerId) {
     if (!p) { replace(body, emptyState(v && v.unavailable ? pick(v.unavailable) : t("customer.noPrediction"))); return; }
     const times = (n) => t("customer.times", { n: num(Math.round(n * 100) / 100) });
     replace(body, facts([
-      [t("customer.pAlive"), el("span", { "data-testid": "p-alive", text: pct(p.probabilityAlive) })],
+      // BG/NBD holds a customer without a repeat purchase alive by construction (P(alive) = 1, no churn band): a
+      // 100.0% beside a first order years ago would read as certainty, so the page says it cannot tell, as for the band.
+      [t("customer.pAlive"), el("span", { "data-testid": "p-alive", text: p.churnRisk ? pct(p.probabilityAlive) : t("customer.churnUnknown") })],
       [t("customer.expected90"), el("span", { "data-testid": "expected-90", text: times(p.expectedOrders90Days) })],
       [t("customer.expected365"), el("span", { "data-testid": "expected-365", text: times(p.expectedOrders365Days) })],
       [t("customer.clv12"), el("span", { "data-testid": "clv12", text: p.clv12Months === null || p.clv12Months === undefined ? t("customer.noSpend") : money(p.clv12Months, v.currency) })],

@@ -14,7 +14,7 @@ import { audienceView } from "../components/audience.js";
 addTexts({
   ja: {
     "nav.scenarios": "シナリオ",
-    "scenarios.title": "シナリオ", "scenarios.variant": "バリアント", "scenarios.uplift": "ホールドアウト比の上乗せ",
+    "scenarios.title": "シナリオ", "scenarios.variant": "バリアント", "scenarios.uplift": "ホールドアウト比の上乗せ", "scenarios.allArms": "全バリアント合計",
     "scenarios.results": "結果", "scenarios.resultsOf": "結果: {name}", "scenarios.entered": "対象者", "scenarios.sent": "送信", "scenarios.converted": "コンバージョン",
     "scenarios.revenuePerCustomer": "1人あたり売上", "scenarios.versusControl": "対照比 CVR差 [95%区間]", "scenarios.cost": "費用",
     "scenarios.holdout": "ホールドアウト", "scenarios.treatmentRate": "施策群CVR", "scenarios.holdoutRate": "ホールドアウトCVR",
@@ -35,7 +35,7 @@ addTexts({
   },
   en: {
     "nav.scenarios": "Scenarios",
-    "scenarios.title": "Scenarios", "scenarios.variant": "Variant", "scenarios.uplift": "Uplift over holdout",
+    "scenarios.title": "Scenarios", "scenarios.variant": "Variant", "scenarios.uplift": "Uplift over holdout", "scenarios.allArms": "All variants",
     "scenarios.results": "Results", "scenarios.resultsOf": "Results: {name}", "scenarios.entered": "Entered", "scenarios.sent": "Sent", "scenarios.converted": "Converted",
     "scenarios.revenuePerCustomer": "Revenue per customer", "scenarios.versusControl": "CVR vs control [95% CI]", "scenarios.cost": "Cost",
     "scenarios.holdout": "holdout", "scenarios.treatmentRate": "Treated CVR", "scenarios.holdoutRate": "Holdout CVR",
@@ -116,7 +116,8 @@ async function results(ctx, id, detail, name) {
     parts.push(el("h3", { text: t("scenarios.uplift") }), dataTable({
       caption: t("scenarios.uplift"),
       columns: [
-        { key: "treatment", label: t("scenarios.variant") },
+        // The API names the pooled row "all arms" (ScenarioResults.AllArms, what 次の一手 reads); the arms keep their own names.
+        { key: "treatment", label: t("scenarios.variant"), format: (u) => (u.treatment === "all arms" ? t("scenarios.allArms") : u.treatment) },
         { key: "treatmentRate", label: t("scenarios.treatmentRate"), type: "pct", value: (u) => u.uplift.treatmentRate },
         { key: "holdoutRate", label: t("scenarios.holdoutRate"), type: "pct", value: (u) => u.uplift.holdoutRate },
         { key: "conversionUplift", label: t("scenarios.upliftCvr"), sortable: false, format: (u) => fmtDiff(u.uplift.conversionUplift) },

@@ -32,6 +32,10 @@ addTexts({
     "segments.idNeeded": "ID は英数字・ハイフン・アンダースコアで入力してください。",
     "segments.incomplete": "「{rule}」の{field}を指定すると人数を数えます。",
     "segments.unknownProduct": "{code}（この商品コードの商品名は注文にありません）", "segments.productsHint": "商品コードを入力すると商品名を表示します。",
+    "segments.needBound": "「{rule}」の下限か上限を入力すると人数を数えます。", "segments.minOverMax": "「{rule}」の下限が上限より大きくなっています。",
+    "segments.belowZero": "「{rule}」の下限・上限は 0 以上で入力してください。", "segments.percentRange": "「{rule}」の{field} は 0〜100% の範囲で入力してください。",
+    "segments.topRange": "「{rule}」の{field}は 0 より大きく 100 以下で入力してください。", "segments.bound": "{label}（{unit}）",
+    "segments.unit.percent": "%", "segments.unit.orders": "回", "segments.unit.yen": "円",
   },
   en: {
     "nav.segments": "Segments", "segments.title": "Segments",
@@ -50,6 +54,10 @@ addTexts({
     "segments.idNeeded": "The id takes letters, digits, '-' and '_'.",
     "segments.incomplete": "Set {field} of “{rule}” to count the customers.",
     "segments.unknownProduct": "{code} (no order names this product code)", "segments.productsHint": "Type a product code to see its name.",
+    "segments.needBound": "Give “{rule}” a lower or an upper bound to count the customers.", "segments.minOverMax": "The lower bound of “{rule}” is above its upper bound.",
+    "segments.belowZero": "The bounds of “{rule}” cannot be below 0.", "segments.percentRange": "{field} of “{rule}” is from 0 to 100 %.",
+    "segments.topRange": "{field} of “{rule}” is more than 0 and at most 100.", "segments.bound": "{label} ({unit})",
+    "segments.unit.percent": "%", "segments.unit.orders": "orders", "segments.unit.yen": "yen",
   },
 });
 
@@ -73,6 +81,46 @@ const LISTS = new Set(["products", "tags", "choices"]);
 /** The first field a row still needs, or null. */
 const missing = (row) => row.type.fields.find((f) => LISTS.has(f.kind) && !(row.values[f.name] || []).length) || null;
 
+/** Rule types whose bounds are counts or days: the API refuses a bound below 0. */
+const NON_NEGATIVE = new Set(["frequency", "daysSinceLastOrder", "daysSinceFirstOrder"]);
+
+/**
+ * The predicted measures' units. P(alive) is a probability the rule holds as 0–1, while every page shows it as a
+ * percentage: the builder takes and shows it in %, so "30" means 30 %, not everyone below 30.
+ */
+const MEASURE_UNITS = { probabilityAlive: "percent", expectedOrders90Days: "orders", expectedOrders365Days: "orders", expectedValue: "yen" };
+
+/** What the operator types into a number field of the row, relative to what the rule holds (× 100 for a percentage). */
+const scaleOf = (row) => (row.type.type === "predicted" && MEASURE_UNITS[row.values.measure] === "percent" ? 100 : 1);
+
+/**
+ * What keeps the row from being counted, in words (a list without entries, a range without bounds or upside down, a
+ * share out of range), or null. Said here in the operator's language instead of sending the rule for the API's
+ * refusal in English.
+ */
+function problemOf(row) {
+  const rule = pick(row.type.label);
+  const list = missing(row);
+  if (list) return t("segments.incomplete", { rule, field: pick(list.label) });
+  const v = row.values;
+  const has = (name) => v[name] !== undefined && v[name] !== null;
+  if (row.type.fields.some((f) => f.name === "min") && row.type.fields.some((f) => f.name === "max")) {
+    if (!has("min") && !has("max")) return t("segments.needBound", { rule });
+    if (has("min") && has("max") && v.min > v.max) return t("segments.minOverMax", { rule });
+    if (NON_NEGATIVE.has(row.type.type) && [v.min, v.max].some((x) => x !== undefined && x !== null && x < 0)) return t("segments.belowZero", { rule });
+    if (scaleOf(row) === 100 && [v.min, v.max].some((x) => x !== undefined && x !== null && (x < 0 || x > 1))) {
+      const measure = row.type.fields.find((f) => f.name === "measure");
+      const choice = measure && (measure.choices || []).find((c) => c.code === v.measure);
+      return t("segments.percentRange", { rule, field: choice ? pick(choice.label) : v.measure });
+    }
+  }
+  if (row.type.type === "clvTop" && !(v.percent > 0 && v.percent <= 100)) {
+    const field = pick(row.type.fields.find((f) => f.name === "percent").label);
+    return t(has("percent") ? "segments.topRange" : "segments.incomplete", { rule, field });
+  }
+  return null;
+}
+
 /** Numbers the products rules' code lists (a datalist is linked by id). */
 let datalists = 0;
 
@@ -80,12 +128,14 @@ let datalists = 0;
  * The controls of one field, writing into values[name]; productNames(): a promise of the product names by code (SKU)
  * learnt from the orders (null when they could not be read), asked only when a products rule is on screen (it can wait for the day's report pass).
  */
-function fieldControl(f, values, changed, productNames) {
-  const label = pick(f.label);
+function fieldControl(f, values, changed, productNames, { scale = 1, unit = null } = {}) {
+  const label = unit ? t("segments.bound", { label: pick(f.label), unit }) : pick(f.label);
   const set = (v) => { values[f.name] = v; changed(); };
   switch (f.kind) {
     case "number": {
-      const input = el("input", { type: "number", step: "any", class: "small-number", "data-field": f.name, value: values[f.name] ?? "", oninput: (e) => set(e.target.value === "" ? null : Number(e.target.value)) });
+      // Shown and typed in the operator's unit (a percentage for P(alive)), held as the rule's (0–1); rounded so 0.3 reads 30, not 30.000000000000004.
+      const shown = values[f.name] === undefined || values[f.name] === null ? "" : Math.round(values[f.name] * scale * 1e6) / 1e6;
+      const input = el("input", { type: "number", step: "any", class: "small-number", "data-field": f.name, value: shown, oninput: (e) => set(e.target.value === "" ? null : Number(e.target.value) / scale) });
       return field(label, input);
     }
     case "scores": {
@@ -106,7 +156,6 @@ function fieldControl(f, values, changed, productNames) {
     }
     case "choice": {
       const s = select((f.choices || []).map((c) => [c.code, pick(c.label)]), values[f.name], { "data-field": f.name, onchange: (e) => set(e.target.value) });
-      if (values[f.name] === undefined && f.choices && f.choices.length) values[f.name] = f.choices[0].code;
       return field(label, s);
     }
     case "boolean": {
@@ -203,11 +252,11 @@ definePage({
       clearTimeout(timer);
       // Counted now, not when the timer fires: an answer still in flight for an older rule must not show as done.
       const mine = ++asked;
-      // A rule still being written (購入商品 without a code yet) is said so, not sent for the API's refusal.
-      const unfinished = state.rows.find(missing);
-      if (unfinished) {
+      // A rule still being written (購入商品 without a code yet, a range without a bound) is said so, not sent for the API's refusal.
+      const problem = state.rows.map(problemOf).find(Boolean);
+      if (problem) {
         count.dataset.state = "incomplete";
-        replace(count, el("p", { class: "hint", "data-testid": "segment-incomplete", text: t("segments.incomplete", { rule: pick(unfinished.type.label), field: pick(missing(unfinished).label) }) }));
+        replace(count, el("p", { class: "hint", "data-testid": "segment-incomplete", text: problem }));
         replace(sample);
         return;
       }
@@ -247,7 +296,13 @@ definePage({
       replace(rulesBox, state.rows.length === 0 ? el("p", { class: "hint", text: t("segments.noRules") }) : state.rows.map((row, i) => {
         const typeSelect = select(types.map((x) => [x.type, `${pick(x.label)}${x.predictive ? ` (${t("segments.predictive")})` : ""}`]), row.type.type,
           { "data-testid": "rule-type", "aria-label": t("segments.rule"), onchange: (e) => { row.type = types.find((x) => x.type === e.target.value); row.values = {}; drawRules(); refresh(); } });
-        const fields = row.type.fields.map((f) => fieldControl(f, row.values, refresh, productNames)).filter(Boolean);
+        // A choice starts on its first option (the rule as counted is the one on screen).
+        for (const f of row.type.fields) if (f.kind === "choice" && row.values[f.name] === undefined && f.choices && f.choices.length) row.values[f.name] = f.choices[0].code;
+        // 予測値: the bounds read in the chosen measure's unit; another measure starts them afresh (30 % is no bound on a CLV).
+        const unit = row.type.type === "predicted" && MEASURE_UNITS[row.values.measure] ? t(`segments.unit.${MEASURE_UNITS[row.values.measure]}`) : null;
+        const remeasure = () => { delete row.values.min; delete row.values.max; drawRules(); refresh(); };
+        const fields = row.type.fields.map((f) => fieldControl(f, row.values, row.type.type === "predicted" && f.name === "measure" ? remeasure : refresh, productNames,
+          f.kind === "number" && unit ? { scale: scaleOf(row), unit } : {})).filter(Boolean);
         const cuts = row.type.type === "clvTop" ? clvCuts() : null;
         return el("div", { class: "rule-row", "data-testid": "rule-row", "data-type": row.type.type },
           el("div", { class: "rule-head" }, typeSelect,

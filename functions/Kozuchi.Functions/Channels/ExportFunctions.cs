@@ -252,10 +252,32 @@ public sealed partial class ListExports(ExportFiles files, ChannelEvents events,
         }
     }
 
+    // Stored names stay ASCII (blob names and download URLs; the list page shows the campaign beside them), so a
+    // Japanese campaign keeps only its ASCII words, one '-' between them: 「休眠優良への架電」 alone once made
+    // "calls----------20261207140114.csv".
     private string FileName(string kind, string campaign)
     {
-        var safe = new string([.. campaign.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').Take(60)]);
-        return $"{kind}-{safe}-{time.GetUtcNow():yyyyMMddHHmmss}.csv";
+        var words = new System.Text.StringBuilder();
+        var gap = false;
+        foreach (var c in campaign)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
+            {
+                gap = true;
+                continue;
+            }
+
+            if (gap && words.Length > 0)
+            {
+                words.Append('-');
+            }
+
+            words.Append(c);
+            gap = false;
+        }
+
+        var safe = words.ToString(0, Math.Min(words.Length, 60)).TrimEnd('-');
+        return safe.Length == 0 ? $"{kind}-{time.GetUtcNow():yyyyMMddHHmmss}.csv" : $"{kind}-{safe}-{time.GetUtcNow():yyyyMMddHHmmss}.csv";
     }
 
     private static string ContentType(ListEncoding encoding) => encoding == ListEncoding.ShiftJis ? "text/csv; charset=shift_jis" : "text/csv; charset=utf-8";

@@ -280,11 +280,13 @@ public sealed class ChannelEndpointsTests(AzuriteFixture azurite) : IAsyncLifeti
 
         var list = await (await _h.Operator.PostAsJsonAsync(new Uri("/api/exports/calls", UriKind.Relative), new
         {
-            campaign = "dormant-call",
+            campaign = "休眠優良への架電 dormant-call",
             template = "call-script-dormant-vip",
             recipients = new[] { new { customerId = keeps, scriptVariant = "A" }, new { customerId = refuses, scriptVariant = "A" } },
         }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal((1, 1), (list.GetProperty("written").GetInt32(), list.GetProperty("doNotCall").GetInt32()));
+        // The file keeps the campaign's ASCII words, one '-' where the Japanese was (the list page shows the campaign).
+        Assert.Matches(@"^calls-dormant-call-[0-9]{14}\.csv$", list.GetProperty("name").GetString());
         var text = await _h.Operator.GetStringAsync(new Uri(list.GetProperty("download").GetString()!, UriKind.Relative), Ct);
         // What the operator reads: the number as dialled, the name with 様, the last product by its name, the script for this customer.
         Assert.Contains($"{keeps},090-1111-2222,佐藤 花子 様,青汁 30包,", text, StringComparison.Ordinal);

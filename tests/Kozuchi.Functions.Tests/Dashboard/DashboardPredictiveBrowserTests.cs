@@ -160,7 +160,15 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
         await Assertions.Expect(section.Locator("[data-testid='expected-90']")).ToHaveTextAsync($"{Math.Round(prediction.ExpectedOrders90Days, 2).ToString("#,0.##", Ja)} 回");
         await Assertions.Expect(section.Locator("[data-testid='expected-365']")).ToHaveTextAsync($"{Math.Round(prediction.ExpectedOrders365Days, 2).ToString("#,0.##", Ja)} 回");
         await Assertions.Expect(section).ToContainTextAsync("30% 未満で高、60% 未満で中");
+        await Assertions.Expect(section.Locator("[data-testid='clv-rank']")).ToHaveTextAsync(Rank(prediction.ClvTopPercent!.Value));
         await Shot("customer-prediction");
+
+        // The lowest predicted CLV reads as near the bottom, not as "上位 9x%".
+        var (lowest, low) = set.All.Where(p => p.Prediction.ClvTopPercent is not null).MaxBy(p => p.Prediction.ClvTopPercent)!;
+        Assert.True(low.ClvTopPercent > 50);
+        await Page.EvaluateAsync("h => { location.hash = h; }", $"#/customers/{lowest}");
+        await Assertions.Expect(Page.Locator("[data-testid='prediction'] [data-testid='clv-rank']")).ToHaveTextAsync(Rank(low.ClvTopPercent!.Value));
+        await Assertions.Expect(Page.Locator("[data-testid='prediction'] [data-testid='clv-rank']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^下位 [0-9.]+%$"));
 
         // A customer with one order: BG/NBD cannot say they lapsed, and the page says so instead of a band — and instead
         // of the model's P(alive) of 100.0%, which beside a first order long ago would read as certain to come back.
@@ -346,4 +354,9 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
 
     private Task Shot(string name) =>
         Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, $"{name}.png"), FullPage = true });
+
+    // The rank as the page words it: the share with a higher CLV up to the middle, the share from the bottom past it.
+    private static string Rank(double higherPercent) => higherPercent <= 50
+        ? $"上位 {Math.Max(higherPercent, 0.1).ToString("F1", CultureInfo.InvariantCulture)}%"
+        : $"下位 {(100 - higherPercent).ToString("F1", CultureInfo.InvariantCulture)}%";
 }

@@ -47,10 +47,10 @@ addTexts({
     "customer.export": "データを書き出す (JSON)", "customer.erase": "顧客を削除",
     "customer.eraseTitle": "この顧客の個人情報を削除しますか？", "customer.eraseText": "氏名・連絡先・住所などをすべての保存場所から削除します。売上などの数値は匿名のまま残ります。この操作は元に戻せません。",
     "customer.erased": "削除しました。", "customer.eraseConfirm": "削除する", "customer.exported": "書き出しました。",
-    "customer.prediction": "予測（BG/NBD・Gamma-Gamma）", "customer.pAlive": "継続利用の確率", "customer.clv12": "今後 12 か月の予測 LTV",
+    "customer.prediction": "予測（BG/NBD・Gamma-Gamma）", "customer.pAlive": "購入継続確率 P(alive)", "customer.clv12": "今後 12 か月の予測 CLV",
     "customer.expected90": "90 日の予測購入回数", "customer.churnRisk": "離脱リスク", "customer.noPrediction": "この顧客の予測はまだありません（2 回目の購入がない顧客は離脱を判定できません）。",
-    "customer.expected365": "365 日の予測購入回数", "customer.times": "{n} 回", "customer.clvRank": "予測 LTV の順位", "customer.clvTop": "上位 {p}", "customer.churnUnknown": "判定できません（2 回目の購入がまだありません）",
-    "customer.churnBands": "離脱リスクは継続利用の確率で区切っています: {high} 未満で高、{medium} 未満で中、それ以上で低。{asOf} 時点の予測です。", "customer.noSpend": "—（購入額のモデルがまだありません）",
+    "customer.expected365": "365 日の予測購入回数", "customer.times": "{n} 回", "customer.clvRank": "予測 CLV の順位", "customer.clvTop": "上位 {p}", "customer.clvBottom": "下位 {p}", "customer.churnUnknown": "判定できません（2 回目の購入がまだありません）",
+    "customer.churnBands": "離脱リスクは購入継続確率で区切っています: {high} 未満で高、{medium} 未満で中、それ以上で低。{asOf} 時点の予測です。", "customer.noSpend": "—（購入額のモデルがまだありません）",
     "customer.sendList": "送信の記録", "customer.sentAt": "送信日時", "customer.step": "ステップ", "customer.sendReason": "理由", "customer.message": "内容", "customer.openMessage": "送信プレビューで見る",
     "send.status.Requested": "送信待ち", "send.status.Delivered": "送信済み", "send.status.Failed": "失敗",
     "customer.channel.dm": "DM（郵送）", "customer.channel.call": "電話",
@@ -96,9 +96,9 @@ addTexts({
     "customer.export": "Export data (JSON)", "customer.erase": "Erase customer",
     "customer.eraseTitle": "Erase this customer's personal data?", "customer.eraseText": "Name, contact details and address are removed everywhere they are kept. Figures such as revenue stay, anonymously. This cannot be undone.",
     "customer.erased": "Erased.", "customer.eraseConfirm": "Erase", "customer.exported": "Exported.",
-    "customer.prediction": "Predictions (BG/NBD, Gamma-Gamma)", "customer.pAlive": "Probability still active", "customer.clv12": "Predicted LTV, next 12 months",
+    "customer.prediction": "Predictions (BG/NBD, Gamma-Gamma)", "customer.pAlive": "Probability still active", "customer.clv12": "Predicted CLV, next 12 months",
     "customer.expected90": "Expected orders, 90 days", "customer.churnRisk": "Churn risk", "customer.noPrediction": "No prediction for this customer yet (a customer without a second order cannot be judged lapsed).",
-    "customer.expected365": "Expected orders, 365 days", "customer.times": "{n}", "customer.clvRank": "Predicted LTV rank", "customer.clvTop": "top {p}", "customer.churnUnknown": "Cannot say (no second order yet)",
+    "customer.expected365": "Expected orders, 365 days", "customer.times": "{n}", "customer.clvRank": "Predicted CLV rank", "customer.clvTop": "top {p}", "customer.clvBottom": "bottom {p}", "customer.churnUnknown": "Cannot say (no second order yet)",
     "customer.churnBands": "Churn risk bands by the probability still active: high below {high}, medium below {medium}, low from there. Predictions as of {asOf}.", "customer.noSpend": "— (no spend model yet)",
     "customer.sendList": "Sends", "customer.sentAt": "Sent at", "customer.step": "Step", "customer.sendReason": "Reason", "customer.message": "Message", "customer.openMessage": "Open in the send preview",
     "send.status.Requested": "Queued", "send.status.Delivered": "Sent", "send.status.Failed": "Failed",
@@ -379,7 +379,10 @@ function predictionSection(ctx, customerId) {
       [t("customer.expected90"), el("span", { "data-testid": "expected-90", text: times(p.expectedOrders90Days) })],
       [t("customer.expected365"), el("span", { "data-testid": "expected-365", text: times(p.expectedOrders365Days) })],
       [t("customer.clv12"), el("span", { "data-testid": "clv12", text: p.clv12Months === null || p.clv12Months === undefined ? t("customer.noSpend") : money(p.clv12Months, v.currency) })],
-      p.clvTopPercent === null || p.clvTopPercent === undefined ? null : [t("customer.clvRank"), t("customer.clvTop", { p: pct(Math.max(p.clvTopPercent, 0.1) / 100) })],
+      // clvTopPercent is the share with a strictly higher CLV: past the middle the page says how near the bottom the
+      // customer is ("上位 93.8%" read as praise for one of the lowest).
+      p.clvTopPercent === null || p.clvTopPercent === undefined ? null : [t("customer.clvRank"), el("span", { "data-testid": "clv-rank",
+        text: p.clvTopPercent <= 50 ? t("customer.clvTop", { p: pct(Math.max(p.clvTopPercent, 0.1) / 100) }) : t("customer.clvBottom", { p: pct((100 - p.clvTopPercent) / 100) }) })],
       [t("customer.churnRisk"), p.churnRisk ? badge(t(`churn.${p.churnRisk}`), CHURN_KIND[p.churnRisk], { "data-testid": "churn-risk", "data-band": p.churnRisk })
         : el("span", { "data-testid": "churn-risk", text: t("customer.churnUnknown") })],
     ]), el("p", { class: "hint", text: t("customer.churnBands", { high: pct(v.thresholds.highBelow, 0), medium: pct(v.thresholds.mediumBelow, 0), asOf: day(v.asOf) }) }));

@@ -180,6 +180,33 @@ public sealed class DashboardWorkPagesBrowserTests(AzuriteFixture azurite, Brows
     }
 
     [Fact]
+    public async Task The_builders_send_steps_say_what_they_do_with_which_template_not_their_step_ids_in_japanese_and_english()
+    {
+        await SignInAsync();
+        await OpenAsync("#/scenarios/new?preset=dormant-120-line-email-then-dm");
+
+        // The steps "online" and "dm" of the preset, read as what they do: the first channel's action, the fallback, the template.
+        var labels = Page.Locator("[data-testid='send-step'] h3");
+        await Assertions.Expect(labels).ToHaveTextAsync(["LINE を送る・届かなければメール（テンプレート: winback-120）", "DM を郵送する（テンプレート: winback-dm-postcard）"]);
+        // The label follows the channels and the template chosen below it.
+        var online = Page.Locator("[data-testid='send-step'][data-step='online']");
+        await online.Locator("input[data-channel='email']").UncheckAsync();
+        await Assertions.Expect(online.Locator("h3")).ToHaveTextAsync("LINE を送る（テンプレート: winback-120）");
+        await online.Locator("[data-testid='send-template']").SelectOptionAsync("segment-broadcast");
+        await Assertions.Expect(online.Locator("h3")).ToHaveTextAsync("LINE を送る（テンプレート: segment-broadcast）");
+        await Assertions.Expect(online.GetByLabel("テンプレート: LINE を送る（テンプレート: segment-broadcast）")).ToHaveValueAsync("segment-broadcast");
+
+        // A call step puts the customer on the call list; in English the steps say the same.
+        await OpenAsync("#/scenarios/new?preset=dormant-call-high-f");
+        await Assertions.Expect(labels).ToHaveTextAsync(["架電リストに載せる（テンプレート: call-script-dormant-vip）"]);
+        await Page.GetByLabel("表示言語").SelectOptionAsync("en");
+        await Assertions.Expect(labels).ToHaveTextAsync(["Put on the call list (template: call-script-dormant-vip)"]);
+        await OpenAsync("#/scenarios/new?preset=dormant-120-line-email-then-dm");
+        await Assertions.Expect(labels).ToHaveTextAsync(["Send a LINE message, else Email (template: winback-120)", "Mail a DM (template: winback-dm-postcard)"]);
+        await Assertions.Expect(Page.Locator("[data-testid='send-steps']")).Not.ToContainTextAsync("online");
+    }
+
+    [Fact]
     public async Task A_broadcast_without_a_segment_asks_for_one_instead_of_showing_a_validation_error()
     {
         await SignInAsync();

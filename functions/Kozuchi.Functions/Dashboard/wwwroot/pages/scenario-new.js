@@ -34,6 +34,8 @@ addTexts({
     "scenarioNew.notStarted": "シナリオを作成できませんでした", "scenarioNew.description": "説明", "scenarioNew.goal": "{days} 日以内の注文", "scenarioNew.goalLabel": "目標",
     "scenarioNew.channel.email": "メール", "scenarioNew.channel.line": "LINE", "scenarioNew.channel.postal": "DM", "scenarioNew.channel.phone": "電話",
     "scenarioNew.fromRfm": "RFM に戻る", "scenarioNew.fromOverview": "概要に戻る", "scenarioNew.fromSegments": "セグメントに戻る",
+    "scenarioNew.does.line": "LINE を送る", "scenarioNew.does.email": "メールを送る", "scenarioNew.does.postal": "DM を郵送する", "scenarioNew.does.phone": "架電リストに載せる",
+    "scenarioNew.does.nothing": "送らない (チャネルが選ばれていません)", "scenarioNew.does.fallback": "{first}・届かなければ{rest}", "scenarioNew.does": "{action}（テンプレート: {template}）",
   },
   en: {
     "scenarioNew.title": "Create a scenario", "scenarioNew.lead": "Pick a preset, then the audience, texts, channels, A/B weights and holdout. Before it starts, see who would enter now and whether a template is missing.",
@@ -56,6 +58,8 @@ addTexts({
     "scenarioNew.notStarted": "The scenario was not created", "scenarioNew.description": "Description", "scenarioNew.goal": "an order within {days} days", "scenarioNew.goalLabel": "Goal",
     "scenarioNew.channel.email": "Email", "scenarioNew.channel.line": "LINE", "scenarioNew.channel.postal": "DM", "scenarioNew.channel.phone": "Phone",
     "scenarioNew.fromRfm": "Back to RFM", "scenarioNew.fromOverview": "Back to the overview", "scenarioNew.fromSegments": "Back to segments",
+    "scenarioNew.does.line": "Send a LINE message", "scenarioNew.does.email": "Send an email", "scenarioNew.does.postal": "Mail a DM", "scenarioNew.does.phone": "Put on the call list",
+    "scenarioNew.does.nothing": "Send nothing (no channel chosen)", "scenarioNew.does.fallback": "{first}, else {rest}", "scenarioNew.does": "{action} (template: {template})",
   },
 });
 
@@ -64,6 +68,17 @@ const SEGMENT_TRIGGERS = new Set(["segmentEntry", "broadcast"]);
 /** The id's suffix: the moment in the shop's clock (Tokyo), as the operator reads every other time here. */
 const stamp = (d) => tokyoInput(d).replace(/[^0-9]/g, "").slice(0, 12);
 const clone = (x) => JSON.parse(JSON.stringify(x));
+
+/**
+ * What a send step does, as the operator reads it: its first channel's action, the fallbacks, and the template
+ * (「LINE を送る・届かなければメール（テンプレート: vip-retention-line）」), instead of its id ("line", "call").
+ */
+function sendLabel({ template, channels }) {
+  if (!channels.length) return t("scenarioNew.does", { action: t("scenarioNew.does.nothing"), template });
+  const first = t(`scenarioNew.does.${channels[0]}`);
+  const action = channels.length === 1 ? first : t("scenarioNew.does.fallback", { first, rest: channels.slice(1).map((c) => t(`scenarioNew.channel.${c}`)).join("・") });
+  return t("scenarioNew.does", { action, template });
+}
 
 /** A one-message broadcast, the builder's "no preset". */
 const broadcastDefinition = () => ({
@@ -193,14 +208,22 @@ definePage({
         const chosen = state.sends[step.id] || { template: step.template, channels: [...step.channels] };
         state.sends[step.id] = chosen;
         const options = templateIds.includes(chosen.template) ? templateIds : [...templateIds, chosen.template];
+        // Headed by what the step does, kept in step with the template and channels chosen below it (the id stays as a tooltip).
+        const heading = el("h3", { "data-testid": "send-step-label", title: step.id });
         const templateSelect = select(options.map((x) => [x, templateIds.includes(x) ? x : `${x} ${t("scenarioNew.templateMissing")}`]), chosen.template,
-          { "data-testid": "send-template", "data-step": step.id, "aria-label": `${t("scenarioNew.template")}: ${step.id}`, onchange: (e) => { chosen.template = e.target.value; schedule(); } });
+          { "data-testid": "send-template", "data-step": step.id, onchange: (e) => { chosen.template = e.target.value; relabel(); schedule(); } });
+        const relabel = () => {
+          heading.textContent = sendLabel(chosen);
+          templateSelect.setAttribute("aria-label", `${t("scenarioNew.template")}: ${heading.textContent}`);
+        };
+        relabel();
         const checks = el("fieldset", { class: "checks" }, el("legend", { text: t("scenarioNew.channels") }), CHANNELS.map((c) =>
           el("label", { class: "check" }, el("input", { type: "checkbox", value: c, "data-channel": c, checked: chosen.channels.includes(c), onchange: (e) => {
             chosen.channels = e.target.checked ? [...chosen.channels, c] : chosen.channels.filter((x) => x !== c);
+            relabel();
             schedule();
           } }), t(`scenarioNew.channel.${c}`))));
-        return el("div", { class: "send-step", "data-testid": "send-step", "data-step": step.id }, el("h3", {}, el("code", { text: step.id })),
+        return el("div", { class: "send-step", "data-testid": "send-step", "data-step": step.id }, heading,
           el("div", { class: "form-grid" }, field(t("scenarioNew.template"), templateSelect), checks));
       }));
     };

@@ -279,6 +279,57 @@ public sealed class DashboardPredictiveBrowserTests(AzuriteFixture azurite, Brow
     }
 
     [Fact]
+    public async Task The_segment_builders_sample_reads_every_predictive_column_and_the_rules_typed_survive_a_change_of_language()
+    {
+        using var http = Api();
+        using var response = await http.PostAsync(new Uri("/api/segments/preview", UriKind.Relative),
+            new StringContent("""{"rule":{"type":"and","rules":[{"type":"churnRisk","bands":["high"]},{"type":"clvTop","percent":20}]}}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+        response.EnsureSuccessStatusCode();
+        var vip = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("members").GetInt32();
+        Assert.True(vip > 0);
+        await SignIn();
+        await Page.EvaluateAsync("h => { location.hash = h; }", "#/segments");
+        var rows = Page.Locator("[data-testid='rule-row']");
+        var members = Page.Locator("[data-testid='segment-members']");
+        await Assertions.Expect(Page.Locator("[data-testid='segment-count']")).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 30_000 });
+        await rows.Nth(0).Locator("[data-testid='rule-type']").SelectOptionAsync("churnRisk");
+        await rows.Nth(0).Locator("label.check", new() { HasText = "高" }).Locator("input").CheckAsync();
+        await Page.Locator("[data-testid='add-rule']").ClickAsync();
+        await rows.Nth(1).Locator("[data-testid='rule-type']").SelectOptionAsync("clvTop");
+        await rows.Nth(1).Locator("input[data-field='percent']").FillAsync("20");
+        await Assertions.Expect(members).ToHaveTextAsync($"{vip.ToString("N0", Ja)} 人");
+
+        // The sample in the narrow side panel: its predictive columns, the last one included, are read by scrolling the
+        // table inside the panel (the panel itself, and the page, do not widen).
+        var table = Page.Locator("[data-testid='segment-sample-table']");
+        await Assertions.Expect(table.Locator("thead th")).ToHaveTextAsync([new System.Text.RegularExpressions.Regex("^顧客"), new System.Text.RegularExpressions.Regex("^購入回数"),
+            new System.Text.RegularExpressions.Regex("^累計購入額"), new System.Text.RegularExpressions.Regex("^最終購入"), new System.Text.RegularExpressions.Regex("^離脱リスク"),
+            new System.Text.RegularExpressions.Regex("^予測 CLV"), new System.Text.RegularExpressions.Regex("^購入継続確率")]);
+        var last = table.Locator("thead th").Last;
+        await last.ScrollIntoViewIfNeededAsync();
+        var wrap = (await table.Locator(".table-wrap").BoundingBoxAsync())!;
+        var panel = (await Page.Locator("#result").BoundingBoxAsync())!;
+        var header = (await last.BoundingBoxAsync())!;
+        Assert.InRange(header.X, wrap.X, wrap.X + wrap.Width);
+        Assert.InRange(header.X + header.Width, wrap.X, wrap.X + wrap.Width + 0.5);
+        Assert.InRange(wrap.X + wrap.Width, panel.X, panel.X + panel.Width);
+        Assert.Equal(1366, await Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth"));
+        await Shot("segment-sample-scrolled");
+
+        // 表示言語: the page is drawn again in English with the conditions as typed (not the default 最終購入からの日数), then back.
+        await Page.GetByLabel("表示言語").SelectOptionAsync("en");
+        await Assertions.Expect(members).ToHaveTextAsync($"{vip.ToString("N0", CultureInfo.InvariantCulture)} customers");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(rows.Nth(0).Locator("[data-testid='rule-type']")).ToHaveValueAsync("churnRisk");
+        await Assertions.Expect(rows.Nth(0).Locator("label.check", new() { HasText = "High" }).Locator("input")).ToBeCheckedAsync();
+        await Assertions.Expect(rows.Nth(1).Locator("input[data-field='percent']")).ToHaveValueAsync("20");
+        await Page.GetByLabel("Language", new() { Exact = true }).SelectOptionAsync("ja");
+        await Assertions.Expect(members).ToHaveTextAsync($"{vip.ToString("N0", Ja)} 人");
+        await Assertions.Expect(rows.Nth(1).Locator("[data-testid='rule-type']")).ToHaveValueAsync("clvTop");
+        Assert.True(_session.Problems.Count == 0, string.Join("\n", _session.Problems));
+    }
+
+    [Fact]
     public async Task The_builder_opened_for_the_vip_preset_and_its_saved_segment_previews_its_members_and_saves_a_draft()
     {
         // What 次の一手's card does before it opens the builder: the segment saved, answering who is in it now.

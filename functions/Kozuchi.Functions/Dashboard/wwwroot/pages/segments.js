@@ -212,6 +212,17 @@ function rowsOf(rule, types) {
   return list.every(Boolean) ? { match: rule.type === "or" ? "or" : "and", rows: list } : null;
 }
 
+/** The ?rules= the page keeps its conditions in: { type: "and" | "or", rules: [...] }, or null when absent or not that. */
+function keptRules(text) {
+  if (!text) return null;
+  try {
+    const rule = JSON.parse(text);
+    return rule && (rule.type === "and" || rule.type === "or") && Array.isArray(rule.rules) ? rule : null;
+  } catch {
+    return null;
+  }
+}
+
 const slug = (text) => text.normalize("NFKC").toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
 
 definePage({
@@ -225,9 +236,14 @@ definePage({
     const types = attributes.rules.filter((x) => !SKIP.has(x.type));
     const state = { match: "and", rows: [] };
     const open = ctx.params.get("id") && (saved || []).find((s) => s.id === ctx.params.get("id"));
-    if (open) Object.assign(state, rowsOf(open.rule, attributes.rules) || {});
+    // The conditions being built are kept in the address (?rules=, written on every change): the page drawn again in
+    // the other language (表示言語), or reloaded, goes on with them instead of the saved segment's or the default.
+    const kept = keptRules(ctx.params.get("rules"));
+    const restored = kept && rowsOf(kept, attributes.rules);
+    if (restored) Object.assign(state, restored);
+    else if (open) Object.assign(state, rowsOf(open.rule, attributes.rules) || {});
     // A first condition that is already a rule (a bound given): the page opens with a count, not a refusal.
-    if (state.rows.length === 0) state.rows.push({ type: types.find((x) => x.type === "daysSinceLastOrder") || types[0], values: { min: 90 }, negate: false });
+    if (state.rows.length === 0 && !restored) state.rows.push({ type: types.find((x) => x.type === "daysSinceLastOrder") || types[0], values: { min: 90 }, negate: false });
 
     const rulesBox = el("div", { class: "rule-rows", "data-testid": "segment-rules" });
     const count = el("div", { class: "segment-count", "data-testid": "segment-count", role: "status", "aria-live": "polite" });
@@ -249,6 +265,10 @@ definePage({
     let timer = null;
     let asked = 0;
     const refresh = () => {
+      ctx.setParams({ rules: JSON.stringify({ type: state.match, rules: state.rows.map(ruleOf) }) });
+      recount();
+    };
+    const recount = () => {
       clearTimeout(timer);
       // Counted now, not when the timer fires: an answer still in flight for an older rule must not show as done.
       const mine = ++asked;
@@ -362,7 +382,7 @@ definePage({
     };
 
     drawRules();
-    refresh();
+    recount();
 
     const matchSelect = select([["and", t("segments.match.and")], ["or", t("segments.match.or")]], state.match, { id: "segment-match", onchange: (e) => { state.match = e.target.value; refresh(); } });
     const builder = section(t("segments.builder"), [

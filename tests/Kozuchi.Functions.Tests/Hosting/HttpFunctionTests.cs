@@ -133,7 +133,6 @@ public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task In_the_worker_the_middleware_applies_the_same_gate_from_the_functions_entry_point()
     {
-        var report = _app.Functions["ReportSummary"];
         var invoked = 0;
         Task<object?> Invoke()
         {
@@ -141,13 +140,7 @@ public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
             return Task.FromResult<object?>(TypedResults.Ok("figures"));
         }
 
-        // As the worker hands a function its context: the definition names the entry point, the services are the app's.
-        var definition = new Mock<FunctionDefinition>();
-        definition.SetupGet(d => d.EntryPoint).Returns(report.EntryPoint);
-        definition.SetupGet(d => d.PathToAssembly).Returns(report.Method.DeclaringType!.Assembly.Location);
-        var context = new Mock<FunctionContext>();
-        context.SetupGet(c => c.FunctionDefinition).Returns(definition.Object);
-        context.SetupGet(c => c.InstanceServices).Returns(_app.Services);
+        var context = WorkerContext("ReportSummary");
 
         var anonymous = new DefaultHttpContext { RequestServices = _app.Services };
         var refused = await HttpFunctionMiddleware.GuardAsync(context.Object, anonymous, Invoke);
@@ -165,13 +158,7 @@ public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task In_the_worker_a_request_its_client_gave_up_on_ends_as_aborted_and_any_other_cancellation_still_fails()
     {
         // The worker logs any exception out of a function as an error: an aborted request must not leave the gate as one.
-        var report = _app.Functions["ReportSummary"];
-        var definition = new Mock<FunctionDefinition>();
-        definition.SetupGet(d => d.EntryPoint).Returns(report.EntryPoint);
-        definition.SetupGet(d => d.PathToAssembly).Returns(report.Method.DeclaringType!.Assembly.Location);
-        var context = new Mock<FunctionContext>();
-        context.SetupGet(c => c.FunctionDefinition).Returns(definition.Object);
-        context.SetupGet(c => c.InstanceServices).Returns(_app.Services);
+        var context = WorkerContext("ReportSummary");
         static Task<object?> Cancelled() => Task.FromException<object?>(new TaskCanceledException());
 
         using var left = new CancellationTokenSource();
@@ -184,5 +171,18 @@ public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
         var timedOut = new DefaultHttpContext { RequestServices = _app.Services };
         timedOut.Request.Headers.Authorization = "Bearer " + OperatorKey;
         await Assert.ThrowsAsync<TaskCanceledException>(() => HttpFunctionMiddleware.GuardAsync(context.Object, timedOut, Cancelled));
+    }
+
+    /// <summary>As the worker hands a function its context: the definition names the entry point, the services are the app's.</summary>
+    private Mock<FunctionContext> WorkerContext(string function)
+    {
+        var local = _app.Functions[function];
+        var definition = new Mock<FunctionDefinition>();
+        definition.SetupGet(d => d.EntryPoint).Returns(local.EntryPoint);
+        definition.SetupGet(d => d.PathToAssembly).Returns(local.Method.DeclaringType!.Assembly.Location);
+        var context = new Mock<FunctionContext>();
+        context.SetupGet(c => c.FunctionDefinition).Returns(definition.Object);
+        context.SetupGet(c => c.InstanceServices).Returns(_app.Services);
+        return context;
     }
 }

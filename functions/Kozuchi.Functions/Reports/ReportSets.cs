@@ -81,8 +81,10 @@ public sealed class ReportSetPendingException(TimeSpan retryAfter)
 /// <summary>
 /// Which set the report pages are answered from: its day, when it was computed, whether it is still current (nothing
 /// changed since its pass began), and whether a new pass is under way. <c>ComputedAt</c> is null before the first set.
+/// <c>Today</c> is the shop's day on the server's clock: the overview compares the predictive sections' <c>asOf</c>
+/// with it (not with the browser's clock) to say when they are still yesterday's.
 /// </summary>
-public sealed record ReportFreshness(DateOnly? AsOf, DateTimeOffset? ComputedAt, double? ComputeSeconds, bool Current, bool Refreshing);
+public sealed record ReportFreshness(DateOnly? AsOf, DateTimeOffset? ComputedAt, double? ComputeSeconds, bool Current, bool Refreshing, DateOnly Today);
 
 /// <summary>
 /// Hands out today's report set while the customer change marker has not moved since it was computed, computing it
@@ -157,8 +159,8 @@ public sealed partial class ReportSets(
             ?? (await PreviousAsync(_set, today, Stale.TodayOrYesterday, marker, cancellationToken).ConfigureAwait(false))?.Value;
         var refreshing = !_set.Flights.IsEmpty;
         return set is null
-            ? new ReportFreshness(null, null, null, false, refreshing)
-            : new ReportFreshness(set.AsOf, set.ComputedAt, set.ComputeSeconds, set.AsOf == today && set.Marker == marker, refreshing);
+            ? new ReportFreshness(null, null, null, false, refreshing, today)
+            : new ReportFreshness(set.AsOf, set.ComputedAt, set.ComputeSeconds, set.AsOf == today && set.Marker == marker, refreshing, today);
     }
 
     /// <summary>A request that names no day may be answered from yesterday's set just after midnight; one that names today may not.</summary>

@@ -6,6 +6,8 @@ using Kozuchi.Functions.Hosting.Worker;
 using Kozuchi.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Moq;
 
 namespace Kozuchi.Functions.Tests.Hosting;
@@ -26,7 +28,8 @@ public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _storage = await azurite.CreateScopeAsync();
-        _app = new KozuchiAppFactory(_storage, configureServices: s => RecordingFunctions.Register(s)).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey);
+        _app = new KozuchiAppFactory(_storage, configureServices: s => RecordingFunctions.Register(s)).WithSetting("Kozuchi:Auth:OperatorKey", OperatorKey)
+            .WithLogCapture().WithSetting("Logging:LogLevel:Kozuchi.Functions.Hosting.Http", "Information");
         foreach (var (key, value) in RecordingFunctions.Settings(_storage))
         {
             _app.WithSetting(key, value);
@@ -53,6 +56,37 @@ public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(new RecordingFunctions.EchoResponse("7", "raw ✓ body", "hello", "yes"), await response.Content.ReadFromJsonAsync<RecordingFunctions.EchoResponse>(Ct));
+    }
+
+    [Fact]
+    public async Task A_request_its_client_gave_up_on_is_logged_as_aborted_not_as_an_error()
+    {
+        var recorder = _app.Services.GetRequiredService<Recorder>();
+        using var leave = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var call = _client.GetAsync(new Uri("/api/test/slow", UriKind.Relative), leave.Token);
+        await recorder.SlowEntered.Task.WaitAsync(Ct);
+
+        // The manager leaves the page while the function still works: the browser drops the request.
+        await leave.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await recorder.Finished("/api/test/slow").WaitAsync(Ct);
+
+        var logs = _app.Logs!.Lines;
+        Assert.True(!logs.Any(l => l.Level >= LogLevel.Error), string.Join("\n", logs.Where(l => l.Level >= LogLevel.Error)));
+        Assert.Contains(logs, l => l.Level == LogLevel.Information && l.Message == "GET /api/test/slow: the client aborted the request");
+    }
+
+    [Fact]
+    public async Task A_cancellation_the_client_did_not_ask_for_is_logged_as_an_error_and_answered_500()
+    {
+        var recorder = _app.Services.GetRequiredService<Recorder>();
+
+        var response = await _client.GetAsync(new Uri("/api/test/storage-timeout", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(StatusCodes.Status500InternalServerError, await recorder.Finished("/api/test/storage-timeout").WaitAsync(Ct));
+        Assert.Contains(_app.Logs!.Lines, l => l.Level == LogLevel.Error);
+        Assert.DoesNotContain(_app.Logs.Lines, l => l.Message.Contains("aborted", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -99,7 +133,6 @@ public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task In_the_worker_the_middleware_applies_the_same_gate_from_the_functions_entry_point()
     {
-        var report = _app.Functions["ReportSummary"];
         var invoked = 0;
         Task<object?> Invoke()
         {
@@ -107,13 +140,7 @@ public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
             return Task.FromResult<object?>(TypedResults.Ok("figures"));
         }
 
-        // As the worker hands a function its context: the definition names the entry point, the services are the app's.
-        var definition = new Mock<FunctionDefinition>();
-        definition.SetupGet(d => d.EntryPoint).Returns(report.EntryPoint);
-        definition.SetupGet(d => d.PathToAssembly).Returns(report.Method.DeclaringType!.Assembly.Location);
-        var context = new Mock<FunctionContext>();
-        context.SetupGet(c => c.FunctionDefinition).Returns(definition.Object);
-        context.SetupGet(c => c.InstanceServices).Returns(_app.Services);
+        var context = WorkerContext("ReportSummary");
 
         var anonymous = new DefaultHttpContext { RequestServices = _app.Services };
         var refused = await HttpFunctionMiddleware.GuardAsync(context.Object, anonymous, Invoke);
@@ -125,5 +152,37 @@ public sealed class HttpFunctionTests(AzuriteFixture azurite) : IAsyncLifetime
         var answered = await HttpFunctionMiddleware.GuardAsync(context.Object, signedIn, Invoke);
         Assert.Equal(1, invoked);
         Assert.Equal("figures", Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.Ok<string>>(answered).Value);
+    }
+
+    [Fact]
+    public async Task In_the_worker_a_request_its_client_gave_up_on_ends_as_aborted_and_any_other_cancellation_still_fails()
+    {
+        // The worker logs any exception out of a function as an error: an aborted request must not leave the gate as one.
+        var context = WorkerContext("ReportSummary");
+        static Task<object?> Cancelled() => Task.FromException<object?>(new TaskCanceledException());
+
+        using var left = new CancellationTokenSource();
+        var aborted = new DefaultHttpContext { RequestServices = _app.Services, RequestAborted = left.Token };
+        aborted.Request.Headers.Authorization = "Bearer " + OperatorKey;
+        await left.CancelAsync();
+        var answered = await HttpFunctionMiddleware.GuardAsync(context.Object, aborted, Cancelled);
+        Assert.Equal(StatusCodes.Status499ClientClosedRequest, Assert.IsAssignableFrom<IStatusCodeHttpResult>(answered).StatusCode);
+
+        var timedOut = new DefaultHttpContext { RequestServices = _app.Services };
+        timedOut.Request.Headers.Authorization = "Bearer " + OperatorKey;
+        await Assert.ThrowsAsync<TaskCanceledException>(() => HttpFunctionMiddleware.GuardAsync(context.Object, timedOut, Cancelled));
+    }
+
+    /// <summary>As the worker hands a function its context: the definition names the entry point, the services are the app's.</summary>
+    private Mock<FunctionContext> WorkerContext(string function)
+    {
+        var local = _app.Functions[function];
+        var definition = new Mock<FunctionDefinition>();
+        definition.SetupGet(d => d.EntryPoint).Returns(local.EntryPoint);
+        definition.SetupGet(d => d.PathToAssembly).Returns(local.Method.DeclaringType!.Assembly.Location);
+        var context = new Mock<FunctionContext>();
+        context.SetupGet(c => c.FunctionDefinition).Returns(definition.Object);
+        context.SetupGet(c => c.InstanceServices).Returns(_app.Services);
+        return context;
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Azure.Storage.Queues.Models;
 using Kozuchi.Functions.Hosting.Http;
 using Kozuchi.Functions.Hosting.LocalRuntime;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,16 @@ public sealed class Recorder
 
     /// <summary>Completes when a queue message with this body has been handled.</summary>
     public Task Handled(string body) => _handled.GetOrAdd(body, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Completes when the slow function has been entered (its request is under way).</summary>
+    public TaskCompletionSource SlowEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<int>> _finished = new(StringComparer.Ordinal);
+
+    /// <summary>Completes with the status code when the app has finished a request to this path (everything it logs for it logged).</summary>
+    public Task<int> Finished(string path) => _finished.GetOrAdd(path, _ => new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    internal void Finish(string path, int status) => _finished.GetOrAdd(path, _ => new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(status);
 
     public void Record(QueueMessage message, FunctionContext context)
     {
@@ -104,6 +115,22 @@ public sealed class RecordingFunctions(Recorder recorder)
         return TypedResults.Ok(new EchoResponse(id, await reader.ReadToEndAsync(), req.Headers["X-Test"].FirstOrDefault(), req.Query["q"].FirstOrDefault()));
     }
 
+    /// <summary>Waits for as long as its caller does, as a page's report request over a large shop.</summary>
+    [Function("TestSlow")]
+    [HttpAccess(Access.Public)]
+    public async Task<IResult> SlowAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "test/slow")] HttpRequest req, CancellationToken cancellationToken)
+    {
+        recorder.SlowEntered.TrySetResult();
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return TypedResults.Ok();
+    }
+
+    /// <summary>A cancellation the caller did not ask for: a storage call that timed out surfaces as a TaskCanceledException.</summary>
+    [Function("TestStorageTimeout")]
+    [HttpAccess(Access.Public)]
+    public static Task<IResult> StorageTimeoutAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "test/storage-timeout")] HttpRequest req) =>
+        Task.FromException<IResult>(new TaskCanceledException("The operation was cancelled because it exceeded the configured timeout of 0:01:40."));
+
     /// <summary>Declares no access: refused for everyone, never public by omission.</summary>
     [Function("TestUndeclared")]
     public static IResult Undeclared([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "test/undeclared")] HttpRequest req) => TypedResults.Ok("should not run");
@@ -119,6 +146,10 @@ public sealed class RecordingFunctions(Recorder recorder)
            "bindings":[{"name":"blob","direction":"In","type":"blobTrigger","path":"%TestContainer%/{name}","connection":"AzureWebJobsStorage","source":"EventGrid"}]},
           {"name":"TestEcho","scriptFile":"Kozuchi.Functions.Tests.dll","entryPoint":"Kozuchi.Functions.Tests.Hosting.RecordingFunctions.EchoAsync","language":"dotnet-isolated",
            "bindings":[{"name":"req","direction":"In","type":"httpTrigger","authLevel":"Anonymous","methods":["post"],"route":"test/echo/{id}"},{"name":"$return","type":"http","direction":"Out"}]},
+          {"name":"TestSlow","scriptFile":"Kozuchi.Functions.Tests.dll","entryPoint":"Kozuchi.Functions.Tests.Hosting.RecordingFunctions.SlowAsync","language":"dotnet-isolated",
+           "bindings":[{"name":"req","direction":"In","type":"httpTrigger","authLevel":"Anonymous","methods":["get"],"route":"test/slow"},{"name":"$return","type":"http","direction":"Out"}]},
+          {"name":"TestStorageTimeout","scriptFile":"Kozuchi.Functions.Tests.dll","entryPoint":"Kozuchi.Functions.Tests.Hosting.RecordingFunctions.StorageTimeoutAsync","language":"dotnet-isolated",
+           "bindings":[{"name":"req","direction":"In","type":"httpTrigger","authLevel":"Anonymous","methods":["get"],"route":"test/storage-timeout"},{"name":"$return","type":"http","direction":"Out"}]},
           {"name":"TestUndeclared","scriptFile":"Kozuchi.Functions.Tests.dll","entryPoint":"Kozuchi.Functions.Tests.Hosting.RecordingFunctions.Undeclared","language":"dotnet-isolated",
            "bindings":[{"name":"req","direction":"In","type":"httpTrigger","authLevel":"Anonymous","methods":["get"],"route":"test/undeclared"},{"name":"$return","type":"http","direction":"Out"}]}
         ]
@@ -131,6 +162,27 @@ public sealed class RecordingFunctions(Recorder recorder)
         services.AddSingleton(recorder);
         services.RemoveAll<FunctionCatalog>();
         services.AddSingleton(FunctionCatalog.Load().With(Metadata));
+        services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new FinishedFilter(recorder));
         return recorder;
+    }
+
+    /// <summary>Outside the app's whole pipeline: tells the recorder when a request is done, after whatever the app logged for it.</summary>
+    private sealed class FinishedFilter(Recorder recorder) : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, inner) =>
+            {
+                try
+                {
+                    await inner(context);
+                }
+                finally
+                {
+                    recorder.Finish(context.Request.Path, context.Response.StatusCode);
+                }
+            });
+            next(app);
+        };
     }
 }

@@ -11,8 +11,11 @@ namespace Kozuchi.Functions.Hosting.Http;
 /// or a report still being computed (503 with Retry-After), and a storage reset: a function that finds one of the
 /// app's tables, queues or containers gone has them re-created and runs once more on the same (buffered) request, so a
 /// webhook is accepted rather than answered 500. The function itself only adapts.
+/// A request its client gave up on (a page left while its figures load) is no failure: logged as aborted and answered
+/// 499 here, so neither host reports it as an error (the isolated worker logs every exception out of a function as
+/// one). A cancellation the client did not ask for (a storage call that timed out) still propagates as the error it is.
 /// </summary>
-public sealed class HttpFunctionGuard(OperatorAccess operators, StorageReadiness readiness, StorageRecovery recovery)
+public sealed partial class HttpFunctionGuard(OperatorAccess operators, StorageReadiness readiness, StorageRecovery recovery, ILogger<HttpFunctionGuard> logger)
 {
     public const string ApiPrefix = "/api";
 
@@ -21,6 +24,20 @@ public sealed class HttpFunctionGuard(OperatorAccess operators, StorageReadiness
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(invoke);
+        try
+        {
+            return await GuardedAsync(http, declared, invoke);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && http.RequestAborted.IsCancellationRequested)
+        {
+            // The route template, not the path: a path can carry a customer's id.
+            LogAborted(logger, http.Request.Method, (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
+            return TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
+        }
+    }
+
+    private async Task<IResult> GuardedAsync(HttpContext http, HttpAccessAttribute? declared, Func<Task<object?>> invoke)
+    {
         if (declared is null)
         {
             // Secure by default: a function that says nothing about its callers is run for nobody.
@@ -106,4 +123,7 @@ public sealed class HttpFunctionGuard(OperatorAccess operators, StorageReadiness
             ? TypedResults.Problem($"Requests authenticated by a session cookie must send the {OperatorAccess.CsrfHeader} header.", statusCode: StatusCodes.Status403Forbidden)
             : null;
     }
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "{Method} {Route}: the client aborted the request")]
+    private static partial void LogAborted(ILogger logger, string method, string route);
 }

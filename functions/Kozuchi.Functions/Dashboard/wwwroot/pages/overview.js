@@ -23,6 +23,7 @@ addTexts({
     "overview.f2": "F2 転換率（90日）", "overview.f2Sub": "{month} の新規顧客のうち 90 日以内に 2 回目を購入した割合",
     "overview.ltv12": "LTV（12 か月）", "overview.ltvSub": "{month} に初回購入した顧客 1 人あたりの 12 か月後までの購入額",
     "overview.forecast": "月末見込み {value}", "overview.lifetime": "長期の指標",
+    "report.previousDay": "{day} 時点の集計です（今日の集計は計算中です）",
     "next.title": "次の一手", "next.none": "いま提案できる施策はありません。", "next.who": "対象", "next.count": "{members} 人（届く {reachable} 人）",
     "next.preset": "プリセット", "next.why": "根拠", "next.expected": "見込み", "next.create": "プリセットからシナリオを作成",
     "backtest.title": "予測の信頼度（CLV バックテスト）", "backtest.calibration": "学習期間", "backtest.holdout": "検証期間",
@@ -41,6 +42,7 @@ addTexts({
     "overview.f2": "F2 conversion (90 days)", "overview.f2Sub": "Share of {month}'s new customers who ordered again within 90 days",
     "overview.ltv12": "LTV (12 months)", "overview.ltvSub": "Spent per customer who first ordered in {month}, over 12 months",
     "overview.forecast": "Month-end pace {value}", "overview.lifetime": "Long-run measures",
+    "report.previousDay": "Figures as of {day} (today's are still being computed)",
     "next.title": "Next steps", "next.none": "No action to suggest right now.", "next.who": "Who", "next.count": "{members} customers ({reachable} reachable)",
     "next.preset": "Preset", "next.why": "Why", "next.expected": "Expected", "next.create": "Create the scenario from the preset",
     "backtest.title": "How far to trust the predictions (CLV backtest)", "backtest.calibration": "Calibration", "backtest.holdout": "Holdout",
@@ -162,8 +164,8 @@ definePage({
           plugins: { tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${yen(item.raw)}` } } } },
       }, { label: t("overview.chart"), testId: "monthly-chart", size: "lg",
         table: { headers: [t("overview.month"), t("overview.newSales"), t("overview.repeatSales")], rows: shown.map((m) => [label(m), yen(m.newSales), yen(m.repeatSales)]) } }), { id: "monthly" }),
-      later(ctx, t("next.title"), { id: "next-actions", testId: "next-actions" }, nextActions),
-      later(ctx, t("backtest.title"), { id: "backtest", testId: "backtest" }, backtest)];
+      later(ctx, t("next.title"), { id: "next-actions", testId: "next-actions" }, (c) => nextActions(c, fresh)),
+      later(ctx, t("backtest.title"), { id: "backtest", testId: "backtest" }, (c) => backtest(c, fresh))];
   },
 });
 
@@ -220,12 +222,23 @@ function later(ctx, title, options, draw) {
   return section(title, body, options);
 }
 
+/**
+ * While the day's report pass runs, 次の一手 and the backtest are answered from yesterday's report: the section says
+ * which day its figures are from. "Today" is the server's (freshness.today, the shop's day on its clock), not the
+ * browser's. Nothing when the report is today's, or when precomputing is off (no freshness: always computed for today).
+ */
+function reportDay(asOf, fresh) {
+  if (!asOf || !fresh || !fresh.today || asOf === fresh.today) return null;
+  return el("p", { class: "freshness", role: "status", "data-testid": "report-day", text: t("report.previousDay", { day: asOf }) });
+}
+
 // 次の一手: up to five ranked cards; the button saves the card's segment, then opens the builder on the preset.
-async function nextActions(ctx) {
+async function nextActions(ctx, fresh) {
   // The preset by the name the builder shows it under, not its id (the id stays in a data attribute).
   const [plan, presets] = await Promise.all([api("reports/next-actions", { signal: ctx.signal }), api("scenarios/builder/presets", { signal: ctx.signal })]);
   const presetName = (id) => { const p = (presets || []).find((x) => x.preset.id === id); return p ? pick(p.preset.name) : id; };
-  if (!plan || !plan.actions || plan.actions.length === 0) return [plan ? el("p", { class: "hint", text: pick(plan.about) }) : null, emptyState(t("next.none"))];
+  const asOf = plan ? reportDay(plan.asOf, fresh) : null;
+  if (!plan || !plan.actions || plan.actions.length === 0) return [asOf, plan ? el("p", { class: "hint", text: pick(plan.about) }) : null, emptyState(t("next.none"))];
   const status = el("p", { role: "status", class: "status-line" });
   const create = (action) => async (e) => {
     e.target.disabled = true;
@@ -237,7 +250,7 @@ async function nextActions(ctx) {
       replace(status, errorState(error));
     }
   };
-  return [el("p", { class: "hint", text: pick(plan.about) }), status,
+  return [asOf, el("p", { class: "hint", text: pick(plan.about) }), status,
     el("div", { class: "action-cards" }, plan.actions.map((a) =>
       el("article", { class: "card action", "data-testid": "next-action", "data-action": a.id, "aria-labelledby": `action-${a.id}` },
         el("h3", { id: `action-${a.id}`, text: `${a.rank}. ${pick(a.title)}` }),
@@ -251,10 +264,11 @@ async function nextActions(ctx) {
 }
 
 // The shop's backtest: predicted beside actual holdout purchases by calibration repeat count, as a chart and its table.
-async function backtest(ctx) {
+async function backtest(ctx, fresh) {
   const data = await api("reports/clv/backtest", { signal: ctx.signal });
   const b = data && data.backtest;
-  if (!b) return emptyState(data ? pick(data.unavailable) : undefined);
+  const asOf = data ? reportDay(data.asOf, fresh) : null;
+  if (!b) return [asOf, emptyState(data ? pick(data.unavailable) : undefined)];
   const one = (n) => num(n, 1);
   // purchaseError = (predicted − actual) / actual, as the trust sentence says it.
   const error = b.purchaseError;
@@ -262,7 +276,7 @@ async function backtest(ctx) {
     : `${one(b.predictedHoldoutPurchases)}${error === null || error === undefined ? "" : `（${error >= 0 ? "+" : "−"}${(Math.abs(error) * 100).toFixed(1)}%）`}`;
   const rows = [...b.byFrequency.map((r) => ({ label: r.label, customers: num(r.customers), predicted: one(r.predicted), actual: num(r.actual) })),
     { label: t("backtest.all"), customers: num(b.customers), predicted: total, actual: num(b.actualHoldoutPurchases) }];
-  return [
+  return [asOf,
     el("p", { class: "trust", "data-testid": "trust", "data-level": (b.trust && b.trust.level) || "", text: pick(b.trust && b.trust.statement) }),
     el("p", { class: "hint", text: `${t("backtest.calibration")} 〜${b.calibrationEnd} / ${t("backtest.holdout")} 〜${b.holdoutEnd} — ${pick(data.splitRule)}` }),
     chart(ctx, {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Kozuchi.Core.Common;
 using Kozuchi.Core.Scenarios;
 
@@ -25,8 +26,15 @@ public sealed record PresetSummary(
     int? GoalDays,
     int Steps);
 
-/// <summary>A preset as the builder opens it: its summary and its definition (comments dropped).</summary>
-public sealed record PresetView(PresetSummary Preset, JsonObject Definition);
+/// <summary>
+/// A preset as the builder opens it: its summary and its definition (comments dropped); <see cref="Trigger"/> is the
+/// definition's trigger as parsed once at load, for naming its segment per request without parsing the JSON again.
+/// </summary>
+public sealed record PresetView(PresetSummary Preset, JsonObject Definition)
+{
+    [JsonIgnore]
+    public ScenarioTrigger? Trigger { get; init; }
+}
 
 /// <summary>
 /// The presets of <see cref="ScenarioPresets"/> summarised for the scenario builder: their Japanese and English names
@@ -86,7 +94,7 @@ public static class PresetSummaries
             }
 
             var en = english.TryGetValue(preset.Id, out var e) ? e : (Name: definition.Name ?? preset.Id, Description: definition.Description ?? "");
-            list.Add(new PresetView(Summarize(definition, new LocalizedText(definition.Name ?? preset.Id, en.Name), new LocalizedText(definition.Description ?? "", en.Description)), preset.Definition));
+            list.Add(new PresetView(Summarize(definition, new LocalizedText(definition.Name ?? preset.Id, en.Name), new LocalizedText(definition.Description ?? "", en.Description)), preset.Definition) { Trigger = definition.Trigger });
         }
 
         return list;

@@ -116,9 +116,8 @@ public sealed class ScenarioBuilder(ScenarioService service, ScenarioStore store
         var views = new List<PresetView>(PresetSummaries.All.Count);
         foreach (var view in PresetSummaries.All)
         {
-            var trigger = (string?)view.Definition["trigger"]?["segmentId"] is null ? null : ScenarioJson.Parse(view.Definition.ToJsonString()).Definition?.Trigger;
-            var name = TriggerTexts.SegmentOf(trigger) is { } segmentId ? (await segments.GetAsync(segmentId, cancellationToken))?.Name : null;
-            views.Add(string.IsNullOrWhiteSpace(name) ? view : view with { Preset = view.Preset with { Trigger = TriggerTexts.Describe(trigger, shop, name) } });
+            var name = TriggerTexts.SegmentOf(view.Trigger) is { } segmentId ? (await segments.GetAsync(segmentId, cancellationToken))?.Name : null;
+            views.Add(string.IsNullOrWhiteSpace(name) ? view : view with { Preset = view.Preset with { Trigger = TriggerTexts.Describe(view.Trigger, shop, name) } });
         }
 
         return views;

@@ -237,8 +237,8 @@ async function nextActions(ctx, fresh) {
   // The preset by the name the builder shows it under, not its id (the id stays in a data attribute).
   const [plan, presets] = await Promise.all([api("reports/next-actions", { signal: ctx.signal }), api("scenarios/builder/presets", { signal: ctx.signal })]);
   const presetName = (id) => { const p = (presets || []).find((x) => x.preset.id === id); return p ? pick(p.preset.name) : id; };
-  const asOf = plan ? reportDay(plan.asOf, fresh) : null;
-  if (!plan || !plan.actions || plan.actions.length === 0) return [asOf, plan ? el("p", { class: "hint", text: pick(plan.about) }) : null, emptyState(t("next.none"))];
+  const dayNote = reportDay(plan && plan.asOf, fresh);
+  if (!plan || !plan.actions || plan.actions.length === 0) return [dayNote, plan ? el("p", { class: "hint", text: pick(plan.about) }) : null, emptyState(t("next.none"))];
   const status = el("p", { role: "status", class: "status-line" });
   const create = (action) => async (e) => {
     e.target.disabled = true;
@@ -250,7 +250,7 @@ async function nextActions(ctx, fresh) {
       replace(status, errorState(error));
     }
   };
-  return [asOf, el("p", { class: "hint", text: pick(plan.about) }), status,
+  return [dayNote, el("p", { class: "hint", text: pick(plan.about) }), status,
     el("div", { class: "action-cards" }, plan.actions.map((a) =>
       el("article", { class: "card action", "data-testid": "next-action", "data-action": a.id, "aria-labelledby": `action-${a.id}` },
         el("h3", { id: `action-${a.id}`, text: `${a.rank}. ${pick(a.title)}` }),
@@ -267,16 +267,15 @@ async function nextActions(ctx, fresh) {
 async function backtest(ctx, fresh) {
   const data = await api("reports/clv/backtest", { signal: ctx.signal });
   const b = data && data.backtest;
-  const asOf = data ? reportDay(data.asOf, fresh) : null;
-  if (!b) return [asOf, emptyState(data ? pick(data.unavailable) : undefined)];
-  const one = (n) => num(n, 1);
+  const dayNote = reportDay(data && data.asOf, fresh);
+  if (!b) return [dayNote, emptyState(data ? pick(data.unavailable) : undefined)];
   // purchaseError = (predicted − actual) / actual, as the trust sentence says it.
   const error = b.purchaseError;
   const total = b.predictedHoldoutPurchases === null || b.predictedHoldoutPurchases === undefined ? "—"
-    : `${one(b.predictedHoldoutPurchases)}${error === null || error === undefined ? "" : `（${error >= 0 ? "+" : "−"}${(Math.abs(error) * 100).toFixed(1)}%）`}`;
-  const rows = [...b.byFrequency.map((r) => ({ label: r.label, customers: num(r.customers), predicted: one(r.predicted), actual: num(r.actual) })),
+    : `${num(b.predictedHoldoutPurchases, 1)}${error === null || error === undefined ? "" : `（${error >= 0 ? "+" : "−"}${(Math.abs(error) * 100).toFixed(1)}%）`}`;
+  const rows = [...b.byFrequency.map((r) => ({ label: r.label, customers: num(r.customers), predicted: num(r.predicted, 1), actual: num(r.actual) })),
     { label: t("backtest.all"), customers: num(b.customers), predicted: total, actual: num(b.actualHoldoutPurchases) }];
-  return [asOf,
+  return [dayNote,
     el("p", { class: "trust", "data-testid": "trust", "data-level": (b.trust && b.trust.level) || "", text: pick(b.trust && b.trust.statement) }),
     el("p", { class: "hint", text: `${t("backtest.calibration")} 〜${b.calibrationEnd} / ${t("backtest.holdout")} 〜${b.holdoutEnd} — ${pick(data.splitRule)}` }),
     chart(ctx, {

@@ -36,6 +36,7 @@ addTexts({
     "segments.belowZero": "「{rule}」の下限・上限は 0 以上で入力してください。", "segments.percentRange": "「{rule}」の{field} は 0〜100% の範囲で入力してください。",
     "segments.topRange": "「{rule}」の{field}は 0 より大きく 100 以下で入力してください。", "segments.bound": "{label}（{unit}）",
     "segments.unit.percent": "%", "segments.unit.orders": "回", "segments.unit.yen": "円",
+    "segments.needOne": "「{rule}」の{fields}のいずれかを指定すると人数を数えます。", "segments.or": "・",
   },
   en: {
     "nav.segments": "Segments", "segments.title": "Segments",
@@ -58,6 +59,7 @@ addTexts({
     "segments.belowZero": "The bounds of “{rule}” cannot be below 0.", "segments.percentRange": "{field} of “{rule}” is from 0 to 100 %.",
     "segments.topRange": "{field} of “{rule}” is more than 0 and at most 100.", "segments.bound": "{label} ({unit})",
     "segments.unit.percent": "%", "segments.unit.orders": "orders", "segments.unit.yen": "yen",
+    "segments.needOne": "Set {fields} of “{rule}” to count the customers.", "segments.or": " or ",
   },
 });
 
@@ -81,6 +83,9 @@ const LISTS = new Set(["products", "tags", "choices"]);
 /** The first field a row still needs, or null. */
 const missing = (row) => row.type.fields.find((f) => LISTS.has(f.kind) && !(row.values[f.name] || []).length) || null;
 
+/** Field kinds of which a rule needs any one filled (the RFM cell's R scores, F scores or cells). */
+const ANY_OF = new Set(["scores", "cells"]);
+
 /** Rule types whose bounds are counts or days: the API refuses a bound below 0. */
 const NON_NEGATIVE = new Set(["frequency", "daysSinceLastOrder", "daysSinceFirstOrder"]);
 
@@ -103,12 +108,19 @@ function problemOf(row) {
   const list = missing(row);
   if (list) return t("segments.incomplete", { rule, field: pick(list.label) });
   const v = row.values;
+  // RFM セル needs R scores, F scores or cells, any one: a new condition starts on it with none (「条件を追加」).
+  const picks = row.type.fields.filter((f) => ANY_OF.has(f.kind));
+  if (picks.length && picks.length === row.type.fields.length && !picks.some((f) => (v[f.name] || []).length)) {
+    // Named by the fields the builder offers (cells are set by other tools, but count when a saved rule has them).
+    return t("segments.needOne", { rule, fields: picks.filter((f) => f.kind === "scores").map((f) => pick(f.label)).join(t("segments.or")) });
+  }
   const has = (name) => v[name] !== undefined && v[name] !== null;
   if (row.type.fields.some((f) => f.name === "min") && row.type.fields.some((f) => f.name === "max")) {
-    if (!has("min") && !has("max")) return t("segments.needBound", { rule });
-    if (has("min") && has("max") && v.min > v.max) return t("segments.minOverMax", { rule });
-    if (NON_NEGATIVE.has(row.type.type) && [v.min, v.max].some((x) => x !== undefined && x !== null && x < 0)) return t("segments.belowZero", { rule });
-    if (scaleOf(row) === 100 && [v.min, v.max].some((x) => x !== undefined && x !== null && (x < 0 || x > 1))) {
+    const bounds = ["min", "max"].filter(has).map((name) => v[name]);
+    if (bounds.length === 0) return t("segments.needBound", { rule });
+    if (bounds.length === 2 && v.min > v.max) return t("segments.minOverMax", { rule });
+    if (NON_NEGATIVE.has(row.type.type) && bounds.some((x) => x < 0)) return t("segments.belowZero", { rule });
+    if (scaleOf(row) === 100 && bounds.some((x) => x < 0 || x > 1)) {
       const measure = row.type.fields.find((f) => f.name === "measure");
       const choice = measure && (measure.choices || []).find((c) => c.code === v.measure);
       return t("segments.percentRange", { rule, field: choice ? pick(choice.label) : v.measure });
